@@ -1,0 +1,224 @@
+// Command copydesk is the copydesk server and its operator tools.
+//
+//	copydesk [serve]            run the GraphQL server (the default)
+//	copydesk migrate up|down|status
+//	copydesk demo load
+//	copydesk version
+//
+// Every flag has an environment fallback; `copydesk CMD --help` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/app"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stderr)
+	case "migrate":
+		err = migrate(ctx, args, stdout, stderr)
+	case "demo":
+		err = demoCmd(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, app.Version())
+	case "help", "-h", "--help":
+		usage(stdout)
+	default:
+		fmt.Fprintf(stderr, "copydesk: unknown command %q\n\n", cmd)
+		usage(stderr)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "copydesk %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `copydesk: an editorial workflow backend (GraphQL over PostgreSQL).
+
+Usage:
+  copydesk [serve] [flags]         run the server (default command)
+  copydesk migrate up|down|status  manage the database schema
+  copydesk demo load               load the demo report (idempotent)
+  copydesk version                 print the version
+
+With no DATABASE_URL, copydesk starts its own PostgreSQL under --data-dir
+(default ./.copydesk) and stops it on exit.
+
+Run 'copydesk COMMAND --help' for the flags of a command.
+`)
+}
+
+// common holds the flags every database-using command shares.
+type common struct {
+	databaseURL string
+	dataDir     string
+	logFormat   string
+	logLevel    string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL URL to use instead of the embedded database (env DATABASE_URL)")
+	fs.StringVar(&c.dataDir, "data-dir", envOr("COPYDESK_DATA_DIR", "./.copydesk"),
+		"directory of the embedded PostgreSQL, used when no database URL is set (env COPYDESK_DATA_DIR)")
+	fs.StringVar(&c.logFormat, "log-format", envOr("COPYDESK_LOG_FORMAT", "auto"),
+		"log format: auto (text on a terminal, JSON otherwise), text or json (env COPYDESK_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", envOr("COPYDESK_LOG_LEVEL", "info"),
+		"log level: debug, info, warn or error (env COPYDESK_LOG_LEVEL)")
+}
+
+func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.logFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := stderr.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not one of auto, text, json", c.logFormat)
+}
+
+func (c *common) config() app.Config {
+	return app.Config{DatabaseURL: c.databaseURL, DataDir: c.dataDir}
+}
+
+func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("copydesk "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nUsage of copydesk %s:\n", summary, name)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("serve", "Run the copydesk GraphQL server: /graphql, the explorer at /, /healthz and /readyz.", stderr)
+	c.register(fs)
+	addr := fs.String("addr", envOr("COPYDESK_ADDR", "127.0.0.1:8080"), "listen address (env COPYDESK_ADDR)")
+	noMigrate := fs.Bool("no-migrate", envBool("COPYDESK_NO_MIGRATE"), "do not apply migrations at start-up (env COPYDESK_NO_MIGRATE)")
+	demo := fs.String("demo", envOr("COPYDESK_DEMO", "auto"), "load the demo report: auto (first start of the embedded database), always, never (env COPYDESK_DEMO)")
+	drain := fs.Duration("drain-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	cfg := c.config()
+	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
+	switch d := app.Demo(*demo); d {
+	case app.DemoAuto, app.DemoAlways, app.DemoNever:
+		cfg.Demo = d
+	default:
+		return fmt.Errorf("--demo: %q is not one of auto, always, never", *demo)
+	}
+	return app.Run(ctx, cfg, log, nil)
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("migrate up|down|status", "Manage the database schema. up applies pending migrations; down rolls back the latest one (--all: every one); status lists them.", stderr)
+	c.register(fs)
+	all := fs.Bool("all", false, "with down: roll back every migration")
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("say up, down or status")
+	}
+	action := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	return app.Migrate(ctx, c.config(), action, *all, stdout, log)
+}
+
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("demo load", "Load the demo report (the 2020 Qingdao technology trade forum, with translations). Safe to repeat.", stderr)
+	c.register(fs)
+	if len(args) == 0 || args[0] != "load" {
+		fs.Usage()
+		return errors.New("say load")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	loaded, err := app.LoadDemo(ctx, c.config(), log)
+	if err != nil {
+		return err
+	}
+	if loaded {
+		fmt.Fprintln(stdout, "demo data loaded")
+	} else {
+		fmt.Fprintln(stdout, "demo data already present")
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

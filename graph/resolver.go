@@ -1,0 +1,16 @@
+// Package graph is copydesk's GraphQL layer: gqlgen's generated executor, thin
+// resolvers that decode input, call one internal service method and map the
+// result, the per-request dataloaders, and the one place errors become GraphQL
+// errors (errors.go).
+package graph
+
+import (
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// Resolver holds the dependencies every resolver needs. It serves as gqlgen's
+// dependency injection point and is built once per process by NewHandler.
+type Resolver struct {
+	DB      *postgres.DB
+	Version string
+}

@@ -1,0 +1,150 @@
+// Package app wires copydesk together: it opens the database (an external
+// one, or an embedded PostgreSQL it starts and stops itself), applies
+// migrations, loads the demo data when asked, and serves HTTP until its
+// context ends. cmd/copydesk parses flags into a Config and calls Run; tests
+// call Run in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/demo"
+	"github.com/copydesk/copydesk/internal/explorer"
+	"github.com/copydesk/copydesk/internal/migrations"
+	"github.com/copydesk/copydesk/internal/pgembed"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/server"
+)
+
+// Demo says when the demo data set is loaded.
+type Demo string
+
+// Demo modes.
+const (
+	DemoAuto   Demo = "auto"   // on the first start of the embedded database only
+	DemoAlways Demo = "always" // on every start (loading is idempotent)
+	DemoNever  Demo = "never"
+)
+
+// Config is the server's configuration, filled from flags and environment.
+type Config struct {
+	Addr         string        // listen address, e.g. 127.0.0.1:8080
+	DatabaseURL  string        // external database; empty = embedded
+	DataDir      string        // embedded database directory
+	NoMigrate    bool          // skip migrations at start-up
+	Demo         Demo          // when to load the demo data
+	DrainTimeout time.Duration // how long shutdown waits for in-flight requests
+}
+
+// Database is an open database and, when it is embedded, the cluster behind it.
+type Database struct {
+	DB       *postgres.DB
+	Cluster  *pgembed.Cluster // nil for an external database
+	FreshDir bool             // the embedded cluster was created by this start
+}
+
+// Close closes the pool and stops the embedded cluster, if any.
+func (d *Database) Close() error {
+	err := d.DB.Close()
+	if d.Cluster != nil {
+		err = errors.Join(err, d.Cluster.Stop())
+	}
+	return err
+}
+
+// OpenDatabase connects to cfg.DatabaseURL, or starts the embedded cluster in
+// cfg.DataDir when it is empty.
+func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database, error) {
+	if cfg.DatabaseURL != "" {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, log)
+		if err != nil {
+			return nil, err
+		}
+		return &Database{DB: db}, nil
+	}
+	start := time.Now()
+	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "pg", "PG_VERSION"))
+	fresh := errors.Is(statErr, fs.ErrNotExist)
+	cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+	}
+	log.Info("embedded PostgreSQL ready", "dir", cfg.DataDir, "port", cluster.Port(), "fresh", fresh, "ms", time.Since(start).Milliseconds())
+	db, err := postgres.Open(ctx, cluster.DSN("copydesk"), log)
+	if err != nil {
+		_ = cluster.Stop()
+		return nil, err
+	}
+	return &Database{DB: db, Cluster: cluster, FreshDir: fresh}, nil
+}
+
+// Run starts copydesk and serves until ctx ends. ready, if non-nil, is called
+// with the bound address once the server accepts connections.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)) error {
+	database, err := OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := database.Close(); err != nil {
+			log.Error("closing database", "err", err)
+		}
+	}()
+	db := database.DB
+	if !cfg.NoMigrate {
+		start := time.Now()
+		n, err := migrations.Up(ctx, db.DB.DB, log)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations applied", "count", n, "ms", time.Since(start).Milliseconds())
+	}
+	if cfg.Demo == DemoAlways || (cfg.Demo == DemoAuto && database.FreshDir) {
+		if _, err := demo.Load(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	resolver := &graph.Resolver{DB: db, Version: Version()}
+	h := server.New(server.Config{
+		GraphQL:  graph.NewHandler(resolver, log),
+		Explorer: explorer.Handler(),
+		Ready:    readiness(db),
+		Log:      log,
+	})
+	return server.Run(ctx, cfg.Addr, h, cfg.DrainTimeout, log, ready)
+}
+
+// readiness is ready when the database answers and every migration is applied.
+func readiness(db *postgres.DB) server.Readiness {
+	return func(ctx context.Context) error {
+		if err := db.PingContext(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		ok, err := migrations.Current(ctx, db.DB.DB)
+		if err != nil {
+			return errors.New("cannot read migration state")
+		}
+		if !ok {
+			return errors.New("migrations pending: run `copydesk migrate up`")
+		}
+		return nil
+	}
+}
+
+// Version is the build's version from its module info, or "dev".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/copydesk/copydesk/internal/demo"
+	"github.com/copydesk/copydesk/internal/migrations"
+)
+
+// Migrate runs `copydesk migrate ACTION` (up, down or status) against the
+// configured database, writing a human-readable result to out.
+func Migrate(ctx context.Context, cfg Config, action string, all bool, out io.Writer, log *slog.Logger) error {
+	database, err := OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	sqldb := database.DB.DB.DB
+	switch action {
+	case "up":
+		n, err := migrations.Up(ctx, sqldb, log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "applied %d migration(s)\n", n)
+	case "down":
+		n, err := migrations.Down(ctx, sqldb, all, log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "rolled back %d migration(s)\n", n)
+	case "status":
+		list, err := migrations.List(ctx, sqldb)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			state := "pending"
+			if m.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(out, "%05d  %-8s  %s\n", m.Version, state, m.Name)
+		}
+	default:
+		return fmt.Errorf("unknown migrate action %q: say up, down or status", action)
+	}
+	return nil
+}
+
+// LoadDemo runs `copydesk demo load`: it migrates the database and loads the
+// demo data set unless it is already there.
+func LoadDemo(ctx context.Context, cfg Config, log *slog.Logger) (bool, error) {
+	database, err := OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return false, err
+	}
+	defer database.Close()
+	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
+		return false, err
+	}
+	return demo.Load(ctx, database.DB, log)
+}

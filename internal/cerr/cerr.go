@@ -1,0 +1,100 @@
+// Package cerr is copydesk's one error model.
+//
+// Every failure a client can cause is an *Error with a stable Code, which the
+// GraphQL layer turns into extensions.code. Anything that is not an *Error is
+// internal: it is logged with full detail and reaches the client only as
+// "Internal error.", so no SQL or stack trace can leak.
+package cerr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stable error codes. They are part of the public API: clients switch on them.
+const (
+	Invalid         = "BAD_USER_INPUT"  // the input is wrong; Field names which part
+	NotFound        = "NOT_FOUND"       // the object does not exist (or is not visible to the caller)
+	Conflict        = "CONFLICT"        // the request clashes with the current state (stale version, taken slug)
+	Forbidden       = "FORBIDDEN"       // authenticated, but not allowed
+	Unauthenticated = "UNAUTHENTICATED" // no credentials, or bad ones
+	RateLimited     = "RATE_LIMITED"    // too many requests; retry later
+	Internal        = "INTERNAL"        // a bug or an outage; details are only in the server log
+)
+
+// Error is a failure with a code a client can act on.
+type Error struct {
+	Code    string
+	Message string
+	// Field is the input path the error is about, e.g. "input.title" or
+	// "input.attendees.3.person". Empty when the error is not about one field.
+	Field string
+	// Details carries structured data for the client (for CONFLICT: the current
+	// version and what changed). It must be JSON-serialisable.
+	Details map[string]any
+	// Err is an optional underlying cause, kept for logs, never shown to clients.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an *Error about one input field.
+func FieldErrorf(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithDetail returns e with one more detail set. It modifies e.
+func (e *Error) WithDetail(key string, value any) *Error {
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	e.Details[key] = value
+	return e
+}
+
+// Code returns the code of err, or Internal when err is not (and does not wrap) an *Error.
+// Code(nil) is "".
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Message returns the client-safe message of err: the message of an *Error,
+// or "Internal error." for anything else.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != Internal {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// As returns the *Error inside err, or nil.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code string) bool { return Code(err) == code }

@@ -1,0 +1,173 @@
+package pgembed
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The kernel delivers a child's parent-death signal (Pdeathsig) when the
+// *thread* that forked it exits, not the process (https://go.dev/issue/27505).
+// The Go runtime does end threads, e.g. when a goroutine that called
+// runtime.LockOSThread returns. So postgres is forked from one goroutine that
+// is locked to its thread for the life of the process: that thread dies only
+// with the process, and then postgres gets its signal.
+var spawner struct {
+	once sync.Once
+	reqs chan spawnReq
+}
+
+type spawnReq struct {
+	cmd *exec.Cmd
+	res chan error
+}
+
+// startFromStableThread runs cmd.Start on the dedicated spawner thread. Only
+// the fork happens there; Wait and any copying goroutines run anywhere.
+func startFromStableThread(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.reqs = make(chan spawnReq)
+		go func() {
+			runtime.LockOSThread() // never unlocked: this goroutine never returns
+			for r := range spawner.reqs {
+				r.res <- r.cmd.Start()
+			}
+		}()
+	})
+	res := make(chan error, 1)
+	spawner.reqs <- spawnReq{cmd: cmd, res: res}
+	return <-res
+}
+
+// acquireLock takes the exclusive flock on path and writes our pid into it.
+func acquireLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &inUseError{dir: filepath.Dir(path), pid: lockHolder(path)}
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// inUseError is returned when another process holds the data dir lock.
+type inUseError struct{ dir, pid string }
+
+func (e *inUseError) Error() string {
+	return fmt.Sprintf("data dir %s is in use by another copydesk process (pid %s)", e.dir, e.pid)
+}
+
+func (e *inUseError) Is(target error) bool { return target == ErrInUse }
+
+// lockHolder reads the pid the lock holder wrote, or "unknown".
+func lockHolder(path string) string {
+	// The holder may have locked but not yet written its pid; give it a moment.
+	for i := 0; i < 5; i++ {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			if s := strings.TrimSpace(string(b)); s != "" {
+				if _, err := strconv.Atoi(s); err == nil {
+					return s
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return "unknown"
+}
+
+// readPostmasterPID returns the pid on the first line of pgdata/postmaster.pid,
+// or 0 if there is no such file.
+func readPostmasterPID(pgdata string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 0 {
+		return 0, nil // unreadable or half-written: postgres itself will judge it
+	}
+	return pid, nil
+}
+
+// processAlive reports whether pid is a live (non-zombie) process.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return !errors.Is(err, os.ErrNotExist)
+	}
+	// Format: pid (comm) state ...; comm may contain spaces and parentheses.
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+		if st := b[i+2]; st == 'Z' || st == 'X' {
+			return false
+		}
+	}
+	return true
+}
+
+// isPostmasterOf reports whether pid looks like a postgres serving pgdata:
+// the postmaster changes into its data directory, so its cwd is pgdata. If
+// the cwd cannot be read, the process name decides.
+func isPostmasterOf(pid int, pgdata string) bool {
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
+		return cwd == pgdata
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return false
+	}
+	name := strings.TrimSpace(string(comm))
+	return name == "postgres" || name == "postmaster"
+}
+
+// waitGone polls until pid is no longer alive or d has passed.
+func waitGone(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if !processAlive(pid) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// childEnv is our environment without PG* variables, which could change
+// what initdb and postgres do.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PG") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}

@@ -1,0 +1,143 @@
+// Package postgres is copydesk's storage: every SQL statement lives here.
+//
+// It opens the database through lib/pq wrapped in a counting driver (so tests
+// and request logs can see how many SQL round trips a GraphQL request costs),
+// runs transactions with retries on serialization failures, and maps driver
+// errors to copydesk error codes in one place (FormatError).
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/cerr"
+)
+
+// DB is the storage handle shared by every request. It is safe for concurrent use.
+type DB struct {
+	*sqlx.DB
+	// Now returns the current time; tests replace it. Transactions fix it once at BEGIN.
+	Now func() time.Time
+	log *slog.Logger
+}
+
+// Open connects to the database at dsn (a lib/pq URL or key=value string),
+// configures the pool and checks the connection.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", redactDSN(err))
+	}
+	sqldb := sql.OpenDB(countingConnector{connector})
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := sqlx.NewDb(sqldb, "postgres")
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot reach the database: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DB{DB: db, Now: time.Now, log: log}, nil
+}
+
+// redactDSN keeps a parse error from echoing a password.
+func redactDSN(err error) error { return errors.New(errors.Unwrap(err).Error()) }
+
+// Tx is one database transaction. Its Now is fixed at BEGIN, so every row
+// written in one transaction (a revision, its audit entry, its outbox event)
+// carries the same timestamp.
+type Tx struct {
+	*sqlx.Tx
+	Now time.Time
+}
+
+// InTx runs fn in a transaction and commits it if fn returns nil. It rolls back
+// on error or panic, and retries the whole function up to three times on
+// serialization failures and deadlocks (SQLSTATE 40001, 40P01), so fn must be
+// safe to run again.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = db.inTxOnce(ctx, fn)
+		if !retryable(err) {
+			return err
+		}
+		db.log.DebugContext(ctx, "retrying transaction", "attempt", attempt+1, "err", err)
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+	return err
+}
+
+func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqltx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqltx, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqltx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "40001" || pqErr.Code == "40P01"
+	}
+	return false
+}
+
+// FormatError maps a driver error to a copydesk error: no rows → NOT_FOUND
+// (with what), unique violations → CONFLICT, foreign-key and check violations
+// → BAD_USER_INPUT. Anything else is wrapped with op and stays INTERNAL. An
+// error that already carries a code passes through unchanged.
+func FormatError(err error, op, what string) error {
+	if err == nil {
+		return nil
+	}
+	if cerr.As(err) != nil {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return cerr.Errorf(cerr.NotFound, "%s not found.", what)
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			return &cerr.Error{Code: cerr.Conflict, Message: fmt.Sprintf("%s conflicts with an existing one (%s).", what, pqErr.Constraint), Err: err}
+		case "23503":
+			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s refers to something that does not exist (%s).", what, pqErr.Constraint), Err: err}
+		case "23514", "23502", "22001":
+			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s breaks a data rule (%s).", what, pqErr.Constraint), Err: err}
+		case "57014":
+			return &cerr.Error{Code: cerr.Internal, Message: "The request took too long.", Err: err}
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
