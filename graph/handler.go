@@ -29,7 +29,7 @@ func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	return rejectUnsupported(srv)
+	return rejectUnsupported(withLoaders(r.DB, srv))
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL

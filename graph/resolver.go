@@ -5,6 +5,7 @@
 package graph
 
 import (
+	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -12,5 +13,6 @@ import (
 // dependency injection point and is built once per process by NewHandler.
 type Resolver struct {
 	DB      *postgres.DB
+	Content *content.Service
 	Version string
 }

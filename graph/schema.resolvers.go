@@ -10,14 +10,300 @@ import (
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/richtext"
 )
+
+// ID is the resolver for the id field.
+func (r *attendeeResolver) ID(ctx context.Context, obj *editorial.Attendee) (string, error) {
+	return encodeID(typeAttendee, obj.ID), nil
+}
+
+// Person is the resolver for the person field.
+func (r *attendeeResolver) Person(ctx context.Context, obj *editorial.Attendee) (*editorial.Person, error) {
+	return r.person(ctx, obj.PersonID)
+}
+
+// Organization is the resolver for the organization field.
+func (r *attendeeResolver) Organization(ctx context.Context, obj *editorial.Attendee) (*editorial.Organization, error) {
+	return r.organization(ctx, obj.OrganizationID)
+}
+
+// Attendee is the resolver for the attendee field.
+func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error) {
+	return load(ctx, r.loaders(ctx).attendees, obj.AttendeeID)
+}
+
+// ID is the resolver for the id field.
+func (r *eventResolver) ID(ctx context.Context, obj *editorial.Event) (string, error) {
+	return encodeID(typeEvent, obj.ID), nil
+}
+
+// LocalizedName is the resolver for the localizedName field.
+func (r *eventResolver) LocalizedName(ctx context.Context, obj *editorial.Event, locale string) (string, error) {
+	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
+}
+
+// LocalizedNames is the resolver for the localizedNames field.
+func (r *eventResolver) LocalizedNames(ctx context.Context, obj *editorial.Event) ([]*model.LocalizedName, error) {
+	return nameList(obj.LocalizedNames), nil
+}
+
+// Parent is the resolver for the parent field.
+func (r *eventResolver) Parent(ctx context.Context, obj *editorial.Event) (*editorial.Event, error) {
+	return r.event(ctx, obj.ParentID)
+}
+
+// Children is the resolver for the children field.
+func (r *eventResolver) Children(ctx context.Context, obj *editorial.Event) ([]*editorial.Event, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).eventChildren, obj.ID))
+}
+
+// Organizers is the resolver for the organizers field.
+func (r *eventResolver) Organizers(ctx context.Context, obj *editorial.Event) ([]*editorial.Organization, error) {
+	return loadAll(ctx, r.loaders(ctx).organizations, obj.OrganizerIDs)
+}
+
+// Reports is the resolver for the reports field.
+func (r *eventResolver) Reports(ctx context.Context, obj *editorial.Event, first *int) ([]*editorial.Report, error) {
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	return nonNilList(load(ctx, r.loaders(ctx).eventReports, eventReportsKey{obj.ID, n}))
+}
+
+// CreateReport is the resolver for the createReport field.
+func (r *mutationResolver) CreateReport(ctx context.Context, input model.CreateReportInput) (*model.CreateReportPayload, error) {
+	in, err := createReportInput(input)
+	if err == nil {
+		var saved *content.Saved
+		if saved, err = r.Content.CreateReport(ctx, in); err == nil {
+			forget(ctx)
+			return &model.CreateReportPayload{Report: saved.Report, Revision: saved.Revision, UserErrors: noUserErrors()}, nil
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.CreateReportPayload{UserErrors: ue}, err
+}
+
+// UpdateReport is the resolver for the updateReport field.
+func (r *mutationResolver) UpdateReport(ctx context.Context, input model.UpdateReportInput) (*model.UpdateReportPayload, error) {
+	in, err := updateReportInput(input)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.UpdateReport(ctx, in))
+}
+
+// SetReportAttendees is the resolver for the setReportAttendees field.
+func (r *mutationResolver) SetReportAttendees(ctx context.Context, input model.SetReportAttendeesInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.reportId", typeReport, input.ReportID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	list, err := attendeeInputs("input.attendees", input.Attendees)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.SetAttendees(ctx, id, input.ExpectedVersion, list, opt(input.Message)))
+}
+
+// DeleteReport is the resolver for the deleteReport field.
+func (r *mutationResolver) DeleteReport(ctx context.Context, input model.DeleteReportInput) (*model.DeleteReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	var saved *content.Saved
+	if err == nil {
+		if saved, err = r.Content.DeleteReport(ctx, id, input.ExpectedVersion); err == nil {
+			forget(ctx)
+			return &model.DeleteReportPayload{Report: saved.Report, UserErrors: noUserErrors()}, nil
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.DeleteReportPayload{UserErrors: ue}, err
+}
+
+// RestoreReport is the resolver for the restoreReport field.
+func (r *mutationResolver) RestoreReport(ctx context.Context, input model.RestoreReportInput) (*model.RestoreReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	var saved *content.Saved
+	if err == nil {
+		if saved, err = r.Content.RestoreReport(ctx, id, input.ExpectedVersion); err == nil {
+			forget(ctx)
+			return &model.RestoreReportPayload{Report: saved.Report, UserErrors: noUserErrors()}, nil
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.RestoreReportPayload{UserErrors: ue}, err
+}
+
+// RestoreRevision is the resolver for the restoreRevision field.
+func (r *mutationResolver) RestoreRevision(ctx context.Context, input model.RestoreRevisionInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.revisionId", typeRevision, input.RevisionID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.RestoreRevision(ctx, id, input.ExpectedVersion, opt(input.Message)))
+}
+
+// UpsertTranslation is the resolver for the upsertTranslation field.
+func (r *mutationResolver) UpsertTranslation(ctx context.Context, input model.UpsertTranslationInput) (*model.UpsertTranslationPayload, error) {
+	in, err := upsertTranslationInput(input)
+	if err == nil {
+		var t *editorial.Translation
+		if t, err = r.Content.UpsertTranslation(ctx, in); err == nil {
+			forget(ctx)
+			return &model.UpsertTranslationPayload{Translation: t, UserErrors: noUserErrors()}, nil
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.UpsertTranslationPayload{UserErrors: ue}, err
+}
+
+// CreateTag is the resolver for the createTag field.
+func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*model.TagPayload, error) {
+	in, err := createTagInput(input)
+	if err != nil {
+		return respond(ctx).tag(nil, err)
+	}
+	return respond(ctx).tag(r.Content.CreateTag(ctx, in))
+}
+
+// UpdateTag is the resolver for the updateTag field.
+func (r *mutationResolver) UpdateTag(ctx context.Context, input model.UpdateTagInput) (*model.TagPayload, error) {
+	in, err := updateTagInput(input)
+	if err != nil {
+		return respond(ctx).tag(nil, err)
+	}
+	return respond(ctx).tag(r.Content.UpdateTag(ctx, in))
+}
+
+// MergeTags is the resolver for the mergeTags field.
+func (r *mutationResolver) MergeTags(ctx context.Context, input model.MergeInput) (*model.TagPayload, error) {
+	in, err := mergeInput(input, typeTag)
+	if err != nil {
+		return respond(ctx).tag(nil, err)
+	}
+	return respond(ctx).tag(r.Content.MergeTags(ctx, in))
+}
+
+// CreatePerson is the resolver for the createPerson field.
+func (r *mutationResolver) CreatePerson(ctx context.Context, input model.CreatePersonInput) (*model.PersonPayload, error) {
+	in, err := createPersonInput(input)
+	if err != nil {
+		return respond(ctx).person(nil, err)
+	}
+	return respond(ctx).person(r.Content.CreatePerson(ctx, in))
+}
+
+// UpdatePerson is the resolver for the updatePerson field.
+func (r *mutationResolver) UpdatePerson(ctx context.Context, input model.UpdatePersonInput) (*model.PersonPayload, error) {
+	in, err := updatePersonInput(input)
+	if err != nil {
+		return respond(ctx).person(nil, err)
+	}
+	return respond(ctx).person(r.Content.UpdatePerson(ctx, in))
+}
+
+// MergePeople is the resolver for the mergePeople field.
+func (r *mutationResolver) MergePeople(ctx context.Context, input model.MergeInput) (*model.PersonPayload, error) {
+	in, err := mergeInput(input, typePerson)
+	if err != nil {
+		return respond(ctx).person(nil, err)
+	}
+	return respond(ctx).person(r.Content.MergePeople(ctx, in))
+}
+
+// CreateOrganization is the resolver for the createOrganization field.
+func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.CreateOrganizationInput) (*model.OrganizationPayload, error) {
+	in, err := createOrganizationInput(input)
+	if err != nil {
+		return respond(ctx).organization(nil, err)
+	}
+	return respond(ctx).organization(r.Content.CreateOrganization(ctx, in))
+}
+
+// UpdateOrganization is the resolver for the updateOrganization field.
+func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.OrganizationPayload, error) {
+	in, err := updateOrganizationInput(input)
+	if err != nil {
+		return respond(ctx).organization(nil, err)
+	}
+	return respond(ctx).organization(r.Content.UpdateOrganization(ctx, in))
+}
+
+// MergeOrganizations is the resolver for the mergeOrganizations field.
+func (r *mutationResolver) MergeOrganizations(ctx context.Context, input model.MergeInput) (*model.OrganizationPayload, error) {
+	in, err := mergeInput(input, typeOrganization)
+	if err != nil {
+		return respond(ctx).organization(nil, err)
+	}
+	return respond(ctx).organization(r.Content.MergeOrganizations(ctx, in))
+}
+
+// CreateEvent is the resolver for the createEvent field.
+func (r *mutationResolver) CreateEvent(ctx context.Context, input model.CreateEventInput) (*model.EventPayload, error) {
+	in, err := createEventInput(input)
+	if err != nil {
+		return respond(ctx).event(nil, err)
+	}
+	return respond(ctx).event(r.Content.CreateEvent(ctx, in))
+}
+
+// UpdateEvent is the resolver for the updateEvent field.
+func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error) {
+	in, err := updateEventInput(input)
+	if err != nil {
+		return respond(ctx).event(nil, err)
+	}
+	return respond(ctx).event(r.Content.UpdateEvent(ctx, in))
+}
+
+// ID is the resolver for the id field.
+func (r *organizationResolver) ID(ctx context.Context, obj *editorial.Organization) (string, error) {
+	return encodeID(typeOrganization, obj.ID), nil
+}
+
+// LocalizedName is the resolver for the localizedName field.
+func (r *organizationResolver) LocalizedName(ctx context.Context, obj *editorial.Organization, locale string) (string, error) {
+	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
+}
+
+// LocalizedNames is the resolver for the localizedNames field.
+func (r *organizationResolver) LocalizedNames(ctx context.Context, obj *editorial.Organization) ([]*model.LocalizedName, error) {
+	return nameList(obj.LocalizedNames), nil
+}
+
+// Parent is the resolver for the parent field.
+func (r *organizationResolver) Parent(ctx context.Context, obj *editorial.Organization) (*editorial.Organization, error) {
+	return r.organization(ctx, obj.ParentID)
+}
+
+// ID is the resolver for the id field.
+func (r *personResolver) ID(ctx context.Context, obj *editorial.Person) (string, error) {
+	return encodeID(typePerson, obj.ID), nil
+}
+
+// LocalizedName is the resolver for the localizedName field.
+func (r *personResolver) LocalizedName(ctx context.Context, obj *editorial.Person, locale string) (string, error) {
+	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
+}
+
+// LocalizedNames is the resolver for the localizedNames field.
+func (r *personResolver) LocalizedNames(ctx context.Context, obj *editorial.Person) ([]*model.LocalizedName, error) {
+	return nameList(obj.LocalizedNames), nil
+}
+
+// Affiliation is the resolver for the affiliation field.
+func (r *personResolver) Affiliation(ctx context.Context, obj *editorial.Person) (*editorial.Organization, error) {
+	return r.organization(ctx, obj.AffiliationID)
+}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	if _, _, err := decodeAnyID("id", id); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return r.node(ctx, "id", id)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -25,15 +311,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	if len(ids) > 100 {
 		return nil, cerr.FieldErrorf(cerr.Invalid, "ids", "Ask for at most 100 IDs at once (got %d).", len(ids))
 	}
-	out := make([]model.Node, len(ids))
-	for i, id := range ids {
-		n, err := r.Query().Node(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
+	return r.nodes(ctx, ids)
 }
 
 // ServerInfo is the resolver for the serverInfo field.
@@ -45,7 +323,282 @@ func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, erro
 	return &model.ServerInfo{Version: r.Version, SchemaVersion: int(v)}, nil
 }
 
+// Report is the resolver for the report field.
+func (r *queryResolver) Report(ctx context.Context, id *string, slug *string) (*editorial.Report, error) {
+	switch {
+	case (id == nil) == (slug == nil):
+		return nil, cerr.FieldErrorf(cerr.Invalid, "id", "Give exactly one of id and slug.")
+	case id != nil:
+		n, err := decodeID("id", typeReport, *id)
+		if err != nil {
+			return nil, err
+		}
+		return load(ctx, r.loaders(ctx).reports, n)
+	default:
+		n, err := postgres.ReportIDBySlug(ctx, r.DB, *slug)
+		if cerr.Is(err, cerr.NotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return load(ctx, r.loaders(ctx).reports, n)
+	}
+}
+
+// Reports is the resolver for the reports field.
+func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) (*model.ReportConnection, error) {
+	return r.listReports(ctx, first, after, filter, orderBy)
+}
+
+// Tags is the resolver for the tags field.
+func (r *queryResolver) Tags(ctx context.Context, first *int, after *string, search *string) (*model.TagConnection, error) {
+	return r.listTags(ctx, first, after, search)
+}
+
+// People is the resolver for the people field.
+func (r *queryResolver) People(ctx context.Context, first *int, after *string, search *string) (*model.PersonConnection, error) {
+	return r.listPeople(ctx, first, after, search)
+}
+
+// Organizations is the resolver for the organizations field.
+func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, search *string) (*model.OrganizationConnection, error) {
+	return r.listOrganizations(ctx, first, after, search)
+}
+
+// Events is the resolver for the events field.
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, search *string) (*model.EventConnection, error) {
+	return r.listEvents(ctx, first, after, search)
+}
+
+// RevisionDiff is the resolver for the revisionDiff field.
+func (r *queryResolver) RevisionDiff(ctx context.Context, from string, to string) (*model.RevisionDiff, error) {
+	return r.revisionDiff(ctx, from, to)
+}
+
+// ID is the resolver for the id field.
+func (r *reportResolver) ID(ctx context.Context, obj *editorial.Report) (string, error) {
+	return encodeID(typeReport, obj.ID), nil
+}
+
+// PreviousSlugs is the resolver for the previousSlugs field.
+func (r *reportResolver) PreviousSlugs(ctx context.Context, obj *editorial.Report) ([]string, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).previousSlugs, obj.ID))
+}
+
+// Body is the resolver for the body field.
+func (r *reportResolver) Body(ctx context.Context, obj *editorial.Report, format *model.BodyFormat) (string, error) {
+	return renderBody(obj.Body, format), nil
+}
+
+// Authors is the resolver for the authors field.
+func (r *reportResolver) Authors(ctx context.Context, obj *editorial.Report) ([]*editorial.Person, error) {
+	ids, err := load(ctx, r.loaders(ctx).reportAuthorIDs, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return loadAll(ctx, r.loaders(ctx).people, ids)
+}
+
+// Event is the resolver for the event field.
+func (r *reportResolver) Event(ctx context.Context, obj *editorial.Report) (*editorial.Event, error) {
+	return r.event(ctx, obj.EventID)
+}
+
+// Tags is the resolver for the tags field.
+func (r *reportResolver) Tags(ctx context.Context, obj *editorial.Report) ([]*editorial.Tag, error) {
+	ids, err := load(ctx, r.loaders(ctx).reportTagIDs, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return loadAll(ctx, r.loaders(ctx).tags, ids)
+}
+
+// Attendees is the resolver for the attendees field.
+func (r *reportResolver) Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).reportAttendees, obj.ID))
+}
+
+// Translations is the resolver for the translations field.
+func (r *reportResolver) Translations(ctx context.Context, obj *editorial.Report) ([]*editorial.Translation, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).reportTranslations, obj.ID))
+}
+
+// Translation is the resolver for the translation field.
+func (r *reportResolver) Translation(ctx context.Context, obj *editorial.Report, locale string) (*editorial.Translation, error) {
+	list, err := load(ctx, r.loaders(ctx).reportTranslations, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pickTranslation(list, canonicalOr(locale)), nil
+}
+
+// Revisions is the resolver for the revisions field.
+func (r *reportResolver) Revisions(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {
+	return r.listRevisions(ctx, obj, first, after)
+}
+
+// EventID is the resolver for the eventId field.
+func (r *reportSnapshotResolver) EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error) {
+	return optGlobalID(typeEvent, obj.EventID), nil
+}
+
+// AuthorIds is the resolver for the authorIds field.
+func (r *reportSnapshotResolver) AuthorIds(ctx context.Context, obj *editorial.Snapshot) ([]string, error) {
+	out := make([]string, len(obj.AuthorIDs))
+	for i, id := range obj.AuthorIDs {
+		out[i] = encodeID(typePerson, id)
+	}
+	return out, nil
+}
+
+// ID is the resolver for the id field.
+func (r *reportTranslationResolver) ID(ctx context.Context, obj *editorial.Translation) (string, error) {
+	return encodeTranslationID(obj.ReportID, obj.Locale), nil
+}
+
+// Report is the resolver for the report field.
+func (r *reportTranslationResolver) Report(ctx context.Context, obj *editorial.Translation) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
+}
+
+// Body is the resolver for the body field.
+func (r *reportTranslationResolver) Body(ctx context.Context, obj *editorial.Translation, format *model.BodyFormat) (string, error) {
+	return renderBody(obj.Body, format), nil
+}
+
+// WordCount is the resolver for the wordCount field.
+func (r *reportTranslationResolver) WordCount(ctx context.Context, obj *editorial.Translation) (int, error) {
+	return richtext.WordCount(obj.Body), nil
+}
+
+// Attendees is the resolver for the attendees field.
+func (r *reportTranslationResolver) Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
+}
+
+// ID is the resolver for the id field.
+func (r *revisionResolver) ID(ctx context.Context, obj *editorial.Revision) (string, error) {
+	return encodeID(typeRevision, obj.ID), nil
+}
+
+// Report is the resolver for the report field.
+func (r *revisionResolver) Report(ctx context.Context, obj *editorial.Revision) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
+}
+
+// ID is the resolver for the id field.
+func (r *snapshotAttendeeResolver) ID(ctx context.Context, obj *editorial.SnapshotAttendee) (string, error) {
+	return encodeID(typeAttendee, obj.ID), nil
+}
+
+// PersonID is the resolver for the personId field.
+func (r *snapshotAttendeeResolver) PersonID(ctx context.Context, obj *editorial.SnapshotAttendee) (*string, error) {
+	return optGlobalID(typePerson, obj.PersonID), nil
+}
+
+// OrganizationID is the resolver for the organizationId field.
+func (r *snapshotAttendeeResolver) OrganizationID(ctx context.Context, obj *editorial.SnapshotAttendee) (*string, error) {
+	return optGlobalID(typeOrganization, obj.OrganizationID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *snapshotTagResolver) ID(ctx context.Context, obj *editorial.SnapshotTag) (string, error) {
+	return encodeID(typeTag, obj.ID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *tagResolver) ID(ctx context.Context, obj *editorial.Tag) (string, error) {
+	return encodeID(typeTag, obj.ID), nil
+}
+
+// LocalizedName is the resolver for the localizedName field.
+func (r *tagResolver) LocalizedName(ctx context.Context, obj *editorial.Tag, locale string) (string, error) {
+	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
+}
+
+// LocalizedNames is the resolver for the localizedNames field.
+func (r *tagResolver) LocalizedNames(ctx context.Context, obj *editorial.Tag) ([]*model.LocalizedName, error) {
+	return nameList(obj.LocalizedNames), nil
+}
+
+// Parent is the resolver for the parent field.
+func (r *tagResolver) Parent(ctx context.Context, obj *editorial.Tag) (*editorial.Tag, error) {
+	if obj.ParentID == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).tags, *obj.ParentID)
+}
+
+// Children is the resolver for the children field.
+func (r *tagResolver) Children(ctx context.Context, obj *editorial.Tag) ([]*editorial.Tag, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).tagChildren, obj.ID))
+}
+
+// ReportCount is the resolver for the reportCount field.
+func (r *tagResolver) ReportCount(ctx context.Context, obj *editorial.Tag) (int, error) {
+	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
+}
+
+// Attendee returns AttendeeResolver implementation.
+func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
+
+// AttendeeTranslation returns AttendeeTranslationResolver implementation.
+func (r *Resolver) AttendeeTranslation() AttendeeTranslationResolver {
+	return &attendeeTranslationResolver{r}
+}
+
+// Event returns EventResolver implementation.
+func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// Organization returns OrganizationResolver implementation.
+func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
+
+// Person returns PersonResolver implementation.
+func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Report returns ReportResolver implementation.
+func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
+
+// ReportSnapshot returns ReportSnapshotResolver implementation.
+func (r *Resolver) ReportSnapshot() ReportSnapshotResolver { return &reportSnapshotResolver{r} }
+
+// ReportTranslation returns ReportTranslationResolver implementation.
+func (r *Resolver) ReportTranslation() ReportTranslationResolver {
+	return &reportTranslationResolver{r}
+}
+
+// Revision returns RevisionResolver implementation.
+func (r *Resolver) Revision() RevisionResolver { return &revisionResolver{r} }
+
+// SnapshotAttendee returns SnapshotAttendeeResolver implementation.
+func (r *Resolver) SnapshotAttendee() SnapshotAttendeeResolver { return &snapshotAttendeeResolver{r} }
+
+// SnapshotTag returns SnapshotTagResolver implementation.
+func (r *Resolver) SnapshotTag() SnapshotTagResolver { return &snapshotTagResolver{r} }
+
+// Tag returns TagResolver implementation.
+func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
+
+type (
+	attendeeResolver            struct{ *Resolver }
+	attendeeTranslationResolver struct{ *Resolver }
+	eventResolver               struct{ *Resolver }
+	mutationResolver            struct{ *Resolver }
+	organizationResolver        struct{ *Resolver }
+	personResolver              struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	reportResolver              struct{ *Resolver }
+	reportSnapshotResolver      struct{ *Resolver }
+	reportTranslationResolver   struct{ *Resolver }
+	revisionResolver            struct{ *Resolver }
+	snapshotAttendeeResolver    struct{ *Resolver }
+	snapshotTagResolver         struct{ *Resolver }
+	tagResolver                 struct{ *Resolver }
+)

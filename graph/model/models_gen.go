@@ -2,15 +2,421 @@
 
 package model
 
-// An object with a global, opaque ID that `node(id:)` can fetch again.
-type Node interface {
-	IsNode()
-	// The global ID of the object.
-	GetID() string
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// An attendee of the event a report covers.
+type AttendeeInput struct {
+	// The ID of an attendee already on this report, to keep it (and its translated role) rather than add a new one.
+	ID graphql.Omittable[*string] `json:"id,omitempty"`
+	// The person, from the directory.
+	PersonID graphql.Omittable[*string] `json:"personId,omitempty"`
+	// The organization the person represented, or the attending organization.
+	OrganizationID graphql.Omittable[*string] `json:"organizationId,omitempty"`
+	// For a group of unnamed people, who they were, e.g. `officers`. Never invent people: describe the group.
+	Delegation graphql.Omittable[*string] `json:"delegation,omitempty"`
+	// The title or role held at the event.
+	Role graphql.Omittable[*string] `json:"role,omitempty"`
+	// How they took part; at least one.
+	Participations []editorial.Participation `json:"participations"`
+	// What they contributed, in a sentence.
+	Note graphql.Omittable[*string] `json:"note,omitempty"`
+}
+
+// An attendee's role and note in a translation.
+type AttendeeTranslationInput struct {
+	// The attendee (of the same report).
+	AttendeeID string `json:"attendeeId"`
+	// The translated role.
+	Role graphql.Omittable[*string] `json:"role,omitempty"`
+	// The translated note.
+	Note graphql.Omittable[*string] `json:"note,omitempty"`
+}
+
+// Creates an event.
+type CreateEventInput struct {
+	// The name.
+	Name string `json:"name"`
+	// Names in other locales.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// The larger event this is part of.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+	// Start time.
+	StartsAt graphql.Omittable[*time.Time] `json:"startsAt,omitempty"`
+	// End time; not before the start.
+	EndsAt graphql.Omittable[*time.Time] `json:"endsAt,omitempty"`
+	// IANA time zone, e.g. `Asia/Shanghai`. Default: `UTC`.
+	TimeZone graphql.Omittable[*string] `json:"timeZone,omitempty"`
+	// Dated by day only.
+	AllDay graphql.Omittable[*bool] `json:"allDay,omitempty"`
+	// The venue.
+	Venue graphql.Omittable[*string] `json:"venue,omitempty"`
+	// The city.
+	City graphql.Omittable[*string] `json:"city,omitempty"`
+	// The region or province.
+	Region graphql.Omittable[*string] `json:"region,omitempty"`
+	// ISO 3166-1 alpha-2 country code.
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// In person, online or hybrid.
+	Format graphql.Omittable[*editorial.EventFormat] `json:"format,omitempty"`
+	// Organizers, in order.
+	OrganizerIds graphql.Omittable[[]string] `json:"organizerIds,omitempty"`
+	// Key figures, in order.
+	Figures graphql.Omittable[[]*EventFigureInput] `json:"figures,omitempty"`
+}
+
+// Creates an organization.
+type CreateOrganizationInput struct {
+	// The full name.
+	Name string `json:"name"`
+	// Names in other locales.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// The short form.
+	Acronym graphql.Omittable[*string] `json:"acronym,omitempty"`
+	// ISO 3166-1 alpha-2 code.
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// The parent organization.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+}
+
+// Creates a person.
+type CreatePersonInput struct {
+	// The name in the newsroom's main language.
+	Name string `json:"name"`
+	// Names in other locales and scripts.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// The main organization.
+	AffiliationID graphql.Omittable[*string] `json:"affiliationId,omitempty"`
+}
+
+// Limits: title 300 characters, subtitle 500, summary 3,000, body 1 MiB of UTF-8, 50 tags, 500 attendees.
+type CreateReportInput struct {
+	// The headline; required.
+	Title string `json:"title"`
+	// The BCP 47 locale the report is written in, e.g. `en`.
+	SourceLocale string `json:"sourceLocale"`
+	// The URL slug. Default: made from the title (transliterated when it is not in Latin script), with a numeric suffix if taken.
+	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
+	// The newsroom section.
+	Section graphql.Omittable[*string] `json:"section,omitempty"`
+	// The dek.
+	Subtitle graphql.Omittable[*string] `json:"subtitle,omitempty"`
+	// The standfirst.
+	Summary graphql.Omittable[*string] `json:"summary,omitempty"`
+	// The Markdown body.
+	Body graphql.Omittable[*string] `json:"body,omitempty"`
+	// The event covered.
+	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
+	// Tags, in order.
+	Tags graphql.Omittable[[]*TagRefInput] `json:"tags,omitempty"`
+	// Byline people, in order.
+	AuthorIds graphql.Omittable[[]string] `json:"authorIds,omitempty"`
+	// Attendees, in order.
+	Attendees graphql.Omittable[[]*AttendeeInput] `json:"attendees,omitempty"`
+	// A note for the revision history.
+	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// The result of `createReport`.
+type CreateReportPayload struct {
+	// The new report; null when the mutation failed.
+	Report *editorial.Report `json:"report,omitempty"`
+	// Its first revision; null when the mutation failed.
+	Revision *editorial.Revision `json:"revision,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Creates a tag.
+type CreateTagInput struct {
+	// The display name; unique regardless of case.
+	Name string `json:"name"`
+	// The slug. Default: made from the name.
+	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
+	// What the tag is for.
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// The broader tag.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+	// Names in other locales.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+}
+
+// Archives a report.
+type DeleteReportInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+}
+
+// The result of `deleteReport`.
+type DeleteReportPayload struct {
+	// The archived report; null when the mutation failed.
+	Report *editorial.Report `json:"report,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A run of text in a diff.
+type DiffSegment struct {
+	// Whether the run is kept, inserted or deleted.
+	Op DiffOp `json:"op"`
+	// The text of the run.
+	Text string `json:"text"`
+}
+
+// A page of events.
+type EventConnection struct {
+	// Events on this page, with cursors.
+	Edges []*EventEdge `json:"edges"`
+	// Events on this page.
+	Nodes []*editorial.Event `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many events match.
+	TotalCount int `json:"totalCount"`
+}
+
+// An event in an `EventConnection`.
+type EventEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *editorial.Event `json:"node"`
+}
+
+// A key figure, as input.
+type EventFigureInput struct {
+	// What is counted.
+	Metric string `json:"metric"`
+	// The number: a whole number, not negative.
+	Value int `json:"value"`
+	// How exact it is. Default: `EXACT`.
+	Approximation graphql.Omittable[*string] `json:"approximation,omitempty"`
+	// The figure as a sentence.
+	Label string `json:"label"`
+	// Where it was counted.
+	Channels graphql.Omittable[[]string] `json:"channels,omitempty"`
+	// Countries covered (ISO 3166-1 alpha-2).
+	Countries graphql.Omittable[[]string] `json:"countries,omitempty"`
+}
+
+// The result of an event mutation.
+type EventPayload struct {
+	// The event as saved; null when the mutation failed.
+	Event *editorial.Event `json:"event,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A name in one locale.
+type LocalizedName struct {
+	// The BCP 47 locale.
+	Locale string `json:"locale"`
+	// The name in that locale.
+	Value string `json:"value"`
+}
+
+// A name in one locale, as input.
+type LocalizedNameInput struct {
+	// A BCP 47 locale; it is canonicalized (`zh-hans` becomes `zh-Hans`).
+	Locale string `json:"locale"`
+	// The name in that locale.
+	Value string `json:"value"`
+}
+
+// Merges directory entries or tags of one kind into a target.
+type MergeInput struct {
+	// The entries to merge away (at most 50).
+	SourceIds []string `json:"sourceIds"`
+	// The entry that remains.
+	TargetID string `json:"targetId"`
+}
+
+// Every write. Each mutation runs in one transaction: it either applies whole or changes nothing.
+type Mutation struct {
+}
+
+// A page of organizations.
+type OrganizationConnection struct {
+	// Organizations on this page, with cursors.
+	Edges []*OrganizationEdge `json:"edges"`
+	// Organizations on this page.
+	Nodes []*editorial.Organization `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many organizations match.
+	TotalCount int `json:"totalCount"`
+}
+
+// An organization in an `OrganizationConnection`.
+type OrganizationEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The organization.
+	Node *editorial.Organization `json:"node"`
+}
+
+// The result of an organization mutation.
+type OrganizationPayload struct {
+	// The organization as saved; null when the mutation failed.
+	Organization *editorial.Organization `json:"organization,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Relay page information for a connection.
+type PageInfo struct {
+	// Whether more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items come before this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first item on this page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last item on this page; pass it as `after` for the next page.
+	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A page of people.
+type PersonConnection struct {
+	// People on this page, with cursors.
+	Edges []*PersonEdge `json:"edges"`
+	// People on this page.
+	Nodes []*editorial.Person `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many people match.
+	TotalCount int `json:"totalCount"`
+}
+
+// A person in a `PersonConnection`.
+type PersonEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The person.
+	Node *editorial.Person `json:"node"`
+}
+
+// The result of a person mutation.
+type PersonPayload struct {
+	// The person as saved; null when the mutation failed.
+	Person *editorial.Person `json:"person,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // The root of every read.
 type Query struct {
+}
+
+// A page of reports.
+type ReportConnection struct {
+	// The reports on this page, with their cursors.
+	Edges []*ReportEdge `json:"edges"`
+	// The reports on this page (the same as `edges.node`, for clients that do not need cursors).
+	Nodes []*editorial.Report `json:"nodes"`
+	// Where this page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many reports match the filter in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+// A report in a `ReportConnection`.
+type ReportEdge struct {
+	// An opaque cursor for `after`/`before`.
+	Cursor string `json:"cursor"`
+	// The report.
+	Node *editorial.Report `json:"node"`
+}
+
+// Narrows `reports`.
+type ReportFilter struct {
+	// Only reports in these states. Default: every state but `ARCHIVED`.
+	Status graphql.Omittable[[]editorial.Status] `json:"status,omitempty"`
+	// Only reports tagged with this tag (by slug).
+	TagSlug graphql.Omittable[*string] `json:"tagSlug,omitempty"`
+	// Only reports covering this event.
+	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
+	// Only reports written in this source locale.
+	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
+}
+
+// Restores an archived report.
+type RestoreReportInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+}
+
+// The result of `restoreReport`.
+type RestoreReportPayload struct {
+	// The restored report; null when the mutation failed.
+	Report *editorial.Report `json:"report,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Restores a revision's content.
+type RestoreRevisionInput struct {
+	// The revision to bring back.
+	RevisionID string `json:"revisionId"`
+	// The report `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A note for the revision history. Default: `Restored version N`.
+	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// A page of revisions.
+type RevisionConnection struct {
+	// The revisions on this page, with cursors.
+	Edges []*RevisionEdge `json:"edges"`
+	// The revisions on this page.
+	Nodes []*editorial.Revision `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many revisions the report has.
+	TotalCount int `json:"totalCount"`
+}
+
+// What changed between two revisions of a report, field by field.
+type RevisionDiff struct {
+	// The older revision.
+	From *editorial.Revision `json:"from"`
+	// The newer revision.
+	To *editorial.Revision `json:"to"`
+	// The fields that differ, in schema order. Empty when nothing changed.
+	ChangedFields []string `json:"changedFields"`
+	// Text fields that changed, with a word-level diff.
+	TextChanges []*TextChange `json:"textChanges"`
+	// Tags added, by slug.
+	TagsAdded []string `json:"tagsAdded"`
+	// Tags removed, by slug.
+	TagsRemoved []string `json:"tagsRemoved"`
+	// Whether the tag order changed (with the same tags).
+	TagsReordered bool `json:"tagsReordered"`
+	// Attendees added.
+	AttendeesAdded []*editorial.SnapshotAttendee `json:"attendeesAdded"`
+	// Attendees removed.
+	AttendeesRemoved []*editorial.SnapshotAttendee `json:"attendeesRemoved"`
+	// Attendees kept but changed, with the fields that changed.
+	AttendeesChanged []*editorial.AttendeeChange `json:"attendeesChanged"`
+}
+
+// A revision in a `RevisionConnection`.
+type RevisionEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The revision.
+	Node *editorial.Revision `json:"node"`
 }
 
 // Facts about the copydesk server answering the request.
@@ -19,4 +425,487 @@ type ServerInfo struct {
 	Version string `json:"version"`
 	// The newest database migration applied.
 	SchemaVersion int `json:"schemaVersion"`
+}
+
+// Replaces a report's attendees.
+type SetReportAttendeesInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The whole new list, in order (at most 500).
+	Attendees []*AttendeeInput `json:"attendees"`
+	// A note for the revision history.
+	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// A page of tags.
+type TagConnection struct {
+	// Tags on this page, with cursors.
+	Edges []*TagEdge `json:"edges"`
+	// Tags on this page.
+	Nodes []*editorial.Tag `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many tags match.
+	TotalCount int `json:"totalCount"`
+}
+
+// A tag in a `TagConnection`.
+type TagEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The tag.
+	Node *editorial.Tag `json:"node"`
+}
+
+// The result of a tag mutation.
+type TagPayload struct {
+	// The tag as saved; null when the mutation failed.
+	Tag *editorial.Tag `json:"tag,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A tag for a report: an existing one by `id` or `slug`, or by `name`, which
+// uses the tag of that name (ignoring case) or creates it. Give exactly one.
+type TagRefInput struct {
+	// An existing tag's ID.
+	ID graphql.Omittable[*string] `json:"id,omitempty"`
+	// An existing tag's slug.
+	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
+	// A tag name: the existing tag of that name, or a new tag.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+}
+
+// A change to one text field of a report.
+type TextChange struct {
+	// The field: `title`, `subtitle`, `summary`, `body`, `slug`, `section` or `sourceLocale`.
+	Field string `json:"field"`
+	// The value before.
+	Before *string `json:"before,omitempty"`
+	// The value after.
+	After *string `json:"after,omitempty"`
+	// The change as a sequence of kept, inserted and deleted runs of text.
+	Segments []*DiffSegment `json:"segments"`
+	// Characters inserted.
+	Inserted int `json:"inserted"`
+	// Characters deleted.
+	Deleted int `json:"deleted"`
+}
+
+// Changes an event; only fields present change.
+type UpdateEventInput struct {
+	// The event.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Replaces every localized name.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// A new parent; a cycle is refused.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+	// A new start.
+	StartsAt graphql.Omittable[*time.Time] `json:"startsAt,omitempty"`
+	// A new end.
+	EndsAt graphql.Omittable[*time.Time] `json:"endsAt,omitempty"`
+	// A new time zone.
+	TimeZone graphql.Omittable[*string] `json:"timeZone,omitempty"`
+	// Dated by day only.
+	AllDay graphql.Omittable[*bool] `json:"allDay,omitempty"`
+	// A new venue.
+	Venue graphql.Omittable[*string] `json:"venue,omitempty"`
+	// A new city.
+	City graphql.Omittable[*string] `json:"city,omitempty"`
+	// A new region.
+	Region graphql.Omittable[*string] `json:"region,omitempty"`
+	// A new country.
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// A new format.
+	Format graphql.Omittable[*editorial.EventFormat] `json:"format,omitempty"`
+	// Replaces the organizers.
+	OrganizerIds graphql.Omittable[[]string] `json:"organizerIds,omitempty"`
+	// Replaces the figures.
+	Figures graphql.Omittable[[]*EventFigureInput] `json:"figures,omitempty"`
+}
+
+// Changes an organization; only fields present change.
+type UpdateOrganizationInput struct {
+	// The organization.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Replaces every localized name.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// A new acronym.
+	Acronym graphql.Omittable[*string] `json:"acronym,omitempty"`
+	// A new country.
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// A new parent; a cycle is refused.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+}
+
+// Changes a person; only fields present change.
+type UpdatePersonInput struct {
+	// The person.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// Replaces every localized name.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+	// A new affiliation.
+	AffiliationID graphql.Omittable[*string] `json:"affiliationId,omitempty"`
+}
+
+// Only the fields present in the input change; send `null` to clear an optional field.
+type UpdateReportInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read. If the report has changed since, nothing is saved and the error is `CONFLICT`.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A new headline.
+	Title graphql.Omittable[*string] `json:"title,omitempty"`
+	// A new source locale.
+	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
+	// A new slug; the old one keeps redirecting.
+	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
+	// A new section.
+	Section graphql.Omittable[*string] `json:"section,omitempty"`
+	// A new dek.
+	Subtitle graphql.Omittable[*string] `json:"subtitle,omitempty"`
+	// A new standfirst.
+	Summary graphql.Omittable[*string] `json:"summary,omitempty"`
+	// A new Markdown body.
+	Body graphql.Omittable[*string] `json:"body,omitempty"`
+	// A new event.
+	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
+	// A new tag list, replacing the old one.
+	Tags graphql.Omittable[[]*TagRefInput] `json:"tags,omitempty"`
+	// A new byline, replacing the old one.
+	AuthorIds graphql.Omittable[[]string] `json:"authorIds,omitempty"`
+	// A note for the revision history.
+	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// The result of a mutation that saves a new version of a report.
+type UpdateReportPayload struct {
+	// The report as saved; null when the mutation failed.
+	Report *editorial.Report `json:"report,omitempty"`
+	// The revision the change recorded; null when the mutation failed.
+	Revision *editorial.Revision `json:"revision,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes a tag; only fields present change.
+type UpdateTagInput struct {
+	// The tag.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A new name.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// A new slug; the old one keeps redirecting.
+	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
+	// A new description.
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// A new broader tag; a cycle is refused.
+	ParentID graphql.Omittable[*string] `json:"parentId,omitempty"`
+	// Replaces every localized name.
+	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
+}
+
+// Creates or updates a translation.
+type UpsertTranslationInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The BCP 47 locale; must differ from the report's source locale.
+	Locale string `json:"locale"`
+	// The translation `version` you last read; omit when creating.
+	ExpectedVersion graphql.Omittable[*int] `json:"expectedVersion,omitempty"`
+	// The translated headline.
+	Title string `json:"title"`
+	// The translated dek.
+	Subtitle graphql.Omittable[*string] `json:"subtitle,omitempty"`
+	// The translated standfirst.
+	Summary graphql.Omittable[*string] `json:"summary,omitempty"`
+	// The translated Markdown body.
+	Body graphql.Omittable[*string] `json:"body,omitempty"`
+	// Translated attendee roles and notes; attendees left out keep what they had.
+	Attendees graphql.Omittable[[]*AttendeeTranslationInput] `json:"attendees,omitempty"`
+}
+
+// The result of `upsertTranslation`.
+type UpsertTranslationPayload struct {
+	// The translation as saved; null when the mutation failed.
+	Translation *editorial.Translation `json:"translation,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A failure a client caused and can fix. The same failure is also in the
+// response's `errors` array, with `extensions.code` and `extensions.field`.
+type UserError struct {
+	// What kind of failure it is.
+	Code UserErrorCode `json:"code"`
+	// The path of the offending input field, e.g. `input.attendees.2.personId`; null when the failure is not about one field.
+	Field *string `json:"field,omitempty"`
+	// What went wrong and what to do about it, in a sentence a person can act on.
+	Message string `json:"message"`
+	// For `CONFLICT` on a stale `expectedVersion`: the version the object is at now.
+	CurrentVersion *int `json:"currentVersion,omitempty"`
+	// For `CONFLICT` on a stale `expectedVersion`: the fields changed since the version you edited, so a merge screen can show them.
+	ChangedFields []string `json:"changedFields,omitempty"`
+}
+
+// How `Report.body` and `ReportTranslation.body` are returned.
+type BodyFormat string
+
+const (
+	// The Markdown source, as stored.
+	BodyFormatMarkdown BodyFormat = "MARKDOWN"
+	// HTML rendered from the Markdown and sanitized: no scripts, styles or event handlers; links get rel="nofollow noopener".
+	BodyFormatHTML BodyFormat = "HTML"
+	// Plain text: the readable words, paragraphs separated by a blank line.
+	BodyFormatText BodyFormat = "TEXT"
+)
+
+var AllBodyFormat = []BodyFormat{
+	BodyFormatMarkdown,
+	BodyFormatHTML,
+	BodyFormatText,
+}
+
+func (e BodyFormat) IsValid() bool {
+	switch e {
+	case BodyFormatMarkdown, BodyFormatHTML, BodyFormatText:
+		return true
+	}
+	return false
+}
+
+func (e BodyFormat) String() string {
+	return string(e)
+}
+
+func (e *BodyFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BodyFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BodyFormat", str)
+	}
+	return nil
+}
+
+func (e BodyFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BodyFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BodyFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of a diff run.
+type DiffOp string
+
+const (
+	// Present in both versions.
+	DiffOpEqual DiffOp = "EQUAL"
+	// Only in the newer version.
+	DiffOpInsert DiffOp = "INSERT"
+	// Only in the older version.
+	DiffOpDelete DiffOp = "DELETE"
+)
+
+var AllDiffOp = []DiffOp{
+	DiffOpEqual,
+	DiffOpInsert,
+	DiffOpDelete,
+}
+
+func (e DiffOp) IsValid() bool {
+	switch e {
+	case DiffOpEqual, DiffOpInsert, DiffOpDelete:
+		return true
+	}
+	return false
+}
+
+func (e DiffOp) String() string {
+	return string(e)
+}
+
+func (e *DiffOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DiffOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DiffOp", str)
+	}
+	return nil
+}
+
+func (e DiffOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DiffOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DiffOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The order of `reports`.
+type ReportOrder string
+
+const (
+	// Most recently changed first (the default).
+	ReportOrderUpdatedDesc ReportOrder = "UPDATED_DESC"
+	// Most recently created first.
+	ReportOrderCreatedDesc ReportOrder = "CREATED_DESC"
+)
+
+var AllReportOrder = []ReportOrder{
+	ReportOrderUpdatedDesc,
+	ReportOrderCreatedDesc,
+}
+
+func (e ReportOrder) IsValid() bool {
+	switch e {
+	case ReportOrderUpdatedDesc, ReportOrderCreatedDesc:
+		return true
+	}
+	return false
+}
+
+func (e ReportOrder) String() string {
+	return string(e)
+}
+
+func (e *ReportOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportOrder", str)
+	}
+	return nil
+}
+
+func (e ReportOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of a `UserError`; the same value as the error's `extensions.code`.
+type UserErrorCode string
+
+const (
+	// The input is invalid: fix the field named and send again.
+	UserErrorCodeBadUserInput UserErrorCode = "BAD_USER_INPUT"
+	// An ID or slug in the input matches nothing.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// The object changed since you read it, or a unique value (a slug, a name) is taken.
+	UserErrorCodeConflict UserErrorCode = "CONFLICT"
+	// You are signed in but may not do this.
+	UserErrorCodeForbidden UserErrorCode = "FORBIDDEN"
+	// You need to sign in (send a valid API token).
+	UserErrorCodeUnauthenticated UserErrorCode = "UNAUTHENTICATED"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeBadUserInput,
+	UserErrorCodeNotFound,
+	UserErrorCodeConflict,
+	UserErrorCodeForbidden,
+	UserErrorCodeUnauthenticated,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeBadUserInput, UserErrorCodeNotFound, UserErrorCodeConflict, UserErrorCodeForbidden, UserErrorCodeUnauthenticated:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

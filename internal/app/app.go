@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
 	"github.com/copydesk/copydesk/internal/migrations"
@@ -114,7 +115,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
-	resolver := &graph.Resolver{DB: db, Version: Version()}
+	resolver := &graph.Resolver{DB: db, Content: content.New(db), Version: Version()}
 	h := server.New(server.Config{
 		GraphQL:  graph.NewHandler(resolver, log),
 		Explorer: explorer.Handler(),

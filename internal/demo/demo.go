@@ -11,9 +11,12 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -21,20 +24,30 @@ import (
 const Name = "qingdao-2020"
 
 // Load inserts the demo data set unless it is already there, and reports
-// whether it inserted it.
+// whether it inserted it. The claim in demo_loads and every row of the data
+// set are written in one transaction: a concurrent loader waits on the claim
+// and then does nothing, and a failure leaves nothing behind.
 func Load(ctx context.Context, db *postgres.DB, log *slog.Logger) (bool, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	set, err := decode(qingdaoJSON)
+	if err != nil {
+		return false, err
+	}
 	start := time.Now()
 	loaded := false
-	err := db.InTx(ctx, func(tx *postgres.Tx) error {
+	err = db.InTx(ctx, func(tx *postgres.Tx) error {
+		loaded = false // InTx may run this again
 		first, err := postgres.ClaimDemoLoad(ctx, tx, Name)
 		if err != nil || !first {
 			return err
 		}
 		loaded = true
-		return insert(ctx, tx)
+		return insert(postgres.WithTx(ctx, tx), tx, content.New(db), set, log)
 	})
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("loading demo data set %s: %w", Name, err)
 	}
 	if loaded {
 		log.Info("demo data loaded", "set", Name, "ms", time.Since(start).Milliseconds())
@@ -44,5 +57,137 @@ func Load(ctx context.Context, db *postgres.DB, log *slog.Logger) (bool, error) 
 	return loaded, nil
 }
 
-// insert writes the data set's content. The content model fills it in.
-func insert(ctx context.Context, tx *postgres.Tx) error { return nil }
+// insert writes the data set through the content service, resolving the
+// file's keys to database IDs as it goes. ctx carries tx, the loader's
+// transaction (postgres.WithTx), so every service call joins it. Entries are
+// inserted in file order, which check has verified is dependency order.
+func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataSet, log *slog.Logger) error {
+	orgIDs := make(map[string]int64, len(d.Organizations))
+	for _, o := range d.Organizations {
+		in := content.CreateOrganizationInput{Name: o.Name, LocalizedNames: o.LocalizedNames, Acronym: o.Acronym, Country: o.Country}
+		if o.Parent != nil {
+			in.ParentID = ptr(orgIDs[*o.Parent])
+		}
+		saved, err := svc.CreateOrganization(ctx, in)
+		if err != nil {
+			return fmt.Errorf("organization %s: %w", o.Key, err)
+		}
+		orgIDs[o.Key] = saved.ID
+	}
+
+	personIDs := make(map[string]int64, len(d.People))
+	for _, p := range d.People {
+		in := content.CreatePersonInput{Name: p.Name, LocalizedNames: p.LocalizedNames}
+		if p.Affiliation != nil {
+			in.AffiliationID = ptr(orgIDs[*p.Affiliation])
+		}
+		saved, err := svc.CreatePerson(ctx, in)
+		if err != nil {
+			return fmt.Errorf("person %s: %w", p.Key, err)
+		}
+		personIDs[p.Key] = saved.ID
+	}
+
+	tagIDs := make(map[string]int64, len(d.Tags))
+	for _, t := range d.Tags {
+		saved, err := svc.CreateTag(ctx, content.CreateTagInput{Name: t.Name, Slug: &t.Slug, Description: t.Description, LocalizedNames: t.LocalizedNames})
+		if err != nil {
+			return fmt.Errorf("tag %s: %w", t.Key, err)
+		}
+		tagIDs[t.Key] = saved.ID
+	}
+
+	log.DebugContext(ctx, "demo directory inserted", "set", Name, "organizations", len(orgIDs), "people", len(personIDs), "tags", len(tagIDs))
+
+	eventIDs := make(map[string]int64, len(d.Events))
+	for _, e := range d.Events {
+		in := content.CreateEventInput{Name: e.Name, LocalizedNames: e.LocalizedNames, TimeZone: e.TimeZone, AllDay: e.AllDay,
+			Venue: e.Venue, City: e.City, Region: e.Region, Country: e.Country, OrganizerIDs: []int64{}, Figures: []editorial.Figure{}}
+		if e.Parent != nil {
+			in.ParentID = ptr(eventIDs[*e.Parent])
+		}
+		in.StartsAt, _ = parseTime(e.StartsAt) // check has parsed them
+		in.EndsAt, _ = parseTime(e.EndsAt)
+		if e.Format != nil {
+			in.Format = ptr(editorial.EventFormat(*e.Format))
+		}
+		for _, o := range e.Organizers {
+			in.OrganizerIDs = append(in.OrganizerIDs, orgIDs[o])
+		}
+		for _, f := range e.Figures {
+			in.Figures = append(in.Figures, editorial.Figure{Metric: f.Metric, Value: f.Value, Approximation: f.Approximation,
+				Label: f.Label, Channels: f.Channels, Countries: f.Countries})
+		}
+		saved, err := svc.CreateEvent(ctx, in)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", e.Key, err)
+		}
+		eventIDs[e.Key] = saved.ID
+	}
+
+	log.DebugContext(ctx, "demo events inserted", "set", Name, "events", len(eventIDs))
+
+	r := &d.Report
+	in := content.CreateReportInput{Title: r.Title, SourceLocale: r.SourceLocale, Body: r.Body, Slug: &r.Slug,
+		Section: r.Section, Subtitle: r.Subtitle, Summary: r.Summary, Status: editorial.Status(r.Status),
+		PublishedAt: editorial.SetTo(r.PublishedAt), Tags: []content.TagRef{}, AuthorIDs: []int64{}}
+	if r.Event != nil {
+		in.EventID = ptr(eventIDs[*r.Event])
+	}
+	for _, t := range r.Tags {
+		in.Tags = append(in.Tags, content.TagRef{ID: tagIDs[t]})
+	}
+	for _, a := range r.Attendees {
+		ai := content.AttendeeInput{Delegation: a.Delegation, Role: a.Role, Note: a.Note}
+		if a.Person != nil {
+			ai.PersonID = ptr(personIDs[*a.Person])
+		}
+		if a.Organization != nil {
+			ai.OrganizationID = ptr(orgIDs[*a.Organization])
+		}
+		for _, p := range a.Participations {
+			ai.Participations = append(ai.Participations, editorial.Participation(p))
+		}
+		in.Attendees = append(in.Attendees, ai)
+	}
+	saved, err := svc.CreateReport(ctx, in)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", r.Slug, err)
+	}
+	reportID := saved.Report.ID
+
+	// Translated roles and notes name attendees by ID: read back the IDs
+	// CreateReport gave them, in list order.
+	atts, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{reportID})
+	if err != nil {
+		return err
+	}
+	if len(atts[reportID]) != len(r.Attendees) {
+		return fmt.Errorf("report %s: %d attendees saved, %d given", r.Slug, len(atts[reportID]), len(r.Attendees))
+	}
+	attendeeIDs := make([]int64, len(r.Attendees))
+	for i, a := range atts[reportID] {
+		attendeeIDs[i] = a.ID
+	}
+	translatedRoles := 0
+	for _, t := range r.Translations {
+		in := content.UpsertTranslationInput{ReportID: reportID, Locale: t.Locale, Title: t.Title, Subtitle: t.Subtitle,
+			Summary: t.Summary, Body: t.Body, Status: editorial.TranslationStatus(t.Status), Attendees: []editorial.AttendeeTranslation{}}
+		for _, a := range t.Attendees {
+			in.Attendees = append(in.Attendees, editorial.AttendeeTranslation{AttendeeID: attendeeIDs[a.Index], Role: a.Role, Note: a.Note})
+			if a.Role != nil {
+				translatedRoles++
+			}
+		}
+		if _, err := svc.UpsertTranslation(ctx, in); err != nil {
+			return fmt.Errorf("report %s, %s translation: %w", r.Slug, t.Locale, err)
+		}
+	}
+
+	log.InfoContext(ctx, "demo data inserted", "set", Name, "organizations", len(orgIDs), "people", len(personIDs),
+		"tags", len(tagIDs), "events", len(eventIDs), "reports", 1, "attendees", len(attendeeIDs),
+		"translations", len(r.Translations), "translatedRoles", translatedRoles)
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }

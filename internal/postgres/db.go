@@ -61,13 +61,21 @@ func redactDSN(err error) error { return errors.New(errors.Unwrap(err).Error()) 
 type Tx struct {
 	*sqlx.Tx
 	Now time.Time
+	db  *DB // the DB that began it: only that DB's InTx joins it (see WithTx)
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. It rolls back
 // on error or panic, and retries the whole function up to three times on
 // serialization failures and deadlocks (SQLSTATE 40001, 40P01), so fn must be
 // safe to run again.
+//
+// When ctx carries a transaction of this DB (see WithTx), InTx joins it
+// instead: fn runs in that transaction, inside a savepoint, and is neither
+// committed nor retried on its own.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if tx, _ := ctx.Value(txKey{}).(*Tx); tx != nil && tx.db == db {
+		return tx.nested(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = db.inTxOnce(ctx, fn)
@@ -85,7 +93,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqltx, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{Tx: sqltx, Now: db.Now().UTC().Truncate(time.Microsecond), db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqltx.Rollback()
@@ -100,6 +108,46 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	if err = sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type txKey struct{}
+
+// WithTx returns a context under which InTx on tx's DB joins tx instead of
+// beginning a transaction of its own, so that several calls that each run
+// "one transaction" (content-service methods) write in one transaction that
+// the caller owns. The demo loader uses it to write its whole data set in the
+// transaction that claims the load.
+//
+// Each joined InTx runs fn inside a savepoint: if fn fails, what it wrote is
+// rolled back and tx stays usable; if it succeeds, the savepoint is released.
+// Nothing is committed or retried there: the InTx that began tx commits
+// everything, or rolls everything back, and retries the whole of its fn
+// (joined calls included) on serialization failures. A Tx must not be used by
+// two goroutines at once, and reads made outside InTx (with the DB itself) do
+// not see tx's uncommitted rows.
+func WithTx(ctx context.Context, tx *Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// nestedSavepoint names the savepoint of a joined InTx. PostgreSQL keeps
+// savepoints of one name as a stack, so joined calls may nest.
+const nestedSavepoint = "copydesk_nested"
+
+// nested runs fn in tx inside a savepoint (see WithTx).
+func (tx *Tx) nested(ctx context.Context, fn func(tx *Tx) error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+nestedSavepoint); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+nestedSavepoint); rbErr != nil {
+			return fmt.Errorf("%w (rolling back to the savepoint failed too: %v)", err, rbErr)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+nestedSavepoint); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
 }

@@ -60,7 +60,8 @@ const (
 // The raw character diff is passed through a semantic cleanup (go-diff's
 // DiffCleanupSemantic, plus a Unicode-aware pass that slides each edit to a
 // word or sentence boundary) so that changes line up with words and sentences
-// rather than scattered coincidental characters. When either text is longer
+// rather than scattered coincidental characters, and each change is then
+// widened to whole words (CJK characters count as words; see wordAlign). When either text is longer
 // than 10,000 runes the texts are first diffed line by line for speed, and
 // each block of replaced lines is then refined character by character. The
 // search for a minimal diff is limited to about two seconds; past that the
@@ -90,7 +91,7 @@ func Diff(a, b string) []Segment {
 		raw = dmp.DiffMainRunes(ra, rb, false)
 	}
 	raw = dmp.DiffCleanupMerge(raw)
-	return toSegments(cleanup(dmp, raw))
+	return wordAlign(toSegments(cleanup(dmp, raw)))
 }
 
 // lineDiff diffs a and b line by line, then re-diffs each block of replaced
@@ -311,4 +312,115 @@ func Stats(segs []Segment) (inserted, deleted int) {
 		}
 	}
 	return inserted, deleted
+}
+
+// wordAlign widens each changed region to whole words, so that "opened" →
+// "closed" reads as one replaced word rather than "open" → "clos" plus a
+// kept "ed", which is how editors read a change. Words are runs of letters,
+// digits and marks; Han characters and kana are words of their own (those
+// scripts are written without spaces), so CJK diffs stay character-precise.
+func wordAlign(segs []Segment) []Segment {
+	segs = slices.Clone(segs)
+	var out []Segment
+	for i := 0; i < len(segs); {
+		if segs[i].Op == Equal {
+			out = append(out, segs[i])
+			i++
+			continue
+		}
+		var del, ins string
+		j := i
+		for ; j < len(segs) && segs[j].Op != Equal; j++ {
+			if segs[j].Op == Delete {
+				del += segs[j].Text
+			} else {
+				ins += segs[j].Text
+			}
+		}
+		if k := len(out) - 1; k >= 0 && out[k].Op == Equal && endsInWord(out[k].Text) && (startsWithWord(del) || startsWithWord(ins)) {
+			w := trailingWord(out[k].Text)
+			out[k].Text = out[k].Text[:len(out[k].Text)-len(w)]
+			del, ins = w+del, w+ins
+		}
+		if j < len(segs) && startsWithWord(segs[j].Text) && (endsInWord(del) || endsInWord(ins)) {
+			w := leadingWord(segs[j].Text)
+			segs[j].Text = segs[j].Text[len(w):]
+			del, ins = del+w, ins+w
+		}
+		out = append(out, Segment{Op: Delete, Text: del}, Segment{Op: Insert, Text: ins})
+		i = j
+	}
+	return normalize(out)
+}
+
+// normalize drops empty segments and merges neighbours: equal runs join, and
+// the changes between two equal runs become one Delete then one Insert.
+func normalize(segs []Segment) []Segment {
+	var out []Segment
+	var del, ins string
+	flush := func() {
+		if del != "" {
+			out = append(out, Segment{Op: Delete, Text: del})
+		}
+		if ins != "" {
+			out = append(out, Segment{Op: Insert, Text: ins})
+		}
+		del, ins = "", ""
+	}
+	for _, s := range segs {
+		switch {
+		case s.Text == "":
+		case s.Op == Delete:
+			del += s.Text
+		case s.Op == Insert:
+			ins += s.Text
+		default:
+			flush()
+			if n := len(out); n > 0 && out[n-1].Op == Equal {
+				out[n-1].Text += s.Text
+			} else {
+				out = append(out, s)
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// inWord reports whether r belongs to a space-separated word.
+func inWord(r rune) bool {
+	return isWordRune(r) && !unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai)
+}
+
+func startsWithWord(s string) bool {
+	r, n := utf8.DecodeRuneInString(s)
+	return n > 0 && inWord(r)
+}
+
+func endsInWord(s string) bool {
+	r, n := utf8.DecodeLastRuneInString(s)
+	return n > 0 && inWord(r)
+}
+
+func leadingWord(s string) string {
+	end := len(s)
+	for i, r := range s {
+		if !inWord(r) {
+			end = i
+			break
+		}
+	}
+	return s[:end]
+}
+
+func trailingWord(s string) string {
+	start := len(s)
+	for start > 0 {
+		r, n := utf8.DecodeLastRuneInString(s[:start])
+		if !inWord(r) {
+			break
+		}
+		start -= n
+	}
+	return s[start:]
 }

@@ -336,3 +336,20 @@ func FuzzDiff(f *testing.F) {
 		}
 	})
 }
+
+func TestChangesCoverWholeWords(t *testing.T) {
+	cases := []struct{ a, b, want string }{
+		{"The forum opened on Thursday.", "The forum closed on Friday.", "=The forum |-opened|+closed|= on |-Thursday|+Friday|=."},
+		{"one cat", "one cats", "=one |-cat|+cats"},
+		{"论坛于周四开幕。", "论坛于周五闭幕。", "=论坛于周|-四开|+五闭|=幕。"},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, s := range Diff(c.a, c.b) {
+			got = append(got, map[Op]string{Equal: "=", Insert: "+", Delete: "-"}[s.Op]+s.Text)
+		}
+		if g := strings.Join(got, "|"); g != c.want {
+			t.Errorf("Diff(%q, %q) = %s, want %s", c.a, c.b, g, c.want)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// api is a copydesk GraphQL endpoint over a fresh database, for one test.
+type api struct {
+	t       *testing.T
+	db      *postgres.DB
+	handler http.Handler
+	// sql is the number of SQL round trips the last request made.
+	sql int64
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	log := slog.New(slog.DiscardHandler)
+	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Version: "test"}, log)
+	a := &api{t: t, db: db}
+	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var c postgres.QueryCounter
+		h.ServeHTTP(w, r.WithContext(postgres.WithQueryCounter(r.Context(), &c)))
+		a.sql = c.Count()
+	})
+	return a
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (e gqlError) code() string  { s, _ := e.Extensions["code"].(string); return s }
+func (e gqlError) field() string { s, _ := e.Extensions["field"].(string); return s }
+
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// post sends a GraphQL request and returns the decoded response.
+func (a *api) post(query string, vars map[string]any) response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	raw, _ := io.ReadAll(rec.Body)
+	var resp response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		a.t.Fatalf("response is not JSON (HTTP %d): %s", rec.Code, raw)
+	}
+	return resp
+}
+
+// do sends a request that must succeed and decodes its data into out.
+func (a *api) do(query string, vars map[string]any, out any) {
+	a.t.Helper()
+	resp := a.post(query, vars)
+	if len(resp.Errors) > 0 {
+		a.t.Fatalf("unexpected errors: %+v", resp.Errors)
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp.Data, out); err != nil {
+			a.t.Fatalf("decoding %s: %v", resp.Data, err)
+		}
+	}
+}
+
+// fail sends a request that must fail with exactly one error and returns it.
+func (a *api) fail(query string, vars map[string]any) (gqlError, json.RawMessage) {
+	a.t.Helper()
+	resp := a.post(query, vars)
+	if len(resp.Errors) != 1 {
+		a.t.Fatalf("want one error, got %+v (data %s)", resp.Errors, resp.Data)
+	}
+	if msg := resp.Errors[0].Message; strings.Contains(msg, "pq:") || strings.Contains(msg, "SQL") {
+		a.t.Errorf("error message leaks SQL: %q", msg)
+	}
+	return resp.Errors[0], resp.Data
+}
+
+// count returns the number of rows in table.
+func (a *api) count(table string) int {
+	a.t.Helper()
+	var n int
+	if err := a.db.GetContext(context.Background(), &n, "SELECT count(*) FROM "+table); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+// rowCounts snapshots the size of every content table, to check a failed
+// mutation changed nothing.
+func (a *api) rowCounts() map[string]int {
+	out := map[string]int{}
+	for _, t := range []string{"reports", "report_revisions", "report_slugs", "report_tags", "report_authors",
+		"report_attendees", "report_translations", "tags", "people", "organizations", "events"} {
+		out[t] = a.count(t)
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// Every relation a resolver follows goes through a per-request dataloader
+// (github.com/vikstrous/dataloadgen): the keys asked for by all the objects
+// of one list are collected for a moment and fetched with one SQL query, so
+// a request costs a number of queries that depends on the shape of the
+// query, not on how many objects it returns.
+
+// loaderWait is how long a loader collects keys before fetching. gqlgen
+// resolves the fields of a list's items in concurrent goroutines, which all
+// ask within microseconds; a few milliseconds absorbs scheduling noise.
+const loaderWait = 3 * time.Millisecond
+
+// loaders holds one request's dataloaders.
+type loaders struct {
+	reports       *dataloadgen.Loader[int64, *editorial.Report]
+	revisions     *dataloadgen.Loader[int64, *editorial.Revision]
+	people        *dataloadgen.Loader[int64, *editorial.Person]
+	organizations *dataloadgen.Loader[int64, *editorial.Organization]
+	tags          *dataloadgen.Loader[int64, *editorial.Tag]
+	events        *dataloadgen.Loader[int64, *editorial.Event]
+	attendees     *dataloadgen.Loader[int64, *editorial.Attendee]
+
+	reportTagIDs       *dataloadgen.Loader[int64, []int64]
+	reportAuthorIDs    *dataloadgen.Loader[int64, []int64]
+	reportAttendees    *dataloadgen.Loader[int64, []*editorial.Attendee]
+	reportTranslations *dataloadgen.Loader[int64, []*editorial.Translation]
+	previousSlugs      *dataloadgen.Loader[int64, []string]
+	attendeeTrans      *dataloadgen.Loader[postgres.TranslationKey, []*editorial.AttendeeTranslation]
+	tagChildren        *dataloadgen.Loader[int64, []*editorial.Tag]
+	tagReportCounts    *dataloadgen.Loader[int64, int]
+	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
+	eventReports       *dataloadgen.Loader[eventReportsKey, []*editorial.Report]
+	revisionPages      *dataloadgen.Loader[revisionPageKey, *postgres.RevisionPage]
+}
+
+// revisionPageKey asks for one page of a report's revisions.
+type revisionPageKey struct {
+	ReportID      int64
+	First         int
+	BeforeVersion int
+}
+
+// eventReportsKey asks for the newest limit reports of an event.
+type eventReportsKey struct {
+	EventID int64
+	Limit   int
+}
+
+func newLoaders(db *postgres.DB) *loaders {
+	return &loaders{
+		reports:       mapped(db, postgres.ReportsByIDs),
+		revisions:     mapped(db, postgres.RevisionsByIDs),
+		people:        mapped(db, postgres.PeopleByIDs),
+		organizations: mapped(db, postgres.OrganizationsByIDs),
+		tags:          mapped(db, postgres.TagsByIDs),
+		events:        mapped(db, postgres.EventsByIDs),
+		attendees:     mapped(db, postgres.AttendeesByIDs),
+
+		reportTagIDs:       mapped(db, postgres.TagIDsByReportIDs),
+		reportAuthorIDs:    mapped(db, postgres.AuthorIDsByReportIDs),
+		reportAttendees:    mapped(db, postgres.AttendeesByReportIDs),
+		reportTranslations: mapped(db, postgres.TranslationsByReportIDs),
+		previousSlugs:      mapped(db, postgres.PreviousSlugsByReportIDs),
+		attendeeTrans:      mapped(db, postgres.AttendeeTranslationsByKeys),
+		tagChildren:        mapped(db, postgres.TagChildren),
+		tagReportCounts:    mapped(db, postgres.ReportCountsByTagIDs),
+		eventChildren:      mapped(db, postgres.EventChildren),
+		revisionPages: mapped(db, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*postgres.RevisionPage, error) {
+			// One query per distinct page shape; in practice every report
+			// of a list asks for the same one.
+			type shape struct{ first, before int }
+			groups := map[shape][]int64{}
+			for _, k := range keys {
+				s := shape{k.First, k.BeforeVersion}
+				groups[s] = append(groups[s], k.ReportID)
+			}
+			out := make(map[revisionPageKey]*postgres.RevisionPage, len(keys))
+			for s, ids := range groups {
+				pages, err := postgres.RevisionPages(ctx, q, ids, s.first, s.before)
+				if err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					if p := pages[id]; p != nil {
+						out[revisionPageKey{id, s.first, s.before}] = p
+					}
+				}
+			}
+			return out, nil
+		}),
+		eventReports: mapped(db, func(ctx context.Context, q sqlx.QueryerContext, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
+			limit, ids := 0, make([]int64, len(keys))
+			for i, k := range keys {
+				ids[i], limit = k.EventID, max(limit, k.Limit)
+			}
+			byEvent, err := postgres.ReportsByEventIDs(ctx, q, ids, limit)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[eventReportsKey][]*editorial.Report, len(keys))
+			for _, k := range keys {
+				list := byEvent[k.EventID]
+				out[k] = list[:min(len(list), k.Limit)]
+			}
+			return out, nil
+		}),
+	}
+}
+
+// mapped adapts a storage batch function (keys in, map out; missing keys
+// mean "none") to a dataloader.
+func mapped[K comparable, V any](db sqlx.QueryerContext, fetch func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, keys []K) (map[K]V, error) {
+		return fetch(ctx, db, keys)
+	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
+}
+
+// load fetches one key; a key the batch did not return yields the zero value.
+func load[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K) (V, error) {
+	v, err := l.Load(ctx, key)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		var zero V
+		return zero, nil
+	}
+	return v, err
+}
+
+// loadAll fetches several keys and keeps the values found, in key order.
+func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loader[K, V], keys []K) ([]V, error) {
+	vs, err := l.LoadAll(ctx, keys)
+	var zero V
+	out := make([]V, 0, len(keys))
+	if err != nil {
+		var errs dataloadgen.ErrorSlice
+		if !errors.As(err, &errs) {
+			return nil, err
+		}
+		for i, e := range errs {
+			if e != nil && !errors.Is(e, dataloadgen.ErrNotFound) {
+				return nil, e
+			}
+			if e == nil && vs[i] != zero {
+				out = append(out, vs[i])
+			}
+		}
+		return out, nil
+	}
+	for _, v := range vs {
+		if v != zero {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// loaderBox lets a mutation drop what the request's loaders cached before it
+// wrote, so the payload it returns (and any later field) reads fresh data.
+type loaderBox struct {
+	mu  sync.Mutex
+	db  *postgres.DB
+	cur *loaders
+}
+
+type loadersKey struct{}
+
+// withLoaders gives every request its own, empty set of loaders.
+func withLoaders(db *postgres.DB, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		box := &loaderBox{db: db, cur: newLoaders(db)}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, box)))
+	})
+}
+
+// loaders returns the request's loaders (fresh ones when the context has
+// none, e.g. in a test calling a resolver directly).
+func (r *Resolver) loaders(ctx context.Context) *loaders {
+	box, ok := ctx.Value(loadersKey{}).(*loaderBox)
+	if !ok {
+		return newLoaders(r.DB)
+	}
+	box.mu.Lock()
+	defer box.mu.Unlock()
+	return box.cur
+}
+
+// forget drops the request's cached loads after a write.
+func forget(ctx context.Context) {
+	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
+		box.mu.Lock()
+		box.cur = newLoaders(box.db)
+		box.mu.Unlock()
+	}
+}

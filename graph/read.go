@@ -1,0 +1,450 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/copydesk/copydesk/graph/model"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/textdiff"
+)
+
+// Helpers behind the resolvers in schema.resolvers.go: following optional
+// references, building connections, node(id:) dispatch, mutation payloads.
+
+func (r *Resolver) person(ctx context.Context, id *int64) (*editorial.Person, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).people, *id)
+}
+
+func (r *Resolver) organization(ctx context.Context, id *int64) (*editorial.Organization, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).organizations, *id)
+}
+
+func (r *Resolver) event(ctx context.Context, id *int64) (*editorial.Event, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).events, *id)
+}
+
+// nonNilList turns a missing list into an empty one (lists in the schema are non-null).
+func nonNilList[T any](list []T, err error) ([]T, error) {
+	if list == nil && err == nil {
+		list = []T{}
+	}
+	return list, err
+}
+
+func optGlobalID(typ string, id *int64) *string {
+	if id == nil {
+		return nil
+	}
+	s := encodeID(typ, *id)
+	return &s
+}
+
+// canonicalOr canonicalizes a locale argument, leaving an invalid one as
+// it is (it then simply matches nothing).
+func canonicalOr(tag string) string {
+	if c, err := locale.Canonical(tag); err == nil {
+		return c
+	}
+	return tag
+}
+
+func renderBody(markdown string, format *model.BodyFormat) string {
+	if format == nil {
+		return markdown
+	}
+	switch *format {
+	case model.BodyFormatHTML:
+		return richtext.HTML(markdown)
+	case model.BodyFormatText:
+		return richtext.Text(markdown)
+	default:
+		return markdown
+	}
+}
+
+// --- node(id:) ---
+
+func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, error) {
+	typ, id, err := decodeAnyID(field, gid)
+	if err != nil {
+		return nil, err
+	}
+	l := r.loaders(ctx)
+	switch typ {
+	case typeReport:
+		return nodeOrNil(load(ctx, l.reports, id))
+	case typeRevision:
+		return nodeOrNil(load(ctx, l.revisions, id))
+	case typeAttendee:
+		return nodeOrNil(load(ctx, l.attendees, id))
+	case typeEvent:
+		return nodeOrNil(load(ctx, l.events, id))
+	case typeTranslation:
+		reportID, loc, err := decodeTranslationID(field, gid)
+		if err != nil {
+			return nil, err
+		}
+		list, err := load(ctx, l.reportTranslations, reportID)
+		if err != nil {
+			return nil, err
+		}
+		return nodeOrNil(pickTranslation(list, loc), nil)
+	case typePerson, typeOrganization, typeTag:
+		return r.directoryNode(ctx, typ, id)
+	}
+	return nil, nil
+}
+
+// directoryNode loads a person, organization or tag, following merges: the
+// ID of an entry merged into another resolves to the survivor.
+func (r *Resolver) directoryNode(ctx context.Context, typ string, id int64) (model.Node, error) {
+	l := r.loaders(ctx)
+	get := func(id int64) (model.Node, error) {
+		switch typ {
+		case typePerson:
+			return nodeOrNil(load(ctx, l.people, id))
+		case typeOrganization:
+			return nodeOrNil(load(ctx, l.organizations, id))
+		default:
+			return nodeOrNil(load(ctx, l.tags, id))
+		}
+	}
+	n, err := get(id)
+	if n != nil || err != nil {
+		return n, err
+	}
+	kind := map[string]string{typePerson: postgres.KindPerson, typeOrganization: postgres.KindOrganization, typeTag: postgres.KindTag}[typ]
+	survivor, err := postgres.ResolveMerged(ctx, r.DB, kind, id)
+	if err != nil || survivor == id {
+		return nil, err
+	}
+	return get(survivor)
+}
+
+// nodeOrNil returns a typed nil pointer as an untyped nil, so that a missing
+// object is null rather than an empty object.
+func nodeOrNil[T any](v *T, err error) (model.Node, error) {
+	if v == nil || err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	out := make([]model.Node, len(ids))
+	errs := make([]error, len(ids))
+	done := make(chan int, len(ids))
+	for i, id := range ids {
+		go func() {
+			out[i], errs[i] = r.node(ctx, indexPath("ids", i), id)
+			done <- i
+		}()
+	}
+	for range ids {
+		<-done
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// --- connections ---
+
+func (r *Resolver) listReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) (*model.ReportConnection, error) {
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	f := postgres.ReportFilter{OrderBy: "updated"}
+	if orderBy != nil && *orderBy == model.ReportOrderCreatedDesc {
+		f.OrderBy = "created"
+	}
+	if filter != nil {
+		f.Statuses = filter.Status.Value()
+		f.TagSlug = value(filter.TagSlug)
+		if loc := value(filter.SourceLocale); loc != "" {
+			f.SourceLocale = canonicalOr(loc)
+		}
+		if f.EventID, err = optionalIDValue("filter.eventId", typeEvent, filter.EventID.Value()); err != nil {
+			return nil, err
+		}
+	}
+	list, total, err := postgres.ListReports(ctx, r.DB, f, n+1, cur)
+	if err != nil {
+		return nil, err
+	}
+	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
+	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
+	for i, rep := range list {
+		conn.Edges[i] = &model.ReportEdge{Cursor: cursors[i], Node: rep}
+	}
+	return conn, nil
+}
+
+// directoryList is the shape shared by the tag, people, organization and event lists.
+func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, after, search *string,
+	list func(context.Context, *postgres.DB, string, int, *postgres.Cursor) ([]*T, int, error),
+	cursor func(*T) postgres.Cursor,
+) ([]*T, []string, *model.PageInfo, int, error) {
+	n, err := pageSize(first, 50)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	s := ""
+	if search != nil {
+		s = *search
+	}
+	items, total, err := list(ctx, db, s, n+1, cur)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	items, cursors, info := page(items, n, cur, cursor)
+	return items, cursors, info, total, nil
+}
+
+func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
+		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Tag, int, error) {
+			return postgres.ListTags(ctx, db, s, n, c)
+		}, func(t *editorial.Tag) postgres.Cursor { return postgres.NameCursor(t.Name, t.ID) })
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.TagConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.TagEdge, len(items))}
+	for i, t := range items {
+		conn.Edges[i] = &model.TagEdge{Cursor: cursors[i], Node: t}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
+		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Person, int, error) {
+			return postgres.ListPeople(ctx, db, s, n, c)
+		}, func(p *editorial.Person) postgres.Cursor { return postgres.NameCursor(p.Name, p.ID) })
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.PersonConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.PersonEdge, len(items))}
+	for i, p := range items {
+		conn.Edges[i] = &model.PersonEdge{Cursor: cursors[i], Node: p}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
+		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Organization, int, error) {
+			return postgres.ListOrganizations(ctx, db, s, n, c)
+		}, func(o *editorial.Organization) postgres.Cursor { return postgres.NameCursor(o.Name, o.ID) })
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.OrganizationConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.OrganizationEdge, len(items))}
+	for i, o := range items {
+		conn.Edges[i] = &model.OrganizationEdge{Cursor: cursors[i], Node: o}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
+		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Event, int, error) {
+			return postgres.ListEvents(ctx, db, s, n, c)
+		}, postgres.EventCursor)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.EventConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.EventEdge, len(items))}
+	for i, e := range items {
+		conn.Edges[i] = &model.EventEdge{Cursor: cursors[i], Node: e}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	before := 0
+	if cur != nil {
+		before = int(cur.ID)
+	}
+	p, err := load(ctx, r.loaders(ctx).revisionPages, revisionPageKey{rep.ID, n + 1, before})
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		p = &postgres.RevisionPage{}
+	}
+	list, total := p.Revisions, p.Total
+	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) postgres.Cursor {
+		return postgres.Cursor{Key: "v", ID: int64(rev.Version)}
+	})
+	conn := &model.RevisionConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.RevisionEdge, len(list))}
+	for i, rev := range list {
+		conn.Edges[i] = &model.RevisionEdge{Cursor: cursors[i], Node: rev}
+	}
+	return conn, nil
+}
+
+func optionalIDValue(field, typ string, gid *string) (int64, error) {
+	if gid == nil {
+		return 0, nil
+	}
+	return decodeID(field, typ, *gid)
+}
+
+// --- revision diffs ---
+
+func (r *Resolver) revisionDiff(ctx context.Context, from, to string) (*model.RevisionDiff, error) {
+	fromID, err := decodeID("from", typeRevision, from)
+	if err != nil {
+		return nil, err
+	}
+	toID, err := decodeID("to", typeRevision, to)
+	if err != nil {
+		return nil, err
+	}
+	l := r.loaders(ctx)
+	a, err := load(ctx, l.revisions, fromID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := load(ctx, l.revisions, toID)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, cerr.FieldErrorf(cerr.NotFound, "from", "No revision has this ID.")
+	}
+	if b == nil {
+		return nil, cerr.FieldErrorf(cerr.NotFound, "to", "No revision has this ID.")
+	}
+	if a.ReportID != b.ReportID {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "to", "The two revisions belong to different reports; compare revisions of one report.")
+	}
+	d := editorial.Diff(a.Snapshot, b.Snapshot)
+	out := &model.RevisionDiff{
+		From: a, To: b, ChangedFields: orEmpty(d.ChangedFields),
+		TagsAdded: orEmpty(d.TagsAdded), TagsRemoved: orEmpty(d.TagsRemoved), TagsReordered: d.TagsReordered,
+		AttendeesAdded: ptrs(d.AttendeesAdded), AttendeesRemoved: ptrs(d.AttendeesRemoved), AttendeesChanged: ptrs(d.AttendeesChanged),
+		TextChanges: make([]*model.TextChange, len(d.Text)),
+	}
+	for i, t := range d.Text {
+		segs := textdiff.Diff(deref(t.Before), deref(t.After))
+		ins, del := textdiff.Stats(segs)
+		tc := &model.TextChange{Field: t.Name, Before: t.Before, After: t.After, Inserted: ins, Deleted: del,
+			Segments: make([]*model.DiffSegment, len(segs))}
+		for j, s := range segs {
+			tc.Segments[j] = &model.DiffSegment{Op: model.DiffOp(s.Op), Text: s.Text}
+		}
+		out.TextChanges[i] = tc
+	}
+	return out, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func ptrs[T any](list []T) []*T {
+	out := make([]*T, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// --- mutation payloads ---
+
+// responder builds mutation payloads from a service call's results:
+// respond(ctx).report(r.Content.UpdateReport(ctx, in)).
+type responder struct{ ctx context.Context }
+
+func respond(ctx context.Context) responder { return responder{ctx} }
+
+func (rs responder) report(saved *content.Saved, err error) (*model.UpdateReportPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.UpdateReportPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.UpdateReportPayload{Report: saved.Report, Revision: saved.Revision, UserErrors: noUserErrors()}, nil
+}
+
+func (rs responder) tag(t *editorial.Tag, err error) (*model.TagPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.TagPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.TagPayload{Tag: t, UserErrors: noUserErrors()}, nil
+}
+
+func (rs responder) person(p *editorial.Person, err error) (*model.PersonPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.PersonPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.PersonPayload{Person: p, UserErrors: noUserErrors()}, nil
+}
+
+func (rs responder) organization(o *editorial.Organization, err error) (*model.OrganizationPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.OrganizationPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.OrganizationPayload{Organization: o, UserErrors: noUserErrors()}, nil
+}
+
+func (rs responder) event(e *editorial.Event, err error) (*model.EventPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.EventPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.EventPayload{Event: e, UserErrors: noUserErrors()}, nil
+}

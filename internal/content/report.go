@@ -1,0 +1,711 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/slugs"
+)
+
+// TagRef names a tag for a report: an existing one by ID or slug, or by Name,
+// which uses the tag of that name (ignoring case) or creates it.
+type TagRef struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// AttendeeInput is one attendee in a create or set-attendees call.
+type AttendeeInput struct {
+	ID             int64 // keep this existing attendee of the report; 0 = new
+	PersonID       *int64
+	OrganizationID *int64
+	Delegation     *string
+	Role           *string
+	Participations []editorial.Participation
+	Note           *string
+}
+
+// CreateReportInput is what createReport takes.
+type CreateReportInput struct {
+	Title, SourceLocale, Body  string
+	Slug, Section              *string
+	Subtitle, Summary, Message *string
+	EventID                    *int64
+	Tags                       []TagRef
+	AuthorIDs                  []int64
+	Attendees                  []AttendeeInput
+	// Status and PublishedAt let the demo loader and imports create a report
+	// in a later state; the GraphQL API always creates drafts.
+	Status      editorial.Status
+	PublishedAt editorial.Field[*string]
+}
+
+// UpdateReportInput is a partial update: only Set fields change.
+type UpdateReportInput struct {
+	ID              int64
+	ExpectedVersion int
+	Title           editorial.Field[string]
+	SourceLocale    editorial.Field[string]
+	Slug            editorial.Field[string]
+	Section         editorial.Field[*string]
+	Subtitle        editorial.Field[*string]
+	Summary         editorial.Field[*string]
+	Body            editorial.Field[string]
+	EventID         editorial.Field[*int64]
+	Tags            editorial.Field[[]TagRef]
+	AuthorIDs       editorial.Field[[]int64]
+	Message         *string
+}
+
+// Saved is a report as saved by a mutation, with the revision it recorded.
+type Saved struct {
+	Report   *editorial.Report
+	Revision *editorial.Revision
+}
+
+// errNoChange rolls back an update that changed nothing.
+var errNoChange = errors.New("no change")
+
+// CreateReport creates a report (a DRAFT unless in.Status says otherwise)
+// with its relations, and records revision 1.
+func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Saved, error) {
+	var out *Saved
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r := &editorial.Report{Status: editorial.Draft}
+		if in.Status != "" {
+			r.Status = in.Status
+		}
+		var err error
+		if r.Title, err = requiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
+			return err
+		}
+		if r.SourceLocale, err = canonicalLocale("input.sourceLocale", in.SourceLocale); err != nil {
+			return err
+		}
+		if err := applyTexts(r, in.Section, in.Subtitle, in.Summary, &in.Body); err != nil {
+			return err
+		}
+		if r.Slug, err = chooseSlug(ctx, tx, 0, in.Slug, r.Title); err != nil {
+			return err
+		}
+		if in.EventID != nil {
+			if err := mustExist(ctx, tx, "events", "input.eventId", "Event", *in.EventID); err != nil {
+				return err
+			}
+			r.EventID = in.EventID
+		}
+		if r.Status == editorial.Published {
+			r.PublishedAt = &tx.Now
+		}
+		if in.PublishedAt.Set { // an RFC 3339 time, e.g. the original publication of a loaded report
+			r.PublishedAt = nil
+			if v := in.PublishedAt.Value; v != nil {
+				t, err := time.Parse(time.RFC3339, *v)
+				if err != nil {
+					return cerr.FieldErrorf(cerr.Invalid, "input.publishedAt", "%q is not an RFC 3339 time.", *v)
+				}
+				t = t.UTC().Truncate(time.Microsecond)
+				r.PublishedAt = &t
+			}
+		}
+		if err := postgres.InsertReport(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := s.setRelations(ctx, tx, r.ID, in.Tags != nil, in.Tags, in.AuthorIDs != nil, in.AuthorIDs); err != nil {
+			return err
+		}
+		if len(in.Attendees) > 0 {
+			if err := setAttendees(ctx, tx, r.ID, in.Attendees); err != nil {
+				return err
+			}
+		}
+		msg, err := optionalText("input.message", "message", in.Message, editorial.MaxMessage)
+		if err != nil {
+			return err
+		}
+		rev, err := record(ctx, tx, r, msg)
+		out = &Saved{Report: r, Revision: rev}
+		return err
+	})
+	return out, err
+}
+
+// UpdateReport changes the Set fields of a report if it is still at
+// ExpectedVersion, and records a revision. A stale version fails with
+// CONFLICT carrying currentVersion and changedFields; an update that changes
+// nothing returns the report as it is, with no new version.
+func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Saved, error) {
+	return s.save(ctx, "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		var err error
+		if in.Title.Set {
+			if r.Title, err = requiredText("input.title", "title", in.Title.Value, editorial.MaxTitle); err != nil {
+				return nil, err
+			}
+		}
+		if in.SourceLocale.Set {
+			if r.SourceLocale, err = canonicalLocale("input.sourceLocale", in.SourceLocale.Value); err != nil {
+				return nil, err
+			}
+			if err := postgres.ForbidTranslationIn(ctx, tx, r.ID, r.SourceLocale); err != nil {
+				return nil, err
+			}
+		}
+		sec, sub, sum := r.Section, r.Subtitle, r.Summary
+		body := &r.Body
+		if in.Section.Set {
+			sec = in.Section.Value
+		}
+		if in.Subtitle.Set {
+			sub = in.Subtitle.Value
+		}
+		if in.Summary.Set {
+			sum = in.Summary.Value
+		}
+		if in.Body.Set {
+			body = &in.Body.Value
+		}
+		if err := applyTexts(r, sec, sub, sum, body); err != nil {
+			return nil, err
+		}
+		if in.Slug.Set {
+			if r.Slug, err = chooseSlug(ctx, tx, r.ID, &in.Slug.Value, r.Title); err != nil {
+				return nil, err
+			}
+			if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
+				return nil, err
+			}
+		}
+		if in.EventID.Set {
+			if in.EventID.Value != nil {
+				if err := mustExist(ctx, tx, "events", "input.eventId", "Event", *in.EventID.Value); err != nil {
+					return nil, err
+				}
+			}
+			r.EventID = in.EventID.Value
+		}
+		if err := s.setRelations(ctx, tx, r.ID, in.Tags.Set, in.Tags.Value, in.AuthorIDs.Set, in.AuthorIDs.Value); err != nil {
+			return nil, err
+		}
+		return optionalText("input.message", "message", in.Message, editorial.MaxMessage)
+	})
+}
+
+// SetAttendees replaces a report's attendee list (see AttendeeInput.ID for
+// how attendees are kept) and records a revision.
+func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVersion int, list []AttendeeInput, message *string) (*Saved, error) {
+	return s.save(ctx, "input.reportId", reportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		if err := setAttendees(ctx, tx, r.ID, list); err != nil {
+			return nil, err
+		}
+		return optionalText("input.message", "message", message, editorial.MaxMessage)
+	})
+}
+
+// RestoreRevision makes revision revisionID's content current again and
+// records that as a new revision. Tags, authors, people and organizations
+// deleted since are left out; attendees removed since come back as new
+// attendees.
+func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expectedVersion int, message *string) (*Saved, error) {
+	revs, err := postgres.RevisionsByIDs(ctx, s.DB, []int64{revisionID})
+	if err != nil {
+		return nil, err
+	}
+	old, ok := revs[revisionID]
+	if !ok {
+		return nil, cerr.FieldErrorf(cerr.NotFound, "input.revisionId", "Revision not found.")
+	}
+	return s.save(ctx, "input.revisionId", old.ReportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		snap := old.Snapshot
+		r.Slug, r.SourceLocale, r.Section, r.Title = snap.Slug, snap.SourceLocale, snap.Section, snap.Title
+		r.Subtitle, r.Summary, r.Body, r.EventID = snap.Subtitle, snap.Summary, snap.Body, snap.EventID
+		r.WordCount = richtext.WordCount(r.Body)
+		if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
+			return nil, err
+		}
+		if r.EventID != nil {
+			if missing, err := postgres.MissingIDs(ctx, tx, "events", []int64{*r.EventID}); err != nil {
+				return nil, err
+			} else if len(missing) > 0 {
+				r.EventID = nil
+			}
+		}
+		tagIDs := make([]int64, len(snap.Tags))
+		for i, t := range snap.Tags {
+			tagIDs[i] = t.ID
+		}
+		if err := replaceExisting(ctx, tx, "tags", tagIDs, func(ids []int64) error { return postgres.ReplaceReportTags(ctx, tx, r.ID, ids) }); err != nil {
+			return nil, err
+		}
+		if err := replaceExisting(ctx, tx, "people", snap.AuthorIDs, func(ids []int64) error { return postgres.ReplaceReportAuthors(ctx, tx, r.ID, ids) }); err != nil {
+			return nil, err
+		}
+		if err := restoreAttendees(ctx, tx, r.ID, snap.Attendees); err != nil {
+			return nil, err
+		}
+		if message == nil {
+			m := fmt.Sprintf("Restored version %d", old.Version)
+			message = &m
+		}
+		return optionalText("input.message", "message", message, editorial.MaxMessage)
+	})
+}
+
+// DeleteReport archives a report: it leaves lists and public reads, and
+// RestoreReport brings it back in the state it had.
+func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
+	return s.save(ctx, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		if r.Status == editorial.Archived {
+			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is already archived.")
+		}
+		prev := r.Status
+		r.StatusBeforeArchive, r.Status, r.ArchivedAt = &prev, editorial.Archived, &tx.Now
+		m := "Archived"
+		return &m, nil
+	})
+}
+
+// RestoreReport un-archives a report, back to the state it had when archived.
+func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
+	return s.save(ctx, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		if r.Status != editorial.Archived {
+			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is %s, not ARCHIVED; only archived reports can be restored.", r.Status)
+		}
+		r.Status = editorial.Draft
+		if r.StatusBeforeArchive != nil {
+			r.Status = *r.StatusBeforeArchive
+		}
+		r.StatusBeforeArchive, r.ArchivedAt = nil, nil
+		m := "Restored from the archive"
+		return &m, nil
+	})
+}
+
+// save is the shape of every change to an existing report: lock it, check
+// the expected version, apply change, write, and record a revision — or, when
+// the snapshot did not change and the state did not either, roll back and
+// return the report as it was. A missing report is NOT_FOUND on idField.
+func (s *Service) save(ctx context.Context, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
+	var out *Saved
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r, err := lockReport(ctx, tx, idField, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ctx, tx, r, expectedVersion); err != nil {
+			return err
+		}
+		before := *r
+		msg, err := change(tx, r)
+		if err != nil {
+			return err
+		}
+		latest, err := postgres.RevisionByVersion(ctx, tx, r.ID, before.Version)
+		if err != nil {
+			return err
+		}
+		snap, err := postgres.Snapshot(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		cur := snapshotOf(r, snap)
+		if len(editorial.Diff(latest.Snapshot, cur).ChangedFields) == 0 && r.Status == before.Status {
+			out = &Saved{Report: &before, Revision: latest}
+			return errNoChange
+		}
+		if err := postgres.UpdateReport(ctx, tx, r); err != nil {
+			return err
+		}
+		rev := &editorial.Revision{ReportID: r.ID, Version: r.Version, Snapshot: cur, Message: msg}
+		if err := postgres.InsertRevision(ctx, tx, rev); err != nil {
+			return err
+		}
+		out = &Saved{Report: r, Revision: rev}
+		return nil
+	})
+	if errors.Is(err, errNoChange) {
+		return out, nil
+	}
+	return out, err
+}
+
+// lockReport is postgres.LockReport with a missing report reported on field.
+func lockReport(ctx context.Context, tx *postgres.Tx, field string, id int64) (*editorial.Report, error) {
+	r, err := postgres.LockReport(ctx, tx, id)
+	if cerr.Is(err, cerr.NotFound) {
+		return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
+	}
+	return r, err
+}
+
+// snapshotOf overlays the report's own (possibly not yet written) fields on
+// the relations read from the database.
+func snapshotOf(r *editorial.Report, rel editorial.Snapshot) editorial.Snapshot {
+	rel.Slug, rel.SourceLocale, rel.Section, rel.Title = r.Slug, r.SourceLocale, r.Section, r.Title
+	rel.Subtitle, rel.Summary, rel.Body, rel.EventID = r.Subtitle, r.Summary, r.Body, r.EventID
+	return rel
+}
+
+// record writes the first revision of a new report.
+func record(ctx context.Context, tx *postgres.Tx, r *editorial.Report, msg *string) (*editorial.Revision, error) {
+	snap, err := postgres.Snapshot(ctx, tx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	rev := &editorial.Revision{ReportID: r.ID, Version: r.Version, Snapshot: snap, Message: msg}
+	return rev, postgres.InsertRevision(ctx, tx, rev)
+}
+
+// checkVersion fails with CONFLICT when the report moved on from expected,
+// saying what changed since so a client can build a merge screen.
+func checkVersion(ctx context.Context, tx *postgres.Tx, r *editorial.Report, expected int) error {
+	if expected == r.Version {
+		return nil
+	}
+	e := cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion",
+		"The report was changed by someone else: you edited version %d, it is now at version %d. Reload it, merge your changes and try again.", expected, r.Version)
+	e.WithDetail("currentVersion", r.Version)
+	if expected > 0 && expected < r.Version {
+		then, err1 := postgres.RevisionByVersion(ctx, tx, r.ID, expected)
+		now, err2 := postgres.RevisionByVersion(ctx, tx, r.ID, r.Version)
+		if err1 == nil && err2 == nil {
+			e.WithDetail("changedFields", nonNil(editorial.Diff(then.Snapshot, now.Snapshot).ChangedFields))
+		}
+	}
+	return e
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// applyTexts validates and sets the optional text fields and the body.
+func applyTexts(r *editorial.Report, section, subtitle, summary, body *string) error {
+	var err error
+	if r.Section, err = optionalText("input.section", "section", section, editorial.MaxSection); err != nil {
+		return err
+	}
+	if r.Subtitle, err = optionalText("input.subtitle", "subtitle", subtitle, editorial.MaxSubtitle); err != nil {
+		return err
+	}
+	if r.Summary, err = optionalText("input.summary", "summary", summary, editorial.MaxSummary); err != nil {
+		return err
+	}
+	if body != nil {
+		b := *body
+		if !utf8.ValidString(b) {
+			return cerr.FieldErrorf(cerr.Invalid, "input.body", "The body is not valid UTF-8 text.")
+		}
+		if len(b) > editorial.MaxBodyBytes {
+			return cerr.FieldErrorf(cerr.Invalid, "input.body", "The body is %d bytes; the limit is %d bytes (1 MiB).", len(b), editorial.MaxBodyBytes)
+		}
+		r.Body = b
+	}
+	r.WordCount = richtext.WordCount(r.Body)
+	return nil
+}
+
+// chooseSlug validates a requested slug, or derives a free one from the title.
+func chooseSlug(ctx context.Context, tx *postgres.Tx, reportID int64, requested *string, title string) (string, error) {
+	if requested != nil {
+		if err := slugs.Validate(*requested); err != nil {
+			return "", cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", capitalize(err.Error()))
+		}
+		owner, err := postgres.SlugOwner(ctx, tx, *requested)
+		if err != nil {
+			return "", err
+		}
+		if owner != 0 && owner != reportID {
+			return "", cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by another report. Choose another slug.", *requested)
+		}
+		return *requested, nil
+	}
+	base := slugs.FromTitle(title)
+	for n := 1; n < 1000; n++ {
+		candidate := base
+		if n > 1 {
+			candidate = slugs.WithSuffix(base, n)
+		}
+		owner, err := postgres.SlugOwner(ctx, tx, candidate)
+		if err != nil {
+			return "", err
+		}
+		if owner == 0 || owner == reportID {
+			return candidate, nil
+		}
+	}
+	return "", cerr.FieldErrorf(cerr.Conflict, "input.slug", "No free slug could be made from the title; give one.")
+}
+
+// setRelations replaces tags and authors when asked to.
+func (s *Service) setRelations(ctx context.Context, tx *postgres.Tx, reportID int64, setTags bool, tags []TagRef, setAuthors bool, authors []int64) error {
+	if setTags {
+		ids, err := s.resolveTags(ctx, tx, tags)
+		if err != nil {
+			return err
+		}
+		if err := postgres.ReplaceReportTags(ctx, tx, reportID, ids); err != nil {
+			return err
+		}
+	}
+	if setAuthors {
+		if len(authors) > editorial.MaxAuthors {
+			return cerr.FieldErrorf(cerr.Invalid, "input.authorIds", "A report may credit at most %d authors.", editorial.MaxAuthors)
+		}
+		for i, id := range authors {
+			if slices.Index(authors, id) != i {
+				return cerr.FieldErrorf(cerr.Invalid, path("input.authorIds", i), "This author is listed twice.")
+			}
+			if err := mustExist(ctx, tx, "people", path("input.authorIds", i), "Person", id); err != nil {
+				return err
+			}
+		}
+		if err := postgres.ReplaceReportAuthors(ctx, tx, reportID, authors); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveTags turns tag references into tag IDs, creating tags named by Name
+// that do not exist yet.
+func (s *Service) resolveTags(ctx context.Context, tx *postgres.Tx, refs []TagRef) ([]int64, error) {
+	if len(refs) > editorial.MaxTags {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.tags", "A report may have at most %d tags (got %d).", editorial.MaxTags, len(refs))
+	}
+	ids := make([]int64, 0, len(refs))
+	for i, ref := range refs {
+		field := path("input.tags", i)
+		given := 0
+		for _, set := range []bool{ref.ID != 0, ref.Slug != "", ref.Name != ""} {
+			if set {
+				given++
+			}
+		}
+		if given != 1 {
+			return nil, cerr.FieldErrorf(cerr.Invalid, field, "Give exactly one of id, slug or name for each tag.")
+		}
+		var id int64
+		switch {
+		case ref.ID != 0:
+			if err := mustExist(ctx, tx, "tags", field+".id", "Tag", ref.ID); err != nil {
+				return nil, err
+			}
+			id = ref.ID
+		case ref.Slug != "":
+			t, err := postgres.TagBySlug(ctx, tx, ref.Slug)
+			if err != nil {
+				if cerr.Is(err, cerr.NotFound) {
+					return nil, cerr.FieldErrorf(cerr.NotFound, field+".slug", "No tag has the slug %q.", ref.Slug)
+				}
+				return nil, err
+			}
+			id = t.ID
+		default:
+			name, err := requiredText(field+".name", "tag name", ref.Name, editorial.MaxTagName)
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.FindOrCreateTagByName(ctx, tx, name)
+			if err != nil {
+				return nil, err
+			}
+			id = t.ID
+		}
+		if slices.Contains(ids, id) {
+			return nil, cerr.FieldErrorf(cerr.Invalid, field, "This tag is listed twice.")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// setAttendees validates list and makes it the report's attendee list.
+func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []AttendeeInput) error {
+	if len(list) > editorial.MaxAttendees {
+		return cerr.FieldErrorf(cerr.Invalid, "input.attendees", "A report may list at most %d attendees (got %d).", editorial.MaxAttendees, len(list))
+	}
+	existing, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{reportID})
+	if err != nil {
+		return err
+	}
+	own := map[int64]bool{}
+	for _, a := range existing[reportID] {
+		own[a.ID] = true
+	}
+	var people, orgs []int64
+	out := make([]*editorial.Attendee, len(list))
+	seenID := map[int64]bool{}
+	for i, in := range list {
+		field := path("input.attendees", i)
+		a := &editorial.Attendee{ID: in.ID, PersonID: in.PersonID, OrganizationID: in.OrganizationID}
+		if in.ID != 0 {
+			if !own[in.ID] {
+				return cerr.FieldErrorf(cerr.NotFound, field+".id", "This attendee is not on the report; leave out id to add a new one.")
+			}
+			if seenID[in.ID] {
+				return cerr.FieldErrorf(cerr.Invalid, field+".id", "This attendee is listed twice.")
+			}
+			seenID[in.ID] = true
+		}
+		if a.Delegation, err = optionalText(field+".delegation", "delegation", in.Delegation, editorial.MaxDelegation); err != nil {
+			return err
+		}
+		if a.Role, err = optionalText(field+".role", "role", in.Role, editorial.MaxRole); err != nil {
+			return err
+		}
+		if a.Note, err = optionalText(field+".note", "note", in.Note, editorial.MaxNote); err != nil {
+			return err
+		}
+		if a.PersonID == nil && a.OrganizationID == nil && a.Delegation == nil {
+			return cerr.FieldErrorf(cerr.Invalid, field, "An attendee needs a person, an organization or a delegation description.")
+		}
+		if len(in.Participations) == 0 {
+			return cerr.FieldErrorf(cerr.Invalid, field+".participations", "Say how the attendee took part (at least one participation, e.g. ATTENDED).")
+		}
+		for j, p := range in.Participations {
+			if !slices.Contains(editorial.Participations, p) {
+				return cerr.FieldErrorf(cerr.Invalid, path(field+".participations", j), "%q is not a participation.", p)
+			}
+			if slices.Index(in.Participations, p) != j {
+				return cerr.FieldErrorf(cerr.Invalid, path(field+".participations", j), "%s is listed twice.", p)
+			}
+		}
+		a.Participations = in.Participations
+		for k := 0; k < i; k++ {
+			if sameAttendee(out[k], a) {
+				return cerr.FieldErrorf(cerr.Invalid, field, "This attendee duplicates attendee %d: each person, and each organization or delegation without a person, may appear once.", k)
+			}
+		}
+		if a.PersonID != nil {
+			people = append(people, *a.PersonID)
+		}
+		if a.OrganizationID != nil {
+			orgs = append(orgs, *a.OrganizationID)
+		}
+		out[i] = a
+	}
+	if err := allExist(ctx, tx, "people", people, func(id int64) string {
+		return attendeeField(list, id, func(a AttendeeInput) *int64 { return a.PersonID }, "personId")
+	}, "Person"); err != nil {
+		return err
+	}
+	if err := allExist(ctx, tx, "organizations", orgs, func(id int64) string {
+		return attendeeField(list, id, func(a AttendeeInput) *int64 { return a.OrganizationID }, "organizationId")
+	}, "Organization"); err != nil {
+		return err
+	}
+	return postgres.ReplaceAttendees(ctx, tx, reportID, out)
+}
+
+func sameAttendee(a, b *editorial.Attendee) bool {
+	if a.PersonID != nil || b.PersonID != nil {
+		return a.PersonID != nil && b.PersonID != nil && *a.PersonID == *b.PersonID
+	}
+	return eq(a.OrganizationID, b.OrganizationID) && eq(a.Delegation, b.Delegation)
+}
+
+func eq[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func attendeeField(list []AttendeeInput, id int64, get func(AttendeeInput) *int64, name string) string {
+	for i, a := range list {
+		if p := get(a); p != nil && *p == id {
+			return path("input.attendees", i, name)
+		}
+	}
+	return "input.attendees"
+}
+
+// restoreAttendees brings back a snapshot's attendee list, dropping people
+// and organizations that no longer exist (an attendee left with nobody is dropped).
+func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap []editorial.SnapshotAttendee) error {
+	current, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{reportID})
+	if err != nil {
+		return err
+	}
+	own := map[int64]bool{}
+	for _, a := range current[reportID] {
+		own[a.ID] = true
+	}
+	var people, orgs []int64
+	for _, a := range snap {
+		if a.PersonID != nil {
+			people = append(people, *a.PersonID)
+		}
+		if a.OrganizationID != nil {
+			orgs = append(orgs, *a.OrganizationID)
+		}
+	}
+	goneP, err := postgres.MissingIDs(ctx, tx, "people", people)
+	if err != nil {
+		return err
+	}
+	goneO, err := postgres.MissingIDs(ctx, tx, "organizations", orgs)
+	if err != nil {
+		return err
+	}
+	var list []*editorial.Attendee
+	for _, s := range snap {
+		a := &editorial.Attendee{PersonID: s.PersonID, OrganizationID: s.OrganizationID, Delegation: s.Delegation,
+			Role: s.Role, Participations: s.Participations, Note: s.Note}
+		if own[s.ID] {
+			a.ID = s.ID
+		}
+		if a.PersonID != nil && slices.Contains(goneP, *a.PersonID) {
+			a.PersonID = nil
+		}
+		if a.OrganizationID != nil && slices.Contains(goneO, *a.OrganizationID) {
+			a.OrganizationID = nil
+		}
+		if a.PersonID == nil && a.OrganizationID == nil && a.Delegation == nil {
+			continue
+		}
+		list = append(list, a)
+	}
+	return postgres.ReplaceAttendees(ctx, tx, reportID, list)
+}
+
+// replaceExisting calls set with the IDs of ids that still exist in table.
+func replaceExisting(ctx context.Context, tx *postgres.Tx, table string, ids []int64, set func([]int64) error) error {
+	gone, err := postgres.MissingIDs(ctx, tx, table, ids)
+	if err != nil {
+		return err
+	}
+	kept := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(gone, id) })
+	return set(kept)
+}
+
+// mustExist fails with NOT_FOUND on field when table has no row id.
+func mustExist(ctx context.Context, tx *postgres.Tx, table, field, what string, id int64) error {
+	return allExist(ctx, tx, table, []int64{id}, func(int64) string { return field }, what)
+}
+
+func allExist(ctx context.Context, tx *postgres.Tx, table string, ids []int64, field func(int64) string, what string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	missing, err := postgres.MissingIDs(ctx, tx, table, ids)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return cerr.FieldErrorf(cerr.NotFound, field(missing[0]), "%s not found.", what)
+	}
+	return nil
+}

@@ -1,0 +1,559 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+const reportColumns = `id, slug, source_locale, section, title, subtitle, summary, body, word_count,
+	event_id, status, status_before_archive, version, published_at, archived_at, created_at, updated_at`
+
+// InsertReport inserts r and its slug record, setting r.ID, r.Version and the timestamps.
+func InsertReport(ctx context.Context, tx *Tx, r *editorial.Report) error {
+	r.Version, r.CreatedAt, r.UpdatedAt = 1, tx.Now, tx.Now
+	err := tx.GetContext(ctx, &r.ID, `
+		INSERT INTO reports (slug, source_locale, section, title, subtitle, summary, body, word_count,
+			event_id, status, version, published_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12)
+		RETURNING id`,
+		r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
+		r.EventID, r.Status, r.PublishedAt, tx.Now)
+	if err != nil {
+		return FormatError(err, "InsertReport", "Report")
+	}
+	return AddReportSlug(ctx, tx, r.ID, r.Slug)
+}
+
+// LockReport reads report id and locks its row until tx ends, so concurrent
+// writers of one report serialize here. NOT_FOUND if there is no such report.
+func LockReport(ctx context.Context, tx *Tx, id int64) (*editorial.Report, error) {
+	var r editorial.Report
+	err := tx.GetContext(ctx, &r, `SELECT `+reportColumns+` FROM reports WHERE id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return nil, FormatError(err, "LockReport", "Report")
+	}
+	return &r, nil
+}
+
+// UpdateReport writes every column of r and bumps its version to r.Version+1
+// (r is updated in place).
+func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE reports SET slug = $2, source_locale = $3, section = $4, title = $5, subtitle = $6,
+			summary = $7, body = $8, word_count = $9, event_id = $10, status = $11,
+			status_before_archive = $12, version = version + 1, published_at = $13, archived_at = $14,
+			updated_at = $15
+		WHERE id = $1`,
+		r.ID, r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
+		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now)
+	if err != nil {
+		return FormatError(err, "UpdateReport", "Report")
+	}
+	r.Version++
+	r.UpdatedAt = tx.Now
+	return nil
+}
+
+// AddReportSlug records slug as belonging to report id (a no-op if it already
+// does). CONFLICT if another report has, or had, that slug.
+func AddReportSlug(ctx context.Context, tx *Tx, reportID int64, slug string) error {
+	var owner int64
+	err := tx.GetContext(ctx, &owner, `
+		INSERT INTO report_slugs (slug, report_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+		RETURNING report_id`, slug, reportID, tx.Now)
+	if err != nil {
+		return FormatError(err, "AddReportSlug", "Slug")
+	}
+	if owner != reportID {
+		return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by another report. Choose another slug.", slug)
+	}
+	return nil
+}
+
+// SlugOwner returns the report that has or had slug, or 0.
+func SlugOwner(ctx context.Context, q sqlx.QueryerContext, slug string) (int64, error) {
+	var id int64
+	err := sqlx.GetContext(ctx, q, &id, `SELECT report_id FROM report_slugs WHERE slug = $1`, slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, FormatError(err, "SlugOwner", "Slug")
+}
+
+// PreviousSlugsByReportIDs returns, per report, the slugs it had before its
+// current one, oldest first.
+func PreviousSlugsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]string, error) {
+	rows := []struct {
+		ReportID int64  `db:"report_id"`
+		Slug     string `db:"slug"`
+	}{}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT s.report_id, s.slug FROM report_slugs s JOIN reports r ON r.id = s.report_id
+		WHERE s.report_id = ANY($1) AND s.slug <> r.slug ORDER BY s.created_at, s.slug`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "PreviousSlugsByReportIDs", "Slug")
+	}
+	out := map[int64][]string{}
+	for _, r := range rows {
+		out[r.ReportID] = append(out[r.ReportID], r.Slug)
+	}
+	return out, nil
+}
+
+// ReportsByIDs returns the reports with the given IDs, keyed by ID, in one query.
+func ReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+	var list []*editorial.Report
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, FormatError(err, "ReportsByIDs", "Report")
+	}
+	out := make(map[int64]*editorial.Report, len(list))
+	for _, r := range list {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// ReportIDBySlug returns the report that has, or had, slug. NOT_FOUND if none.
+func ReportIDBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (int64, error) {
+	var id int64
+	err := sqlx.GetContext(ctx, q, &id, `SELECT report_id FROM report_slugs WHERE slug = $1`, slug)
+	return id, FormatError(err, "ReportIDBySlug", "Report")
+}
+
+// ReportFilter narrows ListReports.
+type ReportFilter struct {
+	Statuses     []editorial.Status // empty: every state but ARCHIVED
+	TagSlug      string
+	EventID      int64
+	SourceLocale string
+	OrderBy      string // "updated" (default) or "created"
+}
+
+// ListReports returns up to first reports after cursor in the filter's order
+// (newest first, ID as tie-breaker), and the total number matching. Two
+// queries regardless of page size.
+func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
+	col := "updated_at"
+	if f.OrderBy == "created" {
+		col = "created_at"
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if len(f.Statuses) > 0 {
+		ss := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ss[i] = string(s)
+		}
+		where = append(where, "status = ANY("+arg(pq.Array(ss))+")")
+	} else {
+		where = append(where, "status <> 'ARCHIVED'")
+	}
+	if f.TagSlug != "" {
+		where = append(where, "id IN (SELECT rt.report_id FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.slug = "+arg(f.TagSlug)+")")
+	}
+	if f.EventID != 0 {
+		where = append(where, "event_id = "+arg(f.EventID))
+	}
+	if f.SourceLocale != "" {
+		where = append(where, "source_locale = "+arg(f.SourceLocale))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM reports WHERE `+cond, args...); err != nil {
+		return nil, 0, FormatError(err, "ListReports", "Report")
+	}
+	page := cond
+	if after != nil {
+		t, err := time.Parse(time.RFC3339Nano, after.Key)
+		if err != nil {
+			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+		}
+		page += fmt.Sprintf(" AND (%s, id) < (%s, %s)", col, arg(t), arg(after.ID))
+	}
+	var list []*editorial.Report
+	err := sqlx.SelectContext(ctx, q, &list, fmt.Sprintf(`SELECT %s FROM reports WHERE %s ORDER BY %s DESC, id DESC LIMIT %s`,
+		reportColumns, page, col, arg(first)), args...)
+	if err != nil {
+		return nil, 0, FormatError(err, "ListReports", "Report")
+	}
+	return list, total, nil
+}
+
+// ReportCursor returns r's position in a list ordered by orderBy.
+func ReportCursor(r *editorial.Report, orderBy string) Cursor {
+	t := r.UpdatedAt
+	if orderBy == "created" {
+		t = r.CreatedAt
+	}
+	return Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
+}
+
+// ReportsByEventIDs returns, per event, its newest reports (at most limit per
+// event, archived ones left out), in one query.
+func ReportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
+	var list []*editorial.Report
+	err := sqlx.SelectContext(ctx, q, &list, `
+		SELECT `+reportColumns+` FROM (
+			SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY updated_at DESC, id DESC) AS n
+			FROM reports WHERE event_id = ANY($1) AND status <> 'ARCHIVED'
+		) r WHERE n <= $2 ORDER BY updated_at DESC, id DESC`, pq.Array(ids), limit)
+	if err != nil {
+		return nil, FormatError(err, "ReportsByEventIDs", "Report")
+	}
+	out := map[int64][]*editorial.Report{}
+	for _, r := range list {
+		out[*r.EventID] = append(out[*r.EventID], r)
+	}
+	return out, nil
+}
+
+// --- tags and authors of reports ---
+
+// ReplaceReportTags sets the report's tags to tagIDs, in order.
+func ReplaceReportTags(ctx context.Context, tx *Tx, reportID int64, tagIDs []int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM report_tags WHERE report_id = $1`, reportID); err != nil {
+		return FormatError(err, "ReplaceReportTags", "Tag")
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO report_tags (report_id, tag_id, position)
+		SELECT $1, t.id, t.ord - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, ord)`, reportID, pq.Array(tagIDs))
+	return FormatError(err, "ReplaceReportTags", "Tag")
+}
+
+// TagIDsByReportIDs returns, per report, its tag IDs in order.
+func TagIDsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
+	return idLists(ctx, q, `SELECT report_id, tag_id FROM report_tags WHERE report_id = ANY($1) ORDER BY report_id, position`, ids, "TagIDsByReportIDs")
+}
+
+// ReplaceReportAuthors sets the report's byline to personIDs, in order.
+func ReplaceReportAuthors(ctx context.Context, tx *Tx, reportID int64, personIDs []int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM report_authors WHERE report_id = $1`, reportID); err != nil {
+		return FormatError(err, "ReplaceReportAuthors", "Author")
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO report_authors (report_id, person_id, position)
+		SELECT $1, t.id, t.ord - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, ord)`, reportID, pq.Array(personIDs))
+	return FormatError(err, "ReplaceReportAuthors", "Author")
+}
+
+// AuthorIDsByReportIDs returns, per report, its byline person IDs in order.
+func AuthorIDsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
+	return idLists(ctx, q, `SELECT report_id, person_id FROM report_authors WHERE report_id = ANY($1) ORDER BY report_id, position`, ids, "AuthorIDsByReportIDs")
+}
+
+func idLists(ctx context.Context, q sqlx.QueryerContext, query string, ids []int64, op string) (map[int64][]int64, error) {
+	rows, err := q.QueryxContext(ctx, query, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, op, "Report")
+	}
+	defer rows.Close()
+	out := map[int64][]int64{}
+	for rows.Next() {
+		var k, v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, FormatError(err, op, "Report")
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, FormatError(rows.Err(), op, "Report")
+}
+
+// --- attendees ---
+
+type attendeeRow struct {
+	editorial.Attendee
+	Participations pq.StringArray `db:"participations"`
+}
+
+func (r attendeeRow) attendee() *editorial.Attendee {
+	a := r.Attendee
+	a.Participations = make([]editorial.Participation, len(r.Participations))
+	for i, p := range r.Participations {
+		a.Participations[i] = editorial.Participation(p)
+	}
+	return &a
+}
+
+func participationArray(ps []editorial.Participation) pq.StringArray {
+	out := make(pq.StringArray, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
+
+// AttendeesByReportIDs returns, per report, its attendees in order, in one query.
+func AttendeesByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Attendee, error) {
+	var rows []attendeeRow
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note
+		FROM report_attendees WHERE report_id = ANY($1) ORDER BY report_id, position`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "AttendeesByReportIDs", "Attendee")
+	}
+	out := map[int64][]*editorial.Attendee{}
+	for _, r := range rows {
+		out[r.ReportID] = append(out[r.ReportID], r.attendee())
+	}
+	return out, nil
+}
+
+// AttendeesByIDs returns attendees by their IDs, in one query.
+func AttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
+	var rows []attendeeRow
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note
+		FROM report_attendees WHERE id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "AttendeesByIDs", "Attendee")
+	}
+	out := map[int64]*editorial.Attendee{}
+	for _, r := range rows {
+		out[r.ID] = r.attendee()
+	}
+	return out, nil
+}
+
+// ReplaceAttendees makes list the report's attendee list: entries with an ID
+// are updated in place (keeping their translations), entries without one are
+// inserted (their IDs are set), and attendees not in list are deleted.
+func ReplaceAttendees(ctx context.Context, tx *Tx, reportID int64, list []*editorial.Attendee) error {
+	keep := make([]int64, 0, len(list))
+	for _, a := range list {
+		if a.ID != 0 {
+			keep = append(keep, a.ID)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM report_attendees WHERE report_id = $1 AND NOT (id = ANY($2))`, reportID, pq.Array(keep)); err != nil {
+		return FormatError(err, "ReplaceAttendees", "Attendee")
+	}
+	// The unique indexes on a report's people and groups are checked row by
+	// row, so writing the list in order could trip over an attendee that
+	// gives up its person (or group) further down, or two kept attendees
+	// swapping theirs. Park the kept attendees first under a placeholder
+	// identity no real attendee has (no person or organization, and a
+	// delegation padded with spaces, which input never keeps); each gets its
+	// real one back below.
+	if len(keep) > 0 {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE report_attendees SET person_id = NULL, organization_id = NULL, delegation = ' ' || id || ' '
+			WHERE report_id = $1 AND id = ANY($2)`, reportID, pq.Array(keep))
+		if err != nil {
+			return FormatError(err, "ReplaceAttendees", "Attendee")
+		}
+	}
+	for i, a := range list {
+		a.ReportID, a.Position = reportID, i
+		var err error
+		if a.ID != 0 {
+			_, err = tx.ExecContext(ctx, `
+				UPDATE report_attendees SET position = $3, person_id = $4, organization_id = $5, delegation = $6,
+					role = $7, participations = $8, note = $9
+				WHERE id = $1 AND report_id = $2`,
+				a.ID, reportID, i, a.PersonID, a.OrganizationID, a.Delegation, a.Role, participationArray(a.Participations), a.Note)
+		} else {
+			err = tx.GetContext(ctx, &a.ID, `
+				INSERT INTO report_attendees (report_id, position, person_id, organization_id, delegation, role, participations, note)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				reportID, i, a.PersonID, a.OrganizationID, a.Delegation, a.Role, participationArray(a.Participations), a.Note)
+		}
+		if err != nil {
+			err = FormatError(err, "ReplaceAttendees", "Attendee")
+			if e := cerr.As(err); e != nil {
+				e.Field = fmt.Sprintf("input.attendees.%d", i)
+				if e.Code == cerr.Conflict {
+					e.Message = "This attendee is listed twice: each person, and each organization or delegation without a person, may appear once."
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// --- revisions ---
+
+// InsertRevision records rev (its snapshot serialized as JSON) and sets its ID and time.
+func InsertRevision(ctx context.Context, tx *Tx, rev *editorial.Revision) error {
+	snap, err := json.Marshal(rev.Snapshot)
+	if err != nil {
+		return fmt.Errorf("InsertRevision: %w", err)
+	}
+	rev.CreatedAt = tx.Now
+	err = tx.GetContext(ctx, &rev.ID, `
+		INSERT INTO report_revisions (report_id, version, snapshot, message, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, rev.ReportID, rev.Version, snap, rev.Message, tx.Now)
+	return FormatError(err, "InsertRevision", "Revision")
+}
+
+type revisionRow struct {
+	editorial.Revision
+	Raw []byte `db:"snapshot"`
+}
+
+func scanRevisions(rows []revisionRow) ([]*editorial.Revision, error) {
+	out := make([]*editorial.Revision, len(rows))
+	for i := range rows {
+		r := rows[i].Revision
+		if err := json.Unmarshal(rows[i].Raw, &r.Snapshot); err != nil {
+			return nil, fmt.Errorf("revision %d: bad snapshot: %w", r.ID, err)
+		}
+		out[i] = &r
+	}
+	return out, nil
+}
+
+const revisionColumns = `id, report_id, version, snapshot, message, created_at`
+
+// RevisionsByIDs returns revisions by ID, in one query.
+func RevisionsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Revision, error) {
+	var rows []revisionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, FormatError(err, "RevisionsByIDs", "Revision")
+	}
+	list, err := scanRevisions(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*editorial.Revision, len(list))
+	for _, r := range list {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// RevisionByVersion returns the revision that recorded version of a report.
+func RevisionByVersion(ctx context.Context, q sqlx.QueryerContext, reportID int64, version int) (*editorial.Revision, error) {
+	var rows []revisionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions WHERE report_id = $1 AND version = $2`, reportID, version); err != nil {
+		return nil, FormatError(err, "RevisionByVersion", "Revision")
+	}
+	if len(rows) == 0 {
+		return nil, cerr.Errorf(cerr.NotFound, "Revision %d of the report not found.", version)
+	}
+	list, err := scanRevisions(rows)
+	if err != nil {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// ListRevisions returns a report's revisions newest first, before version
+// beforeVersion (0: from the newest), at most first, and how many it has.
+func ListRevisions(ctx context.Context, q sqlx.QueryerContext, reportID int64, first, beforeVersion int) ([]*editorial.Revision, int, error) {
+	var total int
+	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM report_revisions WHERE report_id = $1`, reportID); err != nil {
+		return nil, 0, FormatError(err, "ListRevisions", "Revision")
+	}
+	if beforeVersion == 0 {
+		beforeVersion = int(^uint32(0) >> 1)
+	}
+	var rows []revisionRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions
+		WHERE report_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3`, reportID, beforeVersion, first)
+	if err != nil {
+		return nil, 0, FormatError(err, "ListRevisions", "Revision")
+	}
+	list, err := scanRevisions(rows)
+	return list, total, err
+}
+
+// Snapshot reads report id with its relations, as a revision records it,
+// in two queries: the report with its tags and authors, and the attendees
+// with the names of their people and organizations.
+func Snapshot(ctx context.Context, q sqlx.QueryerContext, id int64) (editorial.Snapshot, error) {
+	var s editorial.Snapshot
+	var row struct {
+		Slug, SourceLocale, Title, Body string
+		Section, Subtitle, Summary      *string
+		EventID                         *int64
+		Tags, Authors                   []byte
+	}
+	err := q.QueryRowxContext(ctx, `
+		SELECT r.slug, r.source_locale, r.title, r.body, r.section, r.subtitle, r.summary, r.event_id,
+			COALESCE((SELECT json_agg(json_build_object('id', t.id, 'slug', t.slug, 'name', t.name) ORDER BY rt.position)
+				FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.report_id = r.id), '[]'),
+			COALESCE((SELECT json_agg(ra.person_id ORDER BY ra.position) FROM report_authors ra WHERE ra.report_id = r.id), '[]')
+		FROM reports r WHERE r.id = $1`, id).Scan(&row.Slug, &row.SourceLocale, &row.Title, &row.Body,
+		&row.Section, &row.Subtitle, &row.Summary, &row.EventID, &row.Tags, &row.Authors)
+	if err != nil {
+		return s, FormatError(err, "Snapshot", "Report")
+	}
+	s = editorial.Snapshot{Slug: row.Slug, SourceLocale: row.SourceLocale, Title: row.Title, Body: row.Body,
+		Section: row.Section, Subtitle: row.Subtitle, Summary: row.Summary, EventID: row.EventID}
+	if err := json.Unmarshal(row.Tags, &s.Tags); err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(row.Authors, &s.AuthorIDs); err != nil {
+		return s, err
+	}
+	var atts []struct {
+		attendeeRow
+		PersonName       *string `db:"person_name"`
+		OrganizationName *string `db:"organization_name"`
+	}
+	err = sqlx.SelectContext(ctx, q, &atts, `
+		SELECT a.id, a.report_id, a.position, a.person_id, a.organization_id, a.delegation, a.role, a.participations, a.note,
+			p.name AS person_name, o.name AS organization_name
+		FROM report_attendees a LEFT JOIN people p ON p.id = a.person_id LEFT JOIN organizations o ON o.id = a.organization_id
+		WHERE a.report_id = $1 ORDER BY a.position`, id)
+	if err != nil {
+		return s, FormatError(err, "Snapshot", "Attendee")
+	}
+	s.Attendees = make([]editorial.SnapshotAttendee, len(atts))
+	for i, r := range atts {
+		a := r.attendee()
+		s.Attendees[i] = editorial.SnapshotAttendee{ID: a.ID, PersonID: a.PersonID, PersonName: r.PersonName,
+			OrganizationID: a.OrganizationID, OrganizationName: r.OrganizationName, Delegation: a.Delegation,
+			Role: a.Role, Participations: a.Participations, Note: a.Note}
+	}
+	if s.Tags == nil {
+		s.Tags = []editorial.SnapshotTag{}
+	}
+	if s.AuthorIDs == nil {
+		s.AuthorIDs = []int64{}
+	}
+	return s, nil
+}
+
+// MissingIDs returns the IDs in ids that have no row in table (one of
+// events, tags, people, organizations, reports), in one query.
+func MissingIDs(ctx context.Context, q sqlx.QueryerContext, table string, ids []int64) ([]int64, error) {
+	switch table {
+	case "events", "tags", "people", "organizations", "reports":
+	default:
+		return nil, fmt.Errorf("MissingIDs: unknown table %q", table)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var missing []int64
+	err := sqlx.SelectContext(ctx, q, &missing, `SELECT x FROM unnest($1::bigint[]) AS x WHERE NOT EXISTS (SELECT 1 FROM `+table+` WHERE id = x)`, pq.Array(ids))
+	return missing, FormatError(err, "MissingIDs", table)
+}
+
+// ForbidTranslationIn fails with BAD_USER_INPUT when the report has a
+// translation in locale (which is about to become its source locale).
+func ForbidTranslationIn(ctx context.Context, tx *Tx, reportID int64, locale string) error {
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM report_translations WHERE report_id = $1 AND locale = $2`, reportID, locale); err != nil {
+		return FormatError(err, "ForbidTranslationIn", "Translation")
+	}
+	if n > 0 {
+		return cerr.FieldErrorf(cerr.Invalid, "input.sourceLocale", "The report has a %s translation; delete it before making %s the source locale.", locale, locale)
+	}
+	return nil
+}
