@@ -3195,45 +3195,45 @@ type EventEdge {
 "Every write. Each mutation runs in one transaction: it either applies whole or changes nothing."
 type Mutation {
   "Creates a report in ` + "`" + `DRAFT` + "`" + `, with its tags, authors and attendees, and records revision 1."
-  createReport(input: CreateReportInput!): CreateReportPayload!
+  createReport("The mutation's arguments; see ` + "`" + `CreateReportInput` + "`" + `." input: CreateReportInput!): CreateReportPayload!
   "Changes the fields given (and only those) if the report is still at ` + "`" + `expectedVersion` + "`" + `; otherwise fails with ` + "`" + `CONFLICT` + "`" + ` and says what changed since."
-  updateReport(input: UpdateReportInput!): UpdateReportPayload!
+  updateReport("The mutation's arguments; see ` + "`" + `UpdateReportInput` + "`" + `." input: UpdateReportInput!): UpdateReportPayload!
   "Replaces the report's ordered attendee list in one call. Attendees sent with their ` + "`" + `id` + "`" + ` are kept (with their translations); others are added; the rest are removed."
-  setReportAttendees(input: SetReportAttendeesInput!): UpdateReportPayload!
+  setReportAttendees("The mutation's arguments; see ` + "`" + `SetReportAttendeesInput` + "`" + `." input: SetReportAttendeesInput!): UpdateReportPayload!
   "Archives a report (soft delete): it leaves lists and public reads but can be restored with ` + "`" + `restoreReport` + "`" + `."
-  deleteReport(input: DeleteReportInput!): DeleteReportPayload!
+  deleteReport("The mutation's arguments; see ` + "`" + `DeleteReportInput` + "`" + `." input: DeleteReportInput!): DeleteReportPayload!
   "Brings an archived report back to the state it had before it was archived."
-  restoreReport(input: RestoreReportInput!): RestoreReportPayload!
+  restoreReport("The mutation's arguments; see ` + "`" + `RestoreReportInput` + "`" + `." input: RestoreReportInput!): RestoreReportPayload!
   "Makes an old revision's content current again. This saves a new revision; history is never rewritten."
-  restoreRevision(input: RestoreRevisionInput!): UpdateReportPayload!
+  restoreRevision("The mutation's arguments; see ` + "`" + `RestoreRevisionInput` + "`" + `." input: RestoreRevisionInput!): UpdateReportPayload!
   "Creates or updates the translation of a report into one locale."
-  upsertTranslation(input: UpsertTranslationInput!): UpsertTranslationPayload!
+  upsertTranslation("The mutation's arguments; see ` + "`" + `UpsertTranslationInput` + "`" + `." input: UpsertTranslationInput!): UpsertTranslationPayload!
 
   "Adds a term to the tag vocabulary."
-  createTag(input: CreateTagInput!): TagPayload!
+  createTag("The mutation's arguments; see ` + "`" + `CreateTagInput` + "`" + `." input: CreateTagInput!): TagPayload!
   "Changes a tag. A changed slug keeps the old one as a redirect."
-  updateTag(input: UpdateTagInput!): TagPayload!
+  updateTag("The mutation's arguments; see ` + "`" + `UpdateTagInput` + "`" + `." input: UpdateTagInput!): TagPayload!
   "Merges tags into one: reports, children and slugs of the merged tags move to the target, and their IDs resolve to it from then on."
-  mergeTags(input: MergeInput!): TagPayload!
+  mergeTags("The mutation's arguments; see ` + "`" + `MergeInput` + "`" + `." input: MergeInput!): TagPayload!
 
   "Adds a person to the directory. Search ` + "`" + `people(search:)` + "`" + ` first: the directory should hold each person once."
-  createPerson(input: CreatePersonInput!): PersonPayload!
+  createPerson("The mutation's arguments; see ` + "`" + `CreatePersonInput` + "`" + `." input: CreatePersonInput!): PersonPayload!
   "Changes a person."
-  updatePerson(input: UpdatePersonInput!): PersonPayload!
+  updatePerson("The mutation's arguments; see ` + "`" + `UpdatePersonInput` + "`" + `." input: UpdatePersonInput!): PersonPayload!
   "Merges duplicate people into one: attendances, bylines and localized names move to the target, and the merged IDs resolve to it."
-  mergePeople(input: MergeInput!): PersonPayload!
+  mergePeople("The mutation's arguments; see ` + "`" + `MergeInput` + "`" + `." input: MergeInput!): PersonPayload!
 
   "Adds an organization to the directory."
-  createOrganization(input: CreateOrganizationInput!): OrganizationPayload!
+  createOrganization("The mutation's arguments; see ` + "`" + `CreateOrganizationInput` + "`" + `." input: CreateOrganizationInput!): OrganizationPayload!
   "Changes an organization."
-  updateOrganization(input: UpdateOrganizationInput!): OrganizationPayload!
+  updateOrganization("The mutation's arguments; see ` + "`" + `UpdateOrganizationInput` + "`" + `." input: UpdateOrganizationInput!): OrganizationPayload!
   "Merges duplicate organizations into one: affiliations, attendances, sub-organizations and event organizers move to the target."
-  mergeOrganizations(input: MergeInput!): OrganizationPayload!
+  mergeOrganizations("The mutation's arguments; see ` + "`" + `MergeInput` + "`" + `." input: MergeInput!): OrganizationPayload!
 
   "Adds an event."
-  createEvent(input: CreateEventInput!): EventPayload!
+  createEvent("The mutation's arguments; see ` + "`" + `CreateEventInput` + "`" + `." input: CreateEventInput!): EventPayload!
   "Changes an event. Lists given (organizers, figures) replace the old ones."
-  updateEvent(input: UpdateEventInput!): EventPayload!
+  updateEvent("The mutation's arguments; see ` + "`" + `UpdateEventInput` + "`" + `." input: UpdateEventInput!): EventPayload!
 }
 
 "A name in one locale, as input."
