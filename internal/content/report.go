@@ -417,10 +417,16 @@ func applyTexts(r *editorial.Report, section, subtitle, summary, body *string) e
 }
 
 // chooseSlug validates a requested slug, or derives a free one from the title.
+// It locks each slug it considers until tx ends (postgres.LockSlug), so two
+// reports created at once with one title get different slugs rather than a
+// CONFLICT, and a requested slug taken meanwhile is reported on input.slug.
 func chooseSlug(ctx context.Context, tx *postgres.Tx, reportID int64, requested *string, title string) (string, error) {
 	if requested != nil {
 		if err := slugs.Validate(*requested); err != nil {
 			return "", cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", capitalize(err.Error()))
+		}
+		if err := postgres.LockSlug(ctx, tx, *requested); err != nil {
+			return "", err
 		}
 		owner, err := postgres.SlugOwner(ctx, tx, *requested)
 		if err != nil {
@@ -437,6 +443,9 @@ func chooseSlug(ctx context.Context, tx *postgres.Tx, reportID int64, requested 
 		if n > 1 {
 			candidate = slugs.WithSuffix(base, n)
 		}
+		if err := postgres.LockSlug(ctx, tx, candidate); err != nil {
+			return "", err
+		}
 		owner, err := postgres.SlugOwner(ctx, tx, candidate)
 		if err != nil {
 			return "", err
@@ -448,7 +457,8 @@ func chooseSlug(ctx context.Context, tx *postgres.Tx, reportID int64, requested 
 	return "", cerr.FieldErrorf(cerr.Conflict, "input.slug", "No free slug could be made from the title; give one.")
 }
 
-// setRelations replaces tags and authors when asked to.
+// setRelations replaces tags and authors when asked to. IDs of merged tags
+// and people stand for the survivors of the merges.
 func (s *Service) setRelations(ctx context.Context, tx *postgres.Tx, reportID int64, setTags bool, tags []TagRef, setAuthors bool, authors []int64) error {
 	if setTags {
 		ids, err := s.resolveTags(ctx, tx, tags)
@@ -463,15 +473,21 @@ func (s *Service) setRelations(ctx context.Context, tx *postgres.Tx, reportID in
 		if len(authors) > editorial.MaxAuthors {
 			return cerr.FieldErrorf(cerr.Invalid, "input.authorIds", "A report may credit at most %d authors.", editorial.MaxAuthors)
 		}
+		merged, err := resolveMerged(ctx, tx, postgres.KindPerson, authors)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(authors))
 		for i, id := range authors {
-			if slices.Index(authors, id) != i {
+			ids[i] = merged[id]
+			if slices.Index(ids[:i], ids[i]) >= 0 {
 				return cerr.FieldErrorf(cerr.Invalid, path("input.authorIds", i), "This author is listed twice.")
 			}
-			if err := mustExist(ctx, tx, "people", path("input.authorIds", i), "Person", id); err != nil {
+			if err := mustExist(ctx, tx, "people", path("input.authorIds", i), "Person", ids[i]); err != nil {
 				return err
 			}
 		}
-		if err := postgres.ReplaceReportAuthors(ctx, tx, reportID, authors); err != nil {
+		if err := postgres.ReplaceReportAuthors(ctx, tx, reportID, ids); err != nil {
 			return err
 		}
 	}
@@ -499,10 +515,14 @@ func (s *Service) resolveTags(ctx context.Context, tx *postgres.Tx, refs []TagRe
 		var id int64
 		switch {
 		case ref.ID != 0:
-			if err := mustExist(ctx, tx, "tags", field+".id", "Tag", ref.ID); err != nil {
+			merged, err := postgres.ResolveMerged(ctx, tx, postgres.KindTag, ref.ID)
+			if err != nil {
 				return nil, err
 			}
-			id = ref.ID
+			if err := mustExist(ctx, tx, "tags", field+".id", "Tag", merged); err != nil {
+				return nil, err
+			}
+			id = merged
 		case ref.Slug != "":
 			t, err := postgres.TagBySlug(ctx, tx, ref.Slug)
 			if err != nil {
@@ -531,7 +551,8 @@ func (s *Service) resolveTags(ctx context.Context, tx *postgres.Tx, refs []TagRe
 	return ids, nil
 }
 
-// setAttendees validates list and makes it the report's attendee list.
+// setAttendees validates list and makes it the report's attendee list. IDs of
+// merged people and organizations stand for the survivors of the merges.
 func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []AttendeeInput) error {
 	if len(list) > editorial.MaxAttendees {
 		return cerr.FieldErrorf(cerr.Invalid, "input.attendees", "A report may list at most %d attendees (got %d).", editorial.MaxAttendees, len(list))
@@ -544,12 +565,29 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 	for _, a := range existing[reportID] {
 		own[a.ID] = true
 	}
-	var people, orgs []int64
+	var askedPeople, askedOrgs []int64
+	for _, in := range list {
+		if in.PersonID != nil {
+			askedPeople = append(askedPeople, *in.PersonID)
+		}
+		if in.OrganizationID != nil {
+			askedOrgs = append(askedOrgs, *in.OrganizationID)
+		}
+	}
+	mergedPeople, err := resolveMerged(ctx, tx, postgres.KindPerson, askedPeople)
+	if err != nil {
+		return err
+	}
+	mergedOrgs, err := resolveMerged(ctx, tx, postgres.KindOrganization, askedOrgs)
+	if err != nil {
+		return err
+	}
+	var people, orgs []int64 // as resolved
 	out := make([]*editorial.Attendee, len(list))
 	seenID := map[int64]bool{}
 	for i, in := range list {
 		field := path("input.attendees", i)
-		a := &editorial.Attendee{ID: in.ID, PersonID: in.PersonID, OrganizationID: in.OrganizationID}
+		a := &editorial.Attendee{ID: in.ID, PersonID: survivor(mergedPeople, in.PersonID), OrganizationID: survivor(mergedOrgs, in.OrganizationID)}
 		if in.ID != 0 {
 			if !own[in.ID] {
 				return cerr.FieldErrorf(cerr.NotFound, field+".id", "This attendee is not on the report; leave out id to add a new one.")
@@ -597,12 +635,12 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 		out[i] = a
 	}
 	if err := allExist(ctx, tx, "people", people, func(id int64) string {
-		return attendeeField(list, id, func(a AttendeeInput) *int64 { return a.PersonID }, "personId")
+		return attendeeField(out, id, func(a *editorial.Attendee) *int64 { return a.PersonID }, "personId")
 	}, "Person"); err != nil {
 		return err
 	}
 	if err := allExist(ctx, tx, "organizations", orgs, func(id int64) string {
-		return attendeeField(list, id, func(a AttendeeInput) *int64 { return a.OrganizationID }, "organizationId")
+		return attendeeField(out, id, func(a *editorial.Attendee) *int64 { return a.OrganizationID }, "organizationId")
 	}, "Organization"); err != nil {
 		return err
 	}
@@ -623,7 +661,7 @@ func eq[T comparable](a, b *T) bool {
 	return *a == *b
 }
 
-func attendeeField(list []AttendeeInput, id int64, get func(AttendeeInput) *int64, name string) string {
+func attendeeField(list []*editorial.Attendee, id int64, get func(*editorial.Attendee) *int64, name string) string {
 	for i, a := range list {
 		if p := get(a); p != nil && *p == id {
 			return path("input.attendees", i, name)
@@ -632,8 +670,27 @@ func attendeeField(list []AttendeeInput, id int64, get func(AttendeeInput) *int6
 	return "input.attendees"
 }
 
+// resolveMerged maps directory IDs of kind to the entries they stand for now:
+// the survivor of a merge that removed one, or the ID itself. No IDs, no query.
+func resolveMerged(ctx context.Context, tx *postgres.Tx, kind string, ids []int64) (map[int64]int64, error) {
+	if len(ids) == 0 {
+		return map[int64]int64{}, nil
+	}
+	return postgres.ResolveMergedIDs(ctx, tx, kind, ids)
+}
+
+// survivor returns what the optional ID id stands for in merged.
+func survivor(merged map[int64]int64, id *int64) *int64 {
+	if id == nil {
+		return nil
+	}
+	v := merged[*id]
+	return &v
+}
+
 // restoreAttendees brings back a snapshot's attendee list, dropping people
-// and organizations that no longer exist (an attendee left with nobody is dropped).
+// and organizations that no longer exist (an attendee left with nobody, or
+// left the same as another attendee, is dropped).
 func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap []editorial.SnapshotAttendee) error {
 	current, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{reportID})
 	if err != nil {
@@ -661,6 +718,7 @@ func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap
 		return err
 	}
 	var list []*editorial.Attendee
+	var lost []bool // whether list[i] lost its person or organization
 	for _, s := range snap {
 		a := &editorial.Attendee{PersonID: s.PersonID, OrganizationID: s.OrganizationID, Delegation: s.Delegation,
 			Role: s.Role, Participations: s.Participations, Note: s.Note}
@@ -677,8 +735,25 @@ func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap
 			continue
 		}
 		list = append(list, a)
+		lost = append(lost, !eq(a.PersonID, s.PersonID) || !eq(a.OrganizationID, s.OrganizationID))
 	}
-	return postgres.ReplaceAttendees(ctx, tx, reportID, list)
+	// An attendee that lost its person may now be the same as another entry
+	// (an organization listed on its own too): it gives way to that entry,
+	// or to an earlier one like it.
+	kept := make([]*editorial.Attendee, 0, len(list))
+	for i, a := range list {
+		dup := false
+		for j, b := range list {
+			if j != i && lost[i] && (!lost[j] || j < i) && sameAttendee(a, b) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			kept = append(kept, a)
+		}
+	}
+	return postgres.ReplaceAttendees(ctx, tx, reportID, kept)
 }
 
 // replaceExisting calls set with the IDs of ids that still exist in table.

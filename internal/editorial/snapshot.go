@@ -67,7 +67,9 @@ type AttendeeChange struct {
 	Fields        []string // person, organization, delegation, role, participations, note, position
 }
 
-// Diff compares two snapshots field by field.
+// Diff compares two snapshots field by field. Tags, authors and attendees'
+// people and organizations are compared by ID: the names a snapshot copied
+// from the directory may have been renamed since, which changes no report.
 func Diff(a, b Snapshot) SnapshotDiff {
 	var d SnapshotDiff
 	text := []TextField{
@@ -89,15 +91,18 @@ func Diff(a, b Snapshot) SnapshotDiff {
 		d.ChangedFields = append(d.ChangedFields, "event")
 	}
 
-	aTags, bTags := tagSlugs(a.Tags), tagSlugs(b.Tags)
-	for _, s := range bTags {
-		if !slices.Contains(aTags, s) {
-			d.TagsAdded = append(d.TagsAdded, s)
+	// Tags are matched by ID, like attendees' people: a tag renamed in the
+	// directory since is the same tag. They are reported by slug, each as
+	// its snapshot recorded it.
+	aTags, bTags := tagIDs(a.Tags), tagIDs(b.Tags)
+	for i, id := range bTags {
+		if !slices.Contains(aTags, id) {
+			d.TagsAdded = append(d.TagsAdded, b.Tags[i].Slug)
 		}
 	}
-	for _, s := range aTags {
-		if !slices.Contains(bTags, s) {
-			d.TagsRemoved = append(d.TagsRemoved, s)
+	for i, id := range aTags {
+		if !slices.Contains(bTags, id) {
+			d.TagsRemoved = append(d.TagsRemoved, a.Tags[i].Slug)
 		}
 	}
 	d.TagsReordered = len(d.TagsAdded) == 0 && len(d.TagsRemoved) == 0 && !slices.Equal(aTags, bTags)
@@ -182,10 +187,10 @@ func attendeeFields(a, b SnapshotAttendee, moved bool) []string {
 	return f
 }
 
-func tagSlugs(tags []SnapshotTag) []string {
-	out := make([]string, len(tags))
+func tagIDs(tags []SnapshotTag) []int64 {
+	out := make([]int64, len(tags))
 	for i, t := range tags {
-		out[i] = t.Slug
+		out[i] = t.ID
 	}
 	return out
 }

@@ -82,6 +82,16 @@ func AddReportSlug(ctx context.Context, tx *Tx, reportID int64, slug string) err
 	return nil
 }
 
+// LockSlug takes a lock on slug that tx holds until it ends, so that
+// transactions choosing a slug for a report take turns: the second sees the
+// report the first committed with it, instead of failing on the unique key.
+// (The lock is on a hash of the slug; a rare collision only serializes two
+// unrelated choices.)
+func LockSlug(ctx context.Context, tx *Tx, slug string) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('report_slugs:' || $1, 0))`, slug)
+	return FormatError(err, "LockSlug", "Slug")
+}
+
 // SlugOwner returns the report that has or had slug, or 0.
 func SlugOwner(ctx context.Context, q sqlx.QueryerContext, slug string) (int64, error) {
 	var id int64
