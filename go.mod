@@ -15,6 +15,7 @@ require (
 	github.com/vikstrous/dataloadgen v0.0.10
 	github.com/yuin/goldmark v1.8.7
 	golang.org/x/text v0.44.0
+	golang.org/x/time v0.16.0
 )
 
 require (

@@ -10,10 +10,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -24,9 +28,12 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type api struct {
 	t       *testing.T
 	db      *postgres.DB
+	ids     *identity.Service
 	handler http.Handler
+	// token is sent as the bearer token; "" sends no Authorization header.
+	token string
 	// sql is the number of SQL round trips the last request made.
-	sql int64
+	sql *atomic.Int64
 }
 
 func newAPI(t *testing.T) *api {
@@ -37,14 +44,48 @@ func newAPI(t *testing.T) *api {
 	}
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.DiscardHandler)
-	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Version: "test"}, log)
-	a := &api{t: t, db: db}
+	ids := identity.New(db)
+	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Version: "test",
+		// Long enough that a batch never splits on a busy machine, so the
+		// SQL round trips a request makes are the same on every run.
+		LoaderWait: 50 * time.Millisecond}, log)
+	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter
 		h.ServeHTTP(w, r.WithContext(postgres.WithQueryCounter(r.Context(), &c)))
-		a.sql = c.Count()
+		a.sql.Store(c.Count())
 	})
+	a.token = a.newUser("admin@example.org", auth.Grant{Role: auth.Admin})
 	return a
+}
+
+// newUser creates a user with grants (and translator locales) and returns a
+// FULL token for them.
+func (a *api) newUser(email string, grants ...auth.Grant) string {
+	a.t.Helper()
+	ctx := context.Background()
+	var locales []string
+	for _, g := range grants {
+		if g.Role == auth.Translator {
+			locales = []string{"zh-Hans"}
+		}
+	}
+	u, err := a.ids.CreateUser(ctx, identity.NewUser{Email: email, Name: email, Grants: grants, Locales: locales})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	token, _, err := a.ids.CreateToken(ctx, u.ID, "test", nil, auth.ScopeFull)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return token
+}
+
+// as returns the same endpoint used with another token ("" for anonymous).
+func (a *api) as(token string) *api {
+	b := *a
+	b.token = token
+	return &b
 }
 
 // gqlError is one entry of a response's errors.
@@ -68,6 +109,9 @@ func (a *api) post(query string, vars map[string]any) response {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
 	raw, _ := io.ReadAll(rec.Body)

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -29,7 +28,7 @@ func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	return rejectUnsupported(withLoaders(r.DB, srv))
+	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r.DB, r.loaderWait(), srv)))
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL
@@ -53,10 +52,6 @@ func rejectUnsupported(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"errors": []map[string]any{{"message": msg, "extensions": map[string]string{"code": "BAD_REQUEST"}}},
-		})
+		writeError(w, status, "BAD_REQUEST", msg)
 	})
 }

@@ -19,6 +19,9 @@ func createReportInput(in model.CreateReportInput) (content.CreateReportInput, e
 	if out.EventID, err = optID("input.eventId", typeEvent, in.EventID); err != nil {
 		return out, err
 	}
+	if out.DeskID, err = optID("input.deskId", typeDesk, in.DeskID); err != nil {
+		return out, err
+	}
 	if tags, set := partialList(in.Tags); set {
 		if out.Tags, err = tagRefs("input.tags", tags); err != nil {
 			return out, err
@@ -50,6 +53,9 @@ func updateReportInput(in model.UpdateReportInput) (content.UpdateReportInput, e
 		return out, err
 	}
 	if out.EventID, err = partialID("input.eventId", typeEvent, in.EventID); err != nil {
+		return out, err
+	}
+	if out.DeskID, err = partialID("input.deskId", typeDesk, in.DeskID); err != nil {
 		return out, err
 	}
 	if tags, set := partialList(in.Tags); set {

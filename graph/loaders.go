@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -20,10 +21,12 @@ import (
 // a request costs a number of queries that depends on the shape of the
 // query, not on how many objects it returns.
 
-// loaderWait is how long a loader collects keys before fetching. gqlgen
-// resolves the fields of a list's items in concurrent goroutines, which all
-// ask within microseconds; a few milliseconds absorbs scheduling noise.
-const loaderWait = 3 * time.Millisecond
+// DefaultLoaderWait is how long a loader collects keys before fetching.
+// gqlgen resolves the fields of a list's items in concurrent goroutines,
+// which all ask within microseconds; a few milliseconds absorbs scheduling
+// noise. On a saturated machine a batch can still split in two (more
+// queries, never wrong results); tests that count queries use a longer wait.
+const DefaultLoaderWait = 3 * time.Millisecond
 
 // loaders holds one request's dataloaders.
 type loaders struct {
@@ -34,6 +37,8 @@ type loaders struct {
 	tags          *dataloadgen.Loader[int64, *editorial.Tag]
 	events        *dataloadgen.Loader[int64, *editorial.Event]
 	attendees     *dataloadgen.Loader[int64, *editorial.Attendee]
+	users         *dataloadgen.Loader[int64, *auth.User]
+	desks         *dataloadgen.Loader[int64, *auth.Desk]
 
 	reportTagIDs       *dataloadgen.Loader[int64, []int64]
 	reportAuthorIDs    *dataloadgen.Loader[int64, []int64]
@@ -61,26 +66,34 @@ type eventReportsKey struct {
 	Limit   int
 }
 
-func newLoaders(db *postgres.DB) *loaders {
+// newLoaders returns loaders that read what aud may see: for the public,
+// every query carries the published-only condition (postgres.Audience).
+func newLoaders(db *postgres.DB, aud postgres.Audience, wait time.Duration) *loaders {
+	revisions := postgres.RevisionsByIDs
+	if aud == postgres.Public {
+		revisions = nothing[int64, *editorial.Revision] // revisions hold draft text
+	}
 	return &loaders{
-		reports:       mapped(db, postgres.ReportsByIDs),
-		revisions:     mapped(db, postgres.RevisionsByIDs),
-		people:        mapped(db, postgres.PeopleByIDs),
-		organizations: mapped(db, postgres.OrganizationsByIDs),
-		tags:          mapped(db, postgres.TagsByIDs),
-		events:        mapped(db, postgres.EventsByIDs),
-		attendees:     mapped(db, postgres.AttendeesByIDs),
+		reports:       mapped(db, wait, audience(aud, postgres.ReportsFor)),
+		revisions:     mapped(db, wait, revisions),
+		people:        mapped(db, wait, postgres.PeopleByIDs),
+		organizations: mapped(db, wait, postgres.OrganizationsByIDs),
+		tags:          mapped(db, wait, postgres.TagsByIDs),
+		events:        mapped(db, wait, postgres.EventsByIDs),
+		attendees:     mapped(db, wait, audience(aud, postgres.AttendeesFor)),
+		users:         mapped(db, wait, postgres.UsersByIDs),
+		desks:         mapped(db, wait, postgres.DesksByIDs),
 
-		reportTagIDs:       mapped(db, postgres.TagIDsByReportIDs),
-		reportAuthorIDs:    mapped(db, postgres.AuthorIDsByReportIDs),
-		reportAttendees:    mapped(db, postgres.AttendeesByReportIDs),
-		reportTranslations: mapped(db, postgres.TranslationsByReportIDs),
-		previousSlugs:      mapped(db, postgres.PreviousSlugsByReportIDs),
-		attendeeTrans:      mapped(db, postgres.AttendeeTranslationsByKeys),
-		tagChildren:        mapped(db, postgres.TagChildren),
-		tagReportCounts:    mapped(db, postgres.ReportCountsByTagIDs),
-		eventChildren:      mapped(db, postgres.EventChildren),
-		revisionPages: mapped(db, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*postgres.RevisionPage, error) {
+		reportTagIDs:       mapped(db, wait, postgres.TagIDsByReportIDs),
+		reportAuthorIDs:    mapped(db, wait, postgres.AuthorIDsByReportIDs),
+		reportAttendees:    mapped(db, wait, postgres.AttendeesByReportIDs),
+		reportTranslations: mapped(db, wait, audience(aud, postgres.TranslationsByReportIDs)),
+		previousSlugs:      mapped(db, wait, postgres.PreviousSlugsByReportIDs),
+		attendeeTrans:      mapped(db, wait, postgres.AttendeeTranslationsByKeys),
+		tagChildren:        mapped(db, wait, postgres.TagChildren),
+		tagReportCounts:    mapped(db, wait, audience(aud, postgres.ReportCountsByTagIDs)),
+		eventChildren:      mapped(db, wait, postgres.EventChildren),
+		revisionPages: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*postgres.RevisionPage, error) {
 			// One query per distinct page shape; in practice every report
 			// of a list asks for the same one.
 			type shape struct{ first, before int }
@@ -103,12 +116,12 @@ func newLoaders(db *postgres.DB) *loaders {
 			}
 			return out, nil
 		}),
-		eventReports: mapped(db, func(ctx context.Context, q sqlx.QueryerContext, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
+		eventReports: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
 			limit, ids := 0, make([]int64, len(keys))
 			for i, k := range keys {
 				ids[i], limit = k.EventID, max(limit, k.Limit)
 			}
-			byEvent, err := postgres.ReportsByEventIDs(ctx, q, ids, limit)
+			byEvent, err := postgres.ReportsByEventIDs(ctx, q, aud, ids, limit)
 			if err != nil {
 				return nil, err
 			}
@@ -124,10 +137,31 @@ func newLoaders(db *postgres.DB) *loaders {
 
 // mapped adapts a storage batch function (keys in, map out; missing keys
 // mean "none") to a dataloader.
-func mapped[K comparable, V any](db sqlx.QueryerContext, fetch func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+func mapped[K comparable, V any](db sqlx.QueryerContext, wait time.Duration, fetch func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, keys []K) (map[K]V, error) {
 		return fetch(ctx, db, keys)
-	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
+	}, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000))
+}
+
+// audience binds a storage batch function to an audience.
+func audience[K comparable, V any](aud postgres.Audience, fetch func(context.Context, sqlx.QueryerContext, postgres.Audience, []K) (map[K]V, error)) func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error) {
+	return func(ctx context.Context, q sqlx.QueryerContext, keys []K) (map[K]V, error) {
+		return fetch(ctx, q, aud, keys)
+	}
+}
+
+// nothing is a batch function that finds nothing, for what an audience may not see.
+func nothing[K comparable, V any](context.Context, sqlx.QueryerContext, []K) (map[K]V, error) {
+	return map[K]V{}, nil
+}
+
+// audienceOf says what a viewer may read: the newsroom sees drafts; anonymous
+// requests and tokens limited to published content are the public.
+func audienceOf(v *auth.Viewer) postgres.Audience {
+	if v.SeesDrafts() {
+		return postgres.Newsroom
+	}
+	return postgres.Public
 }
 
 // load fetches one key; a key the batch did not return yields the zero value.
@@ -171,17 +205,20 @@ func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loa
 // loaderBox lets a mutation drop what the request's loaders cached before it
 // wrote, so the payload it returns (and any later field) reads fresh data.
 type loaderBox struct {
-	mu  sync.Mutex
-	db  *postgres.DB
-	cur *loaders
+	mu   sync.Mutex
+	db   *postgres.DB
+	aud  postgres.Audience
+	wait time.Duration
+	cur  *loaders
 }
 
 type loadersKey struct{}
 
 // withLoaders gives every request its own, empty set of loaders.
-func withLoaders(db *postgres.DB, next http.Handler) http.Handler {
+func withLoaders(db *postgres.DB, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		box := &loaderBox{db: db, cur: newLoaders(db)}
+		aud := audienceOf(auth.ViewerFrom(r.Context()))
+		box := &loaderBox{db: db, aud: aud, wait: wait, cur: newLoaders(db, aud, wait)}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, box)))
 	})
 }
@@ -191,7 +228,7 @@ func withLoaders(db *postgres.DB, next http.Handler) http.Handler {
 func (r *Resolver) loaders(ctx context.Context) *loaders {
 	box, ok := ctx.Value(loadersKey{}).(*loaderBox)
 	if !ok {
-		return newLoaders(r.DB)
+		return newLoaders(r.DB, audienceOf(auth.ViewerFrom(ctx)), r.loaderWait())
 	}
 	box.mu.Lock()
 	defer box.mu.Unlock()
@@ -202,7 +239,14 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 func forget(ctx context.Context) {
 	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
 		box.mu.Lock()
-		box.cur = newLoaders(box.db)
+		box.cur = newLoaders(box.db, box.aud, box.wait)
 		box.mu.Unlock()
 	}
+}
+
+func (r *Resolver) loaderWait() time.Duration {
+	if r.LoaderWait > 0 {
+		return r.LoaderWait
+	}
+	return DefaultLoaderWait
 }

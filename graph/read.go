@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/copydesk/copydesk/graph/model"
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -105,6 +106,8 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 		return nodeOrNil(pickTranslation(list, loc), nil)
 	case typePerson, typeOrganization, typeTag:
 		return r.directoryNode(ctx, typ, id)
+	case typeUser, typeDesk, typeToken:
+		return r.identityNode(ctx, typ, id)
 	}
 	return nil, nil
 }
@@ -176,7 +179,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	f := postgres.ReportFilter{OrderBy: "updated"}
+	f := postgres.ReportFilter{OrderBy: "updated", Audience: audienceOf(auth.ViewerFrom(ctx))}
 	if orderBy != nil && *orderBy == model.ReportOrderCreatedDesc {
 		f.OrderBy = "created"
 	}
@@ -288,6 +291,9 @@ func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *st
 }
 
 func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -328,6 +334,9 @@ func optionalIDValue(field, typ string, gid *string) (int64, error) {
 // --- revision diffs ---
 
 func (r *Resolver) revisionDiff(ctx context.Context, from, to string) (*model.RevisionDiff, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	fromID, err := decodeID("from", typeRevision, from)
 	if err != nil {
 		return nil, err

@@ -5,14 +5,20 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Resolver holds the dependencies every resolver needs. It serves as gqlgen's
 // dependency injection point and is built once per process by NewHandler.
 type Resolver struct {
-	DB      *postgres.DB
-	Content *content.Service
-	Version string
+	DB       *postgres.DB
+	Content  *content.Service
+	Identity *identity.Service
+	Version  string
+	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
+	LoaderWait time.Duration
 }

@@ -9,12 +9,18 @@ import (
 	"context"
 
 	"github.com/copydesk/copydesk/graph/model"
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
 )
+
+// ID is the resolver for the id field.
+func (r *apiTokenResolver) ID(ctx context.Context, obj *auth.Token) (string, error) {
+	return encodeID(typeToken, obj.ID), nil
+}
 
 // ID is the resolver for the id field.
 func (r *attendeeResolver) ID(ctx context.Context, obj *editorial.Attendee) (string, error) {
@@ -34,6 +40,11 @@ func (r *attendeeResolver) Organization(ctx context.Context, obj *editorial.Atte
 // Attendee is the resolver for the attendee field.
 func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error) {
 	return load(ctx, r.loaders(ctx).attendees, obj.AttendeeID)
+}
+
+// ID is the resolver for the id field.
+func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
+	return encodeID(typeDesk, obj.ID), nil
 }
 
 // ID is the resolver for the id field.
@@ -252,6 +263,61 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input model.CreateEv
 	return respond(ctx).event(r.Content.CreateEvent(ctx, in))
 }
 
+// CreateUser is the resolver for the createUser field.
+func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
+	u, err := r.createUser(ctx, input)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.UserPayload{UserErrors: ue}, err
+	}
+	return &model.UserPayload{User: u, UserErrors: noUserErrors()}, nil
+}
+
+// UpdateUserRoles is the resolver for the updateUserRoles field.
+func (r *mutationResolver) UpdateUserRoles(ctx context.Context, input model.UpdateUserRolesInput) (*model.UserPayload, error) {
+	u, err := r.updateUserRoles(ctx, input)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.UserPayload{UserErrors: ue}, err
+	}
+	forget(ctx)
+	return &model.UserPayload{User: u, UserErrors: noUserErrors()}, nil
+}
+
+// CreateAPIToken is the resolver for the createApiToken field.
+func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error) {
+	p, err := r.createAPIToken(ctx, input)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.CreateAPITokenPayload{UserErrors: ue}, err
+	}
+	return p, nil
+}
+
+// RevokeAPIToken is the resolver for the revokeApiToken field.
+func (r *mutationResolver) RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.APITokenPayload, error) {
+	t, err := r.revokeAPIToken(ctx, input)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.APITokenPayload{UserErrors: ue}, err
+	}
+	return &model.APITokenPayload{Token: t, UserErrors: noUserErrors()}, nil
+}
+
+// CreateDesk is the resolver for the createDesk field.
+func (r *mutationResolver) CreateDesk(ctx context.Context, input model.CreateDeskInput) (*model.DeskPayload, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ManageUsers, auth.Resource{}); err != nil {
+		ue, err := failed(ctx, err)
+		return &model.DeskPayload{UserErrors: ue}, err
+	}
+	d, err := r.Identity.CreateDesk(ctx, input.Slug, input.Name)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.DeskPayload{UserErrors: ue}, err
+	}
+	return &model.DeskPayload{Desk: d, UserErrors: noUserErrors()}, nil
+}
+
 // UpdateEvent is the resolver for the updateEvent field.
 func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error) {
 	in, err := updateEventInput(input)
@@ -376,6 +442,25 @@ func (r *queryResolver) RevisionDiff(ctx context.Context, from string, to string
 	return r.revisionDiff(ctx, from, to)
 }
 
+// Viewer is the resolver for the viewer field.
+func (r *queryResolver) Viewer(ctx context.Context) (*auth.User, error) {
+	id := auth.ViewerFrom(ctx).UserRef()
+	if id == nil {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).users, *id)
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
+	return r.listUsers(ctx, first, after)
+}
+
+// Desks is the resolver for the desks field.
+func (r *queryResolver) Desks(ctx context.Context) ([]*auth.Desk, error) {
+	return r.Identity.Desks(ctx)
+}
+
 // ID is the resolver for the id field.
 func (r *reportResolver) ID(ctx context.Context, obj *editorial.Report) (string, error) {
 	return encodeID(typeReport, obj.ID), nil
@@ -384,6 +469,16 @@ func (r *reportResolver) ID(ctx context.Context, obj *editorial.Report) (string,
 // PreviousSlugs is the resolver for the previousSlugs field.
 func (r *reportResolver) PreviousSlugs(ctx context.Context, obj *editorial.Report) ([]string, error) {
 	return nonNilList(load(ctx, r.loaders(ctx).previousSlugs, obj.ID))
+}
+
+// Desk is the resolver for the desk field.
+func (r *reportResolver) Desk(ctx context.Context, obj *editorial.Report) (*auth.Desk, error) {
+	return r.desk(ctx, obj.DeskID)
+}
+
+// CreatedBy is the resolver for the createdBy field.
+func (r *reportResolver) CreatedBy(ctx context.Context, obj *editorial.Report) (*auth.User, error) {
+	return r.user(ctx, obj.CreatedBy)
 }
 
 // Body is the resolver for the body field.
@@ -487,6 +582,11 @@ func (r *revisionResolver) Report(ctx context.Context, obj *editorial.Revision) 
 	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 
+// Desk is the resolver for the desk field.
+func (r *roleGrantResolver) Desk(ctx context.Context, obj *auth.Grant) (*auth.Desk, error) {
+	return r.desk(ctx, obj.DeskID)
+}
+
 // ID is the resolver for the id field.
 func (r *snapshotAttendeeResolver) ID(ctx context.Context, obj *editorial.SnapshotAttendee) (string, error) {
 	return encodeID(typeAttendee, obj.ID), nil
@@ -540,6 +640,40 @@ func (r *tagResolver) ReportCount(ctx context.Context, obj *editorial.Tag) (int,
 	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
 }
 
+// ID is the resolver for the id field.
+func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
+	return encodeID(typeUser, obj.ID), nil
+}
+
+// Email is the resolver for the email field.
+func (r *userResolver) Email(ctx context.Context, obj *auth.User) (*string, error) {
+	if !selfOrAdmin(auth.ViewerFrom(ctx), obj.ID) {
+		return nil, nil
+	}
+	return &obj.Email, nil
+}
+
+// Roles is the resolver for the roles field.
+func (r *userResolver) Roles(ctx context.Context, obj *auth.User) ([]*auth.Grant, error) {
+	return ptrs(obj.Grants), nil
+}
+
+// TranslatorLocales is the resolver for the translatorLocales field.
+func (r *userResolver) TranslatorLocales(ctx context.Context, obj *auth.User) ([]string, error) {
+	return orEmpty(obj.Locales), nil
+}
+
+// Tokens is the resolver for the tokens field.
+func (r *userResolver) Tokens(ctx context.Context, obj *auth.User) ([]*auth.Token, error) {
+	if !selfOrAdmin(auth.ViewerFrom(ctx), obj.ID) {
+		return nil, nil
+	}
+	return nonNilList(r.Identity.Tokens(ctx, obj.ID))
+}
+
+// ApiToken returns ApiTokenResolver implementation.
+func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
+
 // Attendee returns AttendeeResolver implementation.
 func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
 
@@ -547,6 +681,9 @@ func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
 func (r *Resolver) AttendeeTranslation() AttendeeTranslationResolver {
 	return &attendeeTranslationResolver{r}
 }
+
+// Desk returns DeskResolver implementation.
+func (r *Resolver) Desk() DeskResolver { return &deskResolver{r} }
 
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
@@ -577,6 +714,9 @@ func (r *Resolver) ReportTranslation() ReportTranslationResolver {
 // Revision returns RevisionResolver implementation.
 func (r *Resolver) Revision() RevisionResolver { return &revisionResolver{r} }
 
+// RoleGrant returns RoleGrantResolver implementation.
+func (r *Resolver) RoleGrant() RoleGrantResolver { return &roleGrantResolver{r} }
+
 // SnapshotAttendee returns SnapshotAttendeeResolver implementation.
 func (r *Resolver) SnapshotAttendee() SnapshotAttendeeResolver { return &snapshotAttendeeResolver{r} }
 
@@ -586,9 +726,14 @@ func (r *Resolver) SnapshotTag() SnapshotTagResolver { return &snapshotTagResolv
 // Tag returns TagResolver implementation.
 func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 type (
+	apiTokenResolver            struct{ *Resolver }
 	attendeeResolver            struct{ *Resolver }
 	attendeeTranslationResolver struct{ *Resolver }
+	deskResolver                struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }
 	organizationResolver        struct{ *Resolver }
@@ -598,7 +743,9 @@ type (
 	reportSnapshotResolver      struct{ *Resolver }
 	reportTranslationResolver   struct{ *Resolver }
 	revisionResolver            struct{ *Resolver }
+	roleGrantResolver           struct{ *Resolver }
 	snapshotAttendeeResolver    struct{ *Resolver }
 	snapshotTagResolver         struct{ *Resolver }
 	tagResolver                 struct{ *Resolver }
+	userResolver                struct{ *Resolver }
 )

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/server"
 )
@@ -32,15 +35,21 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *
 			requests.Add(1)
 		}
 	}})
-	// Wired as internal/app does, minus the explorer.
+	// Wired as internal/app does, minus the explorer and the rate limiter;
+	// the editor is an admin with an API token, as a newsroom client is.
+	ids := identity.New(db)
+	token, err := benchToken(ctx, ids)
+	if err != nil {
+		return result{}, err
+	}
 	h := server.New(server.Config{
-		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Content: svc, Version: "bench"}, log),
+		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Content: svc, Identity: ids, Version: "bench"}, log),
 		Ready:   func(context.Context) error { return nil },
 		Log:     log,
 	})
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	c := &gqlClient{url: ts.URL + "/graphql", http: &http.Client{Transport: &http.Transport{
+	c := &gqlClient{url: ts.URL + "/graphql", token: token, http: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 2 * cfg.clients, MaxIdleConnsPerHost: 2 * cfg.clients, IdleConnTimeout: time.Minute,
 	}}}
 	defer c.http.CloseIdleConnections()
@@ -74,8 +83,24 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *
 // --- GraphQL over HTTP ---
 
 type gqlClient struct {
-	url  string
-	http *http.Client
+	url   string
+	token string
+	http  *http.Client
+}
+
+// benchToken returns a FULL token of an admin created for the benchmark
+// (found again by email when the database is reused with -dsn).
+func benchToken(ctx context.Context, ids *identity.Service) (string, error) {
+	const email = "bench@copydesk.invalid"
+	u, err := ids.UserByEmail(ctx, email)
+	if cerr.Is(err, cerr.NotFound) {
+		u, err = ids.CreateUser(ctx, identity.NewUser{Email: email, Name: "Write benchmark", Grants: []auth.Grant{{Role: auth.Admin}}})
+	}
+	if err != nil {
+		return "", err
+	}
+	token, _, err := ids.CreateToken(ctx, u.ID, "write benchmark", nil, auth.ScopeFull)
+	return token, err
 }
 
 type gqlError struct {
@@ -93,6 +118,7 @@ func (c *gqlClient) do(ctx context.Context, query string, vars map[string]any, o
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err

@@ -3,6 +3,9 @@
 //	copydesk [serve]            run the GraphQL server (the default)
 //	copydesk migrate up|down|status
 //	copydesk demo load
+//	copydesk user add|list
+//	copydesk token create|list|revoke
+//	copydesk desk add|list
 //	copydesk version
 //
 // Every flag has an environment fallback; `copydesk CMD --help` lists them.
@@ -17,11 +20,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/app"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 func main() {
@@ -43,6 +48,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = migrate(ctx, args, stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args, stdout, stderr)
+	case "user":
+		err = userCmd(ctx, args, stdout, stderr)
+	case "token":
+		err = tokenCmd(ctx, args, stdout, stderr)
+	case "desk":
+		err = deskCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, app.Version())
 	case "help", "-h", "--help":
@@ -69,10 +80,15 @@ Usage:
   copydesk [serve] [flags]         run the server (default command)
   copydesk migrate up|down|status  manage the database schema
   copydesk demo load               load the demo report (idempotent)
+  copydesk user add|list           create users (printing an API token) and list them
+  copydesk token create|list|revoke
+                                   manage a user's API tokens (create prints the token)
+  copydesk desk add|list           manage desks, which roles may be limited to
   copydesk version                 print the version
 
 With no DATABASE_URL, copydesk starts its own PostgreSQL under --data-dir
-(default ./.copydesk) and stops it on exit.
+(default ./.copydesk) and stops it on exit. On an empty embedded database,
+serve creates a local admin (admin@localhost) and prints its API token once.
 
 Run 'copydesk COMMAND --help' for the flags of a command.
 `)
@@ -87,7 +103,9 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
+	// The default stays empty so --help never prints DATABASE_URL, which
+	// usually holds a password; config() falls back to the environment.
+	fs.StringVar(&c.databaseURL, "database-url", "",
 		"PostgreSQL URL to use instead of the embedded database (env DATABASE_URL)")
 	fs.StringVar(&c.dataDir, "data-dir", envOr("COPYDESK_DATA_DIR", "./.copydesk"),
 		"directory of the embedded PostgreSQL, used when no database URL is set (env COPYDESK_DATA_DIR)")
@@ -122,7 +140,11 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 }
 
 func (c *common) config() app.Config {
-	return app.Config{DatabaseURL: c.databaseURL, DataDir: c.dataDir}
+	url := c.databaseURL
+	if url == "" {
+		url = os.Getenv("DATABASE_URL")
+	}
+	return app.Config{DatabaseURL: url, DataDir: c.dataDir}
 }
 
 func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
@@ -143,6 +165,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	noMigrate := fs.Bool("no-migrate", envBool("COPYDESK_NO_MIGRATE"), "do not apply migrations at start-up (env COPYDESK_NO_MIGRATE)")
 	demo := fs.String("demo", envOr("COPYDESK_DEMO", "auto"), "load the demo report: auto (first start of the embedded database), always, never (env COPYDESK_DEMO)")
 	drain := fs.Duration("drain-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
+	bootstrapAdmin := fs.Bool("bootstrap-admin", envBool("COPYDESK_BOOTSTRAP_ADMIN"),
+		"on an external database without users, create a local admin and print its API token once, as the embedded database always does (env COPYDESK_BOOTSTRAP_ADMIN)")
+	limits := ratelimit.DefaultConfig()
+	fs.IntVar(&limits.AnonymousPerMinute, "rate-anonymous", envInt("COPYDESK_RATE_ANONYMOUS", limits.AnonymousPerMinute),
+		"requests per minute allowed to each client IP without a token; 0 disables (env COPYDESK_RATE_ANONYMOUS)")
+	fs.IntVar(&limits.TokenPerMinute, "rate-token", envInt("COPYDESK_RATE_TOKEN", limits.TokenPerMinute),
+		"requests per minute allowed to each API token; 0 disables (env COPYDESK_RATE_TOKEN)")
+	fs.BoolVar(&limits.TrustProxy, "trust-proxy", envBool("COPYDESK_TRUST_PROXY"),
+		"take the client IP from X-Forwarded-For; only behind a proxy that sets it (env COPYDESK_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,7 +182,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := c.config()
+	cfg.RateLimit = limits
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
+	cfg.BootstrapAdmin, cfg.Stderr = *bootstrapAdmin, stderr
 	switch d := app.Demo(*demo); d {
 	case app.DemoAuto, app.DemoAlways, app.DemoNever:
 		cfg.Demo = d
@@ -221,4 +254,13 @@ func envBool(name string) bool {
 		return true
 	}
 	return false
+}
+
+// envInt returns the integer in environment variable name, or def when it
+// is unset or not a number.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }

@@ -10,8 +10,17 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
 )
+
+// The result of `revokeApiToken`.
+type APITokenPayload struct {
+	// The revoked token; null when the mutation failed.
+	Token *auth.Token `json:"token,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
 
 // An attendee of the event a report covers.
 type AttendeeInput struct {
@@ -39,6 +48,36 @@ type AttendeeTranslationInput struct {
 	Role graphql.Omittable[*string] `json:"role,omitempty"`
 	// The translated note.
 	Note graphql.Omittable[*string] `json:"note,omitempty"`
+}
+
+// Creates an API token.
+type CreateAPITokenInput struct {
+	// Whose token: omit for your own; admins may create tokens for others.
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
+	// What the token is for.
+	Name string `json:"name"`
+	// When it stops working; omit for never.
+	ExpiresAt graphql.Omittable[*time.Time] `json:"expiresAt,omitempty"`
+	// What it may do. Default: `FULL`.
+	Scope graphql.Omittable[*auth.Scope] `json:"scope,omitempty"`
+}
+
+// The result of `createApiToken`.
+type CreateAPITokenPayload struct {
+	// The token's record; null when the mutation failed.
+	Token *auth.Token `json:"token,omitempty"`
+	// The secret to send as `Authorization: Bearer <secret>`. Shown only now: it is stored as a hash and cannot be shown again.
+	Secret *string `json:"secret,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Creates a desk. Admins only.
+type CreateDeskInput struct {
+	// The URL slug: lower-case letters, digits and hyphens.
+	Slug string `json:"slug"`
+	// The desk's name.
+	Name string `json:"name"`
 }
 
 // Creates an event.
@@ -107,6 +146,8 @@ type CreateReportInput struct {
 	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
 	// The newsroom section.
 	Section graphql.Omittable[*string] `json:"section,omitempty"`
+	// The desk responsible for the report. Desk-scoped roles need it to be their desk.
+	DeskID graphql.Omittable[*string] `json:"deskId,omitempty"`
 	// The dek.
 	Subtitle graphql.Omittable[*string] `json:"subtitle,omitempty"`
 	// The standfirst.
@@ -149,6 +190,20 @@ type CreateTagInput struct {
 	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
 }
 
+// Creates a user. Admins only.
+type CreateUserInput struct {
+	// The email address; unique regardless of case.
+	Email string `json:"email"`
+	// The display name.
+	Name string `json:"name"`
+	// Preferred locale (BCP 47). Default: `en`.
+	Locale graphql.Omittable[*string] `json:"locale,omitempty"`
+	// Roles, each for every desk or for one.
+	Roles []*RoleGrantInput `json:"roles"`
+	// Locales the user may translate into (for `TRANSLATOR`).
+	TranslatorLocales graphql.Omittable[[]string] `json:"translatorLocales,omitempty"`
+}
+
 // Archives a report.
 type DeleteReportInput struct {
 	// The report.
@@ -161,6 +216,14 @@ type DeleteReportInput struct {
 type DeleteReportPayload struct {
 	// The archived report; null when the mutation failed.
 	Report *editorial.Report `json:"report,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of `createDesk`.
+type DeskPayload struct {
+	// The desk as saved; null when the mutation failed.
+	Desk *auth.Desk `json:"desk,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -419,6 +482,20 @@ type RevisionEdge struct {
 	Node *editorial.Revision `json:"node"`
 }
 
+// Revokes an API token: it stops working at once.
+type RevokeAPITokenInput struct {
+	// The token's ID. Your own, or anyone's for admins.
+	ID string `json:"id"`
+}
+
+// A role, as input.
+type RoleGrantInput struct {
+	// The role.
+	Role auth.Role `json:"role"`
+	// Limit the role to this desk; omit for every desk.
+	DeskID graphql.Omittable[*string] `json:"deskId,omitempty"`
+}
+
 // Facts about the copydesk server answering the request.
 type ServerInfo struct {
 	// The copydesk version (a git description, or `dev`).
@@ -576,6 +653,8 @@ type UpdateReportInput struct {
 	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
 	// A new section.
 	Section graphql.Omittable[*string] `json:"section,omitempty"`
+	// Move the report to another desk (you need the right on both desks); null removes it from its desk.
+	DeskID graphql.Omittable[*string] `json:"deskId,omitempty"`
 	// A new dek.
 	Subtitle graphql.Omittable[*string] `json:"subtitle,omitempty"`
 	// A new standfirst.
@@ -620,6 +699,16 @@ type UpdateTagInput struct {
 	LocalizedNames graphql.Omittable[[]*LocalizedNameInput] `json:"localizedNames,omitempty"`
 }
 
+// Replaces a user's roles. Admins only.
+type UpdateUserRolesInput struct {
+	// The user.
+	UserID string `json:"userId"`
+	// The complete new list of roles.
+	Roles []*RoleGrantInput `json:"roles"`
+	// The complete new list of translator locales; omit to keep them.
+	TranslatorLocales graphql.Omittable[[]string] `json:"translatorLocales,omitempty"`
+}
+
 // Creates or updates a translation.
 type UpsertTranslationInput struct {
 	// The report.
@@ -648,6 +737,24 @@ type UpsertTranslationPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A page of users.
+type UserConnection struct {
+	// Users on this page, with cursors.
+	Edges []*UserEdge `json:"edges"`
+	// Users on this page.
+	Nodes []*auth.User `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A user in a `UserConnection`.
+type UserEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The user.
+	Node *auth.User `json:"node"`
+}
+
 // A failure a client caused and can fix. The same failure is also in the
 // response's `errors` array, with `extensions.code` and `extensions.field`.
 type UserError struct {
@@ -661,6 +768,14 @@ type UserError struct {
 	CurrentVersion *int `json:"currentVersion,omitempty"`
 	// For `CONFLICT` on a stale `expectedVersion`: the fields changed since the version you edited, so a merge screen can show them.
 	ChangedFields []string `json:"changedFields,omitempty"`
+}
+
+// The result of a user mutation.
+type UserPayload struct {
+	// The user as saved; null when the mutation failed.
+	User *auth.User `json:"user,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // How `Report.body` and `ReportTranslation.body` are returned.

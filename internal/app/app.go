@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -21,9 +22,11 @@ import (
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/server"
 )
 
@@ -45,6 +48,13 @@ type Config struct {
 	NoMigrate    bool          // skip migrations at start-up
 	Demo         Demo          // when to load the demo data
 	DrainTimeout time.Duration // how long shutdown waits for in-flight requests
+	// BootstrapAdmin creates the local admin on an empty external database
+	// too (it always is on the embedded one); see bootstrapAdmin.
+	BootstrapAdmin bool
+	Stderr         io.Writer // where the local admin's token is printed; nil: os.Stderr
+	// RateLimit limits /graphql per API token and per client IP; the zero
+	// value limits nothing (cmd/copydesk sets ratelimit.DefaultConfig).
+	RateLimit ratelimit.Config
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -115,9 +125,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
-	resolver := &graph.Resolver{DB: db, Content: content.New(db), Version: Version()}
+	if database.Cluster != nil || cfg.BootstrapAdmin {
+		if err := bootstrapAdmin(ctx, cfg, db, log); err != nil {
+			return err
+		}
+	}
+	resolver := &graph.Resolver{DB: db, Content: content.New(db), Identity: identity.New(db), Version: Version()}
 	h := server.New(server.Config{
-		GraphQL:  graph.NewHandler(resolver, log),
+		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log)),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,

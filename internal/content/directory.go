@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
@@ -84,6 +85,9 @@ func dirCheckTagDescription(d *string) (*string, error) {
 // slug, current or former, belongs to another tag; NOT_FOUND for an unknown
 // parent.
 func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.Tag, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	var f dirTagFields
 	var err error
 	if f.name, err = dirCheckTagName(in.Name); err != nil {
@@ -136,6 +140,9 @@ func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.
 // (input.expectedVersion, with Details["currentVersion"]) when the tag is no
 // longer at in.ExpectedVersion; otherwise the errors of CreateTag.
 func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.Tag, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	var f dirTagFields
 	var err error
 	if in.Name.Set {
@@ -230,6 +237,9 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 // for no sources, more than editorial.MaxMerge, a source listed twice or the
 // target among them; NOT_FOUND naming the first unknown ID.
 func (s *Service) MergeTags(ctx context.Context, in MergeInput) (*editorial.Tag, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	if err := dirCheckMerge(in); err != nil {
 		return nil, err
 	}
@@ -368,6 +378,9 @@ func dirCheckPersonName(name string) (string, error) {
 // NOT_FOUND (input.affiliationId) for an unknown organization. Names are not
 // unique: two people may share one.
 func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*editorial.Person, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	name, err := dirCheckPersonName(in.Name)
 	if err != nil {
 		return nil, err
@@ -397,6 +410,9 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*edit
 // CONFLICT (input.expectedVersion, Details["currentVersion"]) for a stale
 // version; otherwise the errors of CreatePerson.
 func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*editorial.Person, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	var name string
 	var names editorial.LocalizedNames
 	var err error
@@ -461,6 +477,9 @@ func dirAffiliation(ctx context.Context, tx *postgres.Tx, id *int64) (*int64, er
 // target's kept. Localized names fill the target's gaps, and the sources' IDs
 // resolve to the target. Errors as for MergeTags.
 func (s *Service) MergePeople(ctx context.Context, in MergeInput) (*editorial.Person, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	if err := dirCheckMerge(in); err != nil {
 		return nil, err
 	}
@@ -518,6 +537,9 @@ func dirCheckAcronym(a *string) (*string, error) {
 // country code or bad localized names; NOT_FOUND (input.parentId) for an
 // unknown parent. A merged organization's ID as parent means its survivor.
 func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationInput) (*editorial.Organization, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	o := editorial.Organization{}
 	var err error
 	if o.Name, err = dirCheckOrgName(in.Name); err != nil {
@@ -555,6 +577,9 @@ func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationI
 // is the organization itself or below it; otherwise the errors of
 // CreateOrganization.
 func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationInput) (*editorial.Organization, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	var f editorial.Organization
 	var err error
 	if in.Name.Set {
@@ -626,6 +651,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 // below a source, it takes that source's place in the tree. Errors as for
 // MergeTags.
 func (s *Service) MergeOrganizations(ctx context.Context, in MergeInput) (*editorial.Organization, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	if err := dirCheckMerge(in); err != nil {
 		return nil, err
 	}

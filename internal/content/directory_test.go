@@ -179,7 +179,7 @@ func parentOf(p *int64) int64 {
 
 func TestCreateTag(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	economy := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "Economy"})).ok(t)
 	trade := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "Trade", Slug: ptr("trade-old")})).ok(t)
@@ -243,7 +243,7 @@ func TestCreateTag(t *testing.T) {
 
 func TestUpdateTag(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	world := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "World"})).ok(t)
 	asia := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "Asia", ParentID: &world.ID})).ok(t)
@@ -323,7 +323,7 @@ func TestUpdateTag(t *testing.T) {
 
 func TestFindOrCreateTagByName(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	economy := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "Economy"})).ok(t)
 	find := func(name string) (*editorial.Tag, error) {
@@ -373,7 +373,7 @@ func TestFindOrCreateTagByName(t *testing.T) {
 
 func TestMergeTags(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	tag := func(in content.CreateTagInput) *editorial.Tag { return of(svc.CreateTag(ctx, in)).ok(t) }
 	parent := tag(content.CreateTagInput{Name: "Topics"})
@@ -440,7 +440,7 @@ func TestMergeTags(t *testing.T) {
 		if m := of(postgres.TagsByIDs(ctx, db, []int64{s1.ID, s2.ID})).ok(t); len(m) != 0 {
 			t.Errorf("sources still exist: %v", m)
 		}
-		counts := of(postgres.ReportCountsByTagIDs(ctx, db, []int64{target.ID, other.ID, s1.ID})).ok(t)
+		counts := of(postgres.ReportCountsByTagIDs(ctx, db, postgres.Newsroom, []int64{target.ID, other.ID, s1.ID})).ok(t)
 		if !reflect.DeepEqual(counts, map[int64]int{target.ID: 3, other.ID: 2, s1.ID: 0}) {
 			t.Errorf("ReportCountsByTagIDs = %v", counts)
 		}
@@ -466,7 +466,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // takes their place and no cycle arises.
 func TestMergeTagsIntoDescendant(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	tag := func(name string, parent *editorial.Tag) *editorial.Tag {
 		in := content.CreateTagInput{Name: name}
@@ -511,7 +511,7 @@ func TestMergeTagsIntoDescendant(t *testing.T) {
 
 func TestPeople(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	org := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "Xinhua"})).ok(t)
 	oldOrg := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "Xinhua News Agency"})).ok(t)
@@ -556,7 +556,7 @@ func TestPeople(t *testing.T) {
 
 func TestMergePeople(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	person := func(name string, names editorial.LocalizedNames) *editorial.Person {
 		return of(svc.CreatePerson(ctx, content.CreatePersonInput{Name: name, LocalizedNames: names})).ok(t)
@@ -612,7 +612,7 @@ func TestMergePeople(t *testing.T) {
 
 func TestOrganizations(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	var parent, child *editorial.Organization
 	t.Run("OKCreate", func(t *testing.T) {
@@ -652,7 +652,7 @@ func TestOrganizations(t *testing.T) {
 
 func TestMergeOrganizations(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	org := func(name string, parent *editorial.Organization) *editorial.Organization {
 		in := content.CreateOrganizationInput{Name: name}
@@ -713,7 +713,7 @@ func TestMergeOrganizations(t *testing.T) {
 
 func TestCreateEvent(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	o1 := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "CCPIT"})).ok(t)
 	o2 := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "Qingdao Municipal Government"})).ok(t)
@@ -792,7 +792,7 @@ func TestCreateEvent(t *testing.T) {
 
 func TestUpdateEvent(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	o1 := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "CCPIT"})).ok(t)
 	o2 := of(svc.CreateOrganization(ctx, content.CreateOrganizationInput{Name: "MOFCOM"})).ok(t)
@@ -847,7 +847,7 @@ func TestUpdateEvent(t *testing.T) {
 
 func TestLists(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	for _, name := range []string{"beta", "Alpha", "alphabet", "Gamma", "100% Pure", "1000 Pure", "under_score", "underscore"} {
 		of(svc.CreateTag(ctx, content.CreateTagInput{Name: name})).ok(t)
@@ -951,7 +951,7 @@ func TestLists(t *testing.T) {
 // TestNotFoundIsCoded checks that storage lookups of missing rows are NOT_FOUND.
 func TestNotFoundIsCoded(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	_, db := newService(t)
 	_, err := postgres.TagBySlug(ctx, db, "missing")
 	if !cerr.Is(err, cerr.NotFound) {

@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // time zone names validate the same on every machine
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
@@ -82,6 +83,9 @@ type UpdateEventInput struct {
 // for an unknown parent (input.parentId) or organizer
 // (input.organizerIds.N). A merged organization's ID means its survivor.
 func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editorial.Event, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	e := editorial.Event{TimeZone: "UTC", AllDay: in.AllDay}
 	var err error
 	if e.Name, err = dirCheckEventName(in.Name); err != nil {
@@ -144,6 +148,9 @@ func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editor
 // one of its sub-events; an empty TimeZone is BAD_USER_INPUT; otherwise the
 // errors of CreateEvent.
 func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editorial.Event, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	var f editorial.Event
 	var err error
 	if in.Name.Set {

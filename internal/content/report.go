@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -38,6 +39,7 @@ type AttendeeInput struct {
 type CreateReportInput struct {
 	Title, SourceLocale, Body  string
 	Slug, Section              *string
+	DeskID                     *int64
 	Subtitle, Summary, Message *string
 	EventID                    *int64
 	Tags                       []TagRef
@@ -57,6 +59,7 @@ type UpdateReportInput struct {
 	SourceLocale    editorial.Field[string]
 	Slug            editorial.Field[string]
 	Section         editorial.Field[*string]
+	DeskID          editorial.Field[*int64]
 	Subtitle        editorial.Field[*string]
 	Summary         editorial.Field[*string]
 	Body            editorial.Field[string]
@@ -78,9 +81,22 @@ var errNoChange = errors.New("no change")
 // CreateReport creates a report (a DRAFT unless in.Status says otherwise)
 // with its relations, and records revision 1.
 func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Saved, error) {
+	v, err := gate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.Check(v, auth.CreateReport, auth.Resource{DeskID: in.DeskID}); err != nil {
+		return nil, err
+	}
 	var out *Saved
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r := &editorial.Report{Status: editorial.Draft}
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r := &editorial.Report{Status: editorial.Draft, CreatedBy: v.UserRef()}
+		if in.DeskID != nil {
+			if err := mustExist(ctx, tx, "desks", "input.deskId", "Desk", *in.DeskID); err != nil {
+				return err
+			}
+			r.DeskID = in.DeskID
+		}
 		if in.Status != "" {
 			r.Status = in.Status
 		}
@@ -144,8 +160,13 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 // CONFLICT carrying currentVersion and changedFields; an update that changes
 // nothing returns the report as it is, with no new version.
 func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Saved, error) {
-	return s.save(ctx, "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		var err error
+		if in.DeskID.Set {
+			if err := moveDesk(ctx, tx, r, in.DeskID.Value); err != nil {
+				return nil, err
+			}
+		}
 		if in.Title.Set {
 			if r.Title, err = requiredText("input.title", "title", in.Title.Value, editorial.MaxTitle); err != nil {
 				return nil, err
@@ -202,7 +223,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 // SetAttendees replaces a report's attendee list (see AttendeeInput.ID for
 // how attendees are kept) and records a revision.
 func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVersion int, list []AttendeeInput, message *string) (*Saved, error) {
-	return s.save(ctx, "input.reportId", reportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "input.reportId", reportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if err := setAttendees(ctx, tx, r.ID, list); err != nil {
 			return nil, err
 		}
@@ -215,6 +236,9 @@ func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVers
 // deleted since are left out; attendees removed since come back as new
 // attendees.
 func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expectedVersion int, message *string) (*Saved, error) {
+	if _, err := gate(ctx); err != nil {
+		return nil, err
+	}
 	revs, err := postgres.RevisionsByIDs(ctx, s.DB, []int64{revisionID})
 	if err != nil {
 		return nil, err
@@ -223,7 +247,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 	if !ok {
 		return nil, cerr.FieldErrorf(cerr.NotFound, "input.revisionId", "Revision not found.")
 	}
-	return s.save(ctx, "input.revisionId", old.ReportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "input.revisionId", old.ReportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		snap := old.Snapshot
 		r.Slug, r.SourceLocale, r.Section, r.Title = snap.Slug, snap.SourceLocale, snap.Section, snap.Title
 		r.Subtitle, r.Summary, r.Body, r.EventID = snap.Subtitle, snap.Summary, snap.Body, snap.EventID
@@ -262,7 +286,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 // DeleteReport archives a report: it leaves lists and public reads, and
 // RestoreReport brings it back in the state it had.
 func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.ArchiveReport, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if r.Status == editorial.Archived {
 			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is already archived.")
 		}
@@ -275,7 +299,7 @@ func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion in
 
 // RestoreReport un-archives a report, back to the state it had when archived.
 func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.ArchiveReport, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if r.Status != editorial.Archived {
 			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is %s, not ARCHIVED; only archived reports can be restored.", r.Status)
 		}
@@ -293,11 +317,18 @@ func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion i
 // the expected version, apply change, write, and record a revision — or, when
 // the snapshot did not change and the state did not either, roll back and
 // return the report as it was. A missing report is NOT_FOUND on idField.
-func (s *Service) save(ctx context.Context, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
+func (s *Service) save(ctx context.Context, action auth.Action, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
+	v, err := gate(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out *Saved
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := lockReport(ctx, tx, idField, id)
 		if err != nil {
+			return err
+		}
+		if err := auth.Check(v, action, reportResource(r)); err != nil {
 			return err
 		}
 		if err := checkVersion(ctx, tx, r, expectedVersion); err != nil {
@@ -317,7 +348,7 @@ func (s *Service) save(ctx context.Context, idField string, id int64, expectedVe
 			return err
 		}
 		cur := snapshotOf(r, snap)
-		if len(editorial.Diff(latest.Snapshot, cur).ChangedFields) == 0 && r.Status == before.Status {
+		if len(editorial.Diff(latest.Snapshot, cur).ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) {
 			out = &Saved{Report: &before, Revision: latest}
 			return errNoChange
 		}
@@ -344,6 +375,37 @@ func lockReport(ctx context.Context, tx *postgres.Tx, field string, id int64) (*
 		return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
 	}
 	return r, err
+}
+
+// gate lets through only viewers who may work on content at all, before
+// anything is read: an anonymous caller or a read-only token learns nothing
+// about which reports exist. What the viewer may do to a given report is
+// checked once it is locked (auth.Check with reportResource).
+func gate(ctx context.Context) (*auth.Viewer, error) {
+	v := auth.ViewerFrom(ctx)
+	return v, auth.Check(v, auth.ReadDrafts, auth.Resource{})
+}
+
+// reportResource is what the policy needs to know about a report.
+func reportResource(r *editorial.Report) auth.Resource {
+	return auth.Resource{DeskID: r.DeskID, OwnerID: r.CreatedBy, Status: string(r.Status)}
+}
+
+// moveDesk moves r to another desk (nil: none); the viewer needs the right
+// to edit the report on the new desk too.
+func moveDesk(ctx context.Context, tx *postgres.Tx, r *editorial.Report, desk *int64) error {
+	if desk != nil {
+		if err := mustExist(ctx, tx, "desks", "input.deskId", "Desk", *desk); err != nil {
+			return err
+		}
+	}
+	moved := reportResource(r)
+	moved.DeskID = desk
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditReport, moved); err != nil {
+		return err
+	}
+	r.DeskID = desk
+	return nil
 }
 
 // snapshotOf overlays the report's own (possibly not yet written) fields on

@@ -32,7 +32,7 @@ type newsroom struct {
 
 func newNewsroom(t *testing.T) *newsroom {
 	t.Helper()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	n := &newsroom{svc: svc, db: db}
 	person := func(name string) *editorial.Person {
@@ -57,7 +57,7 @@ func (n *newsroom) report(t *testing.T, in content.CreateReportInput) *editorial
 	if in.SourceLocale == "" {
 		in.SourceLocale = "en"
 	}
-	return of(n.svc.CreateReport(t.Context(), in)).ok(t).Report
+	return of(n.svc.CreateReport(asSystem(t), in)).ok(t).Report
 }
 
 // reportDump is dump plus every report table, so a test can check that a
@@ -185,7 +185,7 @@ func conflictDetails(t *testing.T, err error) (int, []string) {
 
 func TestCreateReport(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 
@@ -386,7 +386,7 @@ func TestCreateReport(t *testing.T) {
 // entry are a duplicate.
 func TestCreateReportMergedReferences(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	finance := of(svc.CreateTag(ctx, content.CreateTagInput{Name: "Finance"})).ok(t)
@@ -426,7 +426,7 @@ func TestCreateReportMergedReferences(t *testing.T) {
 // once: each gets its own slug instead of a CONFLICT from the race.
 func TestCreateReportConcurrentSameTitle(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, _ := newService(t)
 	const writers = 8
 	slugs := make([]string, writers)
@@ -462,7 +462,7 @@ func TestCreateReportBodyAtTheLimit(t *testing.T) {
 	t.Parallel()
 	svc, db := newService(t)
 	body := strings.Repeat("字", editorial.MaxBodyBytes/3) + strings.Repeat("x", editorial.MaxBodyBytes%3)
-	saved := of(svc.CreateReport(t.Context(), content.CreateReportInput{Title: "Big", SourceLocale: "zh", Body: body})).ok(t)
+	saved := of(svc.CreateReport(asSystem(t), content.CreateReportInput{Title: "Big", SourceLocale: "zh", Body: body})).ok(t)
 	got := storedReport(t, db, saved.Report.ID)
 	if len(got.Body) != editorial.MaxBodyBytes || got.Body != body || saved.Revision.Snapshot.Body != body {
 		t.Errorf("stored a body of %d bytes, want the %d sent", len(got.Body), editorial.MaxBodyBytes)
@@ -476,7 +476,7 @@ func TestCreateReportBodyAtTheLimit(t *testing.T) {
 
 func TestUpdateReport(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	r := n.report(t, content.CreateReportInput{
@@ -664,7 +664,7 @@ func TestUpdateReport(t *testing.T) {
 // version at once: the report row lock makes exactly one of them win.
 func TestUpdateReportConcurrentSameVersion(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	r := of(svc.CreateReport(ctx, content.CreateReportInput{Title: "Contested", SourceLocale: "en"})).ok(t).Report
 	const writers = 16
@@ -713,7 +713,7 @@ func TestUpdateReportConcurrentSameVersion(t *testing.T) {
 // own version, and no line is lost.
 func TestUpdateReportConcurrentRetry(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	svc, db := newService(t)
 	r := of(svc.CreateReport(ctx, content.CreateReportInput{Title: "Live blog", SourceLocale: "en", Body: "Start."})).ok(t).Report
 	const writers = 16
@@ -767,7 +767,7 @@ func TestUpdateReportConcurrentRetry(t *testing.T) {
 
 func TestSetAttendees(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	r := n.report(t, content.CreateReportInput{Title: "Who came", Attendees: []content.AttendeeInput{
@@ -908,7 +908,7 @@ func TestSetAttendees(t *testing.T) {
 
 func TestRevisions(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	v1 := of(svc.CreateReport(ctx, content.CreateReportInput{Title: "Forum opens", SourceLocale: "en", Body: "The forum opened today.",
@@ -1053,7 +1053,7 @@ func TestRevisions(t *testing.T) {
 // attendee left with nobody, or left the same as another, is dropped.
 func TestRestoreRevisionDirectoryChanges(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	v1 := of(svc.CreateReport(ctx, content.CreateReportInput{Title: "Before the merge", SourceLocale: "en",
@@ -1088,7 +1088,7 @@ func TestRestoreRevisionDirectoryChanges(t *testing.T) {
 
 func TestDeleteAndRestoreReport(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	r := n.report(t, content.CreateReportInput{Title: "To archive", Status: editorial.InReview})

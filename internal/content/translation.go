@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -27,14 +28,23 @@ type UpsertTranslationInput struct {
 // made from. Creating over an existing translation, or updating with a stale
 // ExpectedVersion, fails with CONFLICT.
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
+	v, err := gate(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out *editorial.Translation
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := lockReport(ctx, tx, "input.reportId", in.ReportID)
 		if err != nil {
 			return err
 		}
 		loc, err := canonicalLocale("input.locale", in.Locale)
 		if err != nil {
+			return err
+		}
+		res := reportResource(r)
+		res.Locale = loc
+		if err := auth.Check(v, auth.EditTranslation, res); err != nil {
 			return err
 		}
 		if loc == r.SourceLocale {

@@ -13,7 +13,7 @@ import (
 
 func TestUpsertTranslation(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
+	ctx := asSystem(t)
 	n := newNewsroom(t)
 	svc, db := n.svc, n.db
 	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Body: "The forum opened.", Attendees: []content.AttendeeInput{
@@ -27,7 +27,7 @@ func TestUpsertTranslation(t *testing.T) {
 
 	stored := func(t *testing.T, locale string) *editorial.Translation {
 		t.Helper()
-		for _, tr := range of(postgres.TranslationsByReportIDs(ctx, db, []int64{r.ID})).ok(t)[r.ID] {
+		for _, tr := range of(postgres.TranslationsByReportIDs(ctx, db, postgres.Newsroom, []int64{r.ID})).ok(t)[r.ID] {
 			if tr.Locale == locale {
 				return tr
 			}

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -28,6 +29,7 @@ const Name = "qingdao-2020"
 // set are written in one transaction: a concurrent loader waits on the claim
 // and then does nothing, and a failure leaves nothing behind.
 func Load(ctx context.Context, db *postgres.DB, log *slog.Logger) (bool, error) {
+	ctx = auth.WithViewer(ctx, auth.System()) // copydesk loads its demo itself
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -239,7 +239,7 @@ func TestLoadPublishes(t *testing.T) {
 	if rev.Snapshot.Body != r.Body || rev.Snapshot.Title != r.Title || len(rev.Snapshot.Attendees) != 22 || len(rev.Snapshot.Tags) != 1 {
 		t.Errorf("revision 1 does not record the loaded report: %+v", rev.Snapshot)
 	}
-	trs, err := postgres.TranslationsByReportIDs(ctx, db, []int64{id})
+	trs, err := postgres.TranslationsByReportIDs(ctx, db, postgres.Newsroom, []int64{id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +533,7 @@ func readBack(t *testing.T, db *postgres.DB, want *dataSet) *dataSet {
 		gr.Attendees = append(gr.Attendees, ga)
 	}
 
-	trs, err := postgres.TranslationsByReportIDs(ctx, db, reportIDs)
+	trs, err := postgres.TranslationsByReportIDs(ctx, db, postgres.Newsroom, reportIDs)
 	must(err)
 	keys := make([]postgres.TranslationKey, len(trs[id]))
 	for i, tr := range trs[id] {

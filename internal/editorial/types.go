@@ -33,6 +33,8 @@ type Report struct {
 	Body                string     `db:"body"`
 	WordCount           int        `db:"word_count"`
 	EventID             *int64     `db:"event_id"`
+	DeskID              *int64     `db:"desk_id"`    // the desk responsible; desk-scoped roles apply
+	CreatedBy           *int64     `db:"created_by"` // the user who created it, if a user did
 	Status              Status     `db:"status"`
 	StatusBeforeArchive *Status    `db:"status_before_archive"`
 	Version             int        `db:"version"`

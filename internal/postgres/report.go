@@ -17,18 +17,18 @@ import (
 )
 
 const reportColumns = `id, slug, source_locale, section, title, subtitle, summary, body, word_count,
-	event_id, status, status_before_archive, version, published_at, archived_at, created_at, updated_at`
+	event_id, desk_id, created_by, status, status_before_archive, version, published_at, archived_at, created_at, updated_at`
 
 // InsertReport inserts r and its slug record, setting r.ID, r.Version and the timestamps.
 func InsertReport(ctx context.Context, tx *Tx, r *editorial.Report) error {
 	r.Version, r.CreatedAt, r.UpdatedAt = 1, tx.Now, tx.Now
 	err := tx.GetContext(ctx, &r.ID, `
 		INSERT INTO reports (slug, source_locale, section, title, subtitle, summary, body, word_count,
-			event_id, status, version, published_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12)
+			event_id, status, version, published_at, created_at, updated_at, desk_id, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12, $13, $14)
 		RETURNING id`,
 		r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
-		r.EventID, r.Status, r.PublishedAt, tx.Now)
+		r.EventID, r.Status, r.PublishedAt, tx.Now, r.DeskID, r.CreatedBy)
 	if err != nil {
 		return FormatError(err, "InsertReport", "Report")
 	}
@@ -53,10 +53,10 @@ func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report) error {
 		UPDATE reports SET slug = $2, source_locale = $3, section = $4, title = $5, subtitle = $6,
 			summary = $7, body = $8, word_count = $9, event_id = $10, status = $11,
 			status_before_archive = $12, version = version + 1, published_at = $13, archived_at = $14,
-			updated_at = $15
+			updated_at = $15, desk_id = $16
 		WHERE id = $1`,
 		r.ID, r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
-		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now)
+		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now, r.DeskID)
 	if err != nil {
 		return FormatError(err, "UpdateReport", "Report")
 	}
@@ -124,8 +124,14 @@ func PreviousSlugsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []
 
 // ReportsByIDs returns the reports with the given IDs, keyed by ID, in one query.
 func ReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+	return ReportsFor(ctx, q, Newsroom, ids)
+}
+
+// ReportsFor is ReportsByIDs for an audience: the public gets only the
+// published ones.
+func ReportsFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Report, error) {
 	var list []*editorial.Report
-	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports r WHERE id = ANY($1) AND `+aud.reports("r"), pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "ReportsByIDs", "Report")
 	}
 	out := make(map[int64]*editorial.Report, len(list))
@@ -144,6 +150,7 @@ func ReportIDBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (in
 
 // ReportFilter narrows ListReports.
 type ReportFilter struct {
+	Audience     Audience           // Public: published reports only, whatever Statuses says
 	Statuses     []editorial.Status // empty: every state but ARCHIVED
 	TagSlug      string
 	EventID      int64
@@ -180,6 +187,9 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 	if f.SourceLocale != "" {
 		where = append(where, "source_locale = "+arg(f.SourceLocale))
 	}
+	if f.Audience == Public {
+		where = append(where, Public.reports("reports"))
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM reports WHERE `+cond, args...); err != nil {
@@ -213,12 +223,12 @@ func ReportCursor(r *editorial.Report, orderBy string) Cursor {
 
 // ReportsByEventIDs returns, per event, its newest reports (at most limit per
 // event, archived ones left out), in one query.
-func ReportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
+func ReportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
 	var list []*editorial.Report
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT `+reportColumns+` FROM (
 			SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY updated_at DESC, id DESC) AS n
-			FROM reports WHERE event_id = ANY($1) AND status <> 'ARCHIVED'
+			FROM reports r WHERE event_id = ANY($1) AND status <> 'ARCHIVED' AND `+aud.reports("r")+`
 		) r WHERE n <= $2 ORDER BY updated_at DESC, id DESC`, pq.Array(ids), limit)
 	if err != nil {
 		return nil, FormatError(err, "ReportsByEventIDs", "Report")
@@ -323,10 +333,16 @@ func AttendeesByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int6
 
 // AttendeesByIDs returns attendees by their IDs, in one query.
 func AttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
+	return AttendeesFor(ctx, q, Newsroom, ids)
+}
+
+// AttendeesFor is AttendeesByIDs for an audience: the public gets only
+// attendees of published reports.
+func AttendeesFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Attendee, error) {
 	var rows []attendeeRow
 	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note
-		FROM report_attendees WHERE id = ANY($1)`, pq.Array(ids))
+		SELECT a.id, a.report_id, a.position, a.person_id, a.organization_id, a.delegation, a.role, a.participations, a.note
+		FROM report_attendees a JOIN reports r ON r.id = a.report_id WHERE a.id = ANY($1) AND `+aud.reports("r"), pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "AttendeesByIDs", "Attendee")
 	}
@@ -543,7 +559,7 @@ func Snapshot(ctx context.Context, q sqlx.QueryerContext, id int64) (editorial.S
 // events, tags, people, organizations, reports), in one query.
 func MissingIDs(ctx context.Context, q sqlx.QueryerContext, table string, ids []int64) ([]int64, error) {
 	switch table {
-	case "events", "tags", "people", "organizations", "reports":
+	case "events", "tags", "people", "organizations", "reports", "desks":
 	default:
 		return nil, fmt.Errorf("MissingIDs: unknown table %q", table)
 	}

@@ -51,9 +51,11 @@ func UpsertAttendeeTranslations(ctx context.Context, tx *Tx, locale string, list
 }
 
 // TranslationsByReportIDs returns, per report, its translations ordered by locale, in one query.
-func TranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Translation, error) {
+// The public gets only approved translations of published reports.
+func TranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64][]*editorial.Translation, error) {
 	var list []*editorial.Translation
-	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+translationColumns+` FROM report_translations WHERE report_id = ANY($1) ORDER BY report_id, locale`, pq.Array(ids)); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+translationColumns+` FROM report_translations t
+		WHERE report_id = ANY($1) AND `+aud.translations("t")+` ORDER BY report_id, locale`, pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "TranslationsByReportIDs", "Translation")
 	}
 	out := map[int64][]*editorial.Translation{}

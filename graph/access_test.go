@@ -1,0 +1,318 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// secret marks text that must never reach a public reader.
+const secret = "SECRET-DRAFT-TEXT"
+
+// newsroomData creates, as the System viewer, one published report (with an
+// approved and an in-progress translation) and reports in every other state,
+// all sharing an event and a tag.
+func (a *api) newsroomData() (published, draft content.Saved) {
+	a.t.Helper()
+	ctx := auth.WithViewer(context.Background(), auth.System())
+	svc := content.New(a.db)
+	ev, err := svc.CreateEvent(ctx, content.CreateEventInput{Name: "Forum"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	person, err := svc.CreatePerson(ctx, content.CreatePersonInput{Name: "Public Person"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	mk := func(title string, status editorial.Status) content.Saved {
+		body := "Body of " + title
+		if status != editorial.Published {
+			body += " " + secret
+		}
+		s, err := svc.CreateReport(ctx, content.CreateReportInput{
+			Title: title, SourceLocale: "en", Body: body, Status: status, EventID: &ev.ID,
+			Tags:      []content.TagRef{{Name: "Shared tag"}},
+			Attendees: []content.AttendeeInput{{PersonID: &person.ID, Role: ptr("role " + string(status)), Participations: []editorial.Participation{"SPEECH"}}},
+		})
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		return *s
+	}
+	published = mk("Published report", editorial.Published)
+	for _, st := range []editorial.Status{editorial.Draft, editorial.InReview, editorial.Approved, editorial.Scheduled, editorial.Unpublished} {
+		s := mk(fmt.Sprintf("%s %s report", secret, st), st)
+		if st == editorial.Draft {
+			draft = s
+		}
+	}
+	for _, tr := range []content.UpsertTranslationInput{
+		{ReportID: published.Report.ID, Locale: "ja", Title: "公開された翻訳", Status: editorial.TranslationApproved},
+		{ReportID: published.Report.ID, Locale: "zh-Hans", Title: secret + " 未审核", Body: secret, Status: editorial.TranslationInProgress},
+		{ReportID: draft.Report.ID, Locale: "ja", Title: secret + " 草稿", Status: editorial.TranslationApproved},
+	} {
+		if _, err := svc.UpsertTranslation(ctx, tr); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	// A second revision, so the published report's history holds old text.
+	if _, err := svc.UpdateReport(ctx, content.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
+		Summary: editorial.SetTo(ptr("Public summary"))}); err != nil {
+		a.t.Fatal(err)
+	}
+	return published, draft
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func gid(typ string, id int64) string { return encodeB64(typ + ":" + fmt.Sprint(id)) }
+
+func encodeB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// Anonymous readers and read-only tokens see published content only: every
+// query and nested field is walked, and no unpublished text, unapproved
+// translation, revision or user comes back.
+func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	published, draft := a.newsroomData()
+	readOnly := a.readOnlyToken()
+	queries := []string{
+		`{ reports(first: 100) { totalCount nodes { title body summary status attendees { role } translations { locale title body } tags { name reportCount } event { reports { title } } } } }`,
+		`{ reports(filter: {status: [DRAFT, IN_REVIEW, APPROVED, SCHEDULED, UNPUBLISHED, ARCHIVED]}) { totalCount nodes { title } } }`,
+		fmt.Sprintf(`{ report(id: %q) { title body } }`, gid("Report", draft.Report.ID)),
+		fmt.Sprintf(`{ report(slug: %q) { title body } }`, draft.Report.Slug),
+		fmt.Sprintf(`{ node(id: %q) { id ... on Report { title } } }`, gid("Report", draft.Report.ID)),
+		fmt.Sprintf(`{ nodes(ids: [%q, %q, %q, %q]) { id } }`, gid("Report", draft.Report.ID), gid("Revision", draft.Revision.ID),
+			gid("Revision", published.Revision.ID), gid("Attendee", draftAttendee(t, a, draft.Report.ID))),
+		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:zh-Hans", published.Report.ID))),
+		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:ja", draft.Report.ID))),
+		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } } }`, gid("Report", published.Report.ID)),
+		`{ tags { nodes { name reportCount } } events { nodes { name reports { title } } } people { nodes { name } } }`,
+		`{ viewer { name email } }`,
+		`{ desks { name } }`,
+	}
+	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {
+		for _, q := range queries {
+			resp := client.post(q, nil)
+			raw, _ := json.Marshal(resp)
+			if strings.Contains(string(raw), secret) {
+				t.Errorf("%s: %s\nleaks unpublished content: %s", name, q, raw)
+			}
+		}
+		var list struct {
+			Reports struct {
+				TotalCount int
+				Nodes      []struct {
+					Translations []struct{ Locale string }
+					Tags         []struct{ ReportCount int }
+				}
+			}
+		}
+		client.do(`{ reports { totalCount nodes { translations { locale } tags { reportCount } } } }`, nil, &list)
+		if list.Reports.TotalCount != 1 || len(list.Reports.Nodes[0].Translations) != 1 || list.Reports.Nodes[0].Tags[0].ReportCount != 1 {
+			t.Errorf("%s: want the one published report, its approved translation, and a tag count of 1: %+v", name, list.Reports)
+		}
+	}
+	// Newsroom-only fields fail, saying why, without hiding the public data around them.
+	for name, c := range map[string]struct {
+		client *api
+		code   string
+	}{"anonymous": {a.as(""), "UNAUTHENTICATED"}, "read-only token": {a.as(readOnly), "FORBIDDEN"}} {
+		q := fmt.Sprintf(`{ report(id: %q) { title revisions { nodes { snapshot { body } } } } }`, gid("Report", published.Report.ID))
+		resp := c.client.post(q, nil)
+		if len(resp.Errors) != 1 || resp.Errors[0].code() != c.code || !strings.Contains(string(resp.Data), "Published report") {
+			t.Errorf("%s: revisions of a published report: %s %+v", name, resp.Data, resp.Errors)
+		}
+		for _, q := range []string{
+			fmt.Sprintf(`{ revisionDiff(from: %q, to: %q) { changedFields } }`, gid("Revision", published.Revision.ID), gid("Revision", published.Revision.ID)),
+			`{ users { nodes { email } } }`,
+		} {
+			if e, _ := c.client.fail(q, nil); e.code() != c.code {
+				t.Errorf("%s: %s: got %s, want %s", name, q, e.code(), c.code)
+			}
+		}
+	}
+	// The newsroom sees everything.
+	var all struct{ Reports struct{ TotalCount int } }
+	a.do(`{ reports { totalCount } }`, nil, &all)
+	if all.Reports.TotalCount != 6 {
+		t.Errorf("an admin sees %d reports, want 6", all.Reports.TotalCount)
+	}
+}
+
+func draftAttendee(t *testing.T, a *api, reportID int64) int64 {
+	var id int64
+	if err := a.db.GetContext(context.Background(), &id, `SELECT id FROM report_attendees WHERE report_id = $1 LIMIT 1`, reportID); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (a *api) readOnlyToken() string {
+	a.t.Helper()
+	var out struct {
+		CreateAPIToken struct{ Secret string }
+	}
+	a.do(`mutation { createApiToken(input: {name: "public site", scope: READ_PUBLISHED}) { secret } }`, nil, &out)
+	return out.CreateAPIToken.Secret
+}
+
+// Who may do what, through the API: every (viewer, operation) pair gets the
+// outcome internal/auth's rules predict, and each denial its exact code.
+func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var desks struct {
+		A, B struct{ Desk struct{ ID string } }
+	}
+	a.do(`mutation { a: createDesk(input: {slug: "science", name: "Science"}) { desk { id } } b: createDesk(input: {slug: "world", name: "World"}) { desk { id } } }`, nil, &desks)
+	deskA, deskB := desks.A.Desk.ID, desks.B.Desk.ID
+	deskAID := decodeNum(t, deskA)
+	deskBID := decodeNum(t, deskB)
+	viewers := []struct {
+		name   string
+		token  string
+		grants []auth.Grant
+	}{
+		{"anonymous", "", nil},
+		{"read-only admin token", a.readOnlyToken(), nil},
+		{"user without roles", a.newUser("nobody@example.org"), nil},
+		{"reporter on science", "", []auth.Grant{{Role: auth.Reporter, DeskID: &deskAID}}},
+		{"reviewer", "", []auth.Grant{{Role: auth.Reviewer}}},
+		{"translator (zh-Hans)", "", []auth.Grant{{Role: auth.Translator}}},
+		{"editor on science", "", []auth.Grant{{Role: auth.Editor, DeskID: &deskAID}}},
+		{"editor on world", "", []auth.Grant{{Role: auth.Editor, DeskID: &deskBID}}},
+		{"admin", a.token, []auth.Grant{{Role: auth.Admin}}},
+	}
+	for i := range viewers {
+		if viewers[i].token == "" && viewers[i].grants != nil {
+			viewers[i].token = a.newUser(fmt.Sprintf("user%d@example.org", i), viewers[i].grants...)
+		}
+	}
+	type op struct {
+		name     string
+		action   auth.Action
+		resource auth.Resource
+		mutation string
+	}
+	for _, v := range viewers {
+		t.Run(v.name, func(t *testing.T) {
+			// Fresh objects per viewer, so one viewer's success does not change another's case.
+			var rep struct {
+				CreateReport struct{ Report struct{ ID string } }
+			}
+			a.do(`mutation($d: ID!) { createReport(input: {title: "Science story", sourceLocale: "en", deskId: $d}) { report { id } } }`, map[string]any{"d": deskA}, &rep)
+			reportID := rep.CreateReport.Report.ID
+			a.do(`mutation($d: ID!) { createReport(input: {title: "Science story to archive", sourceLocale: "en", deskId: $d}) { report { id } } }`, map[string]any{"d": deskA}, &rep)
+			archiveID := rep.CreateReport.Report.ID
+			science := auth.Resource{DeskID: &deskAID, Status: "DRAFT"}
+			ops := []op{
+				{"createReport on science", auth.CreateReport, auth.Resource{DeskID: &deskAID},
+					fmt.Sprintf(`createReport(input: {title: "New", sourceLocale: "en", deskId: %q}) { userErrors { code } }`, deskA)},
+				{"updateReport on science", auth.EditReport, science,
+					fmt.Sprintf(`updateReport(input: {id: %q, expectedVersion: 1, title: "Edited"}) { userErrors { code } }`, reportID)},
+				{"upsert zh-Hans translation", auth.EditTranslation, auth.Resource{DeskID: &deskAID, Locale: "zh-Hans"},
+					fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "zh-Hans", title: "科学"}) { userErrors { code } }`, reportID)},
+				{"upsert ja translation", auth.EditTranslation, auth.Resource{DeskID: &deskAID, Locale: "ja"},
+					fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "ja", title: "科学"}) { userErrors { code } }`, reportID)},
+				{"deleteReport on science", auth.ArchiveReport, science,
+					fmt.Sprintf(`deleteReport(input: {id: %q, expectedVersion: 1}) { userErrors { code } }`, archiveID)},
+				{"createTag", auth.EditDirectory, auth.Resource{},
+					fmt.Sprintf(`createTag(input: {name: "Tag for %s"}) { userErrors { code } }`, v.name)},
+				{"mergePeople", auth.MergeDirectory, auth.Resource{},
+					`mergePeople(input: {sourceIds: ["UGVyc29uOjk5OTk"], targetId: "UGVyc29uOjk5OTg"}) { userErrors { code } }`},
+				{"createDesk", auth.ManageUsers, auth.Resource{},
+					fmt.Sprintf(`createDesk(input: {slug: "desk-%d", name: "Desk %s"}) { userErrors { code } }`, len(v.name), v.name)},
+				{"createApiToken for self", auth.ManageOwnTokens, auth.Resource{},
+					`createApiToken(input: {name: "mine"}) { userErrors { code } }`},
+			}
+			viewer := &auth.Viewer{UserID: 1, Grants: v.grants, Locales: []string{"zh-Hans"}, Scope: auth.ScopeFull}
+			switch v.name {
+			case "anonymous":
+				viewer = auth.Anonymous()
+			case "read-only admin token":
+				viewer.Scope = auth.ScopeReadPublished
+			}
+			for _, o := range ops {
+				want := ""
+				if err := auth.Check(viewer, o.action, o.resource); err != nil {
+					want = cerr.Code(err)
+				}
+				resp := a.as(v.token).post(`mutation { `+o.mutation+` }`, nil)
+				got := ""
+				if len(resp.Errors) > 0 {
+					got = resp.Errors[0].code()
+				}
+				// NOT_FOUND is how an allowed merge of unknown people fails.
+				if got == "NOT_FOUND" && want == "" {
+					got = ""
+				}
+				if got != want {
+					t.Errorf("%s: got %q, the rules say %q (%v)", o.name, got, want, resp.Errors)
+				}
+			}
+		})
+	}
+}
+
+func decodeNum(t *testing.T, gid string) int64 {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, num, _ := strings.Cut(string(b), ":")
+	var n int64
+	if _, err := fmt.Sscan(num, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A revoked token fails on the very next request, with 401 and
+// UNAUTHENTICATED, as does a token that was never issued; the secret is
+// shown once and stored only as a hash.
+func TestTokensAuthenticateUntilRevoked(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var created struct {
+		CreateAPIToken struct {
+			Secret string
+			Token  struct{ ID, Prefix, Scope string }
+		}
+	}
+	a.do(`mutation { createApiToken(input: {name: "cms"}) { secret token { id prefix scope } } }`, nil, &created)
+	tok := created.CreateAPIToken
+	if !strings.HasPrefix(tok.Secret, "cdk_"+tok.Token.Prefix) || tok.Token.Scope != "FULL" {
+		t.Fatalf("token: %+v", tok)
+	}
+	var stored int
+	if err := a.db.GetContext(context.Background(), &stored,
+		`SELECT count(*) FROM api_tokens t WHERE position($1 in t::text) > 0`, strings.TrimPrefix(tok.Secret, "cdk_")); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 0 {
+		t.Error("the token's secret is stored in clear")
+	}
+	var me struct{ Viewer struct{ Email string } }
+	a.as(tok.Secret).do(`{ viewer { email } }`, nil, &me)
+	if me.Viewer.Email != "admin@example.org" {
+		t.Errorf("viewer with the new token: %+v", me.Viewer)
+	}
+	a.do(`mutation($id: ID!) { revokeApiToken(input: {id: $id}) { token { revokedAt } } }`, map[string]any{"id": tok.Token.ID}, nil)
+	for name, token := range map[string]string{"revoked": tok.Secret, "never issued": "cdk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not a token": "hello"} {
+		e, _ := a.as(token).fail(`{ viewer { name } }`, nil)
+		if e.code() != "UNAUTHENTICATED" || strings.Contains(e.Message, token) {
+			t.Errorf("%s token: %+v", name, e)
+		}
+	}
+}

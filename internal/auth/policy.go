@@ -1,0 +1,198 @@
+package auth
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/copydesk/copydesk/internal/cerr"
+)
+
+// Action is something a viewer may or may not be allowed to do.
+type Action string
+
+// The actions the policy knows. Rules says who may do each.
+const (
+	CreateReport    Action = "report.create"     // REPORTER or EDITOR on the report's desk; ADMIN
+	EditReport      Action = "report.edit"       // EDITOR on the desk; its REPORTER (on the desk) while DRAFT or CHANGES_REQUESTED; ADMIN
+	ArchiveReport   Action = "report.archive"    // EDITOR on the desk; ADMIN (also used for restore)
+	ReadDrafts      Action = "report.readDrafts" // Viewer.SeesDrafts
+	EditTranslation Action = "translation.edit"  // TRANSLATOR on the desk with the locale granted; EDITOR on the desk; ADMIN
+	EditDirectory   Action = "directory.edit"    // REPORTER, EDITOR or ADMIN on any desk: tags, people, organizations, events
+	MergeDirectory  Action = "directory.merge"   // EDITOR or ADMIN on any desk
+	ManageUsers     Action = "users.manage"      // ADMIN: users, roles, desks, other users' tokens, emails
+	ManageOwnTokens Action = "tokens.own"        // any signed-in user with a FULL token
+)
+
+// Resource is what an action is about, as far as the policy needs to know.
+// Only the fields an action's rule reads matter: DeskID for report and
+// translation actions (nil: the report belongs to no desk), OwnerID (the
+// user who created the report) and Status (a report status such as "DRAFT")
+// for EditReport, Locale (canonical BCP 47) for EditTranslation.
+type Resource struct {
+	DeskID  *int64
+	OwnerID *int64
+	Status  string
+	Locale  string
+}
+
+// Rule says who may perform Action. Description says it in words; it is
+// also the message of the FORBIDDEN error Check returns, so it names what is
+// needed and nothing about the resource.
+type Rule struct {
+	Action      Action
+	Description string
+	// Allow reports whether v may perform Action on r. It is false for an
+	// anonymous viewer and for one whose token is not FULL; Check reports
+	// those cases with their own errors.
+	Allow func(v *Viewer, r Resource) bool
+}
+
+// Report statuses in which a reporter may still edit their own report.
+const (
+	statusDraft            = "DRAFT"
+	statusChangesRequested = "CHANGES_REQUESTED"
+)
+
+// Rules is the whole policy, one rule per Action: Check consults it, and the
+// permission-matrix test walks it.
+var Rules = []Rule{
+	{
+		Action:      CreateReport,
+		Description: "Only reporters and editors of this desk and admins may create reports.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Reporter, r.DeskID) || v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action: EditReport,
+		Description: "Only editors of this desk and admins may edit this report; " +
+			"a reporter of this desk may edit a report they created while it is a draft or has changes requested.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			if v.HasRole(Editor, r.DeskID) {
+				return true
+			}
+			own := r.OwnerID != nil && *r.OwnerID == v.UserID
+			open := r.Status == statusDraft || r.Status == statusChangesRequested
+			return own && open && v.HasRole(Reporter, r.DeskID)
+		}),
+	},
+	{
+		Action:      ArchiveReport,
+		Description: "Only editors of this desk and admins may archive reports.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action:      ReadDrafts,
+		Description: "Only newsroom staff (users with a role) may read unpublished content.",
+		Allow: staff(func(v *Viewer, _ Resource) bool {
+			return v.SeesDrafts()
+		}),
+	},
+	{
+		Action:      EditTranslation,
+		Description: "Only translators of this desk who work in this locale, editors of this desk and admins may edit translations.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			if v.HasRole(Editor, r.DeskID) {
+				return true
+			}
+			return v.HasRole(Translator, r.DeskID) && v.hasLocale(r.Locale)
+		}),
+	},
+	{
+		Action:      EditDirectory,
+		Description: "Only reporters, editors and admins may create or change tags, people, organizations and events.",
+		Allow: staff(func(v *Viewer, _ Resource) bool {
+			return v.hasRoleOnAnyDesk(Reporter, Editor)
+		}),
+	},
+	{
+		Action:      MergeDirectory,
+		Description: "Only editors and admins may merge directory entries.",
+		Allow: staff(func(v *Viewer, _ Resource) bool {
+			return v.hasRoleOnAnyDesk(Editor)
+		}),
+	},
+	{
+		Action:      ManageUsers,
+		Description: "Only admins may manage users, their roles and tokens, and desks.",
+		Allow: staff(func(v *Viewer, _ Resource) bool {
+			return v.HasRole(Admin, nil)
+		}),
+	},
+	{
+		Action:      ManageOwnTokens,
+		Description: "Any signed-in user may manage their own API tokens.",
+		Allow:       staff(func(*Viewer, Resource) bool { return true }),
+	},
+}
+
+// staff makes allow false for an anonymous viewer and a restricted token,
+// so a rule never grants more than Check would even if called directly.
+func staff(allow func(v *Viewer, r Resource) bool) func(v *Viewer, r Resource) bool {
+	return func(v *Viewer, r Resource) bool { return v.full() && allow(v, r) }
+}
+
+// RuleFor returns the rule for a, or nil when there is none.
+func RuleFor(a Action) *Rule {
+	for i := range Rules {
+		if Rules[i].Action == a {
+			return &Rules[i]
+		}
+	}
+	return nil
+}
+
+// Messages of the errors Check returns.
+const (
+	MsgSignIn        = "Sign in first: send an API token as `Authorization: Bearer <token>`."
+	MsgReadPublished = "This token may only read published content."
+)
+
+// Check returns nil when v may perform a on r. Otherwise it returns a
+// *cerr.Error: UNAUTHENTICATED (MsgSignIn) for an anonymous viewer,
+// FORBIDDEN with MsgReadPublished for a token that is not FULL, and
+// FORBIDDEN with the rule's Description otherwise. An action with no rule is
+// a programming error: Check returns a plain (INTERNAL) error.
+func Check(v *Viewer, a Action, r Resource) error {
+	rule := RuleFor(a)
+	if rule == nil {
+		return fmt.Errorf("auth: no rule for action %q", a)
+	}
+	if !v.IsAuthenticated() {
+		return cerr.Errorf(cerr.Unauthenticated, "%s", MsgSignIn)
+	}
+	if v.Scope != ScopeFull {
+		return cerr.Errorf(cerr.Forbidden, "%s", MsgReadPublished)
+	}
+	if rule.Allow(v, r) {
+		return nil
+	}
+	return cerr.Errorf(cerr.Forbidden, "%s", rule.Description)
+}
+
+// SortGrants sorts grants by role in the order of Roles (unknown roles
+// last, by name), then by desk, the every-desk grant first, and drops exact
+// duplicates. It returns the result, which shares gs's storage.
+func SortGrants(gs []Grant) []Grant {
+	rank := func(r Role) int {
+		if i := slices.Index(Roles, r); i >= 0 {
+			return i
+		}
+		return len(Roles)
+	}
+	desk := func(id *int64) int64 {
+		if id == nil {
+			return 0
+		}
+		return *id
+	}
+	slices.SortFunc(gs, func(a, b Grant) int {
+		return cmp.Or(cmp.Compare(rank(a.Role), rank(b.Role)), cmp.Compare(a.Role, b.Role), cmp.Compare(desk(a.DeskID), desk(b.DeskID)))
+	})
+	return slices.CompactFunc(gs, func(a, b Grant) bool {
+		return a.Role == b.Role && desk(a.DeskID) == desk(b.DeskID)
+	})
+}

@@ -1,0 +1,33 @@
+package postgres
+
+// Audience is who a read is for. Reads made for the public — anonymous
+// requests and API tokens limited to published content — add a condition to
+// their SQL so that unpublished reports, their attendees and unapproved
+// translations are never fetched at all: nothing is filtered after the fact,
+// so nothing can leak through a forgotten filter in a resolver.
+type Audience int
+
+const (
+	// Newsroom sees everything (what each member may change is a separate,
+	// per-action check in internal/auth).
+	Newsroom Audience = iota
+	// Public sees published reports and their approved translations only.
+	Public
+)
+
+// reports returns the SQL condition on the reports table aliased alias.
+func (a Audience) reports(alias string) string {
+	if a == Public {
+		return alias + ".status = 'PUBLISHED'"
+	}
+	return "TRUE"
+}
+
+// translations returns the SQL condition on report_translations aliased
+// alias; callers reach translations only through reports the audience sees.
+func (a Audience) translations(alias string) string {
+	if a == Public {
+		return alias + ".status = 'APPROVED' AND EXISTS (SELECT 1 FROM reports pr WHERE pr.id = " + alias + ".report_id AND pr.status = 'PUBLISHED')"
+	}
+	return "TRUE"
+}
