@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -207,7 +209,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 
 // directoryList is the shape shared by the tag, people, organization and event lists.
 func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, after, search *string,
-	list func(context.Context, *postgres.DB, string, int, *postgres.Cursor) ([]*T, int, error),
+	list func(context.Context, sqlx.QueryerContext, string, int, *postgres.Cursor) ([]*T, int, error),
 	cursor func(*T) postgres.Cursor,
 ) ([]*T, []string, *model.PageInfo, int, error) {
 	n, err := pageSize(first, 50)
@@ -231,10 +233,7 @@ func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, afte
 }
 
 func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
-		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Tag, int, error) {
-			return postgres.ListTags(ctx, db, s, n, c)
-		}, func(t *editorial.Tag) postgres.Cursor { return postgres.NameCursor(t.Name, t.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListTags, func(t *editorial.Tag) postgres.Cursor { return postgres.NameCursor(t.Name, t.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -246,10 +245,7 @@ func (r *Resolver) listTags(ctx context.Context, first *int, after, search *stri
 }
 
 func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
-		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Person, int, error) {
-			return postgres.ListPeople(ctx, db, s, n, c)
-		}, func(p *editorial.Person) postgres.Cursor { return postgres.NameCursor(p.Name, p.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListPeople, func(p *editorial.Person) postgres.Cursor { return postgres.NameCursor(p.Name, p.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +257,7 @@ func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *st
 }
 
 func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
-		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Organization, int, error) {
-			return postgres.ListOrganizations(ctx, db, s, n, c)
-		}, func(o *editorial.Organization) postgres.Cursor { return postgres.NameCursor(o.Name, o.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListOrganizations, func(o *editorial.Organization) postgres.Cursor { return postgres.NameCursor(o.Name, o.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -276,10 +269,7 @@ func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, sea
 }
 
 func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search,
-		func(ctx context.Context, db *postgres.DB, s string, n int, c *postgres.Cursor) ([]*editorial.Event, int, error) {
-			return postgres.ListEvents(ctx, db, s, n, c)
-		}, postgres.EventCursor)
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListEvents, postgres.EventCursor)
 	if err != nil {
 		return nil, err
 	}

@@ -237,28 +237,7 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 // for no sources, more than editorial.MaxMerge, a source listed twice or the
 // target among them; NOT_FOUND naming the first unknown ID.
 func (s *Service) MergeTags(ctx context.Context, in MergeInput) (*editorial.Tag, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	if err := dirCheckMerge(in); err != nil {
-		return nil, err
-	}
-	var out *editorial.Tag
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		locked, err := postgres.LockTags(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
-		if err != nil {
-			return err
-		}
-		if err := dirCheckMergeFound(in, postgres.KindTag, func(id int64) bool { return locked[id] != nil }); err != nil {
-			return err
-		}
-		if err := postgres.MergeTags(ctx, tx, in.SourceIDs, in.TargetID); err != nil {
-			return err
-		}
-		out, err = postgres.LockTag(ctx, tx, in.TargetID)
-		return err
-	})
-	return out, err
+	return dirMerge(ctx, s, in, postgres.KindTag, postgres.LockTags, postgres.MergeTags, postgres.LockTag)
 }
 
 // FindOrCreateTagByName returns the tag named name (compared
@@ -477,28 +456,7 @@ func dirAffiliation(ctx context.Context, tx *postgres.Tx, id *int64) (*int64, er
 // target's kept. Localized names fill the target's gaps, and the sources' IDs
 // resolve to the target. Errors as for MergeTags.
 func (s *Service) MergePeople(ctx context.Context, in MergeInput) (*editorial.Person, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	if err := dirCheckMerge(in); err != nil {
-		return nil, err
-	}
-	var out *editorial.Person
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		locked, err := postgres.LockPeople(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
-		if err != nil {
-			return err
-		}
-		if err := dirCheckMergeFound(in, postgres.KindPerson, func(id int64) bool { return locked[id] != nil }); err != nil {
-			return err
-		}
-		if err := postgres.MergePeople(ctx, tx, in.SourceIDs, in.TargetID); err != nil {
-			return err
-		}
-		out, err = postgres.LockPerson(ctx, tx, in.TargetID)
-		return err
-	})
-	return out, err
+	return dirMerge(ctx, s, in, postgres.KindPerson, postgres.LockPeople, postgres.MergePeople, postgres.LockPerson)
 }
 
 // --- organizations ---
@@ -651,25 +609,36 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 // below a source, it takes that source's place in the tree. Errors as for
 // MergeTags.
 func (s *Service) MergeOrganizations(ctx context.Context, in MergeInput) (*editorial.Organization, error) {
+	return dirMerge(ctx, s, in, postgres.KindOrganization, postgres.LockOrganizations, postgres.MergeOrganizations, postgres.LockOrganization)
+}
+
+// dirMerge is the shape of every merge: check the caller may merge, lock
+// the target and the sources, check they all exist, merge, and return the
+// target as it is now.
+func dirMerge[T any](ctx context.Context, s *Service, in MergeInput, kind string,
+	lock func(context.Context, *postgres.Tx, []int64) (map[int64]*T, error),
+	merge func(context.Context, *postgres.Tx, []int64, int64) error,
+	reload func(context.Context, *postgres.Tx, int64) (*T, error),
+) (*T, error) {
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
 		return nil, err
 	}
 	if err := dirCheckMerge(in); err != nil {
 		return nil, err
 	}
-	var out *editorial.Organization
+	var out *T
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		locked, err := postgres.LockOrganizations(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
+		locked, err := lock(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
 		if err != nil {
 			return err
 		}
-		if err := dirCheckMergeFound(in, postgres.KindOrganization, func(id int64) bool { return locked[id] != nil }); err != nil {
+		if err := dirCheckMergeFound(in, kind, func(id int64) bool { return locked[id] != nil }); err != nil {
 			return err
 		}
-		if err := postgres.MergeOrganizations(ctx, tx, in.SourceIDs, in.TargetID); err != nil {
+		if err := merge(ctx, tx, in.SourceIDs, in.TargetID); err != nil {
 			return err
 		}
-		out, err = postgres.LockOrganization(ctx, tx, in.TargetID)
+		out, err = reload(ctx, tx, in.TargetID)
 		return err
 	})
 	return out, err
