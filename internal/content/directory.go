@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -105,7 +106,7 @@ func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.
 		return nil, err
 	}
 	var out *editorial.Tag
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		t := &editorial.Tag{Name: f.name, Slug: f.slug, Description: f.description, LocalizedNames: f.names}
 		var err error
 		if t.ParentID, err = dirParent(ctx, tx, postgres.KindTag, "input.parentId", 0, t.Name, in.ParentID); err != nil {
@@ -129,6 +130,8 @@ func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.
 		}
 		out = t
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "tag.create", SubjectType: "Tag", SubjectID: out.ID, After: out}
 	})
 	return out, err
 }
@@ -166,7 +169,7 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 		}
 	}
 	var out *editorial.Tag
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockTag(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -224,6 +227,8 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 		}
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "tag.update", SubjectType: "Tag", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -369,7 +374,7 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*edit
 		return nil, err
 	}
 	var out *editorial.Person
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		p := &editorial.Person{Name: name, LocalizedNames: names}
 		var err error
 		if p.AffiliationID, err = dirAffiliation(ctx, tx, in.AffiliationID); err != nil {
@@ -380,6 +385,8 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*edit
 		}
 		out = p
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "person.create", SubjectType: "Person", SubjectID: out.ID, After: out}
 	})
 	return out, err
 }
@@ -406,7 +413,7 @@ func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*edit
 		}
 	}
 	var out *editorial.Person
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockPerson(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -435,6 +442,8 @@ func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*edit
 		}
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "person.update", SubjectType: "Person", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -513,7 +522,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationI
 		return nil, err
 	}
 	var out *editorial.Organization
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		o := o
 		var err error
 		if o.ParentID, err = dirParent(ctx, tx, postgres.KindOrganization, "input.parentId", 0, o.Name, in.ParentID); err != nil {
@@ -524,6 +533,8 @@ func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationI
 		}
 		out = &o
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "organization.create", SubjectType: "Organization", SubjectID: out.ID, After: out}
 	})
 	return out, err
 }
@@ -561,7 +572,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 		}
 	}
 	var out *editorial.Organization
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockOrganization(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -597,6 +608,8 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 		}
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "organization.update", SubjectType: "Organization", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -627,7 +640,7 @@ func dirMerge[T any](ctx context.Context, s *Service, in MergeInput, kind string
 		return nil, err
 	}
 	var out *T
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
 		locked, err := lock(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
 		if err != nil {
 			return err
@@ -640,6 +653,8 @@ func dirMerge[T any](ctx context.Context, s *Service, in MergeInput, kind string
 		}
 		out, err = reload(ctx, tx, in.TargetID)
 		return err
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: strings.ToLower(kind) + ".merge", SubjectType: kind, SubjectID: in.TargetID, Detail: map[string]any{"mergedIds": in.SourceIDs}}
 	})
 	return out, err
 }

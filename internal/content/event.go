@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // time zone names validate the same on every machine
 
+	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -116,7 +117,7 @@ func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editor
 		return nil, err
 	}
 	var out *editorial.Event
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		e := e
 		var err error
 		if e.ParentID, err = dirParent(ctx, tx, postgres.KindEvent, "input.parentId", 0, e.Name, in.ParentID); err != nil {
@@ -136,6 +137,8 @@ func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editor
 		}
 		out = &e
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "event.create", SubjectType: "Event", SubjectID: out.ID, After: out}
 	})
 	return out, err
 }
@@ -187,7 +190,7 @@ func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editor
 		}
 	}
 	var out *editorial.Event
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockEvent(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -270,6 +273,8 @@ func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editor
 		}
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "event.update", SubjectType: "Event", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }

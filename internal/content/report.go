@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -89,7 +90,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 		return nil, err
 	}
 	var out *Saved
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		r := &editorial.Report{Status: editorial.Draft, CreatedBy: v.UserRef()}
 		if in.DeskID != nil {
 			if err := mustExist(ctx, tx, "desks", "input.deskId", "Desk", *in.DeskID); err != nil {
@@ -151,6 +152,9 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 		rev, err := record(ctx, tx, r, msg)
 		out = &Saved{Report: r, Revision: rev}
 		return err
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "report.create", SubjectType: "Report", SubjectID: out.Report.ID, ReportID: &out.Report.ID,
+			After: map[string]any{"status": out.Report.Status, "version": out.Report.Version}}
 	})
 	return out, err
 }
@@ -160,7 +164,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 // CONFLICT carrying currentVersion and changedFields; an update that changes
 // nothing returns the report as it is, with no new version.
 func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Saved, error) {
-	return s.save(ctx, auth.EditReport, "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "report.update", "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		var err error
 		if in.DeskID.Set {
 			if err := moveDesk(ctx, tx, r, in.DeskID.Value); err != nil {
@@ -223,7 +227,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 // SetAttendees replaces a report's attendee list (see AttendeeInput.ID for
 // how attendees are kept) and records a revision.
 func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVersion int, list []AttendeeInput, message *string) (*Saved, error) {
-	return s.save(ctx, auth.EditReport, "input.reportId", reportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "report.setAttendees", "input.reportId", reportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if err := setAttendees(ctx, tx, r.ID, list); err != nil {
 			return nil, err
 		}
@@ -247,7 +251,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 	if !ok {
 		return nil, cerr.FieldErrorf(cerr.NotFound, "input.revisionId", "Revision not found.")
 	}
-	return s.save(ctx, auth.EditReport, "input.revisionId", old.ReportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.EditReport, "report.restoreRevision", "input.revisionId", old.ReportID, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		snap := old.Snapshot
 		r.Slug, r.SourceLocale, r.Section, r.Title = snap.Slug, snap.SourceLocale, snap.Section, snap.Title
 		r.Subtitle, r.Summary, r.Body, r.EventID = snap.Subtitle, snap.Summary, snap.Body, snap.EventID
@@ -286,7 +290,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 // DeleteReport archives a report: it leaves lists and public reads, and
 // RestoreReport brings it back in the state it had.
 func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, auth.ArchiveReport, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.ArchiveReport, "report.archive", "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if r.Status == editorial.Archived {
 			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is already archived.")
 		}
@@ -299,7 +303,7 @@ func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion in
 
 // RestoreReport un-archives a report, back to the state it had when archived.
 func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, auth.ArchiveReport, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+	return s.save(ctx, auth.ArchiveReport, "report.restore", "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
 		if r.Status != editorial.Archived {
 			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is %s, not ARCHIVED; only archived reports can be restored.", r.Status)
 		}
@@ -317,7 +321,7 @@ func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion i
 // the expected version, apply change, write, and record a revision — or, when
 // the snapshot did not change and the state did not either, roll back and
 // return the report as it was. A missing report is NOT_FOUND on idField.
-func (s *Service) save(ctx context.Context, action auth.Action, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
+func (s *Service) save(ctx context.Context, action auth.Action, auditAction string, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
 	v, err := gate(ctx)
 	if err != nil {
 		return nil, err
@@ -348,7 +352,8 @@ func (s *Service) save(ctx context.Context, action auth.Action, idField string, 
 			return err
 		}
 		cur := snapshotOf(r, snap)
-		if len(editorial.Diff(latest.Snapshot, cur).ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) {
+		diff := editorial.Diff(latest.Snapshot, cur)
+		if len(diff.ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) {
 			out = &Saved{Report: &before, Revision: latest}
 			return errNoChange
 		}
@@ -360,7 +365,10 @@ func (s *Service) save(ctx context.Context, action auth.Action, idField string, 
 			return err
 		}
 		out = &Saved{Report: r, Revision: rev}
-		return nil
+		return audit.Record(ctx, tx, audit.Entry{Action: auditAction, SubjectType: "Report", SubjectID: r.ID, ReportID: &r.ID,
+			Before: map[string]any{"status": before.Status, "version": before.Version},
+			After:  map[string]any{"status": r.Status, "version": r.Version},
+			Detail: map[string]any{"changedFields": nonNil(diff.ChangedFields), "message": msg}})
 	})
 	if errors.Is(err, errNoChange) {
 		return out, nil

@@ -4,7 +4,12 @@
 // through package postgres. It knows nothing of GraphQL.
 package content
 
-import "github.com/copydesk/copydesk/internal/postgres"
+import (
+	"context"
+
+	"github.com/copydesk/copydesk/internal/audit"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
 
 // Service runs content mutations. It is safe for concurrent use.
 type Service struct {
@@ -13,3 +18,20 @@ type Service struct {
 
 // New returns a Service over db.
 func New(db *postgres.DB) *Service { return &Service{DB: db} }
+
+// write runs fn in one transaction and, when fn succeeds, records in that
+// same transaction the audit entry that entry returns (nil: fn changed
+// nothing, so there is nothing to record). A change and its audit entry
+// commit together or not at all.
+func (s *Service) write(ctx context.Context, fn func(tx *postgres.Tx) error, entry func() *audit.Entry) error {
+	return audit.Write(ctx, s.DB, fn, entry)
+}
+
+// changed returns e when an update moved the object past the version the
+// caller edited, and nil for an update that changed nothing.
+func changed(version, expected int, e audit.Entry) *audit.Entry {
+	if version == expected {
+		return nil
+	}
+	return &e
+}

@@ -2,8 +2,10 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
+	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -33,7 +35,7 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 		return nil, err
 	}
 	var out *editorial.Translation
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		r, err := lockReport(ctx, tx, "input.reportId", in.ReportID)
 		if err != nil {
 			return err
@@ -107,6 +109,9 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 		}
 		out = t
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "translation.upsert", SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", out.ReportID, out.Locale),
+			ReportID: &out.ReportID, After: map[string]any{"status": out.Status, "version": out.Version}}
 	})
 	return out, err
 }

@@ -22,6 +22,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/locale"
@@ -95,7 +96,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*auth.User, error
 		return nil, err
 	}
 	var out *auth.User
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		if err := checkDesks(ctx, tx, in.Grants); err != nil {
 			return err
 		}
@@ -110,6 +111,8 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*auth.User, error
 		}
 		out = u
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "user.create", SubjectType: "User", SubjectID: out.ID, After: map[string]any{"email": out.Email, "grants": out.Grants, "locales": out.Locales}}
 	})
 	return out, err
 }
@@ -124,7 +127,7 @@ func (s *Service) UpdateUserRoles(ctx context.Context, userID int64, grantsIn []
 		return nil, err
 	}
 	var out *auth.User
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		if err := postgres.LockIdentity(ctx, tx); err != nil {
 			return err
 		}
@@ -151,6 +154,8 @@ func (s *Service) UpdateUserRoles(ctx context.Context, userID int64, grantsIn []
 		next.Grants, next.Locales, next.UpdatedAt = grants, locales, tx.Now
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "user.updateRoles", SubjectType: "User", SubjectID: out.ID, After: map[string]any{"grants": out.Grants, "locales": out.Locales}}
 	})
 	return out, err
 }
@@ -161,7 +166,7 @@ func (s *Service) UpdateUserRoles(ctx context.Context, userID int64, grantsIn []
 // unknown user; CONFLICT (input.userId) when it would leave no enabled admin.
 func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bool) (*auth.User, error) {
 	var out *auth.User
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
 		if err := postgres.LockIdentity(ctx, tx); err != nil {
 			return err
 		}
@@ -189,6 +194,8 @@ func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bo
 		}
 		out = &next
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "user.setDisabled", SubjectType: "User", SubjectID: out.ID, After: map[string]any{"disabledAt": out.DisabledAt}}
 	})
 	return out, err
 }
@@ -258,7 +265,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ex
 	}
 	var token string
 	var out *auth.Token
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		if expiresAt != nil && !expiresAt.After(tx.Now) {
 			return cerr.FieldErrorf(cerr.Invalid, "input.expiresAt", "The expiry time must be in the future.")
 		}
@@ -271,6 +278,8 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ex
 		}
 		token, out, err = insertToken(ctx, tx, u.ID, name, expiresAt, scope)
 		return err
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "token.create", SubjectType: "ApiToken", SubjectID: out.ID, After: map[string]any{"userId": out.UserID, "name": out.Name, "scope": out.Scope, "expiresAt": out.ExpiresAt}}
 	})
 	if err != nil {
 		return "", nil, err
@@ -298,9 +307,11 @@ func insertToken(ctx context.Context, tx *postgres.Tx, userID int64, name string
 // authenticates. Revoking a revoked token does nothing. NOT_FOUND (input.id)
 // for an unknown token.
 func (s *Service) RevokeToken(ctx context.Context, tokenID int64) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.write(ctx, func(tx *postgres.Tx) error {
 		_, err := postgres.RevokeToken(ctx, tx, tokenID)
 		return withField(err, "input.id")
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "token.revoke", SubjectType: "ApiToken", SubjectID: tokenID}
 	})
 }
 
@@ -384,7 +395,7 @@ func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk
 		return nil, err
 	}
 	var out *auth.Desk
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		if other, err := postgres.DeskBySlug(ctx, tx, slug); err == nil {
 			return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by the desk %q.", slug, other.Name)
 		} else if !cerr.Is(err, cerr.NotFound) {
@@ -401,6 +412,8 @@ func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk
 		}
 		out = d
 		return nil
+	}, func() *audit.Entry {
+		return &audit.Entry{Action: "desk.create", SubjectType: "Desk", SubjectID: out.ID, After: out}
 	})
 	return out, err
 }
@@ -430,7 +443,9 @@ func (s *Service) DeskBySlug(ctx context.Context, slug string) (*auth.Desk, erro
 // returns "", false. It runs in one transaction under an advisory lock, so
 // of several instances starting at once only one creates the admin.
 func (s *Service) EnsureLocalAdmin(ctx context.Context) (token string, created bool, err error) {
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	ctx = auth.WithViewer(ctx, auth.System())
+	var adminID int64
+	err = s.write(ctx, func(tx *postgres.Tx) error {
 		token, created = "", false
 		if err := postgres.LockIdentity(ctx, tx); err != nil {
 			return err
@@ -443,11 +458,17 @@ func (s *Service) EnsureLocalAdmin(ctx context.Context) (token string, created b
 		if err := postgres.InsertUser(ctx, tx, u); err != nil {
 			return err
 		}
+		adminID = u.ID
 		if token, _, err = insertToken(ctx, tx, u.ID, LocalAdminToken, nil, auth.ScopeFull); err != nil {
 			return err
 		}
 		created = true
 		return nil
+	}, func() *audit.Entry {
+		if !created {
+			return nil
+		}
+		return &audit.Entry{Action: "user.create", SubjectType: "User", SubjectID: adminID, Detail: map[string]any{"localAdmin": true}}
 	})
 	if err != nil {
 		return "", false, err
@@ -650,4 +671,10 @@ func clip(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:80], "") + "…"
+}
+
+// write runs fn in one transaction and records, in that transaction, the
+// audit entry entry returns (nil: nothing changed).
+func (s *Service) write(ctx context.Context, fn func(tx *postgres.Tx) error, entry func() *audit.Entry) error {
+	return audit.Write(ctx, s.DB, fn, entry)
 }

@@ -1,0 +1,59 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// AuditRow is one entry of the audit trail as stored.
+type AuditRow struct {
+	ID          int64           `db:"id"`
+	At          time.Time       `db:"at"`
+	ActorID     *int64          `db:"actor_id"`
+	ActorName   string          `db:"actor_name"`
+	TokenID     *int64          `db:"token_id"`
+	RequestID   *string         `db:"request_id"`
+	Action      string          `db:"action"`
+	SubjectType string          `db:"subject_type"`
+	SubjectID   string          `db:"subject_id"`
+	ReportID    *int64          `db:"report_id"`
+	Before      json.RawMessage `db:"before_state"`
+	After       json.RawMessage `db:"after_state"`
+	Detail      json.RawMessage `db:"detail"`
+}
+
+const auditColumns = `id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail`
+
+// InsertAudit appends row to the audit trail in tx, at tx.Now; it sets row.ID and row.At.
+func InsertAudit(ctx context.Context, tx *Tx, row *AuditRow) error {
+	row.At = tx.Now
+	err := tx.GetContext(ctx, &row.ID, `
+		INSERT INTO audit_log (at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		row.At, row.ActorID, row.ActorName, row.TokenID, row.RequestID, row.Action, row.SubjectType, row.SubjectID, row.ReportID,
+		nullJSON(row.Before), nullJSON(row.After), nullJSON(row.Detail))
+	return FormatError(err, "InsertAudit", "Audit entry")
+}
+
+// ListAudit returns audit entries newest first, before entry beforeID (0:
+// from the newest), at most first; reportID non-zero keeps one report's.
+func ListAudit(ctx context.Context, q sqlx.QueryerContext, reportID int64, first int, beforeID int64) ([]*AuditRow, error) {
+	if beforeID == 0 {
+		beforeID = 1<<63 - 1
+	}
+	var rows []*AuditRow
+	err := sqlx.SelectContext(ctx, q, &rows, fmt.Sprintf(`SELECT %s FROM audit_log
+		WHERE ($1 = 0 OR report_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3`, auditColumns), reportID, beforeID, first)
+	return rows, FormatError(err, "ListAudit", "Audit entry")
+}
+
+func nullJSON(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return []byte(raw)
+}
