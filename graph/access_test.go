@@ -10,6 +10,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 )
@@ -63,6 +64,9 @@ func (a *api) newsroomData() (published, draft content.Saved) {
 			a.t.Fatal(err)
 		}
 	}
+	if _, err := comments.New(a.db).Create(ctx, comments.NewComment{ReportID: published.Report.ID, Body: "Comment " + secret}); err != nil {
+		a.t.Fatal(err)
+	}
 	// A second revision, so the published report's history holds old text.
 	if _, err := svc.UpdateReport(ctx, content.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
 		Summary: editorial.SetTo(ptr("Public summary"))}); err != nil {
@@ -98,6 +102,8 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } } }`, gid("Report", published.Report.ID)),
 		`{ tags { nodes { name reportCount } } events { nodes { name reports { title } } } people { nodes { name } } }`,
 		`{ viewer { name email } }`,
+		fmt.Sprintf(`{ report(id: %q) { comments { root { body } } availableTransitions published { version } reviewers { name } approvals { version } embargoUntil } }`, gid("Report", published.Report.ID)),
+		`{ myQueue { awaitingMyReview { title } } }`,
 		`{ desks { name } }`,
 	}
 	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/pgtest"
@@ -45,7 +46,7 @@ func newAPI(t *testing.T) *api {
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.DiscardHandler)
 	ids := identity.New(db)
-	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Version: "test",
+	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Comments: comments.New(db), Version: "test",
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
 		LoaderWait: 50 * time.Millisecond}, log)

@@ -16,7 +16,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -32,8 +34,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
+	Approval() ApprovalResolver
 	Attendee() AttendeeResolver
 	AttendeeTranslation() AttendeeTranslationResolver
+	AuditEntry() AuditEntryResolver
+	Comment() CommentResolver
+	CommentThread() CommentThreadResolver
+	CommentVersion() CommentVersionResolver
 	Desk() DeskResolver
 	Event() EventResolver
 	Mutation() MutationResolver
@@ -71,6 +78,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Approval struct {
+		ApprovedAt func(childComplexity int) int
+		User       func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
 	Attendee struct {
 		Delegation     func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -92,6 +105,71 @@ type ComplexityRoot struct {
 		Attendee func(childComplexity int) int
 		Note     func(childComplexity int) int
 		Role     func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		ActorName   func(childComplexity int) int
+		After       func(childComplexity int) int
+		At          func(childComplexity int) int
+		Before      func(childComplexity int) int
+		Detail      func(childComplexity int) int
+		RequestID   func(childComplexity int) int
+		SubjectID   func(childComplexity int) int
+		SubjectType func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Comment struct {
+		Author    func(childComplexity int) int
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		DeletedAt func(childComplexity int) int
+		EditedAt  func(childComplexity int) int
+		History   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Mentions  func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	CommentAnchor struct {
+		Attendee   func(childComplexity int) int
+		Field      func(childComplexity int) int
+		Quote      func(childComplexity int) int
+		RangeEnd   func(childComplexity int) int
+		RangeStart func(childComplexity int) int
+	}
+
+	CommentPayload struct {
+		Comment    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CommentThread struct {
+		Anchor     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Replies    func(childComplexity int) int
+		ResolvedAt func(childComplexity int) int
+		ResolvedBy func(childComplexity int) int
+		Root       func(childComplexity int) int
+	}
+
+	CommentVersion struct {
+		Body     func(childComplexity int) int
+		EditedAt func(childComplexity int) int
+		Editor   func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	CreateApiTokenPayload struct {
@@ -181,6 +259,11 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddComment         func(childComplexity int, input model.AddCommentInput) int
+		ApproveReport      func(childComplexity int, input model.TransitionInput) int
+		ArchiveReport      func(childComplexity int, input model.TransitionInput) int
+		AssignReviewers    func(childComplexity int, input model.AssignReviewersInput) int
+		CancelSchedule     func(childComplexity int, input model.TransitionInput) int
 		CreateAPIToken     func(childComplexity int, input model.CreateAPITokenInput) int
 		CreateDesk         func(childComplexity int, input model.CreateDeskInput) int
 		CreateEvent        func(childComplexity int, input model.CreateEventInput) int
@@ -189,14 +272,24 @@ type ComplexityRoot struct {
 		CreateReport       func(childComplexity int, input model.CreateReportInput) int
 		CreateTag          func(childComplexity int, input model.CreateTagInput) int
 		CreateUser         func(childComplexity int, input model.CreateUserInput) int
+		DeleteComment      func(childComplexity int, input model.DeleteCommentInput) int
 		DeleteReport       func(childComplexity int, input model.DeleteReportInput) int
+		EditComment        func(childComplexity int, input model.EditCommentInput) int
 		MergeOrganizations func(childComplexity int, input model.MergeInput) int
 		MergePeople        func(childComplexity int, input model.MergeInput) int
 		MergeTags          func(childComplexity int, input model.MergeInput) int
+		PublishReport      func(childComplexity int, input model.TransitionInput) int
+		ReopenThread       func(childComplexity int, input model.ThreadInput) int
+		RequestChanges     func(childComplexity int, input model.RequestChangesInput) int
+		ResolveThread      func(childComplexity int, input model.ThreadInput) int
 		RestoreReport      func(childComplexity int, input model.RestoreReportInput) int
 		RestoreRevision    func(childComplexity int, input model.RestoreRevisionInput) int
 		RevokeAPIToken     func(childComplexity int, input model.RevokeAPITokenInput) int
+		ScheduleReport     func(childComplexity int, input model.ScheduleReportInput) int
+		SetEmbargo         func(childComplexity int, input model.SetEmbargoInput) int
 		SetReportAttendees func(childComplexity int, input model.SetReportAttendeesInput) int
+		SubmitReport       func(childComplexity int, input model.TransitionInput) int
+		UnpublishReport    func(childComplexity int, input model.UnpublishReportInput) int
 		UpdateEvent        func(childComplexity int, input model.UpdateEventInput) int
 		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
 		UpdatePerson       func(childComplexity int, input model.UpdatePersonInput) int
@@ -267,9 +360,18 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	PublishedCopy struct {
+		FirstPublishedAt func(childComplexity int) int
+		PublishedAt      func(childComplexity int) int
+		Revision         func(childComplexity int) int
+		Version          func(childComplexity int) int
+	}
+
 	Query struct {
+		AuditLog      func(childComplexity int, first *int, after *string) int
 		Desks         func(childComplexity int) int
 		Events        func(childComplexity int, first *int, after *string, search *string) int
+		MyQueue       func(childComplexity int, day *string, timeZone *string) int
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Organizations func(childComplexity int, first *int, after *string, search *string) int
@@ -283,32 +385,49 @@ type ComplexityRoot struct {
 		Viewer        func(childComplexity int) int
 	}
 
+	Queue struct {
+		AwaitingMyReview func(childComplexity int) int
+		ChangesRequested func(childComplexity int) int
+		ScheduledToday   func(childComplexity int) int
+	}
+
 	Report struct {
-		ArchivedAt    func(childComplexity int) int
-		Attendees     func(childComplexity int) int
-		Authors       func(childComplexity int) int
-		Body          func(childComplexity int, format *model.BodyFormat) int
-		CreatedAt     func(childComplexity int) int
-		CreatedBy     func(childComplexity int) int
-		Desk          func(childComplexity int) int
-		Event         func(childComplexity int) int
-		ID            func(childComplexity int) int
-		PreviousSlugs func(childComplexity int) int
-		PublishedAt   func(childComplexity int) int
-		Revisions     func(childComplexity int, first *int, after *string) int
-		Section       func(childComplexity int) int
-		Slug          func(childComplexity int) int
-		SourceLocale  func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Subtitle      func(childComplexity int) int
-		Summary       func(childComplexity int) int
-		Tags          func(childComplexity int) int
-		Title         func(childComplexity int) int
-		Translation   func(childComplexity int, locale string) int
-		Translations  func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		Version       func(childComplexity int) int
-		WordCount     func(childComplexity int) int
+		Approvals             func(childComplexity int) int
+		ApprovalsRequired     func(childComplexity int) int
+		ArchivedAt            func(childComplexity int) int
+		Attendees             func(childComplexity int) int
+		AuditLog              func(childComplexity int, first *int, after *string) int
+		Authors               func(childComplexity int) int
+		AvailableTransitions  func(childComplexity int) int
+		Body                  func(childComplexity int, format *model.BodyFormat) int
+		Comments              func(childComplexity int, includeResolved *bool) int
+		CreatedAt             func(childComplexity int) int
+		CreatedBy             func(childComplexity int) int
+		Desk                  func(childComplexity int) int
+		EmbargoUntil          func(childComplexity int) int
+		Event                 func(childComplexity int) int
+		HasUnpublishedChanges func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		PreviousSlugs         func(childComplexity int) int
+		Published             func(childComplexity int) int
+		PublishedAt           func(childComplexity int) int
+		Reviewers             func(childComplexity int) int
+		Revisions             func(childComplexity int, first *int, after *string) int
+		ScheduledPublication  func(childComplexity int) int
+		Section               func(childComplexity int) int
+		Slug                  func(childComplexity int) int
+		SourceLocale          func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Subtitle              func(childComplexity int) int
+		Summary               func(childComplexity int) int
+		Tags                  func(childComplexity int) int
+		Title                 func(childComplexity int) int
+		Translation           func(childComplexity int, locale string) int
+		Translations          func(childComplexity int) int
+		UnpublishedChanges    func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		Version               func(childComplexity int) int
+		WordCount             func(childComplexity int) int
 	}
 
 	ReportConnection struct {
@@ -398,6 +517,11 @@ type ComplexityRoot struct {
 		Role func(childComplexity int) int
 	}
 
+	ScheduledPublication struct {
+		PublishAt func(childComplexity int) int
+		TimeZone  func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		SchemaVersion func(childComplexity int) int
 		Version       func(childComplexity int) int
@@ -460,6 +584,11 @@ type ComplexityRoot struct {
 		Segments func(childComplexity int) int
 	}
 
+	ThreadPayload struct {
+		Thread     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateReportPayload struct {
 		Report     func(childComplexity int) int
 		Revision   func(childComplexity int) int
@@ -514,6 +643,9 @@ type ComplexityRoot struct {
 type ApiTokenResolver interface {
 	ID(ctx context.Context, obj *auth.Token) (string, error)
 }
+type ApprovalResolver interface {
+	User(ctx context.Context, obj *postgres.Approval) (*auth.User, error)
+}
 type AttendeeResolver interface {
 	ID(ctx context.Context, obj *editorial.Attendee) (string, error)
 	Person(ctx context.Context, obj *editorial.Attendee) (*editorial.Person, error)
@@ -521,6 +653,31 @@ type AttendeeResolver interface {
 }
 type AttendeeTranslationResolver interface {
 	Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error)
+}
+type AuditEntryResolver interface {
+	Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error)
+
+	Before(ctx context.Context, obj *postgres.AuditRow) (*string, error)
+	After(ctx context.Context, obj *postgres.AuditRow) (*string, error)
+	Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error)
+}
+type CommentResolver interface {
+	ID(ctx context.Context, obj *comments.Comment) (string, error)
+	Author(ctx context.Context, obj *comments.Comment) (*auth.User, error)
+
+	Mentions(ctx context.Context, obj *comments.Comment) ([]*auth.User, error)
+
+	History(ctx context.Context, obj *comments.Comment) ([]*comments.Version, error)
+}
+type CommentThreadResolver interface {
+	ID(ctx context.Context, obj *comments.Thread) (string, error)
+
+	Anchor(ctx context.Context, obj *comments.Thread) (*model.CommentAnchor, error)
+	ResolvedAt(ctx context.Context, obj *comments.Thread) (*time.Time, error)
+	ResolvedBy(ctx context.Context, obj *comments.Thread) (*auth.User, error)
+}
+type CommentVersionResolver interface {
+	Editor(ctx context.Context, obj *comments.Version) (*auth.User, error)
 }
 type DeskResolver interface {
 	ID(ctx context.Context, obj *auth.Desk) (string, error)
@@ -555,6 +712,21 @@ type MutationResolver interface {
 	UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*model.OrganizationPayload, error)
 	MergeOrganizations(ctx context.Context, input model.MergeInput) (*model.OrganizationPayload, error)
 	CreateEvent(ctx context.Context, input model.CreateEventInput) (*model.EventPayload, error)
+	SubmitReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
+	AssignReviewers(ctx context.Context, input model.AssignReviewersInput) (*model.UpdateReportPayload, error)
+	RequestChanges(ctx context.Context, input model.RequestChangesInput) (*model.UpdateReportPayload, error)
+	ApproveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
+	PublishReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
+	ScheduleReport(ctx context.Context, input model.ScheduleReportInput) (*model.UpdateReportPayload, error)
+	CancelSchedule(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
+	UnpublishReport(ctx context.Context, input model.UnpublishReportInput) (*model.UpdateReportPayload, error)
+	ArchiveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
+	SetEmbargo(ctx context.Context, input model.SetEmbargoInput) (*model.UpdateReportPayload, error)
+	AddComment(ctx context.Context, input model.AddCommentInput) (*model.CommentPayload, error)
+	EditComment(ctx context.Context, input model.EditCommentInput) (*model.CommentPayload, error)
+	DeleteComment(ctx context.Context, input model.DeleteCommentInput) (*model.CommentPayload, error)
+	ResolveThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error)
+	ReopenThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
 	UpdateUserRoles(ctx context.Context, input model.UpdateUserRolesInput) (*model.UserPayload, error)
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
@@ -591,6 +763,8 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*auth.User, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Desks(ctx context.Context) ([]*auth.Desk, error)
+	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
+	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *editorial.Report) (string, error)
@@ -609,6 +783,17 @@ type ReportResolver interface {
 	Translations(ctx context.Context, obj *editorial.Report) ([]*editorial.Translation, error)
 	Translation(ctx context.Context, obj *editorial.Report, locale string) (*editorial.Translation, error)
 	Revisions(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.RevisionConnection, error)
+	Published(ctx context.Context, obj *editorial.Report) (*model.PublishedCopy, error)
+	HasUnpublishedChanges(ctx context.Context, obj *editorial.Report) (bool, error)
+	UnpublishedChanges(ctx context.Context, obj *editorial.Report) (*model.RevisionDiff, error)
+	AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error)
+	Reviewers(ctx context.Context, obj *editorial.Report) ([]*auth.User, error)
+	Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error)
+	ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error)
+	EmbargoUntil(ctx context.Context, obj *editorial.Report) (*time.Time, error)
+	ScheduledPublication(ctx context.Context, obj *editorial.Report) (*model.ScheduledPublication, error)
+	Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*comments.Thread, error)
+	AuditLog(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportSnapshotResolver interface {
 	EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error)
@@ -739,6 +924,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiTokenPayload.UserErrors(childComplexity), true
 
+	case "Approval.approvedAt":
+		if e.ComplexityRoot.Approval.ApprovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.ApprovedAt(childComplexity), true
+	case "Approval.user":
+		if e.ComplexityRoot.Approval.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.User(childComplexity), true
+	case "Approval.version":
+		if e.ComplexityRoot.Approval.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.Version(childComplexity), true
+
 	case "Attendee.delegation":
 		if e.ComplexityRoot.Attendee.Delegation == nil {
 			break
@@ -825,6 +1029,260 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttendeeTranslation.Role(childComplexity), true
+
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.actorName":
+		if e.ComplexityRoot.AuditEntry.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorName(childComplexity), true
+	case "AuditEntry.after":
+		if e.ComplexityRoot.AuditEntry.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.After(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.before":
+		if e.ComplexityRoot.AuditEntry.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Before(childComplexity), true
+	case "AuditEntry.detail":
+		if e.ComplexityRoot.AuditEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Detail(childComplexity), true
+	case "AuditEntry.requestId":
+		if e.ComplexityRoot.AuditEntry.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.RequestID(childComplexity), true
+	case "AuditEntry.subjectId":
+		if e.ComplexityRoot.AuditEntry.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.SubjectID(childComplexity), true
+	case "AuditEntry.subjectType":
+		if e.ComplexityRoot.AuditEntry.SubjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.SubjectType(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "Comment.author":
+		if e.ComplexityRoot.Comment.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Author(childComplexity), true
+	case "Comment.body":
+		if e.ComplexityRoot.Comment.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Body(childComplexity), true
+	case "Comment.createdAt":
+		if e.ComplexityRoot.Comment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.CreatedAt(childComplexity), true
+	case "Comment.deletedAt":
+		if e.ComplexityRoot.Comment.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.DeletedAt(childComplexity), true
+	case "Comment.editedAt":
+		if e.ComplexityRoot.Comment.EditedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.EditedAt(childComplexity), true
+	case "Comment.history":
+		if e.ComplexityRoot.Comment.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.History(childComplexity), true
+	case "Comment.id":
+		if e.ComplexityRoot.Comment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.ID(childComplexity), true
+	case "Comment.mentions":
+		if e.ComplexityRoot.Comment.Mentions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Mentions(childComplexity), true
+	case "Comment.version":
+		if e.ComplexityRoot.Comment.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.Version(childComplexity), true
+
+	case "CommentAnchor.attendee":
+		if e.ComplexityRoot.CommentAnchor.Attendee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.Attendee(childComplexity), true
+	case "CommentAnchor.field":
+		if e.ComplexityRoot.CommentAnchor.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.Field(childComplexity), true
+	case "CommentAnchor.quote":
+		if e.ComplexityRoot.CommentAnchor.Quote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.Quote(childComplexity), true
+	case "CommentAnchor.rangeEnd":
+		if e.ComplexityRoot.CommentAnchor.RangeEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.RangeEnd(childComplexity), true
+	case "CommentAnchor.rangeStart":
+		if e.ComplexityRoot.CommentAnchor.RangeStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.RangeStart(childComplexity), true
+
+	case "CommentPayload.comment":
+		if e.ComplexityRoot.CommentPayload.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPayload.Comment(childComplexity), true
+	case "CommentPayload.userErrors":
+		if e.ComplexityRoot.CommentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentPayload.UserErrors(childComplexity), true
+
+	case "CommentThread.anchor":
+		if e.ComplexityRoot.CommentThread.Anchor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Anchor(childComplexity), true
+	case "CommentThread.id":
+		if e.ComplexityRoot.CommentThread.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.ID(childComplexity), true
+	case "CommentThread.replies":
+		if e.ComplexityRoot.CommentThread.Replies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Replies(childComplexity), true
+	case "CommentThread.resolvedAt":
+		if e.ComplexityRoot.CommentThread.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.ResolvedAt(childComplexity), true
+	case "CommentThread.resolvedBy":
+		if e.ComplexityRoot.CommentThread.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.ResolvedBy(childComplexity), true
+	case "CommentThread.root":
+		if e.ComplexityRoot.CommentThread.Root == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Root(childComplexity), true
+
+	case "CommentVersion.body":
+		if e.ComplexityRoot.CommentVersion.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentVersion.Body(childComplexity), true
+	case "CommentVersion.editedAt":
+		if e.ComplexityRoot.CommentVersion.EditedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentVersion.EditedAt(childComplexity), true
+	case "CommentVersion.editor":
+		if e.ComplexityRoot.CommentVersion.Editor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentVersion.Editor(childComplexity), true
+	case "CommentVersion.version":
+		if e.ComplexityRoot.CommentVersion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentVersion.Version(childComplexity), true
 
 	case "CreateApiTokenPayload.secret":
 		if e.ComplexityRoot.CreateApiTokenPayload.Secret == nil {
@@ -1148,6 +1606,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LocalizedName.Value(childComplexity), true
 
+	case "Mutation.addComment":
+		if e.ComplexityRoot.Mutation.AddComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddComment(childComplexity, args["input"].(model.AddCommentInput)), true
+	case "Mutation.approveReport":
+		if e.ComplexityRoot.Mutation.ApproveReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.archiveReport":
+		if e.ComplexityRoot.Mutation.ArchiveReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.assignReviewers":
+		if e.ComplexityRoot.Mutation.AssignReviewers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignReviewers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignReviewers(childComplexity, args["input"].(model.AssignReviewersInput)), true
+	case "Mutation.cancelSchedule":
+		if e.ComplexityRoot.Mutation.CancelSchedule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelSchedule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelSchedule(childComplexity, args["input"].(model.TransitionInput)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1236,6 +1749,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deleteComment":
+		if e.ComplexityRoot.Mutation.DeleteComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteComment(childComplexity, args["input"].(model.DeleteCommentInput)), true
 	case "Mutation.deleteReport":
 		if e.ComplexityRoot.Mutation.DeleteReport == nil {
 			break
@@ -1247,6 +1771,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReport(childComplexity, args["input"].(model.DeleteReportInput)), true
+	case "Mutation.editComment":
+		if e.ComplexityRoot.Mutation.EditComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_editComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EditComment(childComplexity, args["input"].(model.EditCommentInput)), true
 	case "Mutation.mergeOrganizations":
 		if e.ComplexityRoot.Mutation.MergeOrganizations == nil {
 			break
@@ -1280,6 +1815,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeTags(childComplexity, args["input"].(model.MergeInput)), true
+	case "Mutation.publishReport":
+		if e.ComplexityRoot.Mutation.PublishReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.reopenThread":
+		if e.ComplexityRoot.Mutation.ReopenThread == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenThread_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenThread(childComplexity, args["input"].(model.ThreadInput)), true
+	case "Mutation.requestChanges":
+		if e.ComplexityRoot.Mutation.RequestChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestChanges(childComplexity, args["input"].(model.RequestChangesInput)), true
+	case "Mutation.resolveThread":
+		if e.ComplexityRoot.Mutation.ResolveThread == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveThread_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveThread(childComplexity, args["input"].(model.ThreadInput)), true
 	case "Mutation.restoreReport":
 		if e.ComplexityRoot.Mutation.RestoreReport == nil {
 			break
@@ -1313,6 +1892,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(model.RevokeAPITokenInput)), true
+	case "Mutation.scheduleReport":
+		if e.ComplexityRoot.Mutation.ScheduleReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_scheduleReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ScheduleReport(childComplexity, args["input"].(model.ScheduleReportInput)), true
+	case "Mutation.setEmbargo":
+		if e.ComplexityRoot.Mutation.SetEmbargo == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEmbargo_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEmbargo(childComplexity, args["input"].(model.SetEmbargoInput)), true
 	case "Mutation.setReportAttendees":
 		if e.ComplexityRoot.Mutation.SetReportAttendees == nil {
 			break
@@ -1324,6 +1925,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetReportAttendees(childComplexity, args["input"].(model.SetReportAttendeesInput)), true
+	case "Mutation.submitReport":
+		if e.ComplexityRoot.Mutation.SubmitReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.unpublishReport":
+		if e.ComplexityRoot.Mutation.UnpublishReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishReport(childComplexity, args["input"].(model.UnpublishReportInput)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -1625,6 +2248,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonPayload.UserErrors(childComplexity), true
 
+	case "PublishedCopy.firstPublishedAt":
+		if e.ComplexityRoot.PublishedCopy.FirstPublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishedCopy.FirstPublishedAt(childComplexity), true
+	case "PublishedCopy.publishedAt":
+		if e.ComplexityRoot.PublishedCopy.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishedCopy.PublishedAt(childComplexity), true
+	case "PublishedCopy.revision":
+		if e.ComplexityRoot.PublishedCopy.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishedCopy.Revision(childComplexity), true
+	case "PublishedCopy.version":
+		if e.ComplexityRoot.PublishedCopy.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishedCopy.Version(childComplexity), true
+
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.desks":
 		if e.ComplexityRoot.Query.Desks == nil {
 			break
@@ -1643,6 +2302,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string)), true
 
+	case "Query.myQueue":
+		if e.ComplexityRoot.Query.MyQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyQueue(childComplexity, args["day"].(*string), args["timeZone"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1755,6 +2425,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "Queue.awaitingMyReview":
+		if e.ComplexityRoot.Queue.AwaitingMyReview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.AwaitingMyReview(childComplexity), true
+	case "Queue.changesRequested":
+		if e.ComplexityRoot.Queue.ChangesRequested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.ChangesRequested(childComplexity), true
+	case "Queue.scheduledToday":
+		if e.ComplexityRoot.Queue.ScheduledToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.ScheduledToday(childComplexity), true
+
+	case "Report.approvals":
+		if e.ComplexityRoot.Report.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Approvals(childComplexity), true
+	case "Report.approvalsRequired":
+		if e.ComplexityRoot.Report.ApprovalsRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ApprovalsRequired(childComplexity), true
 	case "Report.archivedAt":
 		if e.ComplexityRoot.Report.ArchivedAt == nil {
 			break
@@ -1767,12 +2468,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Attendees(childComplexity), true
+	case "Report.auditLog":
+		if e.ComplexityRoot.Report.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Report_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Report.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Report.authors":
 		if e.ComplexityRoot.Report.Authors == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Report.Authors(childComplexity), true
+	case "Report.availableTransitions":
+		if e.ComplexityRoot.Report.AvailableTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.AvailableTransitions(childComplexity), true
 	case "Report.body":
 		if e.ComplexityRoot.Report.Body == nil {
 			break
@@ -1784,6 +2502,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Body(childComplexity, args["format"].(*model.BodyFormat)), true
+	case "Report.comments":
+		if e.ComplexityRoot.Report.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_Report_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Report.Comments(childComplexity, args["includeResolved"].(*bool)), true
 	case "Report.createdAt":
 		if e.ComplexityRoot.Report.CreatedAt == nil {
 			break
@@ -1802,12 +2531,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Desk(childComplexity), true
+	case "Report.embargoUntil":
+		if e.ComplexityRoot.Report.EmbargoUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.EmbargoUntil(childComplexity), true
 	case "Report.event":
 		if e.ComplexityRoot.Report.Event == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Report.Event(childComplexity), true
+	case "Report.hasUnpublishedChanges":
+		if e.ComplexityRoot.Report.HasUnpublishedChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.HasUnpublishedChanges(childComplexity), true
 	case "Report.id":
 		if e.ComplexityRoot.Report.ID == nil {
 			break
@@ -1820,12 +2561,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.PreviousSlugs(childComplexity), true
+	case "Report.published":
+		if e.ComplexityRoot.Report.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Published(childComplexity), true
 	case "Report.publishedAt":
 		if e.ComplexityRoot.Report.PublishedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Report.PublishedAt(childComplexity), true
+	case "Report.reviewers":
+		if e.ComplexityRoot.Report.Reviewers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Reviewers(childComplexity), true
 	case "Report.revisions":
 		if e.ComplexityRoot.Report.Revisions == nil {
 			break
@@ -1837,6 +2590,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Revisions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Report.scheduledPublication":
+		if e.ComplexityRoot.Report.ScheduledPublication == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ScheduledPublication(childComplexity), true
 	case "Report.section":
 		if e.ComplexityRoot.Report.Section == nil {
 			break
@@ -1902,6 +2661,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Translations(childComplexity), true
+	case "Report.unpublishedChanges":
+		if e.ComplexityRoot.Report.UnpublishedChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.UnpublishedChanges(childComplexity), true
 	case "Report.updatedAt":
 		if e.ComplexityRoot.Report.UpdatedAt == nil {
 			break
@@ -2278,6 +3043,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleGrant.Role(childComplexity), true
 
+	case "ScheduledPublication.publishAt":
+		if e.ComplexityRoot.ScheduledPublication.PublishAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPublication.PublishAt(childComplexity), true
+	case "ScheduledPublication.timeZone":
+		if e.ComplexityRoot.ScheduledPublication.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPublication.TimeZone(childComplexity), true
+
 	case "ServerInfo.schemaVersion":
 		if e.ComplexityRoot.ServerInfo.SchemaVersion == nil {
 			break
@@ -2519,6 +3297,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TextChange.Segments(childComplexity), true
 
+	case "ThreadPayload.thread":
+		if e.ComplexityRoot.ThreadPayload.Thread == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreadPayload.Thread(childComplexity), true
+	case "ThreadPayload.userErrors":
+		if e.ComplexityRoot.ThreadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreadPayload.UserErrors(childComplexity), true
+
 	case "UpdateReportPayload.report":
 		if e.ComplexityRoot.UpdateReportPayload.Report == nil {
 			break
@@ -2685,6 +3476,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCommentInput", ec.unmarshalInputAddCommentInput),
+			graphql.NewInputUnmarshaler("AssignReviewersInput", ec.unmarshalInputAssignReviewersInput),
 			graphql.NewInputUnmarshaler("AttendeeInput", ec.unmarshalInputAttendeeInput),
 			graphql.NewInputUnmarshaler("AttendeeTranslationInput", ec.unmarshalInputAttendeeTranslationInput),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
@@ -2695,17 +3488,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
 			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DeleteCommentInput", ec.unmarshalInputDeleteCommentInput),
 			graphql.NewInputUnmarshaler("DeleteReportInput", ec.unmarshalInputDeleteReportInput),
+			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
 			graphql.NewInputUnmarshaler("EventFigureInput", ec.unmarshalInputEventFigureInput),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("RequestChangesInput", ec.unmarshalInputRequestChangesInput),
 			graphql.NewInputUnmarshaler("RestoreReportInput", ec.unmarshalInputRestoreReportInput),
 			graphql.NewInputUnmarshaler("RestoreRevisionInput", ec.unmarshalInputRestoreRevisionInput),
 			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
 			graphql.NewInputUnmarshaler("RoleGrantInput", ec.unmarshalInputRoleGrantInput),
+			graphql.NewInputUnmarshaler("ScheduleReportInput", ec.unmarshalInputScheduleReportInput),
+			graphql.NewInputUnmarshaler("SetEmbargoInput", ec.unmarshalInputSetEmbargoInput),
 			graphql.NewInputUnmarshaler("SetReportAttendeesInput", ec.unmarshalInputSetReportAttendeesInput),
 			graphql.NewInputUnmarshaler("TagRefInput", ec.unmarshalInputTagRefInput),
+			graphql.NewInputUnmarshaler("ThreadInput", ec.unmarshalInputThreadInput),
+			graphql.NewInputUnmarshaler("TransitionInput", ec.unmarshalInputTransitionInput),
+			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdatePersonInput", ec.unmarshalInputUpdatePersonInput),
@@ -2916,6 +3717,20 @@ type Query {
   ): UserConnection
   "The newsroom's desks (sections such as ` + "`" + `Science & Technology` + "`" + `), by name."
   desks: [Desk!]!
+  "The signed-in user's work queue. Null for anonymous requests."
+  myQueue(
+    "The day ` + "`" + `scheduledToday` + "`" + ` covers, as ` + "`" + `YYYY-MM-DD` + "`" + `. Default: today in ` + "`" + `timeZone` + "`" + `."
+    day: String
+    "The IANA time zone of that day, e.g. ` + "`" + `Asia/Shanghai` + "`" + `. Default: ` + "`" + `UTC` + "`" + `."
+    timeZone: String
+  ): Queue
+  "The whole audit trail, newest first. Admins only."
+  auditLog(
+    "How many entries to return, 1 to 100."
+    first: Int = 50
+    "Return the entries after this cursor."
+    after: String
+  ): AuditEntryConnection
 }
 
 "Facts about the copydesk server answering the request."
@@ -3014,6 +3829,33 @@ type Report implements Node {
     "Return revisions after this cursor."
     after: String
   ): RevisionConnection
+  "The report as the public sees it: the published snapshot, or null if it was never published. Editing a published report changes the working copy only; readers keep this until it is republished. Newsroom only."
+  published: PublishedCopy
+  "Whether the working copy has changes the public does not see yet (it differs from ` + "`" + `published` + "`" + `)."
+  hasUnpublishedChanges: Boolean!
+  "What the working copy changed since publication; null when it was never published or nothing changed. Newsroom only."
+  unpublishedChanges: RevisionDiff
+  "The workflow actions this viewer may take now: the buttons to show. Empty for public readers."
+  availableTransitions: [WorkflowAction!]!
+  "Reviewers assigned to the report."
+  reviewers: [User!]!
+  "Approvals of the current version (an edit after approval resets them)."
+  approvals: [Approval!]!
+  "How many approvals publication needs (a deployment setting)."
+  approvalsRequired: Int!
+  "The report cannot be published before this instant, whoever asks; null when there is no embargo."
+  embargoUntil: DateTime
+  "When the report is scheduled to be published; null unless ` + "`" + `status` + "`" + ` is ` + "`" + `SCHEDULED` + "`" + `."
+  scheduledPublication: ScheduledPublication
+  "Editorial comment threads, oldest first. Never part of published content. Newsroom only: empty for public readers."
+  comments("Include resolved threads." includeResolved: Boolean = true): [CommentThread!]!
+  "What happened to the report, newest first: every state change, edit, comment and publication, with who and when. Newsroom only."
+  auditLog(
+    "How many entries to return, 1 to 100."
+    first: Int = 50
+    "Return the entries after this cursor."
+    after: String
+  ): AuditEntryConnection
   "When the report was first published, if ever."
   publishedAt: DateTime
   "When the report was archived (soft-deleted); null unless ` + "`" + `status` + "`" + ` is ` + "`" + `ARCHIVED` + "`" + `."
@@ -3677,6 +4519,37 @@ type Mutation {
 
   "Adds an event."
   createEvent("The mutation's arguments; see ` + "`" + `CreateEventInput` + "`" + `." input: CreateEventInput!): EventPayload!
+  "Sends a draft, or a report with changes requested, to review."
+  submitReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
+  "Chooses the report's reviewers."
+  assignReviewers("The mutation's arguments; see ` + "`" + `AssignReviewersInput` + "`" + `." input: AssignReviewersInput!): UpdateReportPayload!
+  "Sends a report in review back to its author, with a comment."
+  requestChanges("The mutation's arguments; see ` + "`" + `RequestChangesInput` + "`" + `." input: RequestChangesInput!): UpdateReportPayload!
+  "Approves the current version. With enough approvals the report becomes ` + "`" + `APPROVED` + "`" + `."
+  approveReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
+  "Publishes an approved (or unpublished) report now, or republishes a published report's changes. Refused before an embargo."
+  publishReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
+  "Schedules an approved report to be published at a set time; a server publishes it within seconds of that time, exactly once."
+  scheduleReport("The mutation's arguments; see ` + "`" + `ScheduleReportInput` + "`" + `." input: ScheduleReportInput!): UpdateReportPayload!
+  "Calls off a scheduled publication; the report is ` + "`" + `APPROVED` + "`" + ` again."
+  cancelSchedule("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
+  "Takes a published report off the public site at once. Its slug keeps working for redirects once republished."
+  unpublishReport("The mutation's arguments; see ` + "`" + `UnpublishReportInput` + "`" + `." input: UnpublishReportInput!): UpdateReportPayload!
+  "Archives a report (the same as ` + "`" + `deleteReport` + "`" + `)."
+  archiveReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
+  "Sets or lifts an embargo on publication."
+  setEmbargo("The mutation's arguments; see ` + "`" + `SetEmbargoInput` + "`" + `." input: SetEmbargoInput!): UpdateReportPayload!
+  "Adds an editorial comment or a reply."
+  addComment("The mutation's arguments; see ` + "`" + `AddCommentInput` + "`" + `." input: AddCommentInput!): CommentPayload!
+  "Edits your comment; the earlier text is kept in its history."
+  editComment("The mutation's arguments; see ` + "`" + `EditCommentInput` + "`" + `." input: EditCommentInput!): CommentPayload!
+  "Deletes a comment; replies stay."
+  deleteComment("The mutation's arguments; see ` + "`" + `DeleteCommentInput` + "`" + `." input: DeleteCommentInput!): CommentPayload!
+  "Marks a thread resolved."
+  resolveThread("The mutation's arguments; see ` + "`" + `ThreadInput` + "`" + `." input: ThreadInput!): ThreadPayload!
+  "Reopens a resolved thread."
+  reopenThread("The mutation's arguments; see ` + "`" + `ThreadInput` + "`" + `." input: ThreadInput!): ThreadPayload!
+
   "Adds a user with their roles. Admins only."
   createUser("The mutation's arguments; see ` + "`" + `CreateUserInput` + "`" + `." input: CreateUserInput!): UserPayload!
   "Replaces a user's roles and translator locales. Admins only."
@@ -4310,6 +5183,318 @@ type DeskPayload {
   "What was wrong with the input, when the mutation failed; empty on success."
   userErrors: [UserError!]!
 }
+
+# ---------------------------------------------------------------------------
+# Workflow, comments and audit
+# ---------------------------------------------------------------------------
+
+"A step of the editorial workflow. ` + "`" + `Report.availableTransitions` + "`" + ` lists those the viewer may take now."
+enum WorkflowAction {
+  "Send a draft (or a report with changes requested) to review: ` + "`" + `submitReport` + "`" + `."
+  SUBMIT
+  "Choose the reviewers: ` + "`" + `assignReviewers` + "`" + `."
+  ASSIGN_REVIEWERS
+  "Send the report back to its author with a comment: ` + "`" + `requestChanges` + "`" + `."
+  REQUEST_CHANGES
+  "Approve the current version: ` + "`" + `approveReport` + "`" + `."
+  APPROVE
+  "Publish now, or republish the working copy's changes: ` + "`" + `publishReport` + "`" + `."
+  PUBLISH
+  "Publish at a set time: ` + "`" + `scheduleReport` + "`" + `."
+  SCHEDULE
+  "Call off a scheduled publication: ` + "`" + `cancelSchedule` + "`" + `."
+  CANCEL_SCHEDULE
+  "Take the report off the public site: ` + "`" + `unpublishReport` + "`" + `."
+  UNPUBLISH
+  "Archive (soft-delete) the report: ` + "`" + `archiveReport` + "`" + `."
+  ARCHIVE
+  "Bring an archived report back: ` + "`" + `restoreReport` + "`" + `."
+  RESTORE
+  "Set or lift an embargo: ` + "`" + `setEmbargo` + "`" + `."
+  SET_EMBARGO
+}
+
+"The published state of a report: what readers see."
+type PublishedCopy {
+  "The revision that was published."
+  revision: Revision!
+  "The report version that was published."
+  version: Int!
+  "When the report was first published."
+  firstPublishedAt: DateTime!
+  "When this copy was published (the latest publication)."
+  publishedAt: DateTime!
+}
+
+"A reviewer's approval of one version of a report."
+type Approval {
+  "Who approved."
+  user: User
+  "The version approved."
+  version: Int!
+  "When."
+  approvedAt: DateTime!
+}
+
+"A publication scheduled for later."
+type ScheduledPublication {
+  "When the report will be published."
+  publishAt: DateTime!
+  "The time zone the editor scheduled in (for display)."
+  timeZone: String!
+}
+
+"A user's work queue."
+type Queue {
+  "Reports in review assigned to me that I have not approved at their current version, oldest first."
+  awaitingMyReview: [Report!]!
+  "My reports sent back with changes requested."
+  changesRequested: [Report!]!
+  "Reports scheduled to be published on the given day."
+  scheduledToday: [Report!]!
+}
+
+"A thread of editorial comments: a first comment and its replies."
+type CommentThread {
+  "The first comment's global ID; replies and ` + "`" + `resolveThread` + "`" + ` use it."
+  id: ID!
+  "The comment that started the thread."
+  root: Comment!
+  "Replies, oldest first."
+  replies: [Comment!]!
+  "What the thread is about, when it is anchored to a field (and a range of its text)."
+  anchor: CommentAnchor
+  "When the thread was resolved; null while it is open."
+  resolvedAt: DateTime
+  "Who resolved it."
+  resolvedBy: User
+}
+
+"Where a thread is anchored."
+type CommentAnchor {
+  "The field commented on."
+  field: CommentField!
+  "The attendee commented on, when ` + "`" + `field` + "`" + ` is ` + "`" + `ATTENDEE` + "`" + `."
+  attendee: Attendee
+  "The start of the commented text, in characters (Unicode code points) from the start of the field."
+  rangeStart: Int
+  "The end of the commented text (exclusive)."
+  rangeEnd: Int
+  "The commented text as it was when the comment was made."
+  quote: String
+}
+
+"A report field a comment can be anchored to."
+enum CommentField {
+  "The headline."
+  TITLE
+  "The dek."
+  SUBTITLE
+  "The standfirst."
+  SUMMARY
+  "The body."
+  BODY
+  "One attendee's entry."
+  ATTENDEE
+}
+
+"An editorial comment. Comments are for the newsroom only and never appear in published content."
+type Comment implements Node {
+  "The global ID of the comment."
+  id: ID!
+  "Who wrote it."
+  author: User
+  "The text (Markdown); null once deleted."
+  body: String
+  "Users mentioned."
+  mentions: [User!]!
+  "Increases by one on every edit; send it back as ` + "`" + `expectedVersion` + "`" + ` when editing."
+  version: Int!
+  "Every text the comment has had, oldest first, the current one last (the edit history). Empty once deleted."
+  history: [CommentVersion!]!
+  "When it was written."
+  createdAt: DateTime!
+  "When it was last edited; null if never."
+  editedAt: DateTime
+  "When it was deleted; null unless deleted."
+  deletedAt: DateTime
+}
+
+"One text a comment has had."
+type CommentVersion {
+  "The comment version this text was."
+  version: Int!
+  "The text."
+  body: String!
+  "When it was written."
+  editedAt: DateTime!
+  "Who wrote it."
+  editor: User
+}
+
+"An entry of the audit trail: one successful change."
+type AuditEntry {
+  "When it happened."
+  at: DateTime!
+  "Who did it (null for copydesk itself, or a deleted user; see ` + "`" + `actorName` + "`" + `)."
+  actor: User
+  "The actor's name at the time."
+  actorName: String!
+  "What happened, e.g. ` + "`" + `report.publish` + "`" + `, ` + "`" + `comment.create` + "`" + `, ` + "`" + `token.revoke` + "`" + `."
+  action: String!
+  "The kind of object changed, e.g. ` + "`" + `Report` + "`" + `."
+  subjectType: String!
+  "The changed object's number (or key) within its kind."
+  subjectId: String!
+  "The state before, as JSON text (for transitions: the status and version)."
+  before: String
+  "The state after, as JSON text."
+  after: String
+  "Anything else recorded (a reason, a comment, changed fields), as JSON text."
+  detail: String
+  "The ID of the HTTP request that made the change, to match server logs."
+  requestId: String
+}
+
+"A page of audit entries."
+type AuditEntryConnection {
+  "Entries on this page, with cursors."
+  edges: [AuditEntryEdge!]!
+  "Entries on this page."
+  nodes: [AuditEntry!]!
+  "Where this page sits."
+  pageInfo: PageInfo!
+}
+
+"An entry in an ` + "`" + `AuditEntryConnection` + "`" + `."
+type AuditEntryEdge {
+  "An opaque cursor."
+  cursor: String!
+  "The entry."
+  node: AuditEntry!
+}
+
+"A workflow step on one report version."
+input TransitionInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read; a report changed since fails with ` + "`" + `CONFLICT` + "`" + `, so two people pressing buttons at once cannot both win."
+  expectedVersion: Int!
+  "A note for the history."
+  message: String
+}
+
+"Chooses a report's reviewers."
+input AssignReviewersInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "The reviewers (users with the REVIEWER or EDITOR role); replaces the list."
+  reviewerIds: [ID!]!
+}
+
+"Sends a report back to its author."
+input RequestChangesInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "What to change; required. It is recorded with the transition."
+  comment: String!
+}
+
+"Schedules a publication."
+input ScheduleReportInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "When to publish; in the future, and not before an embargo."
+  publishAt: DateTime!
+  "The IANA time zone the editor thinks in, e.g. ` + "`" + `Asia/Shanghai` + "`" + ` (kept for display). Default: ` + "`" + `UTC` + "`" + `."
+  timeZone: String
+}
+
+"Takes a report off the public site."
+input UnpublishReportInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "Why; required, and kept in the audit trail."
+  reason: String!
+}
+
+"Sets or lifts an embargo."
+input SetEmbargoInput {
+  "The report."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "The instant before which the report may not be published; null lifts the embargo."
+  embargoUntil: DateTime
+}
+
+"Adds a comment, or a reply to a thread."
+input AddCommentInput {
+  "The report."
+  reportId: ID!
+  "The thread (or any comment in it) to reply to; omit to start a thread."
+  replyTo: ID
+  "The text (Markdown), at most 10,000 characters."
+  body: String!
+  "Anchor a new thread to this field."
+  field: CommentField
+  "With ` + "`" + `field: ATTENDEE` + "`" + `, the attendee."
+  attendeeId: ID
+  "The start of the commented text in the field, in characters."
+  rangeStart: Int
+  "The end of the commented text (exclusive)."
+  rangeEnd: Int
+  "Users to notify, by ID."
+  mentionIds: [ID!]
+}
+
+"Edits your comment."
+input EditCommentInput {
+  "The comment."
+  id: ID!
+  "The comment ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "The new text."
+  body: String!
+  "The users mentioned now; omit to keep them."
+  mentionIds: [ID!]
+}
+
+"Deletes a comment (its replies stay)."
+input DeleteCommentInput {
+  "The comment."
+  id: ID!
+}
+
+"Resolves or reopens a thread."
+input ThreadInput {
+  "The thread (its first comment)."
+  threadId: ID!
+}
+
+"The result of a comment mutation."
+type CommentPayload {
+  "The comment as saved; null when the mutation failed."
+  comment: Comment
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of resolving or reopening a thread."
+type ThreadPayload {
+  "The thread as it is now; null when the mutation failed."
+  thread: CommentThread
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4348,6 +5533,18 @@ func (ec *executionContext) childFields_ApiTokenPayload(ctx context.Context, fie
 		return ec.fieldContext_ApiTokenPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Approval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Approval_user(ctx, field)
+	case "version":
+		return ec.fieldContext_Approval_version(ctx, field)
+	case "approvedAt":
+		return ec.fieldContext_Approval_approvedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Approval", field.Name)
 }
 
 func (ec *executionContext) childFields_Attendee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4394,6 +5591,136 @@ func (ec *executionContext) childFields_AttendeeTranslation(ctx context.Context,
 		return ec.fieldContext_AttendeeTranslation_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AttendeeTranslation", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "actorName":
+		return ec.fieldContext_AuditEntry_actorName(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "subjectType":
+		return ec.fieldContext_AuditEntry_subjectType(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_AuditEntry_subjectId(ctx, field)
+	case "before":
+		return ec.fieldContext_AuditEntry_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AuditEntry_after(ctx, field)
+	case "detail":
+		return ec.fieldContext_AuditEntry_detail(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Comment_id(ctx, field)
+	case "author":
+		return ec.fieldContext_Comment_author(ctx, field)
+	case "body":
+		return ec.fieldContext_Comment_body(ctx, field)
+	case "mentions":
+		return ec.fieldContext_Comment_mentions(ctx, field)
+	case "version":
+		return ec.fieldContext_Comment_version(ctx, field)
+	case "history":
+		return ec.fieldContext_Comment_history(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Comment_createdAt(ctx, field)
+	case "editedAt":
+		return ec.fieldContext_Comment_editedAt(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Comment_deletedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Comment", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentAnchor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_CommentAnchor_field(ctx, field)
+	case "attendee":
+		return ec.fieldContext_CommentAnchor_attendee(ctx, field)
+	case "rangeStart":
+		return ec.fieldContext_CommentAnchor_rangeStart(ctx, field)
+	case "rangeEnd":
+		return ec.fieldContext_CommentAnchor_rangeEnd(ctx, field)
+	case "quote":
+		return ec.fieldContext_CommentAnchor_quote(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentAnchor", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comment":
+		return ec.fieldContext_CommentPayload_comment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CommentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentThread(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CommentThread_id(ctx, field)
+	case "root":
+		return ec.fieldContext_CommentThread_root(ctx, field)
+	case "replies":
+		return ec.fieldContext_CommentThread_replies(ctx, field)
+	case "anchor":
+		return ec.fieldContext_CommentThread_anchor(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_CommentThread_resolvedAt(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_CommentThread_resolvedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentThread", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_CommentVersion_version(ctx, field)
+	case "body":
+		return ec.fieldContext_CommentVersion_body(ctx, field)
+	case "editedAt":
+		return ec.fieldContext_CommentVersion_editedAt(ctx, field)
+	case "editor":
+		return ec.fieldContext_CommentVersion_editor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentVersion", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4690,6 +6017,32 @@ func (ec *executionContext) childFields_PersonPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PersonPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PublishedCopy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_PublishedCopy_revision(ctx, field)
+	case "version":
+		return ec.fieldContext_PublishedCopy_version(ctx, field)
+	case "firstPublishedAt":
+		return ec.fieldContext_PublishedCopy_firstPublishedAt(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_PublishedCopy_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishedCopy", field.Name)
+}
+
+func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "awaitingMyReview":
+		return ec.fieldContext_Queue_awaitingMyReview(ctx, field)
+	case "changesRequested":
+		return ec.fieldContext_Queue_changesRequested(ctx, field)
+	case "scheduledToday":
+		return ec.fieldContext_Queue_scheduledToday(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Queue", field.Name)
+}
+
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4734,6 +6087,28 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_translation(ctx, field)
 	case "revisions":
 		return ec.fieldContext_Report_revisions(ctx, field)
+	case "published":
+		return ec.fieldContext_Report_published(ctx, field)
+	case "hasUnpublishedChanges":
+		return ec.fieldContext_Report_hasUnpublishedChanges(ctx, field)
+	case "unpublishedChanges":
+		return ec.fieldContext_Report_unpublishedChanges(ctx, field)
+	case "availableTransitions":
+		return ec.fieldContext_Report_availableTransitions(ctx, field)
+	case "reviewers":
+		return ec.fieldContext_Report_reviewers(ctx, field)
+	case "approvals":
+		return ec.fieldContext_Report_approvals(ctx, field)
+	case "approvalsRequired":
+		return ec.fieldContext_Report_approvalsRequired(ctx, field)
+	case "embargoUntil":
+		return ec.fieldContext_Report_embargoUntil(ctx, field)
+	case "scheduledPublication":
+		return ec.fieldContext_Report_scheduledPublication(ctx, field)
+	case "comments":
+		return ec.fieldContext_Report_comments(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Report_auditLog(ctx, field)
 	case "publishedAt":
 		return ec.fieldContext_Report_publishedAt(ctx, field)
 	case "archivedAt":
@@ -4920,6 +6295,16 @@ func (ec *executionContext) childFields_RoleGrant(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type RoleGrant", field.Name)
 }
 
+func (ec *executionContext) childFields_ScheduledPublication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "publishAt":
+		return ec.fieldContext_ScheduledPublication_publishAt(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_ScheduledPublication_timeZone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScheduledPublication", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -5042,6 +6427,16 @@ func (ec *executionContext) childFields_TextChange(ctx context.Context, field gr
 		return ec.fieldContext_TextChange_deleted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TextChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "thread":
+		return ec.fieldContext_ThreadPayload_thread(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ThreadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5280,6 +6675,76 @@ func (ec *executionContext) field_Event_reports_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCommentInput, error) {
+			return ec.unmarshalNAddCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAddCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionInput, error) {
+			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionInput, error) {
+			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignReviewers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignReviewersInput, error) {
+			return ec.unmarshalNAssignReviewersInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignReviewersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelSchedule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionInput, error) {
+			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5392,12 +6857,40 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteCommentInput, error) {
+			return ec.unmarshalNDeleteCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteReportInput, error) {
 			return ec.unmarshalNDeleteReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_editComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EditCommentInput, error) {
+			return ec.unmarshalNEditCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEditCommentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5448,6 +6941,62 @@ func (ec *executionContext) field_Mutation_mergeTags_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionInput, error) {
+			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenThread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ThreadInput, error) {
+			return ec.unmarshalNThreadInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestChangesInput, error) {
+			return ec.unmarshalNRequestChangesInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRequestChangesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveThread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ThreadInput, error) {
+			return ec.unmarshalNThreadInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_restoreReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5490,12 +7039,68 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_scheduleReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ScheduleReportInput, error) {
+			return ec.unmarshalNScheduleReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduleReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEmbargo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetEmbargoInput, error) {
+			return ec.unmarshalNSetEmbargoInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSetEmbargoInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setReportAttendees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetReportAttendeesInput, error) {
 			return ec.unmarshalNSetReportAttendeesInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSetReportAttendeesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionInput, error) {
+			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unpublishReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnpublishReportInput, error) {
+			return ec.unmarshalNUnpublishReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnpublishReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5644,6 +7249,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5671,6 +7298,28 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["search"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timeZone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timeZone"] = arg1
 	return args, nil
 }
 
@@ -5910,6 +7559,28 @@ func (ec *executionContext) field_ReportTranslation_body_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Report_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Report_body_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5921,6 +7592,20 @@ func (ec *executionContext) field_Report_body_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["format"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Report_comments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeResolved",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeResolved"] = arg0
 	return args, nil
 }
 
@@ -6296,6 +7981,84 @@ func (ec *executionContext) fieldContext_ApiTokenPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Approval_user(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Approval",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Approval_version(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_approvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6661,6 +8424,1093 @@ func (ec *executionContext) _AttendeeTranslation_note(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_AttendeeTranslation_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttendeeTranslation", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_subjectType(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_subjectType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_subjectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_subjectId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_subjectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Before(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().After(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Detail(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
+			return ec.marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_id(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comment().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Comment_author(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comment().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_body(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Comment_mentions(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_mentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comment().Mentions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_mentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_version(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Comment_history(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comment().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*comments.Version) graphql.Marshaler {
+			return ec.marshalNCommentVersion2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐVersionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comment_createdAt(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Comment_editedAt(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_editedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EditedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_editedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Comment_deletedAt(ctx context.Context, field graphql.CollectedField, obj *comments.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CommentAnchor_field(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CommentField) graphql.Marshaler {
+			return ec.marshalNCommentField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "CommentField")
+}
+
+func (ec *executionContext) _CommentAnchor_attendee(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_attendee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attendee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
+			return ec.marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_attendee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentAnchor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attendee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentAnchor_rangeStart(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_rangeStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RangeStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_rangeStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommentAnchor_rangeEnd(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_rangeEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RangeEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_rangeEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommentAnchor_quote(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_quote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "String")
+}
+
+func (ec *executionContext) _CommentPayload_comment(ctx context.Context, field graphql.CollectedField, obj *model.CommentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPayload_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *comments.Comment) graphql.Marshaler {
+			return ec.marshalOComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPayload_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CommentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentThread_id(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "ID")
+}
+
+func (ec *executionContext) _CommentThread_root(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_root(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Root, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *comments.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_root(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentThread",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentThread_replies(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_replies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*comments.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐCommentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_replies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentThread",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentThread_anchor(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_anchor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().Anchor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentAnchor) graphql.Marshaler {
+			return ec.marshalOCommentAnchor2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentAnchor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_anchor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentAnchor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentThread_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().ResolvedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _CommentThread_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_resolvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().ResolvedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_resolvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentVersion_version(ctx context.Context, field graphql.CollectedField, obj *comments.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentVersion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentVersion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommentVersion_body(ctx context.Context, field graphql.CollectedField, obj *comments.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentVersion_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentVersion_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _CommentVersion_editedAt(ctx context.Context, field graphql.CollectedField, obj *comments.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentVersion_editedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EditedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentVersion_editedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CommentVersion_editor(ctx context.Context, field graphql.CollectedField, obj *comments.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentVersion_editor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentVersion().Editor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentVersion_editor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CreateApiTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
@@ -8783,6 +11633,666 @@ func (ec *executionContext) fieldContext_Mutation_createEvent(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitReport(ctx, fc.Args["input"].(model.TransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignReviewers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignReviewers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignReviewers(ctx, fc.Args["input"].(model.AssignReviewersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignReviewers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignReviewers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestChanges(ctx, fc.Args["input"].(model.RequestChangesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveReport(ctx, fc.Args["input"].(model.TransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishReport(ctx, fc.Args["input"].(model.TransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_scheduleReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleReport(ctx, fc.Args["input"].(model.ScheduleReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelSchedule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelSchedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelSchedule(ctx, fc.Args["input"].(model.TransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelSchedule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelSchedule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpublishReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpublishReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpublishReport(ctx, fc.Args["input"].(model.UnpublishReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpublishReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpublishReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveReport(ctx, fc.Args["input"].(model.TransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEmbargo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEmbargo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEmbargo(ctx, fc.Args["input"].(model.SetEmbargoInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEmbargo(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEmbargo_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddComment(ctx, fc.Args["input"].(model.AddCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+			return ec.marshalNCommentPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_editComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_editComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EditComment(ctx, fc.Args["input"].(model.EditCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+			return ec.marshalNCommentPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_editComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_editComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteComment(ctx, fc.Args["input"].(model.DeleteCommentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+			return ec.marshalNCommentPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveThread(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveThread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveThread(ctx, fc.Args["input"].(model.ThreadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNThreadPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveThread(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveThread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenThread(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenThread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenThread(ctx, fc.Args["input"].(model.ThreadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+			return ec.marshalNThreadPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenThread(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenThread_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10015,6 +13525,107 @@ func (ec *executionContext) fieldContext_PersonPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _PublishedCopy_revision(ctx context.Context, field graphql.CollectedField, obj *model.PublishedCopy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishedCopy_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Revision) graphql.Marshaler {
+			return ec.marshalNRevision2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐRevision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishedCopy_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublishedCopy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublishedCopy_version(ctx context.Context, field graphql.CollectedField, obj *model.PublishedCopy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishedCopy_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishedCopy_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublishedCopy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublishedCopy_firstPublishedAt(ctx context.Context, field graphql.CollectedField, obj *model.PublishedCopy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishedCopy_firstPublishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstPublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishedCopy_firstPublishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublishedCopy", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PublishedCopy_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.PublishedCopy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishedCopy_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishedCopy_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublishedCopy", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10551,6 +14162,94 @@ func (ec *executionContext) fieldContext_Query_desks(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyQueue(ctx, fc.Args["day"].(*string), fc.Args["timeZone"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Queue) graphql.Marshaler {
+			return ec.marshalOQueue2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐQueue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Queue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalOAuditEntryConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10622,6 +14321,102 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Queue_awaitingMyReview(ctx context.Context, field graphql.CollectedField, obj *model.Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_awaitingMyReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwaitingMyReview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_awaitingMyReview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Queue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Queue_changesRequested(ctx context.Context, field graphql.CollectedField, obj *model.Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_changesRequested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangesRequested, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_changesRequested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Queue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Queue_scheduledToday(ctx context.Context, field graphql.CollectedField, obj *model.Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_scheduledToday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledToday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_scheduledToday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Queue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11230,6 +15025,346 @@ func (ec *executionContext) fieldContext_Report_revisions(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Report_revisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_published(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Published(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PublishedCopy) graphql.Marshaler {
+			return ec.marshalOPublishedCopy2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPublishedCopy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishedCopy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_hasUnpublishedChanges(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_hasUnpublishedChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().HasUnpublishedChanges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_hasUnpublishedChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Report_unpublishedChanges(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_unpublishedChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().UnpublishedChanges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevisionDiff) graphql.Marshaler {
+			return ec.marshalORevisionDiff2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRevisionDiff(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_unpublishedChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionDiff(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_availableTransitions(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_availableTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().AvailableTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.WorkflowAction) graphql.Marshaler {
+			return ec.marshalNWorkflowAction2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_availableTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "WorkflowAction")
+}
+
+func (ec *executionContext) _Report_reviewers(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_reviewers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Reviewers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_reviewers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_approvals(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Approvals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_approvalsRequired(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_approvalsRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ApprovalsRequired(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_approvalsRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Report_embargoUntil(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_embargoUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().EmbargoUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_embargoUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Report_scheduledPublication(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_scheduledPublication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ScheduledPublication(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScheduledPublication) graphql.Marshaler {
+			return ec.marshalOScheduledPublication2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduledPublication(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_scheduledPublication(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScheduledPublication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_comments(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Report().Comments(ctx, obj, fc.Args["includeResolved"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*comments.Thread) graphql.Marshaler {
+			return ec.marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThreadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_comments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentThread(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Report_comments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_auditLog(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Report().AuditLog(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalOAuditEntryConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Report_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12867,6 +17002,52 @@ func (ec *executionContext) fieldContext_RoleGrant_desk(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ScheduledPublication_publishAt(ctx context.Context, field graphql.CollectedField, obj *model.ScheduledPublication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPublication_publishAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPublication_publishAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ScheduledPublication_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.ScheduledPublication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPublication_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPublication_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "String")
+}
+
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13850,6 +18031,70 @@ func (ec *executionContext) _TextChange_deleted(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_TextChange_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TextChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ThreadPayload_thread(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreadPayload_thread(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Thread, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
+			return ec.marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreadPayload_thread(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentThread(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ThreadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UpdateReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.UpdateReportPayload) (ret graphql.Marshaler) {
@@ -15617,6 +19862,153 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCommentInput(ctx context.Context, obj any) (model.AddCommentInput, error) {
+	var it model.AddCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reportId", "replyTo", "body", "field", "attendeeId", "rangeStart", "rangeEnd", "mentionIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reportId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportID = data
+		case "replyTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replyTo"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplyTo = graphql.OmittableOf(data)
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOCommentField2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = graphql.OmittableOf(data)
+		case "attendeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendeeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendeeID = graphql.OmittableOf(data)
+		case "rangeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rangeStart"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RangeStart = graphql.OmittableOf(data)
+		case "rangeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rangeEnd"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RangeEnd = graphql.OmittableOf(data)
+		case "mentionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentionIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MentionIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddCommentInput unmarshals raw into the AddCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddCommentInput(ctx context.Context, raw any) (model.AddCommentInput, error) {
+	var out model.AddCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddCommentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignReviewersInput(ctx context.Context, obj any) (model.AssignReviewersInput, error) {
+	var it model.AssignReviewersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reviewerIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reviewerIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewerIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewerIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignReviewersInput unmarshals raw into the AssignReviewersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignReviewersInput(ctx context.Context, raw any) (model.AssignReviewersInput, error) {
+	var out model.AssignReviewersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignReviewersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttendeeInput(ctx context.Context, obj any) (model.AttendeeInput, error) {
 	var it model.AttendeeInput
 	if obj == nil {
@@ -16394,6 +20786,48 @@ func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeleteCommentInput(ctx context.Context, obj any) (model.DeleteCommentInput, error) {
+	var it model.DeleteCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteCommentInput unmarshals raw into the DeleteCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteCommentInput(ctx context.Context, raw any) (model.DeleteCommentInput, error) {
+	var out model.DeleteCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteCommentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteReportInput(ctx context.Context, obj any) (model.DeleteReportInput, error) {
 	var it model.DeleteReportInput
 	if obj == nil {
@@ -16440,6 +20874,69 @@ func (ec *executionContext) unmarshalInputDeleteReportInput(ctx context.Context,
 func UnmarshalDeleteReportInput(ctx context.Context, raw any) (model.DeleteReportInput, error) {
 	var out model.DeleteReportInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEditCommentInput(ctx context.Context, obj any) (model.EditCommentInput, error) {
+	var it model.EditCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "body", "mentionIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "mentionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentionIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MentionIds = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEditCommentInput unmarshals raw into the EditCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEditCommentInput(ctx context.Context, raw any) (model.EditCommentInput, error) {
+	var out model.EditCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EditCommentInput", raw, &out)
 	return out, err
 }
 
@@ -16681,6 +21178,62 @@ func UnmarshalReportFilter(ctx context.Context, raw any) (model.ReportFilter, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestChangesInput(ctx context.Context, obj any) (model.RequestChangesInput, error) {
+	var it model.RequestChangesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestChangesInput unmarshals raw into the RequestChangesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestChangesInput(ctx context.Context, raw any) (model.RequestChangesInput, error) {
+	var out model.RequestChangesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestChangesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRestoreReportInput(ctx context.Context, obj any) (model.RestoreReportInput, error) {
 	var it model.RestoreReportInput
 	if obj == nil {
@@ -16877,6 +21430,125 @@ func UnmarshalRoleGrantInput(ctx context.Context, raw any) (model.RoleGrantInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScheduleReportInput(ctx context.Context, obj any) (model.ScheduleReportInput, error) {
+	var it model.ScheduleReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "publishAt", "timeZone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "publishAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishAt"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishAt = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScheduleReportInput unmarshals raw into the ScheduleReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScheduleReportInput(ctx context.Context, raw any) (model.ScheduleReportInput, error) {
+	var out model.ScheduleReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScheduleReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetEmbargoInput(ctx context.Context, obj any) (model.SetEmbargoInput, error) {
+	var it model.SetEmbargoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "embargoUntil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "embargoUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("embargoUntil"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmbargoUntil = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetEmbargoInput unmarshals raw into the SetEmbargoInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetEmbargoInput(ctx context.Context, raw any) (model.SetEmbargoInput, error) {
+	var out model.SetEmbargoInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetEmbargoInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetReportAttendeesInput(ctx context.Context, obj any) (model.SetReportAttendeesInput, error) {
 	var it model.SetReportAttendeesInput
 	if obj == nil {
@@ -16993,6 +21665,160 @@ func (ec *executionContext) unmarshalInputTagRefInput(ctx context.Context, obj a
 func UnmarshalTagRefInput(ctx context.Context, raw any) (model.TagRefInput, error) {
 	var out model.TagRefInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TagRefInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputThreadInput(ctx context.Context, obj any) (model.ThreadInput, error) {
+	var it model.ThreadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"threadId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "threadId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("threadId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThreadID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalThreadInput unmarshals raw into the ThreadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalThreadInput(ctx context.Context, raw any) (model.ThreadInput, error) {
+	var out model.ThreadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ThreadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTransitionInput(ctx context.Context, obj any) (model.TransitionInput, error) {
+	var it model.TransitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "message"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionInput unmarshals raw into the TransitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionInput(ctx context.Context, raw any) (model.TransitionInput, error) {
+	var out model.TransitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnpublishReportInput(ctx context.Context, obj any) (model.UnpublishReportInput, error) {
+	var it model.UnpublishReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnpublishReportInput unmarshals raw into the UnpublishReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnpublishReportInput(ctx context.Context, raw any) (model.UnpublishReportInput, error) {
+	var out model.UnpublishReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnpublishReportInput", raw, &out)
 	return out, err
 }
 
@@ -17732,6 +22558,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Desk(ctx, sel, obj)
+	case comments.Comment:
+		return ec._Comment(ctx, sel, &obj)
+	case *comments.Comment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Comment(ctx, sel, obj)
 	case editorial.Attendee:
 		return ec._Attendee(ctx, sel, &obj)
 	case *editorial.Attendee:
@@ -17848,6 +22681,50 @@ func (ec *executionContext) _ApiTokenPayload(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._ApiTokenPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var approvalImplementors = []string{"Approval"}
+
+func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet, obj *postgres.Approval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Approval")
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_user(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Approval_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedAt":
+			out.Values[i] = ec._Approval_approvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18007,6 +22884,448 @@ func (ec *executionContext) _AttendeeTranslation(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *postgres.AuditRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_actor(ctx, field, obj)
+				})
+		case "actorName":
+			out.Values[i] = ec._AuditEntry_actorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectType":
+			out.Values[i] = ec._AuditEntry_subjectType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectId":
+			out.Values[i] = ec._AuditEntry_subjectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "before":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_before(ctx, field, obj)
+				})
+		case "after":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_after(ctx, field, obj)
+				})
+		case "detail":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_detail(ctx, field, obj)
+				})
+		case "requestId":
+			out.Values[i] = ec._AuditEntry_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
+
+func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentImplementors = []string{"Comment", "Node"}
+
+func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *comments.Comment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Comment")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_id(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_author(ctx, field, obj)
+				})
+		case "body":
+			out.Values[i] = ec._Comment_body(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mentions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_mentions(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Comment_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_history(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Comment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "editedAt":
+			out.Values[i] = ec._Comment_editedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._Comment_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentAnchorImplementors = []string{"CommentAnchor"}
+
+func (ec *executionContext) _CommentAnchor(ctx context.Context, sel ast.SelectionSet, obj *model.CommentAnchor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentAnchorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentAnchor")
+		case "field":
+			out.Values[i] = ec._CommentAnchor_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attendee":
+			out.Values[i] = ec._CommentAnchor_attendee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rangeStart":
+			out.Values[i] = ec._CommentAnchor_rangeStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rangeEnd":
+			out.Values[i] = ec._CommentAnchor_rangeEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "quote":
+			out.Values[i] = ec._CommentAnchor_quote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentPayloadImplementors = []string{"CommentPayload"}
+
+func (ec *executionContext) _CommentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CommentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentPayload")
+		case "comment":
+			out.Values[i] = ec._CommentPayload_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CommentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentThreadImplementors = []string{"CommentThread"}
+
+func (ec *executionContext) _CommentThread(ctx context.Context, sel ast.SelectionSet, obj *comments.Thread) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentThreadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentThread")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_id(ctx, field, obj)
+				})
+		case "root":
+			out.Values[i] = ec._CommentThread_root(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replies":
+			out.Values[i] = ec._CommentThread_replies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "anchor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_anchor(ctx, field, obj)
+				})
+		case "resolvedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_resolvedAt(ctx, field, obj)
+				})
+		case "resolvedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_resolvedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentVersionImplementors = []string{"CommentVersion"}
+
+func (ec *executionContext) _CommentVersion(ctx context.Context, sel ast.SelectionSet, obj *comments.Version) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentVersion")
+		case "version":
+			out.Values[i] = ec._CommentVersion_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._CommentVersion_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "editedAt":
+			out.Values[i] = ec._CommentVersion_editedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "editor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentVersion_editor(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18756,6 +24075,111 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignReviewers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignReviewers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestChanges":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestChanges(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelSchedule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelSchedule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpublishReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpublishReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEmbargo":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEmbargo(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "editComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_editComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveThread":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveThread(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenThread":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenThread(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -19245,6 +24669,54 @@ func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var publishedCopyImplementors = []string{"PublishedCopy"}
+
+func (ec *executionContext) _PublishedCopy(ctx context.Context, sel ast.SelectionSet, obj *model.PublishedCopy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishedCopyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishedCopy")
+		case "revision":
+			out.Values[i] = ec._PublishedCopy_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._PublishedCopy_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstPublishedAt":
+			out.Values[i] = ec._PublishedCopy_firstPublishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._PublishedCopy_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -19342,6 +24814,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_desks(ctx, field)
 				})
+		case "myQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myQueue(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19355,6 +24839,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var queueImplementors = []string{"Queue"}
+
+func (ec *executionContext) _Queue(ctx context.Context, sel ast.SelectionSet, obj *model.Queue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Queue")
+		case "awaitingMyReview":
+			out.Values[i] = ec._Queue_awaitingMyReview(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changesRequested":
+			out.Values[i] = ec._Queue_changesRequested(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledToday":
+			out.Values[i] = ec._Queue_scheduledToday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19500,6 +25027,72 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_revisions(ctx, field, obj)
+				})
+		case "published":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_published(ctx, field, obj)
+				})
+		case "hasUnpublishedChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_hasUnpublishedChanges(ctx, field, obj)
+				})
+		case "unpublishedChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_unpublishedChanges(ctx, field, obj)
+				})
+		case "availableTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_availableTransitions(ctx, field, obj)
+				})
+		case "reviewers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_reviewers(ctx, field, obj)
+				})
+		case "approvals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_approvals(ctx, field, obj)
+				})
+		case "approvalsRequired":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_approvalsRequired(ctx, field, obj)
+				})
+		case "embargoUntil":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_embargoUntil(ctx, field, obj)
+				})
+		case "scheduledPublication":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_scheduledPublication(ctx, field, obj)
+				})
+		case "comments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_comments(ctx, field, obj)
+				})
+		case "auditLog":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_auditLog(ctx, field, obj)
 				})
 		case "publishedAt":
 			out.Values[i] = ec._Report_publishedAt(ctx, field, obj)
@@ -20113,6 +25706,44 @@ func (ec *executionContext) _RoleGrant(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var scheduledPublicationImplementors = []string{"ScheduledPublication"}
+
+func (ec *executionContext) _ScheduledPublication(ctx context.Context, sel ast.SelectionSet, obj *model.ScheduledPublication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scheduledPublicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScheduledPublication")
+		case "publishAt":
+			out.Values[i] = ec._ScheduledPublication_publishAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._ScheduledPublication_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serverInfoImplementors = []string{"ServerInfo"}
 
 func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
@@ -20517,6 +26148,44 @@ func (ec *executionContext) _TextChange(ctx context.Context, sel ast.SelectionSe
 			}
 		case "deleted":
 			out.Values[i] = ec._TextChange_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threadPayloadImplementors = []string{"ThreadPayload"}
+
+func (ec *executionContext) _ThreadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ThreadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreadPayload")
+		case "thread":
+			out.Values[i] = ec._ThreadPayload_thread(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ThreadPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21225,6 +26894,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAddCommentInput(ctx context.Context, v any) (model.AddCommentInput, error) {
+	res, err := ec.unmarshalInputAddCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNApiToken2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐToken(ctx context.Context, sel ast.SelectionSet, v *auth.Token) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiToken!")
@@ -21241,6 +26915,30 @@ func (ec *executionContext) marshalNApiTokenPayload2ᚖgithubᚗcomᚋcopydesk�
 	return ec._ApiTokenPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx context.Context, sel ast.SelectionSet, v *postgres.Approval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Approval!")
+		return graphql.Null
+	}
+	return ec._Approval(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNApproximation2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21253,6 +26951,11 @@ func (ec *executionContext) marshalNApproximation2string(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Approximation!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNAssignReviewersInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignReviewersInput(ctx context.Context, v any) (model.AssignReviewersInput, error) {
+	res, err := ec.unmarshalInputAssignReviewersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Attendee) graphql.Marshaler {
@@ -21351,6 +27054,54 @@ func (ec *executionContext) unmarshalNAttendeeTranslationInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx context.Context, sel ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntryEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryEdge(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryEdge!")
+		return graphql.Null
+	}
+	return ec._AuditEntryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21363,6 +27114,96 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNComment2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*comments.Comment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx context.Context, sel ast.SelectionSet, v *comments.Comment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Comment!")
+		return graphql.Null
+	}
+	return ec._Comment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCommentField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx context.Context, v any) (model.CommentField, error) {
+	var res model.CommentField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCommentField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx context.Context, sel ast.SelectionSet, v model.CommentField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCommentPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentPayload(ctx context.Context, sel ast.SelectionSet, v *model.CommentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentPayload!")
+		return graphql.Null
+	}
+	return ec._CommentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThreadᚄ(ctx context.Context, sel ast.SelectionSet, v []*comments.Thread) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx context.Context, sel ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentThread!")
+		return graphql.Null
+	}
+	return ec._CommentThread(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCommentVersion2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []*comments.Version) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommentVersion2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐVersion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommentVersion2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐVersion(ctx context.Context, sel ast.SelectionSet, v *comments.Version) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentVersion!")
+		return graphql.Null
+	}
+	return ec._CommentVersion(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateApiTokenInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
@@ -21433,6 +27274,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDeleteCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteCommentInput(ctx context.Context, v any) (model.DeleteCommentInput, error) {
+	res, err := ec.unmarshalInputDeleteCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDeleteReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteReportInput(ctx context.Context, v any) (model.DeleteReportInput, error) {
@@ -21512,6 +27358,11 @@ func (ec *executionContext) marshalNDiffSegment2ᚖgithubᚗcomᚋcopydeskᚋcop
 		return graphql.Null
 	}
 	return ec._DiffSegment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEditCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEditCommentInput(ctx context.Context, v any) (model.EditCommentInput, error) {
+	res, err := ec.unmarshalInputEditCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Event) graphql.Marshaler {
@@ -22012,6 +27863,11 @@ func (ec *executionContext) marshalNReportTranslation2ᚖgithubᚗcomᚋcopydesk
 	return ec._ReportTranslation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRequestChangesInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRequestChangesInput(ctx context.Context, v any) (model.RequestChangesInput, error) {
+	res, err := ec.unmarshalInputRequestChangesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRestoreReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRestoreReportInput(ctx context.Context, v any) (model.RestoreReportInput, error) {
 	res, err := ec.unmarshalInputRestoreReportInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22141,12 +27997,22 @@ func (ec *executionContext) unmarshalNRoleGrantInput2ᚖgithubᚗcomᚋcopydesk�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNScheduleReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduleReportInput(ctx context.Context, v any) (model.ScheduleReportInput, error) {
+	res, err := ec.unmarshalInputScheduleReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐServerInfo(ctx context.Context, sel ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServerInfo!")
 		return graphql.Null
 	}
 	return ec._ServerInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetEmbargoInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSetEmbargoInput(ctx context.Context, v any) (model.SetEmbargoInput, error) {
+	res, err := ec.unmarshalInputSetEmbargoInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSetReportAttendeesInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSetReportAttendeesInput(ctx context.Context, v any) (model.SetReportAttendeesInput, error) {
@@ -22354,6 +28220,19 @@ func (ec *executionContext) marshalNTextChange2ᚖgithubᚗcomᚋcopydeskᚋcopy
 	return ec._TextChange(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNThreadInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadInput(ctx context.Context, v any) (model.ThreadInput, error) {
+	res, err := ec.unmarshalInputThreadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNThreadPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐThreadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ThreadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreadPayload!")
+		return graphql.Null
+	}
+	return ec._ThreadPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTokenScope2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐScope(ctx context.Context, v any) (auth.Scope, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := auth.Scope(tmp)
@@ -22369,6 +28248,11 @@ func (ec *executionContext) marshalNTokenScope2githubᚗcomᚋcopydeskᚋcopydes
 	return res
 }
 
+func (ec *executionContext) unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx context.Context, v any) (model.TransitionInput, error) {
+	res, err := ec.unmarshalInputTransitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTranslationStatus2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatus(ctx context.Context, v any) (editorial.TranslationStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := editorial.TranslationStatus(tmp)
@@ -22382,6 +28266,11 @@ func (ec *executionContext) marshalNTranslationStatus2githubᚗcomᚋcopydeskᚋ
 		graphql.AddInvalidNullFromMarshaler(ctx, "TranslationStatus!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUnpublishReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnpublishReportInput(ctx context.Context, v any) (model.UnpublishReportInput, error) {
+	res, err := ec.unmarshalInputUnpublishReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateEventInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateEventInput(ctx context.Context, v any) (model.UpdateEventInput, error) {
@@ -22523,6 +28412,46 @@ func (ec *executionContext) marshalNUserPayload2ᚖgithubᚗcomᚋcopydeskᚋcop
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWorkflowAction2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowAction(ctx context.Context, v any) (model.WorkflowAction, error) {
+	var res model.WorkflowAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkflowAction2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowAction(ctx context.Context, sel ast.SelectionSet, v model.WorkflowAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNWorkflowAction2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowActionᚄ(ctx context.Context, v any) ([]model.WorkflowAction, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.WorkflowAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWorkflowAction2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNWorkflowAction2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowActionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkflowAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkflowAction2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐWorkflowAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -22711,6 +28640,13 @@ func (ec *executionContext) marshalOApproximation2ᚖstring(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx context.Context, sel ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Attendee(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAttendeeInput2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendeeInputᚄ(ctx context.Context, v any) ([]*model.AttendeeInput, error) {
 	if v == nil {
 		return nil, nil
@@ -22743,6 +28679,13 @@ func (ec *executionContext) unmarshalOAttendeeTranslationInput2ᚕᚖgithubᚗco
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOAuditEntryConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBodyFormat2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐBodyFormat(ctx context.Context, v any) (*model.BodyFormat, error) {
@@ -22789,6 +28732,43 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx context.Context, sel ast.SelectionSet, v *comments.Comment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Comment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCommentAnchor2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentAnchor(ctx context.Context, sel ast.SelectionSet, v *model.CommentAnchor) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CommentAnchor(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCommentField2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx context.Context, v any) (*model.CommentField, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CommentField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCommentField2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx context.Context, sel ast.SelectionSet, v *model.CommentField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx context.Context, sel ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CommentThread(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
@@ -22968,6 +28948,20 @@ func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydesk
 	return ec._Person(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPublishedCopy2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPublishedCopy(ctx context.Context, sel ast.SelectionSet, v *model.PublishedCopy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublishedCopy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOQueue2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐQueue(ctx context.Context, sel ast.SelectionSet, v *model.Queue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Queue(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx context.Context, sel ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23061,6 +29055,13 @@ func (ec *executionContext) marshalORevisionDiff2ᚖgithubᚗcomᚋcopydeskᚋco
 		return graphql.Null
 	}
 	return ec._RevisionDiff(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScheduledPublication2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduledPublication(ctx context.Context, sel ast.SelectionSet, v *model.ScheduledPublication) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScheduledPublication(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

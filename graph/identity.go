@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
@@ -40,16 +39,7 @@ func grantInputs(field string, list []*model.RoleGrantInput) ([]auth.Grant, erro
 
 // schemaFields renames the identity service's input paths to the schema's.
 func schemaFields(err error) error {
-	if e := cerr.As(err); e != nil && e.Field != "" {
-		f := strings.Replace(e.Field, "input.grants", "input.roles", 1)
-		f = strings.Replace(f, "input.locales", "input.translatorLocales", 1)
-		if f != e.Field {
-			c := *e
-			c.Field = f
-			return &c
-		}
-	}
-	return err
+	return renameField(renameField(err, "input.grants", "input.roles"), "input.locales", "input.translatorLocales")
 }
 
 func (r *Resolver) createUser(ctx context.Context, in model.CreateUserInput) (*auth.User, error) {

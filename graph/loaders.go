@@ -11,8 +11,11 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Every relation a resolver follows goes through a per-request dataloader
@@ -51,6 +54,21 @@ type loaders struct {
 	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
 	eventReports       *dataloadgen.Loader[eventReportsKey, []*editorial.Report]
 	revisionPages      *dataloadgen.Loader[revisionPageKey, *postgres.RevisionPage]
+
+	facts        *dataloadgen.Loader[int64, workflow.Facts]
+	publications *dataloadgen.Loader[int64, *postgres.Publication]
+	reviewers    *dataloadgen.Loader[int64, []*postgres.ReviewAssignment]
+	approvals    *dataloadgen.Loader[int64, []*postgres.Approval]
+	publishJobs  *dataloadgen.Loader[int64, *postgres.PublishJob]
+	threads      *dataloadgen.Loader[threadsKey, []*comments.Thread]
+	comments     *dataloadgen.Loader[int64, *comments.Comment]
+	versions     *dataloadgen.Loader[int64, []*comments.Version]
+}
+
+// threadsKey asks for a report's comment threads.
+type threadsKey struct {
+	ReportID        int64
+	IncludeResolved bool
 }
 
 // revisionPageKey asks for one page of a report's revisions.
@@ -68,13 +86,17 @@ type eventReportsKey struct {
 
 // newLoaders returns loaders that read what aud may see: for the public,
 // every query carries the published-only condition (postgres.Audience).
-func newLoaders(db *postgres.DB, aud postgres.Audience, wait time.Duration) *loaders {
-	revisions := postgres.RevisionsByIDs
+func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
+	db, wait := r.DB, r.loaderWait()
+	// Newsroom reads see the working drafts; public reads see the published
+	// snapshots, and no revisions (they hold draft text).
+	revisions, tagIDs, authorIDs, attendees := postgres.RevisionsByIDs, postgres.TagIDsByReportIDs, postgres.AuthorIDsByReportIDs, postgres.AttendeesByReportIDs
 	if aud == postgres.Public {
-		revisions = nothing[int64, *editorial.Revision] // revisions hold draft text
+		revisions = nothing[int64, *editorial.Revision]
+		tagIDs, authorIDs, attendees = postgres.PublishedTagIDs, postgres.PublishedAuthorIDs, postgres.PublishedAttendees
 	}
 	return &loaders{
-		reports:       mapped(db, wait, audience(aud, postgres.ReportsFor)),
+		reports:       mapped(db, wait, withWordCounts(audience(aud, postgres.ReportsFor))),
 		revisions:     mapped(db, wait, revisions),
 		people:        mapped(db, wait, postgres.PeopleByIDs),
 		organizations: mapped(db, wait, postgres.OrganizationsByIDs),
@@ -84,9 +106,9 @@ func newLoaders(db *postgres.DB, aud postgres.Audience, wait time.Duration) *loa
 		users:         mapped(db, wait, postgres.UsersByIDs),
 		desks:         mapped(db, wait, postgres.DesksByIDs),
 
-		reportTagIDs:       mapped(db, wait, postgres.TagIDsByReportIDs),
-		reportAuthorIDs:    mapped(db, wait, postgres.AuthorIDsByReportIDs),
-		reportAttendees:    mapped(db, wait, postgres.AttendeesByReportIDs),
+		reportTagIDs:       mapped(db, wait, tagIDs),
+		reportAuthorIDs:    mapped(db, wait, authorIDs),
+		reportAttendees:    mapped(db, wait, attendees),
 		reportTranslations: mapped(db, wait, audience(aud, postgres.TranslationsByReportIDs)),
 		previousSlugs:      mapped(db, wait, postgres.PreviousSlugsByReportIDs),
 		attendeeTrans:      mapped(db, wait, postgres.AttendeeTranslationsByKeys),
@@ -116,6 +138,39 @@ func newLoaders(db *postgres.DB, aud postgres.Audience, wait time.Duration) *loa
 			}
 			return out, nil
 		}),
+		facts:        mapped(db, wait, r.Content.Facts),
+		publications: mapped(db, wait, postgres.PublicationsByReportIDs),
+		reviewers:    mapped(db, wait, postgres.ReviewersByReportIDs),
+		approvals:    mapped(db, wait, postgres.ApprovalsByReportIDs),
+		publishJobs:  mapped(db, wait, postgres.PublishJobsByReportIDs),
+		comments: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]*comments.Comment, error) {
+			return r.Comments.CommentsByIDs(ctx, ids)
+		}),
+		versions: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64][]*comments.Version, error) {
+			return r.Comments.VersionsByCommentIDs(ctx, ids)
+		}),
+		threads: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, keys []threadsKey) (map[threadsKey][]*comments.Thread, error) {
+			out := make(map[threadsKey][]*comments.Thread, len(keys))
+			for _, include := range []bool{false, true} {
+				var ids []int64
+				for _, k := range keys {
+					if k.IncludeResolved == include {
+						ids = append(ids, k.ReportID)
+					}
+				}
+				if len(ids) == 0 {
+					continue
+				}
+				byReport, err := r.Comments.ThreadsByReportIDs(ctx, ids, include)
+				if err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					out[threadsKey{id, include}] = byReport[id]
+				}
+			}
+			return out, nil
+		}),
 		eventReports: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
 			limit, ids := 0, make([]int64, len(keys))
 			for i, k := range keys {
@@ -128,6 +183,9 @@ func newLoaders(db *postgres.DB, aud postgres.Audience, wait time.Duration) *loa
 			out := make(map[eventReportsKey][]*editorial.Report, len(keys))
 			for _, k := range keys {
 				list := byEvent[k.EventID]
+				for _, r := range list {
+					countWords(r)
+				}
 				out[k] = list[:min(len(list), k.Limit)]
 			}
 			return out, nil
@@ -147,6 +205,25 @@ func mapped[K comparable, V any](db sqlx.QueryerContext, wait time.Duration, fet
 func audience[K comparable, V any](aud postgres.Audience, fetch func(context.Context, sqlx.QueryerContext, postgres.Audience, []K) (map[K]V, error)) func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error) {
 	return func(ctx context.Context, q sqlx.QueryerContext, keys []K) (map[K]V, error) {
 		return fetch(ctx, q, aud, keys)
+	}
+}
+
+// withWordCounts fills in the word count of published copies, which
+// storage leaves to the Markdown-aware layer.
+func withWordCounts(fetch func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*editorial.Report, error)) func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*editorial.Report, error) {
+	return func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+		m, err := fetch(ctx, q, ids)
+		for _, r := range m {
+			countWords(r)
+		}
+		return m, err
+	}
+}
+
+// countWords fills in r's word count when storage left it out.
+func countWords(r *editorial.Report) {
+	if r.WordCount == 0 && r.Body != "" {
+		r.WordCount = richtext.WordCount(r.Body)
 	}
 }
 
@@ -205,20 +282,19 @@ func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loa
 // loaderBox lets a mutation drop what the request's loaders cached before it
 // wrote, so the payload it returns (and any later field) reads fresh data.
 type loaderBox struct {
-	mu   sync.Mutex
-	db   *postgres.DB
-	aud  postgres.Audience
-	wait time.Duration
-	cur  *loaders
+	mu  sync.Mutex
+	r   *Resolver
+	aud postgres.Audience
+	cur *loaders
 }
 
 type loadersKey struct{}
 
 // withLoaders gives every request its own, empty set of loaders.
-func withLoaders(db *postgres.DB, wait time.Duration, next http.Handler) http.Handler {
+func withLoaders(res *Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		aud := audienceOf(auth.ViewerFrom(r.Context()))
-		box := &loaderBox{db: db, aud: aud, wait: wait, cur: newLoaders(db, aud, wait)}
+		box := &loaderBox{r: res, aud: aud, cur: newLoaders(res, aud)}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, box)))
 	})
 }
@@ -228,7 +304,7 @@ func withLoaders(db *postgres.DB, wait time.Duration, next http.Handler) http.Ha
 func (r *Resolver) loaders(ctx context.Context) *loaders {
 	box, ok := ctx.Value(loadersKey{}).(*loaderBox)
 	if !ok {
-		return newLoaders(r.DB, audienceOf(auth.ViewerFrom(ctx)), r.loaderWait())
+		return newLoaders(r, audienceOf(auth.ViewerFrom(ctx)))
 	}
 	box.mu.Lock()
 	defer box.mu.Unlock()
@@ -239,7 +315,7 @@ func (r *Resolver) loaders(ctx context.Context) *loaders {
 func forget(ctx context.Context) {
 	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
 		box.mu.Lock()
-		box.cur = newLoaders(box.db, box.aud, box.wait)
+		box.cur = newLoaders(box.r, box.aud)
 		box.mu.Unlock()
 	}
 }

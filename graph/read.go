@@ -110,6 +110,11 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 		return r.directoryNode(ctx, typ, id)
 	case typeUser, typeDesk, typeToken:
 		return r.identityNode(ctx, typ, id)
+	case typeComment:
+		if !newsroom(ctx) {
+			return nil, nil
+		}
+		return nodeOrNil(load(ctx, l.comments, id))
 	}
 	return nil, nil
 }
@@ -198,6 +203,9 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	list, total, err := postgres.ListReports(ctx, r.DB, f, n+1, cur)
 	if err != nil {
 		return nil, err
+	}
+	for _, rep := range list {
+		countWords(rep)
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
@@ -353,6 +361,12 @@ func (r *Resolver) revisionDiff(ctx context.Context, from, to string) (*model.Re
 	if a.ReportID != b.ReportID {
 		return nil, cerr.FieldErrorf(cerr.Invalid, "to", "The two revisions belong to different reports; compare revisions of one report.")
 	}
+	return diffRevisions(a, b), nil
+}
+
+// diffRevisions compares two revisions field by field, with word-level
+// diffs of the text fields.
+func diffRevisions(a, b *editorial.Revision) *model.RevisionDiff {
 	d := editorial.Diff(a.Snapshot, b.Snapshot)
 	out := &model.RevisionDiff{
 		From: a, To: b, ChangedFields: orEmpty(d.ChangedFields),
@@ -370,7 +384,7 @@ func (r *Resolver) revisionDiff(ctx context.Context, from, to string) (*model.Re
 		}
 		out.TextChanges[i] = tc
 	}
-	return out, nil
+	return out
 }
 
 func orEmpty(s []string) []string {

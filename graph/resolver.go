@@ -7,6 +7,7 @@ package graph
 import (
 	"time"
 
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -18,6 +19,7 @@ type Resolver struct {
 	DB       *postgres.DB
 	Content  *content.Service
 	Identity *identity.Service
+	Comments *comments.Service
 	Version  string
 	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
 	LoaderWait time.Duration

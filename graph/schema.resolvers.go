@@ -7,10 +7,12 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -20,6 +22,11 @@ import (
 // ID is the resolver for the id field.
 func (r *apiTokenResolver) ID(ctx context.Context, obj *auth.Token) (string, error) {
 	return encodeID(typeToken, obj.ID), nil
+}
+
+// User is the resolver for the user field.
+func (r *approvalResolver) User(ctx context.Context, obj *postgres.Approval) (*auth.User, error) {
+	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
 // ID is the resolver for the id field.
@@ -40,6 +47,79 @@ func (r *attendeeResolver) Organization(ctx context.Context, obj *editorial.Atte
 // Attendee is the resolver for the attendee field.
 func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error) {
 	return load(ctx, r.loaders(ctx).attendees, obj.AttendeeID)
+}
+
+// Actor is the resolver for the actor field.
+func (r *auditEntryResolver) Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error) {
+	return r.user(ctx, obj.ActorID)
+}
+
+// Before is the resolver for the before field.
+func (r *auditEntryResolver) Before(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+	return jsonText(obj.Before), nil
+}
+
+// After is the resolver for the after field.
+func (r *auditEntryResolver) After(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+	return jsonText(obj.After), nil
+}
+
+// Detail is the resolver for the detail field.
+func (r *auditEntryResolver) Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+	return jsonText(obj.Detail), nil
+}
+
+// ID is the resolver for the id field.
+func (r *commentResolver) ID(ctx context.Context, obj *comments.Comment) (string, error) {
+	return encodeID(typeComment, obj.ID), nil
+}
+
+// Author is the resolver for the author field.
+func (r *commentResolver) Author(ctx context.Context, obj *comments.Comment) (*auth.User, error) {
+	return r.user(ctx, obj.AuthorID)
+}
+
+// Mentions is the resolver for the mentions field.
+func (r *commentResolver) Mentions(ctx context.Context, obj *comments.Comment) ([]*auth.User, error) {
+	return loadAll(ctx, r.loaders(ctx).users, obj.MentionIDs)
+}
+
+// History is the resolver for the history field.
+func (r *commentResolver) History(ctx context.Context, obj *comments.Comment) ([]*comments.Version, error) {
+	return nonNilList(load(ctx, r.loaders(ctx).versions, obj.ID))
+}
+
+// ID is the resolver for the id field.
+func (r *commentThreadResolver) ID(ctx context.Context, obj *comments.Thread) (string, error) {
+	return encodeID(typeComment, obj.Root.ID), nil
+}
+
+// Anchor is the resolver for the anchor field.
+func (r *commentThreadResolver) Anchor(ctx context.Context, obj *comments.Thread) (*model.CommentAnchor, error) {
+	a := anchorOf(obj.Root)
+	if a != nil && obj.Root.AttendeeID != nil {
+		att, err := load(ctx, r.loaders(ctx).attendees, *obj.Root.AttendeeID)
+		if err != nil {
+			return nil, err
+		}
+		a.Attendee = att
+	}
+	return a, nil
+}
+
+// ResolvedAt is the resolver for the resolvedAt field.
+func (r *commentThreadResolver) ResolvedAt(ctx context.Context, obj *comments.Thread) (*time.Time, error) {
+	return obj.Root.ResolvedAt, nil
+}
+
+// ResolvedBy is the resolver for the resolvedBy field.
+func (r *commentThreadResolver) ResolvedBy(ctx context.Context, obj *comments.Thread) (*auth.User, error) {
+	return r.user(ctx, obj.Root.ResolvedBy)
+}
+
+// Editor is the resolver for the editor field.
+func (r *commentVersionResolver) Editor(ctx context.Context, obj *comments.Version) (*auth.User, error) {
+	return r.user(ctx, obj.EditorID)
 }
 
 // ID is the resolver for the id field.
@@ -263,6 +343,134 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input model.CreateEv
 	return respond(ctx).event(r.Content.CreateEvent(ctx, in))
 }
 
+// SubmitReport is the resolver for the submitReport field.
+func (r *mutationResolver) SubmitReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
+	return r.transition(ctx, input, func(id int64, v int, msg *string) (*content.Saved, error) {
+		return r.Content.Submit(ctx, id, v, msg)
+	})
+}
+
+// AssignReviewers is the resolver for the assignReviewers field.
+func (r *mutationResolver) AssignReviewers(ctx context.Context, input model.AssignReviewersInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	users, err := decodeIDs("input.reviewerIds", typeUser, input.ReviewerIds)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.AssignReviewers(ctx, id, input.ExpectedVersion, users))
+}
+
+// RequestChanges is the resolver for the requestChanges field.
+func (r *mutationResolver) RequestChanges(ctx context.Context, input model.RequestChangesInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.RequestChanges(ctx, id, input.ExpectedVersion, input.Comment))
+}
+
+// ApproveReport is the resolver for the approveReport field.
+func (r *mutationResolver) ApproveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
+		return r.Content.Approve(ctx, id, v)
+	})
+}
+
+// PublishReport is the resolver for the publishReport field.
+func (r *mutationResolver) PublishReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
+		return r.Content.Publish(ctx, id, v)
+	})
+}
+
+// ScheduleReport is the resolver for the scheduleReport field.
+func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.ScheduleReportInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	tz := value(input.TimeZone)
+	if tz == "" {
+		tz = "UTC"
+	}
+	return respond(ctx).report(r.Content.Schedule(ctx, id, input.ExpectedVersion, input.PublishAt, tz))
+}
+
+// CancelSchedule is the resolver for the cancelSchedule field.
+func (r *mutationResolver) CancelSchedule(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
+		return r.Content.CancelSchedule(ctx, id, v)
+	})
+}
+
+// UnpublishReport is the resolver for the unpublishReport field.
+func (r *mutationResolver) UnpublishReport(ctx context.Context, input model.UnpublishReportInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	return respond(ctx).report(r.Content.Unpublish(ctx, id, input.ExpectedVersion, input.Reason))
+}
+
+// ArchiveReport is the resolver for the archiveReport field.
+func (r *mutationResolver) ArchiveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
+		return r.Content.DeleteReport(ctx, id, v)
+	})
+}
+
+// SetEmbargo is the resolver for the setEmbargo field.
+func (r *mutationResolver) SetEmbargo(ctx context.Context, input model.SetEmbargoInput) (*model.UpdateReportPayload, error) {
+	id, err := decodeID("input.id", typeReport, input.ID)
+	if err != nil {
+		return respond(ctx).report(nil, err)
+	}
+	saved, err := r.Content.SetEmbargo(ctx, id, input.ExpectedVersion, opt(input.EmbargoUntil))
+	return respond(ctx).report(saved, renameField(err, "input.reportId", "input.id"))
+}
+
+// AddComment is the resolver for the addComment field.
+func (r *mutationResolver) AddComment(ctx context.Context, input model.AddCommentInput) (*model.CommentPayload, error) {
+	return respond(ctx).comment(r.addComment(ctx, input))
+}
+
+// EditComment is the resolver for the editComment field.
+func (r *mutationResolver) EditComment(ctx context.Context, input model.EditCommentInput) (*model.CommentPayload, error) {
+	return respond(ctx).comment(r.editComment(ctx, input))
+}
+
+// DeleteComment is the resolver for the deleteComment field.
+func (r *mutationResolver) DeleteComment(ctx context.Context, input model.DeleteCommentInput) (*model.CommentPayload, error) {
+	id, err := decodeID("input.id", typeComment, input.ID)
+	if err != nil {
+		return respond(ctx).comment(nil, err)
+	}
+	return respond(ctx).comment(r.Comments.Delete(ctx, id))
+}
+
+// ResolveThread is the resolver for the resolveThread field.
+func (r *mutationResolver) ResolveThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error) {
+	id, err := decodeID("input.threadId", typeComment, input.ThreadID)
+	if err != nil {
+		return r.threadOf(ctx, nil, err)
+	}
+	c, err := r.Comments.Resolve(ctx, id)
+	return r.threadOf(ctx, c, err)
+}
+
+// ReopenThread is the resolver for the reopenThread field.
+func (r *mutationResolver) ReopenThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error) {
+	id, err := decodeID("input.threadId", typeComment, input.ThreadID)
+	if err != nil {
+		return r.threadOf(ctx, nil, err)
+	}
+	c, err := r.Comments.Reopen(ctx, id)
+	return r.threadOf(ctx, c, err)
+}
+
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
 	u, err := r.createUser(ctx, input)
@@ -461,6 +669,16 @@ func (r *queryResolver) Desks(ctx context.Context) ([]*auth.Desk, error) {
 	return r.Identity.Desks(ctx)
 }
 
+// MyQueue is the resolver for the myQueue field.
+func (r *queryResolver) MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error) {
+	return r.myQueue(ctx, day, timeZone)
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error) {
+	return r.auditLog(ctx, 0, first, after)
+}
+
 // ID is the resolver for the id field.
 func (r *reportResolver) ID(ctx context.Context, obj *editorial.Report) (string, error) {
 	return encodeID(typeReport, obj.ID), nil
@@ -531,6 +749,72 @@ func (r *reportResolver) Translation(ctx context.Context, obj *editorial.Report,
 // Revisions is the resolver for the revisions field.
 func (r *reportResolver) Revisions(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {
 	return r.listRevisions(ctx, obj, first, after)
+}
+
+// Published is the resolver for the published field.
+func (r *reportResolver) Published(ctx context.Context, obj *editorial.Report) (*model.PublishedCopy, error) {
+	return r.published(ctx, obj)
+}
+
+// HasUnpublishedChanges is the resolver for the hasUnpublishedChanges field.
+func (r *reportResolver) HasUnpublishedChanges(ctx context.Context, obj *editorial.Report) (bool, error) {
+	if !newsroom(ctx) {
+		return false, nil
+	}
+	f, err := r.facts(ctx, obj)
+	return f.HasUnpublishedChanges, err
+}
+
+// UnpublishedChanges is the resolver for the unpublishedChanges field.
+func (r *reportResolver) UnpublishedChanges(ctx context.Context, obj *editorial.Report) (*model.RevisionDiff, error) {
+	return r.unpublishedChanges(ctx, obj)
+}
+
+// AvailableTransitions is the resolver for the availableTransitions field.
+func (r *reportResolver) AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error) {
+	return r.availableTransitions(ctx, obj)
+}
+
+// Reviewers is the resolver for the reviewers field.
+func (r *reportResolver) Reviewers(ctx context.Context, obj *editorial.Report) ([]*auth.User, error) {
+	return r.reviewers(ctx, obj)
+}
+
+// Approvals is the resolver for the approvals field.
+func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error) {
+	if !newsroom(ctx) {
+		return []*postgres.Approval{}, nil
+	}
+	return nonNilList(load(ctx, r.loaders(ctx).approvals, obj.ID))
+}
+
+// ApprovalsRequired is the resolver for the approvalsRequired field.
+func (r *reportResolver) ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error) {
+	return max(r.Content.Workflow.ApprovalsRequired, 1), nil
+}
+
+// EmbargoUntil is the resolver for the embargoUntil field.
+func (r *reportResolver) EmbargoUntil(ctx context.Context, obj *editorial.Report) (*time.Time, error) {
+	if !newsroom(ctx) {
+		return nil, nil
+	}
+	f, err := r.facts(ctx, obj)
+	return f.EmbargoUntil, err
+}
+
+// ScheduledPublication is the resolver for the scheduledPublication field.
+func (r *reportResolver) ScheduledPublication(ctx context.Context, obj *editorial.Report) (*model.ScheduledPublication, error) {
+	return r.scheduledPublication(ctx, obj)
+}
+
+// Comments is the resolver for the comments field.
+func (r *reportResolver) Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*comments.Thread, error) {
+	return r.threads(ctx, obj, includeResolved)
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *reportResolver) AuditLog(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.AuditEntryConnection, error) {
+	return r.auditLog(ctx, obj.ID, first, after)
 }
 
 // EventID is the resolver for the eventId field.
@@ -674,6 +958,9 @@ func (r *userResolver) Tokens(ctx context.Context, obj *auth.User) ([]*auth.Toke
 // ApiToken returns ApiTokenResolver implementation.
 func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 
+// Approval returns ApprovalResolver implementation.
+func (r *Resolver) Approval() ApprovalResolver { return &approvalResolver{r} }
+
 // Attendee returns AttendeeResolver implementation.
 func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
 
@@ -681,6 +968,18 @@ func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
 func (r *Resolver) AttendeeTranslation() AttendeeTranslationResolver {
 	return &attendeeTranslationResolver{r}
 }
+
+// AuditEntry returns AuditEntryResolver implementation.
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
+// Comment returns CommentResolver implementation.
+func (r *Resolver) Comment() CommentResolver { return &commentResolver{r} }
+
+// CommentThread returns CommentThreadResolver implementation.
+func (r *Resolver) CommentThread() CommentThreadResolver { return &commentThreadResolver{r} }
+
+// CommentVersion returns CommentVersionResolver implementation.
+func (r *Resolver) CommentVersion() CommentVersionResolver { return &commentVersionResolver{r} }
 
 // Desk returns DeskResolver implementation.
 func (r *Resolver) Desk() DeskResolver { return &deskResolver{r} }
@@ -731,8 +1030,13 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
 	apiTokenResolver            struct{ *Resolver }
+	approvalResolver            struct{ *Resolver }
 	attendeeResolver            struct{ *Resolver }
 	attendeeTranslationResolver struct{ *Resolver }
+	auditEntryResolver          struct{ *Resolver }
+	commentResolver             struct{ *Resolver }
+	commentThreadResolver       struct{ *Resolver }
+	commentVersionResolver      struct{ *Resolver }
 	deskResolver                struct{ *Resolver }
 	eventResolver               struct{ *Resolver }
 	mutationResolver            struct{ *Resolver }

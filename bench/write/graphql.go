@@ -15,6 +15,7 @@ import (
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -43,7 +44,7 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *
 		return result{}, err
 	}
 	h := server.New(server.Config{
-		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Content: svc, Identity: ids, Version: "bench"}, log),
+		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Content: svc, Identity: ids, Comments: comments.New(db), Version: "bench"}, log),
 		Ready:   func(context.Context) error { return nil },
 		Log:     log,
 	})

@@ -27,6 +27,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 func main() {
@@ -174,6 +175,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"requests per minute allowed to each API token; 0 disables (env COPYDESK_RATE_TOKEN)")
 	fs.BoolVar(&limits.TrustProxy, "trust-proxy", envBool("COPYDESK_TRUST_PROXY"),
 		"take the client IP from X-Forwarded-For; only behind a proxy that sets it (env COPYDESK_TRUST_PROXY)")
+	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
+		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
+	wf := workflow.DefaultConfig()
+	fs.IntVar(&wf.ApprovalsRequired, "approvals-required", envInt("COPYDESK_APPROVALS_REQUIRED", wf.ApprovalsRequired),
+		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
+	fs.BoolVar(&wf.EditReopensReview, "edit-reopens-review", envBoolOr("COPYDESK_EDIT_REOPENS_REVIEW", wf.EditReopensReview),
+		"an edit to an approved or scheduled report sends it back to review (env COPYDESK_EDIT_REOPENS_REVIEW)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -185,6 +193,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg.RateLimit = limits
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
 	cfg.BootstrapAdmin, cfg.Stderr = *bootstrapAdmin, stderr
+	if wf.ApprovalsRequired < 1 {
+		return fmt.Errorf("--approvals-required: %d is not a positive number", wf.ApprovalsRequired)
+	}
+	cfg.Workflow, cfg.NoScheduler = &wf, *noScheduler
 	switch d := app.Demo(*demo); d {
 	case app.DemoAuto, app.DemoAlways, app.DemoNever:
 		cfg.Demo = d
@@ -254,6 +266,17 @@ func envBool(name string) bool {
 		return true
 	}
 	return false
+}
+
+// envBoolOr is envBool with a default for when name is unset or empty.
+func envBoolOr(name string, def bool) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "":
+		return def
+	case "0", "false", "no", "off":
+		return false
+	}
+	return envBool(name)
 }
 
 // envInt returns the integer in environment variable name, or def when it

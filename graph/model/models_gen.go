@@ -11,8 +11,30 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
 )
+
+// Adds a comment, or a reply to a thread.
+type AddCommentInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The thread (or any comment in it) to reply to; omit to start a thread.
+	ReplyTo graphql.Omittable[*string] `json:"replyTo,omitempty"`
+	// The text (Markdown), at most 10,000 characters.
+	Body string `json:"body"`
+	// Anchor a new thread to this field.
+	Field graphql.Omittable[*CommentField] `json:"field,omitempty"`
+	// With `field: ATTENDEE`, the attendee.
+	AttendeeID graphql.Omittable[*string] `json:"attendeeId,omitempty"`
+	// The start of the commented text in the field, in characters.
+	RangeStart graphql.Omittable[*int] `json:"rangeStart,omitempty"`
+	// The end of the commented text (exclusive).
+	RangeEnd graphql.Omittable[*int] `json:"rangeEnd,omitempty"`
+	// Users to notify, by ID.
+	MentionIds graphql.Omittable[[]string] `json:"mentionIds,omitempty"`
+}
 
 // The result of `revokeApiToken`.
 type APITokenPayload struct {
@@ -20,6 +42,16 @@ type APITokenPayload struct {
 	Token *auth.Token `json:"token,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Chooses a report's reviewers.
+type AssignReviewersInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The reviewers (users with the REVIEWER or EDITOR role); replaces the list.
+	ReviewerIds []string `json:"reviewerIds"`
 }
 
 // An attendee of the event a report covers.
@@ -48,6 +80,46 @@ type AttendeeTranslationInput struct {
 	Role graphql.Omittable[*string] `json:"role,omitempty"`
 	// The translated note.
 	Note graphql.Omittable[*string] `json:"note,omitempty"`
+}
+
+// A page of audit entries.
+type AuditEntryConnection struct {
+	// Entries on this page, with cursors.
+	Edges []*AuditEntryEdge `json:"edges"`
+	// Entries on this page.
+	Nodes []*postgres.AuditRow `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An entry in an `AuditEntryConnection`.
+type AuditEntryEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *postgres.AuditRow `json:"node"`
+}
+
+// Where a thread is anchored.
+type CommentAnchor struct {
+	// The field commented on.
+	Field CommentField `json:"field"`
+	// The attendee commented on, when `field` is `ATTENDEE`.
+	Attendee *editorial.Attendee `json:"attendee,omitempty"`
+	// The start of the commented text, in characters (Unicode code points) from the start of the field.
+	RangeStart *int `json:"rangeStart,omitempty"`
+	// The end of the commented text (exclusive).
+	RangeEnd *int `json:"rangeEnd,omitempty"`
+	// The commented text as it was when the comment was made.
+	Quote *string `json:"quote,omitempty"`
+}
+
+// The result of a comment mutation.
+type CommentPayload struct {
+	// The comment as saved; null when the mutation failed.
+	Comment *comments.Comment `json:"comment,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Creates an API token.
@@ -204,6 +276,12 @@ type CreateUserInput struct {
 	TranslatorLocales graphql.Omittable[[]string] `json:"translatorLocales,omitempty"`
 }
 
+// Deletes a comment (its replies stay).
+type DeleteCommentInput struct {
+	// The comment.
+	ID string `json:"id"`
+}
+
 // Archives a report.
 type DeleteReportInput struct {
 	// The report.
@@ -234,6 +312,18 @@ type DiffSegment struct {
 	Op DiffOp `json:"op"`
 	// The text of the run.
 	Text string `json:"text"`
+}
+
+// Edits your comment.
+type EditCommentInput struct {
+	// The comment.
+	ID string `json:"id"`
+	// The comment `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The new text.
+	Body string `json:"body"`
+	// The users mentioned now; omit to keep them.
+	MentionIds graphql.Omittable[[]string] `json:"mentionIds,omitempty"`
 }
 
 // A page of events.
@@ -376,8 +466,30 @@ type PersonPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The published state of a report: what readers see.
+type PublishedCopy struct {
+	// The revision that was published.
+	Revision *editorial.Revision `json:"revision"`
+	// The report version that was published.
+	Version int `json:"version"`
+	// When the report was first published.
+	FirstPublishedAt time.Time `json:"firstPublishedAt"`
+	// When this copy was published (the latest publication).
+	PublishedAt time.Time `json:"publishedAt"`
+}
+
 // The root of every read.
 type Query struct {
+}
+
+// A user's work queue.
+type Queue struct {
+	// Reports in review assigned to me that I have not approved at their current version, oldest first.
+	AwaitingMyReview []*editorial.Report `json:"awaitingMyReview"`
+	// My reports sent back with changes requested.
+	ChangesRequested []*editorial.Report `json:"changesRequested"`
+	// Reports scheduled to be published on the given day.
+	ScheduledToday []*editorial.Report `json:"scheduledToday"`
 }
 
 // A page of reports.
@@ -410,6 +522,16 @@ type ReportFilter struct {
 	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
 	// Only reports written in this source locale.
 	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
+}
+
+// Sends a report back to its author.
+type RequestChangesInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// What to change; required. It is recorded with the transition.
+	Comment string `json:"comment"`
 }
 
 // Restores an archived report.
@@ -496,12 +618,42 @@ type RoleGrantInput struct {
 	DeskID graphql.Omittable[*string] `json:"deskId,omitempty"`
 }
 
+// Schedules a publication.
+type ScheduleReportInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// When to publish; in the future, and not before an embargo.
+	PublishAt time.Time `json:"publishAt"`
+	// The IANA time zone the editor thinks in, e.g. `Asia/Shanghai` (kept for display). Default: `UTC`.
+	TimeZone graphql.Omittable[*string] `json:"timeZone,omitempty"`
+}
+
+// A publication scheduled for later.
+type ScheduledPublication struct {
+	// When the report will be published.
+	PublishAt time.Time `json:"publishAt"`
+	// The time zone the editor scheduled in (for display).
+	TimeZone string `json:"timeZone"`
+}
+
 // Facts about the copydesk server answering the request.
 type ServerInfo struct {
 	// The copydesk version (a git description, or `dev`).
 	Version string `json:"version"`
 	// The newest database migration applied.
 	SchemaVersion int `json:"schemaVersion"`
+}
+
+// Sets or lifts an embargo.
+type SetEmbargoInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The instant before which the report may not be published; null lifts the embargo.
+	EmbargoUntil graphql.Omittable[*time.Time] `json:"embargoUntil,omitempty"`
 }
 
 // Replaces a report's attendees.
@@ -569,6 +721,40 @@ type TextChange struct {
 	Inserted int `json:"inserted"`
 	// Characters deleted.
 	Deleted int `json:"deleted"`
+}
+
+// Resolves or reopens a thread.
+type ThreadInput struct {
+	// The thread (its first comment).
+	ThreadID string `json:"threadId"`
+}
+
+// The result of resolving or reopening a thread.
+type ThreadPayload struct {
+	// The thread as it is now; null when the mutation failed.
+	Thread *comments.Thread `json:"thread,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A workflow step on one report version.
+type TransitionInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read; a report changed since fails with `CONFLICT`, so two people pressing buttons at once cannot both win.
+	ExpectedVersion int `json:"expectedVersion"`
+	// A note for the history.
+	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// Takes a report off the public site.
+type UnpublishReportInput struct {
+	// The report.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Why; required, and kept in the audit trail.
+	Reason string `json:"reason"`
 }
 
 // Changes an event; only fields present change.
@@ -839,6 +1025,73 @@ func (e BodyFormat) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A report field a comment can be anchored to.
+type CommentField string
+
+const (
+	// The headline.
+	CommentFieldTitle CommentField = "TITLE"
+	// The dek.
+	CommentFieldSubtitle CommentField = "SUBTITLE"
+	// The standfirst.
+	CommentFieldSummary CommentField = "SUMMARY"
+	// The body.
+	CommentFieldBody CommentField = "BODY"
+	// One attendee's entry.
+	CommentFieldAttendee CommentField = "ATTENDEE"
+)
+
+var AllCommentField = []CommentField{
+	CommentFieldTitle,
+	CommentFieldSubtitle,
+	CommentFieldSummary,
+	CommentFieldBody,
+	CommentFieldAttendee,
+}
+
+func (e CommentField) IsValid() bool {
+	switch e {
+	case CommentFieldTitle, CommentFieldSubtitle, CommentFieldSummary, CommentFieldBody, CommentFieldAttendee:
+		return true
+	}
+	return false
+}
+
+func (e CommentField) String() string {
+	return string(e)
+}
+
+func (e *CommentField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CommentField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CommentField", str)
+	}
+	return nil
+}
+
+func (e CommentField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CommentField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CommentField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of a diff run.
 type DiffOp string
 
@@ -1020,6 +1273,91 @@ func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e UserErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A step of the editorial workflow. `Report.availableTransitions` lists those the viewer may take now.
+type WorkflowAction string
+
+const (
+	// Send a draft (or a report with changes requested) to review: `submitReport`.
+	WorkflowActionSubmit WorkflowAction = "SUBMIT"
+	// Choose the reviewers: `assignReviewers`.
+	WorkflowActionAssignReviewers WorkflowAction = "ASSIGN_REVIEWERS"
+	// Send the report back to its author with a comment: `requestChanges`.
+	WorkflowActionRequestChanges WorkflowAction = "REQUEST_CHANGES"
+	// Approve the current version: `approveReport`.
+	WorkflowActionApprove WorkflowAction = "APPROVE"
+	// Publish now, or republish the working copy's changes: `publishReport`.
+	WorkflowActionPublish WorkflowAction = "PUBLISH"
+	// Publish at a set time: `scheduleReport`.
+	WorkflowActionSchedule WorkflowAction = "SCHEDULE"
+	// Call off a scheduled publication: `cancelSchedule`.
+	WorkflowActionCancelSchedule WorkflowAction = "CANCEL_SCHEDULE"
+	// Take the report off the public site: `unpublishReport`.
+	WorkflowActionUnpublish WorkflowAction = "UNPUBLISH"
+	// Archive (soft-delete) the report: `archiveReport`.
+	WorkflowActionArchive WorkflowAction = "ARCHIVE"
+	// Bring an archived report back: `restoreReport`.
+	WorkflowActionRestore WorkflowAction = "RESTORE"
+	// Set or lift an embargo: `setEmbargo`.
+	WorkflowActionSetEmbargo WorkflowAction = "SET_EMBARGO"
+)
+
+var AllWorkflowAction = []WorkflowAction{
+	WorkflowActionSubmit,
+	WorkflowActionAssignReviewers,
+	WorkflowActionRequestChanges,
+	WorkflowActionApprove,
+	WorkflowActionPublish,
+	WorkflowActionSchedule,
+	WorkflowActionCancelSchedule,
+	WorkflowActionUnpublish,
+	WorkflowActionArchive,
+	WorkflowActionRestore,
+	WorkflowActionSetEmbargo,
+}
+
+func (e WorkflowAction) IsValid() bool {
+	switch e {
+	case WorkflowActionSubmit, WorkflowActionAssignReviewers, WorkflowActionRequestChanges, WorkflowActionApprove, WorkflowActionPublish, WorkflowActionSchedule, WorkflowActionCancelSchedule, WorkflowActionUnpublish, WorkflowActionArchive, WorkflowActionRestore, WorkflowActionSetEmbargo:
+		return true
+	}
+	return false
+}
+
+func (e WorkflowAction) String() string {
+	return string(e)
+}
+
+func (e *WorkflowAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkflowAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkflowAction", str)
+	}
+	return nil
+}
+
+func (e WorkflowAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkflowAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkflowAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
@@ -27,7 +28,9 @@ import (
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/scheduler"
 	"github.com/copydesk/copydesk/internal/server"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Demo says when the demo data set is loaded.
@@ -55,6 +58,12 @@ type Config struct {
 	// RateLimit limits /graphql per API token and per client IP; the zero
 	// value limits nothing (cmd/copydesk sets ratelimit.DefaultConfig).
 	RateLimit ratelimit.Config
+	// Workflow is the newsroom's workflow policy; nil means
+	// workflow.DefaultConfig() (one approval; edits reopen review).
+	Workflow *workflow.Config
+	// NoScheduler leaves out the publishing worker (internal/scheduler),
+	// which otherwise runs in every instance.
+	NoScheduler bool
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -130,7 +139,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
-	resolver := &graph.Resolver{DB: db, Content: content.New(db), Identity: identity.New(db), Version: Version()}
+	svc := content.New(db)
+	if cfg.Workflow != nil {
+		svc.Workflow = *cfg.Workflow
+	}
+	if !cfg.NoScheduler {
+		// The worker stops before the database closes (defers run last-in, first-out).
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = scheduler.New(db, svc, log, scheduler.Options{}).Run(wctx)
+		}()
+		defer func() { stop(); <-done }()
+	}
+	resolver := &graph.Resolver{DB: db, Content: svc, Identity: identity.New(db), Comments: comments.New(db), Version: Version()}
 	h := server.New(server.Config{
 		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log)),
 		Explorer: explorer.Handler(),

@@ -69,7 +69,7 @@ func Record(ctx context.Context, tx *postgres.Tx, e Entry) error {
 	return postgres.InsertAudit(ctx, tx, row)
 }
 
-func marshal(v any) (json.RawMessage, error) {
+func marshal(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
 	}

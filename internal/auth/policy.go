@@ -17,11 +17,20 @@ const (
 	EditReport      Action = "report.edit"       // EDITOR on the desk; its REPORTER (on the desk) while DRAFT or CHANGES_REQUESTED; ADMIN
 	ArchiveReport   Action = "report.archive"    // EDITOR on the desk; ADMIN (also used for restore)
 	ReadDrafts      Action = "report.readDrafts" // Viewer.SeesDrafts
+	Comment         Action = "report.comment"    // any role on the report's desk (REVIEWER, EDITOR, REPORTER, TRANSLATOR); ADMIN
 	EditTranslation Action = "translation.edit"  // TRANSLATOR on the desk with the locale granted; EDITOR on the desk; ADMIN
 	EditDirectory   Action = "directory.edit"    // REPORTER, EDITOR or ADMIN on any desk: tags, people, organizations, events
 	MergeDirectory  Action = "directory.merge"   // EDITOR or ADMIN on any desk
 	ManageUsers     Action = "users.manage"      // ADMIN: users, roles, desks, other users' tokens, emails
 	ManageOwnTokens Action = "tokens.own"        // any signed-in user with a FULL token
+)
+
+// The workflow's actions (internal/workflow maps each transition to one).
+const (
+	SubmitReport    Action = "report.submit"          // its REPORTER (on the desk) while DRAFT or CHANGES_REQUESTED; EDITOR on the desk; ADMIN
+	ReviewReport    Action = "report.review"          // REVIEWER or EDITOR on the desk; ADMIN: request changes, approve
+	AssignReviewers Action = "report.assignReviewers" // EDITOR on the desk; ADMIN
+	PublishReport   Action = "report.publish"         // EDITOR on the desk; ADMIN: publish, schedule, cancel a schedule, unpublish, embargo
 )
 
 // Resource is what an action is about, as far as the policy needs to know.
@@ -85,10 +94,51 @@ var Rules = []Rule{
 		}),
 	},
 	{
+		Action: SubmitReport,
+		Description: "Only editors of this desk and admins may submit this report for review; " +
+			"a reporter of this desk may submit a report they created while it is a draft or has changes requested.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			if v.HasRole(Editor, r.DeskID) {
+				return true
+			}
+			own := r.OwnerID != nil && *r.OwnerID == v.UserID
+			open := r.Status == statusDraft || r.Status == statusChangesRequested
+			return own && open && v.HasRole(Reporter, r.DeskID)
+		}),
+	},
+	{
+		Action:      ReviewReport,
+		Description: "Only reviewers and editors of this desk and admins may review reports.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Reviewer, r.DeskID) || v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action:      AssignReviewers,
+		Description: "Only editors of this desk and admins may assign reviewers.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action:      PublishReport,
+		Description: "Only editors of this desk and admins may publish, schedule, unpublish and embargo reports.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
 		Action:      ReadDrafts,
 		Description: "Only newsroom staff (users with a role) may read unpublished content.",
 		Allow: staff(func(v *Viewer, _ Resource) bool {
 			return v.SeesDrafts()
+		}),
+	},
+	{
+		Action:      Comment,
+		Description: "Only newsroom staff with a role on this report's desk and admins may comment on it.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return slices.ContainsFunc(Roles, func(role Role) bool { return v.HasRole(role, r.DeskID) })
 		}),
 	},
 	{

@@ -114,9 +114,29 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
 	},
+	auth.SubmitReport: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": "FFFYYFFYFFFF", "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": "FFFYYFFFFFFF", "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
+	auth.ReviewReport: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allY, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": onlyD1, "TRANSLATOR@d1": allF,
+	},
+	auth.AssignReviewers: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
+	auth.PublishReport: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
 	auth.ReadDrafts: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allY, "TRANSLATOR": allY,
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allY, "TRANSLATOR@d1": allY,
+	},
+	auth.Comment: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allY, "TRANSLATOR": allY,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": onlyD1, "REVIEWER@d1": onlyD1, "TRANSLATOR@d1": onlyD1,
 	},
 	auth.EditTranslation: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": "FFFFFFFFYFYY",
@@ -153,7 +173,8 @@ var commonRows = map[string]string{
 func TestPermissionMatrix(t *testing.T) {
 	viewers := matrixViewers()
 	// Every action has exactly one rule, and every rule a matrix.
-	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport, auth.ReadDrafts, auth.EditTranslation,
+	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
+		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
 		auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens}
 	for _, a := range actions {
 		n := 0

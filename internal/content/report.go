@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/slugs"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // TagRef names a tag for a report: an existing one by ID or slug, or by Name,
@@ -287,30 +289,25 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 	})
 }
 
-// DeleteReport archives a report: it leaves lists and public reads, and
-// RestoreReport brings it back in the state it had.
+// DeleteReport archives a report (the workflow's archive action): it leaves
+// lists and public reads, its publish job is dropped, and RestoreReport
+// brings it back in the state it had.
 func (s *Service) DeleteReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, auth.ArchiveReport, "report.archive", "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
-		if r.Status == editorial.Archived {
-			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is already archived.")
+	return s.transition(ctx, workflow.Archive, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, _ *step) (*string, error) {
+		if err := postgres.DeletePublishJob(ctx, tx, r.ID); err != nil {
+			return nil, err
 		}
 		prev := r.Status
-		r.StatusBeforeArchive, r.Status, r.ArchivedAt = &prev, editorial.Archived, &tx.Now
+		r.StatusBeforeArchive, r.ArchivedAt = &prev, &tx.Now
 		m := "Archived"
 		return &m, nil
 	})
 }
 
-// RestoreReport un-archives a report, back to the state it had when archived.
+// RestoreReport un-archives a report (the workflow's restore action), back
+// to the state it had when archived (see workflow.Next).
 func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
-	return s.save(ctx, auth.ArchiveReport, "report.restore", "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
-		if r.Status != editorial.Archived {
-			return nil, cerr.FieldErrorf(cerr.Invalid, "input.id", "The report is %s, not ARCHIVED; only archived reports can be restored.", r.Status)
-		}
-		r.Status = editorial.Draft
-		if r.StatusBeforeArchive != nil {
-			r.Status = *r.StatusBeforeArchive
-		}
+	return s.transition(ctx, workflow.Restore, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, _ *step) (*string, error) {
 		r.StatusBeforeArchive, r.ArchivedAt = nil, nil
 		m := "Restored from the archive"
 		return &m, nil
@@ -321,10 +318,16 @@ func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion i
 // the expected version, apply change, write, and record a revision — or, when
 // the snapshot did not change and the state did not either, roll back and
 // return the report as it was. A missing report is NOT_FOUND on idField.
-func (s *Service) save(ctx context.Context, action auth.Action, auditAction string, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error)) (*Saved, error) {
+// A workflow transition passes a step (see workflow.go), which change fills
+// in. A change to the content goes through contentChanged.
+func (s *Service) save(ctx context.Context, action auth.Action, auditAction string, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error), steps ...*step) (*Saved, error) {
 	v, err := gate(ctx)
 	if err != nil {
 		return nil, err
+	}
+	st := &step{}
+	if len(steps) > 0 {
+		st = steps[0]
 	}
 	var out *Saved
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
@@ -353,9 +356,14 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		}
 		cur := snapshotOf(r, snap)
 		diff := editorial.Diff(latest.Snapshot, cur)
-		if len(diff.ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) {
+		if len(diff.ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) && !st.force {
 			out = &Saved{Report: &before, Revision: latest}
 			return errNoChange
+		}
+		if len(diff.ChangedFields) > 0 {
+			if err := s.contentChanged(ctx, tx, action, &before, r, st); err != nil {
+				return err
+			}
 		}
 		if err := postgres.UpdateReport(ctx, tx, r); err != nil {
 			return err
@@ -364,11 +372,18 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		if err := postgres.InsertRevision(ctx, tx, rev); err != nil {
 			return err
 		}
+		if st.after != nil {
+			if err := st.after(tx, r, rev); err != nil {
+				return err
+			}
+		}
 		out = &Saved{Report: r, Revision: rev}
+		detail := map[string]any{"changedFields": nonNil(diff.ChangedFields), "message": msg}
+		maps.Copy(detail, st.detail)
 		return audit.Record(ctx, tx, audit.Entry{Action: auditAction, SubjectType: "Report", SubjectID: r.ID, ReportID: &r.ID,
 			Before: map[string]any{"status": before.Status, "version": before.Version},
 			After:  map[string]any{"status": r.Status, "version": r.Version},
-			Detail: map[string]any{"changedFields": nonNil(diff.ChangedFields), "message": msg}})
+			Detail: detail})
 	})
 	if errors.Is(err, errNoChange) {
 		return out, nil

@@ -9,15 +9,19 @@ import (
 
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Service runs content mutations. It is safe for concurrent use.
 type Service struct {
 	DB *postgres.DB
+	// Workflow is the newsroom's workflow policy (approvals required, whether
+	// edits reopen review). New sets workflow.DefaultConfig().
+	Workflow workflow.Config
 }
 
-// New returns a Service over db.
-func New(db *postgres.DB) *Service { return &Service{DB: db} }
+// New returns a Service over db with the default workflow policy.
+func New(db *postgres.DB) *Service { return &Service{DB: db, Workflow: workflow.DefaultConfig()} }
 
 // write runs fn in one transaction and, when fn succeeds, records in that
 // same transaction the audit entry that entry returns (nil: fn changed

@@ -11,23 +11,16 @@ const (
 	// Newsroom sees everything (what each member may change is a separate,
 	// per-action check in internal/auth).
 	Newsroom Audience = iota
-	// Public sees published reports and their approved translations only.
+	// Public sees published reports as they were published (not their
+	// working drafts) and their approved translations only.
 	Public
 )
-
-// reports returns the SQL condition on the reports table aliased alias.
-func (a Audience) reports(alias string) string {
-	if a == Public {
-		return alias + ".status = 'PUBLISHED'"
-	}
-	return "TRUE"
-}
 
 // translations returns the SQL condition on report_translations aliased
 // alias; callers reach translations only through reports the audience sees.
 func (a Audience) translations(alias string) string {
 	if a == Public {
-		return alias + ".status = 'APPROVED' AND EXISTS (SELECT 1 FROM reports pr WHERE pr.id = " + alias + ".report_id AND pr.status = 'PUBLISHED')"
+		return alias + ".status = 'APPROVED' AND EXISTS (SELECT 1 FROM reports pr JOIN report_publications pp ON pp.report_id = pr.id WHERE pr.id = " + alias + ".report_id AND pr.status = 'PUBLISHED')"
 	}
 	return "TRUE"
 }

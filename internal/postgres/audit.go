@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,19 +10,19 @@ import (
 
 // AuditRow is one entry of the audit trail as stored.
 type AuditRow struct {
-	ID          int64           `db:"id"`
-	At          time.Time       `db:"at"`
-	ActorID     *int64          `db:"actor_id"`
-	ActorName   string          `db:"actor_name"`
-	TokenID     *int64          `db:"token_id"`
-	RequestID   *string         `db:"request_id"`
-	Action      string          `db:"action"`
-	SubjectType string          `db:"subject_type"`
-	SubjectID   string          `db:"subject_id"`
-	ReportID    *int64          `db:"report_id"`
-	Before      json.RawMessage `db:"before_state"`
-	After       json.RawMessage `db:"after_state"`
-	Detail      json.RawMessage `db:"detail"`
+	ID          int64     `db:"id"`
+	At          time.Time `db:"at"`
+	ActorID     *int64    `db:"actor_id"`
+	ActorName   string    `db:"actor_name"`
+	TokenID     *int64    `db:"token_id"`
+	RequestID   *string   `db:"request_id"`
+	Action      string    `db:"action"`
+	SubjectType string    `db:"subject_type"`
+	SubjectID   string    `db:"subject_id"`
+	ReportID    *int64    `db:"report_id"`
+	Before      []byte    `db:"before_state"` // JSON, nil for NULL
+	After       []byte    `db:"after_state"`
+	Detail      []byte    `db:"detail"`
 }
 
 const auditColumns = `id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail`
@@ -51,7 +50,7 @@ func ListAudit(ctx context.Context, q sqlx.QueryerContext, reportID int64, first
 	return rows, FormatError(err, "ListAudit", "Audit entry")
 }
 
-func nullJSON(raw json.RawMessage) any {
+func nullJSON(raw []byte) any {
 	if len(raw) == 0 {
 		return nil
 	}

@@ -127,11 +127,14 @@ func ReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[
 	return ReportsFor(ctx, q, Newsroom, ids)
 }
 
-// ReportsFor is ReportsByIDs for an audience: the public gets only the
-// published ones.
+// ReportsFor is ReportsByIDs for an audience: the public gets the
+// published copies of the published ones (see PublishedReports).
 func ReportsFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Report, error) {
+	if aud == Public {
+		return PublishedReports(ctx, q, ids)
+	}
 	var list []*editorial.Report
-	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports r WHERE id = ANY($1) AND `+aud.reports("r"), pq.Array(ids)); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "ReportsByIDs", "Report")
 	}
 	out := make(map[int64]*editorial.Report, len(list))
@@ -162,6 +165,9 @@ type ReportFilter struct {
 // (newest first, ID as tie-breaker), and the total number matching. Two
 // queries regardless of page size.
 func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
+	if f.Audience == Public {
+		return listPublished(ctx, q, f, first, after)
+	}
 	col := "updated_at"
 	if f.OrderBy == "created" {
 		col = "created_at"
@@ -186,9 +192,6 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 	}
 	if f.SourceLocale != "" {
 		where = append(where, "source_locale = "+arg(f.SourceLocale))
-	}
-	if f.Audience == Public {
-		where = append(where, Public.reports("reports"))
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
@@ -224,11 +227,14 @@ func ReportCursor(r *editorial.Report, orderBy string) Cursor {
 // ReportsByEventIDs returns, per event, its newest reports (at most limit per
 // event, archived ones left out), in one query.
 func ReportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
+	if aud == Public {
+		return publishedByEvent(ctx, q, ids, limit)
+	}
 	var list []*editorial.Report
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT `+reportColumns+` FROM (
 			SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY updated_at DESC, id DESC) AS n
-			FROM reports r WHERE event_id = ANY($1) AND status <> 'ARCHIVED' AND `+aud.reports("r")+`
+			FROM reports WHERE event_id = ANY($1) AND status <> 'ARCHIVED'
 		) r WHERE n <= $2 ORDER BY updated_at DESC, id DESC`, pq.Array(ids), limit)
 	if err != nil {
 		return nil, FormatError(err, "ReportsByEventIDs", "Report")
@@ -337,12 +343,15 @@ func AttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (ma
 }
 
 // AttendeesFor is AttendeesByIDs for an audience: the public gets only
-// attendees of published reports.
+// attendees as published (PublishedAttendeesByIDs).
 func AttendeesFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Attendee, error) {
+	if aud == Public {
+		return PublishedAttendeesByIDs(ctx, q, ids)
+	}
 	var rows []attendeeRow
 	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT a.id, a.report_id, a.position, a.person_id, a.organization_id, a.delegation, a.role, a.participations, a.note
-		FROM report_attendees a JOIN reports r ON r.id = a.report_id WHERE a.id = ANY($1) AND `+aud.reports("r"), pq.Array(ids))
+		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note
+		FROM report_attendees WHERE id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "AttendeesByIDs", "Attendee")
 	}

@@ -1,0 +1,324 @@
+// Package workflow is copydesk's editorial state machine: which actions
+// (transitions) exist, from which report states each may run, the state it
+// leads to, which rule of internal/auth decides who may run it, and what
+// else must hold. It is pure: no SQL, no GraphQL. The content service
+// executes transitions (one transaction each, through its save path) and
+// asks Check before it changes anything; the API asks Available which
+// actions to offer.
+//
+//	submit          DRAFT, CHANGES_REQUESTED        → IN_REVIEW
+//	assignReviewers DRAFT, IN_REVIEW, CHANGES_REQUESTED (no change of state)
+//	requestChanges  IN_REVIEW                       → CHANGES_REQUESTED
+//	approve         IN_REVIEW                       → APPROVED once enough reviewers approved
+//	schedule        APPROVED                        → SCHEDULED (a publish job)
+//	cancelSchedule  SCHEDULED                       → APPROVED
+//	publish         APPROVED, SCHEDULED, UNPUBLISHED → PUBLISHED; PUBLISHED → PUBLISHED with unpublished changes
+//	unpublish       PUBLISHED                       → UNPUBLISHED
+//	archive         any other state                 → ARCHIVED
+//	restore         ARCHIVED                        → the state it had
+//
+// Transitions is that table, with the rule of internal/auth that decides
+// who may run each action and its preconditions. An edit that changes the
+// content of an APPROVED (or SCHEDULED) report sends it back to IN_REVIEW
+// when Config.EditReopensReview is set; the content service applies that
+// rule.
+package workflow
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones for schedules even where the system has none
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// Action is a workflow action: a transition a viewer may ask for.
+type Action string
+
+// The actions, named as the API names them.
+const (
+	Submit          Action = "submit"          // DRAFT | CHANGES_REQUESTED → IN_REVIEW
+	AssignReviewers Action = "assignReviewers" // no state change; any state before APPROVED
+	RequestChanges  Action = "requestChanges"  // IN_REVIEW → CHANGES_REQUESTED (with a comment)
+	Approve         Action = "approve"         // IN_REVIEW → APPROVED once enough approvals of the current version
+	Schedule        Action = "schedule"        // APPROVED → SCHEDULED (a publish job at a future instant)
+	CancelSchedule  Action = "cancelSchedule"  // SCHEDULED → APPROVED
+	Publish         Action = "publish"         // APPROVED | SCHEDULED | UNPUBLISHED → PUBLISHED; PUBLISHED → PUBLISHED with unpublished changes
+	Unpublish       Action = "unpublish"       // PUBLISHED → UNPUBLISHED (with a reason)
+	Archive         Action = "archive"         // any state but ARCHIVED → ARCHIVED
+	Restore         Action = "restore"         // ARCHIVED → the state it had
+)
+
+// Actions lists every action, in the order a user interface offers them.
+var Actions = []Action{Submit, AssignReviewers, RequestChanges, Approve, Schedule, CancelSchedule, Publish, Unpublish, Archive, Restore}
+
+// Statuses lists every report state, in workflow order.
+var Statuses = []editorial.Status{
+	editorial.Draft, editorial.InReview, editorial.ChangesRequested, editorial.Approved,
+	editorial.Scheduled, editorial.Published, editorial.Unpublished, editorial.Archived,
+}
+
+// Facts is what Check needs to know about a report beyond the report row,
+// for one viewer. The content service reads it (content.Service.Facts).
+type Facts struct {
+	// Now is the current time (the database clock).
+	Now time.Time
+	// ApprovalsRequired is how many approvals of the current version make
+	// a report APPROVED (Config.ApprovalsRequired; 0 counts as 1).
+	ApprovalsRequired int
+	// Approvals counts the approvals of the report's current version
+	// (approvals given before its content last changed do not count).
+	Approvals int
+	// ApprovedByViewer: the viewer is among those approvals.
+	ApprovedByViewer bool
+	// Published: the report has a publication (it was published at least once).
+	Published bool
+	// HasUnpublishedChanges: its content changed since it was last published.
+	HasUnpublishedChanges bool
+	// EmbargoUntil, when set, is the instant before which the report may
+	// not be published.
+	EmbargoUntil *time.Time
+	// PublishAt is when its publish job runs, if it is SCHEDULED.
+	PublishAt *time.Time
+}
+
+// Required is ApprovalsRequired, at least 1.
+func (f Facts) Required() int { return max(f.ApprovalsRequired, 1) }
+
+// Embargoed reports whether the report may not be published at f.Now.
+func (f Facts) Embargoed() bool { return f.EmbargoUntil != nil && f.Now.Before(*f.EmbargoUntil) }
+
+// Config is the newsroom's workflow policy.
+type Config struct {
+	// ApprovalsRequired is how many reviewers must approve the current
+	// version before a report is APPROVED. 0 counts as 1.
+	ApprovalsRequired int
+	// EditReopensReview sends an APPROVED (or SCHEDULED) report back to
+	// IN_REVIEW when an edit changes its content.
+	EditReopensReview bool
+}
+
+// DefaultConfig is one approval, and edits after approval reopen review.
+func DefaultConfig() Config { return Config{ApprovalsRequired: 1, EditReopensReview: true} }
+
+// Transition is one row of the workflow table.
+type Transition struct {
+	Action Action
+	// From lists the states the action may run in.
+	From []editorial.Status
+	// To is the state it leads to; Next says it for actions whose target
+	// depends on the report (approve, restore, assignReviewers).
+	To editorial.Status
+	// Auth is the rule of internal/auth that decides who may run it.
+	Auth auth.Action
+	// Audit is the action of the audit entry the transition records.
+	Audit string
+	// pre checks what else must hold (after Auth and From).
+	pre func(v *auth.Viewer, r *editorial.Report, f Facts) error
+}
+
+var beforeApproval = []editorial.Status{editorial.Draft, editorial.InReview, editorial.ChangesRequested}
+
+// Transitions is the workflow: one row per action, in the order of Actions.
+var Transitions = []Transition{
+	{Action: Submit, From: []editorial.Status{editorial.Draft, editorial.ChangesRequested}, To: editorial.InReview,
+		Auth: auth.SubmitReport, Audit: "report.submit"},
+	{Action: AssignReviewers, From: beforeApproval,
+		Auth: auth.AssignReviewers, Audit: "report.assignReviewers"},
+	{Action: RequestChanges, From: []editorial.Status{editorial.InReview}, To: editorial.ChangesRequested,
+		Auth: auth.ReviewReport, Audit: "report.requestChanges"},
+	{Action: Approve, From: []editorial.Status{editorial.InReview}, To: editorial.Approved,
+		Auth: auth.ReviewReport, Audit: "report.approve", pre: canApprove},
+	{Action: Schedule, From: []editorial.Status{editorial.Approved}, To: editorial.Scheduled,
+		Auth: auth.PublishReport, Audit: "report.schedule"},
+	{Action: CancelSchedule, From: []editorial.Status{editorial.Scheduled}, To: editorial.Approved,
+		Auth: auth.PublishReport, Audit: "report.cancelSchedule"},
+	{Action: Publish, From: []editorial.Status{editorial.Approved, editorial.Scheduled, editorial.Unpublished, editorial.Published}, To: editorial.Published,
+		Auth: auth.PublishReport, Audit: "report.publish", pre: canPublish},
+	{Action: Unpublish, From: []editorial.Status{editorial.Published}, To: editorial.Unpublished,
+		Auth: auth.PublishReport, Audit: "report.unpublish"},
+	{Action: Archive, From: except(editorial.Archived), To: editorial.Archived,
+		Auth: auth.ArchiveReport, Audit: "report.archive"},
+	{Action: Restore, From: []editorial.Status{editorial.Archived},
+		Auth: auth.ArchiveReport, Audit: "report.restore"},
+}
+
+func except(s editorial.Status) []editorial.Status {
+	return slices.DeleteFunc(slices.Clone(Statuses), func(x editorial.Status) bool { return x == s })
+}
+
+// Lookup returns the row of action a, or nil when there is none.
+func Lookup(a Action) *Transition {
+	for i := range Transitions {
+		if Transitions[i].Action == a {
+			return &Transitions[i]
+		}
+	}
+	return nil
+}
+
+// Messages of the errors Check returns for preconditions.
+const (
+	MsgOwnReport       = "You created this report; someone else must approve it."
+	MsgApprovedAlready = "You have already approved this version of the report."
+	MsgApproverNotUser = "Approvals are recorded for a user; sign in as one to approve."
+)
+
+// Check returns nil when v may run action a on r now. Otherwise, in this
+// order: the error of auth.Check for the action's rule (UNAUTHENTICATED or
+// FORBIDDEN); BAD_USER_INPUT naming the current state when a does not run
+// in it ("The report is DRAFT; approve needs IN_REVIEW."); or the error of
+// an unmet precondition: FORBIDDEN for approving one's own report,
+// BAD_USER_INPUT for approving twice, publishing during an embargo or
+// republishing a PUBLISHED report without unpublished changes. An unknown
+// action is a programming error (a plain, INTERNAL error). The errors carry
+// no Field; the content service sets the one of its input.
+func Check(v *auth.Viewer, r *editorial.Report, f Facts, a Action) error {
+	t := Lookup(a)
+	if t == nil {
+		return fmt.Errorf("workflow: unknown action %q", a)
+	}
+	if err := auth.Check(v, t.Auth, Resource(r)); err != nil {
+		return err
+	}
+	if !slices.Contains(t.From, r.Status) {
+		return cerr.Errorf(cerr.Invalid, "%s", StateMessage(r.Status, a))
+	}
+	if t.pre != nil {
+		return t.pre(v, r, f)
+	}
+	return nil
+}
+
+// StateMessage is the message of Check's error for action a in a state it
+// does not run in.
+func StateMessage(s editorial.Status, a Action) string {
+	t := Lookup(a)
+	if t == nil {
+		return ""
+	}
+	if len(t.From) == len(Statuses)-1 {
+		return fmt.Sprintf("The report is %s; %s needs any other state.", s, a)
+	}
+	return fmt.Sprintf("The report is %s; %s needs %s.", s, a, orList(t.From))
+}
+
+func orList(ss []editorial.Status) string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = string(s)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// EmbargoMessage is the message of the error for publishing before until.
+func EmbargoMessage(until time.Time) string {
+	return fmt.Sprintf("The report is embargoed until %s; it cannot be published before then.", until.UTC().Format(time.RFC3339))
+}
+
+// MsgNothingToPublish is the message for publishing a PUBLISHED report
+// whose content has not changed since.
+const MsgNothingToPublish = "The report is PUBLISHED and has no unpublished changes; publish needs APPROVED, SCHEDULED or UNPUBLISHED, or changes to republish."
+
+func canApprove(v *auth.Viewer, r *editorial.Report, f Facts) error {
+	if v.UserRef() == nil {
+		return cerr.Errorf(cerr.Forbidden, "%s", MsgApproverNotUser)
+	}
+	if r.CreatedBy != nil && *r.CreatedBy == v.UserID {
+		return cerr.Errorf(cerr.Forbidden, "%s", MsgOwnReport)
+	}
+	if f.ApprovedByViewer {
+		return cerr.Errorf(cerr.Invalid, "%s", MsgApprovedAlready)
+	}
+	return nil
+}
+
+func canPublish(_ *auth.Viewer, r *editorial.Report, f Facts) error {
+	if r.Status == editorial.Published && !f.HasUnpublishedChanges {
+		return cerr.Errorf(cerr.Invalid, "%s", MsgNothingToPublish)
+	}
+	if f.Embargoed() {
+		return cerr.Errorf(cerr.Invalid, "%s", EmbargoMessage(*f.EmbargoUntil))
+	}
+	return nil
+}
+
+// Available returns the actions v may run on r now (those Check allows), in
+// the order of Actions: the buttons to show.
+func Available(v *auth.Viewer, r *editorial.Report, f Facts) []Action {
+	out := []Action{}
+	for _, a := range Actions {
+		if Check(v, r, f, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Next returns the state action a leads r to (Check must allow it): for
+// approve, APPROVED when this approval makes f.Approvals reach the number
+// required and IN_REVIEW otherwise; for restore, the state r had before it
+// was archived (APPROVED for a report archived while SCHEDULED, since
+// archiving dropped its publish job; DRAFT when unknown); for
+// assignReviewers, r's state.
+func Next(r *editorial.Report, f Facts, a Action) editorial.Status {
+	switch a {
+	case Approve:
+		if f.Approvals+1 >= f.Required() {
+			return editorial.Approved
+		}
+		return editorial.InReview
+	case Restore:
+		if r.StatusBeforeArchive == nil {
+			return editorial.Draft
+		}
+		if *r.StatusBeforeArchive == editorial.Scheduled {
+			return editorial.Approved
+		}
+		return *r.StatusBeforeArchive
+	case AssignReviewers:
+		return r.Status
+	}
+	if t := Lookup(a); t != nil {
+		return t.To
+	}
+	return r.Status
+}
+
+// Resource is what the policy needs to know about r.
+func Resource(r *editorial.Report) auth.Resource {
+	return auth.Resource{DeskID: r.DeskID, OwnerID: r.CreatedBy, Status: string(r.Status)}
+}
+
+// CheckPublishAt validates the instant of a schedule: it must be after
+// f.Now and not before the embargo. The errors are BAD_USER_INPUT on field.
+func CheckPublishAt(field string, at time.Time, f Facts) error {
+	if !at.After(f.Now) {
+		return cerr.FieldErrorf(cerr.Invalid, field, "The publication time %s is not in the future.", at.UTC().Format(time.RFC3339))
+	}
+	if f.EmbargoUntil != nil && at.Before(*f.EmbargoUntil) {
+		return cerr.FieldErrorf(cerr.Invalid, field, "%s", EmbargoMessage(*f.EmbargoUntil))
+	}
+	return nil
+}
+
+// LoadTimeZone validates an IANA time zone name ("Asia/Shanghai", "UTC").
+// The error is BAD_USER_INPUT on field.
+func LoadTimeZone(field, name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || name == "Local" || len(name) > 100 {
+		return nil, cerr.FieldErrorf(cerr.Invalid, field, "Give an IANA time zone such as Asia/Shanghai or UTC.")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, cerr.FieldErrorf(cerr.Invalid, field, "%q is not an IANA time zone (such as Asia/Shanghai or UTC).", name)
+	}
+	return loc, nil
+}
