@@ -322,3 +322,36 @@ func TestTokensAuthenticateUntilRevoked(t *testing.T) {
 		}
 	}
 }
+
+// Every successful mutation appends exactly one audit entry, naming the
+// actor; failed ones append none (TestMutationFailuresAreTypedAndChangeNothing
+// counts audit_log among the tables a failure must leave alone).
+func TestEverySuccessfulMutationIsAudited(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	f := a.fixture()
+	mutations := []struct{ action, mutation string }{
+		{"report.update", fmt.Sprintf(`updateReport(input: {id: %q, expectedVersion: 1, title: "Audited"}) { userErrors { code } }`, f.reportID)},
+		{"report.setAttendees", fmt.Sprintf(`setReportAttendees(input: {reportId: %q, expectedVersion: 2, attendees: []}) { userErrors { code } }`, f.reportID)},
+		{"translation.upsert", fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "ko", title: "감사"}) { userErrors { code } }`, f.reportID)},
+		{"tag.create", `createTag(input: {name: "Audit"}) { userErrors { code } }`},
+		{"person.update", fmt.Sprintf(`updatePerson(input: {id: %q, expectedVersion: 1, name: "Song Jun (CAST)"}) { userErrors { code } }`, f.personID)},
+		{"desk.create", `createDesk(input: {slug: "audit", name: "Audit"}) { userErrors { code } }`},
+		{"token.create", `createApiToken(input: {name: "audited"}) { userErrors { code } }`},
+		{"report.archive", fmt.Sprintf(`archiveReport(input: {id: %q, expectedVersion: 3}) { userErrors { code } }`, f.reportID)},
+	}
+	for _, m := range mutations {
+		before := a.count("audit_log")
+		a.do(`mutation { `+m.mutation+` }`, nil, nil)
+		var last struct {
+			Action    string `db:"action"`
+			ActorName string `db:"actor_name"`
+		}
+		if err := a.db.GetContext(context.Background(), &last, `SELECT action, actor_name FROM audit_log ORDER BY id DESC LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		if n := a.count("audit_log") - before; n != 1 || last.Action != m.action || last.ActorName == "" {
+			t.Errorf("%s: %d new entries, last %+v", m.action, n, last)
+		}
+	}
+}

@@ -165,7 +165,7 @@ func (a *api) count(table string) int {
 func (a *api) rowCounts() map[string]int {
 	out := map[string]int{}
 	for _, t := range []string{"reports", "report_revisions", "report_slugs", "report_tags", "report_authors",
-		"report_attendees", "report_translations", "tags", "people", "organizations", "events"} {
+		"report_attendees", "report_translations", "tags", "people", "organizations", "events", "audit_log"} {
 		out[t] = a.count(t)
 	}
 	return out
