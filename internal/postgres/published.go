@@ -158,31 +158,6 @@ func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, cond string,
 	return out, nil
 }
 
-// publishedTagCounts counts, per tag, the published reports whose published
-// snapshot carries it.
-func publishedTagCounts(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]int, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT (t->>'id')::bigint, count(*) FROM `+publishedFrom+`,
-		jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.tags[*]')) t
-		WHERE `+publishedWhere+` AND (t->>'id')::bigint = ANY($1) GROUP BY 1`, pq.Array(ids))
-	if err != nil {
-		return nil, FormatError(err, "ReportCountsByTagIDs", "Tag")
-	}
-	defer rows.Close()
-	out := make(map[int64]int, len(ids))
-	for _, id := range ids {
-		out[id] = 0
-	}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, FormatError(err, "ReportCountsByTagIDs", "Tag")
-		}
-		out[id] = n
-	}
-	return out, FormatError(rows.Err(), "ReportCountsByTagIDs", "Tag")
-}
-
 // listPublished is ListReports for the public: published reports, filtered
 // and ordered by what was published (the tag, event and locale of the
 // published snapshot; "updated" is the last publication), as published
