@@ -33,6 +33,19 @@ const (
 	PublishReport   Action = "report.publish"         // EDITOR on the desk; ADMIN: publish, schedule, cancel a schedule, unpublish, embargo
 )
 
+// The translation workflow's actions (internal/content/translation_workflow.go;
+// editing, confirming and submitting a translation is EditTranslation).
+const (
+	// ReviewTranslation: REVIEWER or EDITOR on the report's desk; ADMIN —
+	// approve a translation, but not one they last edited: for this action
+	// Resource.OwnerID is the translation's last editor (Translation.EditedBy).
+	ReviewTranslation Action = "translation.review"
+	// AssignTranslators: EDITOR on the report's desk; ADMIN — assign a
+	// translator to a report's translation into a locale (and delete
+	// translations in any state).
+	AssignTranslators Action = "translation.assignTranslators"
+)
+
 // Resource is what an action is about, as far as the policy needs to know.
 // Only the fields an action's rule reads matter: DeskID for report and
 // translation actions (nil: the report belongs to no desk), OwnerID (the
@@ -149,6 +162,23 @@ var Rules = []Rule{
 				return true
 			}
 			return v.HasRole(Translator, r.DeskID) && v.hasLocale(r.Locale)
+		}),
+	},
+	{
+		Action:      ReviewTranslation,
+		Description: "Only reviewers and editors of this desk and admins may approve translations, and not one they last edited.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			if r.OwnerID != nil && *r.OwnerID == v.UserID {
+				return false
+			}
+			return v.HasRole(Reviewer, r.DeskID) || v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action:      AssignTranslators,
+		Description: "Only editors of this desk and admins may assign translators.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Editor, r.DeskID)
 		}),
 	},
 	{

@@ -142,6 +142,15 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": "FFFFFFFFYFYY",
 		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": "FFFFFFFFYFFF",
 	},
+	// Columns with OwnerID self stand for translations the viewer last edited.
+	auth.ReviewTranslation: {
+		"ADMIN": "YYYFFFYFYYYY", "EDITOR": "YYYFFFYFYYYY", "REPORTER": allF, "REVIEWER": "YYYFFFYFYYYY", "TRANSLATOR": allF,
+		"ADMIN@d1": "YFFFFFYFYYFF", "EDITOR@d1": "YFFFFFYFYYFF", "REPORTER@d1": allF, "REVIEWER@d1": "YFFFFFYFYYFF", "TRANSLATOR@d1": allF,
+	},
+	auth.AssignTranslators: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
 	auth.EditDirectory: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
@@ -175,7 +184,7 @@ func TestPermissionMatrix(t *testing.T) {
 	// Every action has exactly one rule, and every rule a matrix.
 	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
 		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
-		auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens}
+		auth.ReviewTranslation, auth.AssignTranslators, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens}
 	for _, a := range actions {
 		n := 0
 		for _, r := range auth.Rules {

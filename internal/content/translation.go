@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/copydesk/copydesk/internal/audit"
@@ -21,97 +22,192 @@ type UpsertTranslationInput struct {
 	Subtitle        *string
 	Summary         *string
 	Body            string
-	Attendees       []editorial.AttendeeTranslation
-	// Status lets the demo loader create approved translations; the API leaves it empty (IN_PROGRESS).
+	// Attendees are the translated roles and notes to write; attendees left
+	// out keep what they had.
+	Attendees []editorial.AttendeeTranslation
+	// Status lets the demo loader (copydesk's System viewer) create
+	// translations in a later state. Anyone else must leave it empty
+	// (FORBIDDEN otherwise): the translation is then IN_PROGRESS, and moves
+	// on with SubmitTranslation and ApproveTranslation.
 	Status editorial.TranslationStatus
+	// only, when set, limits the fields recorded as translated from the
+	// current source to those named (an XLIFF import writes back the
+	// translation's other fields as they were, and they keep their state).
+	only map[string]bool
 }
 
-// UpsertTranslation saves a translation. It records the report version it was
-// made from. Creating over an existing translation, or updating with a stale
-// ExpectedVersion, fails with CONFLICT.
+// UpsertTranslation saves a translation, IN_PROGRESS (editing one that is
+// IN_REVIEW or APPROVED sends it back to IN_PROGRESS). Every field it writes
+// (title, subtitle, summary, body, and the role and note of each attendee
+// in Attendees) is recorded as translated from the source's current content
+// version, so it is not stale until the source field changes again (see
+// TranslationState). Creating over an existing translation, or updating
+// with a stale ExpectedVersion, fails with CONFLICT. One audit entry,
+// "translation.upsert".
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
 	v, err := gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *editorial.Translation
+	var before *editorial.Translation
 	err = s.write(ctx, func(tx *postgres.Tx) error {
-		r, err := lockReport(ctx, tx, "input.reportId", in.ReportID)
-		if err != nil {
-			return err
-		}
-		loc, err := canonicalLocale("input.locale", in.Locale)
-		if err != nil {
-			return err
-		}
-		res := reportResource(r)
-		res.Locale = loc
-		if err := auth.Check(v, auth.EditTranslation, res); err != nil {
-			return err
-		}
-		if loc == r.SourceLocale {
-			return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
-		}
-		cur, err := postgres.LockTranslation(ctx, tx, r.ID, loc)
-		if err != nil {
-			return err
-		}
-		switch {
-		case cur == nil && in.ExpectedVersion != nil:
-			return cerr.FieldErrorf(cerr.NotFound, "input.expectedVersion", "The report has no %s translation yet; omit expectedVersion to create it.", loc)
-		case cur != nil && in.ExpectedVersion == nil:
-			return cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion", "The report already has a %s translation (version %d); send expectedVersion to update it.", loc, cur.Version).WithDetail("currentVersion", cur.Version)
-		case cur != nil && *in.ExpectedVersion != cur.Version:
-			return cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion", "The %s translation was changed by someone else: you edited version %d, it is now at version %d.", loc, *in.ExpectedVersion, cur.Version).WithDetail("currentVersion", cur.Version)
-		}
-		t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: r.Version, Status: editorial.TranslationInProgress}
-		if in.Status != "" {
-			t.Status = in.Status
-		}
-		if t.Title, err = requiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
-			return err
-		}
-		tmp := &editorial.Report{}
-		if err := applyTexts(tmp, nil, in.Subtitle, in.Summary, &in.Body); err != nil {
-			return err
-		}
-		t.Subtitle, t.Summary, t.Body = tmp.Subtitle, tmp.Summary, tmp.Body
-		if err := postgres.UpsertTranslation(ctx, tx, t); err != nil {
-			return err
-		}
-		atts, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{r.ID})
-		if err != nil {
-			return err
-		}
-		own := map[int64]bool{}
-		for _, a := range atts[r.ID] {
-			own[a.ID] = true
-		}
-		clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
-		for i, a := range in.Attendees {
-			field := path("input.attendees", i)
-			if !own[a.AttendeeID] {
-				return cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
-			}
-			if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
-				return cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
-			}
-			clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
-			if clean[i].Role, err = optionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
-				return err
-			}
-			if clean[i].Note, err = optionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
-				return err
-			}
-		}
-		if err := postgres.UpsertAttendeeTranslations(ctx, tx, loc, clean); err != nil {
-			return err
-		}
-		out = t
-		return nil
+		var err error
+		out, before, err = upsertTranslation(ctx, tx, v, in)
+		return err
 	}, func() *audit.Entry {
-		return &audit.Entry{Action: "translation.upsert", SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", out.ReportID, out.Locale),
-			ReportID: &out.ReportID, After: map[string]any{"status": out.Status, "version": out.Version}}
+		e := translationEntry("translation.upsert", before, out)
+		e.Detail = map[string]any{"sourceVersion": out.SourceVersion}
+		return e
 	})
 	return out, err
+}
+
+// upsertTranslation is UpsertTranslation inside transaction tx: it returns
+// the translation as saved and as it was before (nil when new).
+func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in UpsertTranslationInput) (out, before *editorial.Translation, err error) {
+	r, err := lockReport(ctx, tx, "input.reportId", in.ReportID)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc, err := canonicalLocale("input.locale", in.Locale)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc, nil)); err != nil {
+		return nil, nil, err
+	}
+	if in.Status != "" && !isSystem(v) {
+		return nil, nil, cerr.FieldErrorf(cerr.Forbidden, "input.status", "A translation's status changes only through submitTranslation and approveTranslation.")
+	}
+	if in.Status != "" && !slices.Contains([]editorial.TranslationStatus{editorial.TranslationInProgress, editorial.TranslationInReview, editorial.TranslationApproved}, in.Status) {
+		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.status", "%q is not a translation status.", in.Status)
+	}
+	if loc == r.SourceLocale {
+		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
+	}
+	cur, err := postgres.LockTranslation(ctx, tx, r.ID, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case cur == nil && in.ExpectedVersion != nil:
+		return nil, nil, cerr.FieldErrorf(cerr.NotFound, "input.expectedVersion", "The report has no %s translation yet; omit expectedVersion to create it.", loc)
+	case cur != nil && in.ExpectedVersion == nil:
+		return nil, nil, cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion", "The report already has a %s translation (version %d); send expectedVersion to update it.", loc, cur.Version).WithDetail("currentVersion", cur.Version)
+	case cur != nil && *in.ExpectedVersion != cur.Version:
+		return nil, nil, translationConflict(loc, *in.ExpectedVersion, cur.Version)
+	}
+	srcs, err := postgres.TranslationSources(ctx, tx, []int64{r.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	cv := srcs[r.ID].ContentVersion
+	t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: cv, Status: editorial.TranslationInProgress, EditedBy: v.UserRef()}
+	if in.Status != "" {
+		t.Status = in.Status
+	}
+	if t.Title, err = requiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
+		return nil, nil, err
+	}
+	tmp := &editorial.Report{}
+	if err := applyTexts(tmp, nil, in.Subtitle, in.Summary, &in.Body); err != nil {
+		return nil, nil, err
+	}
+	t.Subtitle, t.Summary, t.Body = tmp.Subtitle, tmp.Summary, tmp.Body
+	if err := postgres.UpsertTranslation(ctx, tx, t); err != nil {
+		return nil, nil, err
+	}
+	atts, err := postgres.AttendeesByReportIDs(ctx, tx, []int64{r.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	own := map[int64]bool{}
+	for _, a := range atts[r.ID] {
+		own[a.ID] = true
+	}
+	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
+	for i, a := range in.Attendees {
+		field := path("input.attendees", i)
+		if !own[a.AttendeeID] {
+			return nil, nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
+		}
+		if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
+			return nil, nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
+		}
+		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
+		if clean[i].Role, err = optionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
+			return nil, nil, err
+		}
+		if clean[i].Note, err = optionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := postgres.UpsertAttendeeTranslations(ctx, tx, loc, clean); err != nil {
+		return nil, nil, err
+	}
+	// Every field written is now translated from the current source;
+	// a field with no text on either side has nothing to remember.
+	src := liveSource(r, atts[r.ID])
+	written := map[string]*string{fieldTitle: &t.Title, fieldSubtitle: t.Subtitle, fieldSummary: t.Summary, fieldBody: &t.Body}
+	for _, a := range clean {
+		written[attendeeFieldName(a.AttendeeID, kindRole)] = a.Role
+		written[attendeeFieldName(a.AttendeeID, kindNote)] = a.Note
+	}
+	var put, drop []string
+	for _, f := range slices.Sorted(maps.Keys(written)) {
+		if hasText(written[f]) && fieldText(src, f) != nil {
+			if in.only == nil || in.only[f] {
+				put = append(put, f)
+			}
+		} else if in.only == nil || in.only[f] || !hasText(written[f]) {
+			drop = append(drop, f)
+		}
+	}
+	if t.SourceVersion, err = postgres.PutTranslationFields(ctx, tx, translationKey(t), put, cv, drop); err != nil {
+		return nil, nil, err
+	}
+	if t.Status == editorial.TranslationApproved { // the demo loader's
+		if err := postgres.PublishTranslation(ctx, tx, t.ReportID, t.Locale); err != nil {
+			return nil, nil, err
+		}
+	}
+	return t, cur, nil
+}
+
+// translationConflict is the CONFLICT of a stale expectedVersion.
+func translationConflict(loc string, expected, current int) error {
+	return cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion", "The %s translation was changed by someone else: you edited version %d, it is now at version %d.",
+		loc, expected, current).WithDetail("currentVersion", current)
+}
+
+// translationResource is what the policy needs to know about a report's
+// translation into loc; owner is its last editor (for ReviewTranslation).
+func translationResource(r *editorial.Report, loc string, owner *int64) auth.Resource {
+	return auth.Resource{DeskID: r.DeskID, Locale: loc, OwnerID: owner}
+}
+
+// isSystem reports whether v is copydesk's System viewer (authenticated,
+// but no user).
+func isSystem(v *auth.Viewer) bool { return v.IsAuthenticated() && v.UserRef() == nil }
+
+func translationKey(t *editorial.Translation) postgres.TranslationKey {
+	return postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
+}
+
+// translationEntry is the audit entry of a change to a translation from
+// before (nil: it did not exist) to after (nil: it was deleted).
+func translationEntry(action string, before, after *editorial.Translation) *audit.Entry {
+	t := after
+	if t == nil {
+		t = before
+	}
+	e := &audit.Entry{Action: action, SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", t.ReportID, t.Locale), ReportID: &t.ReportID}
+	if before != nil {
+		e.Before = map[string]any{"status": before.Status, "version": before.Version}
+	}
+	if after != nil {
+		e.After = map[string]any{"status": after.Status, "version": after.Version}
+	}
+	return e
 }

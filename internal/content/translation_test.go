@@ -1,13 +1,20 @@
 package content_test
 
 import (
+	"context"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -155,4 +162,731 @@ func TestUpsertTranslation(t *testing.T) {
 		{name: "ErrAttendeeRoleTooLong", call: upsert(attendees(editorial.AttendeeTranslation{AttendeeID: wang.ID, Role: ptr(strings.Repeat("r", editorial.MaxRole+1))})), code: cerr.Invalid, field: "input.attendees.0.role"},
 		{name: "ErrAttendeeNoteTooLong", call: upsert(attendees(editorial.AttendeeTranslation{AttendeeID: wang.ID, Note: ptr(strings.Repeat("n", editorial.MaxNote+1))})), code: cerr.Invalid, field: "input.attendees.0.note"},
 	})
+}
+
+// --- translation workflow helpers ---
+
+// trDesk is a workflow desk (newDesk, whose translator translates into ja)
+// with a second ja translator, a zh-Hans translator, and two people.
+type trDesk struct {
+	*desk
+	ja2, zh      *auth.User
+	wang, li     *editorial.Person
+	otherDeskID  int64
+	sys, ed, jaT context.Context
+}
+
+func newTrDesk(t *testing.T) *trDesk {
+	t.Helper()
+	d := &trDesk{desk: newDesk(t)}
+	d.sys = asSystem(t)
+	translator := func(email string, deskID int64, locales ...string) *auth.User {
+		return of(d.ids.CreateUser(d.sys, identity.NewUser{Email: email, Name: email, Locales: locales,
+			Grants: []auth.Grant{{Role: auth.Translator, DeskID: &deskID}}})).ok(t)
+	}
+	d.ja2 = translator("ja2@example.org", d.desk.desk.ID, "ja")
+	d.zh = translator("zh@example.org", d.desk.desk.ID, "zh-Hans")
+	d.wang = of(d.svc.CreatePerson(d.sys, content.CreatePersonInput{Name: "Wang Wei"})).ok(t)
+	d.li = of(d.svc.CreatePerson(d.sys, content.CreatePersonInput{Name: "Li Na"})).ok(t)
+	d.otherDeskID = *d.otherEditor.Grants[0].DeskID
+	d.ed, d.jaT = d.as(t, d.editor), d.as(t, d.translator)
+	return d
+}
+
+// state returns the state of a report's translation into locale, as the editor reads it.
+func (d *trDesk) state(t *testing.T, reportID int64, locale string) *content.State {
+	t.Helper()
+	return of(d.svc.TranslationState(d.ed, reportID, locale)).ok(t)
+}
+
+// update edits the report's source as the editor.
+func (d *trDesk) update(t *testing.T, in content.UpdateReportInput) *editorial.Report {
+	t.Helper()
+	in.ExpectedVersion = d.current(t, in.ID).Version
+	return of(d.svc.UpdateReport(d.ed, in)).ok(t).Report
+}
+
+// translation reads a report's translation into locale as stored (nil: none).
+func (d *trDesk) translation(t *testing.T, reportID int64, locale string) *editorial.Translation {
+	t.Helper()
+	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
+	return of(postgres.TranslationsByKeys(context.Background(), d.db, []postgres.TranslationKey{k})).ok(t)[k]
+}
+
+// fieldVersions reads the recorded field versions of a translation.
+func fieldVersions(t *testing.T, db *postgres.DB, reportID int64, locale string) map[string]int {
+	t.Helper()
+	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
+	return of(postgres.TranslationFieldsByKeys(context.Background(), db, []postgres.TranslationKey{k})).ok(t)[k]
+}
+
+// translationDump is workflowDump plus the translation workflow's tables.
+func translationDump(t *testing.T, db *postgres.DB) string {
+	t.Helper()
+	var s string
+	err := db.GetContext(context.Background(), &s, `SELECT concat_ws(E'\n',
+		(SELECT json_agg(x ORDER BY report_id, locale, field)::text FROM translation_fields x),
+		(SELECT json_agg(x ORDER BY report_id, locale)::text FROM translation_assignments x),
+		(SELECT json_agg(json_build_array(report_id, locale, status, version, source_version, edited_by) ORDER BY report_id, locale)::text FROM report_translations x))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workflowDump(t, db) + "\n" + s
+}
+
+// wantUnchanged runs call, which must fail with code (and field, if set),
+// and checks it left no trace: no row changed, no audit entry.
+func wantUnchanged(t *testing.T, db *postgres.DB, name string, call func() error, code, field string) *cerr.Error {
+	t.Helper()
+	before := translationDump(t, db)
+	n := rowCount(t, db, "audit_log")
+	err := call()
+	e := cerr.As(err)
+	if e == nil || e.Code != code || (field != "" && e.Field != field) {
+		t.Fatalf("%s: err = %v (%+v), want %s on %q", name, err, e, code, field)
+	}
+	if after := translationDump(t, db); after != before || rowCount(t, db, "audit_log") != n {
+		t.Fatalf("%s: a failed call changed the database:\nbefore %s\nafter  %s", name, before, after)
+	}
+	return e
+}
+
+func wantState(t *testing.T, name string, got *content.State, want content.State) {
+	t.Helper()
+	if want.StaleFields == nil {
+		want.StaleFields = []content.StaleField{}
+	}
+	if want.MissingFields == nil {
+		want.MissingFields = []string{}
+	}
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("%s: state\n%s\nwant\n%s", name, stateString(got), stateString(&want))
+	}
+}
+
+func stateString(s *content.State) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stale=%v current=%v sourceVersion=%d currentSourceVersion=%d missing=%q", s.Stale, s.Current(), s.SourceVersion, s.CurrentSourceVersion, s.MissingFields)
+	for _, f := range s.StaleFields {
+		fmt.Fprintf(&b, "\n  %s (v%d): %s → %s", f.Field, f.SourceVersion, quote(f.From), quote(f.To))
+	}
+	return b.String()
+}
+
+func quote(p *string) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%q", *p)
+}
+
+// --- staleness ---
+
+// A translation follows its source field by field: an edit to the source
+// body makes exactly the body stale (with the text then and now), a
+// confirmation makes it current again; an edited attendee role makes that
+// role stale; a new subtitle or attendee role is missing; a change to
+// anything untranslated (tags, section) changes nothing.
+func TestTranslationStalenessLifecycle(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Forum opens")
+	r = of(d.svc.SetAttendees(d.ed, r.ID, r.Version, []content.AttendeeInput{
+		{PersonID: &d.wang.ID, Role: ptr("Mayor"), Participations: parts("SPEECH")}}, nil)).ok(t).Report
+	wang := attendeesOf(t, d.db, r.ID)[0]
+	role := fmt.Sprintf("attendees.%d.role", wang.ID)
+
+	ja := of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "フォーラム開幕",
+		Body: "フォーラムは月曜日に開幕した。", Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("市長")}}})).ok(t)
+	if ja.Version != 1 || ja.SourceVersion != 2 || ja.Status != editorial.TranslationInProgress || ja.EditedBy == nil || *ja.EditedBy != d.translator.ID {
+		t.Fatalf("created translation: %+v", ja)
+	}
+	if got, want := fieldVersions(t, d.db, r.ID, "ja"), map[string]int{"title": 2, "body": 2, role: 2}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("field versions = %v, want %v (only fields with text on both sides)", got, want)
+	}
+	wantState(t, "translated", of(d.svc.TranslationState(d.jaT, r.ID, " JA ")).ok(t), content.State{SourceVersion: 2, CurrentSourceVersion: 2})
+
+	// The source body changes: exactly the body is stale, with both texts.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Tuesday.")})
+	wantState(t, "body edited", d.state(t, r.ID, "ja"), content.State{Stale: true, SourceVersion: 2, CurrentSourceVersion: 3,
+		StaleFields: []content.StaleField{{Field: "body", From: ptr("The forum opened on Monday."), To: ptr("The forum opened on Tuesday."), SourceVersion: 2}}})
+
+	// Only stale fields can be confirmed.
+	confirm := func(version int, fields ...string) func() error {
+		return func() error { _, err := d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", version, fields); return err }
+	}
+	for _, c := range []struct {
+		name, field, msg string
+		call             func() error
+	}{
+		{"not stale", "input.fields.0", "title is not stale", confirm(1, "title")},
+		{"stale and not stale", "input.fields.1", "subtitle is not stale", confirm(1, "body", "subtitle")},
+		{"twice", "input.fields.1", "listed twice", confirm(1, "body", "body")},
+		{"no such field", "input.fields.0", "not a translatable field", confirm(1, "attendees.0.role")},
+		{"no such attendee", "input.fields.0", "is not stale", confirm(1, "attendees.999999.role")},
+		{"no field kind", "input.fields.0", "not a translatable field", confirm(1, fmt.Sprintf("attendees.%d.person", wang.ID))},
+		{"none", "input.fields", "at least one", confirm(1)},
+	} {
+		if e := wantUnchanged(t, d.db, c.name, c.call, cerr.Invalid, c.field); !strings.Contains(e.Message, c.msg) {
+			t.Errorf("%s: message %q does not contain %q", c.name, e.Message, c.msg)
+		}
+	}
+	wantUnchanged(t, d.db, "confirm an old version", confirm(0, "body"), cerr.Conflict, "input.expectedVersion")
+
+	ja = of(d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", 1, []string{"body"})).ok(t)
+	if ja.Version != 2 || ja.Status != editorial.TranslationInProgress || ja.SourceVersion != 2 || ja.Body != "フォーラムは月曜日に開幕した。" {
+		t.Fatalf("confirmed translation: %+v", ja)
+	}
+	wantState(t, "body confirmed", d.state(t, r.ID, "ja"), content.State{SourceVersion: 2, CurrentSourceVersion: 3})
+
+	// An attendee's role changes: that role is stale.
+	of(d.svc.SetAttendees(d.ed, r.ID, 3, []content.AttendeeInput{
+		{ID: wang.ID, PersonID: &d.wang.ID, Role: ptr("Mayor of Qingdao"), Participations: parts("SPEECH")}}, nil)).ok(t)
+	staleRole := content.StaleField{Field: role, From: ptr("Mayor"), To: ptr("Mayor of Qingdao"), SourceVersion: 2}
+	wantState(t, "role edited", d.state(t, r.ID, "ja"), content.State{Stale: true, SourceVersion: 2, CurrentSourceVersion: 4,
+		StaleFields: []content.StaleField{staleRole}})
+
+	// A new subtitle has no translation: the translation is incomplete.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Subtitle: set(ptr("Day one"))})
+	wantState(t, "subtitle added", d.state(t, r.ID, "ja"), content.State{Stale: true, SourceVersion: 2, CurrentSourceVersion: 5,
+		StaleFields: []content.StaleField{staleRole}, MissingFields: []string{"subtitle"}})
+
+	// Translating everything again makes it current against the source now.
+	ja = of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", ExpectedVersion: &ja.Version,
+		Title: "フォーラム開幕", Subtitle: ptr("初日"), Body: "フォーラムは火曜日に開幕した。",
+		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("青島市長")}}})).ok(t)
+	wantState(t, "translated again", d.state(t, r.ID, "ja"), content.State{SourceVersion: 5, CurrentSourceVersion: 5})
+
+	// Changes to what is not translated leave it current.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Section: set(ptr("World")), Tags: set([]content.TagRef{{Name: "Forums"}})})
+	wantState(t, "section and tags", d.state(t, r.ID, "ja"), content.State{SourceVersion: 5, CurrentSourceVersion: 6})
+
+	// A new attendee with a role: its role is missing. The old attendee
+	// leaves: its translated role and version go with it.
+	of(d.svc.SetAttendees(d.ed, r.ID, 6, []content.AttendeeInput{{PersonID: &d.li.ID, Role: ptr("Professor"), Participations: parts("ATTENDED")}}, nil)).ok(t)
+	li := attendeesOf(t, d.db, r.ID)[0]
+	wantState(t, "attendees replaced", d.state(t, r.ID, "ja"), content.State{SourceVersion: 5, CurrentSourceVersion: 7,
+		MissingFields: []string{fmt.Sprintf("attendees.%d.role", li.ID)}})
+	if _, ok := fieldVersions(t, d.db, r.ID, "ja")[role]; ok {
+		t.Errorf("the removed attendee's field version is still recorded")
+	}
+
+	// The source loses its subtitle: the translated one is stale (to
+	// nothing); confirming it forgets its version.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Subtitle: set[*string](nil)})
+	wantState(t, "subtitle removed", d.state(t, r.ID, "ja"), content.State{Stale: true, SourceVersion: 5, CurrentSourceVersion: 8,
+		StaleFields:   []content.StaleField{{Field: "subtitle", From: ptr("Day one"), SourceVersion: 5}},
+		MissingFields: []string{fmt.Sprintf("attendees.%d.role", li.ID)}})
+	ja = of(d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", ja.Version, []string{"subtitle"})).ok(t)
+	wantState(t, "subtitle confirmed", d.state(t, r.ID, "ja"), content.State{SourceVersion: 5, CurrentSourceVersion: 8,
+		MissingFields: []string{fmt.Sprintf("attendees.%d.role", li.ID)}})
+	if got, want := fieldVersions(t, d.db, r.ID, "ja"), map[string]int{"title": 5, "body": 5}; !reflect.DeepEqual(got, want) {
+		t.Errorf("field versions = %v, want %v", got, want)
+	}
+
+	// The batch loader agrees with the single read; missing translations are absent.
+	keys := []postgres.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
+	states := of(d.svc.TranslationStates(d.ed, d.db, keys)).ok(t)
+	if len(states) != 1 || !reflect.DeepEqual(states[keys[0]], d.state(t, r.ID, "ja")) {
+		t.Errorf("TranslationStates = %v", states)
+	}
+	_, err := d.svc.TranslationState(d.ed, r.ID, "zh-hans")
+	wantErr(t, err, cerr.NotFound, "locale")
+	_, err = d.svc.TranslationStates(auth.WithViewer(t.Context(), auth.Anonymous()), d.db, keys)
+	wantCode(t, err, cerr.Unauthenticated, "")
+}
+
+// The source text a stale field quotes, then and now, is the text as
+// written, byte for byte: CJK, combining marks, ideographic spaces, emoji.
+func TestTranslationStaleTextIsByteForByte(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	then := "\u3000\u3000青岛讯——「一带一路」国际技术贸易大会开幕。𠮷\U0001F1E8\U0001F1F3 e\u0301\n\n> 引用\r\n"
+	now := "\u3000\u3000青島訊——「一帶一路」大會閉幕。ｶﾀｶﾅ \u1112\u1161\u11ab \u200b\n"
+	r := of(d.svc.CreateReport(d.sys, content.CreateReportInput{Title: "国际技术贸易大会", SourceLocale: "zh-hans", Body: then, DeskID: &d.desk.desk.ID})).ok(t).Report
+	en := of(d.svc.UpsertTranslation(d.ed, content.UpsertTranslationInput{ReportID: r.ID, Locale: "en", Title: "Trade conference", Body: "The conference opened."})).ok(t)
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set(now)})
+	st := d.state(t, r.ID, "en")
+	if len(st.StaleFields) != 1 || st.StaleFields[0].Field != "body" || *st.StaleFields[0].From != then || *st.StaleFields[0].To != now {
+		t.Fatalf("state: %s", stateString(st))
+	}
+	// A translation into the source locale, in any spelling, is refused.
+	_, err := d.svc.UpsertTranslation(d.ed, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ZH-hans", Title: "同"})
+	wantErr(t, err, cerr.Invalid, "input.locale")
+	_, err = d.svc.AssignTranslator(d.ed, r.ID, "zh-hans", d.zh.ID)
+	wantErr(t, err, cerr.Invalid, "input.locale")
+	of(d.svc.ConfirmTranslationFields(d.ed, r.ID, "en", en.Version, []string{"body"})).ok(t)
+	if st := d.state(t, r.ID, "en"); !st.Current() {
+		t.Fatalf("state after confirming: %s", stateString(st))
+	}
+}
+
+// --- the workflow ---
+
+// IN_PROGRESS → IN_REVIEW → APPROVED, only when current; an approved
+// translation that goes stale stays approved (and stale); an edit sends it
+// back to IN_PROGRESS; its last editor cannot approve it.
+func TestTranslationWorkflow(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	rev := d.as(t, d.reviewer1)
+	r := d.draft(t, "Forum opens")
+	upsert := func(ctx context.Context, version *int, body string) *editorial.Translation {
+		t.Helper()
+		return of(d.svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", ExpectedVersion: version,
+			Title: "フォーラム開幕", Body: body})).ok(t)
+	}
+	status := func(want editorial.TranslationStatus, version int) {
+		t.Helper()
+		if got := d.translation(t, r.ID, "ja"); got.Status != want || got.Version != version {
+			t.Fatalf("translation is %s v%d, want %s v%d", got.Status, got.Version, want, version)
+		}
+	}
+	_, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", 1)
+	wantErr(t, err, cerr.NotFound, "input.locale")
+
+	// Only copydesk itself may set a status directly.
+	wantUnchanged(t, d.db, "status from a user", func() error {
+		_, err := d.svc.UpsertTranslation(d.ed, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "承認済み", Status: editorial.TranslationApproved})
+		return err
+	}, cerr.Forbidden, "input.status")
+
+	ja := upsert(d.jaT, nil, "月曜日に開幕した。")
+	ja = of(d.svc.SubmitTranslation(d.jaT, r.ID, "JA", ja.Version)).ok(t)
+	status(editorial.TranslationInReview, 2)
+	wantUnchanged(t, d.db, "submit twice", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", 2); return err }, cerr.Invalid, "input.locale")
+	wantUnchanged(t, d.db, "approve by a translator", func() error { _, err := d.svc.ApproveTranslation(d.jaT, r.ID, "ja", 2); return err }, cerr.Forbidden, "")
+	wantUnchanged(t, d.db, "approve an old version", func() error { _, err := d.svc.ApproveTranslation(rev, r.ID, "ja", 1); return err }, cerr.Conflict, "input.expectedVersion")
+	ja = of(d.svc.ApproveTranslation(rev, r.ID, "ja", 2)).ok(t)
+	status(editorial.TranslationApproved, 3)
+	wantUnchanged(t, d.db, "approve twice", func() error { _, err := d.svc.ApproveTranslation(rev, r.ID, "ja", 3); return err }, cerr.Invalid, "input.locale")
+
+	// A source edit leaves it APPROVED, and stale.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Tuesday.")})
+	status(editorial.TranslationApproved, 3)
+	p := of(d.svc.TranslationProgress(d.ed, d.db, []int64{r.ID}, nil)).ok(t)[r.ID]
+	if want := (content.Progress{Total: 1, Locales: []content.LocaleProgress{{Locale: "ja", Status: editorial.TranslationApproved, Stale: true}}}); !reflect.DeepEqual(p, want) {
+		t.Fatalf("progress = %+v, want %+v", p, want)
+	}
+
+	// Editing an approved translation sends it back to IN_PROGRESS; it
+	// cannot be submitted while stale.
+	ja = upsert(d.ed, &ja.Version, "火曜日に開幕した。")
+	status(editorial.TranslationInProgress, 4)
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Wednesday.")})
+	e := wantUnchanged(t, d.db, "submit while stale", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", 4); return err }, cerr.Invalid, "input.locale")
+	if !reflect.DeepEqual(e.Details["staleFields"], []string{"body"}) || !strings.Contains(e.Message, "stale: body") {
+		t.Errorf("submit while stale: %v %v", e.Message, e.Details)
+	}
+	ja = of(d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", 4, []string{"body"})).ok(t)
+	ja = of(d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ja.Version)).ok(t)
+	status(editorial.TranslationInReview, 6)
+
+	// In review, the source moves on: it cannot be approved until current.
+	d.update(t, content.UpdateReportInput{ID: r.ID, Subtitle: set(ptr("Day one"))})
+	e = wantUnchanged(t, d.db, "approve while incomplete", func() error { _, err := d.svc.ApproveTranslation(rev, r.ID, "ja", 6); return err }, cerr.Invalid, "input.locale")
+	if !reflect.DeepEqual(e.Details["missingFields"], []string{"subtitle"}) {
+		t.Errorf("approve while incomplete: %v %v", e.Message, e.Details)
+	}
+	d.update(t, content.UpdateReportInput{ID: r.ID, Subtitle: set[*string](nil)})
+
+	// The editor wrote the text: the editor may not approve it, a reviewer may.
+	if ja := d.translation(t, r.ID, "ja"); ja.EditedBy == nil || *ja.EditedBy != d.editor.ID {
+		t.Fatalf("edited by %v, want the editor", ja.EditedBy)
+	}
+	e = wantUnchanged(t, d.db, "approve own", func() error { _, err := d.svc.ApproveTranslation(d.ed, r.ID, "ja", 6); return err }, cerr.Forbidden, "")
+	if e.Message != auth.RuleFor(auth.ReviewTranslation).Description {
+		t.Errorf("approve own: %q", e.Message)
+	}
+	of(d.svc.ApproveTranslation(d.as(t, d.admin), r.ID, "ja", 6)).ok(t)
+	status(editorial.TranslationApproved, 7)
+}
+
+// A translator works only in the locales granted to them, on their desk.
+func TestTranslatorLocaleScoping(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	zhT := d.as(t, d.zh)
+	r := d.draft(t, "Forum opens")
+	other := of(d.svc.CreateReport(d.sys, content.CreateReportInput{Title: "Elsewhere", SourceLocale: "en", DeskID: &d.otherDeskID})).ok(t).Report
+	zh := of(d.svc.UpsertTranslation(zhT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-hans", Title: "论坛开幕", Body: "论坛周一开幕。"})).ok(t)
+	if zh.Locale != "zh-Hans" {
+		t.Fatalf("locale %q, want zh-Hans", zh.Locale)
+	}
+	d.update(t, content.UpdateReportInput{ID: r.ID, Title: set("The forum opens")})
+	for _, c := range []struct {
+		name string
+		call func() error
+	}{
+		{"upsert", func() error {
+			_, err := d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", ExpectedVersion: ptr(1), Title: "论坛"})
+			return err
+		}},
+		{"create", func() error {
+			_, err := d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hant", Title: "論壇"})
+			return err
+		}},
+		{"confirm", func() error {
+			_, err := d.svc.ConfirmTranslationFields(d.jaT, r.ID, "zh-Hans", 1, []string{"title"})
+			return err
+		}},
+		{"submit", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "zh-Hans", 1); return err }},
+		{"delete", func() error { _, err := d.svc.DeleteTranslation(d.jaT, r.ID, "zh-Hans", 1); return err }},
+		{"approve", func() error { _, err := d.svc.ApproveTranslation(d.jaT, r.ID, "zh-Hans", 1); return err }},
+		{"assign", func() error { _, err := d.svc.AssignTranslator(d.jaT, r.ID, "ja", d.translator.ID); return err }},
+		{"other desk", func() error {
+			_, err := d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: other.ID, Locale: "ja", Title: "他"})
+			return err
+		}},
+	} {
+		wantUnchanged(t, d.db, "ja translator: "+c.name, c.call, cerr.Forbidden, "")
+	}
+	// Reading states is open to the newsroom; the zh-Hans translator can do their work.
+	if st := of(d.svc.TranslationState(d.jaT, r.ID, "zh-Hans")).ok(t); !st.Stale {
+		t.Fatalf("zh-Hans state: %s", stateString(st))
+	}
+	zh = of(d.svc.ConfirmTranslationFields(zhT, r.ID, "zh-Hans", 1, []string{"title"})).ok(t)
+	of(d.svc.SubmitTranslation(zhT, r.ID, "zh-Hans", zh.Version)).ok(t)
+}
+
+// Assignments: editors assign translators who hold the locale on the desk.
+// The assigned translator may delete the translation while in progress;
+// editors may delete it in any state.
+func TestAssignAndDeleteTranslations(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Forum opens")
+	r = of(d.svc.SetAttendees(d.ed, r.ID, r.Version, []content.AttendeeInput{
+		{PersonID: &d.wang.ID, Role: ptr("Mayor"), Participations: parts("SPEECH")}}, nil)).ok(t).Report
+	wang := attendeesOf(t, d.db, r.ID)[0]
+	disabled := of(d.ids.CreateUser(d.sys, identity.NewUser{Email: "gone@example.org", Name: "Gone", Locales: []string{"ja"},
+		Grants: []auth.Grant{{Role: auth.Translator, DeskID: &d.desk.desk.ID}}})).ok(t)
+	of(d.ids.SetUserDisabled(d.sys, disabled.ID, true)).ok(t)
+	otherDesk := of(d.ids.CreateUser(d.sys, identity.NewUser{Email: "far@example.org", Name: "Far", Locales: []string{"ja"},
+		Grants: []auth.Grant{{Role: auth.Translator, DeskID: &d.otherDeskID}}})).ok(t)
+	for _, c := range []struct {
+		name   string
+		user   int64
+		locale string
+		msg    string
+	}{
+		{"unknown", 999999, "ja", "There is no user 999999."},
+		{"not a translator", d.reviewer1.ID, "ja", "is not a translator into ja"},
+		{"other locale", d.zh.ID, "ja", "is not a translator into ja"},
+		{"other desk", otherDesk.ID, "ja", "is not a translator into ja"},
+		{"disabled", disabled.ID, "ja", "is disabled"},
+	} {
+		e := wantUnchanged(t, d.db, "assign: "+c.name, func() error { _, err := d.svc.AssignTranslator(d.ed, r.ID, c.locale, c.user); return err }, cerr.Invalid, "input.userId")
+		if !strings.Contains(e.Message, c.msg) {
+			t.Errorf("assign %s: %q", c.name, e.Message)
+		}
+	}
+	wantUnchanged(t, d.db, "assign by a reviewer", func() error {
+		_, err := d.svc.AssignTranslator(d.as(t, d.reviewer1), r.ID, "ja", d.translator.ID)
+		return err
+	}, cerr.Forbidden, "")
+	wantUnchanged(t, d.db, "assign to an unknown report", func() error { _, err := d.svc.AssignTranslator(d.ed, 999999, "ja", d.translator.ID); return err }, cerr.NotFound, "input.reportId")
+
+	a := of(d.svc.AssignTranslator(d.ed, r.ID, "ja", d.translator.ID)).ok(t)
+	if a.UserID != d.translator.ID || a.AssignedBy == nil || *a.AssignedBy != d.editor.ID || !a.AssignedAt.Equal(wfStart) {
+		t.Fatalf("assignment = %+v", a)
+	}
+	n := len(auditTrail(t, d.db, r.ID))
+	if again := of(d.svc.AssignTranslator(d.ed, r.ID, "ja", d.translator.ID)).ok(t); again.UserID != d.translator.ID || len(auditTrail(t, d.db, r.ID)) != n {
+		t.Fatalf("assigning the same translator again recorded something")
+	}
+
+	ja := of(d.svc.UpsertTranslation(d.as(t, d.ja2), content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "開幕", Body: "本文",
+		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("市長")}}})).ok(t)
+	wantUnchanged(t, d.db, "delete by an unassigned translator", func() error { _, err := d.svc.DeleteTranslation(d.as(t, d.ja2), r.ID, "ja", 1); return err }, cerr.Forbidden, "")
+	ja = of(d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ja.Version)).ok(t)
+	wantUnchanged(t, d.db, "delete in review by the assigned translator", func() error { _, err := d.svc.DeleteTranslation(d.jaT, r.ID, "ja", 2); return err }, cerr.Forbidden, "")
+	ja = of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", ExpectedVersion: &ja.Version, Title: "開幕", Body: "本文"})).ok(t)
+	deleted := of(d.svc.DeleteTranslation(d.jaT, r.ID, "ja", ja.Version)).ok(t)
+	if deleted.Version != 3 || d.translation(t, r.ID, "ja") != nil || len(fieldVersions(t, d.db, r.ID, "ja")) != 0 ||
+		rowCount(t, d.db, "report_attendee_translations") != 0 || rowCount(t, d.db, "translation_assignments") != 1 {
+		t.Fatalf("after delete: %+v, %s", deleted, translationDump(t, d.db))
+	}
+	wantUnchanged(t, d.db, "delete twice", func() error { _, err := d.svc.DeleteTranslation(d.jaT, r.ID, "ja", 3); return err }, cerr.NotFound, "input.locale")
+
+	// An editor deletes an approved translation.
+	ja = of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "開幕", Body: "本文",
+		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("市長")}}})).ok(t)
+	ja = of(d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ja.Version)).ok(t)
+	ja = of(d.svc.ApproveTranslation(d.as(t, d.reviewer1), r.ID, "ja", ja.Version)).ok(t)
+	if deleted := of(d.svc.DeleteTranslation(d.ed, r.ID, "ja", ja.Version)).ok(t); deleted.Status != editorial.TranslationApproved {
+		t.Fatalf("deleted %+v", deleted)
+	}
+
+	// Reassigning records who was assigned before.
+	of(d.svc.AssignTranslator(d.ed, r.ID, "ja", d.ja2.ID)).ok(t)
+	trail := auditTrail(t, d.db, r.ID)
+	last := trail[len(trail)-1]
+	if last.Action != "translation.assign" || jsonField(t, last.Before, "userId") != float64(d.translator.ID) || jsonField(t, last.After, "userId") != float64(d.ja2.ID) {
+		t.Fatalf("reassignment entry: %s %s %s", last.Action, last.Before, last.After)
+	}
+}
+
+// --- the queue ---
+
+// A translator's queue: per locale granted, the reports on their desk whose
+// translation is missing, stale or incomplete, assigned to them or nobody,
+// oldest source change first.
+func TestTranslatorQueue(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	tick := func() time.Time { return d.clock.Add(time.Hour) }
+	mk := func(title string, in content.CreateReportInput) (*editorial.Report, time.Time) {
+		at := tick()
+		in.Title, in.DeskID = title, &d.desk.desk.ID
+		if in.SourceLocale == "" {
+			in.SourceLocale = "en"
+		}
+		return of(d.svc.CreateReport(d.ed, in)).ok(t).Report, at
+	}
+	translate := func(r *editorial.Report) {
+		t.Helper()
+		tick()
+		of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "訳", Body: "本文"})).ok(t)
+	}
+	missing, missingAt := mk("Missing", content.CreateReportInput{Body: "Body"})
+	stale, _ := mk("Stale", content.CreateReportInput{Body: "Body"})
+	translate(stale)
+	incomplete, _ := mk("Incomplete", content.CreateReportInput{Body: "Body"})
+	translate(incomplete)
+	current, _ := mk("Current", content.CreateReportInput{Body: "Body"})
+	translate(current)
+	retagged, _ := mk("Retagged", content.CreateReportInput{Body: "Body"})
+	translate(retagged)
+	takenByOther, _ := mk("Assigned to someone else", content.CreateReportInput{Body: "Body"})
+	of(d.svc.AssignTranslator(d.ed, takenByOther.ID, "ja", d.ja2.ID)).ok(t)
+	inJapanese, _ := mk("日本語の記事", content.CreateReportInput{SourceLocale: "ja", Body: "本文"})
+	archived, _ := mk("Archived", content.CreateReportInput{Body: "Body"})
+	of(d.svc.DeleteReport(d.ed, archived.ID, archived.Version)).ok(t)
+	elsewhere := of(d.svc.CreateReport(d.sys, content.CreateReportInput{Title: "Elsewhere", SourceLocale: "en", DeskID: &d.otherDeskID})).ok(t).Report
+
+	// The source changes: incomplete first (a subtitle), then stale (the body
+	// twice: the first change counts), then a tag only.
+	incompleteAt := tick()
+	d.update(t, content.UpdateReportInput{ID: incomplete.ID, Subtitle: set(ptr("New subtitle"))})
+	staleAt := tick()
+	d.update(t, content.UpdateReportInput{ID: stale.ID, Body: set("Body, edited")})
+	tick()
+	d.update(t, content.UpdateReportInput{ID: stale.ID, Body: set("Body, edited twice")})
+	tick()
+	d.update(t, content.UpdateReportInput{ID: retagged.ID, Tags: set([]content.TagRef{{Name: "Retagged"}})})
+	mine, mineAt := mk("Assigned to me", content.CreateReportInput{Body: "Body"})
+	of(d.svc.AssignTranslator(d.ed, mine.ID, "ja", d.translator.ID)).ok(t)
+
+	got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID)).ok(t)
+	want := []content.QueueItem{
+		{ReportID: missing.ID, Locale: "ja", Reason: content.ReasonMissing, Since: missingAt},
+		{ReportID: incomplete.ID, Locale: "ja", Reason: content.ReasonIncomplete, Since: incompleteAt},
+		{ReportID: stale.ID, Locale: "ja", Reason: content.ReasonStale, Since: staleAt},
+		{ReportID: mine.ID, Locale: "ja", Reason: content.ReasonMissing, Since: mineAt},
+	}
+	for i := range got {
+		got[i].Since = got[i].Since.UTC()
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("queue\n%+v\nwant\n%+v\n(current %d, retagged %d, taken %d, ja source %d, archived %d, elsewhere %d)",
+			got, want, current.ID, retagged.ID, takenByOther.ID, inJapanese.ID, archived.ID, elsewhere.ID)
+	}
+
+	// The other ja translator sees what is unassigned and theirs, not mine.
+	got2 := of(d.svc.TranslatorQueue(d.jaT, d.ja2.ID)).ok(t)
+	var ids []int64
+	for _, it := range got2 {
+		ids = append(ids, it.ReportID)
+	}
+	if !slices.Equal(ids, []int64{missing.ID, takenByOther.ID, incomplete.ID, stale.ID}) {
+		t.Errorf("ja2's queue: %+v", got2)
+	}
+	// A zh-Hans translator needs every report of the desk but the archived one.
+	if n := len(of(d.svc.TranslatorQueue(d.jaT, d.zh.ID)).ok(t)); n != 8 {
+		t.Errorf("zh-Hans queue has %d items, want 8", n)
+	}
+	// Confirming the stale body takes it off the queue.
+	st := d.translation(t, stale.ID, "ja")
+	of(d.svc.ConfirmTranslationFields(d.jaT, stale.ID, "ja", st.Version, []string{"body"})).ok(t)
+	if got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID)).ok(t); len(got) != 3 || slices.ContainsFunc(got, func(it content.QueueItem) bool { return it.ReportID == stale.ID }) {
+		t.Errorf("queue after confirming: %+v", got)
+	}
+	if got := of(d.svc.TranslatorQueue(d.jaT, d.reviewer1.ID)).ok(t); len(got) != 0 {
+		t.Errorf("a reviewer's translation queue: %+v", got)
+	}
+	_, err := d.svc.TranslatorQueue(d.jaT, 999999)
+	wantCode(t, err, cerr.NotFound, "")
+}
+
+// --- progress ---
+
+func TestTranslationProgress(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Forum opens")
+	empty := d.draft(t, "Nothing translated")
+	japanese := of(d.svc.CreateReport(d.ed, content.CreateReportInput{Title: "日本語", SourceLocale: "ja", DeskID: &d.desk.desk.ID})).ok(t).Report
+	up := func(locale string) *editorial.Translation {
+		return of(d.svc.UpsertTranslation(d.ed, content.UpsertTranslationInput{ReportID: r.ID, Locale: locale, Title: "T " + locale, Body: "B " + locale})).ok(t)
+	}
+	ja := up("ja")
+	ja = of(d.svc.SubmitTranslation(d.ed, r.ID, "ja", ja.Version)).ok(t)
+	of(d.svc.ApproveTranslation(d.as(t, d.reviewer1), r.ID, "ja", ja.Version)).ok(t)
+	up("zh-Hans")
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("Changed")})
+	ja = d.translation(t, r.ID, "ja")
+	of(d.svc.ConfirmTranslationFields(d.ed, r.ID, "ja", ja.Version, []string{"body"})).ok(t)
+	up("ko") // not a target locale: counts all the same
+
+	got := of(d.svc.TranslationProgress(d.ed, d.db, []int64{r.ID, empty.ID, japanese.ID, 999999}, []string{"zh-hans", "JA", "en"})).ok(t)
+	want := map[int64]content.Progress{
+		r.ID: {Current: 2, Total: 3, Locales: []content.LocaleProgress{
+			{Locale: "ja", Status: editorial.TranslationApproved, Current: true},
+			{Locale: "ko", Status: editorial.TranslationInProgress, Current: true},
+			{Locale: "zh-Hans", Status: editorial.TranslationInProgress, Stale: true},
+		}},
+		empty.ID: {Total: 2, Locales: []content.LocaleProgress{
+			{Locale: "ja", Status: editorial.TranslationMissing}, {Locale: "zh-Hans", Status: editorial.TranslationMissing}}},
+		japanese.ID: {Total: 2, Locales: []content.LocaleProgress{
+			{Locale: "en", Status: editorial.TranslationMissing}, {Locale: "zh-Hans", Status: editorial.TranslationMissing}}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("progress\n%+v\nwant\n%+v", got, want)
+	}
+	_, err := d.svc.TranslationProgress(d.ed, d.db, []int64{r.ID}, []string{"xx-!!"})
+	wantErr(t, err, cerr.Invalid, "targetLocales.0")
+}
+
+// --- audit ---
+
+// Every successful translation change adds exactly one audit entry with
+// its action and the subject key "reportID:locale"; every failed one adds
+// none and changes nothing.
+func TestTranslationAuditCompleteness(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Audited")
+	rev := d.as(t, d.reviewer1)
+	ver := func() int {
+		if tr := d.translation(t, r.ID, "ja"); tr != nil {
+			return tr.Version
+		}
+		return 0
+	}
+	upsert := func(ctx context.Context, title string) func() error {
+		return func() error {
+			in := content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: title, Body: "本文"}
+			if v := ver(); v > 0 {
+				in.ExpectedVersion = &v
+			}
+			_, err := d.svc.UpsertTranslation(ctx, in)
+			return err
+		}
+	}
+	edit := func() error {
+		_, err := d.svc.UpdateReport(d.ed, content.UpdateReportInput{ID: r.ID, ExpectedVersion: d.current(t, r.ID).Version, Title: set(fmt.Sprintf("Audited %d", ver()))})
+		return err
+	}
+	calls := []struct {
+		name   string
+		call   func() error
+		action string // "": must fail with code
+		code   string
+	}{
+		{"upsert by a reviewer", upsert(rev, "訳"), "", cerr.Forbidden},
+		{"upsert in the source locale", func() error {
+			_, err := d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "en", Title: "x"})
+			return err
+		}, "", cerr.Forbidden},
+		{"upsert with an empty title", upsert(d.jaT, " "), "", cerr.Invalid},
+		{"create", upsert(d.jaT, "訳"), "translation.upsert", ""},
+		{"assign", func() error { _, err := d.svc.AssignTranslator(d.ed, r.ID, "ja", d.translator.ID); return err }, "translation.assign", ""},
+		{"assign a reviewer", func() error { _, err := d.svc.AssignTranslator(d.ed, r.ID, "ja", d.reviewer1.ID); return err }, "", cerr.Invalid},
+		{"edit the source title", edit, "report.update", ""},
+		{"submit while stale", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ver()); return err }, "", cerr.Invalid},
+		{"confirm a field that is not stale", func() error {
+			_, err := d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", ver(), []string{"body"})
+			return err
+		}, "", cerr.Invalid},
+		{"confirm", func() error {
+			_, err := d.svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", ver(), []string{"title"})
+			return err
+		}, "translation.confirm", ""},
+		{"submit an old version", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ver()-1); return err }, "", cerr.Conflict},
+		{"submit", func() error { _, err := d.svc.SubmitTranslation(d.jaT, r.ID, "ja", ver()); return err }, "translation.submit", ""},
+		{"approve by the translator", func() error { _, err := d.svc.ApproveTranslation(d.jaT, r.ID, "ja", ver()); return err }, "", cerr.Forbidden},
+		{"approve", func() error { _, err := d.svc.ApproveTranslation(rev, r.ID, "ja", ver()); return err }, "translation.approve", ""},
+		{"edit after approval", upsert(d.jaT, "訳 2"), "translation.upsert", ""},
+		{"delete by a reviewer", func() error { _, err := d.svc.DeleteTranslation(rev, r.ID, "ja", ver()); return err }, "", cerr.Forbidden},
+		{"delete", func() error { _, err := d.svc.DeleteTranslation(d.jaT, r.ID, "ja", ver()); return err }, "translation.delete", ""},
+		{"delete what is gone", func() error { _, err := d.svc.DeleteTranslation(d.jaT, r.ID, "ja", 1); return err }, "", cerr.NotFound},
+	}
+	// The source-locale upsert is FORBIDDEN for the ja translator (not their
+	// locale) before it is BAD_USER_INPUT.
+	for _, c := range calls {
+		if c.action == "" {
+			wantUnchanged(t, d.db, c.name, c.call, c.code, "")
+			continue
+		}
+		before := auditTrail(t, d.db, r.ID)
+		v := ver()
+		if err := c.call(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		after := auditTrail(t, d.db, r.ID)
+		if len(after) != len(before)+1 || after[len(after)-1].Action != c.action {
+			t.Fatalf("%s: %d → %d audit entries (%v)", c.name, len(before), len(after), auditActions(after[len(before):]))
+		}
+		e := after[len(after)-1]
+		if c.action == "report.update" {
+			continue
+		}
+		if e.SubjectType != "ReportTranslation" || e.SubjectID != fmt.Sprintf("%d:ja", r.ID) || e.ActorID == nil {
+			t.Errorf("%s: entry %+v", c.name, e)
+		}
+		if c.action != "translation.assign" && c.action != "translation.delete" && jsonField(t, e.After, "version") != float64(ver()) {
+			t.Errorf("%s: after %s, version %d", c.name, e.After, ver())
+		}
+		if v > 0 && c.action != "translation.assign" && jsonField(t, e.Before, "version") != float64(v) {
+			t.Errorf("%s: before %s, version was %d", c.name, e.Before, v)
+		}
+	}
+}
+
+// --- the migration ---
+
+// Migration 00007 records, for existing translations, every field with
+// text on both sides as translated from the translation's source version.
+func TestTranslationFieldsBackfill(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Forum opens")
+	r = of(d.svc.SetAttendees(d.ed, r.ID, r.Version, []content.AttendeeInput{
+		{PersonID: &d.wang.ID, Role: ptr("Mayor"), Participations: parts("SPEECH")},
+		{PersonID: &d.li.ID, Participations: parts("ATTENDED")}}, nil)).ok(t).Report
+	atts := attendeesOf(t, d.db, r.ID)
+	of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "開幕", Subtitle: ptr("原文にない副題"), Body: "本文",
+		Attendees: []editorial.AttendeeTranslation{{AttendeeID: atts[0].ID, Role: ptr("市長"), Note: ptr("原文にない注")}, {AttendeeID: atts[1].ID, Role: ptr("教授")}}})).ok(t)
+	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Tuesday.")})
+	before := fieldVersions(t, d.db, r.ID, "ja")
+	stateBefore := d.state(t, r.ID, "ja")
+
+	sqlDB := d.db.DB.DB
+	if _, err := migrations.Down(t.Context(), sqlDB, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := rowCount(t, d.db, "report_translations"); n != 1 {
+		t.Fatalf("%d translations after migrating down", n)
+	}
+	if _, err := migrations.Up(t.Context(), sqlDB, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"title": 2, "body": 2, fmt.Sprintf("attendees.%d.role", atts[0].ID): 2}
+	if got := fieldVersions(t, d.db, r.ID, "ja"); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, before) {
+		t.Fatalf("backfilled %v, want %v (recorded before: %v)", got, want, before)
+	}
+	if st := d.state(t, r.ID, "ja"); !reflect.DeepEqual(st, stateBefore) || len(st.StaleFields) != 1 || st.StaleFields[0].Field != "body" {
+		t.Fatalf("state after the backfill: %s\nbefore: %s", stateString(st), stateString(stateBefore))
+	}
 }

@@ -144,8 +144,14 @@ type Figure struct {
 // TranslationStatus is where a translation stands.
 type TranslationStatus string
 
-// Translation states.
+// Translation states: MISSING (no translation) → IN_PROGRESS → IN_REVIEW →
+// APPROVED. Editing an IN_REVIEW or APPROVED translation puts it back to
+// IN_PROGRESS; a change to the source does not change the status (an
+// approved translation may be approved and stale).
 const (
+	// TranslationMissing is the status of a translation that does not exist;
+	// no stored translation has it.
+	TranslationMissing    TranslationStatus = "MISSING"
 	TranslationInProgress TranslationStatus = "IN_PROGRESS"
 	TranslationInReview   TranslationStatus = "IN_REVIEW"
 	TranslationApproved   TranslationStatus = "APPROVED"
@@ -153,17 +159,22 @@ const (
 
 // Translation is a report in another locale.
 type Translation struct {
-	ReportID      int64             `db:"report_id"`
-	Locale        string            `db:"locale"`
-	Title         string            `db:"title"`
-	Subtitle      *string           `db:"subtitle"`
-	Summary       *string           `db:"summary"`
-	Body          string            `db:"body"`
-	Status        TranslationStatus `db:"status"`
-	SourceVersion int               `db:"source_version"`
-	Version       int               `db:"version"`
-	CreatedAt     time.Time         `db:"created_at"`
-	UpdatedAt     time.Time         `db:"updated_at"`
+	ReportID int64             `db:"report_id"`
+	Locale   string            `db:"locale"`
+	Title    string            `db:"title"`
+	Subtitle *string           `db:"subtitle"`
+	Summary  *string           `db:"summary"`
+	Body     string            `db:"body"`
+	Status   TranslationStatus `db:"status"`
+	// SourceVersion is the oldest source content version one of its fields
+	// was translated from or confirmed against (see content.State).
+	SourceVersion int `db:"source_version"`
+	Version       int `db:"version"`
+	// EditedBy is the user who last changed its text (nil: copydesk itself,
+	// or a deleted user); they may not approve it.
+	EditedBy  *int64    `db:"edited_by"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
 }
 
 // AttendeeTranslation is an attendee's role and note in one locale.
