@@ -19,6 +19,7 @@ import (
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -33,6 +34,8 @@ type api struct {
 	handler http.Handler
 	// token is sent as the bearer token; "" sends no Authorization header.
 	token string
+	// acceptLanguage, when set, is sent as Accept-Language.
+	acceptLanguage string
 	// sql is the number of SQL round trips the last request made.
 	sql *atomic.Int64
 }
@@ -46,7 +49,12 @@ func newAPI(t *testing.T) *api {
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.DiscardHandler)
 	ids := identity.New(db)
-	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Comments: comments.New(db), Version: "test",
+	fallbacks, err := locale.ParseFallbacks("zh-Hant:zh-Hans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
+		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
 		LoaderWait: 50 * time.Millisecond}, log)
@@ -112,6 +120,9 @@ func (a *api) post(query string, vars map[string]any) response {
 	req.Header.Set("Content-Type", "application/json")
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	if a.acceptLanguage != "" {
+		req.Header.Set("Accept-Language", a.acceptLanguage)
 	}
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)

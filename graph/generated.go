@@ -17,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
+	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -54,7 +55,10 @@ type ResolverRoot interface {
 	RoleGrant() RoleGrantResolver
 	SnapshotAttendee() SnapshotAttendeeResolver
 	SnapshotTag() SnapshotTagResolver
+	StaleField() StaleFieldResolver
 	Tag() TagResolver
+	TranslatorAssignment() TranslatorAssignmentResolver
+	TranslatorQueueItem() TranslatorQueueItemResolver
 	User() UserResolver
 }
 
@@ -82,6 +86,11 @@ type ComplexityRoot struct {
 		ApprovedAt func(childComplexity int) int
 		User       func(childComplexity int) int
 		Version    func(childComplexity int) int
+	}
+
+	AssignTranslatorPayload struct {
+		Assignment func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Attendee struct {
@@ -189,6 +198,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteTranslationPayload struct {
+		DeletedTranslationID func(childComplexity int) int
+		Report               func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
+	}
+
 	Desk struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -253,50 +268,72 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	FieldLocale struct {
+		Field  func(childComplexity int) int
+		Locale func(childComplexity int) int
+	}
+
+	ImportXliffPayload struct {
+		Translations func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	LocaleProgress struct {
+		Locale func(childComplexity int) int
+		Stale  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	LocalizedName struct {
 		Locale func(childComplexity int) int
 		Value  func(childComplexity int) int
 	}
 
 	Mutation struct {
-		AddComment         func(childComplexity int, input model.AddCommentInput) int
-		ApproveReport      func(childComplexity int, input model.TransitionInput) int
-		ArchiveReport      func(childComplexity int, input model.TransitionInput) int
-		AssignReviewers    func(childComplexity int, input model.AssignReviewersInput) int
-		CancelSchedule     func(childComplexity int, input model.TransitionInput) int
-		CreateAPIToken     func(childComplexity int, input model.CreateAPITokenInput) int
-		CreateDesk         func(childComplexity int, input model.CreateDeskInput) int
-		CreateEvent        func(childComplexity int, input model.CreateEventInput) int
-		CreateOrganization func(childComplexity int, input model.CreateOrganizationInput) int
-		CreatePerson       func(childComplexity int, input model.CreatePersonInput) int
-		CreateReport       func(childComplexity int, input model.CreateReportInput) int
-		CreateTag          func(childComplexity int, input model.CreateTagInput) int
-		CreateUser         func(childComplexity int, input model.CreateUserInput) int
-		DeleteComment      func(childComplexity int, input model.DeleteCommentInput) int
-		DeleteReport       func(childComplexity int, input model.DeleteReportInput) int
-		EditComment        func(childComplexity int, input model.EditCommentInput) int
-		MergeOrganizations func(childComplexity int, input model.MergeInput) int
-		MergePeople        func(childComplexity int, input model.MergeInput) int
-		MergeTags          func(childComplexity int, input model.MergeInput) int
-		PublishReport      func(childComplexity int, input model.TransitionInput) int
-		ReopenThread       func(childComplexity int, input model.ThreadInput) int
-		RequestChanges     func(childComplexity int, input model.RequestChangesInput) int
-		ResolveThread      func(childComplexity int, input model.ThreadInput) int
-		RestoreReport      func(childComplexity int, input model.RestoreReportInput) int
-		RestoreRevision    func(childComplexity int, input model.RestoreRevisionInput) int
-		RevokeAPIToken     func(childComplexity int, input model.RevokeAPITokenInput) int
-		ScheduleReport     func(childComplexity int, input model.ScheduleReportInput) int
-		SetEmbargo         func(childComplexity int, input model.SetEmbargoInput) int
-		SetReportAttendees func(childComplexity int, input model.SetReportAttendeesInput) int
-		SubmitReport       func(childComplexity int, input model.TransitionInput) int
-		UnpublishReport    func(childComplexity int, input model.UnpublishReportInput) int
-		UpdateEvent        func(childComplexity int, input model.UpdateEventInput) int
-		UpdateOrganization func(childComplexity int, input model.UpdateOrganizationInput) int
-		UpdatePerson       func(childComplexity int, input model.UpdatePersonInput) int
-		UpdateReport       func(childComplexity int, input model.UpdateReportInput) int
-		UpdateTag          func(childComplexity int, input model.UpdateTagInput) int
-		UpdateUserRoles    func(childComplexity int, input model.UpdateUserRolesInput) int
-		UpsertTranslation  func(childComplexity int, input model.UpsertTranslationInput) int
+		AddComment               func(childComplexity int, input model.AddCommentInput) int
+		ApproveReport            func(childComplexity int, input model.TransitionInput) int
+		ApproveTranslation       func(childComplexity int, input model.TranslationStepInput) int
+		ArchiveReport            func(childComplexity int, input model.TransitionInput) int
+		AssignReviewers          func(childComplexity int, input model.AssignReviewersInput) int
+		AssignTranslator         func(childComplexity int, input model.AssignTranslatorInput) int
+		CancelSchedule           func(childComplexity int, input model.TransitionInput) int
+		ConfirmTranslationFields func(childComplexity int, input model.ConfirmTranslationFieldsInput) int
+		CreateAPIToken           func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateDesk               func(childComplexity int, input model.CreateDeskInput) int
+		CreateEvent              func(childComplexity int, input model.CreateEventInput) int
+		CreateOrganization       func(childComplexity int, input model.CreateOrganizationInput) int
+		CreatePerson             func(childComplexity int, input model.CreatePersonInput) int
+		CreateReport             func(childComplexity int, input model.CreateReportInput) int
+		CreateTag                func(childComplexity int, input model.CreateTagInput) int
+		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		DeleteComment            func(childComplexity int, input model.DeleteCommentInput) int
+		DeleteReport             func(childComplexity int, input model.DeleteReportInput) int
+		DeleteTranslation        func(childComplexity int, input model.TranslationStepInput) int
+		EditComment              func(childComplexity int, input model.EditCommentInput) int
+		ImportXliff              func(childComplexity int, input model.ImportXliffInput) int
+		MergeOrganizations       func(childComplexity int, input model.MergeInput) int
+		MergePeople              func(childComplexity int, input model.MergeInput) int
+		MergeTags                func(childComplexity int, input model.MergeInput) int
+		PublishReport            func(childComplexity int, input model.TransitionInput) int
+		ReopenThread             func(childComplexity int, input model.ThreadInput) int
+		RequestChanges           func(childComplexity int, input model.RequestChangesInput) int
+		ResolveThread            func(childComplexity int, input model.ThreadInput) int
+		RestoreReport            func(childComplexity int, input model.RestoreReportInput) int
+		RestoreRevision          func(childComplexity int, input model.RestoreRevisionInput) int
+		RevokeAPIToken           func(childComplexity int, input model.RevokeAPITokenInput) int
+		ScheduleReport           func(childComplexity int, input model.ScheduleReportInput) int
+		SetEmbargo               func(childComplexity int, input model.SetEmbargoInput) int
+		SetReportAttendees       func(childComplexity int, input model.SetReportAttendeesInput) int
+		SubmitReport             func(childComplexity int, input model.TransitionInput) int
+		SubmitTranslation        func(childComplexity int, input model.TranslationStepInput) int
+		UnpublishReport          func(childComplexity int, input model.UnpublishReportInput) int
+		UpdateEvent              func(childComplexity int, input model.UpdateEventInput) int
+		UpdateOrganization       func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdatePerson             func(childComplexity int, input model.UpdatePersonInput) int
+		UpdateReport             func(childComplexity int, input model.UpdateReportInput) int
+		UpdateTag                func(childComplexity int, input model.UpdateTagInput) int
+		UpdateUserRoles          func(childComplexity int, input model.UpdateUserRolesInput) int
+		UpsertTranslation        func(childComplexity int, input model.UpsertTranslationInput) int
 	}
 
 	Organization struct {
@@ -368,21 +405,23 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog      func(childComplexity int, first *int, after *string) int
-		Desks         func(childComplexity int) int
-		Events        func(childComplexity int, first *int, after *string, search *string) int
-		MyQueue       func(childComplexity int, day *string, timeZone *string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Organizations func(childComplexity int, first *int, after *string, search *string) int
-		People        func(childComplexity int, first *int, after *string, search *string) int
-		Report        func(childComplexity int, id *string, slug *string) int
-		Reports       func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) int
-		RevisionDiff  func(childComplexity int, from string, to string) int
-		ServerInfo    func(childComplexity int) int
-		Tags          func(childComplexity int, first *int, after *string, search *string) int
-		Users         func(childComplexity int, first *int, after *string) int
-		Viewer        func(childComplexity int) int
+		AuditLog        func(childComplexity int, first *int, after *string) int
+		Desks           func(childComplexity int) int
+		Events          func(childComplexity int, first *int, after *string, search *string) int
+		MyQueue         func(childComplexity int, day *string, timeZone *string) int
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
+		Organizations   func(childComplexity int, first *int, after *string, search *string) int
+		People          func(childComplexity int, first *int, after *string, search *string) int
+		Report          func(childComplexity int, id *string, slug *string, locale *string) int
+		Reports         func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		RevisionDiff    func(childComplexity int, from string, to string) int
+		ServerInfo      func(childComplexity int) int
+		Tags            func(childComplexity int, first *int, after *string, search *string) int
+		TranslatorQueue func(childComplexity int) int
+		Users           func(childComplexity int, first *int, after *string) int
+		Viewer          func(childComplexity int) int
+		XliffExport     func(childComplexity int, reportIds []string, locale string) int
 	}
 
 	Queue struct {
@@ -408,6 +447,7 @@ type ComplexityRoot struct {
 		Event                 func(childComplexity int) int
 		HasUnpublishedChanges func(childComplexity int) int
 		ID                    func(childComplexity int) int
+		Locale                func(childComplexity int) int
 		PreviousSlugs         func(childComplexity int) int
 		Published             func(childComplexity int) int
 		PublishedAt           func(childComplexity int) int
@@ -423,6 +463,7 @@ type ComplexityRoot struct {
 		Tags                  func(childComplexity int) int
 		Title                 func(childComplexity int) int
 		Translation           func(childComplexity int, locale string) int
+		TranslationProgress   func(childComplexity int) int
 		Translations          func(childComplexity int) int
 		UnpublishedChanges    func(childComplexity int) int
 		UpdatedAt             func(childComplexity int) int
@@ -442,6 +483,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReportLocale struct {
+		Chain     func(childComplexity int) int
+		Complete  func(childComplexity int) int
+		Fields    func(childComplexity int) int
+		Requested func(childComplexity int) int
+	}
+
 	ReportSnapshot struct {
 		Attendees    func(childComplexity int) int
 		AuthorIds    func(childComplexity int) int
@@ -457,9 +505,11 @@ type ComplexityRoot struct {
 	}
 
 	ReportTranslation struct {
+		Assignment    func(childComplexity int) int
 		Attendees     func(childComplexity int) int
 		Body          func(childComplexity int, format *model.BodyFormat) int
 		CreatedAt     func(childComplexity int) int
+		Freshness     func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Locale        func(childComplexity int) int
 		Report        func(childComplexity int) int
@@ -545,6 +595,13 @@ type ComplexityRoot struct {
 		Slug func(childComplexity int) int
 	}
 
+	StaleField struct {
+		Changes func(childComplexity int) int
+		Field   func(childComplexity int) int
+		From    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
 	Tag struct {
 		Children       func(childComplexity int) int
 		Description    func(childComplexity int) int
@@ -587,6 +644,35 @@ type ComplexityRoot struct {
 	ThreadPayload struct {
 		Thread     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	TranslationFreshness struct {
+		CurrentSourceVersion func(childComplexity int) int
+		MissingFields        func(childComplexity int) int
+		SourceVersion        func(childComplexity int) int
+		Stale                func(childComplexity int) int
+		StaleFields          func(childComplexity int) int
+	}
+
+	TranslationProgress struct {
+		Current func(childComplexity int) int
+		Locales func(childComplexity int) int
+		Total   func(childComplexity int) int
+	}
+
+	TranslatorAssignment struct {
+		AssignedAt func(childComplexity int) int
+		AssignedBy func(childComplexity int) int
+		Locale     func(childComplexity int) int
+		Report     func(childComplexity int) int
+		Translator func(childComplexity int) int
+	}
+
+	TranslatorQueueItem struct {
+		Locale func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Report func(childComplexity int) int
+		Since  func(childComplexity int) int
 	}
 
 	UpdateReportPayload struct {
@@ -684,7 +770,7 @@ type DeskResolver interface {
 }
 type EventResolver interface {
 	ID(ctx context.Context, obj *editorial.Event) (string, error)
-
+	Name(ctx context.Context, obj *editorial.Event) (string, error)
 	LocalizedName(ctx context.Context, obj *editorial.Event, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *editorial.Event) ([]*model.LocalizedName, error)
 	Parent(ctx context.Context, obj *editorial.Event) (*editorial.Event, error)
@@ -727,6 +813,12 @@ type MutationResolver interface {
 	DeleteComment(ctx context.Context, input model.DeleteCommentInput) (*model.CommentPayload, error)
 	ResolveThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error)
 	ReopenThread(ctx context.Context, input model.ThreadInput) (*model.ThreadPayload, error)
+	SubmitTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error)
+	ApproveTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error)
+	ConfirmTranslationFields(ctx context.Context, input model.ConfirmTranslationFieldsInput) (*model.UpsertTranslationPayload, error)
+	AssignTranslator(ctx context.Context, input model.AssignTranslatorInput) (*model.AssignTranslatorPayload, error)
+	DeleteTranslation(ctx context.Context, input model.TranslationStepInput) (*model.DeleteTranslationPayload, error)
+	ImportXliff(ctx context.Context, input model.ImportXliffInput) (*model.ImportXliffPayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
 	UpdateUserRoles(ctx context.Context, input model.UpdateUserRolesInput) (*model.UserPayload, error)
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
@@ -736,7 +828,7 @@ type MutationResolver interface {
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *editorial.Organization) (string, error)
-
+	Name(ctx context.Context, obj *editorial.Organization) (string, error)
 	LocalizedName(ctx context.Context, obj *editorial.Organization, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *editorial.Organization) ([]*model.LocalizedName, error)
 
@@ -744,7 +836,7 @@ type OrganizationResolver interface {
 }
 type PersonResolver interface {
 	ID(ctx context.Context, obj *editorial.Person) (string, error)
-
+	Name(ctx context.Context, obj *editorial.Person) (string, error)
 	LocalizedName(ctx context.Context, obj *editorial.Person, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *editorial.Person) ([]*model.LocalizedName, error)
 	Affiliation(ctx context.Context, obj *editorial.Person) (*editorial.Organization, error)
@@ -753,8 +845,8 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
-	Report(ctx context.Context, id *string, slug *string) (*editorial.Report, error)
-	Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) (*model.ReportConnection, error)
+	Report(ctx context.Context, id *string, slug *string, locale *string) (*editorial.Report, error)
+	Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 	Tags(ctx context.Context, first *int, after *string, search *string) (*model.TagConnection, error)
 	People(ctx context.Context, first *int, after *string, search *string) (*model.PersonConnection, error)
 	Organizations(ctx context.Context, first *int, after *string, search *string) (*model.OrganizationConnection, error)
@@ -764,12 +856,16 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Desks(ctx context.Context) ([]*auth.Desk, error)
 	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
+	TranslatorQueue(ctx context.Context) ([]*content.QueueItem, error)
+	XliffExport(ctx context.Context, reportIds []string, locale string) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *editorial.Report) (string, error)
 
 	PreviousSlugs(ctx context.Context, obj *editorial.Report) ([]string, error)
+
+	Locale(ctx context.Context, obj *editorial.Report) (*model.ReportLocale, error)
 
 	Desk(ctx context.Context, obj *editorial.Report) (*auth.Desk, error)
 	CreatedBy(ctx context.Context, obj *editorial.Report) (*auth.User, error)
@@ -782,6 +878,7 @@ type ReportResolver interface {
 	Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error)
 	Translations(ctx context.Context, obj *editorial.Report) ([]*editorial.Translation, error)
 	Translation(ctx context.Context, obj *editorial.Report, locale string) (*editorial.Translation, error)
+	TranslationProgress(ctx context.Context, obj *editorial.Report) (*content.Progress, error)
 	Revisions(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.RevisionConnection, error)
 	Published(ctx context.Context, obj *editorial.Report) (*model.PublishedCopy, error)
 	HasUnpublishedChanges(ctx context.Context, obj *editorial.Report) (bool, error)
@@ -808,6 +905,8 @@ type ReportTranslationResolver interface {
 	WordCount(ctx context.Context, obj *editorial.Translation) (int, error)
 
 	Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error)
+	Freshness(ctx context.Context, obj *editorial.Translation) (*content.State, error)
+	Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error)
 }
 type RevisionResolver interface {
 	ID(ctx context.Context, obj *editorial.Revision) (string, error)
@@ -825,15 +924,28 @@ type SnapshotAttendeeResolver interface {
 type SnapshotTagResolver interface {
 	ID(ctx context.Context, obj *editorial.SnapshotTag) (string, error)
 }
+type StaleFieldResolver interface {
+	Changes(ctx context.Context, obj *content.StaleField) ([]*model.DiffSegment, error)
+}
 type TagResolver interface {
 	ID(ctx context.Context, obj *editorial.Tag) (string, error)
 
+	Name(ctx context.Context, obj *editorial.Tag) (string, error)
 	LocalizedName(ctx context.Context, obj *editorial.Tag, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *editorial.Tag) ([]*model.LocalizedName, error)
 
 	Parent(ctx context.Context, obj *editorial.Tag) (*editorial.Tag, error)
 	Children(ctx context.Context, obj *editorial.Tag) ([]*editorial.Tag, error)
 	ReportCount(ctx context.Context, obj *editorial.Tag) (int, error)
+}
+type TranslatorAssignmentResolver interface {
+	Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error)
+
+	Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
+	AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
+}
+type TranslatorQueueItemResolver interface {
+	Report(ctx context.Context, obj *content.QueueItem) (*editorial.Report, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -942,6 +1054,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.Version(childComplexity), true
+
+	case "AssignTranslatorPayload.assignment":
+		if e.ComplexityRoot.AssignTranslatorPayload.Assignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignTranslatorPayload.Assignment(childComplexity), true
+	case "AssignTranslatorPayload.userErrors":
+		if e.ComplexityRoot.AssignTranslatorPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignTranslatorPayload.UserErrors(childComplexity), true
 
 	case "Attendee.delegation":
 		if e.ComplexityRoot.Attendee.Delegation == nil {
@@ -1335,6 +1460,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteReportPayload.UserErrors(childComplexity), true
 
+	case "DeleteTranslationPayload.deletedTranslationId":
+		if e.ComplexityRoot.DeleteTranslationPayload.DeletedTranslationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTranslationPayload.DeletedTranslationID(childComplexity), true
+	case "DeleteTranslationPayload.report":
+		if e.ComplexityRoot.DeleteTranslationPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTranslationPayload.Report(childComplexity), true
+	case "DeleteTranslationPayload.userErrors":
+		if e.ComplexityRoot.DeleteTranslationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTranslationPayload.UserErrors(childComplexity), true
+
 	case "Desk.id":
 		if e.ComplexityRoot.Desk.ID == nil {
 			break
@@ -1593,6 +1737,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventPayload.UserErrors(childComplexity), true
 
+	case "FieldLocale.field":
+		if e.ComplexityRoot.FieldLocale.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldLocale.Field(childComplexity), true
+	case "FieldLocale.locale":
+		if e.ComplexityRoot.FieldLocale.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldLocale.Locale(childComplexity), true
+
+	case "ImportXliffPayload.translations":
+		if e.ComplexityRoot.ImportXliffPayload.Translations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportXliffPayload.Translations(childComplexity), true
+	case "ImportXliffPayload.userErrors":
+		if e.ComplexityRoot.ImportXliffPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportXliffPayload.UserErrors(childComplexity), true
+
+	case "LocaleProgress.locale":
+		if e.ComplexityRoot.LocaleProgress.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocaleProgress.Locale(childComplexity), true
+	case "LocaleProgress.stale":
+		if e.ComplexityRoot.LocaleProgress.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocaleProgress.Stale(childComplexity), true
+	case "LocaleProgress.status":
+		if e.ComplexityRoot.LocaleProgress.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocaleProgress.Status(childComplexity), true
+
 	case "LocalizedName.locale":
 		if e.ComplexityRoot.LocalizedName.Locale == nil {
 			break
@@ -1628,6 +1817,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.approveTranslation":
+		if e.ComplexityRoot.Mutation.ApproveTranslation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveTranslation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveTranslation(childComplexity, args["input"].(model.TranslationStepInput)), true
 	case "Mutation.archiveReport":
 		if e.ComplexityRoot.Mutation.ArchiveReport == nil {
 			break
@@ -1650,6 +1850,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignReviewers(childComplexity, args["input"].(model.AssignReviewersInput)), true
+	case "Mutation.assignTranslator":
+		if e.ComplexityRoot.Mutation.AssignTranslator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignTranslator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignTranslator(childComplexity, args["input"].(model.AssignTranslatorInput)), true
 	case "Mutation.cancelSchedule":
 		if e.ComplexityRoot.Mutation.CancelSchedule == nil {
 			break
@@ -1661,6 +1872,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelSchedule(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.confirmTranslationFields":
+		if e.ComplexityRoot.Mutation.ConfirmTranslationFields == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmTranslationFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmTranslationFields(childComplexity, args["input"].(model.ConfirmTranslationFieldsInput)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1771,6 +1993,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReport(childComplexity, args["input"].(model.DeleteReportInput)), true
+	case "Mutation.deleteTranslation":
+		if e.ComplexityRoot.Mutation.DeleteTranslation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTranslation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTranslation(childComplexity, args["input"].(model.TranslationStepInput)), true
 	case "Mutation.editComment":
 		if e.ComplexityRoot.Mutation.EditComment == nil {
 			break
@@ -1782,6 +2015,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EditComment(childComplexity, args["input"].(model.EditCommentInput)), true
+	case "Mutation.importXliff":
+		if e.ComplexityRoot.Mutation.ImportXliff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importXliff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportXliff(childComplexity, args["input"].(model.ImportXliffInput)), true
 	case "Mutation.mergeOrganizations":
 		if e.ComplexityRoot.Mutation.MergeOrganizations == nil {
 			break
@@ -1936,6 +2180,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.submitTranslation":
+		if e.ComplexityRoot.Mutation.SubmitTranslation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitTranslation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitTranslation(childComplexity, args["input"].(model.TranslationStepInput)), true
 	case "Mutation.unpublishReport":
 		if e.ComplexityRoot.Mutation.UnpublishReport == nil {
 			break
@@ -2367,7 +2622,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Report(childComplexity, args["id"].(*string), args["slug"].(*string)), true
+		return e.ComplexityRoot.Query.Report(childComplexity, args["id"].(*string), args["slug"].(*string), args["locale"].(*string)), true
 	case "Query.reports":
 		if e.ComplexityRoot.Query.Reports == nil {
 			break
@@ -2378,7 +2633,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder)), true
+		return e.ComplexityRoot.Query.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Query.revisionDiff":
 		if e.ComplexityRoot.Query.RevisionDiff == nil {
 			break
@@ -2407,6 +2662,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Tags(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string)), true
+	case "Query.translatorQueue":
+		if e.ComplexityRoot.Query.TranslatorQueue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TranslatorQueue(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2424,6 +2685,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.xliffExport":
+		if e.ComplexityRoot.Query.XliffExport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_xliffExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.XliffExport(childComplexity, args["reportIds"].([]string), args["locale"].(string)), true
 
 	case "Queue.awaitingMyReview":
 		if e.ComplexityRoot.Queue.AwaitingMyReview == nil {
@@ -2555,6 +2827,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.ID(childComplexity), true
+	case "Report.locale":
+		if e.ComplexityRoot.Report.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Locale(childComplexity), true
 	case "Report.previousSlugs":
 		if e.ComplexityRoot.Report.PreviousSlugs == nil {
 			break
@@ -2655,6 +2933,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Translation(childComplexity, args["locale"].(string)), true
+	case "Report.translationProgress":
+		if e.ComplexityRoot.Report.TranslationProgress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.TranslationProgress(childComplexity), true
 	case "Report.translations":
 		if e.ComplexityRoot.Report.Translations == nil {
 			break
@@ -2724,6 +3008,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReportEdge.Node(childComplexity), true
 
+	case "ReportLocale.chain":
+		if e.ComplexityRoot.ReportLocale.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLocale.Chain(childComplexity), true
+	case "ReportLocale.complete":
+		if e.ComplexityRoot.ReportLocale.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLocale.Complete(childComplexity), true
+	case "ReportLocale.fields":
+		if e.ComplexityRoot.ReportLocale.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLocale.Fields(childComplexity), true
+	case "ReportLocale.requested":
+		if e.ComplexityRoot.ReportLocale.Requested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLocale.Requested(childComplexity), true
+
 	case "ReportSnapshot.attendees":
 		if e.ComplexityRoot.ReportSnapshot.Attendees == nil {
 			break
@@ -2791,6 +3100,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReportSnapshot.Title(childComplexity), true
 
+	case "ReportTranslation.assignment":
+		if e.ComplexityRoot.ReportTranslation.Assignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTranslation.Assignment(childComplexity), true
 	case "ReportTranslation.attendees":
 		if e.ComplexityRoot.ReportTranslation.Attendees == nil {
 			break
@@ -2814,6 +3129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportTranslation.CreatedAt(childComplexity), true
+	case "ReportTranslation.freshness":
+		if e.ComplexityRoot.ReportTranslation.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTranslation.Freshness(childComplexity), true
 	case "ReportTranslation.id":
 		if e.ComplexityRoot.ReportTranslation.ID == nil {
 			break
@@ -3143,6 +3464,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SnapshotTag.Slug(childComplexity), true
 
+	case "StaleField.changes":
+		if e.ComplexityRoot.StaleField.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleField.Changes(childComplexity), true
+	case "StaleField.field":
+		if e.ComplexityRoot.StaleField.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleField.Field(childComplexity), true
+	case "StaleField.from":
+		if e.ComplexityRoot.StaleField.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleField.From(childComplexity), true
+	case "StaleField.to":
+		if e.ComplexityRoot.StaleField.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaleField.To(childComplexity), true
+
 	case "Tag.children":
 		if e.ComplexityRoot.Tag.Children == nil {
 			break
@@ -3309,6 +3655,112 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreadPayload.UserErrors(childComplexity), true
+
+	case "TranslationFreshness.currentSourceVersion":
+		if e.ComplexityRoot.TranslationFreshness.CurrentSourceVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationFreshness.CurrentSourceVersion(childComplexity), true
+	case "TranslationFreshness.missingFields":
+		if e.ComplexityRoot.TranslationFreshness.MissingFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationFreshness.MissingFields(childComplexity), true
+	case "TranslationFreshness.sourceVersion":
+		if e.ComplexityRoot.TranslationFreshness.SourceVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationFreshness.SourceVersion(childComplexity), true
+	case "TranslationFreshness.stale":
+		if e.ComplexityRoot.TranslationFreshness.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationFreshness.Stale(childComplexity), true
+	case "TranslationFreshness.staleFields":
+		if e.ComplexityRoot.TranslationFreshness.StaleFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationFreshness.StaleFields(childComplexity), true
+
+	case "TranslationProgress.current":
+		if e.ComplexityRoot.TranslationProgress.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationProgress.Current(childComplexity), true
+	case "TranslationProgress.locales":
+		if e.ComplexityRoot.TranslationProgress.Locales == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationProgress.Locales(childComplexity), true
+	case "TranslationProgress.total":
+		if e.ComplexityRoot.TranslationProgress.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslationProgress.Total(childComplexity), true
+
+	case "TranslatorAssignment.assignedAt":
+		if e.ComplexityRoot.TranslatorAssignment.AssignedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorAssignment.AssignedAt(childComplexity), true
+	case "TranslatorAssignment.assignedBy":
+		if e.ComplexityRoot.TranslatorAssignment.AssignedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorAssignment.AssignedBy(childComplexity), true
+	case "TranslatorAssignment.locale":
+		if e.ComplexityRoot.TranslatorAssignment.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorAssignment.Locale(childComplexity), true
+	case "TranslatorAssignment.report":
+		if e.ComplexityRoot.TranslatorAssignment.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorAssignment.Report(childComplexity), true
+	case "TranslatorAssignment.translator":
+		if e.ComplexityRoot.TranslatorAssignment.Translator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorAssignment.Translator(childComplexity), true
+
+	case "TranslatorQueueItem.locale":
+		if e.ComplexityRoot.TranslatorQueueItem.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorQueueItem.Locale(childComplexity), true
+	case "TranslatorQueueItem.reason":
+		if e.ComplexityRoot.TranslatorQueueItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorQueueItem.Reason(childComplexity), true
+	case "TranslatorQueueItem.report":
+		if e.ComplexityRoot.TranslatorQueueItem.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorQueueItem.Report(childComplexity), true
+	case "TranslatorQueueItem.since":
+		if e.ComplexityRoot.TranslatorQueueItem.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranslatorQueueItem.Since(childComplexity), true
 
 	case "UpdateReportPayload.report":
 		if e.ComplexityRoot.UpdateReportPayload.Report == nil {
@@ -3478,8 +3930,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddCommentInput", ec.unmarshalInputAddCommentInput),
 			graphql.NewInputUnmarshaler("AssignReviewersInput", ec.unmarshalInputAssignReviewersInput),
+			graphql.NewInputUnmarshaler("AssignTranslatorInput", ec.unmarshalInputAssignTranslatorInput),
 			graphql.NewInputUnmarshaler("AttendeeInput", ec.unmarshalInputAttendeeInput),
 			graphql.NewInputUnmarshaler("AttendeeTranslationInput", ec.unmarshalInputAttendeeTranslationInput),
+			graphql.NewInputUnmarshaler("ConfirmTranslationFieldsInput", ec.unmarshalInputConfirmTranslationFieldsInput),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateDeskInput", ec.unmarshalInputCreateDeskInput),
 			graphql.NewInputUnmarshaler("CreateEventInput", ec.unmarshalInputCreateEventInput),
@@ -3492,6 +3946,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeleteReportInput", ec.unmarshalInputDeleteReportInput),
 			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
 			graphql.NewInputUnmarshaler("EventFigureInput", ec.unmarshalInputEventFigureInput),
+			graphql.NewInputUnmarshaler("ImportXliffInput", ec.unmarshalInputImportXliffInput),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
@@ -3506,6 +3961,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TagRefInput", ec.unmarshalInputTagRefInput),
 			graphql.NewInputUnmarshaler("ThreadInput", ec.unmarshalInputThreadInput),
 			graphql.NewInputUnmarshaler("TransitionInput", ec.unmarshalInputTransitionInput),
+			graphql.NewInputUnmarshaler("TranslationStepInput", ec.unmarshalInputTranslationStepInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
@@ -3651,6 +4107,8 @@ type Query {
     id: ID
     "A slug the report has or had. Compare ` + "`" + `Report.slug` + "`" + ` with the slug asked for to decide whether to redirect."
     slug: String
+    "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each value came from. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get approved translations only."
+    locale: String
   ): Report
   "Reports, most recently changed first (see ` + "`" + `orderBy` + "`" + `), archived ones left out unless the filter asks for them."
   reports(
@@ -3662,6 +4120,8 @@ type Query {
     filter: ReportFilter
     "The order."
     orderBy: ReportOrder = UPDATED_DESC
+    "Read the reports in this locale, as ` + "`" + `report(locale:)` + "`" + ` does. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else each report's source locale."
+    locale: String
   ): ReportConnection!
   "The tag vocabulary, by name."
   tags(
@@ -3724,6 +4184,15 @@ type Query {
     "The IANA time zone of that day, e.g. ` + "`" + `Asia/Shanghai` + "`" + `. Default: ` + "`" + `UTC` + "`" + `."
     timeZone: String
   ): Queue
+  "Translations waiting for me: missing, stale or incomplete ones in the locales I translate (my ` + "`" + `TRANSLATOR` + "`" + ` grants), assigned to me or to nobody, oldest first. Empty for users who translate nothing; null, with an ` + "`" + `UNAUTHENTICATED` + "`" + ` error, for anonymous requests."
+  translatorQueue: [TranslatorQueueItem!]
+  "An XLIFF 2.0 document of reports for a translation agency: per report one ` + "`" + `<file>` + "`" + `, per field with source text one ` + "`" + `<unit>` + "`" + ` with the source as it is now and the existing translation as target (state ` + "`" + `initial` + "`" + ` for missing or stale fields, ` + "`" + `final` + "`" + ` for current fields of approved translations, ` + "`" + `translated` + "`" + ` otherwise). Send it back, translated, with ` + "`" + `importXliff` + "`" + `. Newsroom only."
+  xliffExport(
+    "The reports (1 to 50), all written in the same source locale."
+    reportIds: [ID!]!
+    "The target locale (BCP 47), e.g. ` + "`" + `zh-Hans` + "`" + `."
+    locale: String!
+  ): String
   "The whole audit trail, newest first. Admins only."
   auditLog(
     "How many entries to return, 1 to 100."
@@ -3790,6 +4259,8 @@ type Report implements Node {
   previousSlugs: [String!]!
   "The locale the report is written in, as a canonical BCP 47 tag (` + "`" + `en` + "`" + `, ` + "`" + `zh-Hans` + "`" + `, ` + "`" + `ja` + "`" + `)."
   sourceLocale: String!
+  "Which locale was asked for and which locale each text came from, so a frontend can show \"not yet translated\" notices."
+  locale: ReportLocale!
   "The newsroom section it belongs to, e.g. ` + "`" + `News` + "`" + `."
   section: String
   "The desk responsible for the report; desk-scoped roles apply to it."
@@ -3818,10 +4289,12 @@ type Report implements Node {
   tags: [Tag!]!
   "Who took part in the event, in the order the report presents them."
   attendees: [Attendee!]!
-  "Translations of the report, one per locale, ordered by locale."
+  "Translations of the report, one per locale, ordered by locale. The newsroom sees the working translations in every state; public readers see only approved text (as last approved, even while a newer version is being edited)."
   translations: [ReportTranslation!]!
   "The translation in one locale, or null when there is none."
   translation("A BCP 47 locale, e.g. ` + "`" + `zh-Hans` + "`" + `." locale: String!): ReportTranslation
+  "How far the translations are (` + "`" + `3/4 locales current` + "`" + `): the deployment's target locales plus any other translated ones. Newsroom only: null, with an ` + "`" + `UNAUTHENTICATED` + "`" + ` or ` + "`" + `FORBIDDEN` + "`" + ` error, for public readers."
+  translationProgress: TranslationProgress
   "Saved versions of the report, newest first. Newsroom only: null, with an ` + "`" + `UNAUTHENTICATED` + "`" + ` or ` + "`" + `FORBIDDEN` + "`" + ` error, for public readers."
   revisions(
     "Return the first n revisions (at most 100)."
@@ -3999,8 +4472,11 @@ enum Participation {
 }
 
 """
-A translation of a report into one locale. Its workflow and staleness tracking
-belong to the translation desk; here it holds the translated text.
+A translation of a report into one locale, with its own workflow
+(` + "`" + `IN_PROGRESS → IN_REVIEW → APPROVED` + "`" + `) and staleness tracking: every field
+remembers the source version it was translated from, so when the source
+changes, ` + "`" + `freshness` + "`" + ` says exactly which fields to update. Public readers see
+approved text only.
 """
 type ReportTranslation implements Node {
   "The global ID of the translation."
@@ -4021,12 +4497,16 @@ type ReportTranslation implements Node {
   wordCount: Int!
   "Where the translation stands."
   status: TranslationStatus!
-  "The report version this translation was made from."
+  "The oldest source content version one of its fields was translated from or confirmed against (see ` + "`" + `freshness` + "`" + `)."
   sourceVersion: Int!
   "Increases by one on every saved change to the translation."
   version: Int!
   "Attendee roles and notes in this locale, by attendee."
   attendees: [AttendeeTranslation!]!
+  "Whether the translation is still in step with its source, and if not, exactly which source fields changed (with a diff) or are new. Newsroom only: null, with an error, for public readers."
+  freshness: TranslationFreshness
+  "Who is assigned to translate the report into this locale; null when nobody is (and for public readers)."
+  assignment: TranslatorAssignment
   "When the translation was created."
   createdAt: DateTime!
   "When the translation last changed."
@@ -4035,6 +4515,8 @@ type ReportTranslation implements Node {
 
 "Where a translation stands."
 enum TranslationStatus {
+  "Not started: there is no translation in this locale (only in ` + "`" + `TranslationProgress` + "`" + `)."
+  MISSING
   "Being translated."
   IN_PROGRESS
   "Waiting for a reviewer."
@@ -4227,7 +4709,7 @@ type AttendeeChange {
 type Event implements Node {
   "The global ID of the event."
   id: ID!
-  "The event's name."
+  "The event's name; under a report read in another locale, the name in that locale when there is one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + ` when it has none."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4339,7 +4821,7 @@ type LocalizedName {
 type Person implements Node {
   "The global ID of the person."
   id: ID!
-  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `."
+  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `; under a report read in another locale (` + "`" + `report(locale:)` + "`" + `), the name in that locale when the directory has one (` + "`" + `宋军` + "`" + `)."
   name: String!
   "The name in a locale (e.g. ` + "`" + `宋军` + "`" + ` for ` + "`" + `zh-Hans` + "`" + `), falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4355,7 +4837,7 @@ type Person implements Node {
 type Organization implements Node {
   "The global ID of the organization."
   id: ID!
-  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `."
+  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `; under a report read in another locale, the name in that locale when the directory has one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4377,7 +4859,7 @@ type Tag implements Node {
   id: ID!
   "The URL slug, unique."
   slug: String!
-  "The display name, unique regardless of case."
+  "The display name, unique regardless of case; under a report read in another locale, the name in that locale when there is one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4493,7 +4975,7 @@ type Mutation {
   restoreReport("The mutation's arguments; see ` + "`" + `RestoreReportInput` + "`" + `." input: RestoreReportInput!): RestoreReportPayload!
   "Makes an old revision's content current again. This saves a new revision; history is never rewritten."
   restoreRevision("The mutation's arguments; see ` + "`" + `RestoreRevisionInput` + "`" + `." input: RestoreRevisionInput!): UpdateReportPayload!
-  "Creates or updates the translation of a report into one locale."
+  "Creates or updates the translation of a report into one locale: the whole text, replacing what was there (attendees left out keep their roles). Every field written counts as translated from the current source. The translation is ` + "`" + `IN_PROGRESS` + "`" + ` afterwards; editing an approved one does not withdraw it from readers, who keep the approved text until the new one is approved. Translators only in their granted locales."
   upsertTranslation("The mutation's arguments; see ` + "`" + `UpsertTranslationInput` + "`" + `." input: UpsertTranslationInput!): UpsertTranslationPayload!
 
   "Adds a term to the tag vocabulary."
@@ -4549,6 +5031,19 @@ type Mutation {
   resolveThread("The mutation's arguments; see ` + "`" + `ThreadInput` + "`" + `." input: ThreadInput!): ThreadPayload!
   "Reopens a resolved thread."
   reopenThread("The mutation's arguments; see ` + "`" + `ThreadInput` + "`" + `." input: ThreadInput!): ThreadPayload!
+
+  "Sends an ` + "`" + `IN_PROGRESS` + "`" + ` translation to review. Refused (` + "`" + `BAD_USER_INPUT` + "`" + `, listing the fields) while any field is stale or missing."
+  submitTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): UpsertTranslationPayload!
+  "Approves an ` + "`" + `IN_REVIEW` + "`" + ` translation: from then on public readers of its locale see it (once the report is published). Reviewers and editors of the desk and admins, but not the translation's last editor."
+  approveTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): UpsertTranslationPayload!
+  "Confirms that stale fields are still right for the changed source, without retyping them: they count as translated from the current source. Every stale field must be edited (` + "`" + `upsertTranslation` + "`" + `) or confirmed before the translation can be submitted."
+  confirmTranslationFields("The mutation's arguments; see ` + "`" + `ConfirmTranslationFieldsInput` + "`" + `." input: ConfirmTranslationFieldsInput!): UpsertTranslationPayload!
+  "Assigns a translator to one locale of a report (the translation need not exist yet), replacing whoever was assigned. Editors of the report's desk and admins."
+  assignTranslator("The mutation's arguments; see ` + "`" + `AssignTranslatorInput` + "`" + `." input: AssignTranslatorInput!): AssignTranslatorPayload!
+  "Deletes a translation with its attendee roles; readers of its locale fall back through the chain. Those who may edit the translation."
+  deleteTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): DeleteTranslationPayload!
+  "Imports translated XLIFF 2.0 (as made by ` + "`" + `xliffExport` + "`" + `). Each file's units must still have the report's current source text: when the source changed since the export, nothing is imported and one ` + "`" + `CONFLICT` + "`" + ` lists every changed field. Units in state ` + "`" + `initial` + "`" + ` or with an empty target are skipped. Imported translations are ` + "`" + `IN_PROGRESS` + "`" + `; submit them for review as usual."
+  importXliff("The mutation's arguments; see ` + "`" + `ImportXliffInput` + "`" + `." input: ImportXliffInput!): ImportXliffPayload!
 
   "Adds a user with their roles. Admins only."
   createUser("The mutation's arguments; see ` + "`" + `CreateUserInput` + "`" + `." input: CreateUserInput!): UserPayload!
@@ -5495,6 +5990,172 @@ type ThreadPayload {
   "What was wrong with the input, when the mutation failed; empty on success."
   userErrors: [UserError!]!
 }
+
+"The locales a report's texts were read in."
+type ReportLocale {
+  "The locale asked for (argument or ` + "`" + `Accept-Language` + "`" + `); null when the report is read in its source locale."
+  requested: String
+  "The locales tried, best first: the requested one, the fallback chain, then the source locale."
+  chain: [String!]!
+  "Where each text field came from: ` + "`" + `title` + "`" + `, ` + "`" + `subtitle` + "`" + `, ` + "`" + `summary` + "`" + `, ` + "`" + `body` + "`" + `, and ` + "`" + `attendees.<position>.role` + "`" + ` for translated roles."
+  fields: [FieldLocale!]!
+  "Whether every text came from the requested locale (no fallback was needed)."
+  complete: Boolean!
+}
+
+"The locale one field's value came from."
+type FieldLocale {
+  "The field."
+  field: String!
+  "The locale its value is in."
+  locale: String!
+}
+
+"Whether a translation is in step with its source."
+type TranslationFreshness {
+  "True when the source changed in a way the translation has not caught up with (some field is stale or missing)."
+  stale: Boolean!
+  "Translated fields whose source changed since they were translated or confirmed."
+  staleFields: [StaleField!]!
+  "Source fields with text that the translation lacks, e.g. a new subtitle or a new attendee's role."
+  missingFields: [String!]!
+  "The oldest source version any field was translated from."
+  sourceVersion: Int!
+  "The source's current content version."
+  currentSourceVersion: Int!
+}
+
+"A translated field whose source changed."
+type StaleField {
+  "The field: ` + "`" + `title` + "`" + `, ` + "`" + `subtitle` + "`" + `, ` + "`" + `summary` + "`" + `, ` + "`" + `body` + "`" + `, ` + "`" + `attendees.<id>.role` + "`" + ` or ` + "`" + `attendees.<id>.note` + "`" + `."
+  field: String!
+  "The source text the field was translated from."
+  from: String
+  "The source text now."
+  to: String
+  "How the source changed, word by word."
+  changes: [DiffSegment!]!
+}
+
+"Translation progress of a report."
+type TranslationProgress {
+  "Locales whose translation is current."
+  current: Int!
+  "Locales counted: the deployment's target locales and any other translated ones, without the source locale."
+  total: Int!
+  "Each locale, in order."
+  locales: [LocaleProgress!]!
+}
+
+"One locale's translation state."
+type LocaleProgress {
+  "The locale."
+  locale: String!
+  "Where its translation stands (` + "`" + `MISSING` + "`" + ` when there is none)."
+  status: TranslationStatus!
+  "Whether the translation is behind its source."
+  stale: Boolean!
+}
+
+"A translation waiting for a translator."
+type TranslatorQueueItem {
+  "The report."
+  report: Report!
+  "The locale."
+  locale: String!
+  "Why it waits."
+  reason: TranslationQueueReason!
+  "Since when (the source change that made it wait, or the report's creation)."
+  since: DateTime!
+}
+
+"Why a translation is in a translator's queue."
+enum TranslationQueueReason {
+  "There is no translation in this locale yet."
+  MISSING
+  "A translated field's source text changed since it was translated: see ` + "`" + `ReportTranslation.freshness` + "`" + `."
+  STALE
+  "The source has text the translation lacks (a new subtitle, a new attendee's role)."
+  INCOMPLETE
+}
+
+"Names one translation and the version you read."
+input TranslationStepInput {
+  "The report."
+  reportId: ID!
+  "The translation's locale."
+  locale: String!
+  "The translation ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+}
+
+"Confirms stale fields."
+input ConfirmTranslationFieldsInput {
+  "The report."
+  reportId: ID!
+  "The translation's locale."
+  locale: String!
+  "The translation ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "The stale fields to confirm, as named in ` + "`" + `TranslationFreshness.staleFields` + "`" + `."
+  fields: [String!]!
+}
+
+"Assigns a translator."
+input AssignTranslatorInput {
+  "The report."
+  reportId: ID!
+  "The locale."
+  locale: String!
+  "A user with the TRANSLATOR role in that locale."
+  userId: ID!
+}
+
+"A translated XLIFF 2.0 document to import."
+input ImportXliffInput {
+  "The document (at most 5 MiB, no DTDs)."
+  document: String!
+}
+
+"The result of ` + "`" + `importXliff` + "`" + `."
+type ImportXliffPayload {
+  "The translations saved, one per file; empty when the import failed."
+  translations: [ReportTranslation!]!
+  "What was wrong, when the import failed. When the source changed since the export: one ` + "`" + `CONFLICT` + "`" + ` whose ` + "`" + `changedFields` + "`" + ` lists each changed field as ` + "`" + `<file id>/<unit id>` + "`" + ` (e.g. ` + "`" + `report-42/attendees.7.role` + "`" + `)."
+  userErrors: [UserError!]!
+}
+
+"A translator assigned to one locale of a report."
+type TranslatorAssignment {
+  "The report."
+  report: Report!
+  "The locale."
+  locale: String!
+  "The translator."
+  translator: User!
+  "Who assigned them; null when copydesk did, or that user was deleted."
+  assignedBy: User
+  "When."
+  assignedAt: DateTime!
+}
+
+"The result of ` + "`" + `assignTranslator` + "`" + `."
+type AssignTranslatorPayload {
+  "The assignment as saved; null when the mutation failed."
+  assignment: TranslatorAssignment
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of ` + "`" + `deleteTranslation` + "`" + `."
+type DeleteTranslationPayload {
+  "The global ID of the translation deleted; null when the mutation failed."
+  deletedTranslationId: ID
+  "The report, without that translation; null when the mutation failed."
+  report: Report
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5545,6 +6206,16 @@ func (ec *executionContext) childFields_Approval(ctx context.Context, field grap
 		return ec.fieldContext_Approval_approvedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Approval", field.Name)
+}
+
+func (ec *executionContext) childFields_AssignTranslatorPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assignment":
+		return ec.fieldContext_AssignTranslatorPayload_assignment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AssignTranslatorPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignTranslatorPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Attendee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5757,6 +6428,18 @@ func (ec *executionContext) childFields_DeleteReportPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type DeleteReportPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteTranslationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedTranslationId":
+		return ec.fieldContext_DeleteTranslationPayload_deletedTranslationId(ctx, field)
+	case "report":
+		return ec.fieldContext_DeleteTranslationPayload_report(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteTranslationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteTranslationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Desk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5883,6 +6566,38 @@ func (ec *executionContext) childFields_EventPayload(ctx context.Context, field 
 		return ec.fieldContext_EventPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldLocale(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldLocale_field(ctx, field)
+	case "locale":
+		return ec.fieldContext_FieldLocale_locale(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldLocale", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportXliffPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "translations":
+		return ec.fieldContext_ImportXliffPayload_translations(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImportXliffPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportXliffPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LocaleProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "locale":
+		return ec.fieldContext_LocaleProgress_locale(ctx, field)
+	case "status":
+		return ec.fieldContext_LocaleProgress_status(ctx, field)
+	case "stale":
+		return ec.fieldContext_LocaleProgress_stale(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LocaleProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_LocalizedName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6053,6 +6768,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_previousSlugs(ctx, field)
 	case "sourceLocale":
 		return ec.fieldContext_Report_sourceLocale(ctx, field)
+	case "locale":
+		return ec.fieldContext_Report_locale(ctx, field)
 	case "section":
 		return ec.fieldContext_Report_section(ctx, field)
 	case "desk":
@@ -6085,6 +6802,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_translations(ctx, field)
 	case "translation":
 		return ec.fieldContext_Report_translation(ctx, field)
+	case "translationProgress":
+		return ec.fieldContext_Report_translationProgress(ctx, field)
 	case "revisions":
 		return ec.fieldContext_Report_revisions(ctx, field)
 	case "published":
@@ -6145,6 +6864,20 @@ func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportLocale(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requested":
+		return ec.fieldContext_ReportLocale_requested(ctx, field)
+	case "chain":
+		return ec.fieldContext_ReportLocale_chain(ctx, field)
+	case "fields":
+		return ec.fieldContext_ReportLocale_fields(ctx, field)
+	case "complete":
+		return ec.fieldContext_ReportLocale_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportLocale", field.Name)
+}
+
 func (ec *executionContext) childFields_ReportSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "slug":
@@ -6199,6 +6932,10 @@ func (ec *executionContext) childFields_ReportTranslation(ctx context.Context, f
 		return ec.fieldContext_ReportTranslation_version(ctx, field)
 	case "attendees":
 		return ec.fieldContext_ReportTranslation_attendees(ctx, field)
+	case "freshness":
+		return ec.fieldContext_ReportTranslation_freshness(ctx, field)
+	case "assignment":
+		return ec.fieldContext_ReportTranslation_assignment(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ReportTranslation_createdAt(ctx, field)
 	case "updatedAt":
@@ -6351,6 +7088,20 @@ func (ec *executionContext) childFields_SnapshotTag(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SnapshotTag", field.Name)
 }
 
+func (ec *executionContext) childFields_StaleField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_StaleField_field(ctx, field)
+	case "from":
+		return ec.fieldContext_StaleField_from(ctx, field)
+	case "to":
+		return ec.fieldContext_StaleField_to(ctx, field)
+	case "changes":
+		return ec.fieldContext_StaleField_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaleField", field.Name)
+}
+
 func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6437,6 +7188,64 @@ func (ec *executionContext) childFields_ThreadPayload(ctx context.Context, field
 		return ec.fieldContext_ThreadPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ThreadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TranslationFreshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stale":
+		return ec.fieldContext_TranslationFreshness_stale(ctx, field)
+	case "staleFields":
+		return ec.fieldContext_TranslationFreshness_staleFields(ctx, field)
+	case "missingFields":
+		return ec.fieldContext_TranslationFreshness_missingFields(ctx, field)
+	case "sourceVersion":
+		return ec.fieldContext_TranslationFreshness_sourceVersion(ctx, field)
+	case "currentSourceVersion":
+		return ec.fieldContext_TranslationFreshness_currentSourceVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranslationFreshness", field.Name)
+}
+
+func (ec *executionContext) childFields_TranslationProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "current":
+		return ec.fieldContext_TranslationProgress_current(ctx, field)
+	case "total":
+		return ec.fieldContext_TranslationProgress_total(ctx, field)
+	case "locales":
+		return ec.fieldContext_TranslationProgress_locales(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranslationProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_TranslatorAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_TranslatorAssignment_report(ctx, field)
+	case "locale":
+		return ec.fieldContext_TranslatorAssignment_locale(ctx, field)
+	case "translator":
+		return ec.fieldContext_TranslatorAssignment_translator(ctx, field)
+	case "assignedBy":
+		return ec.fieldContext_TranslatorAssignment_assignedBy(ctx, field)
+	case "assignedAt":
+		return ec.fieldContext_TranslatorAssignment_assignedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranslatorAssignment", field.Name)
+}
+
+func (ec *executionContext) childFields_TranslatorQueueItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_TranslatorQueueItem_report(ctx, field)
+	case "locale":
+		return ec.fieldContext_TranslatorQueueItem_locale(ctx, field)
+	case "reason":
+		return ec.fieldContext_TranslatorQueueItem_reason(ctx, field)
+	case "since":
+		return ec.fieldContext_TranslatorQueueItem_since(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranslatorQueueItem", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6703,6 +7512,20 @@ func (ec *executionContext) field_Mutation_approveReport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveTranslation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TranslationStepInput, error) {
+			return ec.unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6731,12 +7554,40 @@ func (ec *executionContext) field_Mutation_assignReviewers_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignTranslator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignTranslatorInput, error) {
+			return ec.unmarshalNAssignTranslatorInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignTranslatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelSchedule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TransitionInput, error) {
 			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmTranslationFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmTranslationFieldsInput, error) {
+			return ec.unmarshalNConfirmTranslationFieldsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐConfirmTranslationFieldsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6885,12 +7736,40 @@ func (ec *executionContext) field_Mutation_deleteReport_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteTranslation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TranslationStepInput, error) {
+			return ec.unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_editComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EditCommentInput, error) {
 			return ec.unmarshalNEditCommentInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEditCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importXliff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImportXliffInput, error) {
+			return ec.unmarshalNImportXliffInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐImportXliffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7087,6 +7966,20 @@ func (ec *executionContext) field_Mutation_submitReport_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TransitionInput, error) {
 			return ec.unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitTranslation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TranslationStepInput, error) {
+			return ec.unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7430,6 +8323,14 @@ func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["slug"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg2
 	return args, nil
 }
 
@@ -7468,6 +8369,14 @@ func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg4
 	return args, nil
 }
 
@@ -7542,6 +8451,28 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_xliffExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reportIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reportIds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg1
 	return args, nil
 }
 
@@ -8057,6 +8988,70 @@ func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Approval_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Approval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AssignTranslatorPayload_assignment(ctx context.Context, field graphql.CollectedField, obj *model.AssignTranslatorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignTranslatorPayload_assignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssignTranslatorPayload_assignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignTranslatorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslatorAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignTranslatorPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AssignTranslatorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignTranslatorPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignTranslatorPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignTranslatorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
@@ -9760,6 +10755,93 @@ func (ec *executionContext) fieldContext_DeleteReportPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteTranslationPayload_deletedTranslationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTranslationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTranslationPayload_deletedTranslationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedTranslationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTranslationPayload_deletedTranslationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteTranslationPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteTranslationPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTranslationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTranslationPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTranslationPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteTranslationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteTranslationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTranslationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTranslationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTranslationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteTranslationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Desk_id(ctx context.Context, field graphql.CollectedField, obj *auth.Desk) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9971,7 +11053,7 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Event_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return ec.Resolvers.Event().Name(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9982,7 +11064,7 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Event_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
 }
 
 func (ec *executionContext) _Event_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
@@ -10837,6 +11919,185 @@ func (ec *executionContext) fieldContext_EventPayload_userErrors(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FieldLocale_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldLocale_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldLocale_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldLocale", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldLocale_locale(ctx context.Context, field graphql.CollectedField, obj *model.FieldLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldLocale_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldLocale_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldLocale", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportXliffPayload_translations(ctx context.Context, field graphql.CollectedField, obj *model.ImportXliffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportXliffPayload_translations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Translations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Translation) graphql.Marshaler {
+			return ec.marshalNReportTranslation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportXliffPayload_translations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportXliffPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportTranslation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportXliffPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ImportXliffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportXliffPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportXliffPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportXliffPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LocaleProgress_locale(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocaleProgress_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocaleProgress_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _LocaleProgress_status(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocaleProgress_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v editorial.TranslationStatus) graphql.Marshaler {
+			return ec.marshalNTranslationStatus2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocaleProgress_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "TranslationStatus")
+}
+
+func (ec *executionContext) _LocaleProgress_stale(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocaleProgress_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocaleProgress_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _LocalizedName_locale(ctx context.Context, field graphql.CollectedField, obj *model.LocalizedName) (ret graphql.Marshaler) {
@@ -12293,6 +13554,270 @@ func (ec *executionContext) fieldContext_Mutation_reopenThread(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitTranslation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitTranslation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitTranslation(ctx, fc.Args["input"].(model.TranslationStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertTranslationPayload) graphql.Marshaler {
+			return ec.marshalNUpsertTranslationPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpsertTranslationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitTranslation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertTranslationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitTranslation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveTranslation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveTranslation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveTranslation(ctx, fc.Args["input"].(model.TranslationStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertTranslationPayload) graphql.Marshaler {
+			return ec.marshalNUpsertTranslationPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpsertTranslationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveTranslation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertTranslationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveTranslation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmTranslationFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmTranslationFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmTranslationFields(ctx, fc.Args["input"].(model.ConfirmTranslationFieldsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertTranslationPayload) graphql.Marshaler {
+			return ec.marshalNUpsertTranslationPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpsertTranslationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmTranslationFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertTranslationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmTranslationFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignTranslator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignTranslator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignTranslator(ctx, fc.Args["input"].(model.AssignTranslatorInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssignTranslatorPayload) graphql.Marshaler {
+			return ec.marshalNAssignTranslatorPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignTranslatorPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignTranslator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignTranslatorPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignTranslator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTranslation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTranslation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTranslation(ctx, fc.Args["input"].(model.TranslationStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteTranslationPayload) graphql.Marshaler {
+			return ec.marshalNDeleteTranslationPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteTranslationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTranslation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteTranslationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTranslation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importXliff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importXliff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportXliff(ctx, fc.Args["input"].(model.ImportXliffInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportXliffPayload) graphql.Marshaler {
+			return ec.marshalNImportXliffPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐImportXliffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importXliff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportXliffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importXliff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12589,7 +14114,7 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 			return ec.fieldContext_Organization_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return ec.Resolvers.Organization().Name(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12600,7 +14125,7 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Organization", field, true, true, "String")
 }
 
 func (ec *executionContext) _Organization_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
@@ -13142,7 +14667,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Person_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return ec.Resolvers.Person().Name(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13153,7 +14678,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
 }
 
 func (ec *executionContext) _Person_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
@@ -13756,7 +15281,7 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Report(ctx, fc.Args["id"].(*string), fc.Args["slug"].(*string))
+			return ec.Resolvers.Query().Report(ctx, fc.Args["id"].(*string), fc.Args["slug"].(*string), fc.Args["locale"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
@@ -13800,7 +15325,7 @@ func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Reports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder))
+			return ec.Resolvers.Query().Reports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
@@ -14206,6 +15731,82 @@ func (ec *executionContext) fieldContext_Query_myQueue(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_translatorQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_translatorQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TranslatorQueue(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*content.QueueItem) graphql.Marshaler {
+			return ec.marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItemᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_translatorQueue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslatorQueueItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_xliffExport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_xliffExport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().XliffExport(ctx, fc.Args["reportIds"].([]string), fc.Args["locale"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_xliffExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_xliffExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14512,6 +16113,38 @@ func (ec *executionContext) _Report_sourceLocale(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Report_sourceLocale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_locale(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Locale(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportLocale) graphql.Marshaler {
+			return ec.marshalNReportLocale2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportLocale(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportLocale(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Report_section(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
@@ -14983,6 +16616,38 @@ func (ec *executionContext) fieldContext_Report_translation(ctx context.Context,
 	if fc.Args, err = ec.field_Report_translation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_translationProgress(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_translationProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().TranslationProgress(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *content.Progress) graphql.Marshaler {
+			return ec.marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐProgress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_translationProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslationProgress(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15637,6 +17302,107 @@ func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ReportLocale_requested(ctx context.Context, field graphql.CollectedField, obj *model.ReportLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportLocale_requested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requested, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportLocale_requested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportLocale", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportLocale_chain(ctx context.Context, field graphql.CollectedField, obj *model.ReportLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportLocale_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportLocale_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportLocale", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportLocale_fields(ctx context.Context, field graphql.CollectedField, obj *model.ReportLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportLocale_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldLocale) graphql.Marshaler {
+			return ec.marshalNFieldLocale2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐFieldLocaleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportLocale_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportLocale",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldLocale(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportLocale_complete(ctx context.Context, field graphql.CollectedField, obj *model.ReportLocale) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportLocale_complete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportLocale_complete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportLocale", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ReportSnapshot_slug(ctx context.Context, field graphql.CollectedField, obj *editorial.Snapshot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16218,6 +17984,70 @@ func (ec *executionContext) fieldContext_ReportTranslation_attendees(_ context.C
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AttendeeTranslation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportTranslation_freshness(ctx context.Context, field graphql.CollectedField, obj *editorial.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportTranslation_freshness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReportTranslation().Freshness(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *content.State) graphql.Marshaler {
+			return ec.marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportTranslation_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportTranslation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslationFreshness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportTranslation_assignment(ctx context.Context, field graphql.CollectedField, obj *editorial.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportTranslation_assignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReportTranslation().Assignment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportTranslation_assignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportTranslation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranslatorAssignment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17370,6 +19200,107 @@ func (ec *executionContext) fieldContext_SnapshotTag_name(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SnapshotTag", field, false, false, "String")
 }
 
+func (ec *executionContext) _StaleField_field(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleField_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaleField_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaleField_from(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleField_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaleField_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaleField_to(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleField_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaleField_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaleField_changes(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaleField_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StaleField().Changes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DiffSegment) graphql.Marshaler {
+			return ec.marshalNDiffSegment2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDiffSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaleField_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StaleField",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiffSegment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17425,7 +19356,7 @@ func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Tag_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return ec.Resolvers.Tag().Name(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -17436,7 +19367,7 @@ func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Tag_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Tag", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Tag", field, true, true, "String")
 }
 
 func (ec *executionContext) _Tag_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
@@ -18095,6 +20026,451 @@ func (ec *executionContext) fieldContext_ThreadPayload_userErrors(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TranslationFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationFreshness_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationFreshness_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TranslationFreshness_staleFields(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationFreshness_staleFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []content.StaleField) graphql.Marshaler {
+			return ec.marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationFreshness_staleFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslationFreshness",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaleField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslationFreshness_missingFields(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationFreshness_missingFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationFreshness_missingFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslationFreshness_sourceVersion(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationFreshness_sourceVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationFreshness_sourceVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TranslationFreshness_currentSourceVersion(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationFreshness_currentSourceVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentSourceVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationFreshness_currentSourceVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TranslationProgress_current(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationProgress_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationProgress_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TranslationProgress_total(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationProgress_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationProgress_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TranslationProgress_locales(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslationProgress_locales(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locales, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []content.LocaleProgress) graphql.Marshaler {
+			return ec.marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslationProgress_locales(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslationProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocaleProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslatorAssignment_report(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorAssignment_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TranslatorAssignment().Report(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorAssignment_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslatorAssignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslatorAssignment_locale(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorAssignment_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorAssignment_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslatorAssignment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslatorAssignment_translator(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorAssignment_translator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TranslatorAssignment().Translator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorAssignment_translator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslatorAssignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslatorAssignment_assignedBy(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorAssignment_assignedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TranslatorAssignment().AssignedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorAssignment_assignedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslatorAssignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslatorAssignment_assignedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorAssignment_assignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssignedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorAssignment_assignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslatorAssignment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TranslatorQueueItem_report(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorQueueItem_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TranslatorQueueItem().Report(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorQueueItem_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TranslatorQueueItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TranslatorQueueItem_locale(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorQueueItem_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorQueueItem_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _TranslatorQueueItem_reason(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorQueueItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNTranslationQueueReason2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorQueueItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "TranslationQueueReason")
+}
+
+func (ec *executionContext) _TranslatorQueueItem_since(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranslatorQueueItem_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranslatorQueueItem_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _UpdateReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.UpdateReportPayload) (ret graphql.Marshaler) {
@@ -20009,6 +22385,62 @@ func UnmarshalAssignReviewersInput(ctx context.Context, raw any) (model.AssignRe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAssignTranslatorInput(ctx context.Context, obj any) (model.AssignTranslatorInput, error) {
+	var it model.AssignTranslatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reportId", "locale", "userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reportId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportID = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignTranslatorInput unmarshals raw into the AssignTranslatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignTranslatorInput(ctx context.Context, raw any) (model.AssignTranslatorInput, error) {
+	var out model.AssignTranslatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignTranslatorInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttendeeInput(ctx context.Context, obj any) (model.AttendeeInput, error) {
 	var it model.AttendeeInput
 	if obj == nil {
@@ -20146,6 +22578,69 @@ func (ec *executionContext) unmarshalInputAttendeeTranslationInput(ctx context.C
 func UnmarshalAttendeeTranslationInput(ctx context.Context, raw any) (model.AttendeeTranslationInput, error) {
 	var out model.AttendeeTranslationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttendeeTranslationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConfirmTranslationFieldsInput(ctx context.Context, obj any) (model.ConfirmTranslationFieldsInput, error) {
+	var it model.ConfirmTranslationFieldsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reportId", "locale", "expectedVersion", "fields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reportId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportID = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmTranslationFieldsInput unmarshals raw into the ConfirmTranslationFieldsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmTranslationFieldsInput(ctx context.Context, raw any) (model.ConfirmTranslationFieldsInput, error) {
+	var out model.ConfirmTranslationFieldsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmTranslationFieldsInput", raw, &out)
 	return out, err
 }
 
@@ -21017,6 +23512,48 @@ func UnmarshalEventFigureInput(ctx context.Context, raw any) (model.EventFigureI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportXliffInput(ctx context.Context, obj any) (model.ImportXliffInput, error) {
+	var it model.ImportXliffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"document"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "document":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("document"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Document = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportXliffInput unmarshals raw into the ImportXliffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportXliffInput(ctx context.Context, raw any) (model.ImportXliffInput, error) {
+	var out model.ImportXliffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportXliffInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLocalizedNameInput(ctx context.Context, obj any) (model.LocalizedNameInput, error) {
 	var it model.LocalizedNameInput
 	if obj == nil {
@@ -21763,6 +24300,62 @@ func (ec *executionContext) unmarshalInputTransitionInput(ctx context.Context, o
 func UnmarshalTransitionInput(ctx context.Context, raw any) (model.TransitionInput, error) {
 	var out model.TransitionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTranslationStepInput(ctx context.Context, obj any) (model.TranslationStepInput, error) {
+	var it model.TranslationStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reportId", "locale", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reportId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportID = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTranslationStepInput unmarshals raw into the TranslationStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTranslationStepInput(ctx context.Context, raw any) (model.TranslationStepInput, error) {
+	var out model.TranslationStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TranslationStepInput", raw, &out)
 	return out, err
 }
 
@@ -22743,6 +25336,44 @@ func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var assignTranslatorPayloadImplementors = []string{"AssignTranslatorPayload"}
+
+func (ec *executionContext) _AssignTranslatorPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AssignTranslatorPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignTranslatorPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignTranslatorPayload")
+		case "assignment":
+			out.Values[i] = ec._AssignTranslatorPayload_assignment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AssignTranslatorPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var attendeeImplementors = []string{"Attendee", "Node"}
 
 func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet, obj *editorial.Attendee) graphql.Marshaler {
@@ -23467,6 +26098,49 @@ func (ec *executionContext) _DeleteReportPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var deleteTranslationPayloadImplementors = []string{"DeleteTranslationPayload"}
+
+func (ec *executionContext) _DeleteTranslationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteTranslationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTranslationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteTranslationPayload")
+		case "deletedTranslationId":
+			out.Values[i] = ec._DeleteTranslationPayload_deletedTranslationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "report":
+			out.Values[i] = ec._DeleteTranslationPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteTranslationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deskImplementors = []string{"Desk", "Node"}
 
 func (ec *executionContext) _Desk(ctx context.Context, sel ast.SelectionSet, obj *auth.Desk) graphql.Marshaler {
@@ -23605,10 +26279,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Event_id(ctx, field, obj)
 				})
 		case "name":
-			out.Values[i] = ec._Event_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_name(ctx, field, obj)
+				})
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -23879,6 +26554,125 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 			}
 		case "userErrors":
 			out.Values[i] = ec._EventPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldLocaleImplementors = []string{"FieldLocale"}
+
+func (ec *executionContext) _FieldLocale(ctx context.Context, sel ast.SelectionSet, obj *model.FieldLocale) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldLocaleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldLocale")
+		case "field":
+			out.Values[i] = ec._FieldLocale_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._FieldLocale_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importXliffPayloadImplementors = []string{"ImportXliffPayload"}
+
+func (ec *executionContext) _ImportXliffPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImportXliffPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importXliffPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportXliffPayload")
+		case "translations":
+			out.Values[i] = ec._ImportXliffPayload_translations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ImportXliffPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var localeProgressImplementors = []string{"LocaleProgress"}
+
+func (ec *executionContext) _LocaleProgress(ctx context.Context, sel ast.SelectionSet, obj *content.LocaleProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, localeProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LocaleProgress")
+		case "locale":
+			out.Values[i] = ec._LocaleProgress_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._LocaleProgress_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._LocaleProgress_stale(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24180,6 +26974,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitTranslation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitTranslation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveTranslation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveTranslation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmTranslationFields":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmTranslationFields(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignTranslator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignTranslator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTranslation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTranslation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importXliff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importXliff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -24257,10 +27093,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 					return ec._Organization_id(ctx, field, obj)
 				})
 		case "name":
-			out.Values[i] = ec._Organization_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_name(ctx, field, obj)
+				})
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -24501,10 +27338,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					return ec._Person_id(ctx, field, obj)
 				})
 		case "name":
-			out.Values[i] = ec._Person_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_name(ctx, field, obj)
+				})
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -24820,6 +27658,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myQueue(ctx, field)
 				})
+		case "translatorQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_translatorQueue(ctx, field)
+				})
+		case "xliffExport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_xliffExport(ctx, field)
+				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -24933,6 +27783,12 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "locale":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_locale(ctx, field, obj)
+				})
 		case "section":
 			out.Values[i] = ec._Report_section(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -25021,6 +27877,12 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_translation(ctx, field, obj)
+				})
+		case "translationProgress":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_translationProgress(ctx, field, obj)
 				})
 		case "revisions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -25217,6 +28079,54 @@ func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var reportLocaleImplementors = []string{"ReportLocale"}
+
+func (ec *executionContext) _ReportLocale(ctx context.Context, sel ast.SelectionSet, obj *model.ReportLocale) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportLocaleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportLocale")
+		case "requested":
+			out.Values[i] = ec._ReportLocale_requested(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "chain":
+			out.Values[i] = ec._ReportLocale_chain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._ReportLocale_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "complete":
+			out.Values[i] = ec._ReportLocale_complete(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var reportSnapshotImplementors = []string{"ReportSnapshot"}
 
 func (ec *executionContext) _ReportSnapshot(ctx context.Context, sel ast.SelectionSet, obj *editorial.Snapshot) graphql.Marshaler {
@@ -25377,6 +28287,18 @@ func (ec *executionContext) _ReportTranslation(ctx context.Context, sel ast.Sele
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReportTranslation_attendees(ctx, field, obj)
+				})
+		case "freshness":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportTranslation_freshness(ctx, field, obj)
+				})
+		case "assignment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportTranslation_assignment(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._ReportTranslation_createdAt(ctx, field, obj)
@@ -25902,6 +28824,55 @@ func (ec *executionContext) _SnapshotTag(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var staleFieldImplementors = []string{"StaleField"}
+
+func (ec *executionContext) _StaleField(ctx context.Context, sel ast.SelectionSet, obj *content.StaleField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staleFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaleField")
+		case "field":
+			out.Values[i] = ec._StaleField_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._StaleField_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._StaleField_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StaleField_changes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tagImplementors = []string{"Tag", "Node"}
 
 func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *editorial.Tag) graphql.Marshaler {
@@ -25925,10 +28896,11 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Tag_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tag_name(ctx, field, obj)
+				})
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -26188,6 +29160,207 @@ func (ec *executionContext) _ThreadPayload(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._ThreadPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translationFreshnessImplementors = []string{"TranslationFreshness"}
+
+func (ec *executionContext) _TranslationFreshness(ctx context.Context, sel ast.SelectionSet, obj *content.State) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translationFreshnessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranslationFreshness")
+		case "stale":
+			out.Values[i] = ec._TranslationFreshness_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleFields":
+			out.Values[i] = ec._TranslationFreshness_staleFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missingFields":
+			out.Values[i] = ec._TranslationFreshness_missingFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceVersion":
+			out.Values[i] = ec._TranslationFreshness_sourceVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currentSourceVersion":
+			out.Values[i] = ec._TranslationFreshness_currentSourceVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translationProgressImplementors = []string{"TranslationProgress"}
+
+func (ec *executionContext) _TranslationProgress(ctx context.Context, sel ast.SelectionSet, obj *content.Progress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translationProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranslationProgress")
+		case "current":
+			out.Values[i] = ec._TranslationProgress_current(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._TranslationProgress_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locales":
+			out.Values[i] = ec._TranslationProgress_locales(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translatorAssignmentImplementors = []string{"TranslatorAssignment"}
+
+func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.SelectionSet, obj *postgres.TranslationAssignment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translatorAssignmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranslatorAssignment")
+		case "report":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TranslatorAssignment_report(ctx, field, obj)
+				})
+		case "locale":
+			out.Values[i] = ec._TranslatorAssignment_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "translator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TranslatorAssignment_translator(ctx, field, obj)
+				})
+		case "assignedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TranslatorAssignment_assignedBy(ctx, field, obj)
+				})
+		case "assignedAt":
+			out.Values[i] = ec._TranslatorAssignment_assignedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var translatorQueueItemImplementors = []string{"TranslatorQueueItem"}
+
+func (ec *executionContext) _TranslatorQueueItem(ctx context.Context, sel ast.SelectionSet, obj *content.QueueItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translatorQueueItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranslatorQueueItem")
+		case "report":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TranslatorQueueItem_report(ctx, field, obj)
+				})
+		case "locale":
+			out.Values[i] = ec._TranslatorQueueItem_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._TranslatorQueueItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "since":
+			out.Values[i] = ec._TranslatorQueueItem_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26958,6 +30131,19 @@ func (ec *executionContext) unmarshalNAssignReviewersInput2githubᚗcomᚋcopyde
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAssignTranslatorInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignTranslatorInput(ctx context.Context, v any) (model.AssignTranslatorInput, error) {
+	res, err := ec.unmarshalInputAssignTranslatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignTranslatorPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAssignTranslatorPayload(ctx context.Context, sel ast.SelectionSet, v *model.AssignTranslatorPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignTranslatorPayload!")
+		return graphql.Null
+	}
+	return ec._AssignTranslatorPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Attendee) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27206,6 +30392,11 @@ func (ec *executionContext) marshalNCommentVersion2ᚖgithubᚗcomᚋcopydeskᚋ
 	return ec._CommentVersion(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConfirmTranslationFieldsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐConfirmTranslationFieldsInput(ctx context.Context, v any) (model.ConfirmTranslationFieldsInput, error) {
+	res, err := ec.unmarshalInputConfirmTranslationFieldsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateApiTokenInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
 	res, err := ec.unmarshalInputCreateApiTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27292,6 +30483,14 @@ func (ec *executionContext) marshalNDeleteReportPayload2ᚖgithubᚗcomᚋcopyde
 		return graphql.Null
 	}
 	return ec._DeleteReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeleteTranslationPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeleteTranslationPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteTranslationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteTranslationPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteTranslationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDesk2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐDeskᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.Desk) graphql.Marshaler {
@@ -27454,6 +30653,30 @@ func (ec *executionContext) marshalNEventPayload2ᚖgithubᚗcomᚋcopydeskᚋco
 	return ec._EventPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFieldLocale2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐFieldLocaleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldLocale) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldLocale2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐFieldLocale(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldLocale2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐFieldLocale(ctx context.Context, sel ast.SelectionSet, v *model.FieldLocale) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldLocale!")
+		return graphql.Null
+	}
+	return ec._FieldLocale(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFigureMetric2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27511,6 +30734,19 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalNImportXliffInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐImportXliffInput(ctx context.Context, v any) (model.ImportXliffInput, error) {
+	res, err := ec.unmarshalInputImportXliffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportXliffPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐImportXliffPayload(ctx context.Context, sel ast.SelectionSet, v *model.ImportXliffPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportXliffPayload!")
+		return graphql.Null
+	}
+	return ec._ImportXliffPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27537,6 +30773,26 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgress(ctx context.Context, sel ast.SelectionSet, v content.LocaleProgress) graphql.Marshaler {
+	return ec._LocaleProgress(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []content.LocaleProgress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LocalizedName) graphql.Marshaler {
@@ -27820,6 +31076,14 @@ func (ec *executionContext) marshalNReportEdge2ᚖgithubᚗcomᚋcopydeskᚋcopy
 	return ec._ReportEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReportLocale2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportLocale(ctx context.Context, sel ast.SelectionSet, v *model.ReportLocale) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportLocale!")
+		return graphql.Null
+	}
+	return ec._ReportLocale(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReportSnapshot2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐSnapshot(ctx context.Context, sel ast.SelectionSet, v editorial.Snapshot) graphql.Marshaler {
 	return ec._ReportSnapshot(ctx, sel, &v)
 }
@@ -28084,6 +31348,26 @@ func (ec *executionContext) marshalNSnapshotTag2ᚕgithubᚗcomᚋcopydeskᚋcop
 	return ret
 }
 
+func (ec *executionContext) marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleField(ctx context.Context, sel ast.SelectionSet, v content.StaleField) graphql.Marshaler {
+	return ec._StaleField(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []content.StaleField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28253,6 +31537,20 @@ func (ec *executionContext) unmarshalNTransitionInput2githubᚗcomᚋcopydeskᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTranslationQueueReason2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTranslationQueueReason2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TranslationQueueReason!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNTranslationStatus2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatus(ctx context.Context, v any) (editorial.TranslationStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := editorial.TranslationStatus(tmp)
@@ -28266,6 +31564,19 @@ func (ec *executionContext) marshalNTranslationStatus2githubᚗcomᚋcopydeskᚋ
 		graphql.AddInvalidNullFromMarshaler(ctx, "TranslationStatus!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx context.Context, v any) (model.TranslationStepInput, error) {
+	res, err := ec.unmarshalInputTranslationStepInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItem(ctx context.Context, sel ast.SelectionSet, v *content.QueueItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TranslatorQueueItem!")
+		return graphql.Null
+	}
+	return ec._TranslatorQueueItem(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUnpublishReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnpublishReportInput(ctx context.Context, v any) (model.UnpublishReportInput, error) {
@@ -29158,6 +32469,46 @@ func (ec *executionContext) marshalOTokenScope2ᚖgithubᚗcomᚋcopydeskᚋcopy
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐState(ctx context.Context, sel ast.SelectionSet, v *content.State) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TranslationFreshness(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐProgress(ctx context.Context, sel ast.SelectionSet, v *content.Progress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TranslationProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx context.Context, sel ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TranslatorAssignment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*content.QueueItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {

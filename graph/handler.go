@@ -28,7 +28,7 @@ func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, srv)))
+	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL

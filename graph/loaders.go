@@ -12,6 +12,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
+	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
@@ -63,6 +64,10 @@ type loaders struct {
 	threads      *dataloadgen.Loader[threadsKey, []*comments.Thread]
 	comments     *dataloadgen.Loader[int64, *comments.Comment]
 	versions     *dataloadgen.Loader[int64, []*comments.Version]
+
+	translationStates   *dataloadgen.Loader[postgres.TranslationKey, *content.State]
+	translationProgress *dataloadgen.Loader[int64, content.Progress]
+	assignments         *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
 }
 
 // threadsKey asks for a report's comment threads.
@@ -111,7 +116,7 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 		reportAttendees:    mapped(db, wait, attendees),
 		reportTranslations: mapped(db, wait, audience(aud, postgres.TranslationsByReportIDs)),
 		previousSlugs:      mapped(db, wait, postgres.PreviousSlugsByReportIDs),
-		attendeeTrans:      mapped(db, wait, postgres.AttendeeTranslationsByKeys),
+		attendeeTrans:      mapped(db, wait, audience(aud, postgres.AttendeeTranslationsFor)),
 		tagChildren:        mapped(db, wait, postgres.TagChildren),
 		tagReportCounts:    mapped(db, wait, audience(aud, postgres.ReportCountsByTagIDs)),
 		eventChildren:      mapped(db, wait, postgres.EventChildren),
@@ -143,6 +148,12 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 		reviewers:    mapped(db, wait, postgres.ReviewersByReportIDs),
 		approvals:    mapped(db, wait, postgres.ApprovalsByReportIDs),
 		publishJobs:  mapped(db, wait, postgres.PublishJobsByReportIDs),
+
+		translationStates: mapped(db, wait, r.Content.TranslationStates),
+		translationProgress: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]content.Progress, error) {
+			return r.Content.TranslationProgress(ctx, q, ids, r.TargetLocales)
+		}),
+		assignments: mapped(db, wait, postgres.TranslationAssignmentsByKeys),
 		comments: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]*comments.Comment, error) {
 			return r.Comments.CommentsByIDs(ctx, ids)
 		}),
@@ -282,10 +293,11 @@ func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loa
 // loaderBox lets a mutation drop what the request's loaders cached before it
 // wrote, so the payload it returns (and any later field) reads fresh data.
 type loaderBox struct {
-	mu  sync.Mutex
-	r   *Resolver
-	aud postgres.Audience
-	cur *loaders
+	mu        sync.Mutex
+	r         *Resolver
+	aud       postgres.Audience
+	cur       *loaders
+	localized localizations // report copies read in another locale
 }
 
 type loadersKey struct{}
@@ -297,6 +309,14 @@ func withLoaders(res *Resolver, next http.Handler) http.Handler {
 		box := &loaderBox{r: res, aud: aud, cur: newLoaders(res, aud)}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, box)))
 	})
+}
+
+// loaderBox returns the request's box (a fresh one when the context has none).
+func (r *Resolver) loaderBox(ctx context.Context) *loaderBox {
+	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
+		return box
+	}
+	return &loaderBox{r: r}
 }
 
 // loaders returns the request's loaders (fresh ones when the context has

@@ -177,7 +177,11 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error
 
 // --- connections ---
 
-func (r *Resolver) listReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) (*model.ReportConnection, error) {
+func (r *Resolver) listReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, loc *string) (*model.ReportConnection, error) {
+	wanted, err := wantedLocales(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -204,8 +208,11 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	for _, rep := range list {
+	for i, rep := range list {
 		countWords(rep)
+		if list[i], err = r.localize(ctx, rep, wanted); err != nil {
+			return nil, err
+		}
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
@@ -213,6 +220,19 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 		conn.Edges[i] = &model.ReportEdge{Cursor: cursors[i], Node: rep}
 	}
 	return conn, nil
+}
+
+// reportIn loads report id read in the wanted locale (see localize.go).
+func (r *Resolver) reportIn(ctx context.Context, id int64, loc *string) (*editorial.Report, error) {
+	wanted, err := wantedLocales(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := load(ctx, r.loaders(ctx).reports, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.localize(ctx, rep, wanted)
 }
 
 // directoryList is the shape shared by the tag, people, organization and event lists.
@@ -377,12 +397,8 @@ func diffRevisions(a, b *editorial.Revision) *model.RevisionDiff {
 	for i, t := range d.Text {
 		segs := textdiff.Diff(deref(t.Before), deref(t.After))
 		ins, del := textdiff.Stats(segs)
-		tc := &model.TextChange{Field: t.Name, Before: t.Before, After: t.After, Inserted: ins, Deleted: del,
-			Segments: make([]*model.DiffSegment, len(segs))}
-		for j, s := range segs {
-			tc.Segments[j] = &model.DiffSegment{Op: model.DiffOp(s.Op), Text: s.Text}
-		}
-		out.TextChanges[i] = tc
+		out.TextChanges[i] = &model.TextChange{Field: t.Name, Before: t.Before, After: t.After, Inserted: ins, Deleted: del,
+			Segments: diffSegments(segs)}
 	}
 	return out
 }

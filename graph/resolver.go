@@ -10,6 +10,7 @@ import (
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -21,6 +22,11 @@ type Resolver struct {
 	Identity *identity.Service
 	Comments *comments.Service
 	Version  string
+	// Fallbacks are the deployment's locale fallback chains.
+	Fallbacks locale.Fallbacks
+	// TargetLocales are the locales every report should be translated
+	// into (canonical BCP 47); Report.translationProgress counts them.
+	TargetLocales []string
 	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
 	LoaderWait time.Duration
 }

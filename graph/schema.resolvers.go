@@ -132,6 +132,11 @@ func (r *eventResolver) ID(ctx context.Context, obj *editorial.Event) (string, e
 	return encodeID(typeEvent, obj.ID), nil
 }
 
+// Name is the resolver for the name field.
+func (r *eventResolver) Name(ctx context.Context, obj *editorial.Event) (string, error) {
+	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+}
+
 // LocalizedName is the resolver for the localizedName field.
 func (r *eventResolver) LocalizedName(ctx context.Context, obj *editorial.Event, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -471,6 +476,36 @@ func (r *mutationResolver) ReopenThread(ctx context.Context, input model.ThreadI
 	return r.threadOf(ctx, c, err)
 }
 
+// SubmitTranslation is the resolver for the submitTranslation field.
+func (r *mutationResolver) SubmitTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error) {
+	return r.translationStep(ctx, input, r.Content.SubmitTranslation)
+}
+
+// ApproveTranslation is the resolver for the approveTranslation field.
+func (r *mutationResolver) ApproveTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error) {
+	return r.translationStep(ctx, input, r.Content.ApproveTranslation)
+}
+
+// ConfirmTranslationFields is the resolver for the confirmTranslationFields field.
+func (r *mutationResolver) ConfirmTranslationFields(ctx context.Context, input model.ConfirmTranslationFieldsInput) (*model.UpsertTranslationPayload, error) {
+	return r.confirmTranslationFields(ctx, input)
+}
+
+// AssignTranslator is the resolver for the assignTranslator field.
+func (r *mutationResolver) AssignTranslator(ctx context.Context, input model.AssignTranslatorInput) (*model.AssignTranslatorPayload, error) {
+	return r.assignTranslator(ctx, input)
+}
+
+// DeleteTranslation is the resolver for the deleteTranslation field.
+func (r *mutationResolver) DeleteTranslation(ctx context.Context, input model.TranslationStepInput) (*model.DeleteTranslationPayload, error) {
+	return r.deleteTranslation(ctx, input)
+}
+
+// ImportXliff is the resolver for the importXliff field.
+func (r *mutationResolver) ImportXliff(ctx context.Context, input model.ImportXliffInput) (*model.ImportXliffPayload, error) {
+	return r.importXliff(ctx, input)
+}
+
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
 	u, err := r.createUser(ctx, input)
@@ -540,6 +575,11 @@ func (r *organizationResolver) ID(ctx context.Context, obj *editorial.Organizati
 	return encodeID(typeOrganization, obj.ID), nil
 }
 
+// Name is the resolver for the name field.
+func (r *organizationResolver) Name(ctx context.Context, obj *editorial.Organization) (string, error) {
+	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+}
+
 // LocalizedName is the resolver for the localizedName field.
 func (r *organizationResolver) LocalizedName(ctx context.Context, obj *editorial.Organization, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -558,6 +598,11 @@ func (r *organizationResolver) Parent(ctx context.Context, obj *editorial.Organi
 // ID is the resolver for the id field.
 func (r *personResolver) ID(ctx context.Context, obj *editorial.Person) (string, error) {
 	return encodeID(typePerson, obj.ID), nil
+}
+
+// Name is the resolver for the name field.
+func (r *personResolver) Name(ctx context.Context, obj *editorial.Person) (string, error) {
+	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -598,7 +643,10 @@ func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, erro
 }
 
 // Report is the resolver for the report field.
-func (r *queryResolver) Report(ctx context.Context, id *string, slug *string) (*editorial.Report, error) {
+func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, locale *string) (*editorial.Report, error) {
+	if _, err := wantedLocales(ctx, locale); err != nil {
+		return nil, err
+	}
 	switch {
 	case (id == nil) == (slug == nil):
 		return nil, cerr.FieldErrorf(cerr.Invalid, "id", "Give exactly one of id and slug.")
@@ -607,7 +655,7 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string) (*
 		if err != nil {
 			return nil, err
 		}
-		return load(ctx, r.loaders(ctx).reports, n)
+		return r.reportIn(ctx, n, locale)
 	default:
 		n, err := postgres.ReportIDBySlug(ctx, r.DB, *slug)
 		if cerr.Is(err, cerr.NotFound) {
@@ -616,13 +664,13 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string) (*
 		if err != nil {
 			return nil, err
 		}
-		return load(ctx, r.loaders(ctx).reports, n)
+		return r.reportIn(ctx, n, locale)
 	}
 }
 
 // Reports is the resolver for the reports field.
-func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder) (*model.ReportConnection, error) {
-	return r.listReports(ctx, first, after, filter, orderBy)
+func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.listReports(ctx, first, after, filter, orderBy, locale)
 }
 
 // Tags is the resolver for the tags field.
@@ -674,6 +722,16 @@ func (r *queryResolver) MyQueue(ctx context.Context, day *string, timeZone *stri
 	return r.myQueue(ctx, day, timeZone)
 }
 
+// TranslatorQueue is the resolver for the translatorQueue field.
+func (r *queryResolver) TranslatorQueue(ctx context.Context) ([]*content.QueueItem, error) {
+	return r.translatorQueue(ctx)
+}
+
+// XliffExport is the resolver for the xliffExport field.
+func (r *queryResolver) XliffExport(ctx context.Context, reportIds []string, locale string) (*string, error) {
+	return r.xliffExport(ctx, reportIds, locale)
+}
+
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error) {
 	return r.auditLog(ctx, 0, first, after)
@@ -687,6 +745,11 @@ func (r *reportResolver) ID(ctx context.Context, obj *editorial.Report) (string,
 // PreviousSlugs is the resolver for the previousSlugs field.
 func (r *reportResolver) PreviousSlugs(ctx context.Context, obj *editorial.Report) ([]string, error) {
 	return nonNilList(load(ctx, r.loaders(ctx).previousSlugs, obj.ID))
+}
+
+// Locale is the resolver for the locale field.
+func (r *reportResolver) Locale(ctx context.Context, obj *editorial.Report) (*model.ReportLocale, error) {
+	return r.reportLocale(ctx, obj), nil
 }
 
 // Desk is the resolver for the desk field.
@@ -729,7 +792,11 @@ func (r *reportResolver) Tags(ctx context.Context, obj *editorial.Report) ([]*ed
 
 // Attendees is the resolver for the attendees field.
 func (r *reportResolver) Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error) {
-	return nonNilList(load(ctx, r.loaders(ctx).reportAttendees, obj.ID))
+	list, err := nonNilList(load(ctx, r.loaders(ctx).reportAttendees, obj.ID))
+	if err != nil {
+		return nil, err
+	}
+	return r.localizedAttendees(ctx, obj, list)
 }
 
 // Translations is the resolver for the translations field.
@@ -744,6 +811,11 @@ func (r *reportResolver) Translation(ctx context.Context, obj *editorial.Report,
 		return nil, err
 	}
 	return pickTranslation(list, canonicalOr(locale)), nil
+}
+
+// TranslationProgress is the resolver for the translationProgress field.
+func (r *reportResolver) TranslationProgress(ctx context.Context, obj *editorial.Report) (*content.Progress, error) {
+	return r.translationProgress(ctx, obj)
 }
 
 // Revisions is the resolver for the revisions field.
@@ -856,6 +928,16 @@ func (r *reportTranslationResolver) Attendees(ctx context.Context, obj *editoria
 	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
 }
 
+// Freshness is the resolver for the freshness field.
+func (r *reportTranslationResolver) Freshness(ctx context.Context, obj *editorial.Translation) (*content.State, error) {
+	return r.freshness(ctx, obj)
+}
+
+// Assignment is the resolver for the assignment field.
+func (r *reportTranslationResolver) Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error) {
+	return r.translatorAssignment(ctx, obj)
+}
+
 // ID is the resolver for the id field.
 func (r *revisionResolver) ID(ctx context.Context, obj *editorial.Revision) (string, error) {
 	return encodeID(typeRevision, obj.ID), nil
@@ -891,9 +973,19 @@ func (r *snapshotTagResolver) ID(ctx context.Context, obj *editorial.SnapshotTag
 	return encodeID(typeTag, obj.ID), nil
 }
 
+// Changes is the resolver for the changes field.
+func (r *staleFieldResolver) Changes(ctx context.Context, obj *content.StaleField) ([]*model.DiffSegment, error) {
+	return staleChanges(obj), nil
+}
+
 // ID is the resolver for the id field.
 func (r *tagResolver) ID(ctx context.Context, obj *editorial.Tag) (string, error) {
 	return encodeID(typeTag, obj.ID), nil
+}
+
+// Name is the resolver for the name field.
+func (r *tagResolver) Name(ctx context.Context, obj *editorial.Tag) (string, error) {
+	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -922,6 +1014,26 @@ func (r *tagResolver) Children(ctx context.Context, obj *editorial.Tag) ([]*edit
 // ReportCount is the resolver for the reportCount field.
 func (r *tagResolver) ReportCount(ctx context.Context, obj *editorial.Tag) (int, error) {
 	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
+}
+
+// Report is the resolver for the report field.
+func (r *translatorAssignmentResolver) Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
+}
+
+// Translator is the resolver for the translator field.
+func (r *translatorAssignmentResolver) Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+	return load(ctx, r.loaders(ctx).users, obj.UserID)
+}
+
+// AssignedBy is the resolver for the assignedBy field.
+func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+	return r.user(ctx, obj.AssignedBy)
+}
+
+// Report is the resolver for the report field.
+func (r *translatorQueueItemResolver) Report(ctx context.Context, obj *content.QueueItem) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 
 // ID is the resolver for the id field.
@@ -1022,34 +1134,50 @@ func (r *Resolver) SnapshotAttendee() SnapshotAttendeeResolver { return &snapsho
 // SnapshotTag returns SnapshotTagResolver implementation.
 func (r *Resolver) SnapshotTag() SnapshotTagResolver { return &snapshotTagResolver{r} }
 
+// StaleField returns StaleFieldResolver implementation.
+func (r *Resolver) StaleField() StaleFieldResolver { return &staleFieldResolver{r} }
+
 // Tag returns TagResolver implementation.
 func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
+
+// TranslatorAssignment returns TranslatorAssignmentResolver implementation.
+func (r *Resolver) TranslatorAssignment() TranslatorAssignmentResolver {
+	return &translatorAssignmentResolver{r}
+}
+
+// TranslatorQueueItem returns TranslatorQueueItemResolver implementation.
+func (r *Resolver) TranslatorQueueItem() TranslatorQueueItemResolver {
+	return &translatorQueueItemResolver{r}
+}
 
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	apiTokenResolver            struct{ *Resolver }
-	approvalResolver            struct{ *Resolver }
-	attendeeResolver            struct{ *Resolver }
-	attendeeTranslationResolver struct{ *Resolver }
-	auditEntryResolver          struct{ *Resolver }
-	commentResolver             struct{ *Resolver }
-	commentThreadResolver       struct{ *Resolver }
-	commentVersionResolver      struct{ *Resolver }
-	deskResolver                struct{ *Resolver }
-	eventResolver               struct{ *Resolver }
-	mutationResolver            struct{ *Resolver }
-	organizationResolver        struct{ *Resolver }
-	personResolver              struct{ *Resolver }
-	queryResolver               struct{ *Resolver }
-	reportResolver              struct{ *Resolver }
-	reportSnapshotResolver      struct{ *Resolver }
-	reportTranslationResolver   struct{ *Resolver }
-	revisionResolver            struct{ *Resolver }
-	roleGrantResolver           struct{ *Resolver }
-	snapshotAttendeeResolver    struct{ *Resolver }
-	snapshotTagResolver         struct{ *Resolver }
-	tagResolver                 struct{ *Resolver }
-	userResolver                struct{ *Resolver }
+	apiTokenResolver             struct{ *Resolver }
+	approvalResolver             struct{ *Resolver }
+	attendeeResolver             struct{ *Resolver }
+	attendeeTranslationResolver  struct{ *Resolver }
+	auditEntryResolver           struct{ *Resolver }
+	commentResolver              struct{ *Resolver }
+	commentThreadResolver        struct{ *Resolver }
+	commentVersionResolver       struct{ *Resolver }
+	deskResolver                 struct{ *Resolver }
+	eventResolver                struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	organizationResolver         struct{ *Resolver }
+	personResolver               struct{ *Resolver }
+	queryResolver                struct{ *Resolver }
+	reportResolver               struct{ *Resolver }
+	reportSnapshotResolver       struct{ *Resolver }
+	reportTranslationResolver    struct{ *Resolver }
+	revisionResolver             struct{ *Resolver }
+	roleGrantResolver            struct{ *Resolver }
+	snapshotAttendeeResolver     struct{ *Resolver }
+	snapshotTagResolver          struct{ *Resolver }
+	staleFieldResolver           struct{ *Resolver }
+	tagResolver                  struct{ *Resolver }
+	translatorAssignmentResolver struct{ *Resolver }
+	translatorQueueItemResolver  struct{ *Resolver }
+	userResolver                 struct{ *Resolver }
 )

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/app"
+	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -168,6 +169,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	drain := fs.Duration("drain-timeout", 15*time.Second, "how long shutdown waits for in-flight requests")
 	bootstrapAdmin := fs.Bool("bootstrap-admin", envBool("COPYDESK_BOOTSTRAP_ADMIN"),
 		"on an external database without users, create a local admin and print its API token once, as the embedded database always does (env COPYDESK_BOOTSTRAP_ADMIN)")
+	fallbacks := fs.String("locale-fallbacks", envOr("COPYDESK_LOCALE_FALLBACKS", locale.DefaultFallbacks),
+		"locale fallback chains for reading reports in other locales, as from:next:next,from:next (env COPYDESK_LOCALE_FALLBACKS)")
+	targets := fs.String("target-locales", os.Getenv("COPYDESK_TARGET_LOCALES"),
+		"comma-separated locales every report should be translated into, e.g. zh-Hans,ja,ko; translation progress counts them (env COPYDESK_TARGET_LOCALES)")
 	limits := ratelimit.DefaultConfig()
 	fs.IntVar(&limits.AnonymousPerMinute, "rate-anonymous", envInt("COPYDESK_RATE_ANONYMOUS", limits.AnonymousPerMinute),
 		"requests per minute allowed to each client IP without a token; 0 disables (env COPYDESK_RATE_ANONYMOUS)")
@@ -191,6 +196,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg := c.config()
 	cfg.RateLimit = limits
+	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
 	cfg.BootstrapAdmin, cfg.Stderr = *bootstrapAdmin, stderr
 	if wf.ApprovalsRequired < 1 {

@@ -54,6 +54,24 @@ type AssignReviewersInput struct {
 	ReviewerIds []string `json:"reviewerIds"`
 }
 
+// Assigns a translator.
+type AssignTranslatorInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The locale.
+	Locale string `json:"locale"`
+	// A user with the TRANSLATOR role in that locale.
+	UserID string `json:"userId"`
+}
+
+// The result of `assignTranslator`.
+type AssignTranslatorPayload struct {
+	// The assignment as saved; null when the mutation failed.
+	Assignment *postgres.TranslationAssignment `json:"assignment,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // An attendee of the event a report covers.
 type AttendeeInput struct {
 	// The ID of an attendee already on this report, to keep it (and its translated role) rather than add a new one.
@@ -120,6 +138,18 @@ type CommentPayload struct {
 	Comment *comments.Comment `json:"comment,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Confirms stale fields.
+type ConfirmTranslationFieldsInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The translation's locale.
+	Locale string `json:"locale"`
+	// The translation `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The stale fields to confirm, as named in `TranslationFreshness.staleFields`.
+	Fields []string `json:"fields"`
 }
 
 // Creates an API token.
@@ -298,6 +328,16 @@ type DeleteReportPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The result of `deleteTranslation`.
+type DeleteTranslationPayload struct {
+	// The global ID of the translation deleted; null when the mutation failed.
+	DeletedTranslationID *string `json:"deletedTranslationId,omitempty"`
+	// The report, without that translation; null when the mutation failed.
+	Report *editorial.Report `json:"report,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // The result of `createDesk`.
 type DeskPayload struct {
 	// The desk as saved; null when the mutation failed.
@@ -367,6 +407,28 @@ type EventPayload struct {
 	// The event as saved; null when the mutation failed.
 	Event *editorial.Event `json:"event,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The locale one field's value came from.
+type FieldLocale struct {
+	// The field.
+	Field string `json:"field"`
+	// The locale its value is in.
+	Locale string `json:"locale"`
+}
+
+// A translated XLIFF 2.0 document to import.
+type ImportXliffInput struct {
+	// The document (at most 5 MiB, no DTDs).
+	Document string `json:"document"`
+}
+
+// The result of `importXliff`.
+type ImportXliffPayload struct {
+	// The translations saved, one per file; empty when the import failed.
+	Translations []*editorial.Translation `json:"translations"`
+	// What was wrong, when the import failed. When the source changed since the export: one `CONFLICT` whose `changedFields` lists each changed field as `<file id>/<unit id>` (e.g. `report-42/attendees.7.role`).
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -522,6 +584,18 @@ type ReportFilter struct {
 	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
 	// Only reports written in this source locale.
 	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
+}
+
+// The locales a report's texts were read in.
+type ReportLocale struct {
+	// The locale asked for (argument or `Accept-Language`); null when the report is read in its source locale.
+	Requested *string `json:"requested,omitempty"`
+	// The locales tried, best first: the requested one, the fallback chain, then the source locale.
+	Chain []string `json:"chain"`
+	// Where each text field came from: `title`, `subtitle`, `summary`, `body`, and `attendees.<position>.role` for translated roles.
+	Fields []*FieldLocale `json:"fields"`
+	// Whether every text came from the requested locale (no fallback was needed).
+	Complete bool `json:"complete"`
 }
 
 // Sends a report back to its author.
@@ -745,6 +819,16 @@ type TransitionInput struct {
 	ExpectedVersion int `json:"expectedVersion"`
 	// A note for the history.
 	Message graphql.Omittable[*string] `json:"message,omitempty"`
+}
+
+// Names one translation and the version you read.
+type TranslationStepInput struct {
+	// The report.
+	ReportID string `json:"reportId"`
+	// The translation's locale.
+	Locale string `json:"locale"`
+	// The translation `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
 }
 
 // Takes a report off the public site.

@@ -24,6 +24,7 @@ import (
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -55,6 +56,14 @@ type Config struct {
 	// too (it always is on the embedded one); see bootstrapAdmin.
 	BootstrapAdmin bool
 	Stderr         io.Writer // where the local admin's token is printed; nil: os.Stderr
+	// LocaleFallbacks are the fallback chains for reading reports in other
+	// locales, as "zh-Hant:zh-Hans:en,ja:en" (locale.ParseFallbacks); empty
+	// means locale.DefaultFallbacks.
+	LocaleFallbacks string
+	// TargetLocales are the locales every report should be translated
+	// into, comma-separated ("zh-Hans,ja,ko"); translation progress counts
+	// them. Empty: only the locales a report has translations in.
+	TargetLocales string
 	// RateLimit limits /graphql per API token and per client IP; the zero
 	// value limits nothing (cmd/copydesk sets ratelimit.DefaultConfig).
 	RateLimit ratelimit.Config
@@ -153,7 +162,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		}()
 		defer func() { stop(); <-done }()
 	}
-	resolver := &graph.Resolver{DB: db, Content: svc, Identity: identity.New(db), Comments: comments.New(db), Version: Version()}
+	chains := cfg.LocaleFallbacks
+	if chains == "" {
+		chains = locale.DefaultFallbacks
+	}
+	fallbacks, err := locale.ParseFallbacks(chains)
+	if err != nil {
+		return fmt.Errorf("--locale-fallbacks: %w", err)
+	}
+	targets, err := locale.ParseList(cfg.TargetLocales)
+	if err != nil {
+		return fmt.Errorf("--target-locales: %w", err)
+	}
+	resolver := &graph.Resolver{DB: db, Content: svc, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
+		Fallbacks: fallbacks, TargetLocales: targets}
 	h := server.New(server.Config{
 		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log)),
 		Explorer: explorer.Handler(),

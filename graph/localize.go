@@ -1,0 +1,227 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/copydesk/copydesk/graph/model"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// Reading a report in another locale. report(locale:) (or Accept-Language)
+// returns a copy of the report whose texts come from its translations,
+// tried along the deployment's fallback chain, and remembers where each
+// value came from; resolvers below that report (attendee roles, people,
+// organizations, tags, events) find the chain by walking up the GraphQL
+// path, so directory names are localized in the translation's context
+// without every type carrying a locale.
+
+// localization records how one report copy was localized.
+type localization struct {
+	requested string
+	chain     []string // locales tried, best first, ending with the source locale
+	from      []*model.FieldLocale
+}
+
+// localizations maps the localized copies made in one request to how they
+// were made; it lives in the request's loader box.
+type localizations struct {
+	mu   sync.Mutex
+	byID map[*editorial.Report]*localization
+}
+
+func (l *localizations) get(r *editorial.Report) *localization {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byID[r]
+}
+
+func (l *localizations) put(r *editorial.Report, loc *localization) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byID == nil {
+		l.byID = map[*editorial.Report]*localization{}
+	}
+	l.byID[r] = loc
+}
+
+type acceptLanguageKey struct{}
+
+// withAcceptLanguage keeps the request's Accept-Language preferences.
+func withAcceptLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Accept-Language"); h != "" {
+			r = r.WithContext(context.WithValue(r.Context(), acceptLanguageKey{}, locale.FromAcceptLanguage(h)))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wantedLocales returns the locales a read asks for: the argument, else
+// the Accept-Language preferences.
+func wantedLocales(ctx context.Context, arg *string) ([]string, error) {
+	if arg != nil {
+		c, err := locale.Canonical(*arg)
+		if err != nil {
+			return nil, cerr.FieldErrorf(cerr.Invalid, "locale", "%s", err.Error())
+		}
+		return []string{c}, nil
+	}
+	prefs, _ := ctx.Value(acceptLanguageKey{}).([]string)
+	return prefs, nil
+}
+
+// chainFor returns the locales to try for the wanted ones, best first,
+// cut at the report's source locale (which always ends the chain).
+func (r *Resolver) chainFor(wanted []string, source string) []string {
+	var chain []string
+	for _, w := range wanted {
+		for _, t := range r.Fallbacks.Chain(w) {
+			if !slices.Contains(chain, t) {
+				chain = append(chain, t)
+			}
+		}
+	}
+	if i := slices.Index(chain, source); i >= 0 {
+		chain = chain[:i]
+	}
+	return append(chain, source)
+}
+
+// localize returns rep read in the wanted locales: rep itself when that is
+// its source locale (or nothing is wanted), else a copy with its texts
+// taken from the translations the viewer may see.
+func (r *Resolver) localize(ctx context.Context, rep *editorial.Report, wanted []string) (*editorial.Report, error) {
+	if rep == nil || len(wanted) == 0 || wanted[0] == rep.SourceLocale {
+		return rep, nil
+	}
+	list, err := load(ctx, r.loaders(ctx).reportTranslations, rep.ID)
+	if err != nil {
+		return nil, err
+	}
+	chain := r.chainFor(wanted, rep.SourceLocale)
+	cp := *rep
+	loc := &localization{requested: wanted[0], chain: chain}
+	pick := func(field string, get func(*editorial.Translation) *string, set func(string)) {
+		if src := sourceText(rep, field); src == "" {
+			return // nothing to translate
+		}
+		for _, l := range chain {
+			if l == rep.SourceLocale {
+				break
+			}
+			if t := pickTranslation(list, l); t != nil {
+				if v := get(t); v != nil && *v != "" {
+					set(*v)
+					loc.from = append(loc.from, &model.FieldLocale{Field: field, Locale: l})
+					return
+				}
+			}
+		}
+		loc.from = append(loc.from, &model.FieldLocale{Field: field, Locale: rep.SourceLocale})
+	}
+	pick("title", func(t *editorial.Translation) *string { return &t.Title }, func(v string) { cp.Title = v })
+	pick("subtitle", func(t *editorial.Translation) *string { return t.Subtitle }, func(v string) { cp.Subtitle = &v })
+	pick("summary", func(t *editorial.Translation) *string { return t.Summary }, func(v string) { cp.Summary = &v })
+	pick("body", func(t *editorial.Translation) *string { return &t.Body }, func(v string) { cp.Body, cp.WordCount = v, 0 })
+	countWords(&cp)
+	r.loaderBox(ctx).localized.put(&cp, loc)
+	return &cp, nil
+}
+
+// localizedAttendees replaces roles and notes with their translations along
+// the report's chain, recording where each role came from.
+func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*editorial.Attendee, error) {
+	loc := r.loaderBox(ctx).localized.get(rep)
+	if loc == nil {
+		return list, nil
+	}
+	byLocale := map[string]map[int64]*editorial.AttendeeTranslation{}
+	for _, l := range loc.chain[:len(loc.chain)-1] {
+		ts, err := load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: rep.ID, Locale: l})
+		if err != nil {
+			return nil, err
+		}
+		m := map[int64]*editorial.AttendeeTranslation{}
+		for _, t := range ts {
+			m[t.AttendeeID] = t
+		}
+		byLocale[l] = m
+	}
+	out := make([]*editorial.Attendee, len(list))
+	for i, a := range list {
+		cp := *a
+		for _, l := range loc.chain[:len(loc.chain)-1] {
+			if t := byLocale[l][a.ID]; t != nil && t.Role != nil && *t.Role != "" && a.Role != nil {
+				cp.Role = t.Role
+				if t.Note != nil && *t.Note != "" {
+					cp.Note = t.Note
+				}
+				break
+			}
+		}
+		out[i] = &cp
+	}
+	return out, nil
+}
+
+// contextChain returns the locale chain of the nearest localized report
+// above the field being resolved, or nil.
+func (r *Resolver) contextChain(ctx context.Context) []string {
+	box := r.loaderBox(ctx)
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if rep, ok := fc.Result.(*editorial.Report); ok {
+			if loc := box.localized.get(rep); loc != nil {
+				return loc.chain
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// localName is a directory entry's name in the context's locale chain.
+func (r *Resolver) localName(ctx context.Context, names editorial.LocalizedNames, name string) string {
+	for _, l := range r.contextChain(ctx) {
+		if v, ok := names[l]; ok && v != "" {
+			return v
+		}
+	}
+	return name
+}
+
+func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *model.ReportLocale {
+	loc := r.loaderBox(ctx).localized.get(rep)
+	if loc == nil {
+		return &model.ReportLocale{Chain: []string{rep.SourceLocale}, Fields: []*model.FieldLocale{}, Complete: true}
+	}
+	complete := true
+	for _, f := range loc.from {
+		if f.Locale != loc.requested {
+			complete = false
+		}
+	}
+	req := loc.requested
+	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: loc.from, Complete: complete}
+}
+
+// sourceText is a text field of the report in its source locale.
+func sourceText(rep *editorial.Report, field string) string {
+	switch field {
+	case "title":
+		return rep.Title
+	case "subtitle":
+		return deref(rep.Subtitle)
+	case "summary":
+		return deref(rep.Summary)
+	default:
+		return rep.Body
+	}
+}

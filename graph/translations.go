@@ -1,0 +1,164 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/copydesk/copydesk/graph/model"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/textdiff"
+)
+
+// The translation workflow's resolvers: each decodes its input, calls one
+// content.Service method and maps the result. The rules (who may, which
+// state, what is stale) are all in internal/content.
+
+// translationStep runs one workflow step (submit, approve) on a translation.
+func (r *Resolver) translationStep(ctx context.Context, input model.TranslationStepInput,
+	step func(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error)) (*model.UpsertTranslationPayload, error) {
+	id, err := decodeID("input.reportId", typeReport, input.ReportID)
+	if err == nil {
+		var t *editorial.Translation
+		if t, err = step(ctx, id, input.Locale, input.ExpectedVersion); err == nil {
+			return translationSaved(ctx, t)
+		}
+	}
+	return translationFailed(ctx, err)
+}
+
+func translationSaved(ctx context.Context, t *editorial.Translation) (*model.UpsertTranslationPayload, error) {
+	forget(ctx)
+	return &model.UpsertTranslationPayload{Translation: t, UserErrors: noUserErrors()}, nil
+}
+
+func translationFailed(ctx context.Context, err error) (*model.UpsertTranslationPayload, error) {
+	ue, err := failed(ctx, err)
+	return &model.UpsertTranslationPayload{UserErrors: ue}, err
+}
+
+func (r *Resolver) confirmTranslationFields(ctx context.Context, input model.ConfirmTranslationFieldsInput) (*model.UpsertTranslationPayload, error) {
+	id, err := decodeID("input.reportId", typeReport, input.ReportID)
+	if err != nil {
+		return translationFailed(ctx, err)
+	}
+	t, err := r.Content.ConfirmTranslationFields(ctx, id, input.Locale, input.ExpectedVersion, input.Fields)
+	if err != nil {
+		return translationFailed(ctx, err)
+	}
+	return translationSaved(ctx, t)
+}
+
+func (r *Resolver) assignTranslator(ctx context.Context, input model.AssignTranslatorInput) (*model.AssignTranslatorPayload, error) {
+	id, err := decodeID("input.reportId", typeReport, input.ReportID)
+	if err == nil {
+		var user int64
+		if user, err = decodeID("input.userId", typeUser, input.UserID); err == nil {
+			var a *postgres.TranslationAssignment
+			if a, err = r.Content.AssignTranslator(ctx, id, input.Locale, user); err == nil {
+				forget(ctx)
+				return &model.AssignTranslatorPayload{Assignment: a, UserErrors: noUserErrors()}, nil
+			}
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.AssignTranslatorPayload{UserErrors: ue}, err
+}
+
+func (r *Resolver) deleteTranslation(ctx context.Context, input model.TranslationStepInput) (*model.DeleteTranslationPayload, error) {
+	id, err := decodeID("input.reportId", typeReport, input.ReportID)
+	if err == nil {
+		var t *editorial.Translation
+		if t, err = r.Content.DeleteTranslation(ctx, id, input.Locale, input.ExpectedVersion); err == nil {
+			forget(ctx)
+			gid := encodeTranslationID(t.ReportID, t.Locale)
+			rep, err := load(ctx, r.loaders(ctx).reports, t.ReportID)
+			if err != nil {
+				return nil, err
+			}
+			return &model.DeleteTranslationPayload{DeletedTranslationID: &gid, Report: rep, UserErrors: noUserErrors()}, nil
+		}
+	}
+	ue, err := failed(ctx, err)
+	return &model.DeleteTranslationPayload{UserErrors: ue}, err
+}
+
+func (r *Resolver) importXliff(ctx context.Context, input model.ImportXliffInput) (*model.ImportXliffPayload, error) {
+	list, err := r.Content.ImportXLIFF(ctx, []byte(input.Document))
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.ImportXliffPayload{Translations: []*editorial.Translation{}, UserErrors: ue}, err
+	}
+	forget(ctx)
+	return &model.ImportXliffPayload{Translations: list, UserErrors: noUserErrors()}, nil
+}
+
+func (r *Resolver) xliffExport(ctx context.Context, reportIDs []string, locale string) (*string, error) {
+	ids, err := decodeIDs("reportIds", typeReport, reportIDs)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := r.Content.ExportXLIFF(ctx, ids, locale)
+	if err != nil {
+		return nil, err
+	}
+	s := string(doc)
+	return &s, nil
+}
+
+func (r *Resolver) translatorQueue(ctx context.Context) ([]*content.QueueItem, error) {
+	v := auth.ViewerFrom(ctx)
+	if v.UserRef() == nil {
+		return nil, cerr.Errorf(cerr.Unauthenticated, "Sign in with an API token to see your translation queue.")
+	}
+	items, err := r.Content.TranslatorQueue(ctx, *v.UserRef())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*content.QueueItem, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out, nil
+}
+
+// translationProgress is newsroom data: it reveals unpublished work.
+func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Report) (*content.Progress, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
+		return nil, err
+	}
+	p, err := load(ctx, r.loaders(ctx).translationProgress, rep.ID)
+	return &p, err
+}
+
+// freshness is newsroom data: it quotes the working draft's source text.
+func (r *Resolver) freshness(ctx context.Context, t *editorial.Translation) (*content.State, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
+		return nil, err
+	}
+	return load(ctx, r.loaders(ctx).translationStates, postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
+}
+
+// translatorAssignment is null for public readers (it names users).
+func (r *Resolver) translatorAssignment(ctx context.Context, t *editorial.Translation) (*postgres.TranslationAssignment, error) {
+	if !newsroom(ctx) {
+		return nil, nil
+	}
+	return load(ctx, r.loaders(ctx).assignments, postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
+}
+
+// staleChanges is the word diff of a stale field's source, then to now.
+func staleChanges(f *content.StaleField) []*model.DiffSegment {
+	return diffSegments(textdiff.Diff(deref(f.From), deref(f.To)))
+}
+
+// diffSegments maps a text diff to the schema's segments.
+func diffSegments(segs []textdiff.Segment) []*model.DiffSegment {
+	out := make([]*model.DiffSegment, len(segs))
+	for i, s := range segs {
+		out[i] = &model.DiffSegment{Op: model.DiffOp(s.Op), Text: s.Text}
+	}
+	return out
+}
