@@ -205,14 +205,7 @@ func (s *Service) ConfirmTranslationFields(ctx context.Context, reportID int64, 
 func (s *Service) SubmitTranslation(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
 	return s.translationChange(ctx, "translation.submit", reportID, locale, expectedVersion, editTranslation,
 		func(tx *postgres.Tx, c *trChange) error {
-			if err := c.from(editorial.TranslationInProgress, "submitted for review"); err != nil {
-				return err
-			}
-			if err := c.mustBeCurrent(ctx, tx, "submitted for review"); err != nil {
-				return err
-			}
-			c.t.Status = editorial.TranslationInReview
-			return postgres.UpdateTranslationState(ctx, tx, c.t)
+			return c.advance(ctx, tx, editorial.TranslationInProgress, editorial.TranslationInReview, "submitted for review")
 		})
 }
 
@@ -227,14 +220,7 @@ func (s *Service) ApproveTranslation(ctx context.Context, reportID int64, locale
 			return auth.Check(c.v, auth.ReviewTranslation, translationResource(c.r, c.loc, c.t.EditedBy))
 		},
 		func(tx *postgres.Tx, c *trChange) error {
-			if err := c.from(editorial.TranslationInReview, "approved"); err != nil {
-				return err
-			}
-			if err := c.mustBeCurrent(ctx, tx, "approved"); err != nil {
-				return err
-			}
-			c.t.Status = editorial.TranslationApproved
-			if err := postgres.UpdateTranslationState(ctx, tx, c.t); err != nil {
+			if err := c.advance(ctx, tx, editorial.TranslationInReview, editorial.TranslationApproved, "approved"); err != nil {
 				return err
 			}
 			return postgres.PublishTranslation(ctx, tx, c.r.ID, c.loc)
@@ -533,6 +519,20 @@ func (c *trChange) from(status editorial.TranslationStatus, what string) error {
 	}
 	return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The %s translation is %s; only a translation that is %s can be %s.", c.loc, c.t.Status, status, what).
 		WithDetail("status", string(c.t.Status))
+}
+
+// advance moves a current translation from status from to status to
+// (what says what is done, for the error when it is not current or not in
+// from).
+func (c *trChange) advance(ctx context.Context, tx *postgres.Tx, from, to editorial.TranslationStatus, what string) error {
+	if err := c.from(from, what); err != nil {
+		return err
+	}
+	if err := c.mustBeCurrent(ctx, tx, what); err != nil {
+		return err
+	}
+	c.t.Status = to
+	return postgres.UpdateTranslationState(ctx, tx, c.t)
 }
 
 // mustBeCurrent fails with BAD_USER_INPUT listing the stale and missing
