@@ -418,7 +418,7 @@ type ComplexityRoot struct {
 		RevisionDiff    func(childComplexity int, from string, to string) int
 		ServerInfo      func(childComplexity int) int
 		Tags            func(childComplexity int, first *int, after *string, search *string) int
-		TranslatorQueue func(childComplexity int) int
+		TranslatorQueue func(childComplexity int, first *int) int
 		Users           func(childComplexity int, first *int, after *string) int
 		Viewer          func(childComplexity int) int
 		XliffExport     func(childComplexity int, reportIds []string, locale string) int
@@ -856,7 +856,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Desks(ctx context.Context) ([]*auth.Desk, error)
 	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
-	TranslatorQueue(ctx context.Context) ([]*content.QueueItem, error)
+	TranslatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error)
 	XliffExport(ctx context.Context, reportIds []string, locale string) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 }
@@ -2667,7 +2667,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.TranslatorQueue(childComplexity), true
+		args, err := ec.field_Query_translatorQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TranslatorQueue(childComplexity, args["first"].(*int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -4185,7 +4190,10 @@ type Query {
     timeZone: String
   ): Queue
   "Translations waiting for me: missing, stale or incomplete ones in the locales I translate (my ` + "`" + `TRANSLATOR` + "`" + ` grants), assigned to me or to nobody, oldest first. Empty for users who translate nothing; null, with an ` + "`" + `UNAUTHENTICATED` + "`" + ` error, for anonymous requests."
-  translatorQueue: [TranslatorQueueItem!]
+  translatorQueue(
+    "How many items to return, oldest first: 1 to 100."
+    first: Int = 50
+  ): [TranslatorQueueItem!]
   "An XLIFF 2.0 document of reports for a translation agency: per report one ` + "`" + `<file>` + "`" + `, per field with source text one ` + "`" + `<unit>` + "`" + ` with the source as it is now and the existing translation as target (state ` + "`" + `initial` + "`" + ` for missing or stale fields, ` + "`" + `final` + "`" + ` for current fields of approved translations, ` + "`" + `translated` + "`" + ` otherwise). Send it back, translated, with ` + "`" + `importXliff` + "`" + `. Newsroom only."
   xliffExport(
     "The reports (1 to 50), all written in the same source locale."
@@ -8429,6 +8437,20 @@ func (ec *executionContext) field_Query_tags_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["search"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_translatorQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -15740,7 +15762,8 @@ func (ec *executionContext) _Query_translatorQueue(ctx context.Context, field gr
 			return ec.fieldContext_Query_translatorQueue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().TranslatorQueue(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TranslatorQueue(ctx, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*content.QueueItem) graphql.Marshaler {
@@ -15750,7 +15773,7 @@ func (ec *executionContext) _Query_translatorQueue(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_translatorQueue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_translatorQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -15759,6 +15782,17 @@ func (ec *executionContext) fieldContext_Query_translatorQueue(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TranslatorQueueItem(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_translatorQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -723,8 +723,8 @@ func (r *queryResolver) MyQueue(ctx context.Context, day *string, timeZone *stri
 }
 
 // TranslatorQueue is the resolver for the translatorQueue field.
-func (r *queryResolver) TranslatorQueue(ctx context.Context) ([]*content.QueueItem, error) {
-	return r.translatorQueue(ctx)
+func (r *queryResolver) TranslatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error) {
+	return r.translatorQueue(ctx, first)
 }
 
 // XliffExport is the resolver for the xliffExport field.

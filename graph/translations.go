@@ -108,7 +108,11 @@ func (r *Resolver) xliffExport(ctx context.Context, reportIDs []string, locale s
 	return &s, nil
 }
 
-func (r *Resolver) translatorQueue(ctx context.Context) ([]*content.QueueItem, error) {
+func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error) {
+	n, err := pageSize(first, 50)
+	if err != nil {
+		return nil, err
+	}
 	v := auth.ViewerFrom(ctx)
 	if v.UserRef() == nil {
 		return nil, cerr.Errorf(cerr.Unauthenticated, "Sign in with an API token to see your translation queue.")
@@ -117,6 +121,7 @@ func (r *Resolver) translatorQueue(ctx context.Context) ([]*content.QueueItem, e
 	if err != nil {
 		return nil, err
 	}
+	items = items[:min(n, len(items))]
 	out := make([]*content.QueueItem, len(items))
 	for i := range items {
 		out[i] = &items[i]
