@@ -204,6 +204,12 @@ func TestPermissionMatrix(t *testing.T) {
 			viewers[i].token = a.newUser(fmt.Sprintf("user%d@example.org", i), viewers[i].grants...)
 		}
 	}
+	var translator struct{ Viewer struct{ ID string } }
+	for _, v := range viewers {
+		if v.name == "translator (zh-Hans)" {
+			a.as(v.token).do(`{ viewer { id } }`, nil, &translator)
+		}
+	}
 	type op struct {
 		name     string
 		action   auth.Action
@@ -230,6 +236,8 @@ func TestPermissionMatrix(t *testing.T) {
 					fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "zh-Hans", title: "科学"}) { userErrors { code } }`, reportID)},
 				{"upsert ja translation", auth.EditTranslation, auth.Resource{DeskID: &deskAID, Locale: "ja"},
 					fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "ja", title: "科学"}) { userErrors { code } }`, reportID)},
+				{"assign a zh-Hans translator on science", auth.AssignTranslators, auth.Resource{DeskID: &deskAID, Locale: "zh-Hans"},
+					fmt.Sprintf(`assignTranslator(input: {reportId: %q, locale: "zh-Hans", userId: %q}) { userErrors { code } }`, reportID, translator.Viewer.ID)},
 				{"deleteReport on science", auth.ArchiveReport, science,
 					fmt.Sprintf(`deleteReport(input: {id: %q, expectedVersion: 1}) { userErrors { code } }`, archiveID)},
 				{"createTag", auth.EditDirectory, auth.Resource{},
@@ -330,6 +338,8 @@ func TestEverySuccessfulMutationIsAudited(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	f := a.fixture()
+	var translator struct{ Viewer struct{ ID string } }
+	a.as(a.newUser("translator@example.org", auth.Grant{Role: auth.Translator})).do(`{ viewer { id } }`, nil, &translator)
 	mutations := []struct{ action, mutation string }{
 		{"report.update", fmt.Sprintf(`updateReport(input: {id: %q, expectedVersion: 1, title: "Audited"}) { userErrors { code } }`, f.reportID)},
 		{"report.setAttendees", fmt.Sprintf(`setReportAttendees(input: {reportId: %q, expectedVersion: 2, attendees: []}) { userErrors { code } }`, f.reportID)},
@@ -338,6 +348,10 @@ func TestEverySuccessfulMutationIsAudited(t *testing.T) {
 		{"person.update", fmt.Sprintf(`updatePerson(input: {id: %q, expectedVersion: 1, name: "Song Jun (CAST)"}) { userErrors { code } }`, f.personID)},
 		{"desk.create", `createDesk(input: {slug: "audit", name: "Audit"}) { userErrors { code } }`},
 		{"token.create", `createApiToken(input: {name: "audited"}) { userErrors { code } }`},
+		{"translation.assign", fmt.Sprintf(`assignTranslator(input: {reportId: %q, locale: "zh-Hans", userId: %q}) { userErrors { code } }`, f.reportID, translator.Viewer.ID)},
+		{"translation.upsert", fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "zh-Hans", title: "青岛论坛", summary: "论坛。", body: "论坛开幕。"}) { userErrors { code } }`, f.reportID)},
+		{"translation.submit", fmt.Sprintf(`submitTranslation(input: {reportId: %q, locale: "zh-Hans", expectedVersion: 1}) { userErrors { code } }`, f.reportID)},
+		{"translation.delete", fmt.Sprintf(`deleteTranslation(input: {reportId: %q, locale: "zh-Hans", expectedVersion: 2}) { userErrors { code } }`, f.reportID)},
 		{"report.archive", fmt.Sprintf(`archiveReport(input: {id: %q, expectedVersion: 3}) { userErrors { code } }`, f.reportID)},
 	}
 	for _, m := range mutations {
