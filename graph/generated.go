@@ -871,6 +871,7 @@ type ReportResolver interface {
 	CreatedBy(ctx context.Context, obj *editorial.Report) (*auth.User, error)
 
 	Body(ctx context.Context, obj *editorial.Report, format *model.BodyFormat) (string, error)
+	WordCount(ctx context.Context, obj *editorial.Report) (int, error)
 
 	Authors(ctx context.Context, obj *editorial.Report) ([]*editorial.Person, error)
 	Event(ctx context.Context, obj *editorial.Report) (*editorial.Event, error)
@@ -16390,7 +16391,7 @@ func (ec *executionContext) _Report_wordCount(ctx context.Context, field graphql
 			return ec.fieldContext_Report_wordCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.WordCount, nil
+			return ec.Resolvers.Report().WordCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -16401,7 +16402,7 @@ func (ec *executionContext) _Report_wordCount(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Report_wordCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Report", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Report_status(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
@@ -27862,10 +27863,11 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 					return ec._Report_body(ctx, field, obj)
 				})
 		case "wordCount":
-			out.Values[i] = ec._Report_wordCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_wordCount(ctx, field, obj)
+				})
 		case "status":
 			out.Values[i] = ec._Report_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -35,10 +35,21 @@ func TestListQueriesCostConstantSQL(t *testing.T) {
 				map[string]any{"id": out.CreateReport.Report.ID}, nil)
 		}
 	}
+	// The same list read in Japanese: texts, roles and names from the
+	// translations and the directory, still batched.
+	const localized = `{ reports(first: 100, locale: "ja") { nodes { title wordCount locale { complete fields { field locale } }
+		attendees { role person { name } organization { name } } tags { name } event { name } } } }`
 	addReports(1)
 	a.do(deep, nil, nil)
 	small := a.sql.Load()
+	a.do(localized, nil, nil)
+	smallLocalized := a.sql.Load()
 	addReports(18)
+	a.do(localized, nil, nil)
+	if a.sql.Load() != smallLocalized {
+		t.Errorf("SQL round trips of a localized list grow with the list: %d for 2 reports, %d for 20 (N+1)", smallLocalized, a.sql.Load())
+	}
+	t.Logf("SQL round trips for the localized list: %d with 2 reports, %d with 20", smallLocalized, a.sql.Load())
 	var out struct {
 		Reports struct{ TotalCount int }
 	}

@@ -65,9 +65,8 @@ type loaders struct {
 	comments     *dataloadgen.Loader[int64, *comments.Comment]
 	versions     *dataloadgen.Loader[int64, []*comments.Version]
 
-	translationStates   *dataloadgen.Loader[postgres.TranslationKey, *content.State]
-	translationProgress *dataloadgen.Loader[int64, content.Progress]
-	assignments         *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
+	translationStates *dataloadgen.Loader[postgres.TranslationKey, *content.State]
+	assignments       *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
 }
 
 // threadsKey asks for a report's comment threads.
@@ -101,7 +100,7 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 		tagIDs, authorIDs, attendees = postgres.PublishedTagIDs, postgres.PublishedAuthorIDs, postgres.PublishedAttendees
 	}
 	return &loaders{
-		reports:       mapped(db, wait, withWordCounts(audience(aud, postgres.ReportsFor))),
+		reports:       mapped(db, wait, audience(aud, postgres.ReportsFor)),
 		revisions:     mapped(db, wait, revisions),
 		people:        mapped(db, wait, postgres.PeopleByIDs),
 		organizations: mapped(db, wait, postgres.OrganizationsByIDs),
@@ -150,10 +149,7 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 		publishJobs:  mapped(db, wait, postgres.PublishJobsByReportIDs),
 
 		translationStates: mapped(db, wait, r.Content.TranslationStates),
-		translationProgress: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]content.Progress, error) {
-			return r.Content.TranslationProgress(ctx, q, ids, r.TargetLocales)
-		}),
-		assignments: mapped(db, wait, postgres.TranslationAssignmentsByKeys),
+		assignments:       mapped(db, wait, postgres.TranslationAssignmentsByKeys),
 		comments: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]*comments.Comment, error) {
 			return r.Comments.CommentsByIDs(ctx, ids)
 		}),
@@ -194,9 +190,6 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 			out := make(map[eventReportsKey][]*editorial.Report, len(keys))
 			for _, k := range keys {
 				list := byEvent[k.EventID]
-				for _, r := range list {
-					countWords(r)
-				}
 				out[k] = list[:min(len(list), k.Limit)]
 			}
 			return out, nil
@@ -219,23 +212,14 @@ func audience[K comparable, V any](aud postgres.Audience, fetch func(context.Con
 	}
 }
 
-// withWordCounts fills in the word count of published copies, which
-// storage leaves to the Markdown-aware layer.
-func withWordCounts(fetch func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*editorial.Report, error)) func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*editorial.Report, error) {
-	return func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
-		m, err := fetch(ctx, q, ids)
-		for _, r := range m {
-			countWords(r)
-		}
-		return m, err
-	}
-}
-
-// countWords fills in r's word count when storage left it out.
-func countWords(r *editorial.Report) {
+// wordCount is r's word count: stored for working drafts, counted from the
+// Markdown for published and localized copies (which storage leaves at 0),
+// only when a query asks for it.
+func wordCount(r *editorial.Report) int {
 	if r.WordCount == 0 && r.Body != "" {
-		r.WordCount = richtext.WordCount(r.Body)
+		return richtext.WordCount(r.Body)
 	}
+	return r.WordCount
 }
 
 // nothing is a batch function that finds nothing, for what an audience may not see.
@@ -260,6 +244,29 @@ func load[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V],
 		return zero, nil
 	}
 	return v, err
+}
+
+// loadEach fetches several keys in one batch and returns their values in
+// key order, the zero value for keys the batch did not return.
+func loadEach[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], keys []K) ([]V, error) {
+	vs, err := l.LoadAll(ctx, keys)
+	if err == nil {
+		return vs, nil
+	}
+	var errs dataloadgen.ErrorSlice
+	if !errors.As(err, &errs) {
+		return nil, err
+	}
+	out := make([]V, len(keys))
+	for i, e := range errs {
+		switch {
+		case e == nil:
+			out[i] = vs[i]
+		case !errors.Is(e, dataloadgen.ErrNotFound):
+			return nil, e
+		}
+	}
+	return out, nil
 }
 
 // loadAll fetches several keys and keeps the values found, in key order.

@@ -99,13 +99,50 @@ func (r *Resolver) chainFor(wanted []string, source string) []string {
 // its source locale (or nothing is wanted), else a copy with its texts
 // taken from the translations the viewer may see.
 func (r *Resolver) localize(ctx context.Context, rep *editorial.Report, wanted []string) (*editorial.Report, error) {
-	if rep == nil || len(wanted) == 0 || wanted[0] == rep.SourceLocale {
+	if !needsLocalizing(rep, wanted) {
 		return rep, nil
 	}
 	list, err := load(ctx, r.loaders(ctx).reportTranslations, rep.ID)
 	if err != nil {
 		return nil, err
 	}
+	return r.localizeWith(ctx, rep, list, wanted), nil
+}
+
+// localizeAll localizes the reports of a list in place, fetching their
+// translations in one batch.
+func (r *Resolver) localizeAll(ctx context.Context, reps []*editorial.Report, wanted []string) error {
+	var ids []int64
+	for _, rep := range reps {
+		if needsLocalizing(rep, wanted) {
+			ids = append(ids, rep.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	lists, err := loadEach(ctx, r.loaders(ctx).reportTranslations, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64][]*editorial.Translation, len(ids))
+	for i, id := range ids {
+		byID[id] = lists[i]
+	}
+	for i, rep := range reps {
+		if needsLocalizing(rep, wanted) {
+			reps[i] = r.localizeWith(ctx, rep, byID[rep.ID], wanted)
+		}
+	}
+	return nil
+}
+
+func needsLocalizing(rep *editorial.Report, wanted []string) bool {
+	return rep != nil && len(wanted) > 0 && wanted[0] != rep.SourceLocale
+}
+
+// localizeWith makes the localized copy of rep from its translations list.
+func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list []*editorial.Translation, wanted []string) *editorial.Report {
 	chain := r.chainFor(wanted, rep.SourceLocale)
 	cp := *rep
 	loc := &localization{requested: wanted[0], chain: chain}
@@ -131,9 +168,8 @@ func (r *Resolver) localize(ctx context.Context, rep *editorial.Report, wanted [
 	pick("subtitle", func(t *editorial.Translation) *string { return t.Subtitle }, func(v string) { cp.Subtitle = &v })
 	pick("summary", func(t *editorial.Translation) *string { return t.Summary }, func(v string) { cp.Summary = &v })
 	pick("body", func(t *editorial.Translation) *string { return &t.Body }, func(v string) { cp.Body, cp.WordCount = v, 0 })
-	countWords(&cp)
 	r.loaderBox(ctx).localized.put(&cp, loc)
-	return &cp, nil
+	return &cp
 }
 
 // localizedAttendees replaces roles and notes with their translations along
@@ -177,12 +213,19 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 func (r *Resolver) contextChain(ctx context.Context) []string {
 	box := r.loaderBox(ctx)
 	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
-		if rep, ok := fc.Result.(*editorial.Report); ok {
-			if loc := box.localized.get(rep); loc != nil {
-				return loc.chain
-			}
-			return nil
+		var rep *editorial.Report
+		switch v := fc.Result.(type) {
+		case *editorial.Report:
+			rep = v
+		case **editorial.Report: // an item of a list of reports
+			rep = *v
+		default:
+			continue
 		}
+		if loc := box.localized.get(rep); loc != nil {
+			return loc.chain
+		}
+		return nil
 	}
 	return nil
 }

@@ -78,6 +78,20 @@ func TestReadingAReportInAnotherLocale(t *testing.T) {
 		t.Errorf("a Japanese read names people in Japanese where the directory has it, else as the newsroom does: %v", names)
 	}
 
+	// Lists localize the same way as single reads.
+	var list struct {
+		Reports struct {
+			Nodes []struct {
+				Title     string
+				Attendees []struct{ Person *struct{ Name string } }
+			}
+		}
+	}
+	public.do(`{ reports(first: 5, locale: "ja") { nodes { title attendees { person { name } } } } }`, nil, &list)
+	if n := list.Reports.Nodes; len(n) != 1 || n[0].Title != ja.Report.Title || n[0].Attendees[0].Person == nil || n[0].Attendees[0].Person.Name != "宋軍" {
+		t.Errorf("a list read in Japanese: %+v", n)
+	}
+
 	zhHant := read(public, "zh-Hant")
 	zhNames := map[string]bool{}
 	for _, at := range zhHant.Report.Attendees {

@@ -208,11 +208,8 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	for i, rep := range list {
-		countWords(rep)
-		if list[i], err = r.localize(ctx, rep, wanted); err != nil {
-			return nil, err
-		}
+	if err := r.localizeAll(ctx, list, wanted); err != nil {
+		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}

@@ -767,6 +767,11 @@ func (r *reportResolver) Body(ctx context.Context, obj *editorial.Report, format
 	return renderBody(obj.Body, format), nil
 }
 
+// WordCount is the resolver for the wordCount field.
+func (r *reportResolver) WordCount(ctx context.Context, obj *editorial.Report) (int, error) {
+	return wordCount(obj), nil
+}
+
 // Authors is the resolver for the authors field.
 func (r *reportResolver) Authors(ctx context.Context, obj *editorial.Report) ([]*editorial.Person, error) {
 	ids, err := load(ctx, r.loaders(ctx).reportAuthorIDs, obj.ID)

@@ -134,8 +134,25 @@ func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Repor
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
 		return nil, err
 	}
-	p, err := load(ctx, r.loaders(ctx).translationProgress, rep.ID)
-	return &p, err
+	list, err := load(ctx, r.loaders(ctx).reportTranslations, rep.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]postgres.TranslationKey, len(list))
+	for i, t := range list {
+		keys[i] = postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
+	}
+	// The same loader as freshness: one computation per request.
+	states, err := loadEach(ctx, r.loaders(ctx).translationStates, keys)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[postgres.TranslationKey]*content.State, len(keys))
+	for i, k := range keys {
+		byKey[k] = states[i]
+	}
+	p := content.ProgressOf(rep.SourceLocale, list, byKey, r.TargetLocales)
+	return &p, nil
 }
 
 // freshness is newsroom data: it quotes the working draft's source text.

@@ -459,28 +459,39 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 	}
 	out := make(map[int64]Progress, len(srcs))
 	for id, src := range srcs {
-		status := map[string]editorial.TranslationStatus{}
-		for _, l := range targets {
-			status[l] = editorial.TranslationMissing
-		}
-		for _, t := range trs[id] {
-			status[t.Locale] = t.Status
-		}
-		delete(status, src.SourceLocale)
-		p := Progress{Total: len(status), Locales: make([]LocaleProgress, 0, len(status))}
-		for _, l := range slices.Sorted(maps.Keys(status)) {
-			lp := LocaleProgress{Locale: l, Status: status[l]}
-			if st := states[postgres.TranslationKey{ReportID: id, Locale: l}]; st != nil && lp.Status != editorial.TranslationMissing {
-				lp.Stale, lp.Current = st.Stale, st.Current()
-			}
-			if lp.Current {
-				p.Current++
-			}
-			p.Locales = append(p.Locales, lp)
-		}
-		out[id] = p
+		out[id] = ProgressOf(src.SourceLocale, trs[id], states, targets)
 	}
 	return out, nil
+}
+
+// ProgressOf computes a report's translation progress from its source
+// locale, its translations, their states (as TranslationStates returns
+// them; absent ones count as not current) and the target locales
+// (canonical). It reads nothing, so a caller that already has the states
+// (a dataloader shared with ReportTranslation.freshness) computes them once.
+func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[postgres.TranslationKey]*State, targets []string) Progress {
+	status := map[string]editorial.TranslationStatus{}
+	for _, l := range targets {
+		status[l] = editorial.TranslationMissing
+	}
+	for _, t := range translations {
+		status[t.Locale] = t.Status
+	}
+	delete(status, sourceLocale)
+	p := Progress{Total: len(status), Locales: make([]LocaleProgress, 0, len(status))}
+	for _, l := range slices.Sorted(maps.Keys(status)) {
+		lp := LocaleProgress{Locale: l, Status: status[l]}
+		for _, t := range translations {
+			if st := states[translationKey(t)]; t.Locale == l && st != nil && lp.Status != editorial.TranslationMissing {
+				lp.Stale, lp.Current = st.Stale, st.Current()
+			}
+		}
+		if lp.Current {
+			p.Current++
+		}
+		p.Locales = append(p.Locales, lp)
+	}
+	return p
 }
 
 // --- one change to a translation ---
