@@ -5051,7 +5051,7 @@ type Mutation {
   assignTranslator("The mutation's arguments; see ` + "`" + `AssignTranslatorInput` + "`" + `." input: AssignTranslatorInput!): AssignTranslatorPayload!
   "Deletes a translation with its attendee roles; readers of its locale fall back through the chain. Those who may edit the translation."
   deleteTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): DeleteTranslationPayload!
-  "Imports translated XLIFF 2.0 (as made by ` + "`" + `xliffExport` + "`" + `). Each file's units must still have the report's current source text: when the source changed since the export, nothing is imported and one ` + "`" + `CONFLICT` + "`" + ` lists every changed field. Units in state ` + "`" + `initial` + "`" + ` or with an empty target are skipped. Imported translations are ` + "`" + `IN_PROGRESS` + "`" + `; submit them for review as usual."
+  "Imports translated XLIFF 2.0 (as made by ` + "`" + `xliffExport` + "`" + `). Each file's units must still have the report's current source text, and the translation must not have been edited in copydesk since the export: otherwise nothing is imported and one ` + "`" + `CONFLICT` + "`" + ` lists every change. Units in state ` + "`" + `initial` + "`" + ` or with an empty target are skipped. Imported translations are ` + "`" + `IN_PROGRESS` + "`" + `; submit them for review as usual."
   importXliff("The mutation's arguments; see ` + "`" + `ImportXliffInput` + "`" + `." input: ImportXliffInput!): ImportXliffPayload!
 
   "Adds a user with their roles. Admins only."
@@ -6130,7 +6130,7 @@ input ImportXliffInput {
 type ImportXliffPayload {
   "The translations saved, one per file; empty when the import failed."
   translations: [ReportTranslation!]!
-  "What was wrong, when the import failed. When the source changed since the export: one ` + "`" + `CONFLICT` + "`" + ` whose ` + "`" + `changedFields` + "`" + ` lists each changed field as ` + "`" + `<file id>/<unit id>` + "`" + ` (e.g. ` + "`" + `report-42/attendees.7.role` + "`" + `)."
+  "What was wrong, when the import failed. When the report changed since the export: one ` + "`" + `CONFLICT` + "`" + ` whose ` + "`" + `changedFields` + "`" + ` lists each source field whose text changed as ` + "`" + `<file id>/<unit id>` + "`" + ` (e.g. ` + "`" + `report-42/attendees.7.role` + "`" + `) and each translation edited meanwhile as ` + "`" + `<file id>/translation` + "`" + `."
   userErrors: [UserError!]!
 }
 

@@ -428,7 +428,7 @@ type ImportXliffInput struct {
 type ImportXliffPayload struct {
 	// The translations saved, one per file; empty when the import failed.
 	Translations []*editorial.Translation `json:"translations"`
-	// What was wrong, when the import failed. When the source changed since the export: one `CONFLICT` whose `changedFields` lists each changed field as `<file id>/<unit id>` (e.g. `report-42/attendees.7.role`).
+	// What was wrong, when the import failed. When the report changed since the export: one `CONFLICT` whose `changedFields` lists each source field whose text changed as `<file id>/<unit id>` (e.g. `report-42/attendees.7.role`) and each translation edited meanwhile as `<file id>/translation`.
 	UserErrors []*UserError `json:"userErrors"`
 }
 

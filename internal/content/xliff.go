@@ -27,10 +27,12 @@ import (
 // An import is all or nothing. Each file must name a report the viewer may
 // translate into the document's target locale, in the document's source
 // locale; each unit's source text must still be the report's source text
-// for that field. When the source changed since the export, the import is
-// refused with one CONFLICT whose changedFields lists every such field as
-// "<file id>/<unit id>" (of every file), so the agency can re-export just
-// those reports. Units in state "initial" or with an empty target are
+// for that field, and the translation must still be at the version the
+// export recorded (metadata translationVersion; not checked when a tool
+// dropped it). Otherwise the import is refused with one CONFLICT whose
+// changedFields lists every changed source field as "<file id>/<unit id>"
+// and every translation edited meanwhile as "<file id>/translation" (of
+// every file), so the agency can re-export just those reports. Units in state "initial" or with an empty target are
 // skipped (they keep what the translation had); the others are written and
 // count as translated from the current source. An imported translation is
 // IN_PROGRESS, like any edited one: review stays in copydesk.
@@ -106,8 +108,11 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		if t := trs[keys[i]]; t != nil {
 			target = translationText(t, attTrs[keys[i]])
 		}
-		f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: srcs[id].ContentVersion}
+		f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: srcs[id].ContentVersion, TranslationVersion: new(int)}
 		f.Original = xliff.OriginalFor(id, f.SourceRevision)
+		if t := trs[keys[i]]; t != nil {
+			*f.TranslationVersion = t.Version
+		}
 		for _, field := range sourceFields(src) {
 			u := xliff.Unit{ID: field, Source: *fieldText(src, field), State: xliff.StateInitial}
 			if target != nil {
@@ -174,7 +179,7 @@ func (s *Service) ImportXLIFF(ctx context.Context, document []byte) ([]*editoria
 		}
 		if changed != nil {
 			e := cerr.FieldErrorf(cerr.Conflict, "input.document",
-				"The source text changed since the document was exported, in %d field(s): %s. Export those reports again; nothing was imported.",
+				"The report changed since the document was exported, in %d place(s): %s (a field name is a source field whose text changed; \"translation\" means the translation was edited in copydesk meanwhile). Export those reports again; nothing was imported.",
 				len(changed), strings.Join(changed, ", ")).WithDetail("changedFields", changed)
 			if len(doc.Files) == 1 {
 				e.WithDetail("currentVersion", current)
@@ -237,21 +242,32 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	key := postgres.TranslationKey{ReportID: r.ID, Locale: doc.TrgLang}
+	trs, err := postgres.TranslationsByKeys(ctx, tx, []postgres.TranslationKey{key})
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	src := liveSource(r, atts[r.ID])
 	for _, u := range f.Units {
 		if now := fieldText(src, u.ID); now == nil || *now != u.Source {
 			stale = append(stale, f.ID+"/"+u.ID)
 		}
 	}
+	// The translation itself must not have been edited in copydesk since
+	// the export, or the import would overwrite that work unseen.
+	if f.TranslationVersion != nil {
+		now := 0
+		if t := trs[key]; t != nil {
+			now = t.Version
+		}
+		if now != *f.TranslationVersion {
+			stale = append(stale, f.ID+"/translation")
+		}
+	}
 	if len(stale) > 0 {
 		return nil, stale, cv, nil
 	}
 
-	key := postgres.TranslationKey{ReportID: r.ID, Locale: doc.TrgLang}
-	trs, err := postgres.TranslationsByKeys(ctx, tx, []postgres.TranslationKey{key})
-	if err != nil {
-		return nil, nil, 0, err
-	}
 	attTrs, err := postgres.AttendeeTranslationsByKeys(ctx, tx, []postgres.TranslationKey{key})
 	if err != nil {
 		return nil, nil, 0, err

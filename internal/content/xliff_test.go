@@ -240,9 +240,11 @@ func TestXLIFFRoundTripDemo(t *testing.T) {
 			}
 
 			// Exported again: the same document but for the state, as the
-			// translation is no longer approved.
+			// translation is no longer approved, and its version.
 			doc2, second := xlExport(t, ctx, svc, loc, id)
-			if want := bytes.ReplaceAll(first, []byte(`state="final"`), []byte(`state="translated"`)); !bytes.Equal(second, want) {
+			want := bytes.ReplaceAll(first, []byte(`state="final"`), []byte(`state="translated"`))
+			want = bytes.ReplaceAll(want, fmt.Appendf(nil, `<mda:meta type="translationVersion">%d<`, before.Version), fmt.Appendf(nil, `<mda:meta type="translationVersion">%d<`, after.Version))
+			if !bytes.Equal(second, want) {
 				t.Errorf("the second export differs from the first beyond the states:\n%s", second)
 			}
 			for i, u := range doc2.Files[0].Units {
@@ -643,7 +645,7 @@ func TestXLIFFExportRules(t *testing.T) {
 	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Tuesday."), Summary: set(ptr("A summary."))})
 	cv := xlContentVersion(t, d.db, r.ID)
 	doc, _ = xlExport(t, d.jaT, d.svc, "ja", r.ID)
-	want := xliff.File{ID: fmt.Sprintf("report-%d", r.ID), Original: xliff.OriginalFor(r.ID, cv), ReportID: r.ID, SourceRevision: cv, Units: []xliff.Unit{
+	want := xliff.File{ID: fmt.Sprintf("report-%d", r.ID), Original: xliff.OriginalFor(r.ID, cv), ReportID: r.ID, SourceRevision: cv, TranslationVersion: ptr(1), Units: []xliff.Unit{
 		{ID: "title", Source: "Forum opens", Target: "フォーラム開幕", State: xliff.StateTranslated},
 		{ID: "summary", Source: "A summary.", State: xliff.StateInitial},
 		{ID: "body", Source: "The forum opened on Tuesday.", Target: "フォーラムは月曜日に開幕した。", State: xliff.StateInitial},
@@ -712,16 +714,16 @@ func TestXLIFFAudit(t *testing.T) {
 
 	for _, c := range []struct {
 		name     string
-		doc      []byte
+		doc      func() []byte // made when its turn comes: the first import changes the translation
 		subject  string
 		reportID *int64
 		files    float64
 	}{
-		{"one file", one, fmt.Sprintf("%d:ja", r.ID), &r.ID, 1},
-		{"two files", translate(r.ID, r2.ID), fmt.Sprintf("%d:ja,%d:ja", r.ID, r2.ID), nil, 2},
+		{"one file", func() []byte { return one }, fmt.Sprintf("%d:ja", r.ID), &r.ID, 1},
+		{"two files", func() []byte { return translate(r.ID, r2.ID) }, fmt.Sprintf("%d:ja,%d:ja", r.ID, r2.ID), nil, 2},
 	} {
 		n := rowCount(t, d.db, "audit_log")
-		of(d.svc.ImportXLIFF(d.jaT, c.doc)).ok(t)
+		of(d.svc.ImportXLIFF(d.jaT, c.doc())).ok(t)
 		if got := rowCount(t, d.db, "audit_log"); got != n+1 {
 			t.Fatalf("%s: %d audit entries written, want 1", c.name, got-n)
 		}
@@ -777,4 +779,42 @@ func TestXLIFFImportKeepsFieldsStaleToNothing(t *testing.T) {
 	if st := of(svc.TranslationState(ctx, r.ID, "zh-Hans")).ok(t); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "subtitle" {
 		t.Errorf("state after an import without the subtitle: %s", stateString(st))
 	}
+}
+
+// A translator edits the translation in copydesk while the agency works on
+// the exported file: the import would overwrite that edit unseen, so it is
+// refused, naming the translation, and nothing changes. Re-exported, it
+// imports. A file whose metadata a tool dropped (only original="…") is not
+// checked against the translation's version.
+func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
+	t.Parallel()
+	ctx := asSystem(t)
+	n := newNewsroom(t)
+	svc, db := n.svc, n.db
+	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Body: "The forum opened on Monday."})
+	tr := of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛周一开幕。"})).ok(t)
+	doc, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
+	if v := doc.Files[0].TranslationVersion; v == nil || *v != tr.Version {
+		t.Fatalf("exported translation version %v, want %d", v, tr.Version)
+	}
+	xlUnit(t, &doc.Files[0], xliff.UnitBody).Target = "论坛于周一开幕。"
+
+	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", ExpectedVersion: &tr.Version,
+		Title: "论坛在青岛开幕", Body: "论坛周一开幕。"})).ok(t)
+	e := wantUnchanged(t, db, "edited meanwhile", xlImport(ctx, svc, xlMarshal(t, doc)), cerr.Conflict, "input.document")
+	if got := e.Details["changedFields"]; !reflect.DeepEqual(got, []string{fmt.Sprintf("report-%d/translation", r.ID)}) {
+		t.Errorf("changedFields %v", got)
+	}
+
+	fresh, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
+	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛于周一开幕。"
+	got := of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).ok(t)
+	if got[0].Title != "论坛在青岛开幕" || got[0].Body != "论坛于周一开幕。" {
+		t.Errorf("re-exported import: %+v", got[0])
+	}
+
+	// Without the metadata, only the source text is checked.
+	fresh.Files[0].TranslationVersion = nil
+	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛在周一开幕。"
+	of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).ok(t)
 }

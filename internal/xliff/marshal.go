@@ -40,6 +40,9 @@ func Marshal(doc Document) ([]byte, error) {
 		b.WriteString(`      <mda:metaGroup category="` + metaCategory + `">` + "\n")
 		b.WriteString(`        <mda:meta type="reportId">` + strconv.FormatInt(f.ReportID, 10) + "</mda:meta>\n")
 		b.WriteString(`        <mda:meta type="sourceRevision">` + strconv.Itoa(f.SourceRevision) + "</mda:meta>\n")
+		if f.TranslationVersion != nil {
+			b.WriteString(`        <mda:meta type="translationVersion">` + strconv.Itoa(*f.TranslationVersion) + "</mda:meta>\n")
+		}
 		b.WriteString("      </mda:metaGroup>\n")
 		b.WriteString("    </mda:metadata>\n")
 		for _, u := range f.Units {
@@ -165,6 +168,9 @@ func validate(doc Document) error {
 			return ferr("is report %d, like file %s: a document holds each report once", f.ReportID, quoteID(other))
 		}
 		reports[f.ReportID] = f.ID
+		if f.TranslationVersion != nil && *f.TranslationVersion < 0 {
+			return ferr("has translation version %d: want 0 (none) or a translation version", *f.TranslationVersion)
+		}
 		if f.SourceRevision <= 0 {
 			return ferr("has source revision %d: want a positive report content version", f.SourceRevision)
 		}

@@ -79,6 +79,10 @@ func randomDocument(r *rand.Rand) Document {
 		reports[id] = true
 		rev := []int{1, 7, math.MaxInt32, r.IntN(math.MaxInt) + 1}[r.IntN(4)]
 		file := File{ID: "report-" + strconv.FormatInt(id, 10), ReportID: id, SourceRevision: rev}
+		if r.IntN(2) == 0 {
+			v := []int{0, 1, math.MaxInt32}[r.IntN(3)]
+			file.TranslationVersion = &v
+		}
 		if r.IntN(3) == 0 {
 			file.ID = "f." + strconv.Itoa(f) + ":_-x"
 		}

@@ -365,9 +365,10 @@ func (p *parser) root(se xml.StartElement) (Document, error) {
 
 // copydeskMeta is what copydesk's <mda:metaGroup> says.
 type copydeskMeta struct {
-	seen     bool
-	reportID int64
-	revision int
+	seen        bool
+	reportID    int64
+	revision    int
+	translation *int // translationVersion, when given
 }
 
 func (p *parser) fileElem(se xml.StartElement) (File, error) {
@@ -441,7 +442,7 @@ loop:
 	case meta.seen && origOK && (meta.reportID != origID || meta.revision != origRev):
 		return File{}, p.errf("", "has metadata for report %d at version %d but original %q", meta.reportID, meta.revision, clip(f.Original))
 	case meta.seen:
-		f.ReportID, f.SourceRevision = meta.reportID, meta.revision
+		f.ReportID, f.SourceRevision, f.TranslationVersion = meta.reportID, meta.revision, meta.translation
 	case origOK:
 		f.ReportID, f.SourceRevision = origID, origRev
 	default:
@@ -498,6 +499,7 @@ func (p *parser) metaGroup(meta *copydeskMeta) error {
 		return p.errf("", "has two copydesk metadata groups")
 	}
 	var reportID, revision int64
+	var translation *int
 	for {
 		tok, err := p.nextInElement()
 		if err != nil {
@@ -512,6 +514,24 @@ func (p *parser) metaGroup(meta *copydeskMeta) error {
 			if err != nil {
 				return err
 			}
+			if typ == "translationVersion" {
+				if translation != nil {
+					return p.errf("", "has copydesk metadata %s twice", typ)
+				}
+				text, err := p.text("", "<mda:meta>")
+				if err != nil {
+					return err
+				}
+				v, ok := 0, strings.TrimSpace(text) == "0"
+				if n, pos := parsePositive(strings.TrimSpace(text)); pos && int64(int(n)) == n && n <= math.MaxInt32 {
+					v, ok = int(n), true
+				}
+				if !ok {
+					return p.errf("", "has copydesk metadata %s %q: want 0 or a positive decimal number", typ, clip(text))
+				}
+				translation = &v
+				continue
+			}
 			var dst *int64
 			switch typ {
 			case "reportId":
@@ -519,7 +539,7 @@ func (p *parser) metaGroup(meta *copydeskMeta) error {
 			case "sourceRevision":
 				dst = &revision
 			default:
-				return p.errf("", "has copydesk metadata of unknown type %q: want reportId or sourceRevision", clip(typ))
+				return p.errf("", "has copydesk metadata of unknown type %q: want reportId, sourceRevision or translationVersion", clip(typ))
 			}
 			if *dst != 0 {
 				return p.errf("", "has copydesk metadata %s twice", typ)
@@ -542,7 +562,7 @@ func (p *parser) metaGroup(meta *copydeskMeta) error {
 			case int64(int(revision)) != revision:
 				return p.errf("", "has copydesk metadata sourceRevision %d, which is out of range", revision)
 			}
-			*meta = copydeskMeta{seen: true, reportID: reportID, revision: int(revision)}
+			*meta = copydeskMeta{seen: true, reportID: reportID, revision: int(revision), translation: translation}
 			return nil
 		case xml.CharData:
 			if !isSpace(t) {

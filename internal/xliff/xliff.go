@@ -116,6 +116,13 @@ type File struct {
 	// SourceRevision is the report content version (> 0) the source texts
 	// were taken from.
 	SourceRevision int
+	// TranslationVersion is the version of the translation into TrgLang
+	// that the targets were taken from, 0 when there was none, so that an
+	// import can tell whether the translation was edited since (metadata
+	// "translationVersion"). nil when the document does not say: Marshal
+	// then writes nothing, and Unmarshal returns nil when the metadata is
+	// absent (a tool dropped the module) or has no translationVersion.
+	TranslationVersion *int
 	// Units are the report's fields, at least one, with distinct IDs.
 	Units []Unit
 }

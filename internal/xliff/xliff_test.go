@@ -165,6 +165,7 @@ func TestUnmarshalValid(t *testing.T) {
 						<mda:metaGroup category="wrapper">
 							<mda:metaGroup category="copydesk">
 								<mda:meta type="sourceRevision"> 12 </mda:meta>
+								<mda:meta type="translationVersion">0</mda:meta>
 								<mda:meta type="reportId">5</mda:meta>
 							</mda:metaGroup>
 						</mda:metaGroup>
@@ -172,7 +173,7 @@ func TestUnmarshalValid(t *testing.T) {
 					<unit id="attendees.3.role"><segment state="initial"><source>Chair</source><target>의장</target></segment></unit>
 				</file>`),
 			want: Document{SrcLang: "en", TrgLang: "ko", Files: []File{{
-				ID: "r", Original: `C:\exports\report.docx`, ReportID: 5, SourceRevision: 12,
+				ID: "r", Original: `C:\exports\report.docx`, ReportID: 5, SourceRevision: 12, TranslationVersion: new(int),
 				Units: []Unit{{ID: "attendees.3.role", Source: "Chair", Target: "의장", State: StateInitial}},
 			}}},
 		},
@@ -297,6 +298,14 @@ func TestUnmarshalInvalid(t *testing.T) {
 		{name: "metadata disagrees with original", in: doc(`<file id="f" original="copydesk:report/1@v1" xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0">` +
 			`<mda:metadata><mda:metaGroup category="copydesk"><mda:meta type="reportId">1</mda:meta><mda:meta type="sourceRevision">2</mda:meta></mda:metaGroup></mda:metadata>` +
 			unit("title", "a", "b") + `</file>`), file: "f", msg: "metadata for report 1 at version 2"},
+		{name: "bad translation version", in: doc(`<file id="f" xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0">` +
+			`<mda:metadata><mda:metaGroup category="copydesk"><mda:meta type="reportId">1</mda:meta><mda:meta type="sourceRevision">2</mda:meta>` +
+			`<mda:meta type="translationVersion">-3</mda:meta></mda:metaGroup></mda:metadata>` +
+			unit("title", "a", "b") + `</file>`), file: "f", msg: "translationVersion \"-3\": want 0 or a positive"},
+		{name: "translation version twice", in: doc(`<file id="f" xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0">` +
+			`<mda:metadata><mda:metaGroup category="copydesk"><mda:meta type="reportId">1</mda:meta><mda:meta type="sourceRevision">2</mda:meta>` +
+			`<mda:meta type="translationVersion">1</mda:meta><mda:meta type="translationVersion">1</mda:meta></mda:metaGroup></mda:metadata>` +
+			unit("title", "a", "b") + `</file>`), file: "f", msg: "translationVersion twice"},
 		{name: "incomplete metadata", in: doc(`<file id="f" xmlns:mda="urn:oasis:names:tc:xliff:metadata:2.0">` +
 			`<mda:metadata><mda:metaGroup category="copydesk"><mda:meta type="reportId">1</mda:meta></mda:metaGroup></mda:metadata>` +
 			unit("title", "a", "b") + `</file>`), file: "f", msg: "without sourceRevision"},
