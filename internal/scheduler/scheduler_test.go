@@ -393,11 +393,17 @@ func TestTwoServerProcessesPublishOnce(t *testing.T) {
 		}
 		ids[i] = saved.Report.ID
 	}
-	at := time.Now().Add(2 * time.Second) // all due at one instant, while both servers poll
+	// Scheduled an hour ahead (scheduling 60 reports can take seconds on a
+	// loaded machine), then all made due at one instant, while both
+	// servers poll.
+	later := time.Now().Add(time.Hour)
 	for _, id := range ids {
-		if _, err := e.svc.Schedule(ctx, id, 1, at, "Asia/Tokyo"); err != nil {
+		if _, err := e.svc.Schedule(ctx, id, 1, later, "Asia/Tokyo"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := e.db.ExecContext(context.Background(), `UPDATE publish_jobs SET run_at = now() + interval '1 second'`); err != nil {
+		t.Fatal(err)
 	}
 	waitFor(t, "both servers to publish every report", 30*time.Second, func() bool {
 		return e.count(t, `SELECT count(*) FROM reports WHERE status = 'PUBLISHED'`) == reports
