@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/lorem"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -55,7 +56,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	var orgs, people []int64
 	for i := range nOrgs {
 		o, err := svc.CreateOrganization(ctx, content.CreateOrganizationInput{
-			Name: fmt.Sprintf("%s Association for %s %d (%s)", pick(r, places), pick(r, orgWords), i+1, run),
+			Name: fmt.Sprintf("%s Association for %s %d (%s)", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.OrgWords), i+1, run),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("organization: %w", err)
@@ -63,7 +64,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 		orgs = append(orgs, o.ID)
 	}
 	for i := range nPeople {
-		name := firstNames[i%len(firstNames)] + " " + lastNames[(i+i/len(firstNames))%len(lastNames)]
+		name := lorem.FirstNames[i%len(lorem.FirstNames)] + " " + lorem.LastNames[(i+i/len(lorem.FirstNames))%len(lorem.LastNames)]
 		p, err := svc.CreatePerson(ctx, content.CreatePersonInput{
 			Name:           name,
 			LocalizedNames: editorial.LocalizedNames{"ja": "［ja］" + name, "zh-Hans": "［zh］" + name},
@@ -83,17 +84,17 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	}
 	specs := make([]spec, n)
 	for i := range n {
-		summary := sentence(r, 40)
+		summary := lorem.Sentence(r, 40)
 		msg := "First draft"
 		in := content.CreateReportInput{
-			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", pick(r, places), i+1, run),
+			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", lorem.Pick(r, lorem.Places), i+1, run),
 			SourceLocale: "en",
-			Body:         makeBody(uint64(i), bodyBytes),
+			Body:         lorem.Markdown(uint64(i), bodyBytes, ""),
 			Summary:      &summary,
 			Message:      &msg,
 		}
 		for k := range attendeesPer {
-			role := roles[(i+k)%len(roles)]
+			role := lorem.Roles[(i+k)%len(lorem.Roles)]
 			in.Attendees = append(in.Attendees, content.AttendeeInput{PersonID: &people[(i*3+k)%nPeople], Role: &role,
 				Participations: []editorial.Participation{"ATTENDED"}})
 		}
@@ -226,69 +227,3 @@ func parallel(ctx context.Context, k int, fn func(ctx context.Context) error) er
 	}
 	return nil
 }
-
-// makeBody returns deterministic Markdown of about size bytes: a heading,
-// paragraphs with emphasis and links, a list and a quote.
-func makeBody(seed uint64, size int) string {
-	r := rand.New(rand.NewPCG(seed, 99))
-	var b strings.Builder
-	b.WriteString(sentence(r, 30) + "\n\n")
-	for block := 0; b.Len() < size; block++ {
-		switch block % 5 {
-		case 0:
-			b.WriteString("## " + strings.TrimSuffix(sentence(r, 3+r.IntN(4)), ".") + "\n\n")
-		case 2:
-			for range 3 {
-				b.WriteString("- " + sentence(r, 6+r.IntN(8)) + "\n")
-			}
-			b.WriteString("\n")
-		case 4:
-			b.WriteString("> " + sentence(r, 15+r.IntN(15)) + "\n\n")
-		default:
-			for range 2 + r.IntN(3) {
-				s := sentence(r, 10+r.IntN(15))
-				switch r.IntN(5) {
-				case 0:
-					w := pick(r, words)
-					s = strings.Replace(s, " "+w+" ", " **"+w+"** ", 1)
-				case 1:
-					s += " See [the " + pick(r, words) + " notes](https://example.org/" + pick(r, words) + "/" + strconv.Itoa(r.IntN(1000)) + ")."
-				}
-				b.WriteString(s + " ")
-			}
-			b.WriteString("\n\n")
-		}
-	}
-	return strings.TrimSpace(b.String()) + "\n"
-}
-
-func sentence(r *rand.Rand, n int) string {
-	ws := make([]string, n)
-	for i := range ws {
-		ws[i] = pick(r, words)
-	}
-	ws[0] = strings.ToUpper(ws[0][:1]) + ws[0][1:]
-	return strings.Join(ws, " ") + "."
-}
-
-func pick(r *rand.Rand, list []string) string { return list[r.IntN(len(list))] }
-
-var words = strings.Fields(`the of and to in a for on with by at from that as was were is are
-	delegation minister ministry forum summit agreement cooperation trade investment port logistics
-	province city council mayor chamber commerce industry exchange culture education university
-	students scholarship tourism festival exhibition pavilion signing ceremony memorandum partnership
-	development infrastructure railway corridor energy renewable solar wind grid technology innovation
-	research laboratory hospital health medicine agriculture fisheries ocean marine shipping container
-	customs tariff export import market enterprise company startup fund bank finance credit insurance
-	visited toured attended addressed welcomed announced launched pledged discussed reviewed agreed
-	friendship mutual benefit shared future sustainable green digital economy platform network
-	annual regional national international bilateral multilateral joint strategic practical`)
-
-var (
-	firstNames = strings.Fields(`Li Wang Zhang Liu Chen Yang Maria Anna Peter Jan Luca Sofia Ahmed Fatima Kenji Yuki Olga Ivan`)
-	lastNames  = strings.Fields(`Wei Fang Jing Ming Hao Lin Novak Rossi Schmidt Dubois Garcia Silva Tanaka Sato Petrov Kowalski Haddad Okafor`)
-	places     = strings.Fields(`Qingdao Shandong Hamburg Rotterdam Antwerp Busan Osaka Marseille Genoa Valencia Gdansk Piraeus`)
-	orgWords   = strings.Fields(`Trade Shipping Culture Education Science Friendship Commerce Tourism Industry Logistics Ports Research`)
-	roles      = []string{"Vice Minister of Commerce", "Mayor", "Secretary General of the Chamber of Commerce", "Deputy Director, Foreign Affairs Office",
-		"Consul General", "President of the University", "Chief Executive Officer", "Head of Delegation", "Director of the Port Authority"}
-)

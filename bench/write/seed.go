@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/lorem"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -66,9 +67,9 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 
 	var people, orgs []int64
 	for i := range nOrgs {
-		acr := strings.ToUpper(pick(r, orgWords)[:3]) + strconv.Itoa(i)
+		acr := strings.ToUpper(lorem.Pick(r, lorem.OrgWords)[:3]) + strconv.Itoa(i)
 		o, err := svc.CreateOrganization(ctx, content.CreateOrganizationInput{
-			Name:    fmt.Sprintf("%s Association for %s and %s", pick(r, places), pick(r, orgWords), pick(r, orgWords)),
+			Name:    fmt.Sprintf("%s Association for %s and %s", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.OrgWords), lorem.Pick(r, lorem.OrgWords)),
 			Acronym: &acr,
 		})
 		if err != nil {
@@ -78,7 +79,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	}
 	for i := range nPeople {
 		p, err := svc.CreatePerson(ctx, content.CreatePersonInput{
-			Name:          pick(r, firstNames) + " " + pick(r, lastNames),
+			Name:          lorem.Pick(r, lorem.FirstNames) + " " + lorem.Pick(r, lorem.LastNames),
 			AffiliationID: &orgs[i%len(orgs)],
 		})
 		if err != nil {
@@ -89,11 +90,11 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 
 	msg := "First draft"
 	for i := range n {
-		body := makeBody(uint64(i), bodyBytes)
-		section, subtitle := "Exchanges", fmt.Sprintf("Delegates from %s and %s signed %d agreements", pick(r, places), pick(r, places), 2+i%5)
-		summary := sentence(r, 45)
+		body := lorem.Markdown(uint64(i), bodyBytes, "Delegates met on the opening day; the "+editMark+" session was chaired by the host. ")
+		section, subtitle := "Exchanges", fmt.Sprintf("Delegates from %s and %s signed %d agreements", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.Places), 2+i%5)
+		summary := lorem.Sentence(r, 45)
 		in := content.CreateReportInput{
-			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", pick(r, places), i+1, run),
+			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", lorem.Pick(r, lorem.Places), i+1, run),
 			SourceLocale: "en",
 			Body:         body,
 			Section:      &section,
@@ -106,14 +107,14 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 			in.Tags = append(in.Tags, content.TagRef{Name: tagNames[(i+k)%len(tagNames)]})
 		}
 		for k := range personAttendees {
-			role := roles[(i+k)%len(roles)]
+			role := lorem.Roles[(i+k)%len(lorem.Roles)]
 			a := content.AttendeeInput{PersonID: &people[(i*7+k)%nPeople], Role: &role,
 				Participations: []editorial.Participation{"ATTENDED"}}
 			if k%4 == 0 {
 				a.Participations = append(a.Participations, "SPEECH")
 			}
 			if k%5 == 0 {
-				note := sentence(r, 12)
+				note := lorem.Sentence(r, 12)
 				a.Note = &note
 			}
 			in.Attendees = append(in.Attendees, a)
@@ -166,78 +167,4 @@ func reloadVersions(ctx context.Context, db *postgres.DB, fx *fixture) error {
 	return nil
 }
 
-// makeBody returns deterministic Markdown of about size bytes: headings,
-// paragraphs with emphasis and links, lists and quotes, with editMark once
-// in the first paragraph.
-func makeBody(seed uint64, size int) string {
-	r := rand.New(rand.NewPCG(seed, 99))
-	var b strings.Builder
-	b.WriteString("Delegates met on the opening day; the " + editMark + " session was chaired by the host. ")
-	b.WriteString(sentence(r, 40) + "\n\n")
-	for block := 0; b.Len() < size; block++ {
-		switch block % 6 {
-		case 0:
-			b.WriteString("## " + strings.TrimSuffix(sentence(r, 3+r.IntN(4)), ".") + "\n\n")
-		case 2:
-			for range 3 + r.IntN(3) {
-				b.WriteString("- " + sentence(r, 6+r.IntN(8)) + "\n")
-			}
-			b.WriteString("\n")
-		case 4:
-			b.WriteString("> " + sentence(r, 20+r.IntN(20)) + "\n\n")
-		default:
-			for range 3 + r.IntN(3) {
-				s := sentence(r, 12+r.IntN(18))
-				switch r.IntN(6) {
-				case 0:
-					w := pick(r, words)
-					s = strings.Replace(s, " "+w+" ", " **"+w+"** ", 1)
-				case 1:
-					s += " See [the " + pick(r, words) + " notes](https://example.org/" + pick(r, words) + "/" + strconv.Itoa(r.IntN(1000)) + ")."
-				}
-				b.WriteString(s + " ")
-			}
-			b.WriteString("\n\n")
-		}
-	}
-	return strings.TrimSpace(b.String()) + "\n"
-}
-
-func sentence(r *rand.Rand, n int) string {
-	ws := make([]string, n)
-	for i := range ws {
-		ws[i] = pick(r, words)
-	}
-	ws[0] = strings.ToUpper(ws[0][:1]) + ws[0][1:]
-	if r.IntN(4) == 0 {
-		ws[r.IntN(n)] += ","
-	}
-	return strings.Join(ws, " ") + "."
-}
-
-func pick(r *rand.Rand, list []string) string { return list[r.IntN(len(list))] }
-
-var words = strings.Fields(`the of and to in a for on with by at from that as was were is are
-	delegation minister ministry forum summit agreement cooperation trade investment port logistics
-	province city council mayor chamber commerce industry exchange culture education university
-	students scholarship tourism festival exhibition pavilion signing ceremony memorandum partnership
-	development infrastructure railway corridor energy renewable solar wind grid technology innovation
-	research laboratory hospital health medicine agriculture fisheries ocean marine shipping container
-	customs tariff export import market enterprise company startup fund bank finance credit insurance
-	vice president secretary general director deputy consul ambassador envoy representative delegate
-	visited toured attended addressed welcomed announced launched pledged discussed reviewed agreed
-	expanded strengthened deepened promoted encouraged supported praised noted emphasized stressed
-	friendship mutual benefit shared future sustainable green digital economy platform network
-	annual biennial regional national international bilateral multilateral joint strategic practical
-	new first second third further closer wider long-term year years month week session dialogue
-	talks meeting banquet reception speech remarks keynote panel roundtable seminar workshop`)
-
-var (
-	firstNames = strings.Fields(`Li Wang Zhang Liu Chen Yang Zhao Huang Maria Anna Peter Jan Luca Sofia Ahmed Fatima Kenji Yuki Olga Ivan`)
-	lastNames  = strings.Fields(`Wei Fang Jing Ming Hao Lin Novak Rossi Schmidt Dubois Garcia Silva Tanaka Sato Petrov Kowalski Haddad Okafor Jensen Larsen`)
-	places     = strings.Fields(`Qingdao Shandong Hamburg Rotterdam Antwerp Busan Osaka Marseille Genoa Valencia Gdansk Piraeus`)
-	orgWords   = strings.Fields(`Trade Shipping Culture Education Science Friendship Commerce Tourism Industry Logistics Ports Research`)
-	tagNames   = []string{"Trade", "Diplomacy", "Culture", "Ports and shipping", "Education", "Investment", "Tourism", "Science"}
-	roles      = []string{"Vice Minister of Commerce", "Mayor", "Secretary General of the Chamber of Commerce", "Deputy Director, Foreign Affairs Office",
-		"Consul General", "President of the University", "Chief Executive Officer", "Head of Delegation", "Director of the Port Authority"}
-)
+var tagNames = []string{"Trade", "Diplomacy", "Culture", "Ports and shipping", "Education", "Investment", "Tourism", "Science"}
