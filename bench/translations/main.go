@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,12 +25,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
-	"github.com/copydesk/copydesk/internal/migrations"
-	"github.com/copydesk/copydesk/internal/pgembed"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 type config struct {
@@ -108,34 +105,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if cfg.dsn != "" && cfg.durable {
 		return errors.New("-durable applies to the private cluster only; drop it with -dsn")
 	}
-	work, err := os.MkdirTemp("", "copydesk-bench-translations-")
+	env, err := benchdb.Open(ctx, "bench/translations", cfg.dsn, !cfg.durable)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	if err := os.Chmod(work, 0o755); err != nil { // the postgres user must reach the data dir when we run as root
-		return err
-	}
-
-	dsn := cfg.dsn
-	if dsn == "" {
-		t0 := time.Now()
-		cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: filepath.Join(work, "data"), Fast: !cfg.durable})
-		if err != nil {
-			return fmt.Errorf("start PostgreSQL: %w", err)
-		}
-		defer cluster.Stop()
-		dsn = cluster.DSN("copydesk")
-		logf("private PostgreSQL cluster up in %s", time.Since(t0).Round(time.Millisecond))
-	}
-	db, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db.DB.DB, nil); err != nil {
-		return err
-	}
+	defer env.Close()
+	db := env.DB
 	svc := content.New(db)
 	ids := identity.New(db)
 	token, reviewer, err := benchToken(ctx, ids)

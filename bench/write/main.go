@@ -23,11 +23,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/content"
-	"github.com/copydesk/copydesk/internal/migrations"
-	"github.com/copydesk/copydesk/internal/pgembed"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 type config struct {
@@ -105,36 +103,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
-	work, err := os.MkdirTemp("", "copydesk-bench-write-")
+	env, err := benchdb.Open(ctx, "bench/write", cfg.dsn, cfg.fast)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	if err := os.Chmod(work, 0o755); err != nil { // the postgres user must reach the data dir
-		return err
-	}
-
-	dsn := cfg.dsn
-	var cluster *pgembed.Cluster
-	if dsn == "" {
-		t0 := time.Now()
-		cluster, err = pgembed.Start(ctx, pgembed.Options{Dir: filepath.Join(work, "data"), Fast: cfg.fast})
-		if err != nil {
-			return fmt.Errorf("start PostgreSQL: %w", err)
-		}
-		defer cluster.Stop()
-		dsn = cluster.DSN("copydesk")
-		fmt.Fprintf(os.Stderr, "bench/write: private PostgreSQL cluster up in %s\n", time.Since(t0).Round(time.Millisecond))
-	}
-
-	db, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db.DB.DB, nil); err != nil {
-		return err
-	}
+	defer env.Close()
+	db, dsn, work := env.DB, env.DSN, env.Work
 	svc := content.New(db)
 
 	t0 := time.Now()
