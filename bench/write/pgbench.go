@@ -32,9 +32,9 @@ import (
 // word_count, body (the body template), snapshot (a revision snapshot as the
 // service serializes it, ~9 KB) and message.
 const pgbenchScript = `-- bench/write: SQL equivalent of one updateReport (body change) with its revision.
--- Statements per transaction: copydesk's service sends %[1]d (BEGIN, 6 statements,
+-- Statements per transaction: copydesk's service sends %[1]d (BEGIN, 7 statements,
 -- COMMIT; counted with postgres.QueryCounter in this run); this script sends %[2]d
--- (BEGIN, the same 6, END). Differences, all in the service's favour or neutral:
+-- (BEGIN, the same 7, END). Differences, all in the service's favour or neutral:
 --  * the expected-version check is the UPDATE's "AND version = :r_version"
 --    (the service compares in Go after the locking SELECT);
 --  * the revision snapshot is sent as a parameter like the service does, but it
@@ -64,15 +64,19 @@ SELECT a.id, a.report_id, a.position, a.person_id, a.organization_id, a.delegati
 	p.name AS person_name, o.name AS organization_name
 	FROM report_attendees a LEFT JOIN people p ON p.id = a.person_id LEFT JOIN organizations o ON o.id = a.organization_id
 	WHERE a.report_id = :rid ORDER BY a.position;
--- postgres.UpdateReport: every column, version + 1
+-- postgres.UpdateReport: every column, version + 1, content_version with it (the body changed)
 UPDATE reports SET slug = :r_slug, source_locale = :r_source_locale, section = :r_section, title = :r_title, subtitle = :r_subtitle,
 	summary = :r_summary, body = replace(:body, '` + editMark + `', 'v' || CAST(:next AS text)), word_count = :word_count, event_id = NULL,
 	status = :r_status, status_before_archive = NULL, version = version + 1, published_at = NULL, archived_at = NULL,
-	updated_at = now()
+	updated_at = now(), content_version = version + 1
 	WHERE id = :rid AND version = :r_version;
 -- postgres.InsertRevision
 INSERT INTO report_revisions (report_id, version, snapshot, message, created_at)
 	VALUES (:rid, :next, replace(:snapshot, '` + editMark + `', 'v' || CAST(:next AS text))::jsonb, :message, now()) RETURNING id;
+-- postgres.InsertAudit: the entry every change leaves
+INSERT INTO audit_log (at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail)
+	VALUES (now(), NULL, 'copydesk', NULL, NULL, 'report.update', 'Report', CAST(:rid AS text), :rid,
+		jsonb_build_object('version', CAST(:r_version AS int)), jsonb_build_object('version', CAST(:next AS int)), NULL) RETURNING id;
 END;
 `
 

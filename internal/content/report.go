@@ -360,12 +360,13 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 			out = &Saved{Report: &before, Revision: latest}
 			return errNoChange
 		}
-		if len(diff.ChangedFields) > 0 {
+		contentChanged := len(diff.ChangedFields) > 0
+		if contentChanged {
 			if err := s.contentChanged(ctx, tx, action, &before, r, st); err != nil {
 				return err
 			}
 		}
-		if err := postgres.UpdateReport(ctx, tx, r); err != nil {
+		if err := postgres.UpdateReport(ctx, tx, r, contentChanged); err != nil {
 			return err
 		}
 		rev := &editorial.Revision{ReportID: r.ID, Version: r.Version, Snapshot: cur, Message: msg}

@@ -86,11 +86,11 @@ func onField(err error, field string) error {
 }
 
 // contentChanged is save's hook for a change to a report's content (what
-// its revision snapshot holds): it records the version the content changed
-// at, so earlier approvals stop counting and a published report has
-// unpublished changes; and an edit of an APPROVED or SCHEDULED report sends
-// it back to IN_REVIEW (dropping its publish job) when the workflow policy
-// says so.
+// its revision snapshot holds), before UpdateReport records the version the
+// content changed at (so earlier approvals stop counting and a published
+// report has unpublished changes): an edit of an APPROVED or SCHEDULED
+// report sends it back to IN_REVIEW (dropping its publish job) when the
+// workflow policy says so.
 func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
 	if action == auth.EditReport && s.Workflow.EditReopensReview && r.Status == before.Status &&
 		(r.Status == editorial.Approved || r.Status == editorial.Scheduled) {
@@ -103,8 +103,7 @@ func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action au
 		}
 		st.detail["reviewReopened"] = true
 	}
-	// UpdateReport, which save calls next, brings the report to r.Version+1.
-	return postgres.MarkContentChanged(ctx, tx, r.ID, r.Version+1)
+	return nil
 }
 
 // Facts returns the workflow facts of the reports in ids for the context's

@@ -48,15 +48,16 @@ func LockReport(ctx context.Context, tx *Tx, id int64) (*editorial.Report, error
 
 // UpdateReport writes every column of r and bumps its version to r.Version+1
 // (r is updated in place).
-func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report) error {
+func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report, contentChanged bool) error {
 	_, err := tx.ExecContext(ctx, `
 		UPDATE reports SET slug = $2, source_locale = $3, section = $4, title = $5, subtitle = $6,
 			summary = $7, body = $8, word_count = $9, event_id = $10, status = $11,
 			status_before_archive = $12, version = version + 1, published_at = $13, archived_at = $14,
-			updated_at = $15, desk_id = $16
+			updated_at = $15, desk_id = $16,
+			content_version = CASE WHEN $17 THEN version + 1 ELSE content_version END
 		WHERE id = $1`,
 		r.ID, r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
-		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now, r.DeskID)
+		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now, r.DeskID, contentChanged)
 	if err != nil {
 		return FormatError(err, "UpdateReport", "Report")
 	}

@@ -55,13 +55,6 @@ func PublishRevision(ctx context.Context, tx *Tx, reportID, revisionID int64, ve
 	return &p, nil
 }
 
-// MarkContentChanged records that the content of report id changed in the
-// save that brings it to version.
-func MarkContentChanged(ctx context.Context, tx *Tx, id int64, version int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE reports SET content_version = $2 WHERE id = $1`, id, version)
-	return FormatError(err, "MarkContentChanged", "Report")
-}
-
 // SetReportEmbargo sets (nil: clears) the instant before which report id
 // may not be published.
 func SetReportEmbargo(ctx context.Context, tx *Tx, id int64, until *time.Time) error {
