@@ -349,6 +349,7 @@ func TestEverySuccessfulMutationIsAudited(t *testing.T) {
 		{"desk.create", `createDesk(input: {slug: "audit", name: "Audit"}) { userErrors { code } }`},
 		{"token.create", `createApiToken(input: {name: "audited"}) { userErrors { code } }`},
 		{"translation.assign", fmt.Sprintf(`assignTranslator(input: {reportId: %q, locale: "zh-Hans", userId: %q}) { userErrors { code } }`, f.reportID, translator.Viewer.ID)},
+		{"translation.unassign", fmt.Sprintf(`assignTranslator(input: {reportId: %q, locale: "zh-Hans", userId: null}) { userErrors { code } }`, f.reportID)},
 		{"translation.upsert", fmt.Sprintf(`upsertTranslation(input: {reportId: %q, locale: "zh-Hans", title: "青岛论坛", summary: "论坛。", body: "论坛开幕。"}) { userErrors { code } }`, f.reportID)},
 		{"translation.submit", fmt.Sprintf(`submitTranslation(input: {reportId: %q, locale: "zh-Hans", expectedVersion: 1}) { userErrors { code } }`, f.reportID)},
 		{"translation.delete", fmt.Sprintf(`deleteTranslation(input: {reportId: %q, locale: "zh-Hans", expectedVersion: 2}) { userErrors { code } }`, f.reportID)},

@@ -5047,7 +5047,7 @@ type Mutation {
   approveTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): UpsertTranslationPayload!
   "Confirms that stale fields are still right for the changed source, without retyping them: they count as translated from the current source. Every stale field must be edited (` + "`" + `upsertTranslation` + "`" + `) or confirmed before the translation can be submitted."
   confirmTranslationFields("The mutation's arguments; see ` + "`" + `ConfirmTranslationFieldsInput` + "`" + `." input: ConfirmTranslationFieldsInput!): UpsertTranslationPayload!
-  "Assigns a translator to one locale of a report (the translation need not exist yet), replacing whoever was assigned. Editors of the report's desk and admins."
+  "Assigns a translator to one locale of a report (the translation need not exist yet), replacing whoever was assigned, or with ` + "`" + `userId: null` + "`" + ` removes the assignment. Editors of the report's desk and admins."
   assignTranslator("The mutation's arguments; see ` + "`" + `AssignTranslatorInput` + "`" + `." input: AssignTranslatorInput!): AssignTranslatorPayload!
   "Deletes a translation with its attendee roles; readers of its locale fall back through the chain. Those who may edit the translation."
   deleteTranslation("The mutation's arguments; see ` + "`" + `TranslationStepInput` + "`" + `." input: TranslationStepInput!): DeleteTranslationPayload!
@@ -6116,8 +6116,8 @@ input AssignTranslatorInput {
   reportId: ID!
   "The locale."
   locale: String!
-  "A user with the TRANSLATOR role in that locale."
-  userId: ID!
+  "A user with the TRANSLATOR role in that locale, on the report's desk; null removes the assignment, so every translator of the locale sees the translation in their queue again."
+  userId: ID
 }
 
 "A translated XLIFF 2.0 document to import."
@@ -6150,7 +6150,7 @@ type TranslatorAssignment {
 
 "The result of ` + "`" + `assignTranslator` + "`" + `."
 type AssignTranslatorPayload {
-  "The assignment as saved; null when the mutation failed."
+  "The assignment as saved; null when the mutation failed or removed the assignment."
   assignment: TranslatorAssignment
   "What was wrong with the input, when the mutation failed; empty on success."
   userErrors: [UserError!]!
@@ -22454,11 +22454,11 @@ func (ec *executionContext) unmarshalInputAssignTranslatorInput(ctx context.Cont
 			it.Locale = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.UserID = data
+			it.UserID = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil

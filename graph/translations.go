@@ -53,9 +53,17 @@ func (r *Resolver) confirmTranslationFields(ctx context.Context, input model.Con
 
 func (r *Resolver) assignTranslator(ctx context.Context, input model.AssignTranslatorInput) (*model.AssignTranslatorPayload, error) {
 	id, err := decodeID("input.reportId", typeReport, input.ReportID)
-	if err == nil {
+	if err == nil && !input.UserID.IsSet() {
+		err = cerr.FieldErrorf(cerr.Invalid, "input.userId", "Give the translator's ID, or null to remove the assignment.")
+	}
+	if err == nil && input.UserID.Value() == nil {
+		if _, err = r.Content.UnassignTranslator(ctx, id, input.Locale); err == nil {
+			forget(ctx)
+			return &model.AssignTranslatorPayload{UserErrors: noUserErrors()}, nil
+		}
+	} else if err == nil {
 		var user int64
-		if user, err = decodeID("input.userId", typeUser, input.UserID); err == nil {
+		if user, err = decodeID("input.userId", typeUser, *input.UserID.Value()); err == nil {
 			var a *postgres.TranslationAssignment
 			if a, err = r.Content.AssignTranslator(ctx, id, input.Locale, user); err == nil {
 				forget(ctx)

@@ -103,6 +103,10 @@ func TestTranslationLifecycleThroughTheAPI(t *testing.T) {
 		map[string]any{"id": f.reportID, "u": me.Viewer.ID}); e.code() != "FORBIDDEN" {
 		t.Errorf("a translator assigning: %+v", e)
 	}
+	if e, _ := a.fail(`mutation($id: ID!) { assignTranslator(input: {reportId: $id, locale: "zh-Hans"}) { userErrors { code } } }`,
+		map[string]any{"id": f.reportID}); e.code() != "BAD_USER_INPUT" || e.field() != "input.userId" {
+		t.Errorf("assigning nobody without saying so: %+v", e)
+	}
 
 	// The translator translates every field.
 	var up struct {

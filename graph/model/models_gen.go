@@ -60,13 +60,13 @@ type AssignTranslatorInput struct {
 	ReportID string `json:"reportId"`
 	// The locale.
 	Locale string `json:"locale"`
-	// A user with the TRANSLATOR role in that locale.
-	UserID string `json:"userId"`
+	// A user with the TRANSLATOR role in that locale, on the report's desk; null removes the assignment, so every translator of the locale sees the translation in their queue again.
+	UserID graphql.Omittable[*string] `json:"userId,omitempty"`
 }
 
 // The result of `assignTranslator`.
 type AssignTranslatorPayload struct {
-	// The assignment as saved; null when the mutation failed.
+	// The assignment as saved; null when the mutation failed or removed the assignment.
 	Assignment *postgres.TranslationAssignment `json:"assignment,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`

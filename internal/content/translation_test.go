@@ -890,3 +890,28 @@ func TestTranslationFieldsBackfill(t *testing.T) {
 		t.Fatalf("state after the backfill: %s\nbefore: %s", stateString(st), stateString(stateBefore))
 	}
 }
+
+// Removing an assignment opens the translation to every translator of the
+// locale again; only those who may assign may remove one, and removing
+// none records nothing.
+func TestUnassignTranslator(t *testing.T) {
+	t.Parallel()
+	d := newTrDesk(t)
+	r := d.draft(t, "Forum opens")
+	of(d.svc.AssignTranslator(d.ed, r.ID, "ja", d.translator.ID)).ok(t)
+	wantUnchanged(t, d.db, "unassign by the translator", func() error { _, err := d.svc.UnassignTranslator(d.jaT, r.ID, "ja"); return err }, cerr.Forbidden, "")
+	wantUnchanged(t, d.db, "unassign with a bad locale", func() error { _, err := d.svc.UnassignTranslator(d.ed, r.ID, "j a"); return err }, cerr.Invalid, "input.locale")
+
+	n := len(auditTrail(t, d.db, r.ID))
+	prev := of(d.svc.UnassignTranslator(d.ed, r.ID, "ja")).ok(t)
+	if prev == nil || prev.UserID != d.translator.ID || rowCount(t, d.db, "translation_assignments") != 0 {
+		t.Fatalf("removed %+v; %d assignments left", prev, rowCount(t, d.db, "translation_assignments"))
+	}
+	trail := auditTrail(t, d.db, r.ID)
+	if len(trail) != n+1 || trail[len(trail)-1].Action != "translation.unassign" {
+		t.Errorf("audit after unassigning: %d new entries", len(trail)-n)
+	}
+	if again := of(d.svc.UnassignTranslator(d.ed, r.ID, "ja")).ok(t); again != nil || len(auditTrail(t, d.db, r.ID)) != n+1 {
+		t.Errorf("removing no assignment returned %+v or recorded something", again)
+	}
+}

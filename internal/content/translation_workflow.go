@@ -322,6 +322,44 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 	return out, err
 }
 
+// UnassignTranslator removes whoever is assigned to translate the report
+// into locale, so the translation is open to every translator of the
+// locale again (it shows in all their queues). Needs AssignTranslators;
+// audit entry "translation.unassign". It returns the assignment removed,
+// nil (and records nothing) when there was none.
+func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
+	v, err := gate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var prev *postgres.TranslationAssignment
+	err = s.write(ctx, func(tx *postgres.Tx) error {
+		prev = nil
+		r, err := lockReport(ctx, tx, "input.reportId", reportID)
+		if err != nil {
+			return err
+		}
+		loc, err := canonicalLocale("input.locale", locale)
+		if err != nil {
+			return err
+		}
+		if err := auth.Check(v, auth.AssignTranslators, translationResource(r, loc, nil)); err != nil {
+			return err
+		}
+		if prev, err = postgres.LockTranslationAssignment(ctx, tx, r.ID, loc); err != nil || prev == nil {
+			return err
+		}
+		return postgres.DeleteTranslationAssignment(ctx, tx, r.ID, loc)
+	}, func() *audit.Entry {
+		if prev == nil {
+			return nil
+		}
+		return &audit.Entry{Action: "translation.unassign", SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", prev.ReportID, prev.Locale),
+			ReportID: &prev.ReportID, Before: map[string]any{"userId": prev.UserID}}
+	})
+	return prev, err
+}
+
 // TranslatorQueue returns user userID's translation work: for each locale
 // granted to the user, the reports on desks where they hold TRANSLATOR, not
 // archived and not written in that locale, whose translation into it is

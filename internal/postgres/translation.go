@@ -401,6 +401,13 @@ func PutTranslationAssignment(ctx context.Context, tx *Tx, a *TranslationAssignm
 	return FormatError(err, "PutTranslationAssignment", "Translation assignment")
 }
 
+// DeleteTranslationAssignment removes the assignment of a report's
+// translation into locale (none: nothing happens).
+func DeleteTranslationAssignment(ctx context.Context, tx *Tx, reportID int64, locale string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM translation_assignments WHERE report_id = $1 AND locale = $2`, reportID, locale)
+	return FormatError(err, "DeleteTranslationAssignment", "Translation assignment")
+}
+
 // TranslationAssignmentsByKeys returns the assignments of the translations
 // with the given keys, in one query. Unassigned keys are absent.
 func TranslationAssignmentsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []TranslationKey) (map[TranslationKey]*TranslationAssignment, error) {
