@@ -4718,7 +4718,7 @@ type AttendeeChange {
 type Event implements Node {
   "The global ID of the event."
   id: ID!
-  "The event's name; under a report read in another locale, the name in that locale when there is one."
+  "The event's name; under a report read in another locale or under a translation, the name in that locale when there is one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + ` when it has none."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4830,7 +4830,7 @@ type LocalizedName {
 type Person implements Node {
   "The global ID of the person."
   id: ID!
-  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `; under a report read in another locale (` + "`" + `report(locale:)` + "`" + `), the name in that locale when the directory has one (` + "`" + `宋军` + "`" + `)."
+  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `; under a report read in another locale (` + "`" + `report(locale:)` + "`" + `) or under a translation, the name in that locale when the directory has one (` + "`" + `宋军` + "`" + `)."
   name: String!
   "The name in a locale (e.g. ` + "`" + `宋军` + "`" + ` for ` + "`" + `zh-Hans` + "`" + `), falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4846,7 +4846,7 @@ type Person implements Node {
 type Organization implements Node {
   "The global ID of the organization."
   id: ID!
-  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `; under a report read in another locale, the name in that locale when the directory has one."
+  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `; under a report read in another locale or under a translation, the name in that locale when the directory has one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
@@ -4868,7 +4868,7 @@ type Tag implements Node {
   id: ID!
   "The URL slug, unique."
   slug: String!
-  "The display name, unique regardless of case; under a report read in another locale, the name in that locale when there is one."
+  "The display name, unique regardless of case; under a report read in another locale or under a translation, the name in that locale when there is one."
   name: String!
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!

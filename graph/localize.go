@@ -208,8 +208,8 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	return out, nil
 }
 
-// contextChain returns the locale chain of the nearest localized report
-// above the field being resolved, or nil.
+// contextChain returns the locale chain of the nearest localized report or
+// translation above the field being resolved, or nil.
 func (r *Resolver) contextChain(ctx context.Context) []string {
 	box := r.loaderBox(ctx)
 	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
@@ -219,6 +219,10 @@ func (r *Resolver) contextChain(ctx context.Context) []string {
 			rep = v
 		case **editorial.Report: // an item of a list of reports
 			rep = *v
+		case *editorial.Translation: // names under a translation are in its locale
+			return r.Fallbacks.Chain(v.Locale)
+		case **editorial.Translation:
+			return r.Fallbacks.Chain((*v).Locale)
 		default:
 			continue
 		}

@@ -92,6 +92,21 @@ func TestReadingAReportInAnotherLocale(t *testing.T) {
 		t.Errorf("a list read in Japanese: %+v", n)
 	}
 
+	// Under a translation, names are in the translation's locale too.
+	var tr struct {
+		Report struct {
+			Translation struct {
+				Attendees []struct {
+					Attendee struct{ Person *struct{ Name string } }
+				}
+			}
+		}
+	}
+	public.do(`{ report(slug: "international-technology-trade-conference-qingdao-2020") { translation(locale: "ko") { attendees { attendee { person { name } } } } } }`, nil, &tr)
+	if at := tr.Report.Translation.Attendees; len(at) == 0 || at[0].Attendee.Person == nil || at[0].Attendee.Person.Name != "쑹쥔" {
+		t.Errorf("names under the ko translation: %+v", at)
+	}
+
 	zhHant := read(public, "zh-Hant")
 	zhNames := map[string]bool{}
 	for _, at := range zhHant.Report.Attendees {
