@@ -727,7 +727,7 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 			need[postgres.RevisionKey{ReportID: k.ReportID, Version: sv}] = true
 		}
 	}
-	revs, err := postgres.RevisionsByVersions(ctx, q, slices.Collect(maps.Keys(need)))
+	revs, err := postgres.TranslatableSnapshots(ctx, q, slices.Collect(maps.Keys(need)))
 	if err != nil {
 		return nil, err
 	}
@@ -739,8 +739,8 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 		}
 		cur := current[k.ReportID]
 		if cur == nil {
-			if rev := revs[postgres.RevisionKey{ReportID: k.ReportID, Version: src.ContentVersion}]; rev != nil {
-				cur = &rev.Snapshot
+			if snap := revs[postgres.RevisionKey{ReportID: k.ReportID, Version: src.ContentVersion}]; snap != nil {
+				cur = snap
 			} else { // no revision recorded the content (a report written by SQL): read it as it is
 				snap, err := postgres.Snapshot(ctx, q, k.ReportID)
 				if err != nil {
@@ -751,10 +751,7 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 			current[k.ReportID] = cur
 		}
 		at := func(version int) *editorial.Snapshot {
-			if rev := revs[postgres.RevisionKey{ReportID: k.ReportID, Version: version}]; rev != nil {
-				return &rev.Snapshot
-			}
-			return nil
+			return revs[postgres.RevisionKey{ReportID: k.ReportID, Version: version}]
 		}
 		out[k] = computeState(trs[k], atts[k], fields[k], cur, src.ContentVersion, at)
 	}

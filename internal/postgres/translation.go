@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -296,27 +298,39 @@ type RevisionKey struct {
 	Version  int
 }
 
-// RevisionsByVersions returns the revisions with the given keys, in one
-// query. Keys with no revision are absent.
-func RevisionsByVersions(ctx context.Context, q sqlx.QueryerContext, keys []RevisionKey) (map[RevisionKey]*editorial.Revision, error) {
+// TranslatableSnapshots returns, for each revision key, the part of its
+// snapshot translations read: title, subtitle, summary, body, and each
+// attendee's ID, role and note (projected in SQL, so tags, bylines and
+// attendee details are neither sent nor decoded). Keys with no revision are
+// absent. One query.
+func TranslatableSnapshots(ctx context.Context, q sqlx.QueryerContext, keys []RevisionKey) (map[RevisionKey]*editorial.Snapshot, error) {
 	reports := make(pq.Int64Array, len(keys))
 	versions := make(pq.Int64Array, len(keys))
 	for i, k := range keys {
 		reports[i], versions[i] = k.ReportID, int64(k.Version)
 	}
-	var rows []revisionRow
-	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions
-		WHERE (report_id, version) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, reports, versions)
-	if err != nil {
-		return nil, FormatError(err, "RevisionsByVersions", "Revision")
+	var rows []struct {
+		ReportID int64  `db:"report_id"`
+		Version  int    `db:"version"`
+		Raw      []byte `db:"snapshot"`
 	}
-	list, err := scanRevisions(rows)
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT v.report_id, v.version, jsonb_build_object(
+			'title', v.snapshot->'title', 'subtitle', v.snapshot->'subtitle', 'summary', v.snapshot->'summary', 'body', v.snapshot->'body',
+			'attendees', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a->'id', 'role', a->'role', 'note', a->'note') ORDER BY n)
+				FROM jsonb_array_elements(v.snapshot->'attendees') WITH ORDINALITY AS x(a, n)), '[]')) AS snapshot
+		FROM report_revisions v
+		WHERE (v.report_id, v.version) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))`, reports, versions)
 	if err != nil {
-		return nil, err
+		return nil, FormatError(err, "TranslatableSnapshots", "Revision")
 	}
-	out := make(map[RevisionKey]*editorial.Revision, len(list))
-	for _, r := range list {
-		out[RevisionKey{r.ReportID, r.Version}] = r
+	out := make(map[RevisionKey]*editorial.Snapshot, len(rows))
+	for _, row := range rows {
+		var s editorial.Snapshot
+		if err := json.Unmarshal(row.Raw, &s); err != nil {
+			return nil, fmt.Errorf("revision %d of report %d: bad snapshot: %w", row.Version, row.ReportID, err)
+		}
+		out[RevisionKey{row.ReportID, row.Version}] = &s
 	}
 	return out, nil
 }
