@@ -279,9 +279,10 @@ type ComplexityRoot struct {
 	}
 
 	LocaleProgress struct {
-		Locale func(childComplexity int) int
-		Stale  func(childComplexity int) int
-		Status func(childComplexity int) int
+		Current func(childComplexity int) int
+		Locale  func(childComplexity int) int
+		Stale   func(childComplexity int) int
+		Status  func(childComplexity int) int
 	}
 
 	LocalizedName struct {
@@ -1764,6 +1765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportXliffPayload.UserErrors(childComplexity), true
 
+	case "LocaleProgress.current":
+		if e.ComplexityRoot.LocaleProgress.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LocaleProgress.Current(childComplexity), true
 	case "LocaleProgress.locale":
 		if e.ComplexityRoot.LocaleProgress.Locale == nil {
 			break
@@ -6022,15 +6029,15 @@ type FieldLocale {
 
 "Whether a translation is in step with its source."
 type TranslationFreshness {
-  "True when the source changed in a way the translation has not caught up with (some field is stale or missing)."
+  "True when some translated field's source text changed since it was translated or confirmed (` + "`" + `staleFields` + "`" + ` is not empty). Source text the translation never had is listed in ` + "`" + `missingFields` + "`" + ` and does not make it stale, but it too keeps the translation from being submitted."
   stale: Boolean!
   "Translated fields whose source changed since they were translated or confirmed."
   staleFields: [StaleField!]!
   "Source fields with text that the translation lacks, e.g. a new subtitle or a new attendee's role."
   missingFields: [String!]!
-  "The oldest source version any field was translated from."
+  "The oldest source content version any field was translated from or confirmed against."
   sourceVersion: Int!
-  "The source's current content version."
+  "The source's current content version: the report ` + "`" + `version` + "`" + ` of its last content change."
   currentSourceVersion: Int!
 }
 
@@ -6038,9 +6045,9 @@ type TranslationFreshness {
 type StaleField {
   "The field: ` + "`" + `title` + "`" + `, ` + "`" + `subtitle` + "`" + `, ` + "`" + `summary` + "`" + `, ` + "`" + `body` + "`" + `, ` + "`" + `attendees.<id>.role` + "`" + ` or ` + "`" + `attendees.<id>.note` + "`" + `."
   field: String!
-  "The source text the field was translated from."
+  "The source text the field was translated from; null when the source had no text there then (or that revision is gone)."
   from: String
-  "The source text now."
+  "The source text now; null when the source has no text there any more (confirming the field then drops it)."
   to: String
   "How the source changed, word by word."
   changes: [DiffSegment!]!
@@ -6052,7 +6059,7 @@ type TranslationProgress {
   current: Int!
   "Locales counted: the deployment's target locales and any other translated ones, without the source locale."
   total: Int!
-  "Each locale, in order."
+  "Each counted locale, sorted by tag."
   locales: [LocaleProgress!]!
 }
 
@@ -6062,8 +6069,10 @@ type LocaleProgress {
   locale: String!
   "Where its translation stands (` + "`" + `MISSING` + "`" + ` when there is none)."
   status: TranslationStatus!
-  "Whether the translation is behind its source."
+  "Whether some translated field's source changed since (see ` + "`" + `ReportTranslation.freshness` + "`" + `)."
   stale: Boolean!
+  "Whether the translation exists and nothing in it is stale or missing: what ` + "`" + `TranslationProgress.current` + "`" + ` counts."
+  current: Boolean!
 }
 
 "A translation waiting for a translator."
@@ -6605,6 +6614,8 @@ func (ec *executionContext) childFields_LocaleProgress(ctx context.Context, fiel
 		return ec.fieldContext_LocaleProgress_status(ctx, field)
 	case "stale":
 		return ec.fieldContext_LocaleProgress_stale(ctx, field)
+	case "current":
+		return ec.fieldContext_LocaleProgress_current(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LocaleProgress", field.Name)
 }
@@ -12120,6 +12131,29 @@ func (ec *executionContext) _LocaleProgress_stale(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_LocaleProgress_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LocaleProgress_current(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LocaleProgress_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LocaleProgress_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "Boolean")
 }
 
@@ -26708,6 +26742,11 @@ func (ec *executionContext) _LocaleProgress(ctx context.Context, sel ast.Selecti
 			}
 		case "stale":
 			out.Values[i] = ec._LocaleProgress_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._LocaleProgress_current(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
