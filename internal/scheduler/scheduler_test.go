@@ -231,14 +231,20 @@ func TestCompetingWorkersPublishEachReportOnce(t *testing.T) {
 	}
 	e.clock.Set(start.Add(time.Minute))
 	logs := make([]*logBuffer, workers)
+	stops := make([]func(), workers)
 	for i := range workers {
 		db, svc := e.open(t)
 		logs[i] = &logBuffer{}
-		run(t, scheduler.New(db, svc, logs[i].logger(), scheduler.Options{PollInterval: 5 * time.Millisecond, Batch: 3}))
+		stops[i] = run(t, scheduler.New(db, svc, logs[i].logger(), scheduler.Options{PollInterval: 5 * time.Millisecond, Batch: 3}))
 	}
 	waitFor(t, "every job to run", 30*time.Second, func() bool {
 		return e.count(t, `SELECT count(*) FROM publish_jobs`) == 0
 	})
+	// A worker logs a publication after its transaction commits: stop the
+	// workers (each returns from Run) before counting their logs.
+	for _, stop := range stops {
+		stop()
+	}
 	total := 0
 	for i, l := range logs {
 		n := len(l.records(t, "scheduled report published"))
@@ -408,6 +414,16 @@ func TestTwoServerProcessesPublishOnce(t *testing.T) {
 	waitFor(t, "both servers to publish every report", 30*time.Second, func() bool {
 		return e.count(t, `SELECT count(*) FROM reports WHERE status = 'PUBLISHED'`) == reports
 	})
+	// Each server logs a publication after its transaction commits, and
+	// its stderr reaches us through a pipe: wait for the lines too.
+	logged := func() int {
+		n := 0
+		for _, p := range procs {
+			n += len(p.logs.records(t, "scheduled report published"))
+		}
+		return n
+	}
+	waitFor(t, "every publication to be logged", 10*time.Second, func() bool { return logged() >= reports })
 	time.Sleep(time.Second) // a second publish, if there were one, would show by now
 
 	total := 0
