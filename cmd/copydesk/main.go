@@ -56,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = tokenCmd(ctx, args, stdout, stderr)
 	case "desk":
 		err = deskCmd(ctx, args, stdout, stderr)
+	case "xliff":
+		err = xliffCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, app.Version())
 	case "help", "-h", "--help":
@@ -86,6 +88,7 @@ Usage:
   copydesk token create|list|revoke
                                    manage a user's API tokens (create prints the token)
   copydesk desk add|list           manage desks, which roles may be limited to
+  copydesk xliff export|import     exchange translations with an agency (XLIFF 2.0)
   copydesk version                 print the version
 
 With no DATABASE_URL, copydesk starts its own PostgreSQL under --data-dir

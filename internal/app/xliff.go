@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/migrations"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// `copydesk xliff export|import`: the translation-agency hand-off from the
+// command line, for operators. It runs as copydesk's System viewer and does
+// what the GraphQL xliffExport and importXliff do (the same checks, the same
+// all-or-nothing import, the same audit entry).
+
+// withContent opens the database, applies migrations and calls fn with the
+// content service and a System context.
+func withContent(ctx context.Context, cfg Config, log *slog.Logger, fn func(context.Context, *postgres.DB, *content.Service) error) error {
+	database, err := OpenDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
+		return err
+	}
+	return fn(auth.WithViewer(ctx, auth.System()), database.DB, content.New(database.DB))
+}
+
+// ExportXLIFF writes the XLIFF 2.0 document of the reports with the given
+// slugs (current or former) for translation into locale to out.
+func ExportXLIFF(ctx context.Context, cfg Config, slugs []string, locale string, out io.Writer, log *slog.Logger) error {
+	return withContent(ctx, cfg, log, func(ctx context.Context, db *postgres.DB, svc *content.Service) error {
+		ids := make([]int64, len(slugs))
+		for i, s := range slugs {
+			id, err := postgres.ReportIDBySlug(ctx, db, s)
+			if cerr.Is(err, cerr.NotFound) {
+				return fmt.Errorf("--report: no report has the slug %q", s)
+			}
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		doc, err := svc.ExportXLIFF(ctx, ids, locale)
+		if err != nil {
+			return xliffCLIError(err)
+		}
+		_, err = out.Write(doc)
+		return err
+	})
+}
+
+// ImportXLIFF imports the XLIFF 2.0 document read from in and prints one
+// line per translation saved to out.
+func ImportXLIFF(ctx context.Context, cfg Config, in io.Reader, out io.Writer, log *slog.Logger) error {
+	data, err := io.ReadAll(io.LimitReader(in, 5<<20+1))
+	if err != nil {
+		return err
+	}
+	return withContent(ctx, cfg, log, func(ctx context.Context, _ *postgres.DB, svc *content.Service) error {
+		list, err := svc.ImportXLIFF(ctx, data)
+		if err != nil {
+			return xliffCLIError(err)
+		}
+		for _, t := range list {
+			fmt.Fprintf(out, "report %d\t%s\tversion %d\t%s\n", t.ReportID, t.Locale, t.Version, t.Status)
+		}
+		return nil
+	})
+}
+
+// xliffCLIError says a coded error's message (and, for a conflict, what
+// changed) without the GraphQL field path.
+func xliffCLIError(err error) error {
+	e := cerr.As(err)
+	if e == nil || e.Code == cerr.Internal {
+		return err
+	}
+	if e.Field == "input.locale" {
+		return fmt.Errorf("--locale: %s", e.Message)
+	}
+	return fmt.Errorf("%s", e.Message)
+}
