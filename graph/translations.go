@@ -125,11 +125,10 @@ func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*content.
 	if v.UserRef() == nil {
 		return nil, cerr.Errorf(cerr.Unauthenticated, "Sign in with an API token to see your translation queue.")
 	}
-	items, err := r.Content.TranslatorQueue(ctx, *v.UserRef())
+	items, err := r.Content.TranslatorQueue(ctx, *v.UserRef(), n)
 	if err != nil {
 		return nil, err
 	}
-	items = items[:min(n, len(items))]
 	out := make([]*content.QueueItem, len(items))
 	for i := range items {
 		out[i] = &items[i]

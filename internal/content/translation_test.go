@@ -678,7 +678,7 @@ func TestTranslatorQueue(t *testing.T) {
 	mine, mineAt := mk("Assigned to me", content.CreateReportInput{Body: "Body"})
 	of(d.svc.AssignTranslator(d.ed, mine.ID, "ja", d.translator.ID)).ok(t)
 
-	got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID)).ok(t)
+	got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID, 0)).ok(t)
 	want := []content.QueueItem{
 		{ReportID: missing.ID, Locale: "ja", Reason: content.ReasonMissing, Since: missingAt},
 		{ReportID: incomplete.ID, Locale: "ja", Reason: content.ReasonIncomplete, Since: incompleteAt},
@@ -693,8 +693,20 @@ func TestTranslatorQueue(t *testing.T) {
 			got, want, current.ID, retagged.ID, takenByOther.ID, inJapanese.ID, archived.ID, elsewhere.ID)
 	}
 
+	// Asking for the first n gives the first n, however the missing and
+	// the stale ones interleave.
+	for n := 1; n <= len(want); n++ {
+		first := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID, n)).ok(t)
+		for i := range first {
+			first[i].Since = first[i].Since.UTC()
+		}
+		if !reflect.DeepEqual(first, want[:n]) {
+			t.Errorf("first %d:\n%+v\nwant\n%+v", n, first, want[:n])
+		}
+	}
+
 	// The other ja translator sees what is unassigned and theirs, not mine.
-	got2 := of(d.svc.TranslatorQueue(d.jaT, d.ja2.ID)).ok(t)
+	got2 := of(d.svc.TranslatorQueue(d.jaT, d.ja2.ID, 0)).ok(t)
 	var ids []int64
 	for _, it := range got2 {
 		ids = append(ids, it.ReportID)
@@ -703,19 +715,19 @@ func TestTranslatorQueue(t *testing.T) {
 		t.Errorf("ja2's queue: %+v", got2)
 	}
 	// A zh-Hans translator needs every report of the desk but the archived one.
-	if n := len(of(d.svc.TranslatorQueue(d.jaT, d.zh.ID)).ok(t)); n != 8 {
+	if n := len(of(d.svc.TranslatorQueue(d.jaT, d.zh.ID, 0)).ok(t)); n != 8 {
 		t.Errorf("zh-Hans queue has %d items, want 8", n)
 	}
 	// Confirming the stale body takes it off the queue.
 	st := d.translation(t, stale.ID, "ja")
 	of(d.svc.ConfirmTranslationFields(d.jaT, stale.ID, "ja", st.Version, []string{"body"})).ok(t)
-	if got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID)).ok(t); len(got) != 3 || slices.ContainsFunc(got, func(it content.QueueItem) bool { return it.ReportID == stale.ID }) {
+	if got := of(d.svc.TranslatorQueue(d.jaT, d.translator.ID, 0)).ok(t); len(got) != 3 || slices.ContainsFunc(got, func(it content.QueueItem) bool { return it.ReportID == stale.ID }) {
 		t.Errorf("queue after confirming: %+v", got)
 	}
-	if got := of(d.svc.TranslatorQueue(d.jaT, d.reviewer1.ID)).ok(t); len(got) != 0 {
+	if got := of(d.svc.TranslatorQueue(d.jaT, d.reviewer1.ID, 0)).ok(t); len(got) != 0 {
 		t.Errorf("a reviewer's translation queue: %+v", got)
 	}
-	_, err := d.svc.TranslatorQueue(d.jaT, 999999)
+	_, err := d.svc.TranslatorQueue(d.jaT, 999999, 0)
 	wantCode(t, err, cerr.NotFound, "")
 }
 

@@ -365,7 +365,10 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 // archived and not written in that locale, whose translation into it is
 // missing, stale or incomplete, and that are assigned to the user or to
 // nobody; oldest source change (Since) first.
-func (s *Service) TranslatorQueue(ctx context.Context, userID int64) ([]QueueItem, error) {
+// With limit > 0, only the first limit items: the work is then bounded by
+// limit plus the translations that exist and may be behind, however many
+// reports lack one.
+func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) ([]QueueItem, error) {
 	if _, err := gate(ctx); err != nil {
 		return nil, err
 	}
@@ -392,7 +395,7 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64) ([]QueueIte
 	if len(u.Locales) == 0 || (!allDesks && len(desks) == 0) {
 		return out, nil
 	}
-	cands, err := postgres.TranslationQueueCandidates(ctx, s.DB, userID, u.Locales, allDesks, desks)
+	cands, err := postgres.TranslationQueueCandidates(ctx, s.DB, userID, u.Locales, allDesks, desks, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -456,6 +459,9 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64) ([]QueueIte
 	slices.SortStableFunc(out, func(a, b QueueItem) int {
 		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.ReportID, b.ReportID), cmp.Compare(a.Locale, b.Locale))
 	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, nil
 }
 

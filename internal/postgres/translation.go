@@ -455,9 +455,14 @@ type QueueCandidate struct {
 // or may be out of date: some field older than the source content
 // (source_version < content_version), or the source has text where the
 // translation has none. One query; the caller decides which are stale.
-func TranslationQueueCandidates(ctx context.Context, q sqlx.QueryerContext, userID int64, locales []string, allDesks bool, deskIDs []int64) ([]*QueueCandidate, error) {
-	var list []*QueueCandidate
-	err := sqlx.SelectContext(ctx, q, &list, `
+// Of the missing ones, only the missingLimit oldest (0: all).
+func TranslationQueueCandidates(ctx context.Context, q sqlx.QueryerContext, userID int64, locales []string, allDesks bool, deskIDs []int64, missingLimit int) ([]*QueueCandidate, error) {
+	// The reports without a translation come oldest first, at most
+	// missingLimit of them (a missing translation waits since its report
+	// was created, so no other missing one can come before those); the
+	// existing translations that may be behind all come, as the content
+	// service computes when each started waiting.
+	const candidate = `
 		SELECT r.id AS report_id, l.locale, t.report_id IS NOT NULL AS exists, r.created_at AS report_created_at, r.content_version
 		FROM reports r
 		CROSS JOIN unnest($1::text[]) AS l(locale)
@@ -465,15 +470,25 @@ func TranslationQueueCandidates(ctx context.Context, q sqlx.QueryerContext, user
 		LEFT JOIN translation_assignments a ON a.report_id = r.id AND a.locale = l.locale
 		WHERE r.status <> 'ARCHIVED' AND r.source_locale <> l.locale
 			AND ($2 OR r.desk_id = ANY($3))
-			AND (a.user_id IS NULL OR a.user_id = $4)
-			AND (t.report_id IS NULL OR t.source_version < r.content_version
+			AND (a.user_id IS NULL OR a.user_id = $4)`
+	limit := any(nil)
+	if missingLimit > 0 {
+		limit = missingLimit
+	}
+	var list []*QueueCandidate
+	err := sqlx.SelectContext(ctx, q, &list, `
+		(`+candidate+` AND t.report_id IS NULL
+		ORDER BY r.created_at, r.id, l.locale LIMIT $5)
+		UNION ALL
+		(`+candidate+` AND t.report_id IS NOT NULL
+			AND (t.source_version < r.content_version
 				OR (r.subtitle IS NOT NULL AND t.subtitle IS NULL)
 				OR (r.summary IS NOT NULL AND t.summary IS NULL)
 				OR (r.body <> '' AND t.body = '')
 				OR EXISTS (SELECT 1 FROM report_attendees ra
 					LEFT JOIN report_attendee_translations rat ON rat.attendee_id = ra.id AND rat.locale = t.locale
-					WHERE ra.report_id = r.id AND ((ra.role IS NOT NULL AND rat.role IS NULL) OR (ra.note IS NOT NULL AND rat.note IS NULL))))
-		ORDER BY r.id, l.locale`, pq.StringArray(locales), allDesks, pq.Array(deskIDs), userID)
+					WHERE ra.report_id = r.id AND ((ra.role IS NOT NULL AND rat.role IS NULL) OR (ra.note IS NOT NULL AND rat.note IS NULL)))))
+		ORDER BY report_id, locale`, pq.StringArray(locales), allDesks, pq.Array(deskIDs), userID, limit)
 	if err != nil {
 		return nil, FormatError(err, "TranslationQueueCandidates", "Report")
 	}
