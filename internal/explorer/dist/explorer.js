@@ -319,6 +319,20 @@ query Reports {
     }
   }
 }
+
+# The same reports read in Japanese: texts, attendee roles and
+# names come from the approved translations, along the fallback
+# chain, and "locale" says where each field came from. Pick the
+# operation to run with the play button.
+query ReportsInJapanese {
+  reports(first: 5, locale: "ja") {
+    nodes {
+      title
+      locale { requested complete fields { field locale } }
+      attendees { role person { name } }
+    }
+  }
+}
 `;function epe(){return(0,zE.jsx)(Is,{fetcher:Jde,defaultQuery:Zde,isHeadersEditorEnabled:!0,shouldPersistHeaders:!0,defaultEditorToolsVisibility:"headers"})}var tpe=document.getElementById("explorer");(0,qW.createRoot)(tpe).render((0,zE.jsx)(WW.default.StrictMode,{children:(0,zE.jsx)(epe,{})}));})();
 /*! Bundled license information:
 

@@ -55,6 +55,20 @@ query Reports {
     }
   }
 }
+
+# The same reports read in Japanese: texts, attendee roles and
+# names come from the approved translations, along the fallback
+# chain, and "locale" says where each field came from. Pick the
+# operation to run with the play button.
+query ReportsInJapanese {
+  reports(first: 5, locale: "ja") {
+    nodes {
+      title
+      locale { requested complete fields { field locale } }
+      attendees { role person { name } }
+    }
+  }
+}
 `;
 
 function Explorer() {
