@@ -64,6 +64,12 @@ func (a *api) newsroomData() (published, draft content.Saved) {
 			a.t.Fatal(err)
 		}
 	}
+	// The approved ja translation is being edited again: readers keep the
+	// approved text.
+	if _, err := svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: published.Report.ID, Locale: "ja", ExpectedVersion: ptr(1),
+		Title: secret + " 編集中", Body: secret}); err != nil {
+		a.t.Fatal(err)
+	}
 	if _, err := comments.New(a.db).Create(ctx, comments.NewComment{ReportID: published.Report.ID, Body: "Comment " + secret}); err != nil {
 		a.t.Fatal(err)
 	}
@@ -104,6 +110,12 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		`{ viewer { name email } }`,
 		fmt.Sprintf(`{ report(id: %q) { comments { root { body } } availableTransitions published { version } reviewers { name } approvals { version } embargoUntil } }`, gid("Report", published.Report.ID)),
 		`{ myQueue { awaitingMyReview { title } } }`,
+		`{ reports(first: 100, locale: "ja") { nodes { title body summary attendees { role person { name } } locale { fields { field locale } } translations { title body } } } }`,
+		`{ reports(first: 100, locale: "zh-Hans") { nodes { title body attendees { role } } } }`,
+		fmt.Sprintf(`{ report(id: %q, locale: "ja") { title body translation(locale: "ja") { title body attendees { role } } } }`, gid("Report", published.Report.ID)),
+		fmt.Sprintf(`{ report(id: %q) { translationProgress { current locales { locale status } } translations { freshness { staleFields { from to } } assignment { translator { name email } } } } }`, gid("Report", published.Report.ID)),
+		`{ translatorQueue { report { title } locale } }`,
+		fmt.Sprintf(`{ xliffExport(reportIds: [%q, %q], locale: "ja") }`, gid("Report", published.Report.ID), gid("Report", draft.Report.ID)),
 		`{ desks { name } }`,
 	}
 	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {
@@ -126,6 +138,11 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		client.do(`{ reports { totalCount nodes { translations { locale } tags { reportCount } } } }`, nil, &list)
 		if list.Reports.TotalCount != 1 || len(list.Reports.Nodes[0].Translations) != 1 || list.Reports.Nodes[0].Tags[0].ReportCount != 1 {
 			t.Errorf("%s: want the one published report, its approved translation, and a tag count of 1: %+v", name, list.Reports)
+		}
+		var ja struct{ Report struct{ Title string } }
+		client.do(fmt.Sprintf(`{ report(id: %q, locale: "ja") { title } }`, gid("Report", published.Report.ID)), nil, &ja)
+		if ja.Report.Title != "公開された翻訳" {
+			t.Errorf("%s: the ja read shows %q, want the approved text while a new version is edited", name, ja.Report.Title)
 		}
 	}
 	// Newsroom-only fields fail, saying why, without hiding the public data around them.
