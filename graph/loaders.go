@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -271,30 +272,12 @@ func loadEach[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K,
 
 // loadAll fetches several keys and keeps the values found, in key order.
 func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loader[K, V], keys []K) ([]V, error) {
-	vs, err := l.LoadAll(ctx, keys)
-	var zero V
-	out := make([]V, 0, len(keys))
+	vs, err := loadEach(ctx, l, keys)
 	if err != nil {
-		var errs dataloadgen.ErrorSlice
-		if !errors.As(err, &errs) {
-			return nil, err
-		}
-		for i, e := range errs {
-			if e != nil && !errors.Is(e, dataloadgen.ErrNotFound) {
-				return nil, e
-			}
-			if e == nil && vs[i] != zero {
-				out = append(out, vs[i])
-			}
-		}
-		return out, nil
+		return nil, err
 	}
-	for _, v := range vs {
-		if v != zero {
-			out = append(out, v)
-		}
-	}
-	return out, nil
+	var zero V
+	return slices.DeleteFunc(vs, func(v V) bool { return v == zero }), nil
 }
 
 // loaderBox lets a mutation drop what the request's loaders cached before it

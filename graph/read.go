@@ -219,12 +219,8 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	return conn, nil
 }
 
-// reportIn loads report id read in the wanted locale (see localize.go).
-func (r *Resolver) reportIn(ctx context.Context, id int64, loc *string) (*editorial.Report, error) {
-	wanted, err := wantedLocales(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
+// reportIn loads report id read in the wanted locales (see localize.go).
+func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*editorial.Report, error) {
 	rep, err := load(ctx, r.loaders(ctx).reports, id)
 	if err != nil {
 		return nil, err

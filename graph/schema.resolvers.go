@@ -247,15 +247,10 @@ func (r *mutationResolver) RestoreRevision(ctx context.Context, input model.Rest
 // UpsertTranslation is the resolver for the upsertTranslation field.
 func (r *mutationResolver) UpsertTranslation(ctx context.Context, input model.UpsertTranslationInput) (*model.UpsertTranslationPayload, error) {
 	in, err := upsertTranslationInput(input)
-	if err == nil {
-		var t *editorial.Translation
-		if t, err = r.Content.UpsertTranslation(ctx, in); err == nil {
-			forget(ctx)
-			return &model.UpsertTranslationPayload{Translation: t, UserErrors: noUserErrors()}, nil
-		}
+	if err != nil {
+		return respond(ctx).translation(nil, err)
 	}
-	ue, err := failed(ctx, err)
-	return &model.UpsertTranslationPayload{UserErrors: ue}, err
+	return respond(ctx).translation(r.Content.UpsertTranslation(ctx, in))
 }
 
 // CreateTag is the resolver for the createTag field.
@@ -644,7 +639,8 @@ func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, erro
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, locale *string) (*editorial.Report, error) {
-	if _, err := wantedLocales(ctx, locale); err != nil {
+	wanted, err := wantedLocales(ctx, locale)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -655,7 +651,7 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 		if err != nil {
 			return nil, err
 		}
-		return r.reportIn(ctx, n, locale)
+		return r.reportIn(ctx, n, wanted)
 	default:
 		n, err := postgres.ReportIDBySlug(ctx, r.DB, *slug)
 		if cerr.Is(err, cerr.NotFound) {
@@ -664,7 +660,7 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 		if err != nil {
 			return nil, err
 		}
-		return r.reportIn(ctx, n, locale)
+		return r.reportIn(ctx, n, wanted)
 	}
 }
 

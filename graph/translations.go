@@ -20,59 +20,48 @@ import (
 func (r *Resolver) translationStep(ctx context.Context, input model.TranslationStepInput,
 	step func(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error)) (*model.UpsertTranslationPayload, error) {
 	id, err := decodeID("input.reportId", typeReport, input.ReportID)
-	if err == nil {
-		var t *editorial.Translation
-		if t, err = step(ctx, id, input.Locale, input.ExpectedVersion); err == nil {
-			return translationSaved(ctx, t)
-		}
+	if err != nil {
+		return respond(ctx).translation(nil, err)
 	}
-	return translationFailed(ctx, err)
-}
-
-func translationSaved(ctx context.Context, t *editorial.Translation) (*model.UpsertTranslationPayload, error) {
-	forget(ctx)
-	return &model.UpsertTranslationPayload{Translation: t, UserErrors: noUserErrors()}, nil
-}
-
-func translationFailed(ctx context.Context, err error) (*model.UpsertTranslationPayload, error) {
-	ue, err := failed(ctx, err)
-	return &model.UpsertTranslationPayload{UserErrors: ue}, err
+	return respond(ctx).translation(step(ctx, id, input.Locale, input.ExpectedVersion))
 }
 
 func (r *Resolver) confirmTranslationFields(ctx context.Context, input model.ConfirmTranslationFieldsInput) (*model.UpsertTranslationPayload, error) {
-	id, err := decodeID("input.reportId", typeReport, input.ReportID)
-	if err != nil {
-		return translationFailed(ctx, err)
-	}
-	t, err := r.Content.ConfirmTranslationFields(ctx, id, input.Locale, input.ExpectedVersion, input.Fields)
-	if err != nil {
-		return translationFailed(ctx, err)
-	}
-	return translationSaved(ctx, t)
+	step := model.TranslationStepInput{ReportID: input.ReportID, Locale: input.Locale, ExpectedVersion: input.ExpectedVersion}
+	return r.translationStep(ctx, step, func(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
+		return r.Content.ConfirmTranslationFields(ctx, reportID, locale, expectedVersion, input.Fields)
+	})
 }
 
 func (r *Resolver) assignTranslator(ctx context.Context, input model.AssignTranslatorInput) (*model.AssignTranslatorPayload, error) {
+	a, err := r.assign(ctx, input)
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.AssignTranslatorPayload{UserErrors: ue}, err
+	}
+	forget(ctx)
+	return &model.AssignTranslatorPayload{Assignment: a, UserErrors: noUserErrors()}, nil
+}
+
+// assign assigns input.userId, or with userId null removes the assignment
+// (returning nil).
+func (r *Resolver) assign(ctx context.Context, input model.AssignTranslatorInput) (*postgres.TranslationAssignment, error) {
 	id, err := decodeID("input.reportId", typeReport, input.ReportID)
-	if err == nil && !input.UserID.IsSet() {
-		err = cerr.FieldErrorf(cerr.Invalid, "input.userId", "Give the translator's ID, or null to remove the assignment.")
+	if err != nil {
+		return nil, err
 	}
-	if err == nil && input.UserID.Value() == nil {
-		if _, err = r.Content.UnassignTranslator(ctx, id, input.Locale); err == nil {
-			forget(ctx)
-			return &model.AssignTranslatorPayload{UserErrors: noUserErrors()}, nil
-		}
-	} else if err == nil {
-		var user int64
-		if user, err = decodeID("input.userId", typeUser, *input.UserID.Value()); err == nil {
-			var a *postgres.TranslationAssignment
-			if a, err = r.Content.AssignTranslator(ctx, id, input.Locale, user); err == nil {
-				forget(ctx)
-				return &model.AssignTranslatorPayload{Assignment: a, UserErrors: noUserErrors()}, nil
-			}
-		}
+	if !input.UserID.IsSet() {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.userId", "Give the translator's ID, or null to remove the assignment.")
 	}
-	ue, err := failed(ctx, err)
-	return &model.AssignTranslatorPayload{UserErrors: ue}, err
+	if input.UserID.Value() == nil {
+		_, err := r.Content.UnassignTranslator(ctx, id, input.Locale)
+		return nil, err
+	}
+	user, err := decodeID("input.userId", typeUser, *input.UserID.Value())
+	if err != nil {
+		return nil, err
+	}
+	return r.Content.AssignTranslator(ctx, id, input.Locale, user)
 }
 
 func (r *Resolver) deleteTranslation(ctx context.Context, input model.TranslationStepInput) (*model.DeleteTranslationPayload, error) {
@@ -176,6 +165,16 @@ func (r *Resolver) translatorAssignment(ctx context.Context, t *editorial.Transl
 		return nil, nil
 	}
 	return load(ctx, r.loaders(ctx).assignments, postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
+}
+
+// translation answers a mutation that saved translation t, or failed.
+func (rs responder) translation(t *editorial.Translation, err error) (*model.UpsertTranslationPayload, error) {
+	if err != nil {
+		ue, err := failed(rs.ctx, err)
+		return &model.UpsertTranslationPayload{UserErrors: ue}, err
+	}
+	forget(rs.ctx)
+	return &model.UpsertTranslationPayload{Translation: t, UserErrors: noUserErrors()}, nil
 }
 
 // staleChanges is the word diff of a stale field's source, then to now.
