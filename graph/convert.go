@@ -4,9 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -139,23 +137,12 @@ func nameList(names editorial.LocalizedNames) []*model.LocalizedName {
 }
 
 // nameIn returns the name in locale, else in the nearest broader locale
-// (zh-Hans-CN, then zh-Hans, then zh), else fallback. The translations
-// issue replaces this with the deployment's fallback chains.
+// (zh-Hans-CN, then zh-Hans, then zh), else fallback: localizedName asks
+// for one locale, so the deployment's chains (which Person.name and the
+// like follow under a localized report) do not apply.
 func nameIn(names editorial.LocalizedNames, tag, fallback string) string {
-	if c, err := locale.Canonical(tag); err == nil {
-		tag = c
-	}
-	for tag != "" {
-		if v, ok := names[tag]; ok {
-			return v
-		}
-		i := strings.LastIndexByte(tag, '-')
-		if i < 0 {
-			break
-		}
-		tag = tag[:i]
-	}
-	return fallback
+	// With no configured chains, a locale falls back to its broader forms.
+	return names.In(locale.Fallbacks(nil).Chain(canonicalOr(tag)), fallback)
 }
 
 func tagRefs(field string, list []*model.TagRefInput) ([]content.TagRef, error) {
@@ -270,15 +257,6 @@ func page[T any](list []*T, first int, after *postgres.Cursor, cursor func(*T) p
 		info.StartCursor, info.EndCursor = &cursors[0], &cursors[len(cursors)-1]
 	}
 	return list, cursors, info
-}
-
-// pickTranslation returns the translation in locale from a report's list.
-func pickTranslation(list []*editorial.Translation, locale string) *editorial.Translation {
-	i := slices.IndexFunc(list, func(t *editorial.Translation) bool { return t.Locale == locale })
-	if i < 0 {
-		return nil
-	}
-	return list[i]
 }
 
 // indexPath builds an input path such as input.attendees.2.personId.

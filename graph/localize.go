@@ -3,13 +3,13 @@ package graph
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -78,23 +78,6 @@ func wantedLocales(ctx context.Context, arg *string) ([]string, error) {
 	return prefs, nil
 }
 
-// chainFor returns the locales to try for the wanted ones, best first,
-// cut at the report's source locale (which always ends the chain).
-func (r *Resolver) chainFor(wanted []string, source string) []string {
-	var chain []string
-	for _, w := range wanted {
-		for _, t := range r.Fallbacks.Chain(w) {
-			if !slices.Contains(chain, t) {
-				chain = append(chain, t)
-			}
-		}
-	}
-	if i := slices.Index(chain, source); i >= 0 {
-		chain = chain[:i]
-	}
-	return append(chain, source)
-}
-
 // localize returns rep read in the wanted locales: rep itself when that is
 // its source locale (or nothing is wanted), else a copy with its texts
 // taken from the translations the viewer may see.
@@ -141,71 +124,42 @@ func needsLocalizing(rep *editorial.Report, wanted []string) bool {
 	return rep != nil && len(wanted) > 0 && wanted[0] != rep.SourceLocale
 }
 
-// localizeWith makes the localized copy of rep from its translations list.
+// localizeWith makes the localized copy of rep from its translations
+// (content.Localize) and remembers how, for Report.locale and the fields
+// below it.
 func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list []*editorial.Translation, wanted []string) *editorial.Report {
-	chain := r.chainFor(wanted, rep.SourceLocale)
-	cp := *rep
-	loc := &localization{requested: wanted[0], chain: chain}
-	pick := func(field string, get func(*editorial.Translation) *string, set func(string)) {
-		if src := sourceText(rep, field); src == "" {
-			return // nothing to translate
-		}
-		for _, l := range chain {
-			if l == rep.SourceLocale {
-				break
-			}
-			if t := pickTranslation(list, l); t != nil {
-				if v := get(t); v != nil && *v != "" {
-					set(*v)
-					loc.from = append(loc.from, &model.FieldLocale{Field: field, Locale: l})
-					return
-				}
-			}
-		}
-		loc.from = append(loc.from, &model.FieldLocale{Field: field, Locale: rep.SourceLocale})
+	chain := r.Fallbacks.For(wanted, rep.SourceLocale)
+	cp, from := content.Localize(rep, list, chain)
+	loc := &localization{requested: wanted[0], chain: chain, from: make([]*model.FieldLocale, len(from))}
+	for i, f := range from {
+		loc.from[i] = &model.FieldLocale{Field: f.Field, Locale: f.Locale}
 	}
-	pick("title", func(t *editorial.Translation) *string { return &t.Title }, func(v string) { cp.Title = v })
-	pick("subtitle", func(t *editorial.Translation) *string { return t.Subtitle }, func(v string) { cp.Subtitle = &v })
-	pick("summary", func(t *editorial.Translation) *string { return t.Summary }, func(v string) { cp.Summary = &v })
-	pick("body", func(t *editorial.Translation) *string { return &t.Body }, func(v string) { cp.Body, cp.WordCount = v, 0 })
-	r.loaderBox(ctx).localized.put(&cp, loc)
-	return &cp
+	r.loaderBox(ctx).localized.put(cp, loc)
+	return cp
 }
 
-// localizedAttendees replaces roles and notes with their translations along
-// the report's chain, recording where each role came from.
+// localizedAttendees gives a localized report's attendees their roles and
+// notes along its chain (content.LocalizeAttendees), the translations of
+// every locale of the chain fetched in one batch.
 func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*editorial.Attendee, error) {
 	loc := r.loaderBox(ctx).localized.get(rep)
 	if loc == nil {
 		return list, nil
 	}
-	byLocale := map[string]map[int64]*editorial.AttendeeTranslation{}
-	for _, l := range loc.chain[:len(loc.chain)-1] {
-		ts, err := load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: rep.ID, Locale: l})
-		if err != nil {
-			return nil, err
-		}
-		m := map[int64]*editorial.AttendeeTranslation{}
-		for _, t := range ts {
-			m[t.AttendeeID] = t
-		}
-		byLocale[l] = m
+	translated := loc.chain[:len(loc.chain)-1] // the source locale ends the chain
+	keys := make([]postgres.TranslationKey, len(translated))
+	for i, l := range translated {
+		keys[i] = postgres.TranslationKey{ReportID: rep.ID, Locale: l}
 	}
-	out := make([]*editorial.Attendee, len(list))
-	for i, a := range list {
-		cp := *a
-		for _, l := range loc.chain[:len(loc.chain)-1] {
-			if t := byLocale[l][a.ID]; t != nil && t.Role != nil && *t.Role != "" && a.Role != nil {
-				cp.Role = t.Role
-				if t.Note != nil && *t.Note != "" {
-					cp.Note = t.Note
-				}
-				break
-			}
-		}
-		out[i] = &cp
+	lists, err := loadEach(ctx, r.loaders(ctx).attendeeTrans, keys)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	byLocale := make(map[string][]*editorial.AttendeeTranslation, len(translated))
+	for i, l := range translated {
+		byLocale[l] = lists[i]
+	}
+	return content.LocalizeAttendees(list, byLocale, loc.chain), nil
 }
 
 // contextChain returns the locale chain of the nearest localized report or
@@ -236,12 +190,7 @@ func (r *Resolver) contextChain(ctx context.Context) []string {
 
 // localName is a directory entry's name in the context's locale chain.
 func (r *Resolver) localName(ctx context.Context, names editorial.LocalizedNames, name string) string {
-	for _, l := range r.contextChain(ctx) {
-		if v, ok := names[l]; ok && v != "" {
-			return v
-		}
-	}
-	return name
+	return names.In(r.contextChain(ctx), name)
 }
 
 func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *model.ReportLocale {
@@ -257,18 +206,4 @@ func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *mod
 	}
 	req := loc.requested
 	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: loc.from, Complete: complete}
-}
-
-// sourceText is a text field of the report in its source locale.
-func sourceText(rep *editorial.Report, field string) string {
-	switch field {
-	case "title":
-		return rep.Title
-	case "subtitle":
-		return deref(rep.Subtitle)
-	case "summary":
-		return deref(rep.Summary)
-	default:
-		return rep.Body
-	}
 }

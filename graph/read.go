@@ -105,7 +105,7 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 		if err != nil {
 			return nil, err
 		}
-		return nodeOrNil(pickTranslation(list, loc), nil)
+		return nodeOrNil(content.TranslationIn(list, loc), nil)
 	case typePerson, typeOrganization, typeTag:
 		return r.directoryNode(ctx, typ, id)
 	case typeUser, typeDesk, typeToken:

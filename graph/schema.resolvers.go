@@ -811,7 +811,7 @@ func (r *reportResolver) Translation(ctx context.Context, obj *editorial.Report,
 	if err != nil {
 		return nil, err
 	}
-	return pickTranslation(list, canonicalOr(locale)), nil
+	return content.TranslationIn(list, canonicalOr(locale)), nil
 }
 
 // TranslationProgress is the resolver for the translationProgress field.

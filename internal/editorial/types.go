@@ -69,6 +69,17 @@ type Attendee struct {
 // LocalizedNames maps a canonical BCP 47 locale to a name in it.
 type LocalizedNames map[string]string
 
+// In returns the name in the first locale of chain that has one, else
+// fallback (the name as the newsroom writes it).
+func (n LocalizedNames) In(chain []string, fallback string) string {
+	for _, l := range chain {
+		if v := n[l]; v != "" {
+			return v
+		}
+	}
+	return fallback
+}
+
 // Organization is a directory entry for an association, agency, company or office.
 type Organization struct {
 	ID             int64          `db:"id"`

@@ -128,3 +128,21 @@ func ParseList(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// For returns the locales to try for a reader who wants the locales wanted
+// (best first) of something written in source: each wanted locale's chain
+// in turn, without repeats, cut at source, which always ends it.
+func (f Fallbacks) For(wanted []string, source string) []string {
+	var chain []string
+	for _, w := range wanted {
+		for _, t := range f.Chain(w) {
+			if !slices.Contains(chain, t) {
+				chain = append(chain, t)
+			}
+		}
+	}
+	if i := slices.Index(chain, source); i >= 0 {
+		chain = chain[:i]
+	}
+	return append(chain, source)
+}

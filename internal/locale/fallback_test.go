@@ -70,3 +70,24 @@ func TestParseList(t *testing.T) {
 		}
 	}
 }
+
+func TestFallbacksFor(t *testing.T) {
+	f, err := ParseFallbacks("zh-Hant:zh-Hans,ja:en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		wanted []string
+		source string
+		want   []string
+	}{
+		{nil, "en", []string{"en"}},
+		{[]string{"zh-Hant-TW"}, "en", []string{"zh-Hant-TW", "zh-Hant", "zh", "zh-Hans", "en"}},
+		{[]string{"ja", "ko"}, "en", []string{"ja", "en"}}, // cut at the source: ko is never reached
+		{[]string{"ko", "ja"}, "en", []string{"ko", "ja", "en"}},
+	} {
+		if got := f.For(c.wanted, c.source); !slices.Equal(got, c.want) {
+			t.Errorf("For(%q, %s) = %q, want %q", c.wanted, c.source, got, c.want)
+		}
+	}
+}

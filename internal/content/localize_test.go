@@ -1,0 +1,68 @@
+package content_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// Which text a reader of a locale gets: field by field, the first
+// translation along the chain with text, else the source; a field the
+// source leaves empty stays empty whatever translations say.
+func TestLocalize(t *testing.T) {
+	rep := &editorial.Report{SourceLocale: "en", Title: "Forum opens", Summary: ptr("A forum."), Body: "The forum opened.", WordCount: 3}
+	hans := &editorial.Translation{Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛开幕了。", Subtitle: ptr("副标题")}
+	hant := &editorial.Translation{Locale: "zh-Hant", Title: "論壇開幕"}
+	for _, c := range []struct {
+		name  string
+		chain []string
+		want  editorial.Report
+		from  []content.FieldSource
+	}{
+		{"source only", []string{"en"}, *rep,
+			[]content.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
+		{"zh-Hant, falling back to zh-Hans, then the source", []string{"zh-Hant", "zh-Hans", "en"},
+			editorial.Report{SourceLocale: "en", Title: "論壇開幕", Summary: ptr("A forum."), Body: "论坛开幕了。"},
+			[]content.FieldSource{{"title", "zh-Hant"}, {"summary", "en"}, {"body", "zh-Hans"}}},
+		{"a locale with no translation", []string{"fr", "en"}, *rep,
+			[]content.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
+	} {
+		got, from := content.Localize(rep, []*editorial.Translation{hans, hant}, c.chain)
+		if !reflect.DeepEqual(*got, c.want) || !reflect.DeepEqual(from, c.from) {
+			t.Errorf("%s:\n got %+v %v\nwant %+v %v", c.name, *got, from, c.want, c.from)
+		}
+	}
+	if rep.Title != "Forum opens" {
+		t.Error("Localize changed the report it was given")
+	}
+}
+
+func TestLocalizeAttendees(t *testing.T) {
+	chair := &editorial.Attendee{ID: 1, Role: ptr("Chair"), Note: ptr("Opened the forum.")}
+	guest := &editorial.Attendee{ID: 2}
+	speaker := &editorial.Attendee{ID: 3, Role: ptr("Speaker")}
+	byLocale := map[string][]*editorial.AttendeeTranslation{
+		"zh-Hant": {{AttendeeID: 1, Role: ptr("主席")}},
+		"zh-Hans": {{AttendeeID: 1, Role: ptr("主席"), Note: ptr("主持开幕。")}, {AttendeeID: 2, Role: ptr("嘉宾")}, {AttendeeID: 3, Role: ptr("发言人"), Note: ptr("发言。")}},
+	}
+	got := content.LocalizeAttendees([]*editorial.Attendee{chair, guest, speaker}, byLocale, []string{"zh-Hant", "zh-Hans", "en"})
+	roles := func(a *editorial.Attendee) [2]string { return [2]string{deref(a.Role), deref(a.Note)} }
+	want := [][2]string{{"主席", "Opened the forum."}, {"", ""}, {"发言人", "发言。"}}
+	for i, a := range got {
+		if roles(a) != want[i] {
+			t.Errorf("attendee %d: %q, want %q", i+1, roles(a), want[i])
+		}
+	}
+	if *chair.Role != "Chair" {
+		t.Error("LocalizeAttendees changed an attendee it was given")
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
