@@ -66,15 +66,8 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 // upsertTranslation is UpsertTranslation inside transaction tx: it returns
 // the translation as saved and as it was before (nil when new).
 func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in UpsertTranslationInput) (out, before *editorial.Translation, err error) {
-	r, err := lockReport(ctx, tx, "input.reportId", in.ReportID)
+	r, loc, err := lockForTranslation(ctx, tx, v, auth.EditTranslation, in.ReportID, in.Locale)
 	if err != nil {
-		return nil, nil, err
-	}
-	loc, err := canonicalLocale("input.locale", in.Locale)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc, nil)); err != nil {
 		return nil, nil, err
 	}
 	if in.Status != "" && !isSystem(v) {
@@ -83,8 +76,8 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	if in.Status != "" && !slices.Contains([]editorial.TranslationStatus{editorial.TranslationInProgress, editorial.TranslationInReview, editorial.TranslationApproved}, in.Status) {
 		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.status", "%q is not a translation status.", in.Status)
 	}
-	if loc == r.SourceLocale {
-		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
+	if err := notSourceLocale(r, loc); err != nil {
+		return nil, nil, err
 	}
 	cur, err := postgres.LockTranslation(ctx, tx, r.ID, loc)
 	if err != nil {
@@ -173,6 +166,53 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		}
 	}
 	return t, cur, nil
+}
+
+// lockForTranslation starts a change to the translation of report
+// reportID into locale: it locks the report (NOT_FOUND on input.reportId),
+// canonicalises the locale (BAD_USER_INPUT on input.locale) and, unless
+// action is empty (the caller authorizes itself), checks that the viewer
+// may do action on that translation.
+func lockForTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, action auth.Action, reportID int64, locale string) (*editorial.Report, string, error) {
+	r, err := lockReport(ctx, tx, "input.reportId", reportID)
+	if err != nil {
+		return nil, "", err
+	}
+	loc, err := canonicalLocale("input.locale", locale)
+	if err != nil {
+		return nil, "", err
+	}
+	if action != "" {
+		if err := auth.Check(v, action, translationResource(r, loc, nil)); err != nil {
+			return nil, "", err
+		}
+	}
+	return r, loc, nil
+}
+
+// notSourceLocale refuses a translation into the report's own locale.
+func notSourceLocale(r *editorial.Report, loc string) error {
+	if loc == r.SourceLocale {
+		return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
+	}
+	return nil
+}
+
+// assignmentEntry is the audit entry of assigning a translator (before:
+// who was assigned, nil for nobody) or removing one (after nil).
+func assignmentEntry(action string, before, after *postgres.TranslationAssignment) *audit.Entry {
+	a := after
+	if a == nil {
+		a = before
+	}
+	e := &audit.Entry{Action: action, SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", a.ReportID, a.Locale), ReportID: &a.ReportID}
+	if before != nil {
+		e.Before = map[string]any{"userId": before.UserID}
+	}
+	if after != nil {
+		e.After = map[string]any{"userId": after.UserID}
+	}
+	return e
 }
 
 // translationConflict is the CONFLICT of a stale expectedVersion.

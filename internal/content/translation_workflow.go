@@ -269,19 +269,12 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 	changed := false
 	err = s.write(ctx, func(tx *postgres.Tx) error {
 		out, prev, changed = nil, nil, false
-		r, err := lockReport(ctx, tx, "input.reportId", reportID)
+		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
 		if err != nil {
 			return err
 		}
-		loc, err := canonicalLocale("input.locale", locale)
-		if err != nil {
+		if err := notSourceLocale(r, loc); err != nil {
 			return err
-		}
-		if err := auth.Check(v, auth.AssignTranslators, translationResource(r, loc, nil)); err != nil {
-			return err
-		}
-		if loc == r.SourceLocale {
-			return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
 		}
 		users, err := postgres.UsersByIDs(ctx, tx, []int64{userID})
 		if err != nil {
@@ -312,12 +305,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 		if !changed {
 			return nil
 		}
-		e := &audit.Entry{Action: "translation.assign", SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", out.ReportID, out.Locale),
-			ReportID: &out.ReportID, After: map[string]any{"userId": out.UserID}}
-		if prev != nil {
-			e.Before = map[string]any{"userId": prev.UserID}
-		}
-		return e
+		return assignmentEntry("translation.assign", prev, out)
 	})
 	return out, err
 }
@@ -335,15 +323,8 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 	var prev *postgres.TranslationAssignment
 	err = s.write(ctx, func(tx *postgres.Tx) error {
 		prev = nil
-		r, err := lockReport(ctx, tx, "input.reportId", reportID)
+		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
 		if err != nil {
-			return err
-		}
-		loc, err := canonicalLocale("input.locale", locale)
-		if err != nil {
-			return err
-		}
-		if err := auth.Check(v, auth.AssignTranslators, translationResource(r, loc, nil)); err != nil {
 			return err
 		}
 		if prev, err = postgres.LockTranslationAssignment(ctx, tx, r.ID, loc); err != nil || prev == nil {
@@ -354,8 +335,7 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 		if prev == nil {
 			return nil
 		}
-		return &audit.Entry{Action: "translation.unassign", SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", prev.ReportID, prev.Locale),
-			ReportID: &prev.ReportID, Before: map[string]any{"userId": prev.UserID}}
+		return assignmentEntry("translation.unassign", prev, nil)
 	})
 	return prev, err
 }
@@ -640,11 +620,7 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 	var before editorial.Translation
 	err = s.write(ctx, func(tx *postgres.Tx) error {
 		c = nil
-		r, err := lockReport(ctx, tx, "input.reportId", reportID)
-		if err != nil {
-			return err
-		}
-		loc, err := canonicalLocale("input.locale", locale)
+		r, loc, err := lockForTranslation(ctx, tx, v, "", reportID, locale) // authorize decides
 		if err != nil {
 			return err
 		}
