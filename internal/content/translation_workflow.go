@@ -667,45 +667,72 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 // translationStates computes the states of the translations with keys on
 // q, in six queries at most. Keys with no translation are absent.
 func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
-	out := map[postgres.TranslationKey]*State{}
+	d, err := readTranslations(ctx, q, keys)
+	if err != nil {
+		return nil, err
+	}
+	return d.states(ctx, q)
+}
+
+// translationData is what the states of some translations are computed
+// from, read once (ExportXLIFF uses it for the document too).
+type translationData struct {
+	trs    map[postgres.TranslationKey]*editorial.Translation
+	atts   map[postgres.TranslationKey][]*editorial.AttendeeTranslation
+	fields map[postgres.TranslationKey]map[string]int // field → source version it was translated from
+	srcs   map[int64]*postgres.TranslationSource      // every report of the keys
+}
+
+// readTranslations reads the translations with keys, with their attendee
+// translations, field versions and reports; four queries (two when none
+// of the translations exists).
+func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (*translationData, error) {
+	d := &translationData{}
 	if len(keys) == 0 {
-		return out, nil
+		return d, nil
 	}
-	trs, err := postgres.TranslationsByKeys(ctx, q, keys)
-	if err != nil || len(trs) == 0 {
-		return out, err
-	}
-	existing := slices.SortedFunc(maps.Keys(trs), func(a, b postgres.TranslationKey) int {
-		return cmp.Or(cmp.Compare(a.ReportID, b.ReportID), cmp.Compare(a.Locale, b.Locale))
-	})
 	var ids []int64
-	for _, k := range existing {
+	for _, k := range keys {
 		if !slices.Contains(ids, k.ReportID) {
 			ids = append(ids, k.ReportID)
 		}
 	}
-	srcs, err := postgres.TranslationSources(ctx, q, ids)
-	if err != nil {
+	var err error
+	if d.srcs, err = postgres.TranslationSources(ctx, q, ids); err != nil {
 		return nil, err
 	}
-	fields, err := postgres.TranslationFieldsByKeys(ctx, q, existing)
-	if err != nil {
+	if d.trs, err = postgres.TranslationsByKeys(ctx, q, keys); err != nil || len(d.trs) == 0 {
+		return d, err
+	}
+	existing := slices.Collect(maps.Keys(d.trs))
+	if d.fields, err = postgres.TranslationFieldsByKeys(ctx, q, existing); err != nil {
 		return nil, err
 	}
-	atts, err := postgres.AttendeeTranslationsByKeys(ctx, q, existing)
-	if err != nil {
+	if d.atts, err = postgres.AttendeeTranslationsByKeys(ctx, q, existing); err != nil {
 		return nil, err
 	}
-	// The revisions to compare: each report's current one, and the one of
-	// each version a field was translated from.
+	return d, nil
+}
+
+// states compares each translation of d with its source: the report's
+// current revision and the revisions its fields were translated from
+// (one more query).
+func (d *translationData) states(ctx context.Context, q sqlx.QueryerContext) (map[postgres.TranslationKey]*State, error) {
+	out := map[postgres.TranslationKey]*State{}
+	if len(d.trs) == 0 {
+		return out, nil
+	}
+	existing := slices.SortedFunc(maps.Keys(d.trs), func(a, b postgres.TranslationKey) int {
+		return cmp.Or(cmp.Compare(a.ReportID, b.ReportID), cmp.Compare(a.Locale, b.Locale))
+	})
 	need := map[postgres.RevisionKey]bool{}
 	for _, k := range existing {
-		src := srcs[k.ReportID]
+		src := d.srcs[k.ReportID]
 		if src == nil {
 			continue
 		}
 		need[postgres.RevisionKey{ReportID: k.ReportID, Version: src.ContentVersion}] = true
-		for _, sv := range fields[k] {
+		for _, sv := range d.fields[k] {
 			need[postgres.RevisionKey{ReportID: k.ReportID, Version: sv}] = true
 		}
 	}
@@ -715,7 +742,7 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 	}
 	current := map[int64]*editorial.Snapshot{}
 	for _, k := range existing {
-		src := srcs[k.ReportID]
+		src := d.srcs[k.ReportID]
 		if src == nil {
 			continue // the report went meanwhile
 		}
@@ -735,7 +762,7 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 		at := func(version int) *editorial.Snapshot {
 			return revs[postgres.RevisionKey{ReportID: k.ReportID, Version: version}]
 		}
-		out[k] = computeState(trs[k], atts[k], fields[k], cur, src.ContentVersion, at)
+		out[k] = computeState(d.trs[k], d.atts[k], d.fields[k], cur, src.ContentVersion, at)
 	}
 	return out, nil
 }

@@ -82,43 +82,34 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		doc.SrcLang = r.SourceLocale
 		keys[i] = postgres.TranslationKey{ReportID: id, Locale: loc}
 	}
-	srcs, err := postgres.TranslationSources(ctx, s.DB, ids)
-	if err != nil {
-		return nil, err
-	}
 	atts, err := postgres.AttendeesByReportIDs(ctx, s.DB, ids)
 	if err != nil {
 		return nil, err
 	}
-	trs, err := postgres.TranslationsByKeys(ctx, s.DB, keys)
+	d, err := readTranslations(ctx, s.DB, keys)
 	if err != nil {
 		return nil, err
 	}
-	attTrs, err := postgres.AttendeeTranslationsByKeys(ctx, s.DB, keys)
-	if err != nil {
-		return nil, err
-	}
-	states, err := translationStates(ctx, s.DB, keys)
+	states, err := d.states(ctx, s.DB)
 	if err != nil {
 		return nil, err
 	}
 	for i, id := range ids {
 		src := liveSource(reports[id], atts[id])
-		var target *editorial.Snapshot
-		if t := trs[keys[i]]; t != nil {
-			target = translationText(t, attTrs[keys[i]])
-		}
-		f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: srcs[id].ContentVersion, TranslationVersion: new(int)}
+		f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: d.srcs[id].ContentVersion, TranslationVersion: new(int)}
 		f.Original = xliff.OriginalFor(id, f.SourceRevision)
-		if t := trs[keys[i]]; t != nil {
+		t := d.trs[keys[i]]
+		var target *editorial.Snapshot
+		if t != nil {
 			*f.TranslationVersion = t.Version
+			target = translationText(t, d.atts[keys[i]])
 		}
 		for _, field := range sourceFields(src) {
 			u := xliff.Unit{ID: field, Source: *fieldText(src, field), State: xliff.StateInitial}
 			if target != nil {
 				if p := fieldText(target, field); p != nil {
 					u.Target = *p
-					u.State = unitState(trs[keys[i]].Status, states[keys[i]], field)
+					u.State = unitState(t.Status, states[keys[i]], field)
 				}
 			}
 			f.Units = append(f.Units, u)
