@@ -18,9 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/graph"
-	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
@@ -141,7 +140,7 @@ type bench struct {
 // throttle the benchmark.
 func newBench(db *postgres.DB, svc *content.Service, ids *identity.Service, token string, clients int) (*bench, error) {
 	b := &bench{token: token, sql: &sqlStats{}}
-	log := slog.New(&logCapture{b: b})
+	log := slog.New(&benchdb.ServerLog{Name: "bench/translations", SQL: b.sql.add, Warned: func() { b.errors.Add(1) }})
 	fallbacks, err := locale.ParseFallbacks(locale.DefaultFallbacks)
 	if err != nil {
 		return nil, err
@@ -169,26 +168,6 @@ func (b *bench) close() {
 	b.http.CloseIdleConnections()
 	b.ts.Close()
 	b.probeTS.Close()
-}
-
-// benchToken returns a FULL token of an admin created for the benchmark
-// (found again by email when the database is reused with -dsn), and the
-// admin as a viewer (it approves the reports: approvals need a user).
-func benchToken(ctx context.Context, ids *identity.Service) (string, *auth.Viewer, error) {
-	const email = "bench-translations@copydesk.invalid"
-	u, err := ids.UserByEmail(ctx, email)
-	if cerr.Is(err, cerr.NotFound) {
-		u, err = ids.CreateUser(ctx, identity.NewUser{Email: email, Name: "Translations benchmark", Grants: []auth.Grant{{Role: auth.Admin}}})
-	}
-	if err != nil {
-		return "", nil, err
-	}
-	token, _, err := ids.CreateToken(ctx, u.ID, "translations benchmark", nil, auth.ScopeFull)
-	if err != nil {
-		return "", nil, err
-	}
-	v, err := ids.Authenticate(ctx, token)
-	return token, v, err
 }
 
 // post sends one query and returns the response body, failing on a
@@ -432,37 +411,6 @@ func (mr *modeRun) result(clients int) (result, error) {
 	}
 	return r, nil
 }
-
-// logCapture is a slog handler that hands the server's "request" lines
-// (which carry the request's SQL count) to the bench and prints warnings
-// and errors.
-type logCapture struct {
-	b *bench
-}
-
-func (h *logCapture) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
-
-func (h *logCapture) Handle(_ context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelWarn {
-		h.b.errors.Add(1)
-		var s strings.Builder
-		r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&s, " %s=%v", a.Key, a.Value); return true })
-		fmt.Fprintf(os.Stderr, "bench/translations: server %s: %s%s\n", r.Level, r.Message, clip(s.String(), 600))
-	}
-	if r.Message == "request" {
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "sql" {
-				h.b.sql.add(a.Value.Int64())
-				return false
-			}
-			return true
-		})
-	}
-	return nil
-}
-
-func (h *logCapture) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *logCapture) WithGroup(string) slog.Handler      { return h }
 
 func clip(s string, n int) string {
 	if len(s) <= n {

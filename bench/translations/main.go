@@ -113,7 +113,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	db := env.DB
 	svc := content.New(db)
 	ids := identity.New(db)
-	token, reviewer, err := benchToken(ctx, ids)
+	token, reviewer, err := benchdb.AdminToken(ctx, ids, "bench-translations@copydesk.invalid", "translations benchmark")
 	if err != nil {
 		return fmt.Errorf("benchmark user: %w", err)
 	}

@@ -12,9 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/graph"
-	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
@@ -30,7 +29,7 @@ import (
 func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *fixture, cfg config) (result, error) {
 	var sqlSum, requests atomic.Int64
 	var counting atomic.Bool
-	log := slog.New(&logCapture{fn: func(n int64) {
+	log := slog.New(&benchdb.ServerLog{Name: "bench/write", SQL: func(n int64) {
 		if counting.Load() {
 			sqlSum.Add(n)
 			requests.Add(1)
@@ -39,7 +38,7 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *
 	// Wired as internal/app does, minus the explorer and the rate limiter;
 	// the editor is an admin with an API token, as a newsroom client is.
 	ids := identity.New(db)
-	token, err := benchToken(ctx, ids)
+	token, _, err := benchdb.AdminToken(ctx, ids, "bench@copydesk.invalid", "write benchmark")
 	if err != nil {
 		return result{}, err
 	}
@@ -87,21 +86,6 @@ type gqlClient struct {
 	url   string
 	token string
 	http  *http.Client
-}
-
-// benchToken returns a FULL token of an admin created for the benchmark
-// (found again by email when the database is reused with -dsn).
-func benchToken(ctx context.Context, ids *identity.Service) (string, error) {
-	const email = "bench@copydesk.invalid"
-	u, err := ids.UserByEmail(ctx, email)
-	if cerr.Is(err, cerr.NotFound) {
-		u, err = ids.CreateUser(ctx, identity.NewUser{Email: email, Name: "Write benchmark", Grants: []auth.Grant{{Role: auth.Admin}}})
-	}
-	if err != nil {
-		return "", err
-	}
-	token, _, err := ids.CreateToken(ctx, u.ID, "write benchmark", nil, auth.ScopeFull)
-	return token, err
 }
 
 type gqlError struct {

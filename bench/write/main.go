@@ -14,11 +14,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -261,36 +259,3 @@ func printHeap(out io.Writer, rows []result) {
 		}
 	}
 }
-
-// logCapture is a slog handler that hands the GraphQL server's "request"
-// lines (which carry the SQL count of the request) to fn and prints errors.
-type logCapture struct {
-	fn    func(sql int64)
-	attrs []slog.Attr
-}
-
-func (h *logCapture) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
-
-func (h *logCapture) Handle(_ context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelWarn {
-		var b strings.Builder
-		r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
-		fmt.Fprintf(os.Stderr, "bench/write: server %s: %s%s\n", r.Level, r.Message, b.String())
-	}
-	if r.Message == "request" && h.fn != nil {
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "sql" {
-				h.fn(a.Value.Int64())
-				return false
-			}
-			return true
-		})
-	}
-	return nil
-}
-
-func (h *logCapture) WithAttrs(as []slog.Attr) slog.Handler {
-	return &logCapture{fn: h.fn, attrs: append(append([]slog.Attr{}, h.attrs...), as...)}
-}
-
-func (h *logCapture) WithGroup(string) slog.Handler { return h }
