@@ -2,8 +2,10 @@ package xliff
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/copydesk/copydesk/internal/locale"
 )
@@ -67,66 +69,24 @@ func Marshal(doc Document) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeText writes s as character data. '<', '&' and '>' (which also breaks
-// up "]]>") are escaped, and so is '\r', which an XML parser would otherwise
-// turn into '\n'; everything else, newlines, tabs and U+00A0 included, is
-// written as is.
+// textEscaper escapes character data: '<', '&' and '>' (which also breaks
+// up "]]>"), and '\r', which an XML parser would otherwise turn into '\n';
+// everything else, newlines, tabs and U+00A0 included, is written as is,
+// so that a translator reading the file sees the text.
+var textEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", "\r", "&#xD;")
+
+// writeText writes s as character data.
 func writeText(b *bytes.Buffer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(esc)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
+	_, _ = textEscaper.WriteString(b, s)
 }
 
-// writeAttr writes ` name="value"`, escaping value so that a parser reads it
-// back unchanged (attribute-value normalisation would turn raw tabs and
-// newlines into spaces).
+// writeAttr writes ` name="value"`, escaping value with encoding/xml so
+// that a parser reads it back unchanged (quotes, and the tabs and newlines
+// that attribute-value normalisation would turn into spaces, become
+// character references).
 func writeAttr(b *bytes.Buffer, name, value string) {
-	b.WriteString(" ")
-	b.WriteString(name)
-	b.WriteString(`="`)
-	last := 0
-	for i := 0; i < len(value); i++ {
-		var esc string
-		switch value[i] {
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '"':
-			esc = "&quot;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		b.WriteString(value[last:i])
-		b.WriteString(esc)
-		last = i + 1
-	}
-	b.WriteString(value[last:])
+	b.WriteString(" " + name + `="`)
+	_ = xml.EscapeText(b, []byte(value)) // a bytes.Buffer does not fail
 	b.WriteString(`"`)
 }
 
