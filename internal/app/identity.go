@@ -16,7 +16,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/identity"
-	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -40,15 +39,7 @@ type NewUserRequest struct {
 
 // withIdentity opens the database, applies migrations and calls fn.
 func withIdentity(ctx context.Context, cfg Config, log *slog.Logger, fn func(*identity.Service) error) error {
-	database, err := OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer database.Close()
-	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
-		return err
-	}
-	return fn(identity.New(database.DB))
+	return withMigrated(ctx, cfg, log, func(db *postgres.DB) error { return fn(identity.New(db)) })
 }
 
 // AddUser runs `copydesk user add`: it creates the user and a FULL API token

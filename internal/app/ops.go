@@ -8,6 +8,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/migrations"
+	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Migrate runs `copydesk migrate ACTION` (up, down or status) against the
@@ -52,14 +53,24 @@ func Migrate(ctx context.Context, cfg Config, action string, all bool, out io.Wr
 
 // LoadDemo runs `copydesk demo load`: it migrates the database and loads the
 // demo data set unless it is already there.
-func LoadDemo(ctx context.Context, cfg Config, log *slog.Logger) (bool, error) {
+func LoadDemo(ctx context.Context, cfg Config, log *slog.Logger) (loaded bool, err error) {
+	err = withMigrated(ctx, cfg, log, func(db *postgres.DB) error {
+		loaded, err = demo.Load(ctx, db, log)
+		return err
+	})
+	return loaded, err
+}
+
+// withMigrated opens the database, applies migrations and calls fn: how
+// every operator command but migrate starts.
+func withMigrated(ctx context.Context, cfg Config, log *slog.Logger, fn func(*postgres.DB) error) error {
 	database, err := OpenDatabase(ctx, cfg, log)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer database.Close()
 	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
-		return false, err
+		return err
 	}
-	return demo.Load(ctx, database.DB, log)
+	return fn(database.DB)
 }

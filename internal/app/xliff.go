@@ -9,7 +9,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/content"
-	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -18,18 +17,12 @@ import (
 // what the GraphQL xliffExport and importXliff do (the same checks, the same
 // all-or-nothing import, the same audit entry).
 
-// withContent opens the database, applies migrations and calls fn with the
-// content service and a System context.
+// withContent is withMigrated with the content service and a System
+// context.
 func withContent(ctx context.Context, cfg Config, log *slog.Logger, fn func(context.Context, *postgres.DB, *content.Service) error) error {
-	database, err := OpenDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer database.Close()
-	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
-		return err
-	}
-	return fn(auth.WithViewer(ctx, auth.System()), database.DB, content.New(database.DB))
+	return withMigrated(ctx, cfg, log, func(db *postgres.DB) error {
+		return fn(auth.WithViewer(ctx, auth.System()), db, content.New(db))
+	})
 }
 
 // ExportXLIFF writes the XLIFF 2.0 document of the reports with the given
