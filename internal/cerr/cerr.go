@@ -9,6 +9,7 @@ package cerr
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Stable error codes. They are part of the public API: clients switch on them.
@@ -98,3 +99,12 @@ func As(err error) *Error {
 
 // Is reports whether err carries the given code.
 func Is(err error, code string) bool { return Code(err) == code }
+
+// Clip shortens s to at most max bytes (cut at a character boundary, with
+// "…" added) for quoting client input in an error message.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}

@@ -666,12 +666,7 @@ func sentence(s string) string {
 }
 
 // clip shortens s for quoting in a message.
-func clip(s string) string {
-	if len(s) <= 80 {
-		return s
-	}
-	return strings.ToValidUTF8(s[:80], "") + "…"
-}
+func clip(s string) string { return cerr.Clip(s, 80) }
 
 // write runs fn in one transaction and records, in that transaction, the
 // audit entry entry returns (nil: nothing changed).

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
+
+	"github.com/copydesk/copydesk/internal/cerr"
 )
 
 // maxTagLen bounds the length of a tag accepted by Canonical. Real tags,
@@ -108,13 +110,7 @@ func Country(code string) (string, error) {
 }
 
 // clip shortens s for quoting in an error message.
-func clip(s string) string {
-	const max = 2 * maxTagLen
-	if len(s) <= max {
-		return s
-	}
-	return strings.ToValidUTF8(s[:max], "") + "…"
-}
+func clip(s string) string { return cerr.Clip(s, 2*maxTagLen) }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 

@@ -58,6 +58,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/copydesk/copydesk/internal/cerr"
 )
 
 // XLIFF 2 namespaces.
@@ -334,10 +336,4 @@ func isXMLChar(r rune) bool {
 		0x10000 <= r && r <= 0x10FFFF
 }
 
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return strings.ToValidUTF8(s[:max], "") + "…"
-}
+func clip(s string) string { return cerr.Clip(s, 64) }
