@@ -494,22 +494,21 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 // (canonical). It reads nothing, so a caller that already has the states
 // (a dataloader shared with ReportTranslation.freshness) computes them once.
 func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[postgres.TranslationKey]*State, targets []string) Progress {
-	status := map[string]editorial.TranslationStatus{}
+	byLocale := map[string]LocaleProgress{}
 	for _, l := range targets {
-		status[l] = editorial.TranslationMissing
+		byLocale[l] = LocaleProgress{Locale: l, Status: editorial.TranslationMissing}
 	}
 	for _, t := range translations {
-		status[t.Locale] = t.Status
-	}
-	delete(status, sourceLocale)
-	p := Progress{Total: len(status), Locales: make([]LocaleProgress, 0, len(status))}
-	for _, l := range slices.Sorted(maps.Keys(status)) {
-		lp := LocaleProgress{Locale: l, Status: status[l]}
-		for _, t := range translations {
-			if st := states[translationKey(t)]; t.Locale == l && st != nil && lp.Status != editorial.TranslationMissing {
-				lp.Stale, lp.Current = st.Stale, st.Current()
-			}
+		lp := LocaleProgress{Locale: t.Locale, Status: t.Status}
+		if st := states[translationKey(t)]; st != nil {
+			lp.Stale, lp.Current = st.Stale, st.Current()
 		}
+		byLocale[t.Locale] = lp
+	}
+	delete(byLocale, sourceLocale)
+	p := Progress{Total: len(byLocale), Locales: make([]LocaleProgress, 0, len(byLocale))}
+	for _, l := range slices.Sorted(maps.Keys(byLocale)) {
+		lp := byLocale[l]
 		if lp.Current {
 			p.Current++
 		}
@@ -921,9 +920,4 @@ func validFieldName(f string) bool {
 func hasText(p *string) bool { return p != nil && *p != "" }
 
 // clip shortens s for quoting in an error message.
-func clip(s string) string {
-	if len(s) <= 100 {
-		return s
-	}
-	return strings.ToValidUTF8(s[:100], "") + "…"
-}
+func clip(s string) string { return cerr.Clip(s, 100) }
