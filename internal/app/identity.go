@@ -306,9 +306,12 @@ func ListDesks(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger)
 	})
 }
 
+// flagFor maps an input path prefix to the CLI flag that sets it.
+type flagFor struct{ prefix, flag string }
+
 // cliFlags maps the input paths of identity errors to the CLI flags that
 // set them (longest prefix first).
-var cliFlags = []struct{ prefix, flag string }{
+var cliFlags = []flagFor{
 	{"input.grants", "--role/--desk"},
 	{"input.locales", "--locale"},
 	{"input.locale", "--user-locale"},
@@ -320,14 +323,19 @@ var cliFlags = []struct{ prefix, flag string }{
 	{"email", "--email"},
 }
 
-// cliError rewrites a coded error as "--flag: message" for the terminal;
-// other errors pass through.
-func cliError(err error) error {
+// cliError rewrites a coded identity error as "--flag: message" for the
+// terminal; other errors pass through.
+func cliError(err error) error { return flagError(err, cliFlags) }
+
+// flagError rewrites a coded error as "--flag: message", the flag found
+// in flags by the error's input path, or as its message alone; other
+// errors pass through.
+func flagError(err error, flags []flagFor) error {
 	e := cerr.As(err)
 	if e == nil || e.Code == cerr.Internal {
 		return err
 	}
-	for _, f := range cliFlags {
+	for _, f := range flags {
 		if e.Field == f.prefix || strings.HasPrefix(e.Field, f.prefix+".") {
 			return fmt.Errorf("%s: %s", f.flag, e.Message)
 		}

@@ -42,7 +42,7 @@ func ExportXLIFF(ctx context.Context, cfg Config, slugs []string, locale string,
 		}
 		doc, err := svc.ExportXLIFF(ctx, ids, locale)
 		if err != nil {
-			return xliffCLIError(err)
+			return flagError(err, xliffFlags)
 		}
 		_, err = out.Write(doc)
 		return err
@@ -59,7 +59,7 @@ func ImportXLIFF(ctx context.Context, cfg Config, in io.Reader, out io.Writer, l
 	return withContent(ctx, cfg, log, func(ctx context.Context, _ *postgres.DB, svc *content.Service) error {
 		list, err := svc.ImportXLIFF(ctx, data)
 		if err != nil {
-			return xliffCLIError(err)
+			return flagError(err, xliffFlags)
 		}
 		for _, t := range list {
 			fmt.Fprintf(out, "report %d\t%s\tversion %d\t%s\n", t.ReportID, t.Locale, t.Version, t.Status)
@@ -68,15 +68,5 @@ func ImportXLIFF(ctx context.Context, cfg Config, in io.Reader, out io.Writer, l
 	})
 }
 
-// xliffCLIError says a coded error's message (and, for a conflict, what
-// changed) without the GraphQL field path.
-func xliffCLIError(err error) error {
-	e := cerr.As(err)
-	if e == nil || e.Code == cerr.Internal {
-		return err
-	}
-	if e.Field == "input.locale" {
-		return fmt.Errorf("--locale: %s", e.Message)
-	}
-	return fmt.Errorf("%s", e.Message)
-}
+// xliffFlags maps the input paths of XLIFF errors to the CLI flags.
+var xliffFlags = []flagFor{{"input.locale", "--locale"}, {"input.reportIds", "--report"}}
