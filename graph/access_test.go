@@ -115,7 +115,7 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		fmt.Sprintf(`{ report(id: %q, locale: "ja") { title body translation(locale: "ja") { title body attendees { role } } } }`, gid("Report", published.Report.ID)),
 		fmt.Sprintf(`{ report(id: %q) { translationProgress { current locales { locale status } } translations { freshness { staleFields { from to } } assignment { translator { name email } } } } }`, gid("Report", published.Report.ID)),
 		`{ translatorQueue { report { title } locale } }`,
-		fmt.Sprintf(`{ xliffExport(reportIds: [%q, %q], locale: "ja") }`, gid("Report", published.Report.ID), gid("Report", draft.Report.ID)),
+		fmt.Sprintf(`{ xliffExport(input: {reportIds: [%q, %q], locale: "ja"}) }`, gid("Report", published.Report.ID), gid("Report", draft.Report.ID)),
 		`{ desks { name } }`,
 	}
 	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {

@@ -422,7 +422,7 @@ type ComplexityRoot struct {
 		TranslatorQueue func(childComplexity int, first *int) int
 		Users           func(childComplexity int, first *int, after *string) int
 		Viewer          func(childComplexity int) int
-		XliffExport     func(childComplexity int, reportIds []string, locale string) int
+		XliffExport     func(childComplexity int, input model.XliffExportInput) int
 	}
 
 	Queue struct {
@@ -858,7 +858,7 @@ type QueryResolver interface {
 	Desks(ctx context.Context) ([]*auth.Desk, error)
 	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
 	TranslatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error)
-	XliffExport(ctx context.Context, reportIds []string, locale string) (*string, error)
+	XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportResolver interface {
@@ -2708,7 +2708,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.XliffExport(childComplexity, args["reportIds"].([]string), args["locale"].(string)), true
+		return e.ComplexityRoot.Query.XliffExport(childComplexity, args["input"].(model.XliffExportInput)), true
 
 	case "Queue.awaitingMyReview":
 		if e.ComplexityRoot.Queue.AwaitingMyReview == nil {
@@ -3983,6 +3983,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateTagInput", ec.unmarshalInputUpdateTagInput),
 			graphql.NewInputUnmarshaler("UpdateUserRolesInput", ec.unmarshalInputUpdateUserRolesInput),
 			graphql.NewInputUnmarshaler("UpsertTranslationInput", ec.unmarshalInputUpsertTranslationInput),
+			graphql.NewInputUnmarshaler("XliffExportInput", ec.unmarshalInputXliffExportInput),
 		)
 	}
 	first := true
@@ -4203,12 +4204,7 @@ type Query {
     first: Int = 50
   ): [TranslatorQueueItem!]
   "An XLIFF 2.0 document of reports for a translation agency: per report one ` + "`" + `<file>` + "`" + `, per field with source text one ` + "`" + `<unit>` + "`" + ` with the source as it is now and the existing translation as target (state ` + "`" + `initial` + "`" + ` for missing or stale fields, ` + "`" + `final` + "`" + ` for current fields of approved translations, ` + "`" + `translated` + "`" + ` otherwise). Send it back, translated, with ` + "`" + `importXliff` + "`" + `. Newsroom only."
-  xliffExport(
-    "The reports (1 to 50), all written in the same source locale."
-    reportIds: [ID!]!
-    "The target locale (BCP 47), e.g. ` + "`" + `zh-Hans` + "`" + `."
-    locale: String!
-  ): String
+  xliffExport("What to export; see ` + "`" + `XliffExportInput` + "`" + `." input: XliffExportInput!): String
   "The whole audit trail, newest first. Admins only."
   auditLog(
     "How many entries to return, 1 to 100."
@@ -6127,6 +6123,14 @@ input AssignTranslatorInput {
   locale: String!
   "A user with the TRANSLATOR role in that locale, on the report's desk; null removes the assignment, so every translator of the locale sees the translation in their queue again."
   userId: ID
+}
+
+"What ` + "`" + `xliffExport` + "`" + ` exports."
+input XliffExportInput {
+  "The reports (1 to 50), all written in the same source locale."
+  reportIds: [ID!]!
+  "The target locale (BCP 47), e.g. ` + "`" + `zh-Hans` + "`" + `."
+  locale: String!
 }
 
 "A translated XLIFF 2.0 document to import."
@@ -8491,22 +8495,14 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Query_xliffExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reportIds",
-		func(ctx context.Context, v any) ([]string, error) {
-			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.XliffExportInput, error) {
+			return ec.unmarshalNXliffExportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐXliffExportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["reportIds"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["locale"] = arg1
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -15842,7 +15838,7 @@ func (ec *executionContext) _Query_xliffExport(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().XliffExport(ctx, fc.Args["reportIds"].([]string), fc.Args["locale"].(string))
+			return ec.Resolvers.Query().XliffExport(ctx, fc.Args["input"].(model.XliffExportInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -25149,6 +25145,55 @@ func UnmarshalUpsertTranslationInput(ctx context.Context, raw any) (model.Upsert
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputXliffExportInput(ctx context.Context, obj any) (model.XliffExportInput, error) {
+	var it model.XliffExportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reportIds", "locale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reportIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportIds = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalXliffExportInput unmarshals raw into the XliffExportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalXliffExportInput(ctx context.Context, raw any) (model.XliffExportInput, error) {
+	var out model.XliffExportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "XliffExportInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -31838,6 +31883,11 @@ func (ec *executionContext) marshalNWorkflowAction2ᚕgithubᚗcomᚋcopydeskᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNXliffExportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐXliffExportInput(ctx context.Context, v any) (model.XliffExportInput, error) {
+	res, err := ec.unmarshalInputXliffExportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

@@ -724,8 +724,8 @@ func (r *queryResolver) TranslatorQueue(ctx context.Context, first *int) ([]*con
 }
 
 // XliffExport is the resolver for the xliffExport field.
-func (r *queryResolver) XliffExport(ctx context.Context, reportIds []string, locale string) (*string, error) {
-	return r.xliffExport(ctx, reportIds, locale)
+func (r *queryResolver) XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error) {
+	return r.xliffExport(ctx, input)
 }
 
 // AuditLog is the resolver for the auditLog field.

@@ -92,12 +92,12 @@ func (r *Resolver) importXliff(ctx context.Context, input model.ImportXliffInput
 	return &model.ImportXliffPayload{Translations: list, UserErrors: noUserErrors()}, nil
 }
 
-func (r *Resolver) xliffExport(ctx context.Context, reportIDs []string, locale string) (*string, error) {
-	ids, err := decodeIDs("reportIds", typeReport, reportIDs)
+func (r *Resolver) xliffExport(ctx context.Context, input model.XliffExportInput) (*string, error) {
+	ids, err := decodeIDs("input.reportIds", typeReport, input.ReportIds)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := r.Content.ExportXLIFF(ctx, ids, locale)
+	doc, err := r.Content.ExportXLIFF(ctx, ids, input.Locale)
 	if err != nil {
 		return nil, err
 	}

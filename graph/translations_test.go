@@ -280,7 +280,7 @@ func TestXLIFFRoundTripOfTheDemoReport(t *testing.T) {
 	for _, loc := range []string{"zh-Hans", "ja", "ko"} {
 		before := read(loc)
 		var exp struct{ XliffExport string }
-		a.do(`query($id: ID!, $l: String!) { xliffExport(reportIds: [$id], locale: $l) }`, map[string]any{"id": rep.Report.ID, "l": loc}, &exp)
+		a.do(`query($id: ID!, $l: String!) { xliffExport(input: {reportIds: [$id], locale: $l}) }`, map[string]any{"id": rep.Report.ID, "l": loc}, &exp)
 		doc := exp.XliffExport
 		if !strings.Contains(doc, `trgLang="`+loc+`"`) || !strings.Contains(doc, before.Title) || !strings.Contains(doc, `state="final"`) {
 			t.Fatalf("%s export:\n%.600s", loc, doc)
@@ -307,7 +307,7 @@ func TestXLIFFRoundTripOfTheDemoReport(t *testing.T) {
 
 	// A document made before the source changed is refused, listing the fields.
 	var exp struct{ XliffExport string }
-	a.do(`query($id: ID!) { xliffExport(reportIds: [$id], locale: "ko") }`, map[string]any{"id": rep.Report.ID}, &exp)
+	a.do(`query($id: ID!) { xliffExport(input: {reportIds: [$id], locale: "ko"}) }`, map[string]any{"id": rep.Report.ID}, &exp)
 	var cur struct{ Report struct{ Version int } }
 	a.do(`query($id: ID!) { report(id: $id) { version } }`, map[string]any{"id": rep.Report.ID}, &cur)
 	a.do(`mutation($id: ID!, $v: Int!) { updateReport(input: {id: $id, expectedVersion: $v, summary: "A new summary."}) { report { version } } }`,
@@ -322,7 +322,11 @@ func TestXLIFFRoundTripOfTheDemoReport(t *testing.T) {
 			t.Errorf("import of %q: %+v", bad, e)
 		}
 	}
-	if e, _ := a.as("").fail(`query($id: ID!) { xliffExport(reportIds: [$id], locale: "ko") }`, map[string]any{"id": rep.Report.ID}); e.code() != "UNAUTHENTICATED" {
+	// Its errors name the input field, as the export's arguments are spelled.
+	if e, _ := a.fail(`query($id: ID!) { xliffExport(input: {reportIds: [$id], locale: "xx-!!"}) }`, map[string]any{"id": rep.Report.ID}); e.code() != "BAD_USER_INPUT" || e.field() != "input.locale" {
+		t.Errorf("export into a malformed locale: %+v", e)
+	}
+	if e, _ := a.as("").fail(`query($id: ID!) { xliffExport(input: {reportIds: [$id], locale: "ko"}) }`, map[string]any{"id": rep.Report.ID}); e.code() != "UNAUTHENTICATED" {
 		t.Errorf("anonymous export: %+v", e)
 	}
 }

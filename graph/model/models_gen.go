@@ -1048,6 +1048,14 @@ type UserPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// What `xliffExport` exports.
+type XliffExportInput struct {
+	// The reports (1 to 50), all written in the same source locale.
+	ReportIds []string `json:"reportIds"`
+	// The target locale (BCP 47), e.g. `zh-Hans`.
+	Locale string `json:"locale"`
+}
+
 // How `Report.body` and `ReportTranslation.body` are returned.
 type BodyFormat string
 
