@@ -6135,7 +6135,7 @@ input XliffExportInput {
 
 "A translated XLIFF 2.0 document to import."
 input ImportXliffInput {
-  "The document (at most 5 MiB, no DTDs)."
+  "The document, without DTDs. A request carries at most 4 MiB (the server's request limit, JSON escaping included); ` + "`" + `copydesk xliff import` + "`" + ` takes documents up to 5 MiB, the most ` + "`" + `xliffExport` + "`" + ` writes."
   document: String!
 }
 

@@ -126,6 +126,11 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		}
 		return nil, fmt.Errorf("export XLIFF: %w", err)
 	}
+	// A document the import would refuse is of no use to an agency.
+	if len(out) > xliff.DefaultMaxBytes {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.reportIds", "The document would be %d MiB, more than an import accepts (%d MiB): export fewer reports at a time.",
+			(len(out)+1<<20-1)>>20, xliff.DefaultMaxBytes>>20)
+	}
 	return out, nil
 }
 

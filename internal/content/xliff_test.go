@@ -818,3 +818,21 @@ func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
 	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛在周一开幕。"
 	of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).ok(t)
 }
+
+// An export the import would refuse (over xliff.DefaultMaxBytes) is
+// refused itself, asking for fewer reports; fewer go through.
+func TestXLIFFExportStaysImportable(t *testing.T) {
+	t.Parallel()
+	ctx := asSystem(t)
+	n := newNewsroom(t)
+	body := strings.Repeat("The forum opened on Monday in Qingdao. ", editorial.MaxBodyBytes/40)
+	var ids []int64
+	for i := range 6 { // 6 × ~1 MiB of source text
+		ids = append(ids, n.report(t, content.CreateReportInput{Title: fmt.Sprintf("Long report %d", i), Body: body}).ID)
+	}
+	_, err := n.svc.ExportXLIFF(ctx, ids, "ja")
+	if e := cerr.As(err); e == nil || e.Code != cerr.Invalid || e.Field != "input.reportIds" || !strings.Contains(e.Message, "export fewer reports") {
+		t.Fatalf("export of %d long reports: %v", len(ids), err)
+	}
+	of(n.svc.ExportXLIFF(ctx, ids[:3], "ja")).ok(t)
+}
