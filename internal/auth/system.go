@@ -19,3 +19,6 @@ func (v *Viewer) UserRef() *int64 {
 	id := v.UserID
 	return &id
 }
+
+// IsSystem reports whether v is the System viewer.
+func (v *Viewer) IsSystem() bool { return v != nil && v.UserID == systemUserID }

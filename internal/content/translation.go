@@ -70,7 +70,7 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	if err != nil {
 		return nil, nil, err
 	}
-	if in.Status != "" && !isSystem(v) {
+	if in.Status != "" && !v.IsSystem() {
 		return nil, nil, cerr.FieldErrorf(cerr.Forbidden, "input.status", "A translation's status changes only through submitTranslation and approveTranslation.")
 	}
 	if in.Status != "" && !slices.Contains([]editorial.TranslationStatus{editorial.TranslationInProgress, editorial.TranslationInReview, editorial.TranslationApproved}, in.Status) {
@@ -226,10 +226,6 @@ func translationConflict(loc string, expected, current int) error {
 func translationResource(r *editorial.Report, loc string, owner *int64) auth.Resource {
 	return auth.Resource{DeskID: r.DeskID, Locale: loc, OwnerID: owner}
 }
-
-// isSystem reports whether v is copydesk's System viewer (authenticated,
-// but no user).
-func isSystem(v *auth.Viewer) bool { return v.IsAuthenticated() && v.UserRef() == nil }
 
 func translationKey(t *editorial.Translation) postgres.TranslationKey {
 	return postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
