@@ -11,8 +11,11 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // secret marks text that must never reach a public reader.
@@ -21,27 +24,27 @@ const secret = "SECRET-DRAFT-TEXT"
 // newsroomData creates, as the System viewer, one published report (with an
 // approved and an in-progress translation) and reports in every other state,
 // all sharing an event and a tag.
-func (a *api) newsroomData() (published, draft content.Saved) {
+func (a *api) newsroomData() (published, draft reports.Saved) {
 	a.t.Helper()
 	ctx := auth.WithViewer(context.Background(), auth.System())
-	svc := content.New(a.db)
-	ev, err := svc.CreateEvent(ctx, content.CreateEventInput{Name: "Forum"})
+	svc := newsroom.New(a.db)
+	ev, err := svc.Directory.CreateEvent(ctx, directory.CreateEventInput{Name: "Forum"})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	person, err := svc.CreatePerson(ctx, content.CreatePersonInput{Name: "Public Person"})
+	person, err := svc.Directory.CreatePerson(ctx, directory.CreatePersonInput{Name: "Public Person"})
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	mk := func(title string, status editorial.Status) content.Saved {
+	mk := func(title string, status editorial.Status) reports.Saved {
 		body := "Body of " + title
 		if status != editorial.Published {
 			body += " " + secret
 		}
-		s, err := svc.CreateReport(ctx, content.CreateReportInput{
+		s, err := svc.Reports.CreateReport(ctx, reports.CreateReportInput{
 			Title: title, SourceLocale: "en", Body: body, Status: status, EventID: &ev.ID,
-			Tags:      []content.TagRef{{Name: "Shared tag"}},
-			Attendees: []content.AttendeeInput{{PersonID: &person.ID, Role: ptr("role " + string(status)), Participations: []editorial.Participation{"SPEECH"}}},
+			Tags:      []reports.TagRef{{Name: "Shared tag"}},
+			Attendees: []reports.AttendeeInput{{PersonID: &person.ID, Role: ptr("role " + string(status)), Participations: []editorial.Participation{"SPEECH"}}},
 		})
 		if err != nil {
 			a.t.Fatal(err)
@@ -55,18 +58,18 @@ func (a *api) newsroomData() (published, draft content.Saved) {
 			draft = s
 		}
 	}
-	for _, tr := range []content.UpsertTranslationInput{
+	for _, tr := range []translation.UpsertTranslationInput{
 		{ReportID: published.Report.ID, Locale: "ja", Title: "公開された翻訳", Status: editorial.TranslationApproved},
 		{ReportID: published.Report.ID, Locale: "zh-Hans", Title: secret + " 未审核", Body: secret, Status: editorial.TranslationInProgress},
 		{ReportID: draft.Report.ID, Locale: "ja", Title: secret + " 草稿", Status: editorial.TranslationApproved},
 	} {
-		if _, err := svc.UpsertTranslation(ctx, tr); err != nil {
+		if _, err := svc.Translations.UpsertTranslation(ctx, tr); err != nil {
 			a.t.Fatal(err)
 		}
 	}
 	// The approved ja translation is being edited again: readers keep the
 	// approved text.
-	if _, err := svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: published.Report.ID, Locale: "ja", ExpectedVersion: ptr(1),
+	if _, err := svc.Translations.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: published.Report.ID, Locale: "ja", ExpectedVersion: ptr(1),
 		Title: secret + " 編集中", Body: secret}); err != nil {
 		a.t.Fatal(err)
 	}
@@ -74,7 +77,7 @@ func (a *api) newsroomData() (published, draft content.Saved) {
 		a.t.Fatal(err)
 	}
 	// A second revision, so the published report's history holds old text.
-	if _, err := svc.UpdateReport(ctx, content.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
+	if _, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
 		Summary: editorial.SetTo(ptr("Public summary"))}); err != nil {
 		a.t.Fatal(err)
 	}

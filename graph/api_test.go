@@ -17,11 +17,13 @@ import (
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -53,7 +55,7 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := graph.NewHandler(&graph.Resolver{DB: db, Content: content.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
+	h := graph.NewHandler(&graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
 		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.

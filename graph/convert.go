@@ -10,10 +10,10 @@ import (
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 // This file turns GraphQL input into the content service's input and the
@@ -145,10 +145,10 @@ func nameIn(names editorial.LocalizedNames, tag, fallback string) string {
 	return names.In(locale.Fallbacks(nil).Chain(canonicalOr(tag)), fallback)
 }
 
-func tagRefs(field string, list []*model.TagRefInput) ([]content.TagRef, error) {
-	out := make([]content.TagRef, len(list))
+func tagRefs(field string, list []*model.TagRefInput) ([]reports.TagRef, error) {
+	out := make([]reports.TagRef, len(list))
 	for i, t := range list {
-		ref := content.TagRef{Slug: value(t.Slug), Name: value(t.Name)}
+		ref := reports.TagRef{Slug: value(t.Slug), Name: value(t.Name)}
 		if id, err := optID(fmt.Sprintf("%s.%d.id", field, i), typeTag, t.ID); err != nil {
 			return nil, err
 		} else if id != nil {
@@ -159,11 +159,11 @@ func tagRefs(field string, list []*model.TagRefInput) ([]content.TagRef, error) 
 	return out, nil
 }
 
-func attendeeInputs(field string, list []*model.AttendeeInput) ([]content.AttendeeInput, error) {
-	out := make([]content.AttendeeInput, len(list))
+func attendeeInputs(field string, list []*model.AttendeeInput) ([]reports.AttendeeInput, error) {
+	out := make([]reports.AttendeeInput, len(list))
 	for i, a := range list {
 		f := fmt.Sprintf("%s.%d", field, i)
-		in := content.AttendeeInput{
+		in := reports.AttendeeInput{
 			Delegation:     opt(a.Delegation),
 			Role:           opt(a.Role),
 			Participations: a.Participations,

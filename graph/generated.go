@@ -17,9 +17,9 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/translation"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -857,7 +857,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Desks(ctx context.Context) ([]*auth.Desk, error)
 	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
-	TranslatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error)
+	TranslatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error)
 	XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 }
@@ -880,7 +880,7 @@ type ReportResolver interface {
 	Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error)
 	Translations(ctx context.Context, obj *editorial.Report) ([]*editorial.Translation, error)
 	Translation(ctx context.Context, obj *editorial.Report, locale string) (*editorial.Translation, error)
-	TranslationProgress(ctx context.Context, obj *editorial.Report) (*content.Progress, error)
+	TranslationProgress(ctx context.Context, obj *editorial.Report) (*translation.Progress, error)
 	Revisions(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.RevisionConnection, error)
 	Published(ctx context.Context, obj *editorial.Report) (*model.PublishedCopy, error)
 	HasUnpublishedChanges(ctx context.Context, obj *editorial.Report) (bool, error)
@@ -907,7 +907,7 @@ type ReportTranslationResolver interface {
 	WordCount(ctx context.Context, obj *editorial.Translation) (int, error)
 
 	Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error)
-	Freshness(ctx context.Context, obj *editorial.Translation) (*content.State, error)
+	Freshness(ctx context.Context, obj *editorial.Translation) (*translation.State, error)
 	Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error)
 }
 type RevisionResolver interface {
@@ -927,7 +927,7 @@ type SnapshotTagResolver interface {
 	ID(ctx context.Context, obj *editorial.SnapshotTag) (string, error)
 }
 type StaleFieldResolver interface {
-	Changes(ctx context.Context, obj *content.StaleField) ([]*model.DiffSegment, error)
+	Changes(ctx context.Context, obj *translation.StaleField) ([]*model.DiffSegment, error)
 }
 type TagResolver interface {
 	ID(ctx context.Context, obj *editorial.Tag) (string, error)
@@ -947,7 +947,7 @@ type TranslatorAssignmentResolver interface {
 	AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
 }
 type TranslatorQueueItemResolver interface {
-	Report(ctx context.Context, obj *content.QueueItem) (*editorial.Report, error)
+	Report(ctx context.Context, obj *translation.QueueItem) (*editorial.Report, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -12061,7 +12061,7 @@ func (ec *executionContext) fieldContext_ImportXliffPayload_userErrors(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _LocaleProgress_locale(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocaleProgress_locale(ctx context.Context, field graphql.CollectedField, obj *translation.LocaleProgress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12084,7 +12084,7 @@ func (ec *executionContext) fieldContext_LocaleProgress_locale(_ context.Context
 	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "String")
 }
 
-func (ec *executionContext) _LocaleProgress_status(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocaleProgress_status(ctx context.Context, field graphql.CollectedField, obj *translation.LocaleProgress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12107,7 +12107,7 @@ func (ec *executionContext) fieldContext_LocaleProgress_status(_ context.Context
 	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "TranslationStatus")
 }
 
-func (ec *executionContext) _LocaleProgress_stale(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocaleProgress_stale(ctx context.Context, field graphql.CollectedField, obj *translation.LocaleProgress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12130,7 +12130,7 @@ func (ec *executionContext) fieldContext_LocaleProgress_stale(_ context.Context,
 	return graphql.NewScalarFieldContext("LocaleProgress", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _LocaleProgress_current(ctx context.Context, field graphql.CollectedField, obj *content.LocaleProgress) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocaleProgress_current(ctx context.Context, field graphql.CollectedField, obj *translation.LocaleProgress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15797,8 +15797,8 @@ func (ec *executionContext) _Query_translatorQueue(ctx context.Context, field gr
 			return ec.Resolvers.Query().TranslatorQueue(ctx, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*content.QueueItem) graphql.Marshaler {
-			return ec.marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*translation.QueueItem) graphql.Marshaler {
+			return ec.marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐQueueItemᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16697,8 +16697,8 @@ func (ec *executionContext) _Report_translationProgress(ctx context.Context, fie
 			return ec.Resolvers.Report().TranslationProgress(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *content.Progress) graphql.Marshaler {
-			return ec.marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐProgress(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *translation.Progress) graphql.Marshaler {
+			return ec.marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐProgress(ctx, selections, v)
 		},
 		true,
 		false,
@@ -18066,8 +18066,8 @@ func (ec *executionContext) _ReportTranslation_freshness(ctx context.Context, fi
 			return ec.Resolvers.ReportTranslation().Freshness(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *content.State) graphql.Marshaler {
-			return ec.marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐState(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *translation.State) graphql.Marshaler {
+			return ec.marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐState(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19265,7 +19265,7 @@ func (ec *executionContext) fieldContext_SnapshotTag_name(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SnapshotTag", field, false, false, "String")
 }
 
-func (ec *executionContext) _StaleField_field(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleField_field(ctx context.Context, field graphql.CollectedField, obj *translation.StaleField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19288,7 +19288,7 @@ func (ec *executionContext) fieldContext_StaleField_field(_ context.Context, fie
 	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
 }
 
-func (ec *executionContext) _StaleField_from(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleField_from(ctx context.Context, field graphql.CollectedField, obj *translation.StaleField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19311,7 +19311,7 @@ func (ec *executionContext) fieldContext_StaleField_from(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
 }
 
-func (ec *executionContext) _StaleField_to(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleField_to(ctx context.Context, field graphql.CollectedField, obj *translation.StaleField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19334,7 +19334,7 @@ func (ec *executionContext) fieldContext_StaleField_to(_ context.Context, field 
 	return graphql.NewScalarFieldContext("StaleField", field, false, false, "String")
 }
 
-func (ec *executionContext) _StaleField_changes(ctx context.Context, field graphql.CollectedField, obj *content.StaleField) (ret graphql.Marshaler) {
+func (ec *executionContext) _StaleField_changes(ctx context.Context, field graphql.CollectedField, obj *translation.StaleField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20093,7 +20093,7 @@ func (ec *executionContext) fieldContext_ThreadPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslationFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationFreshness_stale(ctx context.Context, field graphql.CollectedField, obj *translation.State) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20116,7 +20116,7 @@ func (ec *executionContext) fieldContext_TranslationFreshness_stale(_ context.Co
 	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TranslationFreshness_staleFields(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationFreshness_staleFields(ctx context.Context, field graphql.CollectedField, obj *translation.State) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20128,8 +20128,8 @@ func (ec *executionContext) _TranslationFreshness_staleFields(ctx context.Contex
 			return obj.StaleFields, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []content.StaleField) graphql.Marshaler {
-			return ec.marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleFieldᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []translation.StaleField) graphql.Marshaler {
+			return ec.marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐStaleFieldᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20148,7 +20148,7 @@ func (ec *executionContext) fieldContext_TranslationFreshness_staleFields(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslationFreshness_missingFields(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationFreshness_missingFields(ctx context.Context, field graphql.CollectedField, obj *translation.State) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20171,7 +20171,7 @@ func (ec *executionContext) fieldContext_TranslationFreshness_missingFields(_ co
 	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "String")
 }
 
-func (ec *executionContext) _TranslationFreshness_sourceVersion(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationFreshness_sourceVersion(ctx context.Context, field graphql.CollectedField, obj *translation.State) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20194,7 +20194,7 @@ func (ec *executionContext) fieldContext_TranslationFreshness_sourceVersion(_ co
 	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TranslationFreshness_currentSourceVersion(ctx context.Context, field graphql.CollectedField, obj *content.State) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationFreshness_currentSourceVersion(ctx context.Context, field graphql.CollectedField, obj *translation.State) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20217,7 +20217,7 @@ func (ec *executionContext) fieldContext_TranslationFreshness_currentSourceVersi
 	return graphql.NewScalarFieldContext("TranslationFreshness", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TranslationProgress_current(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationProgress_current(ctx context.Context, field graphql.CollectedField, obj *translation.Progress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20240,7 +20240,7 @@ func (ec *executionContext) fieldContext_TranslationProgress_current(_ context.C
 	return graphql.NewScalarFieldContext("TranslationProgress", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TranslationProgress_total(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationProgress_total(ctx context.Context, field graphql.CollectedField, obj *translation.Progress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20263,7 +20263,7 @@ func (ec *executionContext) fieldContext_TranslationProgress_total(_ context.Con
 	return graphql.NewScalarFieldContext("TranslationProgress", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TranslationProgress_locales(ctx context.Context, field graphql.CollectedField, obj *content.Progress) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslationProgress_locales(ctx context.Context, field graphql.CollectedField, obj *translation.Progress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20275,8 +20275,8 @@ func (ec *executionContext) _TranslationProgress_locales(ctx context.Context, fi
 			return obj.Locales, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []content.LocaleProgress) graphql.Marshaler {
-			return ec.marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgressᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []translation.LocaleProgress) graphql.Marshaler {
+			return ec.marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐLocaleProgressᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20437,7 +20437,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_assignedAt(_ conte
 	return graphql.NewScalarFieldContext("TranslatorAssignment", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _TranslatorQueueItem_report(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorQueueItem_report(ctx context.Context, field graphql.CollectedField, obj *translation.QueueItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20469,7 +20469,7 @@ func (ec *executionContext) fieldContext_TranslatorQueueItem_report(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorQueueItem_locale(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorQueueItem_locale(ctx context.Context, field graphql.CollectedField, obj *translation.QueueItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20492,7 +20492,7 @@ func (ec *executionContext) fieldContext_TranslatorQueueItem_locale(_ context.Co
 	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "String")
 }
 
-func (ec *executionContext) _TranslatorQueueItem_reason(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorQueueItem_reason(ctx context.Context, field graphql.CollectedField, obj *translation.QueueItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20515,7 +20515,7 @@ func (ec *executionContext) fieldContext_TranslatorQueueItem_reason(_ context.Co
 	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "TranslationQueueReason")
 }
 
-func (ec *executionContext) _TranslatorQueueItem_since(ctx context.Context, field graphql.CollectedField, obj *content.QueueItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorQueueItem_since(ctx context.Context, field graphql.CollectedField, obj *translation.QueueItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26766,7 +26766,7 @@ func (ec *executionContext) _ImportXliffPayload(ctx context.Context, sel ast.Sel
 
 var localeProgressImplementors = []string{"LocaleProgress"}
 
-func (ec *executionContext) _LocaleProgress(ctx context.Context, sel ast.SelectionSet, obj *content.LocaleProgress) graphql.Marshaler {
+func (ec *executionContext) _LocaleProgress(ctx context.Context, sel ast.SelectionSet, obj *translation.LocaleProgress) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, localeProgressImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28946,7 +28946,7 @@ func (ec *executionContext) _SnapshotTag(ctx context.Context, sel ast.SelectionS
 
 var staleFieldImplementors = []string{"StaleField"}
 
-func (ec *executionContext) _StaleField(ctx context.Context, sel ast.SelectionSet, obj *content.StaleField) graphql.Marshaler {
+func (ec *executionContext) _StaleField(ctx context.Context, sel ast.SelectionSet, obj *translation.StaleField) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staleFieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29300,7 +29300,7 @@ func (ec *executionContext) _ThreadPayload(ctx context.Context, sel ast.Selectio
 
 var translationFreshnessImplementors = []string{"TranslationFreshness"}
 
-func (ec *executionContext) _TranslationFreshness(ctx context.Context, sel ast.SelectionSet, obj *content.State) graphql.Marshaler {
+func (ec *executionContext) _TranslationFreshness(ctx context.Context, sel ast.SelectionSet, obj *translation.State) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, translationFreshnessImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29353,7 +29353,7 @@ func (ec *executionContext) _TranslationFreshness(ctx context.Context, sel ast.S
 
 var translationProgressImplementors = []string{"TranslationProgress"}
 
-func (ec *executionContext) _TranslationProgress(ctx context.Context, sel ast.SelectionSet, obj *content.Progress) graphql.Marshaler {
+func (ec *executionContext) _TranslationProgress(ctx context.Context, sel ast.SelectionSet, obj *translation.Progress) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, translationProgressImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29452,7 +29452,7 @@ func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.S
 
 var translatorQueueItemImplementors = []string{"TranslatorQueueItem"}
 
-func (ec *executionContext) _TranslatorQueueItem(ctx context.Context, sel ast.SelectionSet, obj *content.QueueItem) graphql.Marshaler {
+func (ec *executionContext) _TranslatorQueueItem(ctx context.Context, sel ast.SelectionSet, obj *translation.QueueItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, translatorQueueItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30895,15 +30895,15 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgress(ctx context.Context, sel ast.SelectionSet, v content.LocaleProgress) graphql.Marshaler {
+func (ec *executionContext) marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐLocaleProgress(ctx context.Context, sel ast.SelectionSet, v translation.LocaleProgress) graphql.Marshaler {
 	return ec._LocaleProgress(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []content.LocaleProgress) graphql.Marshaler {
+func (ec *executionContext) marshalNLocaleProgress2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐLocaleProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []translation.LocaleProgress) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐLocaleProgress(ctx, sel, v[i])
+		return ec.marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐLocaleProgress(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -31468,15 +31468,15 @@ func (ec *executionContext) marshalNSnapshotTag2ᚕgithubᚗcomᚋcopydeskᚋcop
 	return ret
 }
 
-func (ec *executionContext) marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleField(ctx context.Context, sel ast.SelectionSet, v content.StaleField) graphql.Marshaler {
+func (ec *executionContext) marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐStaleField(ctx context.Context, sel ast.SelectionSet, v translation.StaleField) graphql.Marshaler {
 	return ec._StaleField(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []content.StaleField) graphql.Marshaler {
+func (ec *executionContext) marshalNStaleField2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐStaleFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []translation.StaleField) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐStaleField(ctx, sel, v[i])
+		return ec.marshalNStaleField2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐStaleField(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -31691,7 +31691,7 @@ func (ec *executionContext) unmarshalNTranslationStepInput2githubᚗcomᚋcopyde
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItem(ctx context.Context, sel ast.SelectionSet, v *content.QueueItem) graphql.Marshaler {
+func (ec *executionContext) marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐQueueItem(ctx context.Context, sel ast.SelectionSet, v *translation.QueueItem) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TranslatorQueueItem!")
 		return graphql.Null
@@ -32596,14 +32596,14 @@ func (ec *executionContext) marshalOTokenScope2ᚖgithubᚗcomᚋcopydeskᚋcopy
 	return res
 }
 
-func (ec *executionContext) marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐState(ctx context.Context, sel ast.SelectionSet, v *content.State) graphql.Marshaler {
+func (ec *executionContext) marshalOTranslationFreshness2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐState(ctx context.Context, sel ast.SelectionSet, v *translation.State) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._TranslationFreshness(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐProgress(ctx context.Context, sel ast.SelectionSet, v *content.Progress) graphql.Marshaler {
+func (ec *executionContext) marshalOTranslationProgress2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐProgress(ctx context.Context, sel ast.SelectionSet, v *translation.Progress) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32617,14 +32617,14 @@ func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopyd
 	return ec._TranslatorAssignment(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*content.QueueItem) graphql.Marshaler {
+func (ec *executionContext) marshalOTranslatorQueueItem2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐQueueItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*translation.QueueItem) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcontentᚐQueueItem(ctx, sel, v[i])
+		return ec.marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐQueueItem(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

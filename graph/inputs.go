@@ -2,15 +2,17 @@ package graph
 
 import (
 	"github.com/copydesk/copydesk/graph/model"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // One function per mutation input: GraphQL input in, content service input
 // out. Only IDs are decoded and lists reshaped; the service validates.
 
-func createReportInput(in model.CreateReportInput) (content.CreateReportInput, error) {
-	out := content.CreateReportInput{
+func createReportInput(in model.CreateReportInput) (reports.CreateReportInput, error) {
+	out := reports.CreateReportInput{
 		Title: in.Title, SourceLocale: in.SourceLocale, Body: value(in.Body),
 		Slug: opt(in.Slug), Section: opt(in.Section), Subtitle: opt(in.Subtitle), Summary: opt(in.Summary),
 		Message: opt(in.Message),
@@ -36,8 +38,8 @@ func createReportInput(in model.CreateReportInput) (content.CreateReportInput, e
 	return out, err
 }
 
-func updateReportInput(in model.UpdateReportInput) (content.UpdateReportInput, error) {
-	out := content.UpdateReportInput{
+func updateReportInput(in model.UpdateReportInput) (reports.UpdateReportInput, error) {
+	out := reports.UpdateReportInput{
 		ExpectedVersion: in.ExpectedVersion,
 		Title:           partialValue(in.Title),
 		SourceLocale:    partialValue(in.SourceLocale),
@@ -75,8 +77,8 @@ func updateReportInput(in model.UpdateReportInput) (content.UpdateReportInput, e
 	return out, nil
 }
 
-func upsertTranslationInput(in model.UpsertTranslationInput) (content.UpsertTranslationInput, error) {
-	out := content.UpsertTranslationInput{
+func upsertTranslationInput(in model.UpsertTranslationInput) (translation.UpsertTranslationInput, error) {
+	out := translation.UpsertTranslationInput{
 		Locale: in.Locale, ExpectedVersion: opt(in.ExpectedVersion), Title: in.Title,
 		Subtitle: opt(in.Subtitle), Summary: opt(in.Summary), Body: value(in.Body),
 	}
@@ -94,8 +96,8 @@ func upsertTranslationInput(in model.UpsertTranslationInput) (content.UpsertTran
 	return out, nil
 }
 
-func mergeInput(in model.MergeInput, typ string) (content.MergeInput, error) {
-	var out content.MergeInput
+func mergeInput(in model.MergeInput, typ string) (directory.MergeInput, error) {
+	var out directory.MergeInput
 	var err error
 	if out.SourceIDs, err = decodeIDs("input.sourceIds", typ, in.SourceIds); err != nil {
 		return out, err
@@ -104,8 +106,8 @@ func mergeInput(in model.MergeInput, typ string) (content.MergeInput, error) {
 	return out, err
 }
 
-func createTagInput(in model.CreateTagInput) (content.CreateTagInput, error) {
-	out := content.CreateTagInput{Name: in.Name, Slug: opt(in.Slug), Description: opt(in.Description)}
+func createTagInput(in model.CreateTagInput) (directory.CreateTagInput, error) {
+	out := directory.CreateTagInput{Name: in.Name, Slug: opt(in.Slug), Description: opt(in.Description)}
 	var err error
 	if out.ParentID, err = optID("input.parentId", typeTag, in.ParentID); err != nil {
 		return out, err
@@ -114,8 +116,8 @@ func createTagInput(in model.CreateTagInput) (content.CreateTagInput, error) {
 	return out, err
 }
 
-func updateTagInput(in model.UpdateTagInput) (content.UpdateTagInput, error) {
-	out := content.UpdateTagInput{
+func updateTagInput(in model.UpdateTagInput) (directory.UpdateTagInput, error) {
+	out := directory.UpdateTagInput{
 		ExpectedVersion: in.ExpectedVersion, Name: partialValue(in.Name), Slug: partialValue(in.Slug),
 		Description: partial(in.Description),
 	}
@@ -130,8 +132,8 @@ func updateTagInput(in model.UpdateTagInput) (content.UpdateTagInput, error) {
 	return out, err
 }
 
-func createPersonInput(in model.CreatePersonInput) (content.CreatePersonInput, error) {
-	out := content.CreatePersonInput{Name: in.Name}
+func createPersonInput(in model.CreatePersonInput) (directory.CreatePersonInput, error) {
+	out := directory.CreatePersonInput{Name: in.Name}
 	var err error
 	if out.AffiliationID, err = optID("input.affiliationId", typeOrganization, in.AffiliationID); err != nil {
 		return out, err
@@ -140,8 +142,8 @@ func createPersonInput(in model.CreatePersonInput) (content.CreatePersonInput, e
 	return out, err
 }
 
-func updatePersonInput(in model.UpdatePersonInput) (content.UpdatePersonInput, error) {
-	out := content.UpdatePersonInput{ExpectedVersion: in.ExpectedVersion, Name: partialValue(in.Name)}
+func updatePersonInput(in model.UpdatePersonInput) (directory.UpdatePersonInput, error) {
+	out := directory.UpdatePersonInput{ExpectedVersion: in.ExpectedVersion, Name: partialValue(in.Name)}
 	var err error
 	if out.ID, err = decodeID("input.id", typePerson, in.ID); err != nil {
 		return out, err
@@ -153,8 +155,8 @@ func updatePersonInput(in model.UpdatePersonInput) (content.UpdatePersonInput, e
 	return out, err
 }
 
-func createOrganizationInput(in model.CreateOrganizationInput) (content.CreateOrganizationInput, error) {
-	out := content.CreateOrganizationInput{Name: in.Name, Acronym: opt(in.Acronym), Country: opt(in.Country)}
+func createOrganizationInput(in model.CreateOrganizationInput) (directory.CreateOrganizationInput, error) {
+	out := directory.CreateOrganizationInput{Name: in.Name, Acronym: opt(in.Acronym), Country: opt(in.Country)}
 	var err error
 	if out.ParentID, err = optID("input.parentId", typeOrganization, in.ParentID); err != nil {
 		return out, err
@@ -163,8 +165,8 @@ func createOrganizationInput(in model.CreateOrganizationInput) (content.CreateOr
 	return out, err
 }
 
-func updateOrganizationInput(in model.UpdateOrganizationInput) (content.UpdateOrganizationInput, error) {
-	out := content.UpdateOrganizationInput{
+func updateOrganizationInput(in model.UpdateOrganizationInput) (directory.UpdateOrganizationInput, error) {
+	out := directory.UpdateOrganizationInput{
 		ExpectedVersion: in.ExpectedVersion, Name: partialValue(in.Name),
 		Acronym: partial(in.Acronym), Country: partial(in.Country),
 	}
@@ -179,8 +181,8 @@ func updateOrganizationInput(in model.UpdateOrganizationInput) (content.UpdateOr
 	return out, err
 }
 
-func createEventInput(in model.CreateEventInput) (content.CreateEventInput, error) {
-	out := content.CreateEventInput{
+func createEventInput(in model.CreateEventInput) (directory.CreateEventInput, error) {
+	out := directory.CreateEventInput{
 		Name: in.Name, StartsAt: opt(in.StartsAt), EndsAt: opt(in.EndsAt), TimeZone: value(in.TimeZone),
 		AllDay: value(in.AllDay), Venue: opt(in.Venue), City: opt(in.City), Region: opt(in.Region),
 		Country: opt(in.Country), Format: opt(in.Format), Figures: figures(in.Figures.Value()),
@@ -196,8 +198,8 @@ func createEventInput(in model.CreateEventInput) (content.CreateEventInput, erro
 	return out, err
 }
 
-func updateEventInput(in model.UpdateEventInput) (content.UpdateEventInput, error) {
-	out := content.UpdateEventInput{
+func updateEventInput(in model.UpdateEventInput) (directory.UpdateEventInput, error) {
+	out := directory.UpdateEventInput{
 		ExpectedVersion: in.ExpectedVersion, Name: partialValue(in.Name),
 		StartsAt: partial(in.StartsAt), EndsAt: partial(in.EndsAt), TimeZone: partialValue(in.TimeZone),
 		AllDay: partialValue(in.AllDay), Venue: partial(in.Venue), City: partial(in.City),

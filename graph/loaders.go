@@ -13,10 +13,10 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/translation"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -66,7 +66,7 @@ type loaders struct {
 	comments     *dataloadgen.Loader[int64, *comments.Comment]
 	versions     *dataloadgen.Loader[int64, []*comments.Version]
 
-	translationStates *dataloadgen.Loader[postgres.TranslationKey, *content.State]
+	translationStates *dataloadgen.Loader[postgres.TranslationKey, *translation.State]
 	assignments       *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
 }
 
@@ -143,13 +143,13 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 			}
 			return out, nil
 		}),
-		facts:        mapped(db, wait, r.Content.Facts),
+		facts:        mapped(db, wait, r.Reports.Facts),
 		publications: mapped(db, wait, postgres.PublicationsByReportIDs),
 		reviewers:    mapped(db, wait, postgres.ReviewersByReportIDs),
 		approvals:    mapped(db, wait, postgres.ApprovalsByReportIDs),
 		publishJobs:  mapped(db, wait, postgres.PublishJobsByReportIDs),
 
-		translationStates: mapped(db, wait, r.Content.TranslationStates),
+		translationStates: mapped(db, wait, r.Translations.TranslationStates),
 		assignments:       mapped(db, wait, postgres.TranslationAssignmentsByKeys),
 		comments: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]*comments.Comment, error) {
 			return r.Comments.CommentsByIDs(ctx, ids)

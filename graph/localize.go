@@ -9,10 +9,10 @@ import (
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Reading a report in another locale. report(locale:) (or Accept-Language)
@@ -125,11 +125,11 @@ func needsLocalizing(rep *editorial.Report, wanted []string) bool {
 }
 
 // localizeWith makes the localized copy of rep from its translations
-// (content.Localize) and remembers how, for Report.locale and the fields
+// (translation.Localize) and remembers how, for Report.locale and the fields
 // below it.
 func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list []*editorial.Translation, wanted []string) *editorial.Report {
 	chain := r.Fallbacks.For(wanted, rep.SourceLocale)
-	cp, from := content.Localize(rep, list, chain)
+	cp, from := translation.Localize(rep, list, chain)
 	loc := &localization{requested: wanted[0], chain: chain, from: make([]*model.FieldLocale, len(from))}
 	for i, f := range from {
 		loc.from[i] = &model.FieldLocale{Field: f.Field, Locale: f.Locale}
@@ -139,7 +139,7 @@ func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list
 }
 
 // localizedAttendees gives a localized report's attendees their roles and
-// notes along its chain (content.LocalizeAttendees), the translations of
+// notes along its chain (translation.LocalizeAttendees), the translations of
 // every locale of the chain fetched in one batch.
 func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*editorial.Attendee, error) {
 	loc := r.loaderBox(ctx).localized.get(rep)
@@ -159,7 +159,7 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	for i, l := range translated {
 		byLocale[l] = lists[i]
 	}
-	return content.LocalizeAttendees(list, byLocale, loc.chain), nil
+	return translation.LocalizeAttendees(list, byLocale, loc.chain), nil
 }
 
 // contextChain returns the locale chain of the nearest localized report or

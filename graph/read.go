@@ -8,12 +8,13 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/textdiff"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Helpers behind the resolvers in schema.resolvers.go: following optional
@@ -105,7 +106,7 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 		if err != nil {
 			return nil, err
 		}
-		return nodeOrNil(content.TranslationIn(list, loc), nil)
+		return nodeOrNil(translation.TranslationIn(list, loc), nil)
 	case typePerson, typeOrganization, typeTag:
 		return r.directoryNode(ctx, typ, id)
 	case typeUser, typeDesk, typeToken:
@@ -421,12 +422,12 @@ func deref(s *string) string {
 // --- mutation payloads ---
 
 // responder builds mutation payloads from a service call's results:
-// respond(ctx).report(r.Content.UpdateReport(ctx, in)).
+// respond(ctx).report(r.Reports.UpdateReport(ctx, in)).
 type responder struct{ ctx context.Context }
 
 func respond(ctx context.Context) responder { return responder{ctx} }
 
-func (rs responder) report(saved *content.Saved, err error) (*model.UpdateReportPayload, error) {
+func (rs responder) report(saved *reports.Saved, err error) (*model.UpdateReportPayload, error) {
 	if err != nil {
 		ue, err := failed(rs.ctx, err)
 		return &model.UpdateReportPayload{UserErrors: ue}, err

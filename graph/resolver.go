@@ -8,20 +8,26 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Resolver holds the dependencies every resolver needs. It serves as gqlgen's
 // dependency injection point and is built once per process by NewHandler.
 type Resolver struct {
-	DB       *postgres.DB
-	Content  *content.Service
-	Identity *identity.Service
-	Comments *comments.Service
-	Version  string
+	DB *postgres.DB
+	// Reports, Directory and Translations run the editorial mutations, one
+	// transaction each.
+	Reports      *reports.Service
+	Directory    *directory.Service
+	Translations *translation.Service
+	Identity     *identity.Service
+	Comments     *comments.Service
+	Version      string
 	// Fallbacks are the deployment's locale fallback chains.
 	Fallbacks locale.Fallbacks
 	// TargetLocales are the locales every report should be translated

@@ -13,10 +13,11 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // ID is the resolver for the id field.
@@ -175,8 +176,8 @@ func (r *eventResolver) Reports(ctx context.Context, obj *editorial.Event, first
 func (r *mutationResolver) CreateReport(ctx context.Context, input model.CreateReportInput) (*model.CreateReportPayload, error) {
 	in, err := createReportInput(input)
 	if err == nil {
-		var saved *content.Saved
-		if saved, err = r.Content.CreateReport(ctx, in); err == nil {
+		var saved *reports.Saved
+		if saved, err = r.Reports.CreateReport(ctx, in); err == nil {
 			forget(ctx)
 			return &model.CreateReportPayload{Report: saved.Report, Revision: saved.Revision, UserErrors: noUserErrors()}, nil
 		}
@@ -191,7 +192,7 @@ func (r *mutationResolver) UpdateReport(ctx context.Context, input model.UpdateR
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.UpdateReport(ctx, in))
+	return respond(ctx).report(r.Reports.UpdateReport(ctx, in))
 }
 
 // SetReportAttendees is the resolver for the setReportAttendees field.
@@ -204,15 +205,15 @@ func (r *mutationResolver) SetReportAttendees(ctx context.Context, input model.S
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.SetAttendees(ctx, id, input.ExpectedVersion, list, opt(input.Message)))
+	return respond(ctx).report(r.Reports.SetAttendees(ctx, id, input.ExpectedVersion, list, opt(input.Message)))
 }
 
 // DeleteReport is the resolver for the deleteReport field.
 func (r *mutationResolver) DeleteReport(ctx context.Context, input model.DeleteReportInput) (*model.DeleteReportPayload, error) {
 	id, err := decodeID("input.id", typeReport, input.ID)
-	var saved *content.Saved
+	var saved *reports.Saved
 	if err == nil {
-		if saved, err = r.Content.DeleteReport(ctx, id, input.ExpectedVersion); err == nil {
+		if saved, err = r.Reports.DeleteReport(ctx, id, input.ExpectedVersion); err == nil {
 			forget(ctx)
 			return &model.DeleteReportPayload{Report: saved.Report, UserErrors: noUserErrors()}, nil
 		}
@@ -224,9 +225,9 @@ func (r *mutationResolver) DeleteReport(ctx context.Context, input model.DeleteR
 // RestoreReport is the resolver for the restoreReport field.
 func (r *mutationResolver) RestoreReport(ctx context.Context, input model.RestoreReportInput) (*model.RestoreReportPayload, error) {
 	id, err := decodeID("input.id", typeReport, input.ID)
-	var saved *content.Saved
+	var saved *reports.Saved
 	if err == nil {
-		if saved, err = r.Content.RestoreReport(ctx, id, input.ExpectedVersion); err == nil {
+		if saved, err = r.Reports.RestoreReport(ctx, id, input.ExpectedVersion); err == nil {
 			forget(ctx)
 			return &model.RestoreReportPayload{Report: saved.Report, UserErrors: noUserErrors()}, nil
 		}
@@ -241,7 +242,7 @@ func (r *mutationResolver) RestoreRevision(ctx context.Context, input model.Rest
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.RestoreRevision(ctx, id, input.ExpectedVersion, opt(input.Message)))
+	return respond(ctx).report(r.Reports.RestoreRevision(ctx, id, input.ExpectedVersion, opt(input.Message)))
 }
 
 // UpsertTranslation is the resolver for the upsertTranslation field.
@@ -250,7 +251,7 @@ func (r *mutationResolver) UpsertTranslation(ctx context.Context, input model.Up
 	if err != nil {
 		return respond(ctx).translation(nil, err)
 	}
-	return respond(ctx).translation(r.Content.UpsertTranslation(ctx, in))
+	return respond(ctx).translation(r.Translations.UpsertTranslation(ctx, in))
 }
 
 // CreateTag is the resolver for the createTag field.
@@ -259,7 +260,7 @@ func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagI
 	if err != nil {
 		return respond(ctx).tag(nil, err)
 	}
-	return respond(ctx).tag(r.Content.CreateTag(ctx, in))
+	return respond(ctx).tag(r.Directory.CreateTag(ctx, in))
 }
 
 // UpdateTag is the resolver for the updateTag field.
@@ -268,7 +269,7 @@ func (r *mutationResolver) UpdateTag(ctx context.Context, input model.UpdateTagI
 	if err != nil {
 		return respond(ctx).tag(nil, err)
 	}
-	return respond(ctx).tag(r.Content.UpdateTag(ctx, in))
+	return respond(ctx).tag(r.Directory.UpdateTag(ctx, in))
 }
 
 // MergeTags is the resolver for the mergeTags field.
@@ -277,7 +278,7 @@ func (r *mutationResolver) MergeTags(ctx context.Context, input model.MergeInput
 	if err != nil {
 		return respond(ctx).tag(nil, err)
 	}
-	return respond(ctx).tag(r.Content.MergeTags(ctx, in))
+	return respond(ctx).tag(r.Directory.MergeTags(ctx, in))
 }
 
 // CreatePerson is the resolver for the createPerson field.
@@ -286,7 +287,7 @@ func (r *mutationResolver) CreatePerson(ctx context.Context, input model.CreateP
 	if err != nil {
 		return respond(ctx).person(nil, err)
 	}
-	return respond(ctx).person(r.Content.CreatePerson(ctx, in))
+	return respond(ctx).person(r.Directory.CreatePerson(ctx, in))
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
@@ -295,7 +296,7 @@ func (r *mutationResolver) UpdatePerson(ctx context.Context, input model.UpdateP
 	if err != nil {
 		return respond(ctx).person(nil, err)
 	}
-	return respond(ctx).person(r.Content.UpdatePerson(ctx, in))
+	return respond(ctx).person(r.Directory.UpdatePerson(ctx, in))
 }
 
 // MergePeople is the resolver for the mergePeople field.
@@ -304,7 +305,7 @@ func (r *mutationResolver) MergePeople(ctx context.Context, input model.MergeInp
 	if err != nil {
 		return respond(ctx).person(nil, err)
 	}
-	return respond(ctx).person(r.Content.MergePeople(ctx, in))
+	return respond(ctx).person(r.Directory.MergePeople(ctx, in))
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
@@ -313,7 +314,7 @@ func (r *mutationResolver) CreateOrganization(ctx context.Context, input model.C
 	if err != nil {
 		return respond(ctx).organization(nil, err)
 	}
-	return respond(ctx).organization(r.Content.CreateOrganization(ctx, in))
+	return respond(ctx).organization(r.Directory.CreateOrganization(ctx, in))
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
@@ -322,7 +323,7 @@ func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.U
 	if err != nil {
 		return respond(ctx).organization(nil, err)
 	}
-	return respond(ctx).organization(r.Content.UpdateOrganization(ctx, in))
+	return respond(ctx).organization(r.Directory.UpdateOrganization(ctx, in))
 }
 
 // MergeOrganizations is the resolver for the mergeOrganizations field.
@@ -331,7 +332,7 @@ func (r *mutationResolver) MergeOrganizations(ctx context.Context, input model.M
 	if err != nil {
 		return respond(ctx).organization(nil, err)
 	}
-	return respond(ctx).organization(r.Content.MergeOrganizations(ctx, in))
+	return respond(ctx).organization(r.Directory.MergeOrganizations(ctx, in))
 }
 
 // CreateEvent is the resolver for the createEvent field.
@@ -340,13 +341,13 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input model.CreateEv
 	if err != nil {
 		return respond(ctx).event(nil, err)
 	}
-	return respond(ctx).event(r.Content.CreateEvent(ctx, in))
+	return respond(ctx).event(r.Directory.CreateEvent(ctx, in))
 }
 
 // SubmitReport is the resolver for the submitReport field.
 func (r *mutationResolver) SubmitReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, msg *string) (*content.Saved, error) {
-		return r.Content.Submit(ctx, id, v, msg)
+	return r.transition(ctx, input, func(id int64, v int, msg *string) (*reports.Saved, error) {
+		return r.Reports.Submit(ctx, id, v, msg)
 	})
 }
 
@@ -360,7 +361,7 @@ func (r *mutationResolver) AssignReviewers(ctx context.Context, input model.Assi
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.AssignReviewers(ctx, id, input.ExpectedVersion, users))
+	return respond(ctx).report(r.Reports.AssignReviewers(ctx, id, input.ExpectedVersion, users))
 }
 
 // RequestChanges is the resolver for the requestChanges field.
@@ -369,20 +370,20 @@ func (r *mutationResolver) RequestChanges(ctx context.Context, input model.Reque
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.RequestChanges(ctx, id, input.ExpectedVersion, input.Comment))
+	return respond(ctx).report(r.Reports.RequestChanges(ctx, id, input.ExpectedVersion, input.Comment))
 }
 
 // ApproveReport is the resolver for the approveReport field.
 func (r *mutationResolver) ApproveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
-		return r.Content.Approve(ctx, id, v)
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*reports.Saved, error) {
+		return r.Reports.Approve(ctx, id, v)
 	})
 }
 
 // PublishReport is the resolver for the publishReport field.
 func (r *mutationResolver) PublishReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
-		return r.Content.Publish(ctx, id, v)
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*reports.Saved, error) {
+		return r.Reports.Publish(ctx, id, v)
 	})
 }
 
@@ -396,13 +397,13 @@ func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.Sched
 	if tz == "" {
 		tz = "UTC"
 	}
-	return respond(ctx).report(r.Content.Schedule(ctx, id, input.ExpectedVersion, input.PublishAt, tz))
+	return respond(ctx).report(r.Reports.Schedule(ctx, id, input.ExpectedVersion, input.PublishAt, tz))
 }
 
 // CancelSchedule is the resolver for the cancelSchedule field.
 func (r *mutationResolver) CancelSchedule(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
-		return r.Content.CancelSchedule(ctx, id, v)
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*reports.Saved, error) {
+		return r.Reports.CancelSchedule(ctx, id, v)
 	})
 }
 
@@ -412,13 +413,13 @@ func (r *mutationResolver) UnpublishReport(ctx context.Context, input model.Unpu
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	return respond(ctx).report(r.Content.Unpublish(ctx, id, input.ExpectedVersion, input.Reason))
+	return respond(ctx).report(r.Reports.Unpublish(ctx, id, input.ExpectedVersion, input.Reason))
 }
 
 // ArchiveReport is the resolver for the archiveReport field.
 func (r *mutationResolver) ArchiveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, _ *string) (*content.Saved, error) {
-		return r.Content.DeleteReport(ctx, id, v)
+	return r.transition(ctx, input, func(id int64, v int, _ *string) (*reports.Saved, error) {
+		return r.Reports.DeleteReport(ctx, id, v)
 	})
 }
 
@@ -428,7 +429,7 @@ func (r *mutationResolver) SetEmbargo(ctx context.Context, input model.SetEmbarg
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}
-	saved, err := r.Content.SetEmbargo(ctx, id, input.ExpectedVersion, opt(input.EmbargoUntil))
+	saved, err := r.Reports.SetEmbargo(ctx, id, input.ExpectedVersion, opt(input.EmbargoUntil))
 	return respond(ctx).report(saved, renameField(err, "input.reportId", "input.id"))
 }
 
@@ -473,12 +474,12 @@ func (r *mutationResolver) ReopenThread(ctx context.Context, input model.ThreadI
 
 // SubmitTranslation is the resolver for the submitTranslation field.
 func (r *mutationResolver) SubmitTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error) {
-	return r.translationStep(ctx, input, r.Content.SubmitTranslation)
+	return r.translationStep(ctx, input, r.Translations.SubmitTranslation)
 }
 
 // ApproveTranslation is the resolver for the approveTranslation field.
 func (r *mutationResolver) ApproveTranslation(ctx context.Context, input model.TranslationStepInput) (*model.UpsertTranslationPayload, error) {
-	return r.translationStep(ctx, input, r.Content.ApproveTranslation)
+	return r.translationStep(ctx, input, r.Translations.ApproveTranslation)
 }
 
 // ConfirmTranslationFields is the resolver for the confirmTranslationFields field.
@@ -562,7 +563,7 @@ func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEv
 	if err != nil {
 		return respond(ctx).event(nil, err)
 	}
-	return respond(ctx).event(r.Content.UpdateEvent(ctx, in))
+	return respond(ctx).event(r.Directory.UpdateEvent(ctx, in))
 }
 
 // ID is the resolver for the id field.
@@ -719,7 +720,7 @@ func (r *queryResolver) MyQueue(ctx context.Context, day *string, timeZone *stri
 }
 
 // TranslatorQueue is the resolver for the translatorQueue field.
-func (r *queryResolver) TranslatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error) {
+func (r *queryResolver) TranslatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error) {
 	return r.translatorQueue(ctx, first)
 }
 
@@ -811,11 +812,11 @@ func (r *reportResolver) Translation(ctx context.Context, obj *editorial.Report,
 	if err != nil {
 		return nil, err
 	}
-	return content.TranslationIn(list, canonicalOr(locale)), nil
+	return translation.TranslationIn(list, canonicalOr(locale)), nil
 }
 
 // TranslationProgress is the resolver for the translationProgress field.
-func (r *reportResolver) TranslationProgress(ctx context.Context, obj *editorial.Report) (*content.Progress, error) {
+func (r *reportResolver) TranslationProgress(ctx context.Context, obj *editorial.Report) (*translation.Progress, error) {
 	return r.translationProgress(ctx, obj)
 }
 
@@ -863,7 +864,7 @@ func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) (
 
 // ApprovalsRequired is the resolver for the approvalsRequired field.
 func (r *reportResolver) ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error) {
-	return max(r.Content.Workflow.ApprovalsRequired, 1), nil
+	return max(r.Reports.Workflow.ApprovalsRequired, 1), nil
 }
 
 // EmbargoUntil is the resolver for the embargoUntil field.
@@ -930,7 +931,7 @@ func (r *reportTranslationResolver) Attendees(ctx context.Context, obj *editoria
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *reportTranslationResolver) Freshness(ctx context.Context, obj *editorial.Translation) (*content.State, error) {
+func (r *reportTranslationResolver) Freshness(ctx context.Context, obj *editorial.Translation) (*translation.State, error) {
 	return r.freshness(ctx, obj)
 }
 
@@ -975,7 +976,7 @@ func (r *snapshotTagResolver) ID(ctx context.Context, obj *editorial.SnapshotTag
 }
 
 // Changes is the resolver for the changes field.
-func (r *staleFieldResolver) Changes(ctx context.Context, obj *content.StaleField) ([]*model.DiffSegment, error) {
+func (r *staleFieldResolver) Changes(ctx context.Context, obj *translation.StaleField) ([]*model.DiffSegment, error) {
 	return staleChanges(obj), nil
 }
 
@@ -1033,7 +1034,7 @@ func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *post
 }
 
 // Report is the resolver for the report field.
-func (r *translatorQueueItemResolver) Report(ctx context.Context, obj *content.QueueItem) (*editorial.Report, error) {
+func (r *translatorQueueItemResolver) Report(ctx context.Context, obj *translation.QueueItem) (*editorial.Report, error) {
 	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 

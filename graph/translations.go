@@ -6,14 +6,14 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/textdiff"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // The translation workflow's resolvers: each decodes its input, calls one
-// content.Service method and maps the result. The rules (who may, which
+// reports.Service method and maps the result. The rules (who may, which
 // state, what is stale) are all in internal/content.
 
 // translationStep runs one workflow step (submit, approve) on a translation.
@@ -29,7 +29,7 @@ func (r *Resolver) translationStep(ctx context.Context, input model.TranslationS
 func (r *Resolver) confirmTranslationFields(ctx context.Context, input model.ConfirmTranslationFieldsInput) (*model.UpsertTranslationPayload, error) {
 	step := model.TranslationStepInput{ReportID: input.ReportID, Locale: input.Locale, ExpectedVersion: input.ExpectedVersion}
 	return r.translationStep(ctx, step, func(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
-		return r.Content.ConfirmTranslationFields(ctx, reportID, locale, expectedVersion, input.Fields)
+		return r.Translations.ConfirmTranslationFields(ctx, reportID, locale, expectedVersion, input.Fields)
 	})
 }
 
@@ -54,21 +54,21 @@ func (r *Resolver) assign(ctx context.Context, input model.AssignTranslatorInput
 		return nil, cerr.FieldErrorf(cerr.Invalid, "input.userId", "Give the translator's ID, or null to remove the assignment.")
 	}
 	if input.UserID.Value() == nil {
-		_, err := r.Content.UnassignTranslator(ctx, id, input.Locale)
+		_, err := r.Translations.UnassignTranslator(ctx, id, input.Locale)
 		return nil, err
 	}
 	user, err := decodeID("input.userId", typeUser, *input.UserID.Value())
 	if err != nil {
 		return nil, err
 	}
-	return r.Content.AssignTranslator(ctx, id, input.Locale, user)
+	return r.Translations.AssignTranslator(ctx, id, input.Locale, user)
 }
 
 func (r *Resolver) deleteTranslation(ctx context.Context, input model.TranslationStepInput) (*model.DeleteTranslationPayload, error) {
 	id, err := decodeID("input.reportId", typeReport, input.ReportID)
 	if err == nil {
 		var t *editorial.Translation
-		if t, err = r.Content.DeleteTranslation(ctx, id, input.Locale, input.ExpectedVersion); err == nil {
+		if t, err = r.Translations.DeleteTranslation(ctx, id, input.Locale, input.ExpectedVersion); err == nil {
 			forget(ctx)
 			gid := encodeTranslationID(t.ReportID, t.Locale)
 			rep, err := load(ctx, r.loaders(ctx).reports, t.ReportID)
@@ -83,7 +83,7 @@ func (r *Resolver) deleteTranslation(ctx context.Context, input model.Translatio
 }
 
 func (r *Resolver) importXliff(ctx context.Context, input model.ImportXliffInput) (*model.ImportXliffPayload, error) {
-	list, err := r.Content.ImportXLIFF(ctx, []byte(input.Document))
+	list, err := r.Translations.ImportXLIFF(ctx, []byte(input.Document))
 	if err != nil {
 		ue, err := failed(ctx, err)
 		return &model.ImportXliffPayload{Translations: []*editorial.Translation{}, UserErrors: ue}, err
@@ -97,7 +97,7 @@ func (r *Resolver) xliffExport(ctx context.Context, input model.XliffExportInput
 	if err != nil {
 		return nil, err
 	}
-	doc, err := r.Content.ExportXLIFF(ctx, ids, input.Locale)
+	doc, err := r.Translations.ExportXLIFF(ctx, ids, input.Locale)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (r *Resolver) xliffExport(ctx context.Context, input model.XliffExportInput
 	return &s, nil
 }
 
-func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*content.QueueItem, error) {
+func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error) {
 	n, err := pageSize(first, 50)
 	if err != nil {
 		return nil, err
@@ -114,11 +114,11 @@ func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*content.
 	if v.UserRef() == nil {
 		return nil, cerr.Errorf(cerr.Unauthenticated, "Sign in with an API token to see your translation queue.")
 	}
-	items, err := r.Content.TranslatorQueue(ctx, *v.UserRef(), n)
+	items, err := r.Translations.TranslatorQueue(ctx, *v.UserRef(), n)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*content.QueueItem, len(items))
+	out := make([]*translation.QueueItem, len(items))
 	for i := range items {
 		out[i] = &items[i]
 	}
@@ -126,7 +126,7 @@ func (r *Resolver) translatorQueue(ctx context.Context, first *int) ([]*content.
 }
 
 // translationProgress is newsroom data: it reveals unpublished work.
-func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Report) (*content.Progress, error) {
+func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Report) (*translation.Progress, error) {
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
 		return nil, err
 	}
@@ -143,16 +143,16 @@ func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Repor
 	if err != nil {
 		return nil, err
 	}
-	byKey := make(map[postgres.TranslationKey]*content.State, len(keys))
+	byKey := make(map[postgres.TranslationKey]*translation.State, len(keys))
 	for i, k := range keys {
 		byKey[k] = states[i]
 	}
-	p := content.ProgressOf(rep.SourceLocale, list, byKey, r.TargetLocales)
+	p := translation.ProgressOf(rep.SourceLocale, list, byKey, r.TargetLocales)
 	return &p, nil
 }
 
 // freshness is newsroom data: it quotes the working draft's source text.
-func (r *Resolver) freshness(ctx context.Context, t *editorial.Translation) (*content.State, error) {
+func (r *Resolver) freshness(ctx context.Context, t *editorial.Translation) (*translation.State, error) {
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (rs responder) translation(t *editorial.Translation, err error) (*model.Ups
 }
 
 // staleChanges is the word diff of a stale field's source, then to now.
-func staleChanges(f *content.StaleField) []*model.DiffSegment {
+func staleChanges(f *translation.StaleField) []*model.DiffSegment {
 	return diffSegments(textdiff.Diff(deref(f.From), deref(f.To)))
 }
 

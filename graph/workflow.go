@@ -9,9 +9,9 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -135,7 +135,7 @@ func (r *Resolver) myQueue(ctx context.Context, day, tz *string) (*model.Queue, 
 			return nil, cerr.FieldErrorf(cerr.Invalid, "day", "Give the day as YYYY-MM-DD, e.g. 2020-08-13.")
 		}
 	}
-	q, err := r.Content.Queue(ctx, v.UserID, d, loc)
+	q, err := r.Reports.Queue(ctx, v.UserID, d, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (rs responder) comment(c *comments.Comment, err error) (*model.CommentPaylo
 }
 
 // transition runs a workflow step on the report a TransitionInput names.
-func (r *Resolver) transition(ctx context.Context, in model.TransitionInput, step func(id int64, version int, message *string) (*content.Saved, error)) (*model.UpdateReportPayload, error) {
+func (r *Resolver) transition(ctx context.Context, in model.TransitionInput, step func(id int64, version int, message *string) (*reports.Saved, error)) (*model.UpdateReportPayload, error) {
 	id, err := decodeID("input.id", typeReport, in.ID)
 	if err != nil {
 		return respond(ctx).report(nil, err)

@@ -21,9 +21,9 @@ import (
 	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/server"
 )
@@ -138,7 +138,7 @@ type bench struct {
 // loaders, gqlgen) with the deployment's default fallbacks and zh-Hans, ja,
 // ko as target locales; minus the explorer and the rate limiter, which would
 // throttle the benchmark.
-func newBench(db *postgres.DB, svc *content.Service, ids *identity.Service, token string, clients int) (*bench, error) {
+func newBench(db *postgres.DB, svc *newsroom.Services, ids *identity.Service, token string, clients int) (*bench, error) {
 	b := &bench{token: token, sql: &sqlStats{}}
 	log := slog.New(&benchdb.ServerLog{Name: "bench/translations", SQL: b.sql.add, Warned: func() { b.errors.Add(1) }})
 	fallbacks, err := locale.ParseFallbacks(locale.DefaultFallbacks)
@@ -146,7 +146,7 @@ func newBench(db *postgres.DB, svc *content.Service, ids *identity.Service, toke
 		return nil, err
 	}
 	serve := func(loaderWait time.Duration) *httptest.Server {
-		resolver := &graph.Resolver{DB: db, Content: svc, Identity: ids, Comments: comments.New(db), Version: "bench",
+		resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: ids, Comments: comments.New(db), Version: "bench",
 			Fallbacks: fallbacks, TargetLocales: targetLocales, LoaderWait: loaderWait}
 		return httptest.NewServer(server.New(server.Config{
 			GraphQL: graph.NewHandler(resolver, log),

@@ -27,8 +27,8 @@ import (
 
 	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/newsroom"
 )
 
 type config struct {
@@ -111,7 +111,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	defer env.Close()
 	db := env.DB
-	svc := content.New(db)
+	svc := newsroom.New(db)
 	ids := identity.New(db)
 	token, reviewer, err := benchdb.AdminToken(ctx, ids, "bench-translations@copydesk.invalid", "translations benchmark")
 	if err != nil {

@@ -12,9 +12,12 @@ import (
 
 	"github.com/copydesk/copydesk/bench/internal/lorem"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 const (
@@ -47,7 +50,7 @@ type fixture struct {
 // roles translated, as the demo loader does); then the title of every other
 // report is edited with its expectedVersion, which makes its three
 // translations stale (title only).
-func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
+func seed(ctx context.Context, svc *newsroom.Services, n int) (*fixture, error) {
 	t0 := time.Now()
 	run := strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36) // unique names with -dsn
 	r := rand.New(rand.NewPCG(42, 11))
@@ -55,7 +58,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 
 	var orgs, people []int64
 	for i := range nOrgs {
-		o, err := svc.CreateOrganization(ctx, content.CreateOrganizationInput{
+		o, err := svc.Directory.CreateOrganization(ctx, directory.CreateOrganizationInput{
 			Name: fmt.Sprintf("%s Association for %s %d (%s)", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.OrgWords), i+1, run),
 		})
 		if err != nil {
@@ -65,7 +68,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	}
 	for i := range nPeople {
 		name := lorem.FirstNames[i%len(lorem.FirstNames)] + " " + lorem.LastNames[(i+i/len(lorem.FirstNames))%len(lorem.LastNames)]
-		p, err := svc.CreatePerson(ctx, content.CreatePersonInput{
+		p, err := svc.Directory.CreatePerson(ctx, directory.CreatePersonInput{
 			Name:           name,
 			LocalizedNames: editorial.LocalizedNames{"ja": "［ja］" + name, "zh-Hans": "［zh］" + name},
 			AffiliationID:  &orgs[i%len(orgs)],
@@ -79,14 +82,14 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	// The reports' texts are drawn up front so that concurrent seeding stays
 	// deterministic; each worker then creates, translates and edits its own.
 	type spec struct {
-		in    content.CreateReportInput
+		in    reports.CreateReportInput
 		stale bool
 	}
 	specs := make([]spec, n)
 	for i := range n {
 		summary := lorem.Sentence(r, 40)
 		msg := "First draft"
-		in := content.CreateReportInput{
+		in := reports.CreateReportInput{
 			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", lorem.Pick(r, lorem.Places), i+1, run),
 			SourceLocale: "en",
 			Body:         lorem.Markdown(uint64(i), bodyBytes, ""),
@@ -95,7 +98,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 		}
 		for k := range attendeesPer {
 			role := lorem.Roles[(i+k)%len(lorem.Roles)]
-			in.Attendees = append(in.Attendees, content.AttendeeInput{PersonID: &people[(i*3+k)%nPeople], Role: &role,
+			in.Attendees = append(in.Attendees, reports.AttendeeInput{PersonID: &people[(i*3+k)%nPeople], Role: &role,
 				Participations: []editorial.Participation{"ATTENDED"}})
 		}
 		specs[i] = spec{in: in, stale: i%2 == 0}
@@ -131,20 +134,20 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 // seedReport creates one report, translates it into the target locales
 // (APPROVED, as only the System viewer may write directly) and, when stale,
 // then edits its source title.
-func seedReport(ctx context.Context, svc *content.Service, in content.CreateReportInput, stale bool) (int64, error) {
-	saved, err := svc.CreateReport(ctx, in)
+func seedReport(ctx context.Context, svc *newsroom.Services, in reports.CreateReportInput, stale bool) (int64, error) {
+	saved, err := svc.Reports.CreateReport(ctx, in)
 	if err != nil {
 		return 0, err
 	}
 	rep := saved.Report
-	atts, err := postgres.AttendeesByReportIDs(ctx, svc.DB, []int64{rep.ID})
+	atts, err := postgres.AttendeesByReportIDs(ctx, svc.Reports.DB, []int64{rep.ID})
 	if err != nil {
 		return 0, err
 	}
 	for _, loc := range targetLocales {
 		tag := "［" + loc + "］"
 		title, summary := tag+rep.Title, tag+*in.Summary
-		tin := content.UpsertTranslationInput{
+		tin := translation.UpsertTranslationInput{
 			ReportID: rep.ID, Locale: loc, Title: title, Summary: &summary,
 			Body:   tag + " " + in.Body,
 			Status: editorial.TranslationApproved,
@@ -153,17 +156,17 @@ func seedReport(ctx context.Context, svc *content.Service, in content.CreateRepo
 			role := tag + *a.Role
 			tin.Attendees = append(tin.Attendees, editorial.AttendeeTranslation{AttendeeID: a.ID, Role: &role})
 		}
-		if _, err := svc.UpsertTranslation(ctx, tin); err != nil {
+		if _, err := svc.Translations.UpsertTranslation(ctx, tin); err != nil {
 			return 0, fmt.Errorf("%s translation: %w", loc, err)
 		}
 	}
 	if stale {
-		cur, err := postgres.ReportsByIDs(ctx, svc.DB, []int64{rep.ID})
+		cur, err := postgres.ReportsByIDs(ctx, svc.Reports.DB, []int64{rep.ID})
 		if err != nil {
 			return 0, err
 		}
 		msg := "Retitle after the closing session"
-		_, err = svc.UpdateReport(ctx, content.UpdateReportInput{
+		_, err = svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{
 			ID: rep.ID, ExpectedVersion: cur[rep.ID].Version,
 			Title:   editorial.SetTo(strings.Replace(rep.Title, "cooperation forum", "cooperation and trade forum", 1)),
 			Message: &msg,
@@ -180,23 +183,23 @@ func seedReport(ctx context.Context, svc *content.Service, in content.CreateRepo
 // publish (System), each with the version the previous step returned.
 // Reports are published in creation order, so any page of the newest
 // reports holds as many stale ones as fresh ones.
-func publish(ctx context.Context, svc *content.Service, reviewer *auth.Viewer, fx *fixture) error {
+func publish(ctx context.Context, svc *newsroom.Services, reviewer *auth.Viewer, fx *fixture) error {
 	t0 := time.Now()
-	cur, err := postgres.ReportsByIDs(ctx, svc.DB, fx.ids)
+	cur, err := postgres.ReportsByIDs(ctx, svc.Reports.DB, fx.ids)
 	if err != nil {
 		return err
 	}
 	rctx := auth.WithViewer(ctx, reviewer)
 	for i, id := range fx.ids {
 		msg := "Ready for review"
-		s, err := svc.Submit(ctx, id, cur[id].Version, &msg)
+		s, err := svc.Reports.Submit(ctx, id, cur[id].Version, &msg)
 		if err != nil {
 			return fmt.Errorf("submit report %d: %w", i+1, err)
 		}
-		if s, err = svc.Approve(rctx, id, s.Report.Version); err != nil {
+		if s, err = svc.Reports.Approve(rctx, id, s.Report.Version); err != nil {
 			return fmt.Errorf("approve report %d: %w", i+1, err)
 		}
-		if s, err = svc.Publish(ctx, id, s.Report.Version); err != nil {
+		if s, err = svc.Reports.Publish(ctx, id, s.Report.Version); err != nil {
 			return fmt.Errorf("publish report %d: %w", i+1, err)
 		}
 		if s.Report.Status != editorial.Published {

@@ -16,9 +16,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 const editMessage = "Tighten the wording of the opening paragraph"
@@ -26,13 +27,13 @@ const editMessage = "Tighten the wording of the opening paragraph"
 // updateFn performs one update of t and moves t.version on.
 type updateFn func(ctx context.Context, t *target) error
 
-// serviceUpdate calls content.Service.UpdateReport: the body with one word
+// serviceUpdate calls reports.Service.UpdateReport: the body with one word
 // changed, the current expectedVersion and a message.
-func serviceUpdate(svc *content.Service) updateFn {
+func serviceUpdate(svc *newsroom.Services) updateFn {
 	msg := editMessage
 	return func(ctx context.Context, t *target) error {
 		v := t.version
-		saved, err := svc.UpdateReport(ctx, content.UpdateReportInput{
+		saved, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{
 			ID: t.id, ExpectedVersion: v, Body: editorial.SetTo(t.bodyAt(v + 1)), Message: &msg,
 		})
 		if err != nil {
@@ -48,7 +49,7 @@ func serviceUpdate(svc *content.Service) updateFn {
 
 // probeUpdate runs one service update of the first report and returns the
 // SQL statements it sent (postgres.QueryCounter: BEGIN and COMMIT count).
-func probeUpdate(ctx context.Context, svc *content.Service, fx *fixture) (int64, error) {
+func probeUpdate(ctx context.Context, svc *newsroom.Services, fx *fixture) (int64, error) {
 	var c postgres.QueryCounter
 	if err := serviceUpdate(svc)(postgres.WithQueryCounter(ctx, &c), fx.reports[0]); err != nil {
 		return 0, err
@@ -70,7 +71,7 @@ func showSQL(ctx context.Context, out io.Writer, dsn, logPath string, fx *fixtur
 	}
 	defer db.Close()
 	before := fileSize(logPath)
-	if err := serviceUpdate(content.New(db))(ctx, fx.reports[0]); err != nil {
+	if err := serviceUpdate(newsroom.New(db))(ctx, fx.reports[0]); err != nil {
 		return err
 	}
 	time.Sleep(200 * time.Millisecond) // let the server write its log
@@ -139,7 +140,7 @@ func prepareRun(ctx context.Context, db *postgres.DB, fx *fixture) error {
 	return nil
 }
 
-func runService(ctx context.Context, db *postgres.DB, svc *content.Service, fx *fixture, cfg config) (result, error) {
+func runService(ctx context.Context, db *postgres.DB, svc *newsroom.Services, fx *fixture, cfg config) (result, error) {
 	if err := prepareRun(ctx, db, fx); err != nil {
 		return result{}, err
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/server"
 )
@@ -26,7 +26,7 @@ import (
 // log, recovery, body limit, gqlgen, resolvers, content service), and an HTTP
 // client per writer sending the mutation as JSON. The SQL count per update
 // comes from the server's own request log line ("sql").
-func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *fixture, cfg config) (result, error) {
+func runGraphQL(ctx context.Context, db *postgres.DB, svc *newsroom.Services, fx *fixture, cfg config) (result, error) {
 	var sqlSum, requests atomic.Int64
 	var counting atomic.Bool
 	log := slog.New(&benchdb.ServerLog{Name: "bench/write", SQL: func(n int64) {
@@ -43,7 +43,7 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *content.Service, fx *
 		return result{}, err
 	}
 	h := server.New(server.Config{
-		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Content: svc, Identity: ids, Comments: comments.New(db), Version: "bench"}, log),
+		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: ids, Comments: comments.New(db), Version: "bench"}, log),
 		Ready:   func(context.Context) error { return nil },
 		Log:     log,
 	})

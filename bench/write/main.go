@@ -23,7 +23,7 @@ import (
 
 	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/newsroom"
 )
 
 type config struct {
@@ -45,7 +45,7 @@ func main() {
 	fs.IntVar(&cfg.clients, "clients", 4, "concurrent writers (goroutines for copydesk, clients and threads for pgbench)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of each measured run")
 	fs.IntVar(&cfg.reports, "reports", 64, "reports to create; rounded up to a multiple of -clients, each client owns its own")
-	fs.StringVar(&cfg.mode, "mode", "service", "copydesk path to measure: service (content.Service.UpdateReport), graphql (updateReport over HTTP to an in-process server) or both")
+	fs.StringVar(&cfg.mode, "mode", "service", "copydesk path to measure: service (reports.Service.UpdateReport), graphql (updateReport over HTTP to an in-process server) or both")
 	fs.StringVar(&cfg.dsn, "dsn", "", "use this existing database (a lib/pq/libpq URL, like DATABASE_URL) instead of starting a private cluster; it is migrated and gets the benchmark's reports")
 	fs.BoolVar(&cfg.fast, "fast", false, "private cluster only: fsync, synchronous_commit and full_page_writes off (default: durable, like copydesk serve)")
 	fs.BoolVar(&cfg.showSQL, "show-sql", false, "private cluster only: print the statements one service updateReport sends, from the server log (log_statement=all on one connection)")
@@ -107,7 +107,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	defer env.Close()
 	db, dsn, work := env.DB, env.DSN, env.Work
-	svc := content.New(db)
+	svc := newsroom.New(db)
 
 	t0 := time.Now()
 	fx, err := seed(ctx, svc, cfg.reports)

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/bench/internal/lorem"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 )
 
@@ -60,7 +62,7 @@ type fixture struct {
 // service, each with a ~6 KB Markdown body, 3 tags, 2 authors and 20
 // attendees (16 people with roles, 4 organizations), so that a revision
 // snapshot has a realistic size.
-func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
+func seed(ctx context.Context, svc *newsroom.Services, n int) (*fixture, error) {
 	run := strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36) // unique names with -dsn
 	fx := &fixture{people: nPeople, orgs: nOrgs, attendees: personAttendees + orgAttendees, tags: tagsPerReport, authors: authorsPer}
 	r := rand.New(rand.NewPCG(42, 7))
@@ -68,7 +70,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	var people, orgs []int64
 	for i := range nOrgs {
 		acr := strings.ToUpper(lorem.Pick(r, lorem.OrgWords)[:3]) + strconv.Itoa(i)
-		o, err := svc.CreateOrganization(ctx, content.CreateOrganizationInput{
+		o, err := svc.Directory.CreateOrganization(ctx, directory.CreateOrganizationInput{
 			Name:    fmt.Sprintf("%s Association for %s and %s", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.OrgWords), lorem.Pick(r, lorem.OrgWords)),
 			Acronym: &acr,
 		})
@@ -78,7 +80,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 		orgs = append(orgs, o.ID)
 	}
 	for i := range nPeople {
-		p, err := svc.CreatePerson(ctx, content.CreatePersonInput{
+		p, err := svc.Directory.CreatePerson(ctx, directory.CreatePersonInput{
 			Name:          lorem.Pick(r, lorem.FirstNames) + " " + lorem.Pick(r, lorem.LastNames),
 			AffiliationID: &orgs[i%len(orgs)],
 		})
@@ -93,7 +95,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 		body := lorem.Markdown(uint64(i), bodyBytes, "Delegates met on the opening day; the "+editMark+" session was chaired by the host. ")
 		section, subtitle := "Exchanges", fmt.Sprintf("Delegates from %s and %s signed %d agreements", lorem.Pick(r, lorem.Places), lorem.Pick(r, lorem.Places), 2+i%5)
 		summary := lorem.Sentence(r, 45)
-		in := content.CreateReportInput{
+		in := reports.CreateReportInput{
 			Title:        fmt.Sprintf("%s cooperation forum, session %d (%s)", lorem.Pick(r, lorem.Places), i+1, run),
 			SourceLocale: "en",
 			Body:         body,
@@ -104,11 +106,11 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 			AuthorIDs:    []int64{people[i%nPeople], people[(i+1)%nPeople]},
 		}
 		for k := range tagsPerReport {
-			in.Tags = append(in.Tags, content.TagRef{Name: tagNames[(i+k)%len(tagNames)]})
+			in.Tags = append(in.Tags, reports.TagRef{Name: tagNames[(i+k)%len(tagNames)]})
 		}
 		for k := range personAttendees {
 			role := lorem.Roles[(i+k)%len(lorem.Roles)]
-			a := content.AttendeeInput{PersonID: &people[(i*7+k)%nPeople], Role: &role,
+			a := reports.AttendeeInput{PersonID: &people[(i*7+k)%nPeople], Role: &role,
 				Participations: []editorial.Participation{"ATTENDED"}}
 			if k%4 == 0 {
 				a.Participations = append(a.Participations, "SPEECH")
@@ -120,10 +122,10 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 			in.Attendees = append(in.Attendees, a)
 		}
 		for k := range orgAttendees {
-			in.Attendees = append(in.Attendees, content.AttendeeInput{OrganizationID: &orgs[(i+k)%nOrgs],
+			in.Attendees = append(in.Attendees, reports.AttendeeInput{OrganizationID: &orgs[(i+k)%nOrgs],
 				Participations: []editorial.Participation{"HOSTED"}})
 		}
-		saved, err := svc.CreateReport(ctx, in)
+		saved, err := svc.Reports.CreateReport(ctx, in)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +135,7 @@ func seed(ctx context.Context, svc *content.Service, n int) (*fixture, error) {
 	first := fx.reports[0]
 	fx.bodyTemplate = first.body
 	fx.wordCount = richtext.WordCount(first.body)
-	snap, err := postgres.Snapshot(ctx, svc.DB, first.id)
+	snap, err := postgres.Snapshot(ctx, svc.Reports.DB, first.id)
 	if err != nil {
 		return nil, err
 	}

@@ -20,12 +20,12 @@ import (
 
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/migrations"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -148,9 +148,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
-	svc := content.New(db)
+	svc := newsroom.New(db)
 	if cfg.Workflow != nil {
-		svc.Workflow = *cfg.Workflow
+		svc.Reports.Workflow = *cfg.Workflow
 	}
 	if !cfg.NoScheduler {
 		// The worker stops before the database closes (defers run last-in, first-out).
@@ -158,7 +158,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = scheduler.New(db, svc, log, scheduler.Options{}).Run(wctx)
+			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{}).Run(wctx)
 		}()
 		defer func() { stop(); <-done }()
 	}
@@ -174,7 +174,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	if err != nil {
 		return fmt.Errorf("--target-locales: %w", err)
 	}
-	resolver := &graph.Resolver{DB: db, Content: svc, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
+	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
 	h := server.New(server.Config{
 		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log)),

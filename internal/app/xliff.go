@@ -8,8 +8,8 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // `copydesk xliff export|import`: the translation-agency hand-off from the
@@ -17,18 +17,18 @@ import (
 // what the GraphQL xliffExport and importXliff do (the same checks, the same
 // all-or-nothing import, the same audit entry).
 
-// withContent is withMigrated with the content service and a System
+// withContent is withMigrated with the translation service and a System
 // context.
-func withContent(ctx context.Context, cfg Config, log *slog.Logger, fn func(context.Context, *postgres.DB, *content.Service) error) error {
+func withContent(ctx context.Context, cfg Config, log *slog.Logger, fn func(context.Context, *postgres.DB, *translation.Service) error) error {
 	return withMigrated(ctx, cfg, log, func(db *postgres.DB) error {
-		return fn(auth.WithViewer(ctx, auth.System()), db, content.New(db))
+		return fn(auth.WithViewer(ctx, auth.System()), db, translation.New(db))
 	})
 }
 
 // ExportXLIFF writes the XLIFF 2.0 document of the reports with the given
 // slugs (current or former) for translation into locale to out.
 func ExportXLIFF(ctx context.Context, cfg Config, slugs []string, locale string, out io.Writer, log *slog.Logger) error {
-	return withContent(ctx, cfg, log, func(ctx context.Context, db *postgres.DB, svc *content.Service) error {
+	return withContent(ctx, cfg, log, func(ctx context.Context, db *postgres.DB, svc *translation.Service) error {
 		ids := make([]int64, len(slugs))
 		for i, s := range slugs {
 			id, err := postgres.ReportIDBySlug(ctx, db, s)
@@ -56,7 +56,7 @@ func ImportXLIFF(ctx context.Context, cfg Config, in io.Reader, out io.Writer, l
 	if err != nil {
 		return err
 	}
-	return withContent(ctx, cfg, log, func(ctx context.Context, _ *postgres.DB, svc *content.Service) error {
+	return withContent(ctx, cfg, log, func(ctx context.Context, _ *postgres.DB, svc *translation.Service) error {
 		list, err := svc.ImportXLIFF(ctx, data)
 		if err != nil {
 			return flagError(err, xliffFlags)

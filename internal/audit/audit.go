@@ -95,3 +95,13 @@ func Write(ctx context.Context, db *postgres.DB, fn func(tx *postgres.Tx) error,
 		return nil
 	})
 }
+
+// IfChanged returns e when an update moved the object past the version the
+// caller edited, and nil for an update that changed nothing (so Write
+// records no entry).
+func IfChanged(version, expected int, e Entry) *Entry {
+	if version == expected {
+		return nil
+	}
+	return &e
+}

@@ -188,3 +188,12 @@ type Desk struct {
 	Name      string
 	CreatedAt time.Time
 }
+
+// Gate returns the context's viewer if it may work on newsroom content at
+// all (ReadDrafts), before anything is read: an anonymous caller or a
+// read-only token learns nothing about which objects exist. What the viewer
+// may do to a given object is checked once the object is locked (Check).
+func Gate(ctx context.Context) (*Viewer, error) {
+	v := ViewerFrom(ctx)
+	return v, Check(v, ReadDrafts, Resource{})
+}

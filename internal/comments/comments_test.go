@@ -13,11 +13,11 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 func ids(cs []*comments.Comment) []int64 {
@@ -163,10 +163,10 @@ func TestAnchorsAndRanges(t *testing.T) {
 	sys := auth.WithViewer(t.Context(), auth.System())
 	quoted := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Check the name.", Field: "title", RangeStart: i(5), RangeEnd: i(9)})).ok(t)
 	onAttendee := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Who exactly?", Field: "attendee", AttendeeID: &att})).ok(t)
-	saved := of(n.content.UpdateReport(sys, content.UpdateReportInput{ID: n.report.ID, ExpectedVersion: n.report.Version, Title: editorial.SetTo("中国科协年会开幕")})).ok(t)
+	saved := of(n.content.UpdateReport(sys, reports.UpdateReportInput{ID: n.report.ID, ExpectedVersion: n.report.Version, Title: editorial.SetTo("中国科协年会开幕")})).ok(t)
 	keep := n.attendees[0]
 	d := "Officers from the Consulates General of ROK and Japan"
-	of(n.content.SetAttendees(sys, n.report.ID, saved.Report.Version, []content.AttendeeInput{{ID: keep, Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}}}, nil)).ok(t)
+	of(n.content.SetAttendees(sys, n.report.ID, saved.Report.Version, []reports.AttendeeInput{{ID: keep, Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}}}, nil)).ok(t)
 	now := of(n.svc.CommentsByIDs(ctx, []int64{quoted.ID, onAttendee.ID})).ok(t)
 	if q := now[quoted.ID]; str(q.Quote) != `"中国科协"` || *q.RangeStart != 5 || *q.RangeEnd != 9 {
 		t.Fatalf("after the title changed: quote %s range %d..%d", str(q.Quote), *q.RangeStart, *q.RangeEnd)

@@ -10,11 +10,11 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 // TestMain stops the PostgreSQL cluster pgtest starts for this package.
@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type newsroom struct {
 	db      *postgres.DB
 	svc     *comments.Service
-	content *content.Service
+	content *reports.Service
 	ident   *identity.Service
 	desk1   int64
 	desk2   int64
@@ -48,7 +48,7 @@ const (
 func newNewsroom(t *testing.T) *newsroom {
 	t.Helper()
 	db := postgres.Wrap(pgtest.NewDB(t))
-	n := &newsroom{db: db, svc: comments.New(db), content: content.New(db), ident: identity.New(db), users: map[string]*auth.User{}}
+	n := &newsroom{db: db, svc: comments.New(db), content: reports.New(db), ident: identity.New(db), users: map[string]*auth.User{}}
 	sys := auth.WithViewer(t.Context(), auth.System())
 	d1, err := n.ident.CreateDesk(sys, "news", "News")
 	if err != nil {
@@ -103,9 +103,9 @@ func newNewsroom(t *testing.T) *newsroom {
 // newReport creates a report (as copydesk itself) with delegations as attendees.
 func (n *newsroom) newReport(t *testing.T, desk *int64, title string, summary *string, body string, delegations ...string) *editorial.Report {
 	t.Helper()
-	in := content.CreateReportInput{Title: title, SourceLocale: "zh-Hans", Body: body, Summary: summary, DeskID: desk}
+	in := reports.CreateReportInput{Title: title, SourceLocale: "zh-Hans", Body: body, Summary: summary, DeskID: desk}
 	for _, d := range delegations {
-		in.Attendees = append(in.Attendees, content.AttendeeInput{Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}})
+		in.Attendees = append(in.Attendees, reports.AttendeeInput{Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}})
 	}
 	saved, err := n.content.CreateReport(auth.WithViewer(t.Context(), auth.System()), in)
 	if err != nil {

@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/content"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
+	translations "github.com/copydesk/copydesk/internal/translation"
 )
 
 // Name identifies the demo data set in demo_loads.
@@ -46,7 +49,7 @@ func Load(ctx context.Context, db *postgres.DB, log *slog.Logger) (bool, error) 
 			return err
 		}
 		loaded = true
-		return insert(postgres.WithTx(ctx, tx), tx, content.New(db), set, log)
+		return insert(postgres.WithTx(ctx, tx), tx, newsroom.New(db), set, log)
 	})
 	if err != nil {
 		return false, fmt.Errorf("loading demo data set %s: %w", Name, err)
@@ -63,14 +66,14 @@ func Load(ctx context.Context, db *postgres.DB, log *slog.Logger) (bool, error) 
 // file's keys to database IDs as it goes. ctx carries tx, the loader's
 // transaction (postgres.WithTx), so every service call joins it. Entries are
 // inserted in file order, which check has verified is dependency order.
-func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataSet, log *slog.Logger) error {
+func insert(ctx context.Context, tx *postgres.Tx, svc *newsroom.Services, d *dataSet, log *slog.Logger) error {
 	orgIDs := make(map[string]int64, len(d.Organizations))
 	for _, o := range d.Organizations {
-		in := content.CreateOrganizationInput{Name: o.Name, LocalizedNames: o.LocalizedNames, Acronym: o.Acronym, Country: o.Country}
+		in := directory.CreateOrganizationInput{Name: o.Name, LocalizedNames: o.LocalizedNames, Acronym: o.Acronym, Country: o.Country}
 		if o.Parent != nil {
 			in.ParentID = ptr(orgIDs[*o.Parent])
 		}
-		saved, err := svc.CreateOrganization(ctx, in)
+		saved, err := svc.Directory.CreateOrganization(ctx, in)
 		if err != nil {
 			return fmt.Errorf("organization %s: %w", o.Key, err)
 		}
@@ -79,11 +82,11 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 
 	personIDs := make(map[string]int64, len(d.People))
 	for _, p := range d.People {
-		in := content.CreatePersonInput{Name: p.Name, LocalizedNames: p.LocalizedNames}
+		in := directory.CreatePersonInput{Name: p.Name, LocalizedNames: p.LocalizedNames}
 		if p.Affiliation != nil {
 			in.AffiliationID = ptr(orgIDs[*p.Affiliation])
 		}
-		saved, err := svc.CreatePerson(ctx, in)
+		saved, err := svc.Directory.CreatePerson(ctx, in)
 		if err != nil {
 			return fmt.Errorf("person %s: %w", p.Key, err)
 		}
@@ -92,7 +95,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 
 	tagIDs := make(map[string]int64, len(d.Tags))
 	for _, t := range d.Tags {
-		saved, err := svc.CreateTag(ctx, content.CreateTagInput{Name: t.Name, Slug: &t.Slug, Description: t.Description, LocalizedNames: t.LocalizedNames})
+		saved, err := svc.Directory.CreateTag(ctx, directory.CreateTagInput{Name: t.Name, Slug: &t.Slug, Description: t.Description, LocalizedNames: t.LocalizedNames})
 		if err != nil {
 			return fmt.Errorf("tag %s: %w", t.Key, err)
 		}
@@ -103,7 +106,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 
 	eventIDs := make(map[string]int64, len(d.Events))
 	for _, e := range d.Events {
-		in := content.CreateEventInput{Name: e.Name, LocalizedNames: e.LocalizedNames, TimeZone: e.TimeZone, AllDay: e.AllDay,
+		in := directory.CreateEventInput{Name: e.Name, LocalizedNames: e.LocalizedNames, TimeZone: e.TimeZone, AllDay: e.AllDay,
 			Venue: e.Venue, City: e.City, Region: e.Region, Country: e.Country, OrganizerIDs: []int64{}, Figures: []editorial.Figure{}}
 		if e.Parent != nil {
 			in.ParentID = ptr(eventIDs[*e.Parent])
@@ -120,7 +123,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 			in.Figures = append(in.Figures, editorial.Figure{Metric: f.Metric, Value: f.Value, Approximation: f.Approximation,
 				Label: f.Label, Channels: f.Channels, Countries: f.Countries})
 		}
-		saved, err := svc.CreateEvent(ctx, in)
+		saved, err := svc.Directory.CreateEvent(ctx, in)
 		if err != nil {
 			return fmt.Errorf("event %s: %w", e.Key, err)
 		}
@@ -130,17 +133,17 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 	log.DebugContext(ctx, "demo events inserted", "set", Name, "events", len(eventIDs))
 
 	r := &d.Report
-	in := content.CreateReportInput{Title: r.Title, SourceLocale: r.SourceLocale, Body: r.Body, Slug: &r.Slug,
+	in := reports.CreateReportInput{Title: r.Title, SourceLocale: r.SourceLocale, Body: r.Body, Slug: &r.Slug,
 		Section: r.Section, Subtitle: r.Subtitle, Summary: r.Summary, Status: editorial.Status(r.Status),
-		PublishedAt: editorial.SetTo(r.PublishedAt), Tags: []content.TagRef{}, AuthorIDs: []int64{}}
+		PublishedAt: editorial.SetTo(r.PublishedAt), Tags: []reports.TagRef{}, AuthorIDs: []int64{}}
 	if r.Event != nil {
 		in.EventID = ptr(eventIDs[*r.Event])
 	}
 	for _, t := range r.Tags {
-		in.Tags = append(in.Tags, content.TagRef{ID: tagIDs[t]})
+		in.Tags = append(in.Tags, reports.TagRef{ID: tagIDs[t]})
 	}
 	for _, a := range r.Attendees {
-		ai := content.AttendeeInput{Delegation: a.Delegation, Role: a.Role, Note: a.Note}
+		ai := reports.AttendeeInput{Delegation: a.Delegation, Role: a.Role, Note: a.Note}
 		if a.Person != nil {
 			ai.PersonID = ptr(personIDs[*a.Person])
 		}
@@ -152,7 +155,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 		}
 		in.Attendees = append(in.Attendees, ai)
 	}
-	saved, err := svc.CreateReport(ctx, in)
+	saved, err := svc.Reports.CreateReport(ctx, in)
 	if err != nil {
 		return fmt.Errorf("report %s: %w", r.Slug, err)
 	}
@@ -173,7 +176,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 	}
 	translatedRoles := 0
 	for _, t := range r.Translations {
-		in := content.UpsertTranslationInput{ReportID: reportID, Locale: t.Locale, Title: t.Title, Subtitle: t.Subtitle,
+		in := translations.UpsertTranslationInput{ReportID: reportID, Locale: t.Locale, Title: t.Title, Subtitle: t.Subtitle,
 			Summary: t.Summary, Body: t.Body, Status: editorial.TranslationStatus(t.Status), Attendees: []editorial.AttendeeTranslation{}}
 		for _, a := range t.Attendees {
 			in.Attendees = append(in.Attendees, editorial.AttendeeTranslation{AttendeeID: attendeeIDs[a.Index], Role: a.Role, Note: a.Note})
@@ -181,7 +184,7 @@ func insert(ctx context.Context, tx *postgres.Tx, svc *content.Service, d *dataS
 				translatedRoles++
 			}
 		}
-		if _, err := svc.UpsertTranslation(ctx, in); err != nil {
+		if _, err := svc.Translations.UpsertTranslation(ctx, in); err != nil {
 			return fmt.Errorf("report %s, %s translation: %w", r.Slug, t.Locale, err)
 		}
 	}

@@ -1,6 +1,6 @@
 // Package scheduler is copydesk's publishing worker: it publishes SCHEDULED
 // reports when their publish job (table publish_jobs, written by
-// content.Service.Schedule) comes due.
+// reports.Service.Schedule) comes due.
 //
 // Every copydesk instance runs one Worker; any number may run against one
 // database. Each round claims due jobs with FOR UPDATE SKIP LOCKED and, in
@@ -27,8 +27,8 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 // Options tune a Worker; zero values take the defaults.
@@ -49,14 +49,14 @@ type Options struct {
 // process or many.
 type Worker struct {
 	db      *postgres.DB
-	content *content.Service
+	content *reports.Service
 	log     *slog.Logger
 	opts    Options
 }
 
 // New returns a worker over db that publishes through svc, whose DB must be
 // db (the publish joins the worker's transaction). log may be nil.
-func New(db *postgres.DB, svc *content.Service, log *slog.Logger, opts Options) *Worker {
+func New(db *postgres.DB, svc *reports.Service, log *slog.Logger, opts Options) *Worker {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 500 * time.Millisecond
 	}

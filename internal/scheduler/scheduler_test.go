@@ -18,10 +18,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
+	reportsvc "github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/scheduler"
 )
 
@@ -43,7 +43,7 @@ type env struct {
 	dsn   string
 	clock *clock
 	db    *postgres.DB
-	svc   *content.Service
+	svc   *reportsvc.Service
 }
 
 func newEnv(t *testing.T) *env {
@@ -55,7 +55,7 @@ func newEnv(t *testing.T) *env {
 
 // open opens another connection pool to the env's database, with its
 // clock, and a content service over it.
-func (e *env) open(t *testing.T) (*postgres.DB, *content.Service) {
+func (e *env) open(t *testing.T) (*postgres.DB, *reportsvc.Service) {
 	t.Helper()
 	x, err := sqlx.Connect("postgres", e.dsn)
 	if err != nil {
@@ -64,7 +64,7 @@ func (e *env) open(t *testing.T) (*postgres.DB, *content.Service) {
 	t.Cleanup(func() { x.Close() })
 	db := postgres.Wrap(x)
 	db.Now = e.clock.Now
-	return db, content.New(db)
+	return db, reportsvc.New(db)
 }
 
 func system(t *testing.T) context.Context { return auth.WithViewer(t.Context(), auth.System()) }
@@ -73,7 +73,7 @@ func system(t *testing.T) context.Context { return auth.WithViewer(t.Context(), 
 func (e *env) scheduled(t *testing.T, title string, at time.Time) int64 {
 	t.Helper()
 	ctx := system(t)
-	saved, err := e.svc.CreateReport(ctx, content.CreateReportInput{Title: title, SourceLocale: "en", Body: "Body of " + title, Status: editorial.Approved})
+	saved, err := e.svc.CreateReport(ctx, reportsvc.CreateReportInput{Title: title, SourceLocale: "en", Body: "Body of " + title, Status: editorial.Approved})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestTwoServerProcessesPublishOnce(t *testing.T) {
 	ctx := system(t)
 	ids := make([]int64, reports)
 	for i := range ids {
-		saved, err := e.svc.CreateReport(ctx, content.CreateReportInput{Title: fmt.Sprintf("Two servers %d", i), SourceLocale: "en", Status: editorial.Approved})
+		saved, err := e.svc.CreateReport(ctx, reportsvc.CreateReportInput{Title: fmt.Sprintf("Two servers %d", i), SourceLocale: "en", Status: editorial.Approved})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package content
+package translation
 
 import (
 	"context"
@@ -45,7 +45,7 @@ const MaxXLIFFReports = 50
 // must share one source locale (a document is one language pair). One query
 // per kind of data, whatever the number of reports.
 func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale string) ([]byte, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 	if len(ids) == 0 || len(ids) > MaxXLIFFReports {
 		return nil, cerr.FieldErrorf(cerr.Invalid, "input.reportIds", "Export 1 to %d reports at a time (got %d).", MaxXLIFFReports, len(ids))
 	}
-	loc, err := canonicalLocale("input.locale", locale)
+	loc, err := editorial.CanonicalLocale("input.locale", locale)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 	doc := xliff.Document{TrgLang: loc}
 	keys := make([]postgres.TranslationKey, len(ids))
 	for i, id := range ids {
-		field := path("input.reportIds", i)
+		field := editorial.Path("input.reportIds", i)
 		r := reports[id]
 		if r == nil {
 			return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
@@ -138,7 +138,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 // comment at the top of this file). It returns them in file order. One
 // audit entry, "translation.importXliff".
 func (s *Service) ImportXLIFF(ctx context.Context, document []byte) ([]*editorial.Translation, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (s *Service) ImportXLIFF(ctx context.Context, document []byte) ([]*editoria
 		return nil, err
 	}
 	var out []*editorial.Translation
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		out = nil
 		var changed []string
 		var current int

@@ -1,4 +1,4 @@
-package content
+package translation
 
 import (
 	"cmp"
@@ -126,10 +126,10 @@ type LocaleProgress struct {
 // (canonicalised: "zh-hans" is zh-Hans). NOT_FOUND when there is none.
 // Newsroom only: the state quotes unpublished source text.
 func (s *Service) TranslationState(ctx context.Context, reportID int64, locale string) (*State, error) {
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
-	loc, err := canonicalLocale("locale", locale)
+	loc, err := editorial.CanonicalLocale("locale", locale)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 // keys (canonical locales), on q, in a constant number of queries (for
 // dataloaders). Keys with no translation are absent. Newsroom only.
 func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
 	return translationStates(ctx, q, keys)
@@ -173,7 +173,7 @@ func (s *Service) ConfirmTranslationFields(ctx context.Context, reportID int64, 
 			}
 			var put, drop []string
 			for i, f := range fields {
-				field := path("input.fields", i)
+				field := editorial.Path("input.fields", i)
 				j := slices.IndexFunc(st.StaleFields, func(sf StaleField) bool { return sf.Field == f })
 				switch {
 				case slices.Index(fields, f) != i:
@@ -261,13 +261,13 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 // audit entry "translation.assign". Assigning the translator already
 // assigned changes nothing and records nothing.
 func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*postgres.TranslationAssignment, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out, prev *postgres.TranslationAssignment
 	changed := false
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		out, prev, changed = nil, nil, false
 		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
 		if err != nil {
@@ -316,12 +316,12 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 // audit entry "translation.unassign". It returns the assignment removed,
 // nil (and records nothing) when there was none.
 func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var prev *postgres.TranslationAssignment
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		prev = nil
 		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
 		if err != nil {
@@ -349,7 +349,7 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 // limit plus the translations that exist and may be behind, however many
 // reports lack one.
 func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) ([]QueueItem, error) {
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
 	users, err := postgres.UsersByIDs(ctx, s.DB, []int64{userID})
@@ -452,12 +452,12 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) 
 // whether it is stale and current. Newsroom only; a constant number of
 // queries on q.
 func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext, reportIDs []int64, targetLocales []string) (map[int64]Progress, error) {
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
 	targets := make([]string, len(targetLocales))
 	for i, l := range targetLocales {
-		c, err := canonicalLocale(path("targetLocales", i), l)
+		c, err := editorial.CanonicalLocale(editorial.Path("targetLocales", i), l)
 		if err != nil {
 			return nil, err
 		}
@@ -611,13 +611,13 @@ func editTranslation(_ context.Context, _ *postgres.Tx, c *trChange) error {
 // and after.
 func (s *Service) translationChange(ctx context.Context, action string, reportID int64, locale string, expectedVersion int,
 	authorize trAuthorize, change func(tx *postgres.Tx, c *trChange) error) (*editorial.Translation, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var c *trChange
 	var before editorial.Translation
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		c = nil
 		r, loc, err := lockForTranslation(ctx, tx, v, "", reportID, locale) // authorize decides
 		if err != nil {
@@ -799,7 +799,7 @@ func computeState(t *editorial.Translation, atts []*editorial.AttendeeTranslatio
 			if then != nil {
 				from = fieldText(then, f)
 			}
-			if then == nil || !eq(from, to) {
+			if then == nil || !editorial.Same(from, to) {
 				st.StaleFields = append(st.StaleFields, StaleField{Field: f, From: from, To: to, SourceVersion: sv})
 			}
 		}

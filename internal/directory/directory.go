@@ -1,4 +1,4 @@
-package content
+package directory
 
 import (
 	"context"
@@ -106,7 +106,7 @@ func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.
 		return nil, err
 	}
 	var out *editorial.Tag
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		t := &editorial.Tag{Name: f.name, Slug: f.slug, Description: f.description, LocalizedNames: f.names}
 		var err error
 		if t.ParentID, err = dirParent(ctx, tx, postgres.KindTag, "input.parentId", 0, t.Name, in.ParentID); err != nil {
@@ -169,7 +169,7 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 		}
 	}
 	var out *editorial.Tag
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockTag(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -228,7 +228,7 @@ func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.
 		out = &next
 		return nil
 	}, func() *audit.Entry {
-		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "tag.update", SubjectType: "Tag", SubjectID: out.ID, After: out})
+		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "tag.update", SubjectType: "Tag", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -250,7 +250,7 @@ func (s *Service) MergeTags(ctx context.Context, in MergeInput) (*editorial.Tag,
 // from the name ("-2", "-3"… appended while taken). For report code that
 // accepts free-text tags: its BAD_USER_INPUT errors (a blank or too long
 // name) have no Field, so the caller can set the input path.
-func (s *Service) FindOrCreateTagByName(ctx context.Context, tx *postgres.Tx, name string) (*editorial.Tag, error) {
+func FindOrCreateTagByName(ctx context.Context, tx *postgres.Tx, name string) (*editorial.Tag, error) {
 	name, err := dirName("", "The tag name", name, editorial.MaxTagName)
 	if err != nil {
 		return nil, err
@@ -374,7 +374,7 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*edit
 		return nil, err
 	}
 	var out *editorial.Person
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		p := &editorial.Person{Name: name, LocalizedNames: names}
 		var err error
 		if p.AffiliationID, err = dirAffiliation(ctx, tx, in.AffiliationID); err != nil {
@@ -413,7 +413,7 @@ func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*edit
 		}
 	}
 	var out *editorial.Person
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockPerson(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -443,7 +443,7 @@ func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*edit
 		out = &next
 		return nil
 	}, func() *audit.Entry {
-		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "person.update", SubjectType: "Person", SubjectID: out.ID, After: out})
+		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "person.update", SubjectType: "Person", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -522,7 +522,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationI
 		return nil, err
 	}
 	var out *editorial.Organization
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		o := o
 		var err error
 		if o.ParentID, err = dirParent(ctx, tx, postgres.KindOrganization, "input.parentId", 0, o.Name, in.ParentID); err != nil {
@@ -572,7 +572,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 		}
 	}
 	var out *editorial.Organization
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockOrganization(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -609,7 +609,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationI
 		out = &next
 		return nil
 	}, func() *audit.Entry {
-		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "organization.update", SubjectType: "Organization", SubjectID: out.ID, After: out})
+		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "organization.update", SubjectType: "Organization", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }
@@ -640,7 +640,7 @@ func dirMerge[T any](ctx context.Context, s *Service, in MergeInput, kind string
 		return nil, err
 	}
 	var out *T
-	err := s.write(ctx, func(tx *postgres.Tx) error {
+	err := audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		locked, err := lock(ctx, tx, append([]int64{in.TargetID}, in.SourceIDs...))
 		if err != nil {
 			return err

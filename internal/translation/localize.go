@@ -1,4 +1,4 @@
-package content
+package translation
 
 import (
 	"github.com/copydesk/copydesk/internal/editorial"

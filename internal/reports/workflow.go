@@ -1,4 +1,4 @@
-package content
+package reports
 
 import (
 	"context"
@@ -157,7 +157,7 @@ func viewerUserID(v *auth.Viewer) int64 {
 // message, if given, is the revision's message.
 func (s *Service) Submit(ctx context.Context, id int64, expectedVersion int, message *string) (*Saved, error) {
 	return s.transition(ctx, workflow.Submit, "input.id", id, expectedVersion, func(_ *postgres.Tx, _ *editorial.Report, _ workflow.Facts, _ *step) (*string, error) {
-		msg, err := optionalText("input.message", "message", message, editorial.MaxMessage)
+		msg, err := editorial.OptionalText("input.message", "message", message, editorial.MaxMessage)
 		if msg == nil && err == nil {
 			msg = ptrTo("Submitted for review")
 		}
@@ -180,7 +180,7 @@ func (s *Service) AssignReviewers(ctx context.Context, id int64, expectedVersion
 			return nil, err
 		}
 		for i, uid := range userIDs {
-			field := path("input.reviewerIds", i)
+			field := editorial.Path("input.reviewerIds", i)
 			u := users[uid]
 			switch {
 			case slices.Index(userIDs, uid) != i:
@@ -225,7 +225,7 @@ func (s *Service) AssignReviewers(ctx context.Context, id int64, expectedVersion
 // audit entry.
 func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion int, comment string) (*Saved, error) {
 	return s.transition(ctx, workflow.RequestChanges, "input.id", id, expectedVersion, func(_ *postgres.Tx, _ *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		c, err := requiredText("input.comment", "comment", comment, MaxComment)
+		c, err := editorial.RequiredText("input.comment", "comment", comment, MaxComment)
 		if err != nil {
 			return nil, err
 		}
@@ -332,7 +332,7 @@ func (s *Service) CancelSchedule(ctx context.Context, id int64, expectedVersion 
 // kept: publishing it again republishes.
 func (s *Service) Unpublish(ctx context.Context, id int64, expectedVersion int, reason string) (*Saved, error) {
 	return s.transition(ctx, workflow.Unpublish, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		why, err := requiredText("input.reason", "reason", reason, MaxReason)
+		why, err := editorial.RequiredText("input.reason", "reason", reason, MaxReason)
 		if err != nil {
 			return nil, err
 		}
@@ -396,7 +396,7 @@ type Queue struct {
 // day in loc (nil: UTC). One query per list.
 func (s *Service) Queue(ctx context.Context, userID int64, day time.Time, loc *time.Location) (Queue, error) {
 	var q Queue
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return q, err
 	}
 	if loc == nil {

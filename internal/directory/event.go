@@ -1,4 +1,4 @@
-package content
+package directory
 
 import (
 	"context"
@@ -117,7 +117,7 @@ func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editor
 		return nil, err
 	}
 	var out *editorial.Event
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		e := e
 		var err error
 		if e.ParentID, err = dirParent(ctx, tx, postgres.KindEvent, "input.parentId", 0, e.Name, in.ParentID); err != nil {
@@ -190,7 +190,7 @@ func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editor
 		}
 	}
 	var out *editorial.Event
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		cur, err := postgres.LockEvent(ctx, tx, in.ID)
 		if err != nil {
 			return dirWithField(err, "input.id")
@@ -274,7 +274,7 @@ func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editor
 		out = &next
 		return nil
 	}, func() *audit.Entry {
-		return changed(out.Version, in.ExpectedVersion, audit.Entry{Action: "event.update", SubjectType: "Event", SubjectID: out.ID, After: out})
+		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "event.update", SubjectType: "Event", SubjectID: out.ID, After: out})
 	})
 	return out, err
 }

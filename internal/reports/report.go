@@ -1,4 +1,4 @@
-package content
+package reports
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"maps"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
@@ -84,7 +84,7 @@ var errNoChange = errors.New("no change")
 // CreateReport creates a report (a DRAFT unless in.Status says otherwise)
 // with its relations, and records revision 1.
 func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Saved, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 		return nil, err
 	}
 	var out *Saved
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		r := &editorial.Report{Status: editorial.Draft, CreatedBy: v.UserRef()}
 		if in.DeskID != nil {
 			if err := mustExist(ctx, tx, "desks", "input.deskId", "Desk", *in.DeskID); err != nil {
@@ -104,13 +104,13 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 			r.Status = in.Status
 		}
 		var err error
-		if r.Title, err = requiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
+		if r.Title, err = editorial.RequiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
 			return err
 		}
-		if r.SourceLocale, err = canonicalLocale("input.sourceLocale", in.SourceLocale); err != nil {
+		if r.SourceLocale, err = editorial.CanonicalLocale("input.sourceLocale", in.SourceLocale); err != nil {
 			return err
 		}
-		if err := applyTexts(r, in.Section, in.Subtitle, in.Summary, &in.Body); err != nil {
+		if err := r.ApplyTexts(in.Section, in.Subtitle, in.Summary, &in.Body); err != nil {
 			return err
 		}
 		if r.Slug, err = chooseSlug(ctx, tx, 0, in.Slug, r.Title); err != nil {
@@ -147,7 +147,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 				return err
 			}
 		}
-		msg, err := optionalText("input.message", "message", in.Message, editorial.MaxMessage)
+		msg, err := editorial.OptionalText("input.message", "message", in.Message, editorial.MaxMessage)
 		if err != nil {
 			return err
 		}
@@ -174,12 +174,12 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 			}
 		}
 		if in.Title.Set {
-			if r.Title, err = requiredText("input.title", "title", in.Title.Value, editorial.MaxTitle); err != nil {
+			if r.Title, err = editorial.RequiredText("input.title", "title", in.Title.Value, editorial.MaxTitle); err != nil {
 				return nil, err
 			}
 		}
 		if in.SourceLocale.Set {
-			if r.SourceLocale, err = canonicalLocale("input.sourceLocale", in.SourceLocale.Value); err != nil {
+			if r.SourceLocale, err = editorial.CanonicalLocale("input.sourceLocale", in.SourceLocale.Value); err != nil {
 				return nil, err
 			}
 			if err := postgres.ForbidTranslationIn(ctx, tx, r.ID, r.SourceLocale); err != nil {
@@ -200,7 +200,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 		if in.Body.Set {
 			body = &in.Body.Value
 		}
-		if err := applyTexts(r, sec, sub, sum, body); err != nil {
+		if err := r.ApplyTexts(sec, sub, sum, body); err != nil {
 			return nil, err
 		}
 		if in.Slug.Set {
@@ -222,7 +222,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 		if err := s.setRelations(ctx, tx, r.ID, in.Tags.Set, in.Tags.Value, in.AuthorIDs.Set, in.AuthorIDs.Value); err != nil {
 			return nil, err
 		}
-		return optionalText("input.message", "message", in.Message, editorial.MaxMessage)
+		return editorial.OptionalText("input.message", "message", in.Message, editorial.MaxMessage)
 	})
 }
 
@@ -233,7 +233,7 @@ func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVers
 		if err := setAttendees(ctx, tx, r.ID, list); err != nil {
 			return nil, err
 		}
-		return optionalText("input.message", "message", message, editorial.MaxMessage)
+		return editorial.OptionalText("input.message", "message", message, editorial.MaxMessage)
 	})
 }
 
@@ -242,7 +242,7 @@ func (s *Service) SetAttendees(ctx context.Context, reportID int64, expectedVers
 // deleted since are left out; attendees removed since come back as new
 // attendees.
 func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expectedVersion int, message *string) (*Saved, error) {
-	if _, err := gate(ctx); err != nil {
+	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
 	revs, err := postgres.RevisionsByIDs(ctx, s.DB, []int64{revisionID})
@@ -285,7 +285,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 			m := fmt.Sprintf("Restored version %d", old.Version)
 			message = &m
 		}
-		return optionalText("input.message", "message", message, editorial.MaxMessage)
+		return editorial.OptionalText("input.message", "message", message, editorial.MaxMessage)
 	})
 }
 
@@ -321,7 +321,7 @@ func (s *Service) RestoreReport(ctx context.Context, id int64, expectedVersion i
 // A workflow transition passes a step (see workflow.go), which change fills
 // in. A change to the content goes through contentChanged.
 func (s *Service) save(ctx context.Context, action auth.Action, auditAction string, idField string, id int64, expectedVersion int, change func(tx *postgres.Tx, r *editorial.Report) (*string, error), steps ...*step) (*Saved, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 	}
 	var out *Saved
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r, err := lockReport(ctx, tx, idField, id)
+		r, err := Lock(ctx, tx, idField, id)
 		if err != nil {
 			return err
 		}
@@ -356,7 +356,7 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		}
 		cur := snapshotOf(r, snap)
 		diff := editorial.Diff(latest.Snapshot, cur)
-		if len(diff.ChangedFields) == 0 && r.Status == before.Status && eq(r.DeskID, before.DeskID) && !st.force {
+		if len(diff.ChangedFields) == 0 && r.Status == before.Status && editorial.Same(r.DeskID, before.DeskID) && !st.force {
 			out = &Saved{Report: &before, Revision: latest}
 			return errNoChange
 		}
@@ -393,21 +393,12 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 }
 
 // lockReport is postgres.LockReport with a missing report reported on field.
-func lockReport(ctx context.Context, tx *postgres.Tx, field string, id int64) (*editorial.Report, error) {
+func Lock(ctx context.Context, tx *postgres.Tx, field string, id int64) (*editorial.Report, error) {
 	r, err := postgres.LockReport(ctx, tx, id)
 	if cerr.Is(err, cerr.NotFound) {
 		return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
 	}
 	return r, err
-}
-
-// gate lets through only viewers who may work on content at all, before
-// anything is read: an anonymous caller or a read-only token learns nothing
-// about which reports exist. What the viewer may do to a given report is
-// checked once it is locked (auth.Check with reportResource).
-func gate(ctx context.Context) (*auth.Viewer, error) {
-	v := auth.ViewerFrom(ctx)
-	return v, auth.Check(v, auth.ReadDrafts, auth.Resource{})
 }
 
 // reportResource is what the policy needs to know about a report.
@@ -476,32 +467,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// applyTexts validates and sets the optional text fields and the body.
-func applyTexts(r *editorial.Report, section, subtitle, summary, body *string) error {
-	var err error
-	if r.Section, err = optionalText("input.section", "section", section, editorial.MaxSection); err != nil {
-		return err
-	}
-	if r.Subtitle, err = optionalText("input.subtitle", "subtitle", subtitle, editorial.MaxSubtitle); err != nil {
-		return err
-	}
-	if r.Summary, err = optionalText("input.summary", "summary", summary, editorial.MaxSummary); err != nil {
-		return err
-	}
-	if body != nil {
-		b := *body
-		if !utf8.ValidString(b) {
-			return cerr.FieldErrorf(cerr.Invalid, "input.body", "The body is not valid UTF-8 text.")
-		}
-		if len(b) > editorial.MaxBodyBytes {
-			return cerr.FieldErrorf(cerr.Invalid, "input.body", "The body is %d bytes; the limit is %d bytes (1 MiB).", len(b), editorial.MaxBodyBytes)
-		}
-		r.Body = b
-	}
-	r.WordCount = richtext.WordCount(r.Body)
-	return nil
-}
-
 // chooseSlug validates a requested slug, or derives a free one from the title.
 // It locks each slug it considers until tx ends (postgres.LockSlug), so two
 // reports created at once with one title get different slugs rather than a
@@ -509,7 +474,7 @@ func applyTexts(r *editorial.Report, section, subtitle, summary, body *string) e
 func chooseSlug(ctx context.Context, tx *postgres.Tx, reportID int64, requested *string, title string) (string, error) {
 	if requested != nil {
 		if err := slugs.Validate(*requested); err != nil {
-			return "", cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", capitalize(err.Error()))
+			return "", cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", editorial.Sentence(err.Error()))
 		}
 		if err := postgres.LockSlug(ctx, tx, *requested); err != nil {
 			return "", err
@@ -567,9 +532,9 @@ func (s *Service) setRelations(ctx context.Context, tx *postgres.Tx, reportID in
 		for i, id := range authors {
 			ids[i] = merged[id]
 			if slices.Index(ids[:i], ids[i]) >= 0 {
-				return cerr.FieldErrorf(cerr.Invalid, path("input.authorIds", i), "This author is listed twice.")
+				return cerr.FieldErrorf(cerr.Invalid, editorial.Path("input.authorIds", i), "This author is listed twice.")
 			}
-			if err := mustExist(ctx, tx, "people", path("input.authorIds", i), "Person", ids[i]); err != nil {
+			if err := mustExist(ctx, tx, "people", editorial.Path("input.authorIds", i), "Person", ids[i]); err != nil {
 				return err
 			}
 		}
@@ -588,7 +553,7 @@ func (s *Service) resolveTags(ctx context.Context, tx *postgres.Tx, refs []TagRe
 	}
 	ids := make([]int64, 0, len(refs))
 	for i, ref := range refs {
-		field := path("input.tags", i)
+		field := editorial.Path("input.tags", i)
 		given := 0
 		for _, set := range []bool{ref.ID != 0, ref.Slug != "", ref.Name != ""} {
 			if set {
@@ -619,11 +584,11 @@ func (s *Service) resolveTags(ctx context.Context, tx *postgres.Tx, refs []TagRe
 			}
 			id = t.ID
 		default:
-			name, err := requiredText(field+".name", "tag name", ref.Name, editorial.MaxTagName)
+			name, err := editorial.RequiredText(field+".name", "tag name", ref.Name, editorial.MaxTagName)
 			if err != nil {
 				return nil, err
 			}
-			t, err := s.FindOrCreateTagByName(ctx, tx, name)
+			t, err := directory.FindOrCreateTagByName(ctx, tx, name)
 			if err != nil {
 				return nil, err
 			}
@@ -672,7 +637,7 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 	out := make([]*editorial.Attendee, len(list))
 	seenID := map[int64]bool{}
 	for i, in := range list {
-		field := path("input.attendees", i)
+		field := editorial.Path("input.attendees", i)
 		a := &editorial.Attendee{ID: in.ID, PersonID: survivor(mergedPeople, in.PersonID), OrganizationID: survivor(mergedOrgs, in.OrganizationID)}
 		if in.ID != 0 {
 			if !own[in.ID] {
@@ -683,13 +648,13 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 			}
 			seenID[in.ID] = true
 		}
-		if a.Delegation, err = optionalText(field+".delegation", "delegation", in.Delegation, editorial.MaxDelegation); err != nil {
+		if a.Delegation, err = editorial.OptionalText(field+".delegation", "delegation", in.Delegation, editorial.MaxDelegation); err != nil {
 			return err
 		}
-		if a.Role, err = optionalText(field+".role", "role", in.Role, editorial.MaxRole); err != nil {
+		if a.Role, err = editorial.OptionalText(field+".role", "role", in.Role, editorial.MaxRole); err != nil {
 			return err
 		}
-		if a.Note, err = optionalText(field+".note", "note", in.Note, editorial.MaxNote); err != nil {
+		if a.Note, err = editorial.OptionalText(field+".note", "note", in.Note, editorial.MaxNote); err != nil {
 			return err
 		}
 		if a.PersonID == nil && a.OrganizationID == nil && a.Delegation == nil {
@@ -700,10 +665,10 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 		}
 		for j, p := range in.Participations {
 			if !slices.Contains(editorial.Participations, p) {
-				return cerr.FieldErrorf(cerr.Invalid, path(field+".participations", j), "%q is not a participation.", p)
+				return cerr.FieldErrorf(cerr.Invalid, editorial.Path(field+".participations", j), "%q is not a participation.", p)
 			}
 			if slices.Index(in.Participations, p) != j {
-				return cerr.FieldErrorf(cerr.Invalid, path(field+".participations", j), "%s is listed twice.", p)
+				return cerr.FieldErrorf(cerr.Invalid, editorial.Path(field+".participations", j), "%s is listed twice.", p)
 			}
 		}
 		a.Participations = in.Participations
@@ -737,20 +702,13 @@ func sameAttendee(a, b *editorial.Attendee) bool {
 	if a.PersonID != nil || b.PersonID != nil {
 		return a.PersonID != nil && b.PersonID != nil && *a.PersonID == *b.PersonID
 	}
-	return eq(a.OrganizationID, b.OrganizationID) && eq(a.Delegation, b.Delegation)
-}
-
-func eq[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
+	return editorial.Same(a.OrganizationID, b.OrganizationID) && editorial.Same(a.Delegation, b.Delegation)
 }
 
 func attendeeField(list []*editorial.Attendee, id int64, get func(*editorial.Attendee) *int64, name string) string {
 	for i, a := range list {
 		if p := get(a); p != nil && *p == id {
-			return path("input.attendees", i, name)
+			return editorial.Path("input.attendees", i, name)
 		}
 	}
 	return "input.attendees"
@@ -821,7 +779,7 @@ func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap
 			continue
 		}
 		list = append(list, a)
-		lost = append(lost, !eq(a.PersonID, s.PersonID) || !eq(a.OrganizationID, s.OrganizationID))
+		lost = append(lost, !editorial.Same(a.PersonID, s.PersonID) || !editorial.Same(a.OrganizationID, s.OrganizationID))
 	}
 	// An attendee that lost its person may now be the same as another entry
 	// (an organization listed on its own too): it gives way to that entry,

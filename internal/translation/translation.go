@@ -1,4 +1,4 @@
-package content
+package translation
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
 )
 
 // UpsertTranslationInput creates or updates a report's translation in one locale.
@@ -45,13 +46,13 @@ type UpsertTranslationInput struct {
 // with a stale ExpectedVersion, fails with CONFLICT. One audit entry,
 // "translation.upsert".
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
-	v, err := gate(ctx)
+	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *editorial.Translation
 	var before *editorial.Translation
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		var err error
 		out, before, err = upsertTranslation(ctx, tx, v, in)
 		return err
@@ -100,11 +101,11 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	if in.Status != "" {
 		t.Status = in.Status
 	}
-	if t.Title, err = requiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
+	if t.Title, err = editorial.RequiredText("input.title", "title", in.Title, editorial.MaxTitle); err != nil {
 		return nil, nil, err
 	}
 	tmp := &editorial.Report{}
-	if err := applyTexts(tmp, nil, in.Subtitle, in.Summary, &in.Body); err != nil {
+	if err := tmp.ApplyTexts(nil, in.Subtitle, in.Summary, &in.Body); err != nil {
 		return nil, nil, err
 	}
 	t.Subtitle, t.Summary, t.Body = tmp.Subtitle, tmp.Summary, tmp.Body
@@ -121,7 +122,7 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	}
 	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
 	for i, a := range in.Attendees {
-		field := path("input.attendees", i)
+		field := editorial.Path("input.attendees", i)
 		if !own[a.AttendeeID] {
 			return nil, nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
 		}
@@ -129,10 +130,10 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 			return nil, nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
 		}
 		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
-		if clean[i].Role, err = optionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
+		if clean[i].Role, err = editorial.OptionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
 			return nil, nil, err
 		}
-		if clean[i].Note, err = optionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
+		if clean[i].Note, err = editorial.OptionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -174,11 +175,11 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 // action is empty (the caller authorizes itself), checks that the viewer
 // may do action on that translation.
 func lockForTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, action auth.Action, reportID int64, locale string) (*editorial.Report, string, error) {
-	r, err := lockReport(ctx, tx, "input.reportId", reportID)
+	r, err := reports.Lock(ctx, tx, "input.reportId", reportID)
 	if err != nil {
 		return nil, "", err
 	}
-	loc, err := canonicalLocale("input.locale", locale)
+	loc, err := editorial.CanonicalLocale("input.locale", locale)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,4 +1,4 @@
-package content_test
+package translation_test
 
 import (
 	"bytes"
@@ -12,10 +12,12 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/testkit"
+	"github.com/copydesk/copydesk/internal/translation"
 	"github.com/copydesk/copydesk/internal/xliff"
 )
 
@@ -35,7 +37,7 @@ func xlTranslation(t *testing.T, db *postgres.DB, reportID int64, locale string)
 	t.Helper()
 	ctx := context.Background()
 	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	tr := of(postgres.TranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).ok(t)[k]
+	tr := testkit.Of(postgres.TranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).OK(t)[k]
 	if tr == nil {
 		t.Fatalf("report %d has no %s translation", reportID, locale)
 	}
@@ -49,7 +51,7 @@ func xlTranslation(t *testing.T, db *postgres.DB, reportID int64, locale string)
 	put(xliff.UnitSubtitle, tr.Subtitle)
 	put(xliff.UnitSummary, tr.Summary)
 	put(xliff.UnitBody, &tr.Body)
-	for _, a := range of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).ok(t)[k] {
+	for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).OK(t)[k] {
 		put(xliff.AttendeeRoleUnit(a.AttendeeID), a.Role)
 		put(xliff.AttendeeNoteUnit(a.AttendeeID), a.Note)
 	}
@@ -61,7 +63,7 @@ func xlTranslation(t *testing.T, db *postgres.DB, reportID int64, locale string)
 // note), and their source texts, read from the database.
 func xlSource(t *testing.T, db *postgres.DB, id int64) ([]string, map[string]string) {
 	t.Helper()
-	r := storedReport(t, db, id)
+	r := testkit.StoredReport(t, db, id)
 	var ids []string
 	text := map[string]string{}
 	put := func(unit string, p *string) {
@@ -74,7 +76,7 @@ func xlSource(t *testing.T, db *postgres.DB, id int64) ([]string, map[string]str
 	put(xliff.UnitSubtitle, r.Subtitle)
 	put(xliff.UnitSummary, r.Summary)
 	put(xliff.UnitBody, &r.Body)
-	for _, a := range attendeesOf(t, db, id) {
+	for _, a := range testkit.AttendeesOf(t, db, id) {
 		put(xliff.AttendeeRoleUnit(a.ID), a.Role)
 		put(xliff.AttendeeNoteUnit(a.ID), a.Note)
 	}
@@ -85,7 +87,7 @@ func xlSource(t *testing.T, db *postgres.DB, id int64) ([]string, map[string]str
 // as each file's source revision.
 func xlContentVersion(t *testing.T, db *postgres.DB, id int64) int {
 	t.Helper()
-	src := of(postgres.TranslationSources(context.Background(), db, []int64{id})).ok(t)[id]
+	src := testkit.Of(postgres.TranslationSources(context.Background(), db, []int64{id})).OK(t)[id]
 	if src == nil {
 		t.Fatalf("report %d does not exist", id)
 	}
@@ -93,9 +95,9 @@ func xlContentVersion(t *testing.T, db *postgres.DB, id int64) int {
 }
 
 // xlExport exports reports into locale and parses the document.
-func xlExport(t *testing.T, ctx context.Context, svc *content.Service, locale string, ids ...int64) (xliff.Document, []byte) {
+func xlExport(t *testing.T, ctx context.Context, svc *testkit.Services, locale string, ids ...int64) (xliff.Document, []byte) {
 	t.Helper()
-	out := of(svc.ExportXLIFF(ctx, ids, locale)).ok(t)
+	out := testkit.Of(svc.ExportXLIFF(ctx, ids, locale)).OK(t)
 	doc, err := xliff.Unmarshal(out, xliff.Limits{})
 	if err != nil {
 		t.Fatalf("the export does not parse: %v\n%s", err, out)
@@ -106,7 +108,7 @@ func xlExport(t *testing.T, ctx context.Context, svc *content.Service, locale st
 // xlMarshal writes doc, which must be valid.
 func xlMarshal(t *testing.T, doc xliff.Document) []byte {
 	t.Helper()
-	return of(xliff.Marshal(doc)).ok(t)
+	return testkit.Of(xliff.Marshal(doc)).OK(t)
 }
 
 // xlUnit returns the unit with the given ID in f, to read or edit.
@@ -132,7 +134,7 @@ func xlCopy(doc xliff.Document) xliff.Document {
 }
 
 // xlImport returns a call importing document as the viewer of ctx.
-func xlImport(ctx context.Context, svc *content.Service, document []byte) func() error {
+func xlImport(ctx context.Context, svc *testkit.Services, document []byte) func() error {
 	return func() error { _, err := svc.ImportXLIFF(ctx, document); return err }
 }
 
@@ -157,15 +159,15 @@ func noSQL(t *testing.T, name, msg string) {
 // copydesk — and exports again to the same targets (now "translated").
 func TestXLIFFRoundTripDemo(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	svc, db := newService(t)
-	if !of(demo.Load(ctx, db, nil)).ok(t) {
+	ctx := testkit.AsSystem(t)
+	svc, db := testkit.NewServices(t)
+	if !testkit.Of(demo.Load(ctx, db, nil)).OK(t) {
 		t.Fatal("demo.Load loaded nothing")
 	}
-	id := of(postgres.ReportIDBySlug(ctx, db, "international-technology-trade-conference-qingdao-2020")).ok(t)
+	id := testkit.Of(postgres.ReportIDBySlug(ctx, db, "international-technology-trade-conference-qingdao-2020")).OK(t)
 	unitIDs, source := xlSource(t, db, id)
 	cv := xlContentVersion(t, db, id)
-	if n := len(attendeesOf(t, db, id)); n != 22 {
+	if n := len(testkit.AttendeesOf(t, db, id)); n != 22 {
 		t.Fatalf("the demo report has %d attendees, want 22", n)
 	}
 
@@ -218,7 +220,7 @@ func TestXLIFFRoundTripDemo(t *testing.T) {
 
 			// Importing the document unchanged changes no text; the
 			// translation is IN_PROGRESS again, one version on, and current.
-			imported := of(svc.ImportXLIFF(ctx, first)).ok(t)
+			imported := testkit.Of(svc.ImportXLIFF(ctx, first)).OK(t)
 			if len(imported) != 1 || imported[0].ReportID != id || imported[0].Locale != loc ||
 				imported[0].Status != editorial.TranslationInProgress || imported[0].Version != before.Version+1 {
 				t.Fatalf("import returned %+v", imported)
@@ -235,7 +237,7 @@ func TestXLIFFRoundTripDemo(t *testing.T) {
 			if after.Status != editorial.TranslationInProgress || after.Version != before.Version+1 {
 				t.Errorf("stored translation is %s v%d, want IN_PROGRESS v%d", after.Status, after.Version, before.Version+1)
 			}
-			if st := of(svc.TranslationState(ctx, id, loc)).ok(t); !st.Current() {
+			if st := testkit.Of(svc.TranslationState(ctx, id, loc)).OK(t); !st.Current() {
 				t.Errorf("state after the import: %s", stateString(st))
 			}
 
@@ -263,16 +265,16 @@ func TestXLIFFRoundTripDemo(t *testing.T) {
 // leaves every translated text as it was.
 func TestXLIFFRoundTripTrickyText(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc, db := n.svc, n.db
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc, db := n.Svc, n.DB
 	body := "\u3000\u3000Qingdao \u2014 <b>R&D</b> & \"quotes\" ]]> done.\r\n\tTabbed\u00a0line, e\u0301, \U00020BB7, \U0001F1E8\U0001F1F3\n\n> quote\n"
-	r := n.report(t, content.CreateReportInput{Title: "A <b>&amp;</b> title", Subtitle: ptr("Sub & <title>"), Summary: ptr("Summary ]]> end"), Body: body,
-		Attendees: []content.AttendeeInput{{PersonID: &n.wang.ID, Role: ptr("Head of R&D <lab>"), Note: ptr("Line one\r\nline two"), Participations: parts("SPEECH")}}})
-	wang := attendeesOf(t, db, r.ID)[0]
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "标题 <b>&amp;</b>", Subtitle: ptr("副标题 & <题>"),
-		Summary: ptr("摘要 ]]> 完"), Body: "\u3000\u3000青岛讯——「一带一路」<b>研发</b> & ]]>\r\n\t制表\u00a0符 \U00020BB7\n",
-		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("研发 <实验室> 主任"), Note: ptr("第一行\r\n第二行")}}})).ok(t)
+	r := n.Report(t, reports.CreateReportInput{Title: "A <b>&amp;</b> title", Subtitle: testkit.Ptr("Sub & <title>"), Summary: testkit.Ptr("Summary ]]> end"), Body: body,
+		Attendees: []reports.AttendeeInput{{PersonID: &n.Wang.ID, Role: testkit.Ptr("Head of R&D <lab>"), Note: testkit.Ptr("Line one\r\nline two"), Participations: testkit.Parts("SPEECH")}}})
+	wang := testkit.AttendeesOf(t, db, r.ID)[0]
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "标题 <b>&amp;</b>", Subtitle: testkit.Ptr("副标题 & <题>"),
+		Summary: testkit.Ptr("摘要 ]]> 完"), Body: "\u3000\u3000青岛讯——「一带一路」<b>研发</b> & ]]>\r\n\t制表\u00a0符 \U00020BB7\n",
+		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: testkit.Ptr("研发 <实验室> 主任"), Note: testkit.Ptr("第一行\r\n第二行")}}})).OK(t)
 	before := xlTranslation(t, db, r.ID, "zh-Hans")
 	unitIDs, source := xlSource(t, db, r.ID)
 
@@ -287,7 +289,7 @@ func TestXLIFFRoundTripTrickyText(t *testing.T) {
 	if !slices.Equal(got, unitIDs) || len(got) != 6 {
 		t.Fatalf("units %v, want %v", got, unitIDs)
 	}
-	of(svc.ImportXLIFF(ctx, out)).ok(t)
+	testkit.Of(svc.ImportXLIFF(ctx, out)).OK(t)
 	if after := xlTranslation(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(after.Fields, before.Fields) {
 		t.Errorf("after the round trip\n%q\nbefore\n%q", after.Fields, before.Fields)
 	}
@@ -300,32 +302,32 @@ func TestXLIFFRoundTripTrickyText(t *testing.T) {
 // nothing written, not even the files that were still in step.
 func TestXLIFFImportOutdatedSourceIsRejected(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc, db := n.svc, n.db
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Summary: ptr("The forum opened in Qingdao."),
-		Body: "The forum opened on Monday.\n\nIt closes on Friday.", Attendees: []content.AttendeeInput{
-			{PersonID: &n.wang.ID, Role: ptr("Mayor"), Note: ptr("Opened the forum."), Participations: parts("SPEECH")},
-			{OrganizationID: &n.ccpit.ID, Role: ptr("Host"), Participations: parts("HOSTED")},
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc, db := n.Svc, n.DB
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Summary: testkit.Ptr("The forum opened in Qingdao."),
+		Body: "The forum opened on Monday.\n\nIt closes on Friday.", Attendees: []reports.AttendeeInput{
+			{PersonID: &n.Wang.ID, Role: testkit.Ptr("Mayor"), Note: testkit.Ptr("Opened the forum."), Participations: testkit.Parts("SPEECH")},
+			{OrganizationID: &n.CCPIT.ID, Role: testkit.Ptr("Host"), Participations: testkit.Parts("HOSTED")},
 		}})
-	atts := attendeesOf(t, db, r.ID)
+	atts := testkit.AttendeesOf(t, db, r.ID)
 	wang, ccpit := atts[0], atts[1]
-	other := n.report(t, content.CreateReportInput{Title: "Trade fair", Body: "The fair opened."})
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕",
-		Summary: ptr("论坛在青岛开幕。"), Body: "论坛周一开幕。\n\n周五闭幕。", Attendees: []editorial.AttendeeTranslation{
-			{AttendeeID: wang.ID, Role: ptr("市长"), Note: ptr("为论坛开幕。")}, {AttendeeID: ccpit.ID, Role: ptr("主办方")}}})).ok(t)
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: other.ID, Locale: "zh-Hans", Title: "交易会", Body: "交易会开幕。"})).ok(t)
+	other := n.Report(t, reports.CreateReportInput{Title: "Trade fair", Body: "The fair opened."})
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕",
+		Summary: testkit.Ptr("论坛在青岛开幕。"), Body: "论坛周一开幕。\n\n周五闭幕。", Attendees: []editorial.AttendeeTranslation{
+			{AttendeeID: wang.ID, Role: testkit.Ptr("市长"), Note: testkit.Ptr("为论坛开幕。")}, {AttendeeID: ccpit.ID, Role: testkit.Ptr("主办方")}}})).OK(t)
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: other.ID, Locale: "zh-Hans", Title: "交易会", Body: "交易会开幕。"})).OK(t)
 
 	docR, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	docOther, _ := xlExport(t, ctx, svc, "zh-Hans", other.ID)
 
 	// The source title and the mayor's role change; the attendees keep their IDs.
-	saved := of(svc.UpdateReport(ctx, content.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Title: set("The forum opens in Qingdao")})).ok(t)
-	of(svc.SetAttendees(ctx, r.ID, saved.Report.Version, []content.AttendeeInput{
-		{ID: wang.ID, PersonID: &n.wang.ID, Role: ptr("Mayor of Qingdao"), Note: ptr("Opened the forum."), Participations: parts("SPEECH")},
-		{ID: ccpit.ID, OrganizationID: &n.ccpit.ID, Role: ptr("Host"), Participations: parts("HOSTED")},
-	}, nil)).ok(t)
-	if ids := attendeeIDs(attendeesOf(t, db, r.ID)); !slices.Equal(ids, []int64{wang.ID, ccpit.ID}) {
+	saved := testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Title: testkit.Set("The forum opens in Qingdao")})).OK(t)
+	testkit.Of(svc.SetAttendees(ctx, r.ID, saved.Report.Version, []reports.AttendeeInput{
+		{ID: wang.ID, PersonID: &n.Wang.ID, Role: testkit.Ptr("Mayor of Qingdao"), Note: testkit.Ptr("Opened the forum."), Participations: testkit.Parts("SPEECH")},
+		{ID: ccpit.ID, OrganizationID: &n.CCPIT.ID, Role: testkit.Ptr("Host"), Participations: testkit.Parts("HOSTED")},
+	}, nil)).OK(t)
+	if ids := testkit.AttendeeIDs(testkit.AttendeesOf(t, db, r.ID)); !slices.Equal(ids, []int64{wang.ID, ccpit.ID}) {
 		t.Fatalf("attendee IDs %v after setAttendees, want %v", ids, []int64{wang.ID, ccpit.ID})
 	}
 	cv := xlContentVersion(t, db, r.ID)
@@ -375,7 +377,7 @@ func TestXLIFFImportOutdatedSourceIsRejected(t *testing.T) {
 	}
 
 	// On its own, the file in step imports.
-	of(svc.ImportXLIFF(ctx, xlMarshal(t, docOther))).ok(t)
+	testkit.Of(svc.ImportXLIFF(ctx, xlMarshal(t, docOther))).OK(t)
 	if got := xlTranslation(t, db, other.ID, "zh-Hans").Fields[xliff.UnitBody]; got != "交易会周一开幕。" {
 		t.Errorf("body after importing the file in step: %q", got)
 	}
@@ -402,18 +404,18 @@ func TestXLIFFImportOutdatedSourceIsRejected(t *testing.T) {
 // nothing.
 func TestXLIFFImportBadInput(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc, db := n.svc, n.db
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Summary: ptr("The forum opened."), Body: "The forum opened on Monday.",
-		Attendees: []content.AttendeeInput{{PersonID: &n.wang.ID, Role: ptr("Mayor"), Participations: parts("SPEECH")}}})
-	wang := attendeesOf(t, db, r.ID)[0]
-	fresh := n.report(t, content.CreateReportInput{Title: "Untranslated", Summary: ptr("A summary."), Body: "A body."})
-	other := n.report(t, content.CreateReportInput{Title: "Elsewhere", Attendees: []content.AttendeeInput{
-		{PersonID: &n.liu.ID, Role: ptr("Professor"), Participations: parts("ATTENDED")}}})
-	foreign := attendeesOf(t, db, other.ID)[0]
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Summary: ptr("论坛开幕了。"),
-		Body: "论坛周一开幕。", Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("市长")}}})).ok(t)
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc, db := n.Svc, n.DB
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Summary: testkit.Ptr("The forum opened."), Body: "The forum opened on Monday.",
+		Attendees: []reports.AttendeeInput{{PersonID: &n.Wang.ID, Role: testkit.Ptr("Mayor"), Participations: testkit.Parts("SPEECH")}}})
+	wang := testkit.AttendeesOf(t, db, r.ID)[0]
+	fresh := n.Report(t, reports.CreateReportInput{Title: "Untranslated", Summary: testkit.Ptr("A summary."), Body: "A body."})
+	other := n.Report(t, reports.CreateReportInput{Title: "Elsewhere", Attendees: []reports.AttendeeInput{
+		{PersonID: &n.Liu.ID, Role: testkit.Ptr("Professor"), Participations: testkit.Parts("ATTENDED")}}})
+	foreign := testkit.AttendeesOf(t, db, other.ID)[0]
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Summary: testkit.Ptr("论坛开幕了。"),
+		Body: "论坛周一开幕。", Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: testkit.Ptr("市长")}}})).OK(t)
 
 	base, baseBytes := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	freshDoc, _ := xlExport(t, ctx, svc, "zh-Hans", fresh.ID)
@@ -516,7 +518,7 @@ func TestXLIFFImportBadInput(t *testing.T) {
 				t.Errorf("the translation changed:\nbefore %+v\nafter  %+v", before, after)
 			}
 			k := postgres.TranslationKey{ReportID: fresh.ID, Locale: "zh-Hans"}
-			if tr := of(postgres.TranslationsByKeys(context.Background(), db, []postgres.TranslationKey{k})).ok(t)[k]; tr != nil {
+			if tr := testkit.Of(postgres.TranslationsByKeys(context.Background(), db, []postgres.TranslationKey{k})).OK(t)[k]; tr != nil {
 				t.Errorf("a translation of the untranslated report was created: %+v", tr)
 			}
 		})
@@ -531,18 +533,18 @@ func TestXLIFFImportBadInput(t *testing.T) {
 // current source.
 func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc, db := n.svc, n.db
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Summary: ptr("The forum opened."), Body: "The forum opened on Monday.",
-		Attendees: []content.AttendeeInput{{PersonID: &n.wang.ID, Role: ptr("Mayor"), Participations: parts("SPEECH")}}})
-	wang := attendeesOf(t, db, r.ID)[0]
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Summary: ptr("论坛开幕了。"),
-		Body: "论坛周一开幕。", Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: ptr("市长")}}})).ok(t)
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc, db := n.Svc, n.DB
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Summary: testkit.Ptr("The forum opened."), Body: "The forum opened on Monday.",
+		Attendees: []reports.AttendeeInput{{PersonID: &n.Wang.ID, Role: testkit.Ptr("Mayor"), Participations: testkit.Parts("SPEECH")}}})
+	wang := testkit.AttendeesOf(t, db, r.ID)[0]
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Summary: testkit.Ptr("论坛开幕了。"),
+		Body: "论坛周一开幕。", Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: testkit.Ptr("市长")}}})).OK(t)
 	// The source title changes: the translated title is stale.
-	of(svc.UpdateReport(ctx, content.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Title: set("The forum opens in Qingdao")})).ok(t)
+	testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Title: testkit.Set("The forum opens in Qingdao")})).OK(t)
 	cv := xlContentVersion(t, db, r.ID)
-	st := of(svc.TranslationState(ctx, r.ID, "zh-Hans")).ok(t)
+	st := testkit.Of(svc.TranslationState(ctx, r.ID, "zh-Hans")).OK(t)
 	if len(st.StaleFields) != 1 || st.StaleFields[0].Field != "title" {
 		t.Fatalf("state before the import: %s", stateString(st))
 	}
@@ -561,7 +563,7 @@ func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 	xlUnit(t, f, xliff.UnitBody).Target = "论坛周二开幕。"  // initial: not imported
 	xlUnit(t, f, xliff.UnitTitle).Target = "论坛在青岛开幕" // initial: not imported
 
-	got := of(svc.ImportXLIFF(ctx, xlMarshal(t, doc))).ok(t)
+	got := testkit.Of(svc.ImportXLIFF(ctx, xlMarshal(t, doc))).OK(t)
 	if len(got) != 1 || got[0].Summary == nil || *got[0].Summary != "论坛已经开幕。" || got[0].Body != "论坛周一开幕。" || got[0].Title != "论坛开幕" {
 		t.Fatalf("import returned %+v", got)
 	}
@@ -581,7 +583,7 @@ func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 	if got := fieldVersions(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(got, wantVersions) {
 		t.Errorf("field versions %v, want %v", got, wantVersions)
 	}
-	st = of(svc.TranslationState(ctx, r.ID, "zh-Hans")).ok(t)
+	st = testkit.Of(svc.TranslationState(ctx, r.ID, "zh-Hans")).OK(t)
 	if len(st.StaleFields) != 1 || st.StaleFields[0].Field != "title" || *st.StaleFields[0].To != "The forum opens in Qingdao" {
 		t.Errorf("state after the import: %s", stateString(st))
 	}
@@ -594,17 +596,17 @@ func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 func TestXLIFFExportRules(t *testing.T) {
 	t.Parallel()
 	d := newTrDesk(t)
-	r := d.draft(t, "Forum opens")
-	r2 := d.draft(t, "Fair opens")
-	japanese := of(d.svc.CreateReport(d.sys, content.CreateReportInput{Title: "フォーラム", SourceLocale: "ja", Body: "本文。", DeskID: &d.desk.desk.ID})).ok(t).Report
-	elsewhere := of(d.svc.CreateReport(d.sys, content.CreateReportInput{Title: "Elsewhere", SourceLocale: "en", Body: "Text.", DeskID: &d.otherDeskID})).ok(t).Report
+	r := d.Draft(t, "Forum opens")
+	r2 := d.Draft(t, "Fair opens")
+	japanese := testkit.Of(d.Svc.CreateReport(d.sys, reports.CreateReportInput{Title: "フォーラム", SourceLocale: "ja", Body: "本文。", DeskID: &d.Desk.Desk.ID})).OK(t).Report
+	elsewhere := testkit.Of(d.Svc.CreateReport(d.sys, reports.CreateReportInput{Title: "Elsewhere", SourceLocale: "en", Body: "Text.", DeskID: &d.otherDeskID})).OK(t).Report
 	anon := auth.WithViewer(t.Context(), auth.Anonymous())
-	tooMany := make([]int64, content.MaxXLIFFReports+1)
+	tooMany := make([]int64, translation.MaxXLIFFReports+1)
 	for i := range tooMany {
 		tooMany[i] = int64(i + 1)
 	}
 	export := func(ctx context.Context, locale string, ids ...int64) func() error {
-		return func() error { _, err := d.svc.ExportXLIFF(ctx, ids, locale); return err }
+		return func() error { _, err := d.Svc.ExportXLIFF(ctx, ids, locale); return err }
 	}
 	for _, c := range []struct {
 		name        string
@@ -620,15 +622,15 @@ func TestXLIFFExportRules(t *testing.T) {
 		{"an unknown report", export(d.ed, "ja", r.ID, 999999), cerr.NotFound, "input.reportIds.1"},
 		{"a translator without the locale", export(d.jaT, "zh-Hans", r.ID), cerr.Forbidden, ""},
 		{"a translator, another desk's report", export(d.jaT, "ja", r.ID, elsewhere.ID), cerr.Forbidden, ""},
-		{"a reviewer", export(d.as(t, d.reviewer1), "ja", r.ID), cerr.Forbidden, ""},
+		{"a reviewer", export(d.As(t, d.Reviewer1), "ja", r.ID), cerr.Forbidden, ""},
 		{"anonymous", export(anon, "ja", r.ID), cerr.Unauthenticated, ""},
 	} {
-		e := wantUnchanged(t, d.db, c.name, c.call, c.code, c.field)
+		e := wantUnchanged(t, d.DB, c.name, c.call, c.code, c.field)
 		noSQL(t, c.name, e.Message)
 	}
 
 	// Duplicates count once; files come in the order asked.
-	doc, _ := xlExport(t, d.jaT, d.svc, "ja", r2.ID, r.ID, r2.ID)
+	doc, _ := xlExport(t, d.jaT, d.Svc, "ja", r2.ID, r.ID, r2.ID)
 	if len(doc.Files) != 2 || doc.Files[0].ReportID != r2.ID || doc.Files[1].ReportID != r.ID {
 		t.Fatalf("files %+v, want reports %d then %d", doc.Files, r2.ID, r.ID)
 	}
@@ -641,11 +643,11 @@ func TestXLIFFExportRules(t *testing.T) {
 
 	// A translation behind its source: the stale body and the new summary
 	// are initial and carry the source as it is now; the title is translated.
-	of(d.svc.UpsertTranslation(d.jaT, content.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "フォーラム開幕", Body: "フォーラムは月曜日に開幕した。"})).ok(t)
-	d.update(t, content.UpdateReportInput{ID: r.ID, Body: set("The forum opened on Tuesday."), Summary: set(ptr("A summary."))})
-	cv := xlContentVersion(t, d.db, r.ID)
-	doc, _ = xlExport(t, d.jaT, d.svc, "ja", r.ID)
-	want := xliff.File{ID: fmt.Sprintf("report-%d", r.ID), Original: xliff.OriginalFor(r.ID, cv), ReportID: r.ID, SourceRevision: cv, TranslationVersion: ptr(1), Units: []xliff.Unit{
+	testkit.Of(d.Svc.UpsertTranslation(d.jaT, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "ja", Title: "フォーラム開幕", Body: "フォーラムは月曜日に開幕した。"})).OK(t)
+	d.update(t, reports.UpdateReportInput{ID: r.ID, Body: testkit.Set("The forum opened on Tuesday."), Summary: testkit.Set(testkit.Ptr("A summary."))})
+	cv := xlContentVersion(t, d.DB, r.ID)
+	doc, _ = xlExport(t, d.jaT, d.Svc, "ja", r.ID)
+	want := xliff.File{ID: fmt.Sprintf("report-%d", r.ID), Original: xliff.OriginalFor(r.ID, cv), ReportID: r.ID, SourceRevision: cv, TranslationVersion: testkit.Ptr(1), Units: []xliff.Unit{
 		{ID: "title", Source: "Forum opens", Target: "フォーラム開幕", State: xliff.StateTranslated},
 		{ID: "summary", Source: "A summary.", State: xliff.StateInitial},
 		{ID: "body", Source: "The forum opened on Tuesday.", Target: "フォーラムは月曜日に開幕した。", State: xliff.StateInitial},
@@ -655,7 +657,7 @@ func TestXLIFFExportRules(t *testing.T) {
 	}
 
 	// Importing it as is writes the title only: the body stays stale.
-	of(d.svc.ImportXLIFF(d.jaT, xlMarshal(t, doc))).ok(t)
+	testkit.Of(d.Svc.ImportXLIFF(d.jaT, xlMarshal(t, doc))).OK(t)
 	if st := d.state(t, r.ID, "ja"); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "body" || !slices.Equal(st.MissingFields, []string{"summary"}) {
 		t.Errorf("state after importing the export as is: %s, missing %v", stateString(st), st.MissingFields)
 	}
@@ -663,10 +665,10 @@ func TestXLIFFExportRules(t *testing.T) {
 	// Import follows the same rules as export.
 	zhDoc := xlMarshal(t, xliff.Document{SrcLang: "en", TrgLang: "zh-Hans", Files: []xliff.File{{ID: "report-1", ReportID: r.ID, SourceRevision: cv,
 		Units: []xliff.Unit{{ID: "title", Source: "Forum opens", Target: "论坛开幕", State: xliff.StateTranslated}}}}})
-	wantUnchanged(t, d.db, "import by a translator without the locale", xlImport(d.jaT, d.svc, zhDoc), cerr.Forbidden, "")
-	wantUnchanged(t, d.db, "import by a reviewer", xlImport(d.as(t, d.reviewer1), d.svc, zhDoc), cerr.Forbidden, "")
-	wantUnchanged(t, d.db, "import by anonymous", xlImport(anon, d.svc, zhDoc), cerr.Unauthenticated, "")
-	of(d.svc.ImportXLIFF(d.as(t, d.zh), zhDoc)).ok(t)
+	wantUnchanged(t, d.DB, "import by a translator without the locale", xlImport(d.jaT, d.Svc, zhDoc), cerr.Forbidden, "")
+	wantUnchanged(t, d.DB, "import by a reviewer", xlImport(d.As(t, d.Reviewer1), d.Svc, zhDoc), cerr.Forbidden, "")
+	wantUnchanged(t, d.DB, "import by anonymous", xlImport(anon, d.Svc, zhDoc), cerr.Unauthenticated, "")
+	testkit.Of(d.Svc.ImportXLIFF(d.As(t, d.zh), zhDoc)).OK(t)
 }
 
 // --- audit ---
@@ -677,12 +679,12 @@ func TestXLIFFExportRules(t *testing.T) {
 func TestXLIFFAudit(t *testing.T) {
 	t.Parallel()
 	d := newTrDesk(t)
-	r := d.draft(t, "Forum opens")
-	r2 := d.draft(t, "Fair opens")
+	r := d.Draft(t, "Forum opens")
+	r2 := d.Draft(t, "Fair opens")
 	importEntries := func() []*postgres.AuditRow {
 		t.Helper()
 		var rows []*postgres.AuditRow
-		err := d.db.SelectContext(context.Background(), &rows, `
+		err := d.DB.SelectContext(context.Background(), &rows, `
 			SELECT id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id,
 				COALESCE(before_state, 'null') AS before_state, COALESCE(after_state, 'null') AS after_state, COALESCE(detail, 'null') AS detail
 			FROM audit_log WHERE action = 'translation.importXliff' ORDER BY id`)
@@ -692,7 +694,7 @@ func TestXLIFFAudit(t *testing.T) {
 		return rows
 	}
 	translate := func(ids ...int64) []byte {
-		doc, _ := xlExport(t, d.jaT, d.svc, "ja", ids...)
+		doc, _ := xlExport(t, d.jaT, d.Svc, "ja", ids...)
 		for i := range doc.Files {
 			for j := range doc.Files[i].Units {
 				u := &doc.Files[i].Units[j]
@@ -704,10 +706,10 @@ func TestXLIFFAudit(t *testing.T) {
 	one, two := translate(r.ID), translate(r.ID, r2.ID)
 
 	// Failures first: nothing recorded.
-	wantUnchanged(t, d.db, "malformed", xlImport(d.jaT, d.svc, one[:len(one)-20]), cerr.Invalid, "input.document")
-	wantUnchanged(t, d.db, "forbidden", xlImport(d.as(t, d.zh), d.svc, one), cerr.Forbidden, "")
-	d.update(t, content.UpdateReportInput{ID: r2.ID, Body: set("The fair opened on Tuesday.")})
-	wantUnchanged(t, d.db, "outdated", xlImport(d.jaT, d.svc, two), cerr.Conflict, "input.document")
+	wantUnchanged(t, d.DB, "malformed", xlImport(d.jaT, d.Svc, one[:len(one)-20]), cerr.Invalid, "input.document")
+	wantUnchanged(t, d.DB, "forbidden", xlImport(d.As(t, d.zh), d.Svc, one), cerr.Forbidden, "")
+	d.update(t, reports.UpdateReportInput{ID: r2.ID, Body: testkit.Set("The fair opened on Tuesday.")})
+	wantUnchanged(t, d.DB, "outdated", xlImport(d.jaT, d.Svc, two), cerr.Conflict, "input.document")
 	if n := len(importEntries()); n != 0 {
 		t.Fatalf("%d import entries after failed imports", n)
 	}
@@ -722,18 +724,18 @@ func TestXLIFFAudit(t *testing.T) {
 		{"one file", func() []byte { return one }, fmt.Sprintf("%d:ja", r.ID), &r.ID, 1},
 		{"two files", func() []byte { return translate(r.ID, r2.ID) }, fmt.Sprintf("%d:ja,%d:ja", r.ID, r2.ID), nil, 2},
 	} {
-		n := rowCount(t, d.db, "audit_log")
-		of(d.svc.ImportXLIFF(d.jaT, c.doc())).ok(t)
-		if got := rowCount(t, d.db, "audit_log"); got != n+1 {
+		n := testkit.RowCount(t, d.DB, "audit_log")
+		testkit.Of(d.Svc.ImportXLIFF(d.jaT, c.doc())).OK(t)
+		if got := testkit.RowCount(t, d.DB, "audit_log"); got != n+1 {
 			t.Fatalf("%s: %d audit entries written, want 1", c.name, got-n)
 		}
 		entries := importEntries()
 		e := entries[len(entries)-1]
-		if e.SubjectType != "ReportTranslation" || e.SubjectID != c.subject || e.ActorID == nil || *e.ActorID != d.translator.ID ||
+		if e.SubjectType != "ReportTranslation" || e.SubjectID != c.subject || e.ActorID == nil || *e.ActorID != d.Translator.ID ||
 			!reflect.DeepEqual(e.ReportID, c.reportID) {
 			t.Errorf("%s: entry %+v (report %v), want subject %s, report %v", c.name, e, e.ReportID, c.subject, c.reportID)
 		}
-		if jsonField(t, e.Detail, "files") != c.files || jsonField(t, e.Detail, "locale") != "ja" {
+		if testkit.JSONField(t, e.Detail, "files") != c.files || testkit.JSONField(t, e.Detail, "locale") != "ja" {
 			t.Errorf("%s: detail %s", c.name, e.Detail)
 		}
 	}
@@ -750,10 +752,10 @@ func TestXLIFFAudit(t *testing.T) {
 // the client can act on, naming the field — not fail as an internal error.
 func TestXLIFFExportUnencodableText(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Body: "Page 1\fPage 2"})
-	_, err := n.svc.ExportXLIFF(ctx, []int64{r.ID}, "zh-Hans")
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Body: "Page 1\fPage 2"})
+	_, err := n.Svc.ExportXLIFF(ctx, []int64{r.ID}, "zh-Hans")
 	if cerr.Code(err) != cerr.Invalid || !strings.Contains(cerr.Message(err), "body") {
 		t.Fatalf("err = %v (code %s, message %q), want BAD_USER_INPUT naming the body", err, cerr.Code(err), cerr.Message(err))
 	}
@@ -764,19 +766,19 @@ func TestXLIFFExportUnencodableText(t *testing.T) {
 // no unit for it: the source has no text) must leave it stale.
 func TestXLIFFImportKeepsFieldsStaleToNothing(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc := n.svc
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Subtitle: ptr("Day one"), Body: "The forum opened."})
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "开幕", Subtitle: ptr("第一天"), Body: "论坛开幕。"})).ok(t)
-	of(svc.UpdateReport(ctx, content.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Subtitle: set[*string](nil)})).ok(t)
-	if st := of(svc.TranslationState(ctx, r.ID, "zh-Hans")).ok(t); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "subtitle" {
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc := n.Svc
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Subtitle: testkit.Ptr("Day one"), Body: "The forum opened."})
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "开幕", Subtitle: testkit.Ptr("第一天"), Body: "论坛开幕。"})).OK(t)
+	testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Subtitle: testkit.Set[*string](nil)})).OK(t)
+	if st := testkit.Of(svc.TranslationState(ctx, r.ID, "zh-Hans")).OK(t); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "subtitle" {
 		t.Fatalf("state before the import: %s", stateString(st))
 	}
 	doc, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	xlUnit(t, &doc.Files[0], xliff.UnitBody).Target = "论坛已开幕。"
-	of(svc.ImportXLIFF(ctx, xlMarshal(t, doc))).ok(t)
-	if st := of(svc.TranslationState(ctx, r.ID, "zh-Hans")).ok(t); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "subtitle" {
+	testkit.Of(svc.ImportXLIFF(ctx, xlMarshal(t, doc))).OK(t)
+	if st := testkit.Of(svc.TranslationState(ctx, r.ID, "zh-Hans")).OK(t); len(st.StaleFields) != 1 || st.StaleFields[0].Field != "subtitle" {
 		t.Errorf("state after an import without the subtitle: %s", stateString(st))
 	}
 }
@@ -788,19 +790,19 @@ func TestXLIFFImportKeepsFieldsStaleToNothing(t *testing.T) {
 // checked against the translation's version.
 func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
-	svc, db := n.svc, n.db
-	r := n.report(t, content.CreateReportInput{Title: "Forum opens", Body: "The forum opened on Monday."})
-	tr := of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛周一开幕。"})).ok(t)
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
+	svc, db := n.Svc, n.DB
+	r := n.Report(t, reports.CreateReportInput{Title: "Forum opens", Body: "The forum opened on Monday."})
+	tr := testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛周一开幕。"})).OK(t)
 	doc, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	if v := doc.Files[0].TranslationVersion; v == nil || *v != tr.Version {
 		t.Fatalf("exported translation version %v, want %d", v, tr.Version)
 	}
 	xlUnit(t, &doc.Files[0], xliff.UnitBody).Target = "论坛于周一开幕。"
 
-	of(svc.UpsertTranslation(ctx, content.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", ExpectedVersion: &tr.Version,
-		Title: "论坛在青岛开幕", Body: "论坛周一开幕。"})).ok(t)
+	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", ExpectedVersion: &tr.Version,
+		Title: "论坛在青岛开幕", Body: "论坛周一开幕。"})).OK(t)
 	e := wantUnchanged(t, db, "edited meanwhile", xlImport(ctx, svc, xlMarshal(t, doc)), cerr.Conflict, "input.document")
 	if got := e.Details["changedFields"]; !reflect.DeepEqual(got, []string{fmt.Sprintf("report-%d/translation", r.ID)}) {
 		t.Errorf("changedFields %v", got)
@@ -808,7 +810,7 @@ func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
 
 	fresh, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛于周一开幕。"
-	got := of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).ok(t)
+	got := testkit.Of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).OK(t)
 	if got[0].Title != "论坛在青岛开幕" || got[0].Body != "论坛于周一开幕。" {
 		t.Errorf("re-exported import: %+v", got[0])
 	}
@@ -816,23 +818,23 @@ func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
 	// Without the metadata, only the source text is checked.
 	fresh.Files[0].TranslationVersion = nil
 	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛在周一开幕。"
-	of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).ok(t)
+	testkit.Of(svc.ImportXLIFF(ctx, xlMarshal(t, fresh))).OK(t)
 }
 
 // An export the import would refuse (over xliff.DefaultMaxBytes) is
 // refused itself, asking for fewer reports; fewer go through.
 func TestXLIFFExportStaysImportable(t *testing.T) {
 	t.Parallel()
-	ctx := asSystem(t)
-	n := newNewsroom(t)
+	ctx := testkit.AsSystem(t)
+	n := testkit.NewNewsroom(t)
 	body := strings.Repeat("The forum opened on Monday in Qingdao. ", editorial.MaxBodyBytes/40)
 	var ids []int64
 	for i := range 6 { // 6 × ~1 MiB of source text
-		ids = append(ids, n.report(t, content.CreateReportInput{Title: fmt.Sprintf("Long report %d", i), Body: body}).ID)
+		ids = append(ids, n.Report(t, reports.CreateReportInput{Title: fmt.Sprintf("Long report %d", i), Body: body}).ID)
 	}
-	_, err := n.svc.ExportXLIFF(ctx, ids, "ja")
+	_, err := n.Svc.ExportXLIFF(ctx, ids, "ja")
 	if e := cerr.As(err); e == nil || e.Code != cerr.Invalid || e.Field != "input.reportIds" || !strings.Contains(e.Message, "export fewer reports") {
 		t.Fatalf("export of %d long reports: %v", len(ids), err)
 	}
-	of(n.svc.ExportXLIFF(ctx, ids[:3], "ja")).ok(t)
+	testkit.Of(n.Svc.ExportXLIFF(ctx, ids[:3], "ja")).OK(t)
 }

@@ -1,35 +1,36 @@
-package content_test
+package translation_test
 
 import (
 	"reflect"
 	"testing"
 
-	"github.com/copydesk/copydesk/internal/content"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/testkit"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Which text a reader of a locale gets: field by field, the first
 // translation along the chain with text, else the source; a field the
 // source leaves empty stays empty whatever translations say.
 func TestLocalize(t *testing.T) {
-	rep := &editorial.Report{SourceLocale: "en", Title: "Forum opens", Summary: ptr("A forum."), Body: "The forum opened.", WordCount: 3}
-	hans := &editorial.Translation{Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛开幕了。", Subtitle: ptr("副标题")}
+	rep := &editorial.Report{SourceLocale: "en", Title: "Forum opens", Summary: testkit.Ptr("A forum."), Body: "The forum opened.", WordCount: 3}
+	hans := &editorial.Translation{Locale: "zh-Hans", Title: "论坛开幕", Body: "论坛开幕了。", Subtitle: testkit.Ptr("副标题")}
 	hant := &editorial.Translation{Locale: "zh-Hant", Title: "論壇開幕"}
 	for _, c := range []struct {
 		name  string
 		chain []string
 		want  editorial.Report
-		from  []content.FieldSource
+		from  []translation.FieldSource
 	}{
 		{"source only", []string{"en"}, *rep,
-			[]content.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
+			[]translation.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
 		{"zh-Hant, falling back to zh-Hans, then the source", []string{"zh-Hant", "zh-Hans", "en"},
-			editorial.Report{SourceLocale: "en", Title: "論壇開幕", Summary: ptr("A forum."), Body: "论坛开幕了。"},
-			[]content.FieldSource{{"title", "zh-Hant"}, {"summary", "en"}, {"body", "zh-Hans"}}},
+			editorial.Report{SourceLocale: "en", Title: "論壇開幕", Summary: testkit.Ptr("A forum."), Body: "论坛开幕了。"},
+			[]translation.FieldSource{{"title", "zh-Hant"}, {"summary", "en"}, {"body", "zh-Hans"}}},
 		{"a locale with no translation", []string{"fr", "en"}, *rep,
-			[]content.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
+			[]translation.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
 	} {
-		got, from := content.Localize(rep, []*editorial.Translation{hans, hant}, c.chain)
+		got, from := translation.Localize(rep, []*editorial.Translation{hans, hant}, c.chain)
 		if !reflect.DeepEqual(*got, c.want) || !reflect.DeepEqual(from, c.from) {
 			t.Errorf("%s:\n got %+v %v\nwant %+v %v", c.name, *got, from, c.want, c.from)
 		}
@@ -40,14 +41,14 @@ func TestLocalize(t *testing.T) {
 }
 
 func TestLocalizeAttendees(t *testing.T) {
-	chair := &editorial.Attendee{ID: 1, Role: ptr("Chair"), Note: ptr("Opened the forum.")}
+	chair := &editorial.Attendee{ID: 1, Role: testkit.Ptr("Chair"), Note: testkit.Ptr("Opened the forum.")}
 	guest := &editorial.Attendee{ID: 2}
-	speaker := &editorial.Attendee{ID: 3, Role: ptr("Speaker")}
+	speaker := &editorial.Attendee{ID: 3, Role: testkit.Ptr("Speaker")}
 	byLocale := map[string][]*editorial.AttendeeTranslation{
-		"zh-Hant": {{AttendeeID: 1, Role: ptr("主席")}},
-		"zh-Hans": {{AttendeeID: 1, Role: ptr("主席"), Note: ptr("主持开幕。")}, {AttendeeID: 2, Role: ptr("嘉宾")}, {AttendeeID: 3, Role: ptr("发言人"), Note: ptr("发言。")}},
+		"zh-Hant": {{AttendeeID: 1, Role: testkit.Ptr("主席")}},
+		"zh-Hans": {{AttendeeID: 1, Role: testkit.Ptr("主席"), Note: testkit.Ptr("主持开幕。")}, {AttendeeID: 2, Role: testkit.Ptr("嘉宾")}, {AttendeeID: 3, Role: testkit.Ptr("发言人"), Note: testkit.Ptr("发言。")}},
 	}
-	got := content.LocalizeAttendees([]*editorial.Attendee{chair, guest, speaker}, byLocale, []string{"zh-Hant", "zh-Hans", "en"})
+	got := translation.LocalizeAttendees([]*editorial.Attendee{chair, guest, speaker}, byLocale, []string{"zh-Hant", "zh-Hans", "en"})
 	roles := func(a *editorial.Attendee) [2]string { return [2]string{deref(a.Role), deref(a.Note)} }
 	want := [][2]string{{"主席", "Opened the forum."}, {"", ""}, {"发言人", "发言。"}}
 	for i, a := range got {

@@ -1,0 +1,27 @@
+// Package reports is copydesk's report service: reports, their attendees,
+// revisions and workflow transitions. Every write goes through one of its
+// methods, which runs one transaction, locks the report, checks the viewer's
+// permission inside it (internal/auth), applies the rules from packages
+// editorial and workflow, writes through package postgres and records one
+// audit entry. It knows nothing of GraphQL.
+//
+// Lock is its seam for the services that work on a report's parts
+// (translation): they lock the report the same way, so concurrent changes to
+// a report and its parts serialize.
+package reports
+
+import (
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/workflow"
+)
+
+// Service runs report mutations. It is safe for concurrent use.
+type Service struct {
+	DB *postgres.DB
+	// Workflow is the newsroom's workflow policy (approvals required, whether
+	// edits reopen review). New sets workflow.DefaultConfig().
+	Workflow workflow.Config
+}
+
+// New returns a Service over db with the default workflow policy.
+func New(db *postgres.DB) *Service { return &Service{DB: db, Workflow: workflow.DefaultConfig()} }
