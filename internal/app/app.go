@@ -189,7 +189,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 func readiness(db *postgres.DB) server.Readiness {
 	return func(ctx context.Context) error {
 		if err := db.PingContext(ctx); err != nil {
-			return errors.New("database unreachable")
+			return &notReady{reason: "database unreachable", cause: err}
 		}
 		ok, err := migrations.Current(ctx, db.DB.DB)
 		if err != nil {
@@ -201,6 +201,16 @@ func readiness(db *postgres.DB) server.Readiness {
 		return nil
 	}
 }
+
+// notReady is a readiness failure whose message is only its reason (what
+// /readyz answers) and which wraps its cause, which the server logs.
+type notReady struct {
+	reason string
+	cause  error
+}
+
+func (e *notReady) Error() string { return e.reason }
+func (e *notReady) Unwrap() error { return e.cause }
 
 // Version is the build's version from its module info, or "dev".
 func Version() string {

@@ -30,6 +30,12 @@ var quiet = slog.New(slog.DiscardHandler)
 // server stops when the test ends.
 func startServer(t *testing.T, cfg app.Config) string {
 	t.Helper()
+	return startServerLogging(t, cfg, quiet)
+}
+
+// startServerLogging is startServer with the server logging to log.
+func startServerLogging(t *testing.T, cfg app.Config, log *slog.Logger) string {
+	t.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -39,7 +45,7 @@ func startServer(t *testing.T, cfg app.Config) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, cfg, quiet, func(a net.Addr) { addrc <- a }) }()
+	go func() { done <- app.Run(ctx, cfg, log, func(a net.Addr) { addrc <- a }) }()
 	select {
 	case a := <-addrc:
 		t.Cleanup(func() {
@@ -111,7 +117,9 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cluster.Stop() })
 	port := cluster.Port()
-	base := startServer(t, app.Config{DatabaseURL: cluster.DSN("copydesk"), Demo: app.DemoNever})
+	var logged syncBuffer // see identity_test.go
+	log := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	base := startServerLogging(t, app.Config{DatabaseURL: cluster.DSN("copydesk"), Demo: app.DemoNever}, log)
 	if code, _ := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d with the database up, want 200", code)
 	}
@@ -120,6 +128,10 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	if code, body := get(t, base+"/readyz"); code != 503 {
 		t.Fatalf("/readyz = %d %s with the database down, want 503", code, body)
+	}
+	// The response says only "database unreachable"; the log says why.
+	if cause := notReadyCause(logged.String()); cause == "" || cause == "database unreachable" {
+		t.Errorf("the failed check logged cause %q, want the ping's error; log:\n%s", cause, logged.String())
 	}
 	if code, _ := get(t, base+"/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d with the database down, want 200 (the process is up)", code)
@@ -140,6 +152,18 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// notReadyCause returns the cause of the first warning "not ready" in the
+// JSON log, or "".
+func notReadyCause(log string) string {
+	for _, line := range strings.Split(log, "\n") {
+		var rec struct{ Level, Msg, Cause string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Level == "WARN" && rec.Msg == "not ready" {
+			return rec.Cause
+		}
+	}
+	return ""
 }
 
 func TestReadyzIs503WhileMigrationsPending(t *testing.T) {

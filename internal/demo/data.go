@@ -158,47 +158,70 @@ func (d *dataSet) check() error {
 	if d.Name != Name {
 		return fmt.Errorf("name is %q, want %q", d.Name, Name)
 	}
-	orgs, people, tags, events := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-	ref := func(kind string, known map[string]bool, key *string, where string) error {
-		if key != nil && !known[*key] {
-			return fmt.Errorf("%s: no %s with key %q listed before it", where, kind, *key)
-		}
-		return nil
+	seen := seenKeys{orgs: map[string]bool{}, people: map[string]bool{}, tags: map[string]bool{}, events: map[string]bool{}}
+	if err := d.checkDirectory(seen); err != nil {
+		return err
 	}
-	add := func(kind string, known map[string]bool, key string) error {
-		if key == "" || known[key] {
-			return fmt.Errorf("%s key %q is empty or used twice", kind, key)
-		}
-		known[key] = true
-		return nil
+	if err := d.Report.check(seen); err != nil {
+		return err
 	}
+	return d.Report.checkTranslations()
+}
+
+// seenKeys holds the keys of the entries checked so far, by kind.
+type seenKeys struct {
+	orgs, people, tags, events map[string]bool
+}
+
+// checkRef reports an error unless key is nil or in known, the keys of kind
+// listed so far; where says what refers to it.
+func checkRef(kind string, known map[string]bool, key *string, where string) error {
+	if key != nil && !known[*key] {
+		return fmt.Errorf("%s: no %s with key %q listed before it", where, kind, *key)
+	}
+	return nil
+}
+
+// addKey adds key to known, the keys of kind listed so far; an empty or
+// repeated key is an error.
+func addKey(kind string, known map[string]bool, key string) error {
+	if key == "" || known[key] {
+		return fmt.Errorf("%s key %q is empty or used twice", kind, key)
+	}
+	known[key] = true
+	return nil
+}
+
+// checkDirectory checks the organizations, people, tags and events in file
+// order, adding their keys to seen.
+func (d *dataSet) checkDirectory(seen seenKeys) error {
 	for _, o := range d.Organizations {
-		if err := ref("organization", orgs, o.Parent, "organization "+o.Key+" parent"); err != nil {
+		if err := checkRef("organization", seen.orgs, o.Parent, "organization "+o.Key+" parent"); err != nil {
 			return err
 		}
-		if err := add("organization", orgs, o.Key); err != nil {
+		if err := addKey("organization", seen.orgs, o.Key); err != nil {
 			return err
 		}
 	}
 	for _, p := range d.People {
-		if err := ref("organization", orgs, p.Affiliation, "person "+p.Key+" affiliation"); err != nil {
+		if err := checkRef("organization", seen.orgs, p.Affiliation, "person "+p.Key+" affiliation"); err != nil {
 			return err
 		}
-		if err := add("person", people, p.Key); err != nil {
+		if err := addKey("person", seen.people, p.Key); err != nil {
 			return err
 		}
 	}
 	for _, t := range d.Tags {
-		if err := add("tag", tags, t.Key); err != nil {
+		if err := addKey("tag", seen.tags, t.Key); err != nil {
 			return err
 		}
 	}
 	for _, e := range d.Events {
-		if err := ref("event", events, e.Parent, "event "+e.Key+" parent"); err != nil {
+		if err := checkRef("event", seen.events, e.Parent, "event "+e.Key+" parent"); err != nil {
 			return err
 		}
 		for _, o := range e.Organizers {
-			if err := ref("organization", orgs, &o, "event "+e.Key+" organizers"); err != nil {
+			if err := checkRef("organization", seen.orgs, &o, "event "+e.Key+" organizers"); err != nil {
 				return err
 			}
 		}
@@ -207,11 +230,16 @@ func (d *dataSet) check() error {
 				return fmt.Errorf("event %s: %w", e.Key, err)
 			}
 		}
-		if err := add("event", events, e.Key); err != nil {
+		if err := addKey("event", seen.events, e.Key); err != nil {
 			return err
 		}
 	}
-	r := &d.Report
+	return nil
+}
+
+// check checks the report's status and publication time and its references
+// to the directory entries in seen.
+func (r *report) check(seen seenKeys) error {
 	if !slices.Contains([]editorial.Status{editorial.Draft, editorial.InReview, editorial.ChangesRequested, editorial.Approved,
 		editorial.Scheduled, editorial.Published, editorial.Unpublished}, editorial.Status(r.Status)) {
 		return fmt.Errorf("report status %q is not a state a report can be loaded in", r.Status)
@@ -219,23 +247,29 @@ func (d *dataSet) check() error {
 	if _, err := parseTime(r.PublishedAt); err != nil {
 		return fmt.Errorf("report publishedAt: %w", err)
 	}
-	if err := ref("event", events, r.Event, "report event"); err != nil {
+	if err := checkRef("event", seen.events, r.Event, "report event"); err != nil {
 		return err
 	}
 	for _, t := range r.Tags {
-		if err := ref("tag", tags, &t, "report tags"); err != nil {
+		if err := checkRef("tag", seen.tags, &t, "report tags"); err != nil {
 			return err
 		}
 	}
 	for i, a := range r.Attendees {
 		where := fmt.Sprintf("report attendee %d", i)
-		if err := ref("person", people, a.Person, where); err != nil {
+		if err := checkRef("person", seen.people, a.Person, where); err != nil {
 			return err
 		}
-		if err := ref("organization", orgs, a.Organization, where); err != nil {
+		if err := checkRef("organization", seen.orgs, a.Organization, where); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// checkTranslations checks the translations' states and that their
+// attendee indexes are in range and ascending.
+func (r *report) checkTranslations() error {
 	for _, t := range r.Translations {
 		if !slices.Contains([]editorial.TranslationStatus{editorial.TranslationInProgress, editorial.TranslationInReview,
 			editorial.TranslationApproved}, editorial.TranslationStatus(t.Status)) {

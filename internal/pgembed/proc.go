@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +92,75 @@ func lockHolder(path string) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return "unknown"
+}
+
+// orphanGrace is how long an orphaned postgres gets to obey SIGQUIT before
+// it is killed (a variable for tests).
+var orphanGrace = 10 * time.Second
+
+// stopOrphan deals with a postmaster.pid left by an earlier run. We hold the
+// data dir lock, so no live copydesk owns that postgres: it is an orphan.
+func (c *Cluster) stopOrphan() error {
+	pid, err := readPostmasterPID(c.pgdata)
+	if err != nil {
+		return fmt.Errorf("read postmaster.pid: %w", err)
+	}
+	if pid == 0 || !processAlive(pid) {
+		return nil // no file, or a dead pid: postgres handles that itself
+	}
+	pidFile := filepath.Join(c.pgdata, "postmaster.pid")
+	if !isPostmasterOf(pid, c.pgdata) {
+		c.log.Warn("postmaster.pid names a live process that is not a postgres for this data dir; removing the stale file",
+			"pid", pid, "file", pidFile)
+		if err := os.Remove(pidFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	c.log.Warn("found an orphaned postgres from an earlier copydesk run; shutting it down (immediate)", "pid", pid, "pgdata", c.pgdata)
+	t0 := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stop orphaned postgres (pid %d) in %s: %w", pid, c.pgdata, err)
+	}
+	if waitGone(pid, orphanGrace) {
+		c.log.Warn("orphaned postgres stopped", "pid", pid, "took", time.Since(t0).Round(time.Millisecond))
+		return nil
+	}
+	c.log.Warn("orphaned postgres ignored SIGQUIT; killing it and its children", "pid", pid, "waited", orphanGrace)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if !waitGone(pid, 5*time.Second) {
+		return fmt.Errorf("orphaned postgres (pid %d) in %s survives SIGKILL", pid, c.pgdata)
+	}
+	// Its backends would notice the postmaster's death, but do not wait for
+	// that: two sets of processes on one data dir corrupt it.
+	for _, child := range processesIn(c.pgdata) {
+		_ = syscall.Kill(child, syscall.SIGKILL)
+		waitGone(child, 5*time.Second)
+	}
+	if err := os.Remove(pidFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// processesIn lists live processes whose working directory is dir (postgres
+// processes run in their data directory).
+func processesIn(dir string) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd"); err == nil && cwd == dir && processAlive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // readPostmasterPID returns the pid on the first line of pgdata/postmaster.pid,

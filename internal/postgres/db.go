@@ -58,20 +58,36 @@ func redactDSN(err error) error { return errors.New(errors.Unwrap(err).Error()) 
 // Tx is one database transaction. Its Now is fixed at BEGIN, so every row
 // written in one transaction (a revision, its audit entry, its outbox event)
 // carries the same timestamp.
+//
+// A Tx is begun by InTx when its context carries no transaction of the same
+// DB. Once put in a context with WithTx, it is joined by every InTx of that
+// same DB called with that context or one derived from it: those calls run
+// in this Tx and do not commit or retry anything themselves.
 type Tx struct {
 	*sqlx.Tx
 	Now time.Time
 	db  *DB // the DB that began it: only that DB's InTx joins it (see WithTx)
 }
 
-// InTx runs fn in a transaction and commits it if fn returns nil. It rolls back
-// on error or panic, and retries the whole function up to three times on
-// serialization failures and deadlocks (SQLSTATE 40001, 40P01), so fn must be
-// safe to run again.
+// InTx runs fn in a transaction. Whether that transaction is its own depends
+// on ctx:
 //
-// When ctx carries a transaction of this DB (see WithTx), InTx joins it
-// instead: fn runs in that transaction, inside a savepoint, and is neither
-// committed nor retried on its own.
+//   - If ctx carries no transaction of this DB, InTx begins its own: it
+//     commits it if fn returns nil, rolls it back on error or panic, and
+//     retries the whole function up to three times on serialization failures
+//     and deadlocks (SQLSTATE 40001, 40P01), so fn must be safe to run again.
+//     Between attempts it waits a few milliseconds; if ctx is done meanwhile,
+//     it stops and returns ctx's error wrapped with the last attempt's error.
+//   - If ctx carries a transaction of this DB (put there with WithTx, by a
+//     caller running its own InTx), InTx joins it: fn runs in that
+//     transaction, inside a savepoint, and InTx neither commits nor retries.
+//     What fn wrote is committed, or rolled back, with the caller's
+//     transaction, and a serialization failure makes the caller's InTx run
+//     its whole function again.
+//
+// So code that "runs in one transaction" through InTx runs in a transaction
+// of its own only when its caller has not joined it to one with WithTx. A
+// transaction of another DB in ctx is ignored.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx, _ := ctx.Value(txKey{}).(*Tx); tx != nil && tx.db == db {
 		return tx.nested(ctx, fn)
@@ -83,9 +99,24 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 		db.log.DebugContext(ctx, "retrying transaction", "attempt", attempt+1, "err", err)
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		if werr := sleepCtx(ctx, time.Duration(attempt+1)*10*time.Millisecond); werr != nil {
+			return fmt.Errorf("%w (while waiting to retry the transaction after: %w)", werr, err)
+		}
 	}
 	return err
+}
+
+// sleepCtx waits for d, or until ctx is done, in which case it returns
+// ctx's error.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
@@ -115,10 +146,13 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 type txKey struct{}
 
 // WithTx returns a context under which InTx on tx's DB joins tx instead of
-// beginning a transaction of its own, so that several calls that each run
-// "one transaction" (content-service methods) write in one transaction that
-// the caller owns. The demo loader uses it to write its whole data set in the
-// transaction that claims the load.
+// beginning a transaction of its own: every InTx of that DB called with the
+// returned context, or with a context derived from it, runs in tx. So
+// several calls that each run "one transaction" (content-service methods)
+// write in one transaction that the caller owns. The demo loader uses it to
+// write its whole data set in the transaction that claims the load. InTx of
+// any other DB is not affected, and the context must not outlive tx: an InTx
+// under it after tx has ended fails.
 //
 // Each joined InTx runs fn inside a savepoint: if fn fails, what it wrote is
 // rolled back and tx stays usable; if it succeeds, the savepoint is released.

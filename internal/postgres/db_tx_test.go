@@ -220,3 +220,32 @@ func TestInTxJoinedPanicRollsBackEverything(t *testing.T) {
 	}()
 	wantNames(t, db)
 }
+
+func TestInTxStopsRetryingWhenContextIsCancelled(t *testing.T) {
+	db := postgres.Wrap(pgtest.NewDB(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runs := 0
+	serialization := &pq.Error{Code: "40001", Message: "could not serialize access"}
+	err := db.InTx(ctx, func(tx *postgres.Tx) error {
+		runs++
+		if err := claim(ctx, tx, "a"); err != nil {
+			return err
+		}
+		cancel() // the caller gives up while InTx is about to retry
+		return serialization
+	})
+	if runs != 1 {
+		t.Errorf("fn ran %d times after the context was cancelled, want 1", runs)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("InTx = %v, want context.Canceled", err)
+	}
+	// The wait was cut short, not the next BEGIN: the last attempt's error
+	// comes with it.
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Code != "40001" {
+		t.Errorf("InTx = %v, want it to wrap the serialization failure", err)
+	}
+	wantNames(t, db) // the failed attempt was rolled back
+}

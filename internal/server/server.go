@@ -20,7 +20,10 @@ import (
 const MaxRequestBytes = 4 << 20
 
 // Readiness reports whether the server can serve traffic: the database is
-// reachable and its migrations are current. A non-nil error makes /readyz 503.
+// reachable and its migrations are current. A non-nil error makes /readyz 503
+// with the error's message as the reason. If the error wraps another
+// (errors.Unwrap), that one is logged as the cause but not sent: the reason
+// stays short and the details stay in the log.
 type Readiness func(ctx context.Context) error
 
 // Config is what New needs.
@@ -44,7 +47,11 @@ func New(cfg Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := cfg.Ready(ctx); err != nil {
-			cfg.Log.WarnContext(ctx, "not ready", "err", err)
+			attrs := []any{"err", err}
+			if cause := errors.Unwrap(err); cause != nil {
+				attrs = append(attrs, "cause", cause)
+			}
+			cfg.Log.WarnContext(ctx, "not ready", attrs...)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
 			return
 		}
