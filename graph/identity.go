@@ -123,10 +123,7 @@ func (r *Resolver) revokeAPIToken(ctx context.Context, in model.RevokeAPITokenIn
 		}
 		return nil, err
 	}
-	if err := r.Identity.RevokeToken(ctx, id); err != nil {
-		return nil, err
-	}
-	return r.Identity.TokenByID(ctx, id)
+	return r.Identity.RevokeToken(ctx, id)
 }
 
 func (r *Resolver) listUsers(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
