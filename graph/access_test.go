@@ -390,3 +390,101 @@ func TestEverySuccessfulMutationIsAudited(t *testing.T) {
 		}
 	}
 }
+
+// Identity through the API: a token one may not revoke is, like an unknown
+// one, NOT_FOUND; tokens for someone else, changing roles and listing users
+// are for admins; updateUserRoles without translatorLocales keeps them; a
+// user's email and tokens show to that user and to admins only.
+func TestIdentityPermissionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	reporter := a.as(a.newUser("reporter@example.org", auth.Grant{Role: auth.Reporter}))
+	translator := a.as(a.newUser("translator@example.org", auth.Grant{Role: auth.Translator}))
+	type me struct {
+		Viewer struct {
+			ID     string
+			Email  *string
+			Tokens []struct{ ID string }
+		}
+	}
+	var admin, rep, tr me
+	a.do(`{ viewer { id email tokens { id } } }`, nil, &admin)
+	reporter.do(`{ viewer { id email tokens { id } } }`, nil, &rep)
+	translator.do(`{ viewer { id } }`, nil, &tr)
+	if rep.Viewer.Email == nil || *rep.Viewer.Email != "reporter@example.org" || len(rep.Viewer.Tokens) != 1 {
+		t.Fatalf("the reporter's own email and tokens: %+v", rep.Viewer)
+	}
+	adminToken := admin.Viewer.Tokens[0].ID
+
+	revoke := `mutation($id: ID!) { revokeApiToken(input: {id: $id}) { token { id revokedAt } userErrors { code field message } } }`
+	others, _ := reporter.fail(revoke, map[string]any{"id": adminToken})
+	unknown, _ := reporter.fail(revoke, map[string]any{"id": gid("ApiToken", 987654)})
+	if others.code() != "NOT_FOUND" || others.field() != "input.id" || others.Message != unknown.Message || unknown.code() != "NOT_FOUND" {
+		t.Errorf("someone else's token: %+v; an unknown one: %+v", others, unknown)
+	}
+	if e, _ := a.as("").fail(revoke, map[string]any{"id": adminToken}); e.code() != "UNAUTHENTICATED" {
+		t.Errorf("anonymous revoke: %+v", e)
+	}
+	a.do(`{ viewer { id } }`, nil, nil) // the admin's token still works
+
+	for _, q := range []string{
+		fmt.Sprintf(`mutation { createApiToken(input: {name: "theirs", userId: %q}) { secret } }`, admin.Viewer.ID),
+		fmt.Sprintf(`mutation { updateUserRoles(input: {userId: %q, roles: [{role: ADMIN}]}) { user { id } } }`, rep.Viewer.ID),
+		`{ users { nodes { id } } }`,
+	} {
+		if e, _ := reporter.fail(q, nil); e.code() != "FORBIDDEN" {
+			t.Errorf("%s: %+v", q, e)
+		}
+	}
+
+	// The reporter revokes a token of their own and gets it back revoked.
+	var created struct {
+		CreateAPIToken struct{ Token struct{ ID string } }
+	}
+	reporter.do(`mutation { createApiToken(input: {name: "second"}) { token { id } } }`, nil, &created)
+	var revoked struct {
+		RevokeAPIToken struct {
+			Token struct {
+				ID        string
+				RevokedAt *string
+			}
+		}
+	}
+	reporter.do(revoke, map[string]any{"id": created.CreateAPIToken.Token.ID}, &revoked)
+	if got := revoked.RevokeAPIToken.Token; got.ID != created.CreateAPIToken.Token.ID || got.RevokedAt == nil {
+		t.Errorf("revoked own token: %+v", got)
+	}
+
+	// Omitting translatorLocales keeps them.
+	var updated struct {
+		UpdateUserRoles struct {
+			User struct{ TranslatorLocales []string }
+		}
+	}
+	a.do(fmt.Sprintf(`mutation { updateUserRoles(input: {userId: %q, roles: [{role: TRANSLATOR}, {role: REVIEWER}]}) { user { translatorLocales } } }`, tr.Viewer.ID), nil, &updated)
+	if got := fmt.Sprint(updated.UpdateUserRoles.User.TranslatorLocales); got != "[zh-Hans]" {
+		t.Errorf("translator locales after updateUserRoles without them: %s", got)
+	}
+
+	// Private fields: the user and admins.
+	user := `query($id: ID!) { node(id: $id) { ... on User { email tokens { id } } } }`
+	var seen struct {
+		Node struct {
+			Email  *string
+			Tokens []struct{ ID string }
+		}
+	}
+	reporter.do(user, map[string]any{"id": admin.Viewer.ID}, &seen)
+	if seen.Node.Email != nil || seen.Node.Tokens != nil {
+		t.Errorf("the reporter sees the admin's email or tokens: %+v", seen.Node)
+	}
+	a.do(user, map[string]any{"id": rep.Viewer.ID}, &seen)
+	if seen.Node.Email == nil || *seen.Node.Email != "reporter@example.org" || len(seen.Node.Tokens) != 2 {
+		t.Errorf("the admin sees of the reporter: %+v", seen.Node)
+	}
+	var node struct{ Node *struct{ ID string } }
+	reporter.do(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": adminToken}, &node)
+	if node.Node != nil {
+		t.Errorf("the reporter sees the admin's token as a node: %+v", node.Node)
+	}
+}

@@ -22,8 +22,9 @@ import (
 // The operator commands for users, desks and tokens (`copydesk user …`,
 // `copydesk desk …`, `copydesk token …`). Each opens the configured
 // database as `copydesk demo load` does, applies pending migrations, and
-// runs one identity-service call. They act as the database owner: no
-// permission checks.
+// runs one identity-service call. They act as copydesk's System viewer
+// (auth.System(), an admin), so the service's permission checks pass and
+// the audit trail names "copydesk".
 
 // CLITokenName is the name of the token `copydesk user add` creates.
 const CLITokenName = "cli"
@@ -37,16 +38,19 @@ type NewUserRequest struct {
 	Locales     []string // translator locales
 }
 
-// withIdentity opens the database, applies migrations and calls fn.
-func withIdentity(ctx context.Context, cfg Config, log *slog.Logger, fn func(*identity.Service) error) error {
-	return withMigrated(ctx, cfg, log, func(db *postgres.DB) error { return fn(identity.New(db)) })
+// withIdentity opens the database, applies migrations and calls fn with a
+// System context.
+func withIdentity(ctx context.Context, cfg Config, log *slog.Logger, fn func(context.Context, *identity.Service) error) error {
+	return withMigrated(ctx, cfg, log, func(db *postgres.DB) error {
+		return fn(auth.WithViewer(ctx, auth.System()), identity.New(db))
+	})
 }
 
 // AddUser runs `copydesk user add`: it creates the user and a FULL API token
 // named CLITokenName, in one transaction, and returns the token.
 func AddUser(ctx context.Context, cfg Config, req NewUserRequest, log *slog.Logger) (string, error) {
 	var token string
-	err := withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	err := withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		var deskID *int64
 		desks := map[int64]*auth.Desk{}
 		if req.DeskSlug != "" {
@@ -103,7 +107,7 @@ func unknownDesk(ctx context.Context, s *identity.Service, slug string) error {
 
 // ListUsers runs `copydesk user list`: a table of every user.
 func ListUsers(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) error {
-	return withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		var users []*auth.User
 		for after := int64(0); ; {
 			page, err := s.Users(ctx, identity.MaxPage, after)
@@ -184,7 +188,7 @@ func CreateToken(ctx context.Context, cfg Config, req NewTokenRequest, log *slog
 		return "", errors.New("--expires: give a positive duration, e.g. 720h")
 	}
 	var token string
-	err := withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	err := withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		u, err := s.UserByEmail(ctx, req.Email)
 		if err != nil {
 			return cliError(err)
@@ -215,7 +219,7 @@ func CreateToken(ctx context.Context, cfg Config, req NewTokenRequest, log *slog
 
 // ListTokens runs `copydesk token list`: the tokens of one user, newest first.
 func ListTokens(ctx context.Context, cfg Config, email string, out io.Writer, log *slog.Logger) error {
-	return withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		u, err := s.UserByEmail(ctx, email)
 		if err != nil {
 			return cliError(err)
@@ -251,7 +255,7 @@ func timeOr(t *time.Time, none string) string {
 
 // RevokeToken runs `copydesk token revoke` and writes what it revoked to out.
 func RevokeToken(ctx context.Context, cfg Config, id int64, out io.Writer, log *slog.Logger) error {
-	return withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		t, err := s.TokenByID(ctx, id)
 		if cerr.Is(err, cerr.NotFound) {
 			return fmt.Errorf("--id: there is no token %d (`copydesk token list --email EMAIL` lists a user's tokens)", id)
@@ -259,7 +263,7 @@ func RevokeToken(ctx context.Context, cfg Config, id int64, out io.Writer, log *
 		if err != nil {
 			return err
 		}
-		if err := s.RevokeToken(ctx, id); err != nil {
+		if _, err := s.RevokeToken(ctx, id); err != nil {
 			return cliError(err)
 		}
 		owner := fmt.Sprintf("user %d", t.UserID)
@@ -278,7 +282,7 @@ func RevokeToken(ctx context.Context, cfg Config, id int64, out io.Writer, log *
 // AddDesk runs `copydesk desk add` and returns the new desk.
 func AddDesk(ctx context.Context, cfg Config, slug, name string, log *slog.Logger) (*auth.Desk, error) {
 	var out *auth.Desk
-	err := withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	err := withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		d, err := s.CreateDesk(ctx, slug, name)
 		if err != nil {
 			return cliError(err)
@@ -292,7 +296,7 @@ func AddDesk(ctx context.Context, cfg Config, slug, name string, log *slog.Logge
 
 // ListDesks runs `copydesk desk list`.
 func ListDesks(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) error {
-	return withIdentity(ctx, cfg, log, func(s *identity.Service) error {
+	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		desks, err := s.Desks(ctx)
 		if err != nil {
 			return err

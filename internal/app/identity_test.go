@@ -67,7 +67,7 @@ func TestExternalDatabaseBootstrapsAdminOnlyWhenAsked(t *testing.T) {
 	ids := identity.New(db)
 	users := func() int {
 		t.Helper()
-		list, err := ids.Users(context.Background(), 100, 0)
+		list, err := ids.Users(auth.WithViewer(context.Background(), auth.System()), 100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

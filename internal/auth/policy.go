@@ -21,8 +21,17 @@ const (
 	EditTranslation Action = "translation.edit"  // TRANSLATOR on the desk with the locale granted; EDITOR on the desk; ADMIN
 	EditDirectory   Action = "directory.edit"    // REPORTER, EDITOR or ADMIN on any desk: tags, people, organizations, events
 	MergeDirectory  Action = "directory.merge"   // EDITOR or ADMIN on any desk
-	ManageUsers     Action = "users.manage"      // ADMIN: users, roles, desks, other users' tokens, emails
+	ManageUsers     Action = "users.manage"      // ADMIN: create users, change their roles, disable them, list them; create desks
 	ManageOwnTokens Action = "tokens.own"        // any signed-in user with a FULL token
+)
+
+// The actions on one user's own things (internal/identity). For each,
+// Resource.OwnerID is the user concerned: the user a token is (to be) for,
+// or the user whose private fields are read.
+const (
+	CreateToken     Action = "token.create"     // the token's user themselves; ADMIN for any user
+	RevokeToken     Action = "token.revoke"     // the token's user; ADMIN
+	ReadUserPrivate Action = "user.readPrivate" // the user themselves; ADMIN: a user's email and API tokens
 )
 
 // The workflow's actions (internal/workflow maps each transition to one).
@@ -50,7 +59,8 @@ const (
 // Only the fields an action's rule reads matter: DeskID for report and
 // translation actions (nil: the report belongs to no desk), OwnerID (the
 // user who created the report) and Status (a report status such as "DRAFT")
-// for EditReport, Locale (canonical BCP 47) for EditTranslation.
+// for EditReport, Locale (canonical BCP 47) for EditTranslation; OwnerID is
+// the user concerned for CreateToken, RevokeToken and ReadUserPrivate.
 type Resource struct {
 	DeskID  *int64
 	OwnerID *int64
@@ -197,7 +207,7 @@ var Rules = []Rule{
 	},
 	{
 		Action:      ManageUsers,
-		Description: "Only admins may manage users, their roles and tokens, and desks.",
+		Description: msgAdminsManageUsers,
 		Allow: staff(func(v *Viewer, _ Resource) bool {
 			return v.HasRole(Admin, nil)
 		}),
@@ -207,6 +217,41 @@ var Rules = []Rule{
 		Description: "Any signed-in user may manage their own API tokens.",
 		Allow:       staff(func(*Viewer, Resource) bool { return true }),
 	},
+	{
+		// Refusing a token for someone else has always said this (it was
+		// the ManageUsers check), so the message stays.
+		Action:      CreateToken,
+		Description: msgAdminsManageUsers,
+		Allow:       staff(ownerOrAdmin),
+	},
+	{
+		// internal/identity reports a refusal as NOT_FOUND, so that a
+		// token one may not revoke cannot be told from one that does not
+		// exist.
+		Action:      RevokeToken,
+		Description: "Only the user an API token belongs to and admins may revoke it.",
+		Allow:       staff(ownerOrAdmin),
+	},
+	{
+		Action:      ReadUserPrivate,
+		Description: "Only the user themselves and admins may see a user's email and API tokens.",
+		Allow:       staff(ownerOrAdmin),
+	},
+}
+
+// msgAdminsManageUsers is the description of ManageUsers, and of
+// CreateToken, whose only refusal is a token for another user.
+const msgAdminsManageUsers = "Only admins may manage users, their roles and tokens, and desks."
+
+// ownerOrAdmin allows the user r is about (OwnerID) and admins.
+func ownerOrAdmin(v *Viewer, r Resource) bool {
+	return (r.OwnerID != nil && *r.OwnerID == v.UserID) || v.HasRole(Admin, nil)
+}
+
+// SeesUserPrivate reports whether v may see user userID's private fields,
+// their email and API tokens (ReadUserPrivate).
+func (v *Viewer) SeesUserPrivate(userID int64) bool {
+	return Check(v, ReadUserPrivate, Resource{OwnerID: &userID}) == nil
 }
 
 // staff makes allow false for an anonymous viewer and a restricted token,

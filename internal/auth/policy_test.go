@@ -84,6 +84,7 @@ func matrixViewers() map[string]*auth.Viewer {
 		"no-grants":            {UserID: self, Scope: auth.ScopeFull, Locales: []string{"ja"}},
 		"ADMIN/read-published": {UserID: self, Scope: auth.ScopeReadPublished, Grants: []auth.Grant{{auth.Admin, nil}}},
 		"EDITOR/zero-scope":    {UserID: self, Grants: []auth.Grant{{auth.Editor, nil}}},
+		"System":               auth.System(),
 	}
 	for _, r := range auth.Roles {
 		vs[string(r)] = &auth.Viewer{UserID: self, Scope: auth.ScopeFull, Locales: []string{"ja"}, Grants: []auth.Grant{{r, nil}}}
@@ -93,10 +94,11 @@ func matrixViewers() map[string]*auth.Viewer {
 }
 
 const (
-	allY   = "YYYYYYYYYYYY"
-	allF   = "FFFFFFFFFFFF"
-	allU   = "UUUUUUUUUUUU"
-	onlyD1 = "YFFYYYYFYYFF" // every resource on desk 1
+	allY    = "YYYYYYYYYYYY"
+	allF    = "FFFFFFFFFFFF"
+	allU    = "UUUUUUUUUUUU"
+	onlyD1  = "YFFYYYYFYYFF" // every resource on desk 1
+	onlyOwn = "FFFYYYFYFFFF" // every resource with OwnerID self
 )
 
 // matrix is written out by hand from the policy's specification; it is not
@@ -168,15 +170,35 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allY, "TRANSLATOR@d1": allY,
 		"no-grants": allY,
 	},
+	// OwnerID is the token's user: self in the own columns.
+	auth.CreateToken: {
+		"ADMIN": allY, "EDITOR": onlyOwn, "REPORTER": onlyOwn, "REVIEWER": onlyOwn, "TRANSLATOR": onlyOwn,
+		"ADMIN@d1": onlyOwn, "EDITOR@d1": onlyOwn, "REPORTER@d1": onlyOwn, "REVIEWER@d1": onlyOwn, "TRANSLATOR@d1": onlyOwn,
+		"no-grants": onlyOwn,
+	},
+	auth.RevokeToken: {
+		"ADMIN": allY, "EDITOR": onlyOwn, "REPORTER": onlyOwn, "REVIEWER": onlyOwn, "TRANSLATOR": onlyOwn,
+		"ADMIN@d1": onlyOwn, "EDITOR@d1": onlyOwn, "REPORTER@d1": onlyOwn, "REVIEWER@d1": onlyOwn, "TRANSLATOR@d1": onlyOwn,
+		"no-grants": onlyOwn,
+	},
+	// OwnerID is the user whose email and tokens are read.
+	auth.ReadUserPrivate: {
+		"ADMIN": allY, "EDITOR": onlyOwn, "REPORTER": onlyOwn, "REVIEWER": onlyOwn, "TRANSLATOR": onlyOwn,
+		"ADMIN@d1": onlyOwn, "EDITOR@d1": onlyOwn, "REPORTER@d1": onlyOwn, "REVIEWER@d1": onlyOwn, "TRANSLATOR@d1": onlyOwn,
+		"no-grants": onlyOwn,
+	},
 }
 
 // Rows every action shares: only a signed-in user with a FULL token may do
-// anything, and without a grant only ManageOwnTokens (set above).
+// anything, and without a grant only ManageOwnTokens and what concerns
+// their own user (set above); the System viewer (an admin) may do
+// everything.
 var commonRows = map[string]string{
 	"anonymous":            allU,
 	"no-grants":            allF,
 	"ADMIN/read-published": allF,
 	"EDITOR/zero-scope":    allF,
+	"System":               allY,
 }
 
 func TestPermissionMatrix(t *testing.T) {
@@ -184,7 +206,8 @@ func TestPermissionMatrix(t *testing.T) {
 	// Every action has exactly one rule, and every rule a matrix.
 	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
 		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
-		auth.ReviewTranslation, auth.AssignTranslators, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens}
+		auth.ReviewTranslation, auth.AssignTranslators, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens,
+		auth.CreateToken, auth.RevokeToken, auth.ReadUserPrivate}
 	for _, a := range actions {
 		n := 0
 		for _, r := range auth.Rules {
@@ -348,6 +371,30 @@ func TestParseRole(t *testing.T) {
 	for _, in := range []string{"", "owner", "admins"} {
 		if _, ok := auth.ParseRole(in); ok {
 			t.Errorf("ParseRole(%q) accepted", in)
+		}
+	}
+}
+
+// SeesUserPrivate (a user's email and tokens): the user themselves and
+// admins, with a FULL token.
+func TestSeesUserPrivate(t *testing.T) {
+	admin := []auth.Grant{{auth.Admin, nil}}
+	cases := []struct {
+		name string
+		v    *auth.Viewer
+		want bool
+	}{
+		{"anonymous", auth.Anonymous(), false},
+		{"self", &auth.Viewer{UserID: self, Scope: auth.ScopeFull}, true},
+		{"self, read-published token", &auth.Viewer{UserID: self, Scope: auth.ScopeReadPublished}, false},
+		{"other user", &auth.Viewer{UserID: other, Scope: auth.ScopeFull, Grants: []auth.Grant{{auth.Editor, nil}}}, false},
+		{"admin", &auth.Viewer{UserID: other, Scope: auth.ScopeFull, Grants: admin}, true},
+		{"admin, read-published token", &auth.Viewer{UserID: other, Scope: auth.ScopeReadPublished, Grants: admin}, false},
+		{"System", auth.System(), true},
+	}
+	for _, c := range cases {
+		if got := c.v.SeesUserPrivate(self); got != c.want {
+			t.Errorf("%s: SeesUserPrivate = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -4,9 +4,14 @@
 // into an auth.Viewer). Every write runs one transaction; SQL lives in
 // package postgres and the types and the policy in package auth.
 //
-// The service does not check permissions itself: callers acting for a
-// viewer (the GraphQL resolvers) call auth.Check first, e.g. with
-// auth.ManageUsers; the operator CLI acts as the database owner.
+// Every change, and listing users, acts for the context's viewer
+// (auth.ViewerFrom) and checks the policy (auth.Check) inside its
+// transaction, before anything else or, when the decision depends on a row,
+// once that row is locked. So a viewer who may not do something learns
+// nothing about the input or the data from the refusal. The lookups (User,
+// Tokens, Desks…) check nothing: their callers decide what a viewer may see
+// (e.g. auth.Viewer.SeesUserPrivate). The operator CLI and the bootstrap act
+// as auth.System(), an admin.
 //
 // Errors are *cerr.Error values whose Field is the GraphQL input path
 // ("input.email", "input.grants.1.deskId").
@@ -69,43 +74,33 @@ type NewUser struct {
 
 // --- users ---
 
-// CreateUser creates a user and returns it. BAD_USER_INPUT for a malformed
-// email (input.email), a missing or too long name (input.name), a bad locale
-// (input.locale), an unknown role or an ADMIN grant limited to a desk
-// (input.grants.N.role / .deskId), bad translator locales (input.locales.N)
-// or locales without a TRANSLATOR grant (input.locales); NOT_FOUND
-// (input.grants.N.deskId) for an unknown desk; CONFLICT (input.email) when
-// the email, compared case-insensitively, is taken.
+// CreateUser creates a user and returns it. The viewer must be an admin
+// (auth.ManageUsers: UNAUTHENTICATED or FORBIDDEN, before any other error).
+// BAD_USER_INPUT for a malformed email (input.email), a missing or too long
+// name (input.name), a bad locale (input.locale), an unknown role or an
+// ADMIN grant limited to a desk (input.grants.N.role / .deskId), bad
+// translator locales (input.locales.N) or locales without a TRANSLATOR
+// grant (input.locales); NOT_FOUND (input.grants.N.deskId) for an unknown
+// desk; CONFLICT (input.email) when the email, compared case-insensitively,
+// is taken.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (*auth.User, error) {
-	email, err := checkEmail(in.Email)
-	if err != nil {
-		return nil, err
-	}
-	name, err := checkLine("input.name", "The name", in.Name, MaxUserName)
-	if err != nil {
-		return nil, err
-	}
-	loc := DefaultLocale
-	if strings.TrimSpace(in.Locale) != "" {
-		if loc, err = canonicalLocale("input.locale", in.Locale); err != nil {
-			return nil, err
-		}
-	}
-	grants, locales, err := checkGrants(in.Grants, in.Locales)
-	if err != nil {
-		return nil, err
-	}
 	var out *auth.User
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
+			return err
+		}
+		u, err := checkNewUser(in)
+		if err != nil {
+			return err
+		}
 		if err := checkDesks(ctx, tx, in.Grants); err != nil {
 			return err
 		}
-		if other, err := postgres.UserByEmail(ctx, tx, email); err == nil {
+		if other, err := postgres.UserByEmail(ctx, tx, u.Email); err == nil {
 			return cerr.FieldErrorf(cerr.Conflict, "input.email", "A user with the email %q already exists (user %d).", other.Email, other.ID)
 		} else if !cerr.Is(err, cerr.NotFound) {
 			return err
 		}
-		u := &auth.User{Email: email, Name: name, Locale: loc, Grants: grants, Locales: locales}
 		if err := postgres.InsertUser(ctx, tx, u); err != nil {
 			return err
 		}
@@ -118,22 +113,55 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*auth.User, error
 }
 
 // UpdateUserRoles replaces the grants and translator locales of user userID
-// and returns the user. NOT_FOUND (input.userId) for an unknown user;
-// CONFLICT (input.grants) when it would leave no enabled admin; otherwise
-// the errors of CreateUser about grants and locales.
+// and returns the user. The viewer must be an admin (auth.ManageUsers:
+// UNAUTHENTICATED or FORBIDDEN, before any other error). NOT_FOUND
+// (input.userId) for an unknown user; CONFLICT (input.grants) when it would
+// leave no enabled admin; otherwise the errors of CreateUser about grants
+// and locales.
 func (s *Service) UpdateUserRoles(ctx context.Context, userID int64, grantsIn []auth.Grant, localesIn []string) (*auth.User, error) {
-	grants, locales, err := checkGrants(grantsIn, localesIn)
-	if err != nil {
-		return nil, err
-	}
+	return s.updateRoles(ctx, userID, grantsIn, &localesIn)
+}
+
+// UpdateUserGrants is UpdateUserRoles keeping the user's translator
+// locales (as they are once the user's row is locked), with the same
+// errors, except that NOT_FOUND ("User N not found.") comes before those
+// about grants and locales.
+func (s *Service) UpdateUserGrants(ctx context.Context, userID int64, grantsIn []auth.Grant) (*auth.User, error) {
+	return s.updateRoles(ctx, userID, grantsIn, nil)
+}
+
+// updateRoles replaces the grants of user userID, and its translator
+// locales with *localesIn, or keeps them when localesIn is nil.
+func (s *Service) updateRoles(ctx context.Context, userID int64, grantsIn []auth.Grant, localesIn *[]string) (*auth.User, error) {
 	var out *auth.User
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
+			return err
+		}
+		var grants []auth.Grant
+		var locales []string
+		var err error
+		if localesIn != nil {
+			if grants, locales, err = checkGrants(grantsIn, *localesIn); err != nil {
+				return err
+			}
+		}
 		if err := postgres.LockIdentity(ctx, tx); err != nil {
 			return err
 		}
 		cur, err := postgres.LockUser(ctx, tx, userID)
+		if localesIn == nil && cerr.Is(err, cerr.NotFound) {
+			// The message User(userID) gives, which the API has always
+			// returned when the locales are kept.
+			return cerr.FieldErrorf(cerr.NotFound, "input.userId", "User %d not found.", userID)
+		}
 		if err != nil {
 			return withField(err, "input.userId")
+		}
+		if localesIn == nil {
+			if grants, locales, err = checkGrants(grantsIn, cur.Locales); err != nil {
+				return err
+			}
 		}
 		if err := checkDesks(ctx, tx, grantsIn); err != nil {
 			return err
@@ -163,10 +191,15 @@ func (s *Service) UpdateUserRoles(ctx context.Context, userID int64, grantsIn []
 // SetUserDisabled disables user userID (it can no longer authenticate, with
 // any of its tokens) or enables it again, and returns it. Disabling a
 // disabled user keeps its first disabled_at. NOT_FOUND (input.userId) for an
-// unknown user; CONFLICT (input.userId) when it would leave no enabled admin.
+// unknown user; CONFLICT (input.userId) when it would leave no enabled
+// admin. The viewer must be an admin (auth.ManageUsers: UNAUTHENTICATED or
+// FORBIDDEN, before any other error).
 func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bool) (*auth.User, error) {
 	var out *auth.User
 	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
+			return err
+		}
 		if err := postgres.LockIdentity(ctx, tx); err != nil {
 			return err
 		}
@@ -211,8 +244,12 @@ func lastAdmin(ctx context.Context, tx *postgres.Tx, userID int64, field, doing 
 }
 
 // Users returns up to first users (1 to MaxPage) with IDs above after (0:
-// from the start), by ID.
+// from the start), by ID. The viewer must be an admin (auth.ManageUsers:
+// UNAUTHENTICATED or FORBIDDEN, before any other error).
 func (s *Service) Users(ctx context.Context, first int, after int64) ([]*auth.User, error) {
+	if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
+		return nil, err
+	}
 	if first < 1 || first > MaxPage {
 		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d users at a time.", MaxPage)
 	}
@@ -251,21 +288,30 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*auth.User, er
 
 // CreateToken creates an API token for user userID and returns the token,
 // which is shown only now (only its hash is stored), and its description.
-// expiresAt nil means it never expires. BAD_USER_INPUT for a missing or too
-// long name (input.name), an expiry not in the future (input.expiresAt) or
-// an unknown scope (input.scope); NOT_FOUND (input.userId) for an unknown
-// user; CONFLICT (input.userId) for a disabled one.
+// expiresAt nil means it never expires. The viewer must be that user or an
+// admin (auth.CreateToken: UNAUTHENTICATED or FORBIDDEN, before any other
+// error). BAD_USER_INPUT for a user ID that is not positive (input.userId:
+// the System viewer has no tokens), a missing or too long name
+// (input.name), an unknown scope (input.scope) or an expiry not in the
+// future (input.expiresAt); NOT_FOUND (input.userId) for an unknown user;
+// CONFLICT (input.userId) for a disabled one.
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string, expiresAt *time.Time, scope auth.Scope) (string, *auth.Token, error) {
-	name, err := checkLine("input.name", "The token name", name, MaxTokenName)
-	if err != nil {
-		return "", nil, err
-	}
-	if !scope.Valid() {
-		return "", nil, cerr.FieldErrorf(cerr.Invalid, "input.scope", "%q is not a token scope: use %s or %s.", scope, auth.ScopeFull, auth.ScopeReadPublished)
-	}
 	var token string
 	var out *auth.Token
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.CreateToken, auth.Resource{OwnerID: &userID}); err != nil {
+			return err
+		}
+		if userID <= 0 {
+			return cerr.FieldErrorf(cerr.Invalid, "input.userId", "Say whose token this is: the System viewer has no tokens of its own.")
+		}
+		name, err := checkLine("input.name", "The token name", name, MaxTokenName)
+		if err != nil {
+			return err
+		}
+		if !scope.Valid() {
+			return cerr.FieldErrorf(cerr.Invalid, "input.scope", "%q is not a token scope: use %s or %s.", scope, auth.ScopeFull, auth.ScopeReadPublished)
+		}
 		if expiresAt != nil && !expiresAt.After(tx.Now) {
 			return cerr.FieldErrorf(cerr.Invalid, "input.expiresAt", "The expiry time must be in the future.")
 		}
@@ -304,15 +350,45 @@ func insertToken(ctx context.Context, tx *postgres.Tx, userID int64, name string
 }
 
 // RevokeToken revokes token tokenID: from now on it no longer
-// authenticates. Revoking a revoked token does nothing. NOT_FOUND (input.id)
-// for an unknown token.
-func (s *Service) RevokeToken(ctx context.Context, tokenID int64) error {
-	return s.write(ctx, func(tx *postgres.Tx) error {
-		_, err := postgres.RevokeToken(ctx, tx, tokenID)
+// authenticates. It returns the token as revoked. Revoking a revoked token
+// changes nothing (its first revocation time stays). The viewer must be
+// signed in with a FULL token (auth.ManageOwnTokens: UNAUTHENTICATED or
+// FORBIDDEN, before any other error) and be the token's user or an admin
+// (auth.RevokeToken, checked on the locked token); a token the viewer may
+// not revoke is, like an unknown one, NOT_FOUND (input.id).
+func (s *Service) RevokeToken(ctx context.Context, tokenID int64) (*auth.Token, error) {
+	var out *auth.Token
+	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.ManageOwnTokens, auth.Resource{}); err != nil {
+			return err
+		}
+		t, err := postgres.LockToken(ctx, tx, tokenID)
+		if cerr.Is(err, cerr.NotFound) {
+			return errNoSuchToken()
+		}
+		if err != nil {
+			return err
+		}
+		if err := check(ctx, auth.RevokeToken, auth.Resource{OwnerID: &t.UserID}); cerr.Is(err, cerr.Forbidden) {
+			// Someone else's token is, to a non-admin, a token that does not exist.
+			return errNoSuchToken()
+		} else if err != nil {
+			return err
+		}
+		out, err = postgres.RevokeToken(ctx, tx, t.ID)
 		return withField(err, "input.id")
 	}, func() *audit.Entry {
 		return &audit.Entry{Action: "token.revoke", SubjectType: "ApiToken", SubjectID: tokenID}
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errNoSuchToken is RevokeToken's NOT_FOUND.
+func errNoSuchToken() error {
+	return cerr.FieldErrorf(cerr.NotFound, "input.id", "You have no API token with this ID.")
 }
 
 // TokenByID returns token id, without its hash. NOT_FOUND if there is none.
@@ -382,20 +458,25 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*auth.Viewer
 
 // --- desks ---
 
-// CreateDesk creates a desk and returns it. BAD_USER_INPUT for a malformed
-// slug (input.slug) or a missing or too long name (input.name); CONFLICT
-// when another desk has the slug or the name (case-insensitively).
+// CreateDesk creates a desk and returns it. The viewer must be an admin
+// (auth.ManageUsers: UNAUTHENTICATED or FORBIDDEN, before any other error).
+// BAD_USER_INPUT for a malformed slug (input.slug) or a missing or too long
+// name (input.name); CONFLICT when another desk has the slug or the name
+// (case-insensitively).
 func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk, error) {
-	slug = strings.TrimSpace(slug)
-	if err := slugs.Validate(slug); err != nil {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", sentence(err.Error()))
-	}
-	name, err := checkLine("input.name", "The desk name", name, MaxDeskName)
-	if err != nil {
-		return nil, err
-	}
 	var out *auth.Desk
-	err = s.write(ctx, func(tx *postgres.Tx) error {
+	err := s.write(ctx, func(tx *postgres.Tx) error {
+		if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
+			return err
+		}
+		slug := strings.TrimSpace(slug)
+		if err := slugs.Validate(slug); err != nil {
+			return cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", sentence(err.Error()))
+		}
+		name, err := checkLine("input.name", "The desk name", name, MaxDeskName)
+		if err != nil {
+			return err
+		}
 		if other, err := postgres.DeskBySlug(ctx, tx, slug); err == nil {
 			return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by the desk %q.", slug, other.Name)
 		} else if !cerr.Is(err, cerr.NotFound) {
@@ -477,6 +558,37 @@ func (s *Service) EnsureLocalAdmin(ctx context.Context) (token string, created b
 }
 
 // --- validation ---
+
+// check returns nil when the context's viewer may perform a on r, and
+// auth.Check's error otherwise.
+func check(ctx context.Context, a auth.Action, r auth.Resource) error {
+	return auth.Check(auth.ViewerFrom(ctx), a, r)
+}
+
+// checkNewUser validates in and returns the user to store: email and name
+// trimmed, locale canonical (DefaultLocale when empty), grants and
+// translator locales as checkGrants returns them.
+func checkNewUser(in NewUser) (*auth.User, error) {
+	email, err := checkEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	name, err := checkLine("input.name", "The name", in.Name, MaxUserName)
+	if err != nil {
+		return nil, err
+	}
+	loc := DefaultLocale
+	if strings.TrimSpace(in.Locale) != "" {
+		if loc, err = canonicalLocale("input.locale", in.Locale); err != nil {
+			return nil, err
+		}
+	}
+	grants, locales, err := checkGrants(in.Grants, in.Locales)
+	if err != nil {
+		return nil, err
+	}
+	return &auth.User{Email: email, Name: name, Locale: loc, Grants: grants, Locales: locales}, nil
+}
 
 // checkEmail returns email trimmed if it is a plain address: one "@", a
 // local part of 1 to 64 printable ASCII characters that a bare address may

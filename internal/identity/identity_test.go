@@ -21,7 +21,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-var ctx = context.Background()
+// ctx acts as the System viewer, an admin, as the operator CLI does; the
+// permission tests make their own contexts.
+var ctx = auth.WithViewer(context.Background(), auth.System())
 
 // clock is a controllable time source for postgres.DB.Now.
 type clock struct {
@@ -427,7 +429,7 @@ func TestExpiryAndRevocationTakeEffectImmediately(t *testing.T) {
 	if _, err := s.Authenticate(ctx, lasting); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevokeToken(ctx, lastingTk.ID); err != nil {
+	if _, err := s.RevokeToken(ctx, lastingTk.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Authenticate(ctx, lasting)
@@ -437,14 +439,15 @@ func TestExpiryAndRevocationTakeEffectImmediately(t *testing.T) {
 	// Revoking again is a no-op that keeps the first revocation time.
 	first, _ := s.TokenByID(ctx, lastingTk.ID)
 	c.Advance(time.Hour)
-	if err := s.RevokeToken(ctx, lastingTk.ID); err != nil {
+	if _, err := s.RevokeToken(ctx, lastingTk.ID); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := s.TokenByID(ctx, lastingTk.ID)
 	if first.RevokedAt == nil || !again.RevokedAt.Equal(*first.RevokedAt) {
 		t.Fatalf("revoked_at %v then %v", first.RevokedAt, again.RevokedAt)
 	}
-	wantErr(t, s.RevokeToken(ctx, 98765), cerr.NotFound, "input.id")
+	_, err = s.RevokeToken(ctx, 98765)
+	wantErr(t, err, cerr.NotFound, "input.id")
 
 	// Creating a token that is already expired is refused.
 	past := c.Now().Add(-time.Second)
@@ -655,5 +658,169 @@ func TestEnsureLocalAdminConcurrently(t *testing.T) {
 	}
 	if _, err := identity.New(db).Authenticate(ctx, token); err != nil {
 		t.Fatalf("the winner's token: %v", err)
+	}
+}
+
+// as returns a context acting as user u, signed in with a new token of
+// scope.
+func as(t *testing.T, s *identity.Service, u *auth.User, scope auth.Scope) context.Context {
+	t.Helper()
+	tok, _ := mustToken(t, s, u.ID, nil, scope)
+	v, err := s.Authenticate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth.WithViewer(context.Background(), v)
+}
+
+// Every change checks the policy before anything else: an anonymous caller
+// is UNAUTHENTICATED, a read-only token and a user who may not are
+// FORBIDDEN with the policy's message, even when the input is invalid or
+// names nothing that exists, and nothing is written.
+func TestChangesCheckPermissionsFirst(t *testing.T) {
+	s, db, _ := newService(t)
+	editor := mustUser(t, s, "editor@example.org", auth.Grant{Role: auth.Editor})
+	other := mustUser(t, s, "other@example.org")
+	viewers := map[string]struct {
+		ctx  context.Context
+		code string
+		msg  func(auth.Action) string
+	}{
+		"anonymous": {context.Background(), cerr.Unauthenticated, func(auth.Action) string { return auth.MsgSignIn }},
+		"read-only": {as(t, s, editor, auth.ScopeReadPublished), cerr.Forbidden, func(auth.Action) string { return auth.MsgReadPublished }},
+		"editor":    {as(t, s, editor, auth.ScopeFull), cerr.Forbidden, func(a auth.Action) string { return auth.RuleFor(a).Description }},
+	}
+	calls := []struct {
+		name   string
+		action auth.Action
+		call   func(context.Context) error
+	}{
+		{"CreateUser", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.CreateUser(c, identity.NewUser{Email: "not an email"})
+			return err
+		}},
+		{"UpdateUserRoles", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.UpdateUserRoles(c, 987654, []auth.Grant{{Role: "OWNER"}}, nil)
+			return err
+		}},
+		{"UpdateUserGrants", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.UpdateUserGrants(c, 987654, nil)
+			return err
+		}},
+		{"SetUserDisabled", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.SetUserDisabled(c, other.ID, true)
+			return err
+		}},
+		{"Users", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.Users(c, 0, 0)
+			return err
+		}},
+		{"CreateDesk", auth.ManageUsers, func(c context.Context) error {
+			_, err := s.CreateDesk(c, "Bad Slug", "")
+			return err
+		}},
+		{"CreateToken for another user", auth.CreateToken, func(c context.Context) error {
+			_, _, err := s.CreateToken(c, other.ID, " ", nil, "ALL")
+			return err
+		}},
+	}
+	tables := []string{"users", "user_roles", "desks", "api_tokens", "audit_log"}
+	before := make([]int, len(tables))
+	for i, tb := range tables {
+		before[i] = count(t, db, `SELECT count(*) FROM `+tb)
+	}
+	for vname, v := range viewers {
+		for _, c := range calls {
+			e := cerr.As(c.call(v.ctx))
+			if e == nil || e.Code != v.code || e.Message != v.msg(c.action) || e.Field != "" {
+				t.Errorf("%s: %s: err = %v, want %s %q", vname, c.name, e, v.code, v.msg(c.action))
+			}
+		}
+	}
+	for i, tb := range tables {
+		if n := count(t, db, `SELECT count(*) FROM `+tb); n != before[i] {
+			t.Errorf("%s: %d rows, was %d", tb, n, before[i])
+		}
+	}
+	if u, _ := s.User(ctx, other.ID); u.DisabledAt != nil {
+		t.Error("a refused SetUserDisabled disabled the user")
+	}
+	// A user may create a token for themselves.
+	if _, tk, err := s.CreateToken(viewers["editor"].ctx, editor.ID, "mine", nil, auth.ScopeFull); err != nil || tk.UserID != editor.ID {
+		t.Fatalf("own token = %+v, %v", tk, err)
+	}
+	// The System viewer has no tokens of its own.
+	_, _, err := s.CreateToken(ctx, auth.System().UserID, "mine", nil, auth.ScopeFull)
+	wantErr(t, err, cerr.Invalid, "input.userId")
+}
+
+// RevokeToken: the token's user or an admin, checked on the locked token;
+// to anyone else the token does not exist. It returns the revoked token and
+// records one audit entry.
+func TestRevokeTokenOwnerOrAdmin(t *testing.T) {
+	s, db, _ := newService(t)
+	admin := mustUser(t, s, "admin@example.org", auth.Grant{Role: auth.Admin})
+	alice := mustUser(t, s, "alice@example.org", auth.Grant{Role: auth.Reporter})
+	bob := mustUser(t, s, "bob@example.org")
+	asAlice, asAdmin := as(t, s, alice, auth.ScopeFull), as(t, s, admin, auth.ScopeFull)
+	_, aliceTk := mustToken(t, s, alice.ID, nil, auth.ScopeFull)
+	_, bobTk := mustToken(t, s, bob.ID, nil, auth.ScopeFull)
+	audits := func() int {
+		return count(t, db, `SELECT count(*) FROM audit_log WHERE action = 'token.revoke'`)
+	}
+
+	_, err := s.RevokeToken(asAlice, bobTk.ID)
+	others := wantErr(t, err, cerr.NotFound, "input.id")
+	_, err = s.RevokeToken(asAlice, 98765)
+	if unknown := wantErr(t, err, cerr.NotFound, "input.id"); unknown.Message != others.Message {
+		t.Errorf("someone else's token says %q, an unknown one %q", others.Message, unknown.Message)
+	}
+	_, err = s.RevokeToken(context.Background(), 98765)
+	wantErr(t, err, cerr.Unauthenticated, "")
+	_, err = s.RevokeToken(as(t, s, alice, auth.ScopeReadPublished), aliceTk.ID)
+	if e := wantErr(t, err, cerr.Forbidden, ""); e.Message != auth.MsgReadPublished {
+		t.Errorf("read-only token: %v", e)
+	}
+	if tk, _ := s.TokenByID(ctx, bobTk.ID); tk.RevokedAt != nil || audits() != 0 {
+		t.Fatalf("refused revocations changed something: %+v, %d audit entries", tk, audits())
+	}
+
+	for who, c := range map[string]struct {
+		ctx context.Context
+		tk  *auth.Token
+	}{"owner": {asAlice, aliceTk}, "admin": {asAdmin, bobTk}} {
+		n := audits()
+		got, err := s.RevokeToken(c.ctx, c.tk.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", who, err)
+		}
+		stored, _ := s.TokenByID(ctx, c.tk.ID)
+		if got.ID != c.tk.ID || got.UserID != c.tk.UserID || got.RevokedAt == nil || !got.RevokedAt.Equal(*stored.RevokedAt) {
+			t.Errorf("%s: revoked token = %+v, stored %+v", who, got, stored)
+		}
+		if audits() != n+1 {
+			t.Errorf("%s: %d token.revoke entries, want %d", who, audits(), n+1)
+		}
+	}
+}
+
+// UpdateUserGrants keeps the user's translator locales.
+func TestUpdateUserGrantsKeepsLocales(t *testing.T) {
+	s, _, _ := newService(t)
+	desk := mustDesk(t, s, "world", "World")
+	u, err := s.CreateUser(ctx, identity.NewUser{Email: "tr@example.org", Name: "Tr", Grants: []auth.Grant{{Role: auth.Translator}}, Locales: []string{"ja", "ko"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UpdateUserGrants(ctx, u.ID, []auth.Grant{{Role: auth.Translator, DeskID: &desk.ID}, {Role: auth.Reviewer}})
+	if err != nil || grantString(got.Grants) != fmt.Sprintf("REVIEWER TRANSLATOR@%d", desk.ID) || fmt.Sprint(got.Locales) != "[ja ko]" {
+		t.Fatalf("UpdateUserGrants = %+v, %v", got, err)
+	}
+	// Without a TRANSLATOR grant the kept locales are refused, as if given.
+	_, err = s.UpdateUserGrants(ctx, u.ID, []auth.Grant{{Role: auth.Reviewer}})
+	wantErr(t, err, cerr.Invalid, "input.locales")
+	_, err = s.UpdateUserGrants(ctx, 987654, []auth.Grant{{Role: "OWNER"}})
+	if e := wantErr(t, err, cerr.NotFound, "input.userId"); e.Message != "User 987654 not found." {
+		t.Errorf("unknown user: %v", e)
 	}
 }

@@ -336,6 +336,13 @@ func TokenByID(ctx context.Context, q sqlx.QueryerContext, id int64) (*auth.Toke
 	return t, FormatError(err, "TokenByID", "API token")
 }
 
+// LockToken returns token id (never its hash), locking its row until tx
+// ends. NOT_FOUND if there is none.
+func LockToken(ctx context.Context, tx *Tx, id int64) (*auth.Token, error) {
+	t, err := dirGet(ctx, tx, (*tokenRow).token, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 FOR UPDATE`, id)
+	return t, FormatError(err, "LockToken", "API token")
+}
+
 // TokensByUser returns the tokens of user userID, newest first.
 func TokensByUser(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]*auth.Token, error) {
 	list, err := dirScan(ctx, q, (*tokenRow).token, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, userID)
