@@ -35,6 +35,10 @@ type Error struct {
 	Details map[string]any
 	// Err is an optional underlying cause, kept for logs, never shown to clients.
 	Err error
+	// Constraint names the database constraint a storage error violated.
+	// Services map it to a field and a message (ByConstraint); it goes to
+	// the log, never into a message.
+	Constraint string
 }
 
 func (e *Error) Error() string {
@@ -107,4 +111,39 @@ func Clip(s string, max int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:max], "") + "…"
+}
+
+// OnField returns err about field: a copy of the coded error inside err
+// with Field set. An error without a code (internal) passes through.
+func OnField(err error, field string) error {
+	e := As(err)
+	if e == nil {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// Rule is how a service words a violated database constraint: the input
+// field it is about and the message a person can act on.
+type Rule struct {
+	Field, Message string
+}
+
+// ByConstraint returns err in the service's words when it is a coded
+// storage error whose Constraint has a rule: the rule's field and message,
+// the code, constraint and cause kept. Any other error passes through.
+func ByConstraint(err error, rules map[string]Rule) error {
+	e := As(err)
+	if e == nil || e.Constraint == "" {
+		return err
+	}
+	r, ok := rules[e.Constraint]
+	if !ok {
+		return err
+	}
+	c := *e
+	c.Field, c.Message = r.Field, r.Message
+	return &c
 }

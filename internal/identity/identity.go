@@ -102,7 +102,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*auth.User, error
 			return err
 		}
 		if err := postgres.InsertUser(ctx, tx, u); err != nil {
-			return err
+			return cerr.ByConstraint(err, map[string]cerr.Rule{
+				"users_email_key": {Field: "input.email", Message: fmt.Sprintf("A user with the email %q already exists.", u.Email)},
+			})
 		}
 		out = u
 		return nil
@@ -489,7 +491,10 @@ func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk
 		}
 		d := &auth.Desk{Slug: slug, Name: name}
 		if err := postgres.InsertDesk(ctx, tx, d); err != nil {
-			return err
+			return cerr.ByConstraint(err, map[string]cerr.Rule{
+				"desks_slug_key": {Field: "input.slug", Message: fmt.Sprintf("The slug %q is already used by another desk.", d.Slug)},
+				"desks_name_key": {Field: "input.name", Message: fmt.Sprintf("The name %q is already used by another desk.", d.Name)},
+			})
 		}
 		out = d
 		return nil

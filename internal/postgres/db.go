@@ -196,7 +196,9 @@ func retryable(err error) bool {
 
 // FormatError maps a driver error to a copydesk error: no rows → NOT_FOUND
 // (with what), unique violations → CONFLICT, foreign-key and check violations
-// → BAD_USER_INPUT. Anything else is wrapped with op and stays INTERNAL. An
+// → BAD_USER_INPUT, each carrying the violated constraint in
+// cerr.Error.Constraint for the service to word (cerr.ByConstraint); the
+// constraint's name never appears in the message. Anything else is wrapped with op and stays INTERNAL. An
 // error that already carries a code passes through unchanged.
 func FormatError(err error, op, what string) error {
 	if err == nil {
@@ -212,11 +214,11 @@ func FormatError(err error, op, what string) error {
 	if errors.As(err, &pqErr) {
 		switch pqErr.Code {
 		case "23505":
-			return &cerr.Error{Code: cerr.Conflict, Message: fmt.Sprintf("%s conflicts with an existing one (%s).", what, pqErr.Constraint), Err: err}
+			return &cerr.Error{Code: cerr.Conflict, Message: fmt.Sprintf("%s conflicts with an existing one.", what), Constraint: pqErr.Constraint, Err: err}
 		case "23503":
-			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s refers to something that does not exist (%s).", what, pqErr.Constraint), Err: err}
+			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s refers to something that does not exist.", what), Constraint: pqErr.Constraint, Err: err}
 		case "23514", "23502", "22001":
-			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s breaks a data rule (%s).", what, pqErr.Constraint), Err: err}
+			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s breaks a data rule.", what), Constraint: pqErr.Constraint, Err: err}
 		case "57014":
 			return &cerr.Error{Code: cerr.Internal, Message: "The request took too long.", Err: err}
 		}

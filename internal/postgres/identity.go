@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -33,19 +32,6 @@ func LockIdentity(ctx context.Context, tx *Tx) error {
 	return FormatError(err, "LockIdentity", "Identity")
 }
 
-// identUnique turns a unique violation of one of the named constraints
-// into CONFLICT on the given field with the given message; other errors go
-// through FormatError.
-func identUnique(err error, op, what string, byConstraint map[string][2]string) error {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		if fm, ok := byConstraint[pqErr.Constraint]; ok {
-			return &cerr.Error{Code: cerr.Conflict, Field: fm[0], Message: fm[1], Err: err}
-		}
-	}
-	return FormatError(err, op, what)
-}
-
 // --- desks ---
 
 const deskColumns = `id, slug, name, created_at`
@@ -62,15 +48,12 @@ func (r *deskRow) desk() (*auth.Desk, error) {
 }
 
 // InsertDesk stores a new desk, setting its ID and CreatedAt (tx.Now).
-// CONFLICT on input.slug or input.name when another desk has the slug or
-// the name (compared case-insensitively).
+// CONFLICT with constraint desks_slug_key or desks_name_key when another
+// desk has the slug or the name (compared case-insensitively).
 func InsertDesk(ctx context.Context, tx *Tx, d *auth.Desk) error {
 	err := tx.GetContext(ctx, &d.ID, `INSERT INTO desks (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id`, d.Slug, d.Name, tx.Now)
 	if err != nil {
-		return identUnique(err, "InsertDesk", "Desk", map[string][2]string{
-			"desks_slug_key": {"input.slug", fmt.Sprintf("The slug %q is already used by another desk.", d.Slug)},
-			"desks_name_key": {"input.name", fmt.Sprintf("The name %q is already used by another desk.", d.Name)},
-		})
+		return FormatError(err, "InsertDesk", "Desk")
 	}
 	d.CreatedAt = tx.Now
 	return nil
@@ -164,16 +147,14 @@ func identSorted(a pq.StringArray) []string {
 }
 
 // InsertUser stores a new user with its grants and locales, setting its ID,
-// CreatedAt and UpdatedAt (tx.Now). CONFLICT on input.email when another
-// user has the email, compared case-insensitively.
+// CreatedAt and UpdatedAt (tx.Now). CONFLICT with constraint users_email_key
+// when another user has the email, compared case-insensitively.
 func InsertUser(ctx context.Context, tx *Tx, u *auth.User) error {
 	err := tx.GetContext(ctx, &u.ID, `
 		INSERT INTO users (email, display_name, locale, created_at, updated_at, disabled_at)
 		VALUES ($1, $2, $3, $4, $4, $5) RETURNING id`, u.Email, u.Name, u.Locale, tx.Now, u.DisabledAt)
 	if err != nil {
-		return identUnique(err, "InsertUser", "User", map[string][2]string{
-			"users_email_key": {"input.email", fmt.Sprintf("A user with the email %q already exists.", u.Email)},
-		})
+		return FormatError(err, "InsertUser", "User")
 	}
 	u.CreatedAt, u.UpdatedAt = tx.Now, tx.Now
 	return identWriteGrants(ctx, tx, u.ID, u.Grants, u.Locales)

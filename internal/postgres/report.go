@@ -78,7 +78,7 @@ func AddReportSlug(ctx context.Context, tx *Tx, reportID int64, slug string) err
 		return FormatError(err, "AddReportSlug", "Slug")
 	}
 	if owner != reportID {
-		return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by another report. Choose another slug.", slug)
+		return cerr.Errorf(cerr.Conflict, "The slug %q is already used by another report. Choose another slug.", slug)
 	}
 	return nil
 }
@@ -365,7 +365,8 @@ func AttendeesFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids 
 
 // ReplaceAttendees makes list the report's attendee list: entries with an ID
 // are updated in place (keeping their translations), entries without one are
-// inserted (their IDs are set), and attendees not in list are deleted.
+// inserted (their IDs are set), and attendees not in list are deleted. A row
+// the database refuses comes back as an *ItemError naming its index.
 func ReplaceAttendees(ctx context.Context, tx *Tx, reportID int64, list []*editorial.Attendee) error {
 	keep := make([]int64, 0, len(list))
 	for _, a := range list {
@@ -407,14 +408,7 @@ func ReplaceAttendees(ctx context.Context, tx *Tx, reportID int64, list []*edito
 				reportID, i, a.PersonID, a.OrganizationID, a.Delegation, a.Role, participationArray(a.Participations), a.Note)
 		}
 		if err != nil {
-			err = FormatError(err, "ReplaceAttendees", "Attendee")
-			if e := cerr.As(err); e != nil {
-				e.Field = fmt.Sprintf("input.attendees.%d", i)
-				if e.Code == cerr.Conflict {
-					e.Message = "This attendee is listed twice: each person, and each organization or delegation without a person, may appear once."
-				}
-			}
-			return err
+			return &ItemError{Index: i, Err: FormatError(err, "ReplaceAttendees", "Attendee")}
 		}
 	}
 	return nil
@@ -581,15 +575,21 @@ func MissingIDs(ctx context.Context, q sqlx.QueryerContext, table string, ids []
 	return missing, FormatError(err, "MissingIDs", table)
 }
 
-// ForbidTranslationIn fails with BAD_USER_INPUT when the report has a
-// translation in locale (which is about to become its source locale).
-func ForbidTranslationIn(ctx context.Context, tx *Tx, reportID int64, locale string) error {
+// HasTranslationIn reports whether the report has a translation in locale.
+func HasTranslationIn(ctx context.Context, tx *Tx, reportID int64, locale string) (bool, error) {
 	var n int
 	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM report_translations WHERE report_id = $1 AND locale = $2`, reportID, locale); err != nil {
-		return FormatError(err, "ForbidTranslationIn", "Translation")
+		return false, FormatError(err, "HasTranslationIn", "Translation")
 	}
-	if n > 0 {
-		return cerr.FieldErrorf(cerr.Invalid, "input.sourceLocale", "The report has a %s translation; delete it before making %s the source locale.", locale, locale)
-	}
-	return nil
+	return n > 0, nil
 }
+
+// ItemError says which item of a list write failed: Err (a coded error
+// from FormatError when the database refused the row) is about item Index.
+type ItemError struct {
+	Index int
+	Err   error
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("item %d: %v", e.Index, e.Err) }
+func (e *ItemError) Unwrap() error { return e.Err }

@@ -182,8 +182,13 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 			if r.SourceLocale, err = editorial.CanonicalLocale("input.sourceLocale", in.SourceLocale.Value); err != nil {
 				return nil, err
 			}
-			if err := postgres.ForbidTranslationIn(ctx, tx, r.ID, r.SourceLocale); err != nil {
+			has, err := postgres.HasTranslationIn(ctx, tx, r.ID, r.SourceLocale)
+			if err != nil {
 				return nil, err
+			}
+			if has {
+				return nil, cerr.FieldErrorf(cerr.Invalid, "input.sourceLocale",
+					"The report has a %s translation; delete it before making %s the source locale.", r.SourceLocale, r.SourceLocale)
 			}
 		}
 		sec, sub, sum := r.Section, r.Subtitle, r.Summary
@@ -208,7 +213,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 				return nil, err
 			}
 			if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
-				return nil, err
+				return nil, cerr.OnField(err, "input.slug")
 			}
 		}
 		if in.EventID.Set {
@@ -259,7 +264,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 		r.Subtitle, r.Summary, r.Body, r.EventID = snap.Subtitle, snap.Summary, snap.Body, snap.EventID
 		r.WordCount = richtext.WordCount(r.Body)
 		if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
-			return nil, err
+			return nil, cerr.OnField(err, "input.slug")
 		}
 		if r.EventID != nil {
 			if missing, err := postgres.MissingIDs(ctx, tx, "events", []int64{*r.EventID}); err != nil {
@@ -695,7 +700,7 @@ func setAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, list []A
 	}, "Organization"); err != nil {
 		return err
 	}
-	return postgres.ReplaceAttendees(ctx, tx, reportID, out)
+	return attendeeWriteError(postgres.ReplaceAttendees(ctx, tx, reportID, out))
 }
 
 func sameAttendee(a, b *editorial.Attendee) bool {
@@ -797,7 +802,7 @@ func restoreAttendees(ctx context.Context, tx *postgres.Tx, reportID int64, snap
 			kept = append(kept, a)
 		}
 	}
-	return postgres.ReplaceAttendees(ctx, tx, reportID, kept)
+	return attendeeWriteError(postgres.ReplaceAttendees(ctx, tx, reportID, kept))
 }
 
 // replaceExisting calls set with the IDs of ids that still exist in table.
@@ -827,4 +832,24 @@ func allExist(ctx context.Context, tx *postgres.Tx, table string, ids []int64, f
 		return cerr.FieldErrorf(cerr.NotFound, field(missing[0]), "%s not found.", what)
 	}
 	return nil
+}
+
+// attendeeWriteError words the database's refusal of attendee row i as an
+// error on input.attendees.i; a unique violation means the attendee is
+// listed twice.
+func attendeeWriteError(err error) error {
+	var item *postgres.ItemError
+	if !errors.As(err, &item) {
+		return err
+	}
+	e := cerr.As(item.Err)
+	if e == nil {
+		return err
+	}
+	c := *e
+	c.Field = editorial.Path("input.attendees", item.Index)
+	if c.Code == cerr.Conflict {
+		c.Message = "This attendee is listed twice: each person, and each organization or delegation without a person, may appear once."
+	}
+	return &c
 }
