@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/copydesk/copydesk/internal/editorial"
 )
@@ -122,6 +124,105 @@ func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, af
 	return n, err
 }
 
+// dirSpec is what the queries every directory table shares (tags, people,
+// organizations) need to know of one: where its entries live, how a row
+// becomes an entry, where an entry keeps what the database sets, and what
+// FormatError calls it.
+type dirSpec[R any, T any] struct {
+	table, columns string
+	kind           string                // KindTag, KindPerson or KindOrganization
+	what           string                // the noun of its errors: "Tag"
+	split          func(*R) (*T, []byte) // a row's entry and its localized_names
+	stamp          func(*T) dirStamp
+}
+
+// selectFrom is the start of a query for whole entries.
+func (s dirSpec[R, T]) selectFrom() string { return `SELECT ` + s.columns + ` FROM ` + s.table }
+
+// conv turns a scanned row into an entry (see dirScan).
+func (s dirSpec[R, T]) conv(r *R) (*T, error) {
+	t, raw := s.split(r)
+	var err error
+	*s.stamp(t).names, err = dirDecodeNames(raw)
+	return t, err
+}
+
+// id is the ID of entry t.
+func (s dirSpec[R, T]) id(t *T) int64 { return *s.stamp(t).id }
+
+// lock reads entry id and locks its row until tx ends. NOT_FOUND if there is
+// no such entry.
+func (s dirSpec[R, T]) lock(ctx context.Context, tx *Tx, op string, id int64) (*T, error) {
+	t, err := dirGet(ctx, tx, s.conv, s.selectFrom()+` WHERE id = $1 FOR UPDATE`, id)
+	return t, FormatError(err, op, s.what)
+}
+
+// byIDs returns the entries with the given IDs, in one query, with rest
+// (an ORDER BY, a locking clause) appended. IDs with no row are missing from
+// the map.
+func (s dirSpec[R, T]) byIDs(ctx context.Context, q sqlx.QueryerContext, op string, ids []int64, rest string) (map[int64]*T, error) {
+	list, err := dirScan(ctx, q, s.conv, s.selectFrom()+` WHERE id = ANY($1)`+rest, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, op, s.what)
+	}
+	return dirMap(list, s.id), nil
+}
+
+// dirNameMatch is the search condition of tags and people: $1 is ” or an
+// ILIKE pattern (dirPattern) that the name or a localized name must match.
+const dirNameMatch = `($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`
+
+// list returns up to first entries after the cursor (see NameCursor),
+// ordered by name case-insensitively and then ID, and how many match in all.
+// match is the search condition (see dirNameMatch), search what it looks for.
+func (s dirSpec[R, T]) list(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *Cursor) ([]*T, int, error) {
+	pattern := dirPattern(search)
+	key, id := dirCursorArgs(after)
+	list, err := dirScan(ctx, q, s.conv, s.selectFrom()+`
+		WHERE `+match+`
+		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
+		ORDER BY lower(name), id LIMIT $4`, pattern, key, id, max(first, 0))
+	if err != nil {
+		return nil, 0, FormatError(err, op, s.what)
+	}
+	total, err := dirTotal(ctx, q, len(list), first, after, `SELECT count(*) FROM `+s.table+` WHERE `+match, pattern)
+	return list, total, FormatError(err, op, s.what)
+}
+
+// dirStamp points at the fields of a directory entry (events too) that the
+// database sets rather than the caller.
+type dirStamp struct {
+	id                   *int64
+	version              *int
+	createdAt, updatedAt *time.Time
+	names                *editorial.LocalizedNames
+}
+
+// dirInsert runs query, an INSERT … RETURNING id of a new entry, and sets
+// what the database gave it: its ID, version 1, both timestamps tx.Now and
+// localized names that are never nil. Errors are FormatError's for op and
+// what.
+func dirInsert(ctx context.Context, tx *Tx, e dirStamp, op, what, query string, args ...any) error {
+	if err := tx.GetContext(ctx, e.id, query, args...); err != nil {
+		return FormatError(err, op, what)
+	}
+	*e.version, *e.createdAt, *e.updatedAt = 1, tx.Now, tx.Now
+	if *e.names == nil {
+		*e.names = editorial.LocalizedNames{}
+	}
+	return nil
+}
+
+// dirUpdate runs query, an UPDATE … RETURNING version of an entry that bumps
+// its version, and sets its new version and update time.
+func dirUpdate(ctx context.Context, tx *Tx, e dirStamp, op, what, query string, args ...any) error {
+	if err := tx.GetContext(ctx, e.version, query, args...); err != nil {
+		return FormatError(err, op, what)
+	}
+	*e.updatedAt = tx.Now
+	return nil
+}
+
 // AncestorIDs returns the IDs of the parent chain of entry id of kind
 // (KindTag, KindOrganization, KindEvent), nearest first, not including id.
 // It stops after 100 levels, as the forbid_parent_cycle trigger does.
@@ -146,6 +247,15 @@ func dirMap[T any](list []*T, key func(*T) int64) map[int64]*T {
 	out := make(map[int64]*T, len(list))
 	for _, t := range list {
 		out[key(t)] = t
+	}
+	return out
+}
+
+// dirGroup groups list by key, keeping the order of list in each group.
+func dirGroup[T any](list []*T, key func(*T) int64) map[int64][]*T {
+	out := map[int64][]*T{}
+	for _, t := range list {
+		out[key(t)] = append(out[key(t)], t)
 	}
 	return out
 }

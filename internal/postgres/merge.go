@@ -66,39 +66,26 @@ func ResolveMergedIDs(ctx context.Context, q sqlx.QueryerContext, kind string, i
 // locked first, in ID order. NOT_FOUND if a tag does not exist;
 // BAD_USER_INPUT if sourceIDs is empty, repeats an ID or holds the target.
 func MergeTags(ctx context.Context, tx *Tx, sourceIDs []int64, targetID int64) error {
-	locked, err := LockTags(ctx, tx, append([]int64{targetID}, sourceIDs...))
-	if err != nil {
-		return err
-	}
-	target, err := dirInvolved(locked, sourceIDs, targetID, "Tag")
-	if err != nil {
-		return err
-	}
-	const op = "MergeTags"
-	if err := dirMoveLinks(ctx, tx, dirLinkReportTags, sourceIDs, targetID); err != nil {
-		return FormatError(err, op, "Tag")
-	}
-	if err := dirReparent(ctx, tx, "tags", sourceIDs, targetID); err != nil {
-		return FormatError(err, op, "Tag")
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE tag_slug_redirects SET tag_id = $2 WHERE tag_id = ANY($1)`, pq.Array(sourceIDs), targetID)
-	if err != nil {
-		return FormatError(err, op, "Tag")
-	}
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO tag_slug_redirects (slug, tag_id) SELECT slug, $2 FROM tags WHERE id = ANY($1)
-		ON CONFLICT (slug) DO UPDATE SET tag_id = EXCLUDED.tag_id`, pq.Array(sourceIDs), targetID)
-	if err != nil {
-		return FormatError(err, op, "Tag")
-	}
-	// A redirect equal to the target's own slug would be dead weight.
-	if err := DeleteTagSlugRedirect(ctx, tx, target.Slug); err != nil {
-		return err
-	}
-	if err := dirMergeNames(ctx, tx, "tags", locked, sourceIDs, targetID, func(t *editorial.Tag) editorial.LocalizedNames { return t.LocalizedNames }); err != nil {
-		return FormatError(err, op, "Tag")
-	}
-	return dirFinishMerge(ctx, tx, KindTag, sourceIDs, targetID)
+	return dirMerge(ctx, tx, tagTable, LockTags, "MergeTags", sourceIDs, targetID, func(target *editorial.Tag) error {
+		if err := dirMoveLinks(ctx, tx, dirLinkReportTags, sourceIDs, targetID); err != nil {
+			return err
+		}
+		if err := dirReparent(ctx, tx, "tags", sourceIDs, targetID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE tag_slug_redirects SET tag_id = $2 WHERE tag_id = ANY($1)`, pq.Array(sourceIDs), targetID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO tag_slug_redirects (slug, tag_id) SELECT slug, $2 FROM tags WHERE id = ANY($1)
+			ON CONFLICT (slug) DO UPDATE SET tag_id = EXCLUDED.tag_id`, pq.Array(sourceIDs), targetID)
+		if err != nil {
+			return err
+		}
+		// A redirect equal to the target's own slug would be dead weight.
+		return DeleteTagSlugRedirect(ctx, tx, target.Slug)
+	})
 }
 
 // MergePeople merges the source people into the target person in tx: their
@@ -109,35 +96,16 @@ func MergeTags(ctx context.Context, tx *Tx, sourceIDs []int64, targetID int64) e
 // target, and the sources are deleted. Rows are locked first, in ID order.
 // NOT_FOUND if a person does not exist.
 func MergePeople(ctx context.Context, tx *Tx, sourceIDs []int64, targetID int64) error {
-	locked, err := LockPeople(ctx, tx, append([]int64{targetID}, sourceIDs...))
-	if err != nil {
-		return err
-	}
-	if _, err := dirInvolved(locked, sourceIDs, targetID, "Person"); err != nil {
-		return err
-	}
-	const op = "MergePeople"
-	// Attendances: keep the target's own row, else the earliest.
-	reports, err := dirDeleteDuplicateAttendees(ctx, tx, `
-		SELECT id, row_number() OVER (PARTITION BY report_id ORDER BY person_id = $2 DESC, position, id) AS n
-		FROM report_attendees WHERE person_id = ANY($1) OR person_id = $2`, sourceIDs, targetID)
-	if err != nil {
-		return FormatError(err, op, "Person")
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE report_attendees SET person_id = $2 WHERE person_id = ANY($1)`, pq.Array(sourceIDs), targetID)
-	if err != nil {
-		return FormatError(err, op, "Person")
-	}
-	if err := dirRenumberAttendees(ctx, tx, reports); err != nil {
-		return FormatError(err, op, "Person")
-	}
-	if err := dirMoveLinks(ctx, tx, dirLinkReportAuthors, sourceIDs, targetID); err != nil {
-		return FormatError(err, op, "Person")
-	}
-	if err := dirMergeNames(ctx, tx, "people", locked, sourceIDs, targetID, func(p *editorial.Person) editorial.LocalizedNames { return p.LocalizedNames }); err != nil {
-		return FormatError(err, op, "Person")
-	}
-	return dirFinishMerge(ctx, tx, KindPerson, sourceIDs, targetID)
+	return dirMerge(ctx, tx, peopleTable, LockPeople, "MergePeople", sourceIDs, targetID, func(*editorial.Person) error {
+		// Attendances: keep the target's own row, else the earliest.
+		err := dirMoveAttendees(ctx, tx, "person_id", `
+			SELECT id, row_number() OVER (PARTITION BY report_id ORDER BY person_id = $2 DESC, position, id) AS n
+			FROM report_attendees WHERE person_id = ANY($1) OR person_id = $2`, sourceIDs, targetID)
+		if err != nil {
+			return err
+		}
+		return dirMoveLinks(ctx, tx, dirLinkReportAuthors, sourceIDs, targetID)
+	})
 }
 
 // MergeOrganizations merges the source organizations into the target in tx:
@@ -151,46 +119,51 @@ func MergePeople(ctx context.Context, tx *Tx, sourceIDs []int64, targetID int64)
 // are deleted. Rows are locked first, in ID order. NOT_FOUND if an
 // organization does not exist.
 func MergeOrganizations(ctx context.Context, tx *Tx, sourceIDs []int64, targetID int64) error {
-	locked, err := LockOrganizations(ctx, tx, append([]int64{targetID}, sourceIDs...))
+	return dirMerge(ctx, tx, orgTable, LockOrganizations, "MergeOrganizations", sourceIDs, targetID, func(*editorial.Organization) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE people SET affiliation_id = $2, version = version + 1, updated_at = $3
+			WHERE affiliation_id = ANY($1)`, pq.Array(sourceIDs), targetID, tx.Now)
+		if err != nil {
+			return err
+		}
+		if err := dirReparent(ctx, tx, "organizations", sourceIDs, targetID); err != nil {
+			return err
+		}
+		if err := dirMoveLinks(ctx, tx, dirLinkEventOrganizers, sourceIDs, targetID); err != nil {
+			return err
+		}
+		// Group entries (no person) are unique per report, organization and
+		// delegation (report_attendees_group_key).
+		return dirMoveAttendees(ctx, tx, "organization_id", `
+			SELECT id, row_number() OVER (PARTITION BY report_id, COALESCE(delegation, '')
+				ORDER BY organization_id = $2 DESC, position, id) AS n
+			FROM report_attendees WHERE person_id IS NULL AND (organization_id = ANY($1) OR organization_id = $2)`, sourceIDs, targetID)
+	})
+}
+
+// dirMerge is the frame of every merge: lock the target and the sources
+// (lock: in ID order), check them (dirInvolved), move what refers to the
+// sources (move, the entity's own step, given the target), give the target
+// the localized names it lacks (mergeNames) and retire the sources
+// (dirFinishMerge). Errors of move and mergeNames are FormatError's for op.
+func dirMerge[R, T any](ctx context.Context, tx *Tx, s dirSpec[R, T], lock func(context.Context, *Tx, []int64) (map[int64]*T, error),
+	op string, sourceIDs []int64, targetID int64, move func(target *T) error,
+) error {
+	locked, err := lock(ctx, tx, append([]int64{targetID}, sourceIDs...))
 	if err != nil {
 		return err
 	}
-	if _, err := dirInvolved(locked, sourceIDs, targetID, "Organization"); err != nil {
+	target, err := dirInvolved(locked, sourceIDs, targetID, s.what)
+	if err != nil {
 		return err
 	}
-	const op = "MergeOrganizations"
-	_, err = tx.ExecContext(ctx, `
-		UPDATE people SET affiliation_id = $2, version = version + 1, updated_at = $3
-		WHERE affiliation_id = ANY($1)`, pq.Array(sourceIDs), targetID, tx.Now)
-	if err != nil {
-		return FormatError(err, op, "Organization")
+	if err := move(target); err != nil {
+		return FormatError(err, op, s.what)
 	}
-	if err := dirReparent(ctx, tx, "organizations", sourceIDs, targetID); err != nil {
-		return FormatError(err, op, "Organization")
+	if err := s.mergeNames(ctx, tx, locked, sourceIDs, targetID); err != nil {
+		return FormatError(err, op, s.what)
 	}
-	if err := dirMoveLinks(ctx, tx, dirLinkEventOrganizers, sourceIDs, targetID); err != nil {
-		return FormatError(err, op, "Organization")
-	}
-	// Group entries (no person) are unique per report, organization and
-	// delegation (report_attendees_group_key).
-	reports, err := dirDeleteDuplicateAttendees(ctx, tx, `
-		SELECT id, row_number() OVER (PARTITION BY report_id, COALESCE(delegation, '')
-			ORDER BY organization_id = $2 DESC, position, id) AS n
-		FROM report_attendees WHERE person_id IS NULL AND (organization_id = ANY($1) OR organization_id = $2)`, sourceIDs, targetID)
-	if err != nil {
-		return FormatError(err, op, "Organization")
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE report_attendees SET organization_id = $2 WHERE organization_id = ANY($1)`, pq.Array(sourceIDs), targetID)
-	if err != nil {
-		return FormatError(err, op, "Organization")
-	}
-	if err := dirRenumberAttendees(ctx, tx, reports); err != nil {
-		return FormatError(err, op, "Organization")
-	}
-	if err := dirMergeNames(ctx, tx, "organizations", locked, sourceIDs, targetID, func(o *editorial.Organization) editorial.LocalizedNames { return o.LocalizedNames }); err != nil {
-		return FormatError(err, op, "Organization")
-	}
-	return dirFinishMerge(ctx, tx, KindOrganization, sourceIDs, targetID)
+	return dirFinishMerge(ctx, tx, s.kind, sourceIDs, targetID)
 }
 
 // dirInvolved checks that a merge names distinct entries, none of them the
@@ -214,21 +187,21 @@ func dirInvolved[T any](locked map[int64]*T, sourceIDs []int64, targetID int64, 
 	return locked[targetID], nil
 }
 
-// dirMergeNames gives the target the localized names it lacks from the
+// mergeNames gives the target the localized names it lacks from the
 // sources (earlier sources first), bumping its version.
-func dirMergeNames[T any](ctx context.Context, tx *Tx, table string, locked map[int64]*T, sourceIDs []int64, targetID int64, names func(*T) editorial.LocalizedNames) error {
+func (s dirSpec[R, T]) mergeNames(ctx context.Context, tx *Tx, locked map[int64]*T, sourceIDs []int64, targetID int64) error {
 	merged := editorial.LocalizedNames{}
-	for locale, name := range names(locked[targetID]) {
+	for locale, name := range *s.stamp(locked[targetID]).names {
 		merged[locale] = name
 	}
 	for _, id := range sourceIDs {
-		for locale, name := range names(locked[id]) {
+		for locale, name := range *s.stamp(locked[id]).names {
 			if _, ok := merged[locale]; !ok {
 				merged[locale] = name
 			}
 		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET localized_names = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+	_, err := tx.ExecContext(ctx, `UPDATE `+s.table+` SET localized_names = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
 		targetID, dirEncodeNames(merged), tx.Now)
 	return err
 }
@@ -295,6 +268,22 @@ func dirMoveLinks(ctx context.Context, tx *Tx, l dirLink, sourceIDs []int64, tar
 		) r
 		WHERE l.%[2]s = r.owner AND l.%[3]s = r.ref AND l.position <> r.pos`, l.table, l.owner, l.ref), pq.Array(owners))
 	return err
+}
+
+// dirMoveAttendees points the attendee entries of the sources at the target
+// in column (person_id or organization_id). First it deletes the entries
+// that dupes ranks after the first (see dirDeleteDuplicateAttendees); then it
+// renumbers the reports that lost one.
+func dirMoveAttendees(ctx context.Context, tx *Tx, column, dupes string, sourceIDs []int64, targetID int64) error {
+	reports, err := dirDeleteDuplicateAttendees(ctx, tx, dupes, sourceIDs, targetID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE report_attendees SET `+column+` = $2 WHERE `+column+` = ANY($1)`, pq.Array(sourceIDs), targetID)
+	if err != nil {
+		return err
+	}
+	return dirRenumberAttendees(ctx, tx, reports)
 }
 
 // dirDeleteDuplicateAttendees deletes the attendee rows that rank (column n)

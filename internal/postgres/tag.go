@@ -9,52 +9,39 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
-const tagColumns = `id, slug, name, description, parent_id, localized_names, version, created_at, updated_at`
-
 type tagRow struct {
 	editorial.Tag
 	Names []byte `db:"localized_names"`
 }
 
-func (r *tagRow) tag() (*editorial.Tag, error) {
-	t := r.Tag
-	var err error
-	t.LocalizedNames, err = dirDecodeNames(r.Names)
-	return &t, err
+var tagTable = dirSpec[tagRow, editorial.Tag]{
+	table: "tags", kind: KindTag, what: "Tag",
+	columns: `id, slug, name, description, parent_id, localized_names, version, created_at, updated_at`,
+	split:   func(r *tagRow) (*editorial.Tag, []byte) { t := r.Tag; return &t, r.Names },
+	stamp: func(t *editorial.Tag) dirStamp {
+		return dirStamp{&t.ID, &t.Version, &t.CreatedAt, &t.UpdatedAt, &t.LocalizedNames}
+	},
 }
 
 // InsertTag inserts t and sets its ID, Version and timestamps. CONFLICT if
 // its slug or (case-insensitively) its name is taken.
 func InsertTag(ctx context.Context, tx *Tx, t *editorial.Tag) error {
-	err := tx.GetContext(ctx, &t.ID, `
+	return dirInsert(ctx, tx, tagTable.stamp(t), "InsertTag", "Tag", `
 		INSERT INTO tags (slug, name, description, parent_id, localized_names, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
 		t.Slug, t.Name, t.Description, t.ParentID, dirEncodeNames(t.LocalizedNames), tx.Now)
-	if err != nil {
-		return FormatError(err, "InsertTag", "Tag")
-	}
-	t.Version, t.CreatedAt, t.UpdatedAt = 1, tx.Now, tx.Now
-	if t.LocalizedNames == nil {
-		t.LocalizedNames = editorial.LocalizedNames{}
-	}
-	return nil
 }
 
 // LockTag reads tag id and locks its row until tx ends. NOT_FOUND if there
 // is no such tag.
 func LockTag(ctx context.Context, tx *Tx, id int64) (*editorial.Tag, error) {
-	t, err := dirGet(ctx, tx, (*tagRow).tag, `SELECT `+tagColumns+` FROM tags WHERE id = $1 FOR UPDATE`, id)
-	return t, FormatError(err, "LockTag", "Tag")
+	return tagTable.lock(ctx, tx, "LockTag", id)
 }
 
 // LockTags reads and locks the tags with the given IDs, in ID order. IDs with
 // no row are missing from the map.
 func LockTags(ctx context.Context, tx *Tx, ids []int64) (map[int64]*editorial.Tag, error) {
-	list, err := dirScan(ctx, tx, (*tagRow).tag, `SELECT `+tagColumns+` FROM tags WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids))
-	if err != nil {
-		return nil, FormatError(err, "LockTags", "Tag")
-	}
-	return dirMap(list, func(t *editorial.Tag) int64 { return t.ID }), nil
+	return tagTable.byIDs(ctx, tx, "LockTags", ids, ` ORDER BY id FOR UPDATE`)
 }
 
 // LockTagVocabulary serialises changes to tag names and slugs until tx ends,
@@ -68,54 +55,31 @@ func LockTagVocabulary(ctx context.Context, tx *Tx) error {
 // UpdateTag writes every column of t, bumps its version and sets its update
 // time (t is updated in place). CONFLICT if the slug or name is taken.
 func UpdateTag(ctx context.Context, tx *Tx, t *editorial.Tag) error {
-	err := tx.GetContext(ctx, &t.Version, `
+	return dirUpdate(ctx, tx, tagTable.stamp(t), "UpdateTag", "Tag", `
 		UPDATE tags SET slug = $2, name = $3, description = $4, parent_id = $5, localized_names = $6,
 			version = version + 1, updated_at = $7
 		WHERE id = $1 RETURNING version`,
 		t.ID, t.Slug, t.Name, t.Description, t.ParentID, dirEncodeNames(t.LocalizedNames), tx.Now)
-	if err != nil {
-		return FormatError(err, "UpdateTag", "Tag")
-	}
-	t.UpdatedAt = tx.Now
-	return nil
 }
 
 // TagsByIDs returns the tags with the given IDs, in one query (the
 // dataloader batch function). Unknown IDs are missing from the map.
 func TagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Tag, error) {
-	list, err := dirScan(ctx, q, (*tagRow).tag, `SELECT `+tagColumns+` FROM tags WHERE id = ANY($1)`, pq.Array(ids))
-	if err != nil {
-		return nil, FormatError(err, "TagsByIDs", "Tag")
-	}
-	return dirMap(list, func(t *editorial.Tag) int64 { return t.ID }), nil
+	return tagTable.byIDs(ctx, q, "TagsByIDs", ids, "")
 }
 
 // ListTags returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.
 func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Tag, int, error) {
-	pattern := dirPattern(search)
-	key, id := dirCursorArgs(after)
-	list, err := dirScan(ctx, q, (*tagRow).tag, `
-		SELECT `+tagColumns+` FROM tags
-		WHERE ($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))
-		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
-		ORDER BY lower(name), id LIMIT $4`, pattern, key, id, max(first, 0))
-	if err != nil {
-		return nil, 0, FormatError(err, "ListTags", "Tag")
-	}
-	total, err := dirTotal(ctx, q, len(list), first, after, `
-		SELECT count(*) FROM tags
-		WHERE ($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`, pattern)
-	return list, total, FormatError(err, "ListTags", "Tag")
+	return tagTable.list(ctx, q, "ListTags", dirNameMatch, search, first, after)
 }
 
 // TagBySlug returns the tag whose slug is slug or, failing that, the tag an
 // old slug redirects to (compare the result's Slug with slug to tell which).
 // NOT_FOUND if neither exists.
 func TagBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*editorial.Tag, error) {
-	t, err := dirGet(ctx, q, (*tagRow).tag, `
-		SELECT `+tagColumns+` FROM tags
+	t, err := dirGet(ctx, q, tagTable.conv, tagTable.selectFrom()+`
 		WHERE id = COALESCE((SELECT id FROM tags WHERE slug = $1), (SELECT tag_id FROM tag_slug_redirects WHERE slug = $1))`, slug)
 	return t, FormatError(err, "TagBySlug", "Tag")
 }
@@ -123,22 +87,18 @@ func TagBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*editor
 // TagByNameCI returns the tag named name, compared case-insensitively (as the
 // tags_name_key index does). NOT_FOUND if there is none.
 func TagByNameCI(ctx context.Context, q sqlx.QueryerContext, name string) (*editorial.Tag, error) {
-	t, err := dirGet(ctx, q, (*tagRow).tag, `SELECT `+tagColumns+` FROM tags WHERE lower(name) = lower($1)`, name)
+	t, err := dirGet(ctx, q, tagTable.conv, tagTable.selectFrom()+` WHERE lower(name) = lower($1)`, name)
 	return t, FormatError(err, "TagByNameCI", "Tag")
 }
 
 // TagChildren returns, per parent ID, the parent's child tags ordered by
 // name, in one query. Parents without children are missing from the map.
 func TagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) (map[int64][]*editorial.Tag, error) {
-	list, err := dirScan(ctx, q, (*tagRow).tag, `SELECT `+tagColumns+` FROM tags WHERE parent_id = ANY($1) ORDER BY lower(name), id`, pq.Array(parentIDs))
+	list, err := dirScan(ctx, q, tagTable.conv, tagTable.selectFrom()+` WHERE parent_id = ANY($1) ORDER BY lower(name), id`, pq.Array(parentIDs))
 	if err != nil {
 		return nil, FormatError(err, "TagChildren", "Tag")
 	}
-	out := map[int64][]*editorial.Tag{}
-	for _, t := range list {
-		out[*t.ParentID] = append(out[*t.ParentID], t)
-	}
-	return out, nil
+	return dirGroup(list, func(t *editorial.Tag) int64 { return *t.ParentID }), nil
 }
 
 // ReportCountsByTagIDs returns, per tag ID, how many reports the audience
