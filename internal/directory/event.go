@@ -9,8 +9,6 @@ import (
 	"time"
 	_ "time/tzdata" // time zone names validate the same on every machine
 
-	"github.com/copydesk/copydesk/internal/audit"
-	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
@@ -75,6 +73,15 @@ type UpdateEventInput struct {
 	Figures         editorial.Field[[]editorial.Figure]
 }
 
+var eventEntity = entity[editorial.Event]{
+	kind:   "Event",
+	head:   func(e *editorial.Event) (int64, string, int) { return e.ID, e.Name, e.Version },
+	lock:   postgres.LockEvent,
+	insert: insertEvent,
+	same:   sameEvent,
+	write:  writeEvent,
+}
+
 // CreateEvent adds an event with its organizers and key figures and returns
 // it. Times are kept to the microsecond, in UTC. BAD_USER_INPUT for a
 // missing or too long name, bad localized names, an unknown time zone
@@ -83,63 +90,40 @@ type UpdateEventInput struct {
 // for an unknown parent (input.parentId) or organizer
 // (input.organizerIds.N). A merged organization's ID means its survivor.
 func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editorial.Event, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	e := editorial.Event{TimeZone: "UTC", AllDay: in.AllDay}
+	return create(ctx, s, eventEntity, in.check)
+}
+
+func (in CreateEventInput) check() (*editorial.Event, completeStep[editorial.Event], error) {
+	e := &editorial.Event{AllDay: in.AllDay, StartsAt: eventTime(in.StartsAt), EndsAt: eventTime(in.EndsAt)}
+	err := firstError(
+		into(&e.Name, checkEventName, in.Name),
+		into(&e.LocalizedNames, checkEventNames, in.LocalizedNames),
+		checkEventSpan(e.StartsAt, e.EndsAt, "input.endsAt"),
+		into(&e.TimeZone, checkTimeZoneOrUTC, in.TimeZone),
+		checkPlace(e, in.Venue, in.City, in.Region, in.Country),
+		into(&e.Format, checkFormat, in.Format),
+		into(&e.OrganizerIDs, checkOrganizerIDs, in.OrganizerIDs),
+		into(&e.Figures, checkFigures, in.Figures),
+	)
+	return e, in.complete, err
+}
+
+// complete resolves the new event's parent and organizers.
+func (in CreateEventInput) complete(ctx context.Context, tx *postgres.Tx, e *editorial.Event) error {
 	var err error
-	if e.Name, err = checkEventName(in.Name); err != nil {
-		return nil, err
+	if e.ParentID, err = resolveParent(ctx, tx, postgres.KindEvent, "input.parentId", 0, e.Name, in.ParentID); err != nil {
+		return err
 	}
-	if e.LocalizedNames, err = localizedNames("input.localizedNames", in.LocalizedNames, editorial.MaxEventName); err != nil {
-		return nil, err
+	e.OrganizerIDs, err = resolveRefs(ctx, tx, postgres.KindOrganization, "input.organizerIds", e.OrganizerIDs, false)
+	return err
+}
+
+// insertEvent stores a new event: its row, then its organizers and figures.
+func insertEvent(ctx context.Context, tx *postgres.Tx, e *editorial.Event) error {
+	if err := postgres.InsertEvent(ctx, tx, e); err != nil {
+		return err
 	}
-	e.StartsAt, e.EndsAt = eventTime(in.StartsAt), eventTime(in.EndsAt)
-	if err := checkEventSpan(e.StartsAt, e.EndsAt, "input.endsAt"); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(in.TimeZone) != "" {
-		if e.TimeZone, err = checkTimeZone(in.TimeZone); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkPlace(&e, in.Venue, in.City, in.Region, in.Country); err != nil {
-		return nil, err
-	}
-	if e.Format, err = checkFormat(in.Format); err != nil {
-		return nil, err
-	}
-	if err := checkOrganizerIDs(in.OrganizerIDs); err != nil {
-		return nil, err
-	}
-	if e.Figures, err = checkFigures(in.Figures); err != nil {
-		return nil, err
-	}
-	var out *editorial.Event
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		e := e
-		var err error
-		if e.ParentID, err = resolveParent(ctx, tx, postgres.KindEvent, "input.parentId", 0, e.Name, in.ParentID); err != nil {
-			return err
-		}
-		if e.OrganizerIDs, err = resolveRefs(ctx, tx, postgres.KindOrganization, "input.organizerIds", in.OrganizerIDs, false); err != nil {
-			return err
-		}
-		if err := postgres.InsertEvent(ctx, tx, &e); err != nil {
-			return err
-		}
-		if err := postgres.ReplaceEventOrganizers(ctx, tx, e.ID, e.OrganizerIDs); err != nil {
-			return withField(err, "input.organizerIds")
-		}
-		if err := postgres.ReplaceEventFigures(ctx, tx, e.ID, e.Figures); err != nil {
-			return withField(err, "input.figures")
-		}
-		out = &e
-		return nil
-	}, func() *audit.Entry {
-		return &audit.Entry{Action: "event.create", SubjectType: "Event", SubjectID: out.ID, After: out}
-	})
-	return out, err
+	return writeEventLists(ctx, tx, e, true, true)
 }
 
 // UpdateEvent changes event in.ID and returns it; with nothing to change it
@@ -150,136 +134,96 @@ func (s *Service) CreateEvent(ctx context.Context, in CreateEventInput) (*editor
 // one of its sub-events; an empty TimeZone is BAD_USER_INPUT; otherwise the
 // errors of CreateEvent.
 func (s *Service) UpdateEvent(ctx context.Context, in UpdateEventInput) (*editorial.Event, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
+	return update(ctx, s, eventEntity, in.ID, in.ExpectedVersion, in.check)
+}
+
+func (in UpdateEventInput) check() (applyStep[editorial.Event], error) {
+	var place editorial.Event
+	err := firstError(
+		checkSet(&in.Name, checkEventName),
+		checkSet(&in.LocalizedNames, checkEventNames),
+		checkSet(&in.TimeZone, checkTimeZone),
+		checkPlace(&place, in.Venue.Value, in.City.Value, in.Region.Value, in.Country.Value),
+		checkSet(&in.Format, checkFormat),
+		checkSet(&in.OrganizerIDs, checkOrganizerIDs),
+		checkSet(&in.Figures, checkFigures),
+	)
+	in.Venue.Value, in.City.Value, in.Region.Value, in.Country.Value = place.Venue, place.City, place.Region, place.Country
+	in.StartsAt.Value, in.EndsAt.Value = eventTime(in.StartsAt.Value), eventTime(in.EndsAt.Value)
+	return in.apply, err
+}
+
+// apply sets the fields of next that in sets, then checks the span the
+// event will have (naming input.endsAt, or input.startsAt when only the
+// start changes), and resolves the new parent and organizers.
+func (in UpdateEventInput) apply(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Event) error {
+	put(&next.Name, in.Name)
+	put(&next.LocalizedNames, in.LocalizedNames)
+	put(&next.StartsAt, in.StartsAt)
+	put(&next.EndsAt, in.EndsAt)
+	put(&next.TimeZone, in.TimeZone)
+	put(&next.AllDay, in.AllDay)
+	put(&next.Venue, in.Venue)
+	put(&next.City, in.City)
+	put(&next.Region, in.Region)
+	put(&next.Country, in.Country)
+	put(&next.Format, in.Format)
+	put(&next.Figures, in.Figures)
+	field := "input.endsAt"
+	if !in.EndsAt.Set {
+		field = "input.startsAt"
 	}
-	var f editorial.Event
-	var err error
-	if in.Name.Set {
-		if f.Name, err = checkEventName(in.Name.Value); err != nil {
-			return nil, err
-		}
+	if err := checkEventSpan(next.StartsAt, next.EndsAt, field); err != nil {
+		return err
 	}
-	if in.LocalizedNames.Set {
-		if f.LocalizedNames, err = localizedNames("input.localizedNames", in.LocalizedNames.Value, editorial.MaxEventName); err != nil {
-			return nil, err
-		}
+	if err := setParent(ctx, tx, postgres.KindEvent, cur.ID, next.Name, &next.ParentID, in.ParentID); err != nil {
+		return err
 	}
-	if in.TimeZone.Set {
-		if f.TimeZone, err = checkTimeZone(in.TimeZone.Value); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkPlace(&f, in.Venue.Value, in.City.Value, in.Region.Value, in.Country.Value); err != nil {
-		return nil, err
-	}
-	if in.Format.Set {
-		if f.Format, err = checkFormat(in.Format.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.OrganizerIDs.Set {
-		if err := checkOrganizerIDs(in.OrganizerIDs.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.Figures.Set {
-		if f.Figures, err = checkFigures(in.Figures.Value); err != nil {
-			return nil, err
-		}
-	}
-	var out *editorial.Event
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		cur, err := postgres.LockEvent(ctx, tx, in.ID)
-		if err != nil {
-			return withField(err, "input.id")
-		}
-		if cur.Version != in.ExpectedVersion {
-			return stale("The event", cur.Name, cur.Version)
-		}
-		next := *cur
-		if in.Name.Set {
-			next.Name = f.Name
-		}
-		if in.LocalizedNames.Set {
-			next.LocalizedNames = f.LocalizedNames
-		}
-		if in.StartsAt.Set {
-			next.StartsAt = eventTime(in.StartsAt.Value)
-		}
-		if in.EndsAt.Set {
-			next.EndsAt = eventTime(in.EndsAt.Value)
-		}
-		if in.TimeZone.Set {
-			next.TimeZone = f.TimeZone
-		}
-		if in.AllDay.Set {
-			next.AllDay = in.AllDay.Value
-		}
-		if in.Venue.Set {
-			next.Venue = f.Venue
-		}
-		if in.City.Set {
-			next.City = f.City
-		}
-		if in.Region.Set {
-			next.Region = f.Region
-		}
-		if in.Country.Set {
-			next.Country = f.Country
-		}
-		if in.Format.Set {
-			next.Format = f.Format
-		}
-		if in.Figures.Set {
-			next.Figures = f.Figures
-		}
-		field := "input.endsAt"
-		if !in.EndsAt.Set {
-			field = "input.startsAt"
-		}
-		if err := checkEventSpan(next.StartsAt, next.EndsAt, field); err != nil {
-			return err
-		}
-		if in.ParentID.Set {
-			if next.ParentID, err = resolveParent(ctx, tx, postgres.KindEvent, "input.parentId", cur.ID, next.Name, in.ParentID.Value); err != nil {
-				return err
-			}
-		}
-		if in.OrganizerIDs.Set {
-			if next.OrganizerIDs, err = resolveRefs(ctx, tx, postgres.KindOrganization, "input.organizerIds", in.OrganizerIDs.Value, false); err != nil {
-				return err
-			}
-		}
-		rowSame, orgsSame, figuresSame := sameEventRow(cur, &next), slices.Equal(cur.OrganizerIDs, next.OrganizerIDs), slices.EqualFunc(cur.Figures, next.Figures, sameFigure)
-		if rowSame && orgsSame && figuresSame {
-			out = cur
-			return nil
-		}
-		if !orgsSame {
-			if err := postgres.ReplaceEventOrganizers(ctx, tx, cur.ID, next.OrganizerIDs); err != nil {
-				return withField(err, "input.organizerIds")
-			}
-		}
-		if !figuresSame {
-			if err := postgres.ReplaceEventFigures(ctx, tx, cur.ID, next.Figures); err != nil {
-				return withField(err, "input.figures")
-			}
-		}
-		// The version counts changes to organizers and figures too.
-		if err := postgres.UpdateEvent(ctx, tx, &next); err != nil {
-			return err
-		}
-		out = &next
+	if !in.OrganizerIDs.Set {
 		return nil
-	}, func() *audit.Entry {
-		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "event.update", SubjectType: "Event", SubjectID: out.ID, After: out})
-	})
-	return out, err
+	}
+	var err error
+	next.OrganizerIDs, err = resolveRefs(ctx, tx, postgres.KindOrganization, "input.organizerIds", in.OrganizerIDs.Value, false)
+	return err
+}
+
+func sameEvent(a, b *editorial.Event) bool {
+	return sameEventRow(a, b) && slices.Equal(a.OrganizerIDs, b.OrganizerIDs) && slices.EqualFunc(a.Figures, b.Figures, sameFigure)
+}
+
+// writeEvent stores next, the changed copy of event cur: its organizers and
+// figures where they changed, then its row, whose version counts changes to
+// organizers and figures too.
+func writeEvent(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Event) error {
+	err := writeEventLists(ctx, tx, next, !slices.Equal(cur.OrganizerIDs, next.OrganizerIDs), !slices.EqualFunc(cur.Figures, next.Figures, sameFigure))
+	if err != nil {
+		return err
+	}
+	return postgres.UpdateEvent(ctx, tx, next)
+}
+
+// writeEventLists replaces the stored organizers and figures of event e with
+// its own, each when asked to.
+func writeEventLists(ctx context.Context, tx *postgres.Tx, e *editorial.Event, organizers, figures bool) error {
+	if organizers {
+		if err := postgres.ReplaceEventOrganizers(ctx, tx, e.ID, e.OrganizerIDs); err != nil {
+			return withField(err, "input.organizerIds")
+		}
+	}
+	if figures {
+		if err := postgres.ReplaceEventFigures(ctx, tx, e.ID, e.Figures); err != nil {
+			return withField(err, "input.figures")
+		}
+	}
+	return nil
 }
 
 func checkEventName(name string) (string, error) {
 	return checkName("input.name", "The event name", name, editorial.MaxEventName)
+}
+
+func checkEventNames(names editorial.LocalizedNames) (editorial.LocalizedNames, error) {
+	return localizedNames("input.localizedNames", names, editorial.MaxEventName)
 }
 
 // eventTime returns t in UTC to the microsecond, as PostgreSQL keeps it.
@@ -297,6 +241,15 @@ func checkEventSpan(start, end *time.Time, field string) error {
 			end.Format(time.RFC3339), start.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// checkTimeZoneOrUTC is checkTimeZone with "UTC", a new event's default,
+// for a blank tz.
+func checkTimeZoneOrUTC(tz string) (string, error) {
+	if strings.TrimSpace(tz) == "" {
+		return "UTC", nil
+	}
+	return checkTimeZone(tz)
 }
 
 // checkTimeZone returns the IANA time zone name tz, trimmed, or
@@ -324,7 +277,7 @@ func checkPlace(e *editorial.Event, venue, city, region, country *string) error 
 	if e.Region, err = optionalLine("input.region", "The region", region, maxCityRegion); err != nil {
 		return err
 	}
-	e.Country, err = checkCountry("input.country", country)
+	e.Country, err = checkCountry(country)
 	return err
 }
 
@@ -338,18 +291,19 @@ func checkFormat(f *editorial.EventFormat) (*editorial.EventFormat, error) {
 	return f, nil
 }
 
-// checkOrganizerIDs checks the shape of an organizer list: at most
-// maxOrganizers, none listed twice. Existence is checked in the transaction.
-func checkOrganizerIDs(ids []int64) error {
+// checkOrganizerIDs checks the shape of an organizer list and returns it: at
+// most maxOrganizers, none listed twice. Existence is checked in the
+// transaction.
+func checkOrganizerIDs(ids []int64) ([]int64, error) {
 	if len(ids) > maxOrganizers {
-		return cerr.FieldErrorf(cerr.Invalid, "input.organizerIds", "An event can have at most %d organizers (got %d).", maxOrganizers, len(ids))
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.organizerIds", "An event can have at most %d organizers (got %d).", maxOrganizers, len(ids))
 	}
 	for i, id := range ids {
 		if slices.Index(ids, id) < i {
-			return cerr.FieldErrorf(cerr.Invalid, editorial.Path("input.organizerIds", i), "This organizer is listed twice.")
+			return nil, cerr.FieldErrorf(cerr.Invalid, editorial.Path("input.organizerIds", i), "This organizer is listed twice.")
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 // checkFigures validates key figures and returns them normalised: trimmed

@@ -26,7 +26,7 @@ func merge[T any](ctx context.Context, s *Service, in MergeInput, kind string,
 	mergeRows func(context.Context, *postgres.Tx, []int64, int64) error,
 	reload func(context.Context, *postgres.Tx, int64) (*T, error),
 ) (*T, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.MergeDirectory, auth.Resource{}); err != nil {
+	if err := allowed(ctx, auth.MergeDirectory); err != nil {
 		return nil, err
 	}
 	if err := checkMerge(in); err != nil {

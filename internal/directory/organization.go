@@ -4,8 +4,6 @@ import (
 	"context"
 	"maps"
 
-	"github.com/copydesk/copydesk/internal/audit"
-	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -31,8 +29,21 @@ type UpdateOrganizationInput struct {
 	ParentID        editorial.Field[*int64]
 }
 
+var orgEntity = entity[editorial.Organization]{
+	kind:   "Organization",
+	head:   func(o *editorial.Organization) (int64, string, int) { return o.ID, o.Name, o.Version },
+	lock:   postgres.LockOrganization,
+	insert: postgres.InsertOrganization,
+	same:   sameOrganization,
+	write:  writeRow(postgres.UpdateOrganization),
+}
+
 func checkOrgName(name string) (string, error) {
 	return checkName("input.name", "The name", name, editorial.MaxOrgName)
+}
+
+func checkOrgNames(names editorial.LocalizedNames) (editorial.LocalizedNames, error) {
+	return localizedNames("input.localizedNames", names, editorial.MaxOrgName)
 }
 
 func checkAcronym(a *string) (*string, error) {
@@ -44,39 +55,24 @@ func checkAcronym(a *string) (*string, error) {
 // country code or bad localized names; NOT_FOUND (input.parentId) for an
 // unknown parent. A merged organization's ID as parent means its survivor.
 func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationInput) (*editorial.Organization, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	o := editorial.Organization{}
+	return create(ctx, s, orgEntity, in.check)
+}
+
+func (in CreateOrganizationInput) check() (*editorial.Organization, completeStep[editorial.Organization], error) {
+	o := &editorial.Organization{}
+	err := firstError(
+		into(&o.Name, checkOrgName, in.Name),
+		into(&o.LocalizedNames, checkOrgNames, in.LocalizedNames),
+		into(&o.Acronym, checkAcronym, in.Acronym),
+		into(&o.Country, checkCountry, in.Country),
+	)
+	return o, in.complete, err
+}
+
+func (in CreateOrganizationInput) complete(ctx context.Context, tx *postgres.Tx, o *editorial.Organization) error {
 	var err error
-	if o.Name, err = checkOrgName(in.Name); err != nil {
-		return nil, err
-	}
-	if o.LocalizedNames, err = localizedNames("input.localizedNames", in.LocalizedNames, editorial.MaxOrgName); err != nil {
-		return nil, err
-	}
-	if o.Acronym, err = checkAcronym(in.Acronym); err != nil {
-		return nil, err
-	}
-	if o.Country, err = checkCountry("input.country", in.Country); err != nil {
-		return nil, err
-	}
-	var out *editorial.Organization
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		o := o
-		var err error
-		if o.ParentID, err = resolveParent(ctx, tx, postgres.KindOrganization, "input.parentId", 0, o.Name, in.ParentID); err != nil {
-			return err
-		}
-		if err := postgres.InsertOrganization(ctx, tx, &o); err != nil {
-			return err
-		}
-		out = &o
-		return nil
-	}, func() *audit.Entry {
-		return &audit.Entry{Action: "organization.create", SubjectType: "Organization", SubjectID: out.ID, After: out}
-	})
-	return out, err
+	o.ParentID, err = resolveParent(ctx, tx, postgres.KindOrganization, "input.parentId", 0, o.Name, in.ParentID)
+	return err
 }
 
 // UpdateOrganization changes organization in.ID and returns it; with nothing
@@ -86,72 +82,30 @@ func (s *Service) CreateOrganization(ctx context.Context, in CreateOrganizationI
 // is the organization itself or below it; otherwise the errors of
 // CreateOrganization.
 func (s *Service) UpdateOrganization(ctx context.Context, in UpdateOrganizationInput) (*editorial.Organization, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	var f editorial.Organization
-	var err error
-	if in.Name.Set {
-		if f.Name, err = checkOrgName(in.Name.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.LocalizedNames.Set {
-		if f.LocalizedNames, err = localizedNames("input.localizedNames", in.LocalizedNames.Value, editorial.MaxOrgName); err != nil {
-			return nil, err
-		}
-	}
-	if in.Acronym.Set {
-		if f.Acronym, err = checkAcronym(in.Acronym.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.Country.Set {
-		if f.Country, err = checkCountry("input.country", in.Country.Value); err != nil {
-			return nil, err
-		}
-	}
-	var out *editorial.Organization
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		cur, err := postgres.LockOrganization(ctx, tx, in.ID)
-		if err != nil {
-			return withField(err, "input.id")
-		}
-		if cur.Version != in.ExpectedVersion {
-			return stale("The organization", cur.Name, cur.Version)
-		}
-		next := *cur
-		if in.Name.Set {
-			next.Name = f.Name
-		}
-		if in.LocalizedNames.Set {
-			next.LocalizedNames = f.LocalizedNames
-		}
-		if in.Acronym.Set {
-			next.Acronym = f.Acronym
-		}
-		if in.Country.Set {
-			next.Country = f.Country
-		}
-		if in.ParentID.Set {
-			if next.ParentID, err = resolveParent(ctx, tx, postgres.KindOrganization, "input.parentId", cur.ID, next.Name, in.ParentID.Value); err != nil {
-				return err
-			}
-		}
-		if next.Name == cur.Name && editorial.Same(next.Acronym, cur.Acronym) && editorial.Same(next.Country, cur.Country) &&
-			editorial.Same(next.ParentID, cur.ParentID) && maps.Equal(next.LocalizedNames, cur.LocalizedNames) {
-			out = cur
-			return nil
-		}
-		if err := postgres.UpdateOrganization(ctx, tx, &next); err != nil {
-			return err
-		}
-		out = &next
-		return nil
-	}, func() *audit.Entry {
-		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "organization.update", SubjectType: "Organization", SubjectID: out.ID, After: out})
-	})
-	return out, err
+	return update(ctx, s, orgEntity, in.ID, in.ExpectedVersion, in.check)
+}
+
+func (in UpdateOrganizationInput) check() (applyStep[editorial.Organization], error) {
+	err := firstError(
+		checkSet(&in.Name, checkOrgName),
+		checkSet(&in.LocalizedNames, checkOrgNames),
+		checkSet(&in.Acronym, checkAcronym),
+		checkSet(&in.Country, checkCountry),
+	)
+	return in.apply, err
+}
+
+func (in UpdateOrganizationInput) apply(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Organization) error {
+	put(&next.Name, in.Name)
+	put(&next.LocalizedNames, in.LocalizedNames)
+	put(&next.Acronym, in.Acronym)
+	put(&next.Country, in.Country)
+	return setParent(ctx, tx, postgres.KindOrganization, cur.ID, next.Name, &next.ParentID, in.ParentID)
+}
+
+func sameOrganization(a, b *editorial.Organization) bool {
+	return a.Name == b.Name && editorial.Same(a.Acronym, b.Acronym) && editorial.Same(a.Country, b.Country) &&
+		editorial.Same(a.ParentID, b.ParentID) && maps.Equal(a.LocalizedNames, b.LocalizedNames)
 }
 
 // MergeOrganizations merges the organizations in.SourceIDs into organization

@@ -4,8 +4,6 @@ import (
 	"context"
 	"maps"
 
-	"github.com/copydesk/copydesk/internal/audit"
-	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -27,43 +25,45 @@ type UpdatePersonInput struct {
 	AffiliationID   editorial.Field[*int64]
 }
 
+var personEntity = entity[editorial.Person]{
+	kind:   "Person",
+	head:   func(p *editorial.Person) (int64, string, int) { return p.ID, p.Name, p.Version },
+	lock:   postgres.LockPerson,
+	insert: postgres.InsertPerson,
+	same:   samePerson,
+	write:  writeRow(postgres.UpdatePerson),
+}
+
 func checkPersonName(name string) (string, error) {
 	return checkName("input.name", "The name", name, editorial.MaxPersonName)
 }
 
+func checkPersonNames(names editorial.LocalizedNames) (editorial.LocalizedNames, error) {
+	return localizedNames("input.localizedNames", names, editorial.MaxPersonName)
+}
+
 // CreatePerson adds a person to the directory and returns them. An
-// resolveAffiliation with a merged organization's ID is given the survivor's.
+// affiliation with a merged organization's ID is given the survivor's.
 // BAD_USER_INPUT for a missing or too long name or bad localized names;
 // NOT_FOUND (input.affiliationId) for an unknown organization. Names are not
 // unique: two people may share one.
 func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*editorial.Person, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	name, err := checkPersonName(in.Name)
-	if err != nil {
-		return nil, err
-	}
-	names, err := localizedNames("input.localizedNames", in.LocalizedNames, editorial.MaxPersonName)
-	if err != nil {
-		return nil, err
-	}
-	var out *editorial.Person
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		p := &editorial.Person{Name: name, LocalizedNames: names}
-		var err error
-		if p.AffiliationID, err = resolveAffiliation(ctx, tx, in.AffiliationID); err != nil {
-			return err
-		}
-		if err := postgres.InsertPerson(ctx, tx, p); err != nil {
-			return err
-		}
-		out = p
-		return nil
-	}, func() *audit.Entry {
-		return &audit.Entry{Action: "person.create", SubjectType: "Person", SubjectID: out.ID, After: out}
-	})
-	return out, err
+	return create(ctx, s, personEntity, in.check)
+}
+
+func (in CreatePersonInput) check() (*editorial.Person, completeStep[editorial.Person], error) {
+	p := &editorial.Person{}
+	err := firstError(
+		into(&p.Name, checkPersonName, in.Name),
+		into(&p.LocalizedNames, checkPersonNames, in.LocalizedNames),
+	)
+	return p, in.complete, err
+}
+
+func (in CreatePersonInput) complete(ctx context.Context, tx *postgres.Tx, p *editorial.Person) error {
+	var err error
+	p.AffiliationID, err = resolveAffiliation(ctx, tx, in.AffiliationID)
+	return err
 }
 
 // UpdatePerson changes person in.ID and returns them; with nothing to change
@@ -71,58 +71,34 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*edit
 // CONFLICT (input.expectedVersion, Details["currentVersion"]) for a stale
 // version; otherwise the errors of CreatePerson.
 func (s *Service) UpdatePerson(ctx context.Context, in UpdatePersonInput) (*editorial.Person, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	var name string
-	var names editorial.LocalizedNames
-	var err error
-	if in.Name.Set {
-		if name, err = checkPersonName(in.Name.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.LocalizedNames.Set {
-		if names, err = localizedNames("input.localizedNames", in.LocalizedNames.Value, editorial.MaxPersonName); err != nil {
-			return nil, err
-		}
-	}
-	var out *editorial.Person
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		cur, err := postgres.LockPerson(ctx, tx, in.ID)
-		if err != nil {
-			return withField(err, "input.id")
-		}
-		if cur.Version != in.ExpectedVersion {
-			return stale("The person", cur.Name, cur.Version)
-		}
-		next := *cur
-		if in.Name.Set {
-			next.Name = name
-		}
-		if in.LocalizedNames.Set {
-			next.LocalizedNames = names
-		}
-		if in.AffiliationID.Set {
-			if next.AffiliationID, err = resolveAffiliation(ctx, tx, in.AffiliationID.Value); err != nil {
-				return err
-			}
-		}
-		if next.Name == cur.Name && editorial.Same(next.AffiliationID, cur.AffiliationID) && maps.Equal(next.LocalizedNames, cur.LocalizedNames) {
-			out = cur
-			return nil
-		}
-		if err := postgres.UpdatePerson(ctx, tx, &next); err != nil {
-			return err
-		}
-		out = &next
-		return nil
-	}, func() *audit.Entry {
-		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "person.update", SubjectType: "Person", SubjectID: out.ID, After: out})
-	})
-	return out, err
+	return update(ctx, s, personEntity, in.ID, in.ExpectedVersion, in.check)
 }
 
+func (in UpdatePersonInput) check() (applyStep[editorial.Person], error) {
+	err := firstError(
+		checkSet(&in.Name, checkPersonName),
+		checkSet(&in.LocalizedNames, checkPersonNames),
+	)
+	return in.apply, err
+}
+
+func (in UpdatePersonInput) apply(ctx context.Context, tx *postgres.Tx, _, next *editorial.Person) error {
+	put(&next.Name, in.Name)
+	put(&next.LocalizedNames, in.LocalizedNames)
+	if !in.AffiliationID.Set {
+		return nil
+	}
+	var err error
+	next.AffiliationID, err = resolveAffiliation(ctx, tx, in.AffiliationID.Value)
+	return err
+}
+
+func samePerson(a, b *editorial.Person) bool {
+	return a.Name == b.Name && editorial.Same(a.AffiliationID, b.AffiliationID) && maps.Equal(a.LocalizedNames, b.LocalizedNames)
+}
+
+// resolveAffiliation resolves the organization id names (resolveRefs): a
+// merged organization's survivor, NOT_FOUND on input.affiliationId for none.
 func resolveAffiliation(ctx context.Context, tx *postgres.Tx, id *int64) (*int64, error) {
 	if id == nil {
 		return nil, nil

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/copydesk/copydesk/internal/audit"
-	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -34,11 +32,13 @@ type UpdateTagInput struct {
 	LocalizedNames  editorial.Field[editorial.LocalizedNames]
 }
 
-// tagFields is the validated, storable part of a tag input.
-type tagFields struct {
-	name, slug  string
-	description *string
-	names       editorial.LocalizedNames
+var tagEntity = entity[editorial.Tag]{
+	kind:   "Tag",
+	head:   func(t *editorial.Tag) (int64, string, int) { return t.ID, t.Name, t.Version },
+	lock:   postgres.LockTag,
+	insert: postgres.InsertTag,
+	same:   sameTag,
+	write:  writeTag,
 }
 
 func checkTagName(name string) (string, error) {
@@ -53,8 +53,21 @@ func checkTagSlug(slug string) (string, error) {
 	return slug, nil
 }
 
+// checkOptionalTagSlug is checkTagSlug for a slug that may be left out: nil
+// or blank gives "", for a slug made from the name.
+func checkOptionalTagSlug(slug *string) (string, error) {
+	if slug == nil || strings.TrimSpace(*slug) == "" {
+		return "", nil
+	}
+	return checkTagSlug(*slug)
+}
+
 func checkTagDescription(d *string) (*string, error) {
 	return optionalText("input.description", "The description", d, editorial.MaxTagDesc)
+}
+
+func checkTagNames(names editorial.LocalizedNames) (editorial.LocalizedNames, error) {
+	return localizedNames("input.localizedNames", names, editorial.MaxTagName)
 }
 
 // CreateTag adds a tag to the vocabulary and returns it. BAD_USER_INPUT for
@@ -63,54 +76,39 @@ func checkTagDescription(d *string) (*string, error) {
 // slug, current or former, belongs to another tag; NOT_FOUND for an unknown
 // parent.
 func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.Tag, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	var f tagFields
+	return create(ctx, s, tagEntity, in.check)
+}
+
+func (in CreateTagInput) check() (*editorial.Tag, completeStep[editorial.Tag], error) {
+	t := &editorial.Tag{}
+	err := firstError(
+		into(&t.Name, checkTagName, in.Name),
+		into(&t.Slug, checkOptionalTagSlug, in.Slug),
+		into(&t.Description, checkTagDescription, in.Description),
+		into(&t.LocalizedNames, checkTagNames, in.LocalizedNames),
+	)
+	return t, in.complete, err
+}
+
+// complete resolves the new tag's parent and, under the vocabulary lock,
+// checks that its name and slug are free, making a slug from the name when
+// none was given.
+func (in CreateTagInput) complete(ctx context.Context, tx *postgres.Tx, t *editorial.Tag) error {
 	var err error
-	if f.name, err = checkTagName(in.Name); err != nil {
-		return nil, err
+	if t.ParentID, err = resolveParent(ctx, tx, postgres.KindTag, "input.parentId", 0, t.Name, in.ParentID); err != nil {
+		return err
 	}
-	if in.Slug != nil && strings.TrimSpace(*in.Slug) != "" {
-		if f.slug, err = checkTagSlug(*in.Slug); err != nil {
-			return nil, err
-		}
+	if err := postgres.LockTagVocabulary(ctx, tx); err != nil {
+		return err
 	}
-	if f.description, err = checkTagDescription(in.Description); err != nil {
-		return nil, err
+	if err := tagNameFree(ctx, tx, "input.name", t.Name, 0); err != nil {
+		return err
 	}
-	if f.names, err = localizedNames("input.localizedNames", in.LocalizedNames, editorial.MaxTagName); err != nil {
-		return nil, err
+	if t.Slug == "" {
+		t.Slug, err = freeTagSlug(ctx, tx, t.Name)
+		return err
 	}
-	var out *editorial.Tag
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		t := &editorial.Tag{Name: f.name, Slug: f.slug, Description: f.description, LocalizedNames: f.names}
-		var err error
-		if t.ParentID, err = resolveParent(ctx, tx, postgres.KindTag, "input.parentId", 0, t.Name, in.ParentID); err != nil {
-			return err
-		}
-		if err := postgres.LockTagVocabulary(ctx, tx); err != nil {
-			return err
-		}
-		if err := tagNameFree(ctx, tx, "input.name", t.Name, 0); err != nil {
-			return err
-		}
-		if t.Slug == "" {
-			if t.Slug, err = freeTagSlug(ctx, tx, t.Name); err != nil {
-				return err
-			}
-		} else if err := tagSlugFree(ctx, tx, t.Slug, 0); err != nil {
-			return err
-		}
-		if err := postgres.InsertTag(ctx, tx, t); err != nil {
-			return err
-		}
-		out = t
-		return nil
-	}, func() *audit.Entry {
-		return &audit.Entry{Action: "tag.create", SubjectType: "Tag", SubjectID: out.ID, After: out}
-	})
-	return out, err
+	return tagSlugFree(ctx, tx, t.Slug, 0)
 }
 
 // UpdateTag changes tag in.ID and returns it. A changed slug leaves the old
@@ -120,94 +118,59 @@ func (s *Service) CreateTag(ctx context.Context, in CreateTagInput) (*editorial.
 // (input.expectedVersion, with Details["currentVersion"]) when the tag is no
 // longer at in.ExpectedVersion; otherwise the errors of CreateTag.
 func (s *Service) UpdateTag(ctx context.Context, in UpdateTagInput) (*editorial.Tag, error) {
-	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditDirectory, auth.Resource{}); err != nil {
-		return nil, err
-	}
-	var f tagFields
-	var err error
-	if in.Name.Set {
-		if f.name, err = checkTagName(in.Name.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.Slug.Set {
-		if f.slug, err = checkTagSlug(in.Slug.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.Description.Set {
-		if f.description, err = checkTagDescription(in.Description.Value); err != nil {
-			return nil, err
-		}
-	}
-	if in.LocalizedNames.Set {
-		if f.names, err = localizedNames("input.localizedNames", in.LocalizedNames.Value, editorial.MaxTagName); err != nil {
-			return nil, err
-		}
-	}
-	var out *editorial.Tag
-	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
-		cur, err := postgres.LockTag(ctx, tx, in.ID)
-		if err != nil {
-			return withField(err, "input.id")
-		}
-		if cur.Version != in.ExpectedVersion {
-			return stale("The tag", cur.Name, cur.Version)
-		}
-		next := *cur
-		if in.Name.Set {
-			next.Name = f.name
-		}
-		if in.Slug.Set {
-			next.Slug = f.slug
-		}
-		if in.Description.Set {
-			next.Description = f.description
-		}
-		if in.LocalizedNames.Set {
-			next.LocalizedNames = f.names
-		}
-		if in.ParentID.Set {
-			if next.ParentID, err = resolveParent(ctx, tx, postgres.KindTag, "input.parentId", cur.ID, next.Name, in.ParentID.Value); err != nil {
-				return err
-			}
-		}
-		if next.Name == cur.Name && next.Slug == cur.Slug && editorial.Same(next.Description, cur.Description) &&
-			editorial.Same(next.ParentID, cur.ParentID) && maps.Equal(next.LocalizedNames, cur.LocalizedNames) {
-			out = cur
-			return nil
-		}
-		if next.Name != cur.Name || next.Slug != cur.Slug {
-			if err := postgres.LockTagVocabulary(ctx, tx); err != nil {
-				return err
-			}
-		}
-		if next.Name != cur.Name {
-			if err := tagNameFree(ctx, tx, "input.name", next.Name, cur.ID); err != nil {
-				return err
-			}
-		}
-		if next.Slug != cur.Slug {
-			if err := tagSlugFree(ctx, tx, next.Slug, cur.ID); err != nil {
-				return err
-			}
-			if err := postgres.AddTagSlugRedirect(ctx, tx, cur.Slug, cur.ID); err != nil {
-				return err
-			}
-			// Taking back a former slug: it is current again, not a redirect.
-			if err := postgres.DeleteTagSlugRedirect(ctx, tx, next.Slug); err != nil {
-				return err
-			}
-		}
-		if err := postgres.UpdateTag(ctx, tx, &next); err != nil {
+	return update(ctx, s, tagEntity, in.ID, in.ExpectedVersion, in.check)
+}
+
+func (in UpdateTagInput) check() (applyStep[editorial.Tag], error) {
+	err := firstError(
+		checkSet(&in.Name, checkTagName),
+		checkSet(&in.Slug, checkTagSlug),
+		checkSet(&in.Description, checkTagDescription),
+		checkSet(&in.LocalizedNames, checkTagNames),
+	)
+	return in.apply, err
+}
+
+func (in UpdateTagInput) apply(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Tag) error {
+	put(&next.Name, in.Name)
+	put(&next.Slug, in.Slug)
+	put(&next.Description, in.Description)
+	put(&next.LocalizedNames, in.LocalizedNames)
+	return setParent(ctx, tx, postgres.KindTag, cur.ID, next.Name, &next.ParentID, in.ParentID)
+}
+
+func sameTag(a, b *editorial.Tag) bool {
+	return a.Name == b.Name && a.Slug == b.Slug && editorial.Same(a.Description, b.Description) &&
+		editorial.Same(a.ParentID, b.ParentID) && maps.Equal(a.LocalizedNames, b.LocalizedNames)
+}
+
+// writeTag stores next, the changed copy of tag cur. A new name or slug must
+// be free, which is checked under the vocabulary lock; a new slug leaves the
+// old one redirecting to the tag.
+func writeTag(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Tag) error {
+	if next.Name != cur.Name || next.Slug != cur.Slug {
+		if err := postgres.LockTagVocabulary(ctx, tx); err != nil {
 			return err
 		}
-		out = &next
-		return nil
-	}, func() *audit.Entry {
-		return audit.IfChanged(out.Version, in.ExpectedVersion, audit.Entry{Action: "tag.update", SubjectType: "Tag", SubjectID: out.ID, After: out})
-	})
-	return out, err
+	}
+	if next.Name != cur.Name {
+		if err := tagNameFree(ctx, tx, "input.name", next.Name, cur.ID); err != nil {
+			return err
+		}
+	}
+	if next.Slug != cur.Slug {
+		if err := tagSlugFree(ctx, tx, next.Slug, cur.ID); err != nil {
+			return err
+		}
+		if err := postgres.AddTagSlugRedirect(ctx, tx, cur.Slug, cur.ID); err != nil {
+			return err
+		}
+		// Taking back a former slug: it is current again, not a redirect.
+		if err := postgres.DeleteTagSlugRedirect(ctx, tx, next.Slug); err != nil {
+			return err
+		}
+	}
+	return postgres.UpdateTag(ctx, tx, next)
 }
 
 // MergeTags merges the tags in.SourceIDs into tag in.TargetID and returns

@@ -107,35 +107,16 @@ func localizedNames(field string, names editorial.LocalizedNames, maxLen int) (e
 }
 
 // checkCountry returns the canonical ISO 3166-1 alpha-2 code for code, nil for
-// nil or blank, or BAD_USER_INPUT on field.
-func checkCountry(field string, code *string) (*string, error) {
+// nil or blank, or BAD_USER_INPUT on input.country.
+func checkCountry(code *string) (*string, error) {
 	if code == nil || strings.TrimSpace(*code) == "" {
 		return nil, nil
 	}
 	c, err := locale.Country(strings.TrimSpace(*code))
 	if err != nil {
-		return nil, cerr.FieldErrorf(cerr.Invalid, field, "%s", editorial.Sentence(err.Error()))
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.country", "%s", editorial.Sentence(err.Error()))
 	}
 	return &c, nil
-}
-
-// stale is the CONFLICT for an update made against an old version.
-func stale(what, name string, current int) error {
-	e := cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion",
-		"%s %q was changed by someone else and is now at version %d. Reload it and apply your change again.", what, name, current)
-	return e.WithDetail("currentVersion", current)
-}
-
-// withField sets the field of a coded error that has none (a copy: err
-// may be shared), so a storage NOT_FOUND names the input that caused it.
-func withField(err error, field string) error {
-	e := cerr.As(err)
-	if e == nil || e.Field != "" {
-		return err
-	}
-	c := *e
-	c.Field = field
-	return &c
 }
 
 // noun is how messages name an entry of a directory kind.
