@@ -221,14 +221,9 @@ func FindOrCreateTagByName(ctx context.Context, tx *postgres.Tx, name string) (*
 // tagNameFree returns CONFLICT on field when a tag other than self has name,
 // compared case-insensitively.
 func tagNameFree(ctx context.Context, tx *postgres.Tx, field, name string, self int64) error {
-	other, err := postgres.TagByNameCI(ctx, tx, name)
-	switch {
-	case cerr.Is(err, cerr.NotFound):
-		return nil
-	case err != nil:
+	other, err := otherTag(postgres.TagByNameCI(ctx, tx, name))
+	if err != nil || other == nil || other.ID == self {
 		return err
-	case other.ID == self:
-		return nil
 	}
 	return cerr.FieldErrorf(cerr.Conflict, field, "The name %q is already used by the tag %q (slug %q).", name, other.Name, other.Slug)
 }
@@ -236,18 +231,22 @@ func tagNameFree(ctx context.Context, tx *postgres.Tx, field, name string, self 
 // tagSlugFree returns CONFLICT on input.slug when slug is the slug, or a
 // former slug, of a tag other than self.
 func tagSlugFree(ctx context.Context, tx *postgres.Tx, slug string, self int64) error {
-	other, err := postgres.TagBySlug(ctx, tx, slug)
+	other, err := otherTag(postgres.TagBySlug(ctx, tx, slug))
 	switch {
-	case cerr.Is(err, cerr.NotFound):
-		return nil
-	case err != nil:
+	case err != nil || other == nil || other.ID == self:
 		return err
-	case other.ID == self:
-		return nil
 	case other.Slug == slug:
 		return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q is already used by the tag %q.", slug, other.Name)
 	}
 	return cerr.FieldErrorf(cerr.Conflict, "input.slug", "The slug %q used to belong to the tag %q and still leads to it.", slug, other.Name)
+}
+
+// otherTag is the result of a tag look-up with NOT_FOUND as a nil tag.
+func otherTag(t *editorial.Tag, err error) (*editorial.Tag, error) {
+	if cerr.Is(err, cerr.NotFound) {
+		return nil, nil
+	}
+	return t, err
 }
 
 // freeTagSlug returns a slug for a tag named name that no tag has or had:

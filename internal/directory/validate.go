@@ -135,34 +135,29 @@ func noun(kind string) string {
 // namesByID returns the names of the entries of kind with the given IDs
 // that exist, in one query.
 func namesByID(ctx context.Context, q sqlx.QueryerContext, kind string, ids []int64) (map[int64]string, error) {
-	out := make(map[int64]string, len(ids))
 	switch kind {
 	case postgres.KindTag:
-		m, err := postgres.TagsByIDs(ctx, q, ids)
-		for id, t := range m {
-			out[id] = t.Name
-		}
-		return out, err
+		return namesOf(ctx, q, postgres.TagsByIDs, ids, func(t *editorial.Tag) string { return t.Name })
 	case postgres.KindPerson:
-		m, err := postgres.PeopleByIDs(ctx, q, ids)
-		for id, p := range m {
-			out[id] = p.Name
-		}
-		return out, err
+		return namesOf(ctx, q, postgres.PeopleByIDs, ids, func(p *editorial.Person) string { return p.Name })
 	case postgres.KindOrganization:
-		m, err := postgres.OrganizationsByIDs(ctx, q, ids)
-		for id, o := range m {
-			out[id] = o.Name
-		}
-		return out, err
+		return namesOf(ctx, q, postgres.OrganizationsByIDs, ids, func(o *editorial.Organization) string { return o.Name })
 	case postgres.KindEvent:
-		m, err := postgres.EventsByIDs(ctx, q, ids)
-		for id, e := range m {
-			out[id] = e.Name
-		}
-		return out, err
+		return namesOf(ctx, q, postgres.EventsByIDs, ids, func(e *editorial.Event) string { return e.Name })
 	}
 	return nil, fmt.Errorf("namesByID: unknown kind %q", kind)
+}
+
+// namesOf returns the names (name) of the entries byIDs finds.
+func namesOf[T any](ctx context.Context, q sqlx.QueryerContext, byIDs func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*T, error),
+	ids []int64, name func(*T) string,
+) (map[int64]string, error) {
+	m, err := byIDs(ctx, q, ids)
+	out := make(map[int64]string, len(ids))
+	for id, t := range m {
+		out[id] = name(t)
+	}
+	return out, err
 }
 
 // resolveRefs resolves references to entries of kind: IDs of merged entries
