@@ -1,7 +1,7 @@
 // Package directory is copydesk's directory service: tags, people,
 // organizations and events, the entries reports refer to, and merging
-// duplicates of them. Every write runs one transaction, checks the viewer's
-// permission inside it, and records one audit entry. It knows nothing of
+// duplicates of them. Every write checks the viewer's permission, then runs
+// one transaction and records one audit entry in it. It knows nothing of
 // GraphQL.
 package directory
 
