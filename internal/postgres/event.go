@@ -53,20 +53,16 @@ func (r *eventRow) event() (*editorial.Event, error) {
 // timestamps. Organizers and figures are written by ReplaceEventOrganizers
 // and ReplaceEventFigures.
 func InsertEvent(ctx context.Context, tx *Tx, e *editorial.Event) error {
-	err := tx.GetContext(ctx, &e.ID, `
+	return dirInsert(ctx, tx, eventStamp(e), "InsertEvent", "Event", `
 		INSERT INTO events (name, localized_names, parent_id, starts_at, ends_at, time_zone, all_day,
 			venue, city, region, country, format, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id`,
 		e.Name, dirEncodeNames(e.LocalizedNames), e.ParentID, e.StartsAt, e.EndsAt, e.TimeZone, e.AllDay,
 		e.Venue, e.City, e.Region, e.Country, e.Format, tx.Now)
-	if err != nil {
-		return FormatError(err, "InsertEvent", "Event")
-	}
-	e.Version, e.CreatedAt, e.UpdatedAt = 1, tx.Now, tx.Now
-	if e.LocalizedNames == nil {
-		e.LocalizedNames = editorial.LocalizedNames{}
-	}
-	return nil
+}
+
+func eventStamp(e *editorial.Event) dirStamp {
+	return dirStamp{&e.ID, &e.Version, &e.CreatedAt, &e.UpdatedAt, &e.LocalizedNames}
 }
 
 // LockEvent reads event id with its organizers and figures and locks its row
@@ -80,18 +76,13 @@ func LockEvent(ctx context.Context, tx *Tx, id int64) (*editorial.Event, error) 
 // and sets its update time (e is updated in place). Organizers and figures
 // are written by ReplaceEventOrganizers and ReplaceEventFigures.
 func UpdateEvent(ctx context.Context, tx *Tx, e *editorial.Event) error {
-	err := tx.GetContext(ctx, &e.Version, `
+	return dirUpdate(ctx, tx, eventStamp(e), "UpdateEvent", "Event", `
 		UPDATE events SET name = $2, localized_names = $3, parent_id = $4, starts_at = $5, ends_at = $6,
 			time_zone = $7, all_day = $8, venue = $9, city = $10, region = $11, country = $12, format = $13,
 			version = version + 1, updated_at = $14
 		WHERE id = $1 RETURNING version`,
 		e.ID, e.Name, dirEncodeNames(e.LocalizedNames), e.ParentID, e.StartsAt, e.EndsAt, e.TimeZone, e.AllDay,
 		e.Venue, e.City, e.Region, e.Country, e.Format, tx.Now)
-	if err != nil {
-		return FormatError(err, "UpdateEvent", "Event")
-	}
-	e.UpdatedAt = tx.Now
-	return nil
 }
 
 // ReplaceEventOrganizers sets the event's organizers to orgIDs, in order.
@@ -165,11 +156,7 @@ func EventChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64
 	if err != nil {
 		return nil, FormatError(err, "EventChildren", "Event")
 	}
-	out := map[int64][]*editorial.Event{}
-	for _, e := range list {
-		out[*e.ParentID] = append(out[*e.ParentID], e)
-	}
-	return out, nil
+	return dirGroup(list, func(e *editorial.Event) int64 { return *e.ParentID }), nil
 }
 
 // EventCursor returns e's position in ListEvents: its start time (RFC 3339,
