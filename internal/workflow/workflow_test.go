@@ -384,3 +384,59 @@ func TestLoadTimeZone(t *testing.T) {
 		}
 	}
 }
+
+// "An edit reopens review", by hand: which content changes send a report
+// back to IN_REVIEW.
+func TestReopenReview(t *testing.T) {
+	on, off := workflow.DefaultConfig(), workflow.Config{ApprovalsRequired: 1}
+	cases := []struct {
+		name          string
+		c             workflow.Config
+		by            auth.Action
+		before, after editorial.Status
+		want          editorial.Status
+		reopened      bool
+	}{
+		{"an edit of an approved report", on, auth.EditReport, editorial.Approved, editorial.Approved, editorial.InReview, true},
+		{"an edit of a scheduled report", on, auth.EditReport, editorial.Scheduled, editorial.Scheduled, editorial.InReview, true},
+		{"an edit of an approved report, policy off", off, auth.EditReport, editorial.Approved, editorial.Approved, editorial.Approved, false},
+		{"an edit of a draft", on, auth.EditReport, editorial.Draft, editorial.Draft, editorial.Draft, false},
+		{"an edit in review", on, auth.EditReport, editorial.InReview, editorial.InReview, editorial.InReview, false},
+		{"an edit of a published report", on, auth.EditReport, editorial.Published, editorial.Published, editorial.Published, false},
+		{"an edit of an unpublished report", on, auth.EditReport, editorial.Unpublished, editorial.Unpublished, editorial.Unpublished, false},
+		{"a change that also changed the state", on, auth.EditReport, editorial.Scheduled, editorial.Approved, editorial.Approved, false},
+		{"a transition, not an edit", on, auth.PublishReport, editorial.Approved, editorial.Approved, editorial.Approved, false},
+		{"a restore of an archived report", on, auth.ArchiveReport, editorial.Archived, editorial.Approved, editorial.Approved, false},
+	}
+	for _, c := range cases {
+		if got, reopened := c.c.ReopenReview(c.by, c.before, c.after); got != c.want || reopened != c.reopened {
+			t.Errorf("%s: ReopenReview = %s, %v; want %s, %v", c.name, got, reopened, c.want, c.reopened)
+		}
+	}
+}
+
+// Who is offered SET_EMBARGO, by hand: whoever may publish the report,
+// in every state but ARCHIVED.
+func TestCanSetEmbargo(t *testing.T) {
+	want := map[string]string{ // columns: states
+		"anonymous": "FFFFFFFF", "reporter-owner": "FFFFFFFF", "other-reporter": "FFFFFFFF", "reviewer": "FFFFFFFF",
+		"editor": "YYYYYYYF", "other-desk-editor": "FFFFFFFF", "admin": "YYYYYYYF",
+	}
+	for _, role := range roles {
+		var got strings.Builder
+		for _, s := range states {
+			if workflow.CanSetEmbargo(role.v, report(s)) {
+				got.WriteString("Y")
+			} else {
+				got.WriteString("F")
+			}
+		}
+		if got.String() != want[role.name] {
+			t.Errorf("%-18s got %s, want %s (columns: %v)", role.name, got.String(), want[role.name], states)
+		}
+	}
+	readOnlyAdmin := &auth.Viewer{UserID: 16, Scope: auth.ScopeReadPublished, Grants: []auth.Grant{{Role: auth.Admin}}}
+	if workflow.CanSetEmbargo(readOnlyAdmin, report(editorial.Approved)) {
+		t.Error("a read-only token is offered SET_EMBARGO")
+	}
+}
