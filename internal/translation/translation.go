@@ -12,6 +12,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // UpsertTranslationInput creates or updates a report's translation in one locale.
@@ -38,7 +39,8 @@ type UpsertTranslationInput struct {
 }
 
 // UpsertTranslation saves a translation, IN_PROGRESS (editing one that is
-// IN_REVIEW or APPROVED sends it back to IN_PROGRESS). Every field it writes
+// IN_REVIEW or APPROVED sends it back to IN_PROGRESS: the translation
+// workflow's upsert row). Every field it writes
 // (title, subtitle, summary, body, and the role and note of each attendee
 // in Attendees) is recorded as translated from the source's current content
 // version, so it is not stale until the source field changes again (see
@@ -46,6 +48,10 @@ type UpsertTranslationInput struct {
 // with a stale ExpectedVersion, fails with CONFLICT. One audit entry,
 // "translation.upsert".
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
+	row, err := transitionRow(workflow.TranslationUpsert)
+	if err != nil {
+		return nil, err
+	}
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +63,7 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 		out, before, err = upsertTranslation(ctx, tx, v, in)
 		return err
 	}, func() *audit.Entry {
-		e := translationEntry("translation.upsert", before, out)
+		e := translationEntry(row.Audit, before, out)
 		e.Detail = map[string]any{"sourceVersion": out.SourceVersion}
 		return e
 	})
@@ -67,7 +73,11 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 // upsertTranslation is UpsertTranslation inside transaction tx: it returns
 // the translation as saved and as it was before (nil when new).
 func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in UpsertTranslationInput) (out, before *editorial.Translation, err error) {
-	r, loc, err := lockForTranslation(ctx, tx, v, auth.EditTranslation, in.ReportID, in.Locale)
+	row, err := transitionRow(workflow.TranslationUpsert)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, loc, err := lockForTranslation(ctx, tx, v, row.Auth, in.ReportID, in.Locale)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,7 +107,7 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		return nil, nil, err
 	}
 	cv := srcs[r.ID].ContentVersion
-	t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: cv, Status: editorial.TranslationInProgress, EditedBy: v.UserRef()}
+	t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: cv, Status: row.To, EditedBy: v.UserRef()}
 	if in.Status != "" {
 		t.Status = in.Status
 	}
@@ -184,7 +194,7 @@ func lockForTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, ac
 		return nil, "", err
 	}
 	if action != "" {
-		if err := auth.Check(v, action, translationResource(r, loc, nil)); err != nil {
+		if err := auth.Check(v, action, translationResource(r, loc)); err != nil {
 			return nil, "", err
 		}
 	}
@@ -223,9 +233,9 @@ func translationConflict(loc string, expected, current int) error {
 }
 
 // translationResource is what the policy needs to know about a report's
-// translation into loc; owner is its last editor (for ReviewTranslation).
-func translationResource(r *editorial.Report, loc string, owner *int64) auth.Resource {
-	return auth.Resource{DeskID: r.DeskID, Locale: loc, OwnerID: owner}
+// translation into loc before the translation is read.
+func translationResource(r *editorial.Report, loc string) auth.Resource {
+	return workflow.TranslationResource(workflow.TranslationSubject{Report: r, Locale: loc}, workflow.TranslationFacts{})
 }
 
 func translationKey(t *editorial.Translation) postgres.TranslationKey {

@@ -17,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Translations that never silently drift out of date.
@@ -162,15 +163,13 @@ func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, 
 // is APPROVED and current again). Needs EditTranslation; audit entry
 // "translation.confirm" with the fields.
 func (s *Service) ConfirmTranslationFields(ctx context.Context, reportID int64, locale string, expectedVersion int, fields []string) (*editorial.Translation, error) {
-	return s.translationChange(ctx, "translation.confirm", reportID, locale, expectedVersion, editTranslation,
+	return s.translationChange(ctx, workflow.TranslationConfirm, reportID, locale, expectedVersion,
 		func(tx *postgres.Tx, c *trChange) error {
 			if len(fields) == 0 {
 				return cerr.FieldErrorf(cerr.Invalid, "input.fields", "Name at least one stale field to confirm.")
 			}
-			st, err := c.state(ctx, tx)
-			if err != nil {
-				return err
-			}
+			st := c.st
+			var err error
 			var put, drop []string
 			for i, f := range fields {
 				field := editorial.Path("input.fields", i)
@@ -203,10 +202,8 @@ func (s *Service) ConfirmTranslationFields(ctx context.Context, reportID int64, 
 // staleFields and missingFields). Needs EditTranslation; audit entry
 // "translation.submit".
 func (s *Service) SubmitTranslation(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
-	return s.translationChange(ctx, "translation.submit", reportID, locale, expectedVersion, editTranslation,
-		func(tx *postgres.Tx, c *trChange) error {
-			return c.advance(ctx, tx, editorial.TranslationInProgress, editorial.TranslationInReview, "submitted for review")
-		})
+	return s.translationChange(ctx, workflow.TranslationSubmit, reportID, locale, expectedVersion,
+		func(tx *postgres.Tx, c *trChange) error { return c.advance(ctx, tx) })
 }
 
 // ApproveTranslation approves an IN_REVIEW translation (APPROVED). It
@@ -215,12 +212,9 @@ func (s *Service) SubmitTranslation(ctx context.Context, reportID int64, locale 
 // the translation's last editor (FORBIDDEN). Audit entry
 // "translation.approve".
 func (s *Service) ApproveTranslation(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
-	return s.translationChange(ctx, "translation.approve", reportID, locale, expectedVersion,
-		func(_ context.Context, _ *postgres.Tx, c *trChange) error {
-			return auth.Check(c.v, auth.ReviewTranslation, translationResource(c.r, c.loc, c.t.EditedBy))
-		},
+	return s.translationChange(ctx, workflow.TranslationApprove, reportID, locale, expectedVersion,
 		func(tx *postgres.Tx, c *trChange) error {
-			if err := c.advance(ctx, tx, editorial.TranslationInReview, editorial.TranslationApproved, "approved"); err != nil {
+			if err := c.advance(ctx, tx); err != nil {
 				return err
 			}
 			return postgres.PublishTranslation(ctx, tx, c.r.ID, c.loc)
@@ -228,26 +222,12 @@ func (s *Service) ApproveTranslation(ctx context.Context, reportID int64, locale
 }
 
 // DeleteTranslation deletes a translation with its attendee roles and
-// notes (it is MISSING again; an assignment stays). Editors of the desk
-// and admins may delete any; the translator assigned to it may delete it
-// while it is IN_PROGRESS. Audit entry "translation.delete"; it returns the
-// translation as it was.
+// notes (it is MISSING again; an assignment stays). Needs
+// DeleteTranslation: editors of the desk and admins may delete any; the
+// translator assigned to it may delete it while it is IN_PROGRESS. Audit
+// entry "translation.delete"; it returns the translation as it was.
 func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale string, expectedVersion int) (*editorial.Translation, error) {
-	return s.translationChange(ctx, "translation.delete", reportID, locale, expectedVersion,
-		func(ctx context.Context, tx *postgres.Tx, c *trChange) error {
-			res := translationResource(c.r, c.loc, nil)
-			if auth.Check(c.v, auth.AssignTranslators, res) == nil {
-				return nil
-			}
-			a, err := postgres.LockTranslationAssignment(ctx, tx, c.r.ID, c.loc)
-			if err != nil {
-				return err
-			}
-			if a != nil && a.UserID == c.v.UserID && c.t.Status == editorial.TranslationInProgress && auth.Check(c.v, auth.EditTranslation, res) == nil {
-				return nil
-			}
-			return cerr.Errorf(cerr.Forbidden, "Only editors of this desk and admins may delete translations; the translator assigned to one may delete it while it is in progress.")
-		},
+	return s.translationChange(ctx, workflow.TranslationDelete, reportID, locale, expectedVersion,
 		func(tx *postgres.Tx, c *trChange) error {
 			c.deleted = true
 			return postgres.DeleteTranslation(ctx, tx, c.r.ID, c.loc)
@@ -261,6 +241,10 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 // audit entry "translation.assign". Assigning the translator already
 // assigned changes nothing and records nothing.
 func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*postgres.TranslationAssignment, error) {
+	row, err := transitionRow(workflow.TranslationAssign)
+	if err != nil {
+		return nil, err
+	}
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
@@ -269,7 +253,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 	changed := false
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		out, prev, changed = nil, nil, false
-		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
+		r, loc, err := lockForTranslation(ctx, tx, v, row.Auth, reportID, locale)
 		if err != nil {
 			return err
 		}
@@ -305,7 +289,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 		if !changed {
 			return nil
 		}
-		return assignmentEntry("translation.assign", prev, out)
+		return assignmentEntry(row.Audit, prev, out)
 	})
 	return out, err
 }
@@ -316,6 +300,10 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 // audit entry "translation.unassign". It returns the assignment removed,
 // nil (and records nothing) when there was none.
 func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
+	row, err := transitionRow(workflow.TranslationUnassign)
+	if err != nil {
+		return nil, err
+	}
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
@@ -323,7 +311,7 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 	var prev *postgres.TranslationAssignment
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		prev = nil
-		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
+		r, loc, err := lockForTranslation(ctx, tx, v, row.Auth, reportID, locale)
 		if err != nil {
 			return err
 		}
@@ -335,7 +323,7 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 		if prev == nil {
 			return nil
 		}
-		return assignmentEntry("translation.unassign", prev, nil)
+		return assignmentEntry(row.Audit, prev, nil)
 	})
 	return prev, err
 }
@@ -519,14 +507,18 @@ func ProgressOf(sourceLocale string, translations []*editorial.Translation, stat
 
 // --- one change to a translation ---
 
-// trChange is a translation mutation in progress: the locked report and
-// translation, and what the audit entry should say.
+// trChange is a translation mutation in progress: the row of the
+// translation workflow it runs, the locked report and translation, what
+// the workflow's rules read about it, and what the audit entry should say.
 type trChange struct {
 	v       *auth.Viewer
+	row     *workflow.TranslationTransition
 	r       *editorial.Report
 	loc     string
 	t       *editorial.Translation // the locked translation; change updates it
-	deleted bool                   // change deleted it
+	st      *State                 // its state when locked
+	facts   workflow.TranslationFacts
+	deleted bool // change deleted it
 	detail  map[string]any
 }
 
@@ -534,83 +526,62 @@ func (c *trChange) key() postgres.TranslationKey {
 	return postgres.TranslationKey{ReportID: c.r.ID, Locale: c.loc}
 }
 
-// state computes the translation's state in tx.
-func (c *trChange) state(ctx context.Context, tx *postgres.Tx) (*State, error) {
+func (c *trChange) subject() workflow.TranslationSubject {
+	return workflow.TranslationSubject{Report: c.r, Locale: c.loc, Translation: c.t}
+}
+
+// readFacts reads, in tx, what the workflow's rules need to know about the
+// locked translation: its state and who is assigned to it.
+func (c *trChange) readFacts(ctx context.Context, tx *postgres.Tx) error {
 	states, err := translationStates(ctx, tx, []postgres.TranslationKey{c.key()})
 	if err != nil {
-		return nil, err
-	}
-	if states[c.key()] == nil {
-		return nil, fmt.Errorf("content: no state for the locked translation %v", c.key())
-	}
-	return states[c.key()], nil
-}
-
-// from fails with BAD_USER_INPUT unless the translation is in status.
-func (c *trChange) from(status editorial.TranslationStatus, what string) error {
-	if c.t.Status == status {
-		return nil
-	}
-	return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The %s translation is %s; only a translation that is %s can be %s.", c.loc, c.t.Status, status, what).
-		WithDetail("status", string(c.t.Status))
-}
-
-// advance moves a current translation from status from to status to
-// (what says what is done, for the error when it is not current or not in
-// from).
-func (c *trChange) advance(ctx context.Context, tx *postgres.Tx, from, to editorial.TranslationStatus, what string) error {
-	if err := c.from(from, what); err != nil {
 		return err
 	}
-	if err := c.mustBeCurrent(ctx, tx, what); err != nil {
+	if c.st = states[c.key()]; c.st == nil {
+		return fmt.Errorf("content: no state for the locked translation %v", c.key())
+	}
+	a, err := postgres.LockTranslationAssignment(ctx, tx, c.r.ID, c.loc)
+	if err != nil {
 		return err
 	}
-	c.t.Status = to
+	c.facts = workflow.TranslationFacts{StaleFields: make([]string, len(c.st.StaleFields)), MissingFields: c.st.MissingFields}
+	for i, f := range c.st.StaleFields {
+		c.facts.StaleFields[i] = f.Field
+	}
+	if a != nil {
+		c.facts.AssigneeID = &a.UserID
+	}
+	return nil
+}
+
+// advance moves the translation to the state its workflow row leads to.
+func (c *trChange) advance(ctx context.Context, tx *postgres.Tx) error {
+	c.t.Status = workflow.NextTranslation(c.subject(), c.row.Action)
 	return postgres.UpdateTranslationState(ctx, tx, c.t)
 }
 
-// mustBeCurrent fails with BAD_USER_INPUT listing the stale and missing
-// fields unless the translation is current.
-func (c *trChange) mustBeCurrent(ctx context.Context, tx *postgres.Tx, what string) error {
-	st, err := c.state(ctx, tx)
-	if err != nil {
-		return err
+// transitionRow returns the row of action a of the translation workflow.
+func transitionRow(a workflow.Action) (*workflow.TranslationTransition, error) {
+	if t := workflow.TranslationTransitions.Lookup(a); t != nil {
+		return t, nil
 	}
-	if st.Current() {
-		return nil
-	}
-	stale := make([]string, len(st.StaleFields))
-	for i, f := range st.StaleFields {
-		stale[i] = f.Field
-	}
-	var parts []string
-	if len(stale) > 0 {
-		parts = append(parts, "stale: "+strings.Join(stale, ", "))
-	}
-	if len(st.MissingFields) > 0 {
-		parts = append(parts, "missing: "+strings.Join(st.MissingFields, ", "))
-	}
-	return cerr.FieldErrorf(cerr.Invalid, "input.locale",
-		"The %s translation is not current (%s); update or confirm those fields before it can be %s.", c.loc, strings.Join(parts, "; "), what).
-		WithDetail("staleFields", stale).WithDetail("missingFields", st.MissingFields)
-}
-
-// trAuthorize decides whether the viewer may make a change (after the
-// report and translation are locked).
-type trAuthorize func(ctx context.Context, tx *postgres.Tx, c *trChange) error
-
-// editTranslation is the EditTranslation check.
-func editTranslation(_ context.Context, _ *postgres.Tx, c *trChange) error {
-	return auth.Check(c.v, auth.EditTranslation, translationResource(c.r, c.loc, nil))
+	return nil, fmt.Errorf("translation: unknown workflow action %q", a)
 }
 
 // translationChange is the shape of every change to an existing
-// translation: lock the report and the translation (NOT_FOUND on
-// input.locale when there is none), authorize, check expectedVersion,
-// change, and record one audit entry with the status and version before
+// translation, which runs action a of the translation workflow: lock the
+// report and the translation (NOT_FOUND on input.locale when there is
+// none), read the workflow's facts, check the row's auth rule, check
+// expectedVersion, check the rest of the row (workflow.CheckTranslation:
+// the state, preconditions; BAD_USER_INPUT on input.locale), change, and
+// record one audit entry (the row's) with the status and version before
 // and after.
-func (s *Service) translationChange(ctx context.Context, action string, reportID int64, locale string, expectedVersion int,
-	authorize trAuthorize, change func(tx *postgres.Tx, c *trChange) error) (*editorial.Translation, error) {
+func (s *Service) translationChange(ctx context.Context, a workflow.Action, reportID int64, locale string, expectedVersion int,
+	change func(tx *postgres.Tx, c *trChange) error) (*editorial.Translation, error) {
+	row, err := transitionRow(a)
+	if err != nil {
+		return nil, err
+	}
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
@@ -619,7 +590,7 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 	var before editorial.Translation
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		c = nil
-		r, loc, err := lockForTranslation(ctx, tx, v, "", reportID, locale) // authorize decides
+		r, loc, err := lockForTranslation(ctx, tx, v, "", reportID, locale) // the row's rule decides, below
 		if err != nil {
 			return err
 		}
@@ -630,12 +601,18 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 		if t == nil {
 			return cerr.FieldErrorf(cerr.NotFound, "input.locale", "The report has no %s translation.", loc)
 		}
-		cc := &trChange{v: v, r: r, loc: loc, t: t}
-		if err := authorize(ctx, tx, cc); err != nil {
+		cc := &trChange{v: v, row: row, r: r, loc: loc, t: t}
+		if err := cc.readFacts(ctx, tx); err != nil {
+			return err
+		}
+		if err := auth.Check(v, row.Auth, workflow.TranslationResource(cc.subject(), cc.facts)); err != nil {
 			return err
 		}
 		if expectedVersion != t.Version {
 			return translationConflict(loc, expectedVersion, t.Version)
+		}
+		if err := workflow.CheckTranslation(v, cc.subject(), cc.facts, a); err != nil {
+			return cerr.OnField(err, "input.locale")
 		}
 		before = *t
 		if err := change(tx, cc); err != nil {
@@ -648,7 +625,7 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 		if c.deleted {
 			after = nil
 		}
-		e := translationEntry(action, &before, after)
+		e := translationEntry(row.Audit, &before, after)
 		e.Detail = c.detail
 		return e
 	})

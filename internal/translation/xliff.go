@@ -69,7 +69,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		if r == nil {
 			return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
 		}
-		if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc, nil)); err != nil {
+		if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc)); err != nil {
 			return nil, err
 		}
 		switch {
@@ -218,7 +218,7 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if err := auth.Check(v, auth.EditTranslation, translationResource(r, doc.TrgLang, nil)); err != nil {
+	if err := auth.Check(v, auth.EditTranslation, translationResource(r, doc.TrgLang)); err != nil {
 		return nil, nil, 0, err
 	}
 	switch {
