@@ -88,11 +88,11 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.Check(v, auth.CreateReport, auth.Resource{DeskID: in.DeskID}); err != nil {
-		return nil, err
-	}
 	var out *Saved
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
+		if err := auth.Check(v, auth.CreateReport, auth.Resource{DeskID: in.DeskID}); err != nil {
+			return err
+		}
 		r := &editorial.Report{Status: editorial.Draft, CreatedBy: v.UserRef()}
 		if in.DeskID != nil {
 			if err := mustExist(ctx, tx, "desks", "input.deskId", "Desk", *in.DeskID); err != nil {
@@ -335,7 +335,7 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		if err != nil {
 			return err
 		}
-		if err := auth.Check(v, action, reportResource(r)); err != nil {
+		if err := auth.Check(v, action, workflow.Resource(r)); err != nil {
 			return err
 		}
 		if err := checkVersion(ctx, tx, r, expectedVersion); err != nil {
@@ -392,18 +392,13 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 	return out, err
 }
 
-// lockReport is postgres.LockReport with a missing report reported on field.
+// Lock is postgres.LockReport with a missing report reported on field.
 func Lock(ctx context.Context, tx *postgres.Tx, field string, id int64) (*editorial.Report, error) {
 	r, err := postgres.LockReport(ctx, tx, id)
 	if cerr.Is(err, cerr.NotFound) {
 		return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
 	}
 	return r, err
-}
-
-// reportResource is what the policy needs to know about a report.
-func reportResource(r *editorial.Report) auth.Resource {
-	return auth.Resource{DeskID: r.DeskID, OwnerID: r.CreatedBy, Status: string(r.Status)}
 }
 
 // moveDesk moves r to another desk (nil: none); the viewer needs the right
@@ -414,7 +409,7 @@ func moveDesk(ctx context.Context, tx *postgres.Tx, r *editorial.Report, desk *i
 			return err
 		}
 	}
-	moved := reportResource(r)
+	moved := workflow.Resource(r)
 	moved.DeskID = desk
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.EditReport, moved); err != nil {
 		return err
