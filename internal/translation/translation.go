@@ -126,49 +126,14 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	if err != nil {
 		return nil, nil, err
 	}
-	own := map[int64]bool{}
-	for _, a := range atts[r.ID] {
-		own[a.ID] = true
-	}
-	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
-	for i, a := range in.Attendees {
-		field := editorial.Path("input.attendees", i)
-		if !own[a.AttendeeID] {
-			return nil, nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
-		}
-		if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
-			return nil, nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
-		}
-		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
-		if clean[i].Role, err = editorial.OptionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
-			return nil, nil, err
-		}
-		if clean[i].Note, err = editorial.OptionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
-			return nil, nil, err
-		}
+	clean, err := translatedAttendees(in, loc, atts[r.ID])
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := postgres.UpsertAttendeeTranslations(ctx, tx, loc, clean); err != nil {
 		return nil, nil, err
 	}
-	// Every field written is now translated from the current source;
-	// a field with no text on either side has nothing to remember.
-	src := liveSource(r, atts[r.ID])
-	written := map[string]*string{fieldTitle: &t.Title, fieldSubtitle: t.Subtitle, fieldSummary: t.Summary, fieldBody: &t.Body}
-	for _, a := range clean {
-		written[attendeeFieldName(a.AttendeeID, kindRole)] = a.Role
-		written[attendeeFieldName(a.AttendeeID, kindNote)] = a.Note
-	}
-	var put, drop []string
-	for _, f := range slices.Sorted(maps.Keys(written)) {
-		if hasText(written[f]) && fieldText(src, f) != nil {
-			if in.only == nil || in.only[f] {
-				put = append(put, f)
-			}
-		} else if in.only == nil || in.only[f] || !hasText(written[f]) {
-			drop = append(drop, f)
-		}
-	}
-	if t.SourceVersion, err = postgres.PutTranslationFields(ctx, tx, translationKey(t), put, cv, drop); err != nil {
+	if t.SourceVersion, err = putTranslatedFields(ctx, tx, t, liveSource(r, atts[r.ID]), clean, cv, in.only); err != nil {
 		return nil, nil, err
 	}
 	if t.Status == editorial.TranslationApproved { // the demo loader's
@@ -177,6 +142,58 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		}
 	}
 	return t, cur, nil
+}
+
+// translatedAttendees validates the attendee roles and notes of in
+// against the report's attendees atts, for translation into loc.
+func translatedAttendees(in UpsertTranslationInput, loc string, atts []*editorial.Attendee) ([]editorial.AttendeeTranslation, error) {
+	own := map[int64]bool{}
+	for _, a := range atts {
+		own[a.ID] = true
+	}
+	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
+	var err error
+	for i, a := range in.Attendees {
+		field := editorial.Path("input.attendees", i)
+		if !own[a.AttendeeID] {
+			return nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
+		}
+		if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
+			return nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
+		}
+		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
+		if clean[i].Role, err = editorial.OptionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
+			return nil, err
+		}
+		if clean[i].Note, err = editorial.OptionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
+			return nil, err
+		}
+	}
+	return clean, nil
+}
+
+// putTranslatedFields records every field of t and atts written as
+// translated from the source src at content version cv (only, when set,
+// limits that to the fields it names; see UpsertTranslationInput.only); a
+// field with no text on either side has nothing to remember. It returns
+// the translation's source version.
+func putTranslatedFields(ctx context.Context, tx *postgres.Tx, t *editorial.Translation, src *editorial.Snapshot, atts []editorial.AttendeeTranslation, cv int, only map[string]bool) (int, error) {
+	written := map[string]*string{fieldTitle: &t.Title, fieldSubtitle: t.Subtitle, fieldSummary: t.Summary, fieldBody: &t.Body}
+	for _, a := range atts {
+		written[attendeeFieldName(a.AttendeeID, kindRole)] = a.Role
+		written[attendeeFieldName(a.AttendeeID, kindNote)] = a.Note
+	}
+	var put, drop []string
+	for _, f := range slices.Sorted(maps.Keys(written)) {
+		if hasText(written[f]) && fieldText(src, f) != nil {
+			if only == nil || only[f] {
+				put = append(put, f)
+			}
+		} else if only == nil || only[f] || !hasText(written[f]) {
+			drop = append(drop, f)
+		}
+	}
+	return postgres.PutTranslationFields(ctx, tx, translationKey(t), put, cv, drop)
 }
 
 // lockForTranslation starts a change to the translation of report
@@ -207,23 +224,6 @@ func notSourceLocale(r *editorial.Report, loc string) error {
 		return cerr.FieldErrorf(cerr.Invalid, "input.locale", "The report is written in %s; a translation must be into another locale.", loc)
 	}
 	return nil
-}
-
-// assignmentEntry is the audit entry of assigning a translator (before:
-// who was assigned, nil for nobody) or removing one (after nil).
-func assignmentEntry(action string, before, after *postgres.TranslationAssignment) *audit.Entry {
-	a := after
-	if a == nil {
-		a = before
-	}
-	e := &audit.Entry{Action: action, SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", a.ReportID, a.Locale), ReportID: &a.ReportID}
-	if before != nil {
-		e.Before = map[string]any{"userId": before.UserID}
-	}
-	if after != nil {
-		e.After = map[string]any{"userId": after.UserID}
-	}
-	return e
 }
 
 // translationConflict is the CONFLICT of a stale expectedVersion.
