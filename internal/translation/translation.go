@@ -48,11 +48,7 @@ type UpsertTranslationInput struct {
 // with a stale ExpectedVersion, fails with CONFLICT. One audit entry,
 // "translation.upsert".
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
-	row, err := transitionRow(workflow.TranslationUpsert)
-	if err != nil {
-		return nil, err
-	}
-	v, err := auth.Gate(ctx)
+	row, v, err := begin(ctx, workflow.TranslationUpsert)
 	if err != nil {
 		return nil, err
 	}

@@ -113,11 +113,7 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 // audit entry "translation.assign". Assigning the translator already
 // assigned changes nothing and records nothing.
 func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*postgres.TranslationAssignment, error) {
-	row, err := transitionRow(workflow.TranslationAssign)
-	if err != nil {
-		return nil, err
-	}
-	v, err := auth.Gate(ctx)
+	row, v, err := begin(ctx, workflow.TranslationAssign)
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +168,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 // audit entry "translation.unassign". It returns the assignment removed,
 // nil (and records nothing) when there was none.
 func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
-	row, err := transitionRow(workflow.TranslationUnassign)
-	if err != nil {
-		return nil, err
-	}
-	v, err := auth.Gate(ctx)
+	row, v, err := begin(ctx, workflow.TranslationUnassign)
 	if err != nil {
 		return nil, err
 	}
@@ -278,6 +270,18 @@ func transitionRow(a workflow.Action) (*workflow.TranslationTransition, error) {
 	return nil, fmt.Errorf("translation: unknown workflow action %q", a)
 }
 
+// begin starts a mutation that runs action a of the translation workflow:
+// its row, and the viewer, who must be newsroom staff (auth.Gate; the row's
+// own rule is checked in the transaction).
+func begin(ctx context.Context, a workflow.Action) (*workflow.TranslationTransition, *auth.Viewer, error) {
+	row, err := transitionRow(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := auth.Gate(ctx)
+	return row, v, err
+}
+
 // translationChange is the shape of every change to an existing
 // translation, which runs action a of the translation workflow: lock the
 // report and the translation (NOT_FOUND on input.locale when there is
@@ -288,11 +292,7 @@ func transitionRow(a workflow.Action) (*workflow.TranslationTransition, error) {
 // and after.
 func (s *Service) translationChange(ctx context.Context, a workflow.Action, reportID int64, locale string, expectedVersion int,
 	change func(tx *postgres.Tx, c *trChange) error) (*editorial.Translation, error) {
-	row, err := transitionRow(a)
-	if err != nil {
-		return nil, err
-	}
-	v, err := auth.Gate(ctx)
+	row, v, err := begin(ctx, a)
 	if err != nil {
 		return nil, err
 	}

@@ -132,27 +132,11 @@ func TestTranslationMatrix(t *testing.T) {
 func translationCell(t *testing.T, a workflow.Action, role string, s editorial.TranslationStatus, err error) string {
 	t.Helper()
 	row := translationRows[a]
-	cell, wantMsg := "Y", ""
-	switch cerr.Code(err) {
-	case "":
-	case cerr.Unauthenticated:
-		cell, wantMsg = "U", auth.MsgSignIn
-	case cerr.Forbidden:
-		cell, wantMsg = "F", auth.RuleFor(row.rule).Description
-	case cerr.Invalid:
-		cell, wantMsg = "S", fmt.Sprintf("The ja translation is %s; only a translation that is %s can be %s.", s, row.needs, row.done)
-		if e := cerr.As(err); e.Details["status"] != string(s) {
-			t.Errorf("%s by %s on %s: details %v", a, role, s, e.Details)
-		}
-	default:
-		cell = "?"
-		t.Errorf("%s by %s on %s: unexpected error %v", a, role, s, err)
-	}
-	if err != nil && cerr.Message(err) != wantMsg {
-		t.Errorf("%s by %s on %s: message %q, want %q", a, role, s, cerr.Message(err), wantMsg)
-	}
-	if e := cerr.As(err); e != nil && e.Field != "" {
-		t.Errorf("%s by %s on %s: field %q, want none", a, role, s, e.Field)
+	what := fmt.Sprintf("%s by %s on %s", a, role, s)
+	cell := matrixCell(t, what, err, auth.RuleFor(row.rule).Description,
+		fmt.Sprintf("The ja translation is %s; only a translation that is %s can be %s.", s, row.needs, row.done))
+	if e := cerr.As(err); cell == "S" && e.Details["status"] != string(s) {
+		t.Errorf("%s: details %v", what, e.Details)
 	}
 	return cell
 }

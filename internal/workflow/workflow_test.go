@@ -163,25 +163,8 @@ func TestTransitionMatrix(t *testing.T) {
 			for i, s := range states {
 				r, f := report(s), okFacts()
 				err := workflow.Check(role.v, r, f, a)
-				cell, wantMsg := "Y", ""
-				switch cerr.Code(err) {
-				case "":
-				case cerr.Unauthenticated:
-					cell, wantMsg = "U", auth.MsgSignIn
-				case cerr.Forbidden:
-					cell, wantMsg = "F", auth.RuleFor(rules[a]).Description
-				case cerr.Invalid:
-					cell, wantMsg = "S", fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a])
-				default:
-					cell = "?"
-					t.Errorf("%s by %s on %s: unexpected error %v", a, role.name, s, err)
-				}
-				if err != nil && cerr.Message(err) != wantMsg {
-					t.Errorf("%s by %s on %s: message %q, want %q", a, role.name, s, cerr.Message(err), wantMsg)
-				}
-				if e := cerr.As(err); e != nil && e.Field != "" {
-					t.Errorf("%s by %s on %s: field %q, want none", a, role.name, s, e.Field)
-				}
+				cell := matrixCell(t, fmt.Sprintf("%s by %s on %s", a, role.name, s), err,
+					auth.RuleFor(rules[a]).Description, fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a]))
 				if cell == "Y" && want[i] == 'Y' {
 					// Check must not have changed anything it was given.
 					if !equalReports(r, report(s)) {
@@ -199,6 +182,34 @@ func TestTransitionMatrix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// matrixCell is the cell of a matrix (Y, U, F, S, ? for an unexpected
+// error) for err, the error of the case what, which it checks: the message
+// of FORBIDDEN is forbidden, that of BAD_USER_INPUT wrongState, and no error
+// names a field.
+func matrixCell(t *testing.T, what string, err error, forbidden, wrongState string) string {
+	t.Helper()
+	cell, wantMsg := "Y", ""
+	switch cerr.Code(err) {
+	case "":
+	case cerr.Unauthenticated:
+		cell, wantMsg = "U", auth.MsgSignIn
+	case cerr.Forbidden:
+		cell, wantMsg = "F", forbidden
+	case cerr.Invalid:
+		cell, wantMsg = "S", wrongState
+	default:
+		cell = "?"
+		t.Errorf("%s: unexpected error %v", what, err)
+	}
+	if err != nil && cerr.Message(err) != wantMsg {
+		t.Errorf("%s: message %q, want %q", what, cerr.Message(err), wantMsg)
+	}
+	if e := cerr.As(err); e != nil && e.Field != "" {
+		t.Errorf("%s: field %q, want none", what, e.Field)
+	}
+	return cell
 }
 
 func equalReports(a, b *editorial.Report) bool {
