@@ -213,7 +213,6 @@ func assignmentEntry(action string, before, after *postgres.TranslationAssignmen
 // translation workflow it runs, the locked report and translation, what
 // the workflow's rules read about it, and what the audit entry should say.
 type trChange struct {
-	v       *auth.Viewer
 	row     *workflow.TranslationTransition
 	r       *editorial.Report
 	loc     string
@@ -311,7 +310,7 @@ func (s *Service) translationChange(ctx context.Context, a workflow.Action, repo
 		if t == nil {
 			return cerr.FieldErrorf(cerr.NotFound, "input.locale", "The report has no %s translation.", loc)
 		}
-		cc := &trChange{v: v, row: row, r: r, loc: loc, t: t}
+		cc := &trChange{row: row, r: r, loc: loc, t: t}
 		if err := cc.readFacts(ctx, tx); err != nil {
 			return err
 		}
