@@ -49,14 +49,10 @@ func (r *Resolver) availableTransitions(ctx context.Context, rep *editorial.Repo
 	for _, a := range workflow.Available(v, rep, f) {
 		out = append(out, workflowActions[a])
 	}
-	if auth.Check(v, auth.PublishReport, reportResourceOf(rep)) == nil && rep.Status != editorial.Archived {
+	if workflow.CanSetEmbargo(v, rep) {
 		out = append(out, model.WorkflowActionSetEmbargo)
 	}
 	return out, nil
-}
-
-func reportResourceOf(rep *editorial.Report) auth.Resource {
-	return auth.Resource{DeskID: rep.DeskID, OwnerID: rep.CreatedBy, Status: string(rep.Status)}
 }
 
 func (r *Resolver) published(ctx context.Context, rep *editorial.Report) (*model.PublishedCopy, error) {

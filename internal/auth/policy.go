@@ -42,30 +42,39 @@ const (
 	PublishReport   Action = "report.publish"         // EDITOR on the desk; ADMIN: publish, schedule, cancel a schedule, unpublish, embargo
 )
 
-// The translation workflow's actions (internal/content/translation_workflow.go;
-// editing, confirming and submitting a translation is EditTranslation).
+// The translation workflow's actions (internal/workflow's
+// TranslationTransitions maps each transition to one; editing, confirming
+// and submitting a translation is EditTranslation).
 const (
 	// ReviewTranslation: REVIEWER or EDITOR on the report's desk; ADMIN —
 	// approve a translation, but not one they last edited: for this action
 	// Resource.OwnerID is the translation's last editor (Translation.EditedBy).
 	ReviewTranslation Action = "translation.review"
 	// AssignTranslators: EDITOR on the report's desk; ADMIN — assign a
-	// translator to a report's translation into a locale (and delete
-	// translations in any state).
+	// translator to a report's translation into a locale.
 	AssignTranslators Action = "translation.assignTranslators"
+	// DeleteTranslation: EDITOR on the report's desk; ADMIN — delete a
+	// translation in any state; and the translator assigned to it
+	// (Resource.AssigneeID), while it is IN_PROGRESS (Resource.Status), if
+	// they may edit it (TRANSLATOR on the desk with the locale granted).
+	DeleteTranslation Action = "translation.delete"
 )
 
 // Resource is what an action is about, as far as the policy needs to know.
 // Only the fields an action's rule reads matter: DeskID for report and
 // translation actions (nil: the report belongs to no desk), OwnerID (the
 // user who created the report) and Status (a report status such as "DRAFT")
-// for EditReport, Locale (canonical BCP 47) for EditTranslation; OwnerID is
-// the user concerned for CreateToken, RevokeToken and ReadUserPrivate.
+// for EditReport and SubmitReport, Locale (canonical BCP 47) for
+// EditTranslation, OwnerID (the last editor) for ReviewTranslation,
+// AssigneeID (the translator assigned), Status (a translation status such as
+// "IN_PROGRESS") and Locale for DeleteTranslation; OwnerID is the user
+// concerned for CreateToken, RevokeToken and ReadUserPrivate.
 type Resource struct {
-	DeskID  *int64
-	OwnerID *int64
-	Status  string
-	Locale  string
+	DeskID     *int64
+	OwnerID    *int64
+	Status     string
+	Locale     string
+	AssigneeID *int64
 }
 
 // Rule says who may perform Action. Description says it in words; it is
@@ -85,6 +94,9 @@ const (
 	statusDraft            = "DRAFT"
 	statusChangesRequested = "CHANGES_REQUESTED"
 )
+
+// The translation status in which its assigned translator may delete it.
+const statusInProgress = "IN_PROGRESS"
 
 // Rules is the whole policy, one rule per Action: Check consults it, and the
 // permission-matrix test walks it.
@@ -189,6 +201,18 @@ var Rules = []Rule{
 		Description: "Only editors of this desk and admins may assign translators.",
 		Allow: staff(func(v *Viewer, r Resource) bool {
 			return v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action: DeleteTranslation,
+		Description: "Only editors of this desk and admins may delete translations; " +
+			"the translator assigned to one may delete it while it is in progress.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			if v.HasRole(Editor, r.DeskID) {
+				return true
+			}
+			assigned := r.AssigneeID != nil && *r.AssigneeID == v.UserID
+			return assigned && r.Status == statusInProgress && v.HasRole(Translator, r.DeskID) && v.hasLocale(r.Locale)
 		}),
 	},
 	{

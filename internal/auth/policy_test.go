@@ -153,6 +153,11 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
 	},
+	// No column names an assigned translator: TestDeleteTranslationByAssignee.
+	auth.DeleteTranslation: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
 	auth.EditDirectory: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
@@ -206,7 +211,7 @@ func TestPermissionMatrix(t *testing.T) {
 	// Every action has exactly one rule, and every rule a matrix.
 	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
 		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
-		auth.ReviewTranslation, auth.AssignTranslators, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens,
+		auth.ReviewTranslation, auth.AssignTranslators, auth.DeleteTranslation, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens,
 		auth.CreateToken, auth.RevokeToken, auth.ReadUserPrivate}
 	for _, a := range actions {
 		n := 0
@@ -273,6 +278,60 @@ func TestPermissionMatrix(t *testing.T) {
 			if got.String() != want {
 				t.Errorf("%-20s %-18s got %s, want %s (columns: %s)", vname, rule.Action, got.String(), want, resourceNames())
 			}
+		}
+	}
+}
+
+// The exception of DeleteTranslation: the translator assigned to a
+// translation may delete it while it is IN_PROGRESS, where they may edit it.
+// Columns: translations on desk 1 into ja (the viewers' locale) unless
+// named otherwise, assigned to the viewer unless named otherwise.
+func TestDeleteTranslationByAssignee(t *testing.T) {
+	translation := func(desk *int64, locale string, assignee *int64, status string) auth.Resource {
+		return auth.Resource{DeskID: desk, Locale: locale, AssigneeID: assignee, Status: status, OwnerID: id(other)}
+	}
+	columns := []auth.Resource{
+		translation(id(1), "ja", id(self), "IN_PROGRESS"),
+		translation(id(1), "ja", id(self), "IN_REVIEW"),
+		translation(id(1), "ja", id(self), "APPROVED"),
+		translation(id(1), "ja", id(other), "IN_PROGRESS"), // assigned to someone else
+		translation(id(1), "ja", nil, "IN_PROGRESS"),       // assigned to nobody
+		translation(id(1), "ko", id(self), "IN_PROGRESS"),  // a locale not granted
+		translation(id(2), "ja", id(self), "IN_PROGRESS"),  // another desk
+		translation(nil, "ja", id(self), "IN_PROGRESS"),    // no desk
+	}
+	rows := map[string]string{
+		"TRANSLATOR@d1": "YFFFFFFF",
+		"TRANSLATOR":    "YFFFFFYY",
+		"REVIEWER@d1":   "FFFFFFFF",
+		"REPORTER":      "FFFFFFFF",
+		"EDITOR@d1":     "YYYYYYFF",
+		"ADMIN":         "YYYYYYYY",
+		"no-grants":     "FFFFFFFF",
+		"anonymous":     "UUUUUUUU",
+	}
+	viewers := matrixViewers()
+	for vname, want := range rows {
+		var got strings.Builder
+		for _, res := range columns {
+			err := auth.Check(viewers[vname], auth.DeleteTranslation, res)
+			switch cerr.Code(err) {
+			case "":
+				got.WriteString("Y")
+			case cerr.Forbidden:
+				got.WriteString("F")
+				if msg, rule := cerr.Message(err), auth.RuleFor(auth.DeleteTranslation).Description; msg != rule {
+					t.Errorf("%s: message %q, want %q", vname, msg, rule)
+				}
+			case cerr.Unauthenticated:
+				got.WriteString("U")
+			default:
+				t.Errorf("%s: unexpected error %v", vname, err)
+				got.WriteString("?")
+			}
+		}
+		if got.String() != want {
+			t.Errorf("%-14s delete got %s, want %s", vname, got.String(), want)
 		}
 	}
 }

@@ -104,6 +104,16 @@ func As(err error) *Error {
 // Is reports whether err carries the given code.
 func Is(err error, code string) bool { return Code(err) == code }
 
+// OnField sets field on a BAD_USER_INPUT error that names none (a rule's
+// error, which the service reports on the input it concerns), and returns
+// err.
+func OnField(err error, field string) error {
+	if e := As(err); e != nil && e.Code == Invalid && e.Field == "" {
+		e.Field = field
+	}
+	return err
+}
+
 // Clip shortens s to at most max bytes (cut at a character boundary, with
 // "…" added) for quoting client input in an error message.
 func Clip(s string, max int) string {
@@ -113,9 +123,9 @@ func Clip(s string, max int) string {
 	return strings.ToValidUTF8(s[:max], "") + "…"
 }
 
-// OnField returns err about field: a copy of the coded error inside err
+// WithField returns err about field: a copy of the coded error inside err
 // with Field set. An error without a code (internal) passes through.
-func OnField(err error, field string) error {
+func WithField(err error, field string) error {
 	e := As(err)
 	if e == nil {
 		return err

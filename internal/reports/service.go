@@ -1,9 +1,11 @@
-// Package reports is copydesk's report service: reports, their attendees,
-// revisions and workflow transitions. Every write goes through one of its
-// methods, which runs one transaction, locks the report, checks the viewer's
-// permission inside it (internal/auth), applies the rules from packages
-// editorial and workflow, writes through package postgres and records one
-// audit entry. It knows nothing of GraphQL.
+// Package reports is copydesk's report service: reports (report.go), their
+// attendees (attendees.go), tags and authors (relations.go), revisions
+// (revisions.go), workflow transitions (workflow.go, running
+// workflow.Transitions) and work lists (queue.go). Every write goes through
+// one of its methods, which runs one transaction, locks the report, checks
+// the viewer's permission inside it (internal/auth), applies the rules from
+// packages editorial and workflow, writes through package postgres and
+// records one audit entry. It knows nothing of GraphQL.
 //
 // Lock is its seam for the services that work on a report's parts
 // (translation): they lock the report the same way, so concurrent changes to

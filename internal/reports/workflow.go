@@ -65,7 +65,7 @@ func (s *Service) transition(ctx context.Context, a workflow.Action, idField str
 			return nil, err
 		}
 		if err := workflow.Check(v, r, f, a); err != nil {
-			return nil, onField(err, idField)
+			return nil, cerr.OnField(err, idField)
 		}
 		next := workflow.Next(r, f, a)
 		msg, err := apply(tx, r, f, st)
@@ -77,27 +77,18 @@ func (s *Service) transition(ctx context.Context, a workflow.Action, idField str
 	}, st)
 }
 
-// onField sets field on a BAD_USER_INPUT error that names none.
-func onField(err error, field string) error {
-	if e := cerr.As(err); e != nil && e.Code == cerr.Invalid && e.Field == "" {
-		e.Field = field
-	}
-	return err
-}
-
 // contentChanged is save's hook for a change to a report's content (what
 // its revision snapshot holds), before UpdateReport records the version the
 // content changed at (so earlier approvals stop counting and a published
-// report has unpublished changes): an edit of an APPROVED or SCHEDULED
-// report sends it back to IN_REVIEW (dropping its publish job) when the
-// workflow policy says so.
+// report has unpublished changes): it applies workflow's rule "an edit
+// reopens review" (Config.ReopenReview), dropping the publish job of a
+// report it sends back to IN_REVIEW.
 func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
-	if action == auth.EditReport && s.Workflow.EditReopensReview && r.Status == before.Status &&
-		(r.Status == editorial.Approved || r.Status == editorial.Scheduled) {
+	if next, reopened := s.Workflow.ReopenReview(action, before.Status, r.Status); reopened {
 		if err := postgres.DeletePublishJob(ctx, tx, r.ID); err != nil {
 			return err
 		}
-		r.Status = editorial.InReview
+		r.Status = next
 		if st.detail == nil {
 			st.detail = map[string]any{}
 		}
@@ -379,41 +370,6 @@ func (s *Service) SetEmbargo(ctx context.Context, reportID int64, expectedVersio
 		}
 		return ptrTo("Embargoed until " + until.Format(time.RFC3339)), nil
 	}, st)
-}
-
-// Queue is a user's work list: report IDs.
-type Queue struct {
-	// AwaitingReview: IN_REVIEW reports assigned to the user that they have
-	// not approved in their current version, oldest first.
-	AwaitingReview []int64
-	// ChangesRequested: reports the user created that are CHANGES_REQUESTED, newest first.
-	ChangesRequested []int64
-	// ScheduledToday: reports whose publish job runs on day (in loc), in the order they run.
-	ScheduledToday []int64
-}
-
-// Queue returns user userID's work lists, with "today" the calendar day of
-// day in loc (nil: UTC). One query per list.
-func (s *Service) Queue(ctx context.Context, userID int64, day time.Time, loc *time.Location) (Queue, error) {
-	var q Queue
-	if _, err := auth.Gate(ctx); err != nil {
-		return q, err
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	d := day.In(loc)
-	from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
-	to := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
-	var err error
-	if q.AwaitingReview, err = postgres.ReportsAwaitingReview(ctx, s.DB, userID); err != nil {
-		return q, err
-	}
-	if q.ChangesRequested, err = postgres.ReportsWithChangesRequested(ctx, s.DB, userID); err != nil {
-		return q, err
-	}
-	q.ScheduledToday, err = postgres.ReportsScheduledBetween(ctx, s.DB, from, to)
-	return q, err
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -1,11 +1,12 @@
 // Package translation is copydesk's translation service: translations of a
-// report into other locales, their review workflow and assignments, the
+// report into other locales (translation.go), their review workflow and
+// assignments (workflow.go, running workflow.TranslationTransitions), the
 // per-field staleness that tells a translator what changed in the source
-// (freshness), the translator's queue and progress, XLIFF 2.0 hand-off to
-// agencies, and reading a report in a locale (localization). Every write
-// runs one transaction, locks the report first, checks the viewer's
-// permission inside it, and records one audit entry. It knows nothing of
-// GraphQL.
+// (freshness.go, fields.go), the translator's queue and progress (queue.go,
+// progress.go), XLIFF 2.0 hand-off to agencies (xliff.go), and reading a
+// report in a locale (localize.go). Every write runs one transaction, locks
+// the report first, checks the viewer's permission inside it, and records
+// one audit entry. It knows nothing of GraphQL.
 package translation
 
 import (

@@ -12,6 +12,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // UpsertTranslationInput creates or updates a report's translation in one locale.
@@ -38,7 +39,8 @@ type UpsertTranslationInput struct {
 }
 
 // UpsertTranslation saves a translation, IN_PROGRESS (editing one that is
-// IN_REVIEW or APPROVED sends it back to IN_PROGRESS). Every field it writes
+// IN_REVIEW or APPROVED sends it back to IN_PROGRESS: the translation
+// workflow's upsert row). Every field it writes
 // (title, subtitle, summary, body, and the role and note of each attendee
 // in Attendees) is recorded as translated from the source's current content
 // version, so it is not stale until the source field changes again (see
@@ -46,7 +48,7 @@ type UpsertTranslationInput struct {
 // with a stale ExpectedVersion, fails with CONFLICT. One audit entry,
 // "translation.upsert".
 func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInput) (*editorial.Translation, error) {
-	v, err := auth.Gate(ctx)
+	row, v, err := begin(ctx, workflow.TranslationUpsert)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +59,7 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 		out, before, err = upsertTranslation(ctx, tx, v, in)
 		return err
 	}, func() *audit.Entry {
-		e := translationEntry("translation.upsert", before, out)
+		e := translationEntry(row.Audit, before, out)
 		e.Detail = map[string]any{"sourceVersion": out.SourceVersion}
 		return e
 	})
@@ -67,7 +69,11 @@ func (s *Service) UpsertTranslation(ctx context.Context, in UpsertTranslationInp
 // upsertTranslation is UpsertTranslation inside transaction tx: it returns
 // the translation as saved and as it was before (nil when new).
 func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in UpsertTranslationInput) (out, before *editorial.Translation, err error) {
-	r, loc, err := lockForTranslation(ctx, tx, v, auth.EditTranslation, in.ReportID, in.Locale)
+	row, err := transitionRow(workflow.TranslationUpsert)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, loc, err := lockForTranslation(ctx, tx, v, row.Auth, in.ReportID, in.Locale)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,7 +103,7 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		return nil, nil, err
 	}
 	cv := srcs[r.ID].ContentVersion
-	t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: cv, Status: editorial.TranslationInProgress, EditedBy: v.UserRef()}
+	t := &editorial.Translation{ReportID: r.ID, Locale: loc, SourceVersion: cv, Status: row.To, EditedBy: v.UserRef()}
 	if in.Status != "" {
 		t.Status = in.Status
 	}
@@ -116,49 +122,14 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	if err != nil {
 		return nil, nil, err
 	}
-	own := map[int64]bool{}
-	for _, a := range atts[r.ID] {
-		own[a.ID] = true
-	}
-	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
-	for i, a := range in.Attendees {
-		field := editorial.Path("input.attendees", i)
-		if !own[a.AttendeeID] {
-			return nil, nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
-		}
-		if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
-			return nil, nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
-		}
-		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
-		if clean[i].Role, err = editorial.OptionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
-			return nil, nil, err
-		}
-		if clean[i].Note, err = editorial.OptionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
-			return nil, nil, err
-		}
+	clean, err := translatedAttendees(in, loc, atts[r.ID])
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := postgres.UpsertAttendeeTranslations(ctx, tx, loc, clean); err != nil {
 		return nil, nil, err
 	}
-	// Every field written is now translated from the current source;
-	// a field with no text on either side has nothing to remember.
-	src := liveSource(r, atts[r.ID])
-	written := map[string]*string{fieldTitle: &t.Title, fieldSubtitle: t.Subtitle, fieldSummary: t.Summary, fieldBody: &t.Body}
-	for _, a := range clean {
-		written[attendeeFieldName(a.AttendeeID, kindRole)] = a.Role
-		written[attendeeFieldName(a.AttendeeID, kindNote)] = a.Note
-	}
-	var put, drop []string
-	for _, f := range slices.Sorted(maps.Keys(written)) {
-		if hasText(written[f]) && fieldText(src, f) != nil {
-			if in.only == nil || in.only[f] {
-				put = append(put, f)
-			}
-		} else if in.only == nil || in.only[f] || !hasText(written[f]) {
-			drop = append(drop, f)
-		}
-	}
-	if t.SourceVersion, err = postgres.PutTranslationFields(ctx, tx, translationKey(t), put, cv, drop); err != nil {
+	if t.SourceVersion, err = putTranslatedFields(ctx, tx, t, liveSource(r, atts[r.ID]), clean, cv, in.only); err != nil {
 		return nil, nil, err
 	}
 	if t.Status == editorial.TranslationApproved { // the demo loader's
@@ -167,6 +138,58 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		}
 	}
 	return t, cur, nil
+}
+
+// translatedAttendees validates the attendee roles and notes of in
+// against the report's attendees atts, for translation into loc.
+func translatedAttendees(in UpsertTranslationInput, loc string, atts []*editorial.Attendee) ([]editorial.AttendeeTranslation, error) {
+	own := map[int64]bool{}
+	for _, a := range atts {
+		own[a.ID] = true
+	}
+	clean := make([]editorial.AttendeeTranslation, len(in.Attendees))
+	var err error
+	for i, a := range in.Attendees {
+		field := editorial.Path("input.attendees", i)
+		if !own[a.AttendeeID] {
+			return nil, cerr.FieldErrorf(cerr.NotFound, field+".attendeeId", "This attendee is not on the report.")
+		}
+		if slices.IndexFunc(in.Attendees[:i], func(b editorial.AttendeeTranslation) bool { return b.AttendeeID == a.AttendeeID }) >= 0 {
+			return nil, cerr.FieldErrorf(cerr.Invalid, field+".attendeeId", "This attendee is listed twice.")
+		}
+		clean[i] = editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Locale: loc}
+		if clean[i].Role, err = editorial.OptionalText(field+".role", "role", a.Role, editorial.MaxRole); err != nil {
+			return nil, err
+		}
+		if clean[i].Note, err = editorial.OptionalText(field+".note", "note", a.Note, editorial.MaxNote); err != nil {
+			return nil, err
+		}
+	}
+	return clean, nil
+}
+
+// putTranslatedFields records every field of t and atts written as
+// translated from the source src at content version cv (only, when set,
+// limits that to the fields it names; see UpsertTranslationInput.only); a
+// field with no text on either side has nothing to remember. It returns
+// the translation's source version.
+func putTranslatedFields(ctx context.Context, tx *postgres.Tx, t *editorial.Translation, src *editorial.Snapshot, atts []editorial.AttendeeTranslation, cv int, only map[string]bool) (int, error) {
+	written := map[string]*string{fieldTitle: &t.Title, fieldSubtitle: t.Subtitle, fieldSummary: t.Summary, fieldBody: &t.Body}
+	for _, a := range atts {
+		written[attendeeFieldName(a.AttendeeID, kindRole)] = a.Role
+		written[attendeeFieldName(a.AttendeeID, kindNote)] = a.Note
+	}
+	var put, drop []string
+	for _, f := range slices.Sorted(maps.Keys(written)) {
+		if hasText(written[f]) && fieldText(src, f) != nil {
+			if only == nil || only[f] {
+				put = append(put, f)
+			}
+		} else if only == nil || only[f] || !hasText(written[f]) {
+			drop = append(drop, f)
+		}
+	}
+	return postgres.PutTranslationFields(ctx, tx, translationKey(t), put, cv, drop)
 }
 
 // lockForTranslation starts a change to the translation of report
@@ -184,7 +207,7 @@ func lockForTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, ac
 		return nil, "", err
 	}
 	if action != "" {
-		if err := auth.Check(v, action, translationResource(r, loc, nil)); err != nil {
+		if err := auth.Check(v, action, translationResource(r, loc)); err != nil {
 			return nil, "", err
 		}
 	}
@@ -199,23 +222,6 @@ func notSourceLocale(r *editorial.Report, loc string) error {
 	return nil
 }
 
-// assignmentEntry is the audit entry of assigning a translator (before:
-// who was assigned, nil for nobody) or removing one (after nil).
-func assignmentEntry(action string, before, after *postgres.TranslationAssignment) *audit.Entry {
-	a := after
-	if a == nil {
-		a = before
-	}
-	e := &audit.Entry{Action: action, SubjectType: "ReportTranslation", SubjectKey: fmt.Sprintf("%d:%s", a.ReportID, a.Locale), ReportID: &a.ReportID}
-	if before != nil {
-		e.Before = map[string]any{"userId": before.UserID}
-	}
-	if after != nil {
-		e.After = map[string]any{"userId": after.UserID}
-	}
-	return e
-}
-
 // translationConflict is the CONFLICT of a stale expectedVersion.
 func translationConflict(loc string, expected, current int) error {
 	return cerr.FieldErrorf(cerr.Conflict, "input.expectedVersion", "The %s translation was changed by someone else: you edited version %d, it is now at version %d.",
@@ -223,9 +229,9 @@ func translationConflict(loc string, expected, current int) error {
 }
 
 // translationResource is what the policy needs to know about a report's
-// translation into loc; owner is its last editor (for ReviewTranslation).
-func translationResource(r *editorial.Report, loc string, owner *int64) auth.Resource {
-	return auth.Resource{DeskID: r.DeskID, Locale: loc, OwnerID: owner}
+// translation into loc before the translation is read.
+func translationResource(r *editorial.Report, loc string) auth.Resource {
+	return workflow.TranslationResource(workflow.TranslationSubject{Report: r, Locale: loc}, workflow.TranslationFacts{})
 }
 
 func translationKey(t *editorial.Translation) postgres.TranslationKey {

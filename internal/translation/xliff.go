@@ -69,7 +69,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		if r == nil {
 			return nil, cerr.FieldErrorf(cerr.NotFound, field, "Report not found.")
 		}
-		if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc, nil)); err != nil {
+		if err := auth.Check(v, auth.EditTranslation, translationResource(r, loc)); err != nil {
 			return nil, err
 		}
 		switch {
@@ -95,26 +95,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		return nil, err
 	}
 	for i, id := range ids {
-		src := liveSource(reports[id], atts[id])
-		f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: d.srcs[id].ContentVersion, TranslationVersion: new(int)}
-		f.Original = xliff.OriginalFor(id, f.SourceRevision)
-		t := d.trs[keys[i]]
-		var target *editorial.Snapshot
-		if t != nil {
-			*f.TranslationVersion = t.Version
-			target = translationText(t, d.atts[keys[i]])
-		}
-		for _, field := range sourceFields(src) {
-			u := xliff.Unit{ID: field, Source: *fieldText(src, field), State: xliff.StateInitial}
-			if target != nil {
-				if p := fieldText(target, field); p != nil {
-					u.Target = *p
-					u.State = unitState(t.Status, states[keys[i]], field)
-				}
-			}
-			f.Units = append(f.Units, u)
-		}
-		doc.Files = append(doc.Files, f)
+		doc.Files = append(doc.Files, xliffFile(liveSource(reports[id], atts[id]), d, keys[i], states[keys[i]]))
 	}
 	out, err := xliff.Marshal(doc)
 	if err != nil {
@@ -132,6 +113,32 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 			(len(out)+1<<20-1)>>20, xliff.DefaultMaxBytes>>20)
 	}
 	return out, nil
+}
+
+// xliffFile is the file of an export for the translation with key (read
+// in d, with its state st): one unit per field of the report's source src
+// with text.
+func xliffFile(src *editorial.Snapshot, d *translationData, key postgres.TranslationKey, st *State) xliff.File {
+	id := key.ReportID
+	f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: d.srcs[id].ContentVersion, TranslationVersion: new(int)}
+	f.Original = xliff.OriginalFor(id, f.SourceRevision)
+	t := d.trs[key]
+	var target *editorial.Snapshot
+	if t != nil {
+		*f.TranslationVersion = t.Version
+		target = translationText(t, d.atts[key])
+	}
+	for _, field := range sourceFields(src) {
+		u := xliff.Unit{ID: field, Source: *fieldText(src, field), State: xliff.StateInitial}
+		if target != nil {
+			if p := fieldText(target, field); p != nil {
+				u.Target = *p
+				u.State = unitState(t.Status, st, field)
+			}
+		}
+		f.Units = append(f.Units, u)
+	}
+	return f
 }
 
 // ImportXLIFF saves the translations in an XLIFF 2 document (see the
@@ -218,7 +225,7 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if err := auth.Check(v, auth.EditTranslation, translationResource(r, doc.TrgLang, nil)); err != nil {
+	if err := auth.Check(v, auth.EditTranslation, translationResource(r, doc.TrgLang)); err != nil {
 		return nil, nil, 0, err
 	}
 	switch {
@@ -243,24 +250,7 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	src := liveSource(r, atts[r.ID])
-	for _, u := range f.Units {
-		if now := fieldText(src, u.ID); now == nil || *now != u.Source {
-			stale = append(stale, f.ID+"/"+u.ID)
-		}
-	}
-	// The translation itself must not have been edited in copydesk since
-	// the export, or the import would overwrite that work unseen.
-	if f.TranslationVersion != nil {
-		now := 0
-		if t := trs[key]; t != nil {
-			now = t.Version
-		}
-		if now != *f.TranslationVersion {
-			stale = append(stale, f.ID+"/translation")
-		}
-	}
-	if len(stale) > 0 {
+	if stale = changedSinceExport(f, liveSource(r, atts[r.ID]), trs[key]); len(stale) > 0 {
 		return nil, stale, cv, nil
 	}
 
@@ -277,7 +267,52 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	for _, a := range attTrs[key] {
 		byAttendee[a.AttendeeID] = &editorial.AttendeeTranslation{AttendeeID: a.AttendeeID, Role: a.Role, Note: a.Note}
 	}
+	putUnits(in, byAttendee, f.Units)
+	if len(in.only) == 0 {
+		return nil, nil, cv, nil
+	}
+	if in.ExpectedVersion == nil && strings.TrimSpace(in.Title) == "" {
+		return nil, nil, 0, cerr.FieldErrorf(cerr.Invalid, "input.document", "File %s has no translated title and report %q has no %s translation yet: a translation needs a title.", f.ID, r.Slug, doc.TrgLang)
+	}
+	in.Attendees = []editorial.AttendeeTranslation{}
+	for _, a := range atts[r.ID] {
+		if t := byAttendee[a.ID]; t != nil {
+			in.Attendees = append(in.Attendees, *t)
+		}
+	}
+	return in, nil, cv, nil
+}
+
+// changedSinceExport lists what changed since file f of an import was
+// exported, as "<file id>/<unit id>" for a unit whose source text is not
+// the report's source src now, and "<file id>/translation" when the
+// translation t (nil: none) was edited in copydesk meanwhile (the import
+// would overwrite that work unseen).
+func changedSinceExport(f xliff.File, src *editorial.Snapshot, t *editorial.Translation) []string {
+	var stale []string
 	for _, u := range f.Units {
+		if now := fieldText(src, u.ID); now == nil || *now != u.Source {
+			stale = append(stale, f.ID+"/"+u.ID)
+		}
+	}
+	if f.TranslationVersion != nil {
+		now := 0
+		if t != nil {
+			now = t.Version
+		}
+		if now != *f.TranslationVersion {
+			stale = append(stale, f.ID+"/translation")
+		}
+	}
+	return stale
+}
+
+// putUnits writes the translated units of an import (not "initial", with a
+// target) into in, the attendees' into byAttendee, and names them in
+// in.only. Every unit's ID is a field of the source (changedSinceExport
+// checked).
+func putUnits(in *UpsertTranslationInput, byAttendee map[int64]*editorial.AttendeeTranslation, units []xliff.Unit) {
+	for _, u := range units {
 		if u.Target == "" || u.State == xliff.StateInitial {
 			continue
 		}
@@ -306,19 +341,6 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 			}
 		}
 	}
-	if len(in.only) == 0 {
-		return nil, nil, cv, nil
-	}
-	if in.ExpectedVersion == nil && strings.TrimSpace(in.Title) == "" {
-		return nil, nil, 0, cerr.FieldErrorf(cerr.Invalid, "input.document", "File %s has no translated title and report %q has no %s translation yet: a translation needs a title.", f.ID, r.Slug, doc.TrgLang)
-	}
-	in.Attendees = []editorial.AttendeeTranslation{}
-	for _, a := range atts[r.ID] {
-		if t := byAttendee[a.ID]; t != nil {
-			in.Attendees = append(in.Attendees, *t)
-		}
-	}
-	return in, nil, cv, nil
 }
 
 // fileError says which file of an import a validation error came from.

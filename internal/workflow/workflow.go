@@ -1,10 +1,12 @@
-// Package workflow is copydesk's editorial state machine: which actions
-// (transitions) exist, from which report states each may run, the state it
-// leads to, which rule of internal/auth decides who may run it, and what
-// else must hold. It is pure: no SQL, no GraphQL. The content service
-// executes transitions (one transaction each, through its save path) and
-// asks Check before it changes anything; the API asks Available which
-// actions to offer.
+// Package workflow is copydesk's editorial state machines, for reports and
+// for their translations: which actions (transitions) exist, from which
+// states each may run, the state it leads to, which rule of internal/auth
+// decides who may run it, and what else must hold. Both are tables of one
+// row type (Transition). It is pure: no SQL, no GraphQL. The report
+// service executes report transitions (one transaction each, through its
+// save path) and asks Check before it changes anything; the translation
+// service does the same with CheckTranslation; the API asks Available
+// which actions to offer.
 //
 //	submit          DRAFT, CHANGES_REQUESTED        → IN_REVIEW
 //	assignReviewers DRAFT, IN_REVIEW, CHANGES_REQUESTED (no change of state)
@@ -20,8 +22,11 @@
 // Transitions is that table, with the rule of internal/auth that decides
 // who may run each action and its preconditions. An edit that changes the
 // content of an APPROVED (or SCHEDULED) report sends it back to IN_REVIEW
-// when Config.EditReopensReview is set; the content service applies that
-// rule.
+// when Config.EditReopensReview is set (Config.ReopenReview; the content
+// service calls it on every content change). Setting an embargo is not a
+// transition; CanSetEmbargo says whether the API offers it.
+//
+// The translation workflow is TranslationTransitions (translation.go).
 package workflow
 
 import (
@@ -36,10 +41,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
-// Action is a workflow action: a transition a viewer may ask for.
-type Action string
-
-// The actions, named as the API names them.
+// The report workflow's actions, named as the API names them.
 const (
 	Submit          Action = "submit"          // DRAFT | CHANGES_REQUESTED → IN_REVIEW
 	AssignReviewers Action = "assignReviewers" // no state change; any state before APPROVED
@@ -105,26 +107,37 @@ type Config struct {
 // DefaultConfig is one approval, and edits after approval reopen review.
 func DefaultConfig() Config { return Config{ApprovalsRequired: 1, EditReopensReview: true} }
 
-// Transition is one row of the workflow table.
-type Transition struct {
-	Action Action
-	// From lists the states the action may run in.
-	From []editorial.Status
-	// To is the state it leads to; Next says it for actions whose target
-	// depends on the report (approve, restore, assignReviewers).
-	To editorial.Status
-	// Auth is the rule of internal/auth that decides who may run it.
-	Auth auth.Action
-	// Audit is the action of the audit entry the transition records.
-	Audit string
-	// pre checks what else must hold (after Auth and From).
-	pre func(v *auth.Viewer, r *editorial.Report, f Facts) error
+// ReopenReview is the rule "an edit reopens review": an edit (a change
+// made under auth.EditReport) that changes the content of a report which
+// was APPROVED or SCHEDULED and is still in that state sends it back to
+// IN_REVIEW when c.EditReopensReview is set. It returns the state the
+// report is in after the edit and whether the rule applied (the content
+// service then drops the report's publish job and says so in the audit
+// entry).
+func (c Config) ReopenReview(by auth.Action, before, after editorial.Status) (editorial.Status, bool) {
+	if by == auth.EditReport && c.EditReopensReview && after == before &&
+		(after == editorial.Approved || after == editorial.Scheduled) {
+		return editorial.InReview, true
+	}
+	return after, false
 }
+
+// CanSetEmbargo reports whether the API offers v to set r's embargo (the
+// SET_EMBARGO button): v may publish r (auth.PublishReport, the right the
+// content service's SetEmbargo checks) and r is not ARCHIVED.
+func CanSetEmbargo(v *auth.Viewer, r *editorial.Report) bool {
+	return r.Status != editorial.Archived && auth.Check(v, auth.PublishReport, Resource(r)) == nil
+}
+
+// ReportTransition is a row of the report workflow.
+type ReportTransition = Transition[editorial.Status, *editorial.Report, Facts]
 
 var beforeApproval = []editorial.Status{editorial.Draft, editorial.InReview, editorial.ChangesRequested}
 
-// Transitions is the workflow: one row per action, in the order of Actions.
-var Transitions = []Transition{
+// Transitions is the report workflow: one row per action, in the order of
+// Actions. Next says the target of the rows without To (assignReviewers,
+// restore) and of approve, which depends on the approvals.
+var Transitions = Table[editorial.Status, *editorial.Report, Facts]{
 	{Action: Submit, From: []editorial.Status{editorial.Draft, editorial.ChangesRequested}, To: editorial.InReview,
 		Auth: auth.SubmitReport, Audit: "report.submit"},
 	{Action: AssignReviewers, From: beforeApproval,
@@ -151,15 +164,8 @@ func except(s editorial.Status) []editorial.Status {
 	return slices.DeleteFunc(slices.Clone(Statuses), func(x editorial.Status) bool { return x == s })
 }
 
-// Lookup returns the row of action a, or nil when there is none.
-func Lookup(a Action) *Transition {
-	for i := range Transitions {
-		if Transitions[i].Action == a {
-			return &Transitions[i]
-		}
-	}
-	return nil
-}
+// Lookup returns the row of report action a, or nil when there is none.
+func Lookup(a Action) *ReportTransition { return Transitions.Lookup(a) }
 
 // Messages of the errors Check returns for preconditions.
 const (
@@ -182,16 +188,9 @@ func Check(v *auth.Viewer, r *editorial.Report, f Facts, a Action) error {
 	if t == nil {
 		return fmt.Errorf("workflow: unknown action %q", a)
 	}
-	if err := auth.Check(v, t.Auth, Resource(r)); err != nil {
-		return err
-	}
-	if !slices.Contains(t.From, r.Status) {
+	return t.check(v, Resource(r), r.Status, r, f, func() error {
 		return cerr.Errorf(cerr.Invalid, "%s", StateMessage(r.Status, a))
-	}
-	if t.pre != nil {
-		return t.pre(v, r, f)
-	}
-	return nil
+	})
 }
 
 // StateMessage is the message of Check's error for action a in a state it
@@ -207,17 +206,6 @@ func StateMessage(s editorial.Status, a Action) string {
 	return fmt.Sprintf("The report is %s; %s needs %s.", s, a, orList(t.From))
 }
 
-func orList(ss []editorial.Status) string {
-	names := make([]string, len(ss))
-	for i, s := range ss {
-		names[i] = string(s)
-	}
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
 // EmbargoMessage is the message of the error for publishing before until.
 func EmbargoMessage(until time.Time) string {
 	return fmt.Sprintf("The report is embargoed until %s; it cannot be published before then.", until.UTC().Format(time.RFC3339))
@@ -227,7 +215,7 @@ func EmbargoMessage(until time.Time) string {
 // whose content has not changed since.
 const MsgNothingToPublish = "The report is PUBLISHED and has no unpublished changes; publish needs APPROVED, SCHEDULED or UNPUBLISHED, or changes to republish."
 
-func canApprove(v *auth.Viewer, r *editorial.Report, f Facts) error {
+func canApprove(_ *ReportTransition, v *auth.Viewer, r *editorial.Report, f Facts) error {
 	if v.UserRef() == nil {
 		return cerr.Errorf(cerr.Forbidden, "%s", MsgApproverNotUser)
 	}
@@ -240,7 +228,7 @@ func canApprove(v *auth.Viewer, r *editorial.Report, f Facts) error {
 	return nil
 }
 
-func canPublish(_ *auth.Viewer, r *editorial.Report, f Facts) error {
+func canPublish(_ *ReportTransition, _ *auth.Viewer, r *editorial.Report, f Facts) error {
 	if r.Status == editorial.Published && !f.HasUnpublishedChanges {
 		return cerr.Errorf(cerr.Invalid, "%s", MsgNothingToPublish)
 	}

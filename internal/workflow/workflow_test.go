@@ -163,25 +163,8 @@ func TestTransitionMatrix(t *testing.T) {
 			for i, s := range states {
 				r, f := report(s), okFacts()
 				err := workflow.Check(role.v, r, f, a)
-				cell, wantMsg := "Y", ""
-				switch cerr.Code(err) {
-				case "":
-				case cerr.Unauthenticated:
-					cell, wantMsg = "U", auth.MsgSignIn
-				case cerr.Forbidden:
-					cell, wantMsg = "F", auth.RuleFor(rules[a]).Description
-				case cerr.Invalid:
-					cell, wantMsg = "S", fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a])
-				default:
-					cell = "?"
-					t.Errorf("%s by %s on %s: unexpected error %v", a, role.name, s, err)
-				}
-				if err != nil && cerr.Message(err) != wantMsg {
-					t.Errorf("%s by %s on %s: message %q, want %q", a, role.name, s, cerr.Message(err), wantMsg)
-				}
-				if e := cerr.As(err); e != nil && e.Field != "" {
-					t.Errorf("%s by %s on %s: field %q, want none", a, role.name, s, e.Field)
-				}
+				cell := matrixCell(t, fmt.Sprintf("%s by %s on %s", a, role.name, s), err,
+					auth.RuleFor(rules[a]).Description, fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a]))
 				if cell == "Y" && want[i] == 'Y' {
 					// Check must not have changed anything it was given.
 					if !equalReports(r, report(s)) {
@@ -199,6 +182,34 @@ func TestTransitionMatrix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// matrixCell is the cell of a matrix (Y, U, F, S, ? for an unexpected
+// error) for err, the error of the case what, which it checks: the message
+// of FORBIDDEN is forbidden, that of BAD_USER_INPUT wrongState, and no error
+// names a field.
+func matrixCell(t *testing.T, what string, err error, forbidden, wrongState string) string {
+	t.Helper()
+	cell, wantMsg := "Y", ""
+	switch cerr.Code(err) {
+	case "":
+	case cerr.Unauthenticated:
+		cell, wantMsg = "U", auth.MsgSignIn
+	case cerr.Forbidden:
+		cell, wantMsg = "F", forbidden
+	case cerr.Invalid:
+		cell, wantMsg = "S", wrongState
+	default:
+		cell = "?"
+		t.Errorf("%s: unexpected error %v", what, err)
+	}
+	if err != nil && cerr.Message(err) != wantMsg {
+		t.Errorf("%s: message %q, want %q", what, cerr.Message(err), wantMsg)
+	}
+	if e := cerr.As(err); e != nil && e.Field != "" {
+		t.Errorf("%s: field %q, want none", what, e.Field)
+	}
+	return cell
 }
 
 func equalReports(a, b *editorial.Report) bool {
@@ -382,5 +393,61 @@ func TestLoadTimeZone(t *testing.T) {
 		if e := cerr.As(err); e == nil || e.Code != cerr.Invalid || e.Field != "input.timeZone" {
 			t.Errorf("LoadTimeZone(%q) = %v, want BAD_USER_INPUT on input.timeZone", bad, err)
 		}
+	}
+}
+
+// "An edit reopens review", by hand: which content changes send a report
+// back to IN_REVIEW.
+func TestReopenReview(t *testing.T) {
+	on, off := workflow.DefaultConfig(), workflow.Config{ApprovalsRequired: 1}
+	cases := []struct {
+		name          string
+		c             workflow.Config
+		by            auth.Action
+		before, after editorial.Status
+		want          editorial.Status
+		reopened      bool
+	}{
+		{"an edit of an approved report", on, auth.EditReport, editorial.Approved, editorial.Approved, editorial.InReview, true},
+		{"an edit of a scheduled report", on, auth.EditReport, editorial.Scheduled, editorial.Scheduled, editorial.InReview, true},
+		{"an edit of an approved report, policy off", off, auth.EditReport, editorial.Approved, editorial.Approved, editorial.Approved, false},
+		{"an edit of a draft", on, auth.EditReport, editorial.Draft, editorial.Draft, editorial.Draft, false},
+		{"an edit in review", on, auth.EditReport, editorial.InReview, editorial.InReview, editorial.InReview, false},
+		{"an edit of a published report", on, auth.EditReport, editorial.Published, editorial.Published, editorial.Published, false},
+		{"an edit of an unpublished report", on, auth.EditReport, editorial.Unpublished, editorial.Unpublished, editorial.Unpublished, false},
+		{"a change that also changed the state", on, auth.EditReport, editorial.Scheduled, editorial.Approved, editorial.Approved, false},
+		{"a transition, not an edit", on, auth.PublishReport, editorial.Approved, editorial.Approved, editorial.Approved, false},
+		{"a restore of an archived report", on, auth.ArchiveReport, editorial.Archived, editorial.Approved, editorial.Approved, false},
+	}
+	for _, c := range cases {
+		if got, reopened := c.c.ReopenReview(c.by, c.before, c.after); got != c.want || reopened != c.reopened {
+			t.Errorf("%s: ReopenReview = %s, %v; want %s, %v", c.name, got, reopened, c.want, c.reopened)
+		}
+	}
+}
+
+// Who is offered SET_EMBARGO, by hand: whoever may publish the report,
+// in every state but ARCHIVED.
+func TestCanSetEmbargo(t *testing.T) {
+	want := map[string]string{ // columns: states
+		"anonymous": "FFFFFFFF", "reporter-owner": "FFFFFFFF", "other-reporter": "FFFFFFFF", "reviewer": "FFFFFFFF",
+		"editor": "YYYYYYYF", "other-desk-editor": "FFFFFFFF", "admin": "YYYYYYYF",
+	}
+	for _, role := range roles {
+		var got strings.Builder
+		for _, s := range states {
+			if workflow.CanSetEmbargo(role.v, report(s)) {
+				got.WriteString("Y")
+			} else {
+				got.WriteString("F")
+			}
+		}
+		if got.String() != want[role.name] {
+			t.Errorf("%-18s got %s, want %s (columns: %v)", role.name, got.String(), want[role.name], states)
+		}
+	}
+	readOnlyAdmin := &auth.Viewer{UserID: 16, Scope: auth.ScopeReadPublished, Grants: []auth.Grant{{Role: auth.Admin}}}
+	if workflow.CanSetEmbargo(readOnlyAdmin, report(editorial.Approved)) {
+		t.Error("a read-only token is offered SET_EMBARGO")
 	}
 }
