@@ -123,11 +123,12 @@ func Clip(s string, max int) string {
 	return strings.ToValidUTF8(s[:max], "") + "…"
 }
 
-// WithField returns err about field: a copy of the coded error inside err
-// with Field set. An error without a code (internal) passes through.
-func WithField(err error, field string) error {
+// DefaultField returns err about field when it names no field yet: a copy
+// of the coded error inside err with Field set. An error that names a field,
+// or has no code (internal), passes through.
+func DefaultField(err error, field string) error {
 	e := As(err)
-	if e == nil {
+	if e == nil || e.Field != "" {
 		return err
 	}
 	c := *e

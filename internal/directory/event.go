@@ -207,12 +207,12 @@ func writeEvent(ctx context.Context, tx *postgres.Tx, cur, next *editorial.Event
 func writeEventLists(ctx context.Context, tx *postgres.Tx, e *editorial.Event, organizers, figures bool) error {
 	if organizers {
 		if err := postgres.ReplaceEventOrganizers(ctx, tx, e.ID, e.OrganizerIDs); err != nil {
-			return withField(err, "input.organizerIds")
+			return cerr.DefaultField(err, "input.organizerIds")
 		}
 	}
 	if figures {
 		if err := postgres.ReplaceEventFigures(ctx, tx, e.ID, e.Figures); err != nil {
-			return withField(err, "input.figures")
+			return cerr.DefaultField(err, "input.figures")
 		}
 	}
 	return nil

@@ -99,7 +99,7 @@ func update[T any](ctx context.Context, s *Service, e entity[T], id int64, expec
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		cur, err := e.lock(ctx, tx, id)
 		if err != nil {
-			return withField(err, "input.id")
+			return cerr.DefaultField(err, "input.id")
 		}
 		if _, name, version := e.head(cur); version != expected {
 			return stale("The "+strings.ToLower(e.kind), name, version)
@@ -191,14 +191,3 @@ func stale(what, name string, current int) error {
 	return e.WithDetail("currentVersion", current)
 }
 
-// withField sets the field of a coded error that has none (a copy: err
-// may be shared), so a storage NOT_FOUND names the input that caused it.
-func withField(err error, field string) error {
-	e := cerr.As(err)
-	if e == nil || e.Field != "" {
-		return err
-	}
-	c := *e
-	c.Field = field
-	return &c
-}

@@ -30,7 +30,7 @@ import (
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/slugs"
 )
@@ -158,7 +158,7 @@ func (s *Service) updateRoles(ctx context.Context, userID int64, grantsIn []auth
 			return cerr.FieldErrorf(cerr.NotFound, "input.userId", "User %d not found.", userID)
 		}
 		if err != nil {
-			return withField(err, "input.userId")
+			return cerr.DefaultField(err, "input.userId")
 		}
 		if localesIn == nil {
 			if grants, locales, err = checkGrants(grantsIn, cur.Locales); err != nil {
@@ -207,7 +207,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bo
 		}
 		cur, err := postgres.LockUser(ctx, tx, userID)
 		if err != nil {
-			return withField(err, "input.userId")
+			return cerr.DefaultField(err, "input.userId")
 		}
 		if (cur.DisabledAt != nil) == disabled {
 			out = cur
@@ -319,7 +319,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ex
 		}
 		u, err := postgres.LockUser(ctx, tx, userID)
 		if err != nil {
-			return withField(err, "input.userId")
+			return cerr.DefaultField(err, "input.userId")
 		}
 		if u.DisabledAt != nil {
 			return cerr.FieldErrorf(cerr.Conflict, "input.userId", "The user is disabled; enable them before creating a token.")
@@ -378,7 +378,7 @@ func (s *Service) RevokeToken(ctx context.Context, tokenID int64) (*auth.Token, 
 			return err
 		}
 		out, err = postgres.RevokeToken(ctx, tx, t.ID)
-		return withField(err, "input.id")
+		return cerr.DefaultField(err, "input.id")
 	}, func() *audit.Entry {
 		return &audit.Entry{Action: "token.revoke", SubjectType: "ApiToken", SubjectID: tokenID}
 	})
@@ -473,7 +473,7 @@ func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk
 		}
 		slug := strings.TrimSpace(slug)
 		if err := slugs.Validate(slug); err != nil {
-			return cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", sentence(err.Error()))
+			return cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", editorial.Sentence(err.Error()))
 		}
 		name, err := checkLine("input.name", "The desk name", name, MaxDeskName)
 		if err != nil {
@@ -517,7 +517,7 @@ func (s *Service) DesksByIDs(ctx context.Context, ids []int64) (map[int64]*auth.
 // DeskBySlug returns the desk with slug. NOT_FOUND (slug) if there is none.
 func (s *Service) DeskBySlug(ctx context.Context, slug string) (*auth.Desk, error) {
 	d, err := postgres.DeskBySlug(ctx, s.DB, strings.TrimSpace(slug))
-	return d, withField(err, "slug")
+	return d, cerr.DefaultField(err, "slug")
 }
 
 // --- bootstrap ---
@@ -584,7 +584,7 @@ func checkNewUser(in NewUser) (*auth.User, error) {
 	}
 	loc := DefaultLocale
 	if strings.TrimSpace(in.Locale) != "" {
-		if loc, err = canonicalLocale("input.locale", in.Locale); err != nil {
+		if loc, err = editorial.CanonicalLocale("input.locale", in.Locale); err != nil {
 			return nil, err
 		}
 	}
@@ -656,14 +656,6 @@ func checkLine(field, what, s string, max int) (string, error) {
 	return s, nil
 }
 
-func canonicalLocale(field, tag string) (string, error) {
-	c, err := locale.Canonical(strings.TrimSpace(tag))
-	if err != nil {
-		return "", cerr.FieldErrorf(cerr.Invalid, field, "%s", sentence(err.Error()))
-	}
-	return c, nil
-}
-
 // checkGrants validates grants and translator locales and returns them
 // normalised: grants sorted without duplicates, locales canonical, sorted
 // and without duplicates.
@@ -695,7 +687,7 @@ func checkGrants(grants []auth.Grant, locales []string) ([]auth.Grant, []string,
 	}
 	locs := make([]string, 0, len(locales))
 	for i, l := range locales {
-		c, err := canonicalLocale(fmt.Sprintf("input.locales.%d", i), l)
+		c, err := editorial.CanonicalLocale(fmt.Sprintf("input.locales.%d", i), l)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -759,27 +751,6 @@ func grantKeys(grants []auth.Grant) []string {
 		}
 	}
 	return out
-}
-
-// withField sets the field of a coded error that has none (on a copy).
-func withField(err error, field string) error {
-	e := cerr.As(err)
-	if e == nil || e.Field != "" {
-		return err
-	}
-	c := *e
-	c.Field = field
-	return &c
-}
-
-// sentence capitalises s and ends it with a full stop.
-func sentence(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // clip shortens s for quoting in a message.

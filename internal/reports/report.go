@@ -190,7 +190,7 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 				return nil, err
 			}
 			if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
-				return nil, cerr.WithField(err, "input.slug")
+				return nil, cerr.DefaultField(err, "input.slug")
 			}
 		}
 		if in.EventID.Set {

@@ -34,7 +34,7 @@ func (s *Service) RestoreRevision(ctx context.Context, revisionID int64, expecte
 		r.Subtitle, r.Summary, r.Body, r.EventID = snap.Subtitle, snap.Summary, snap.Body, snap.EventID
 		r.WordCount = richtext.WordCount(r.Body)
 		if err := postgres.AddReportSlug(ctx, tx, r.ID, r.Slug); err != nil {
-			return nil, cerr.WithField(err, "input.slug")
+			return nil, cerr.DefaultField(err, "input.slug")
 		}
 		if r.EventID != nil {
 			if missing, err := postgres.MissingIDs(ctx, tx, "events", []int64{*r.EventID}); err != nil {
