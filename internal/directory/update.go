@@ -190,4 +190,3 @@ func stale(what, name string, current int) error {
 		"%s %q was changed by someone else and is now at version %d. Reload it and apply your change again.", what, name, current)
 	return e.WithDetail("currentVersion", current)
 }
-
