@@ -14,7 +14,7 @@ import (
 
 // The translation workflow's resolvers: each decodes its input, calls one
 // reports.Service method and maps the result. The rules (who may, which
-// state, what is stale) are all in internal/content.
+// state, what is stale) are all in internal/translation.
 
 // translationStep runs one workflow step (submit, approve) on a translation.
 func (r *Resolver) translationStep(ctx context.Context, input model.TranslationStepInput,

@@ -19,9 +19,9 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
-// pgbenchScript is the SQL equivalent of one content.Service.UpdateReport
+// pgbenchScript is the SQL equivalent of one reports.Service.UpdateReport
 // that changes the body, derived from what the service sends (see
-// `go run ./bench/write -show-sql`, internal/content/report.go save and
+// `go run ./bench/write -show-sql`, internal/reports/report.go save and
 // internal/postgres/report.go): the same statements, in the same order, with
 // the same shapes of results and parameters.
 //

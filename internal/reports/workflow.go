@@ -54,7 +54,7 @@ type applyFunc func(tx *postgres.Tx, r *editorial.Report, f workflow.Facts, st *
 func (s *Service) transition(ctx context.Context, a workflow.Action, idField string, id int64, expectedVersion int, apply applyFunc) (*Saved, error) {
 	t := workflow.Lookup(a)
 	if t == nil {
-		return nil, fmt.Errorf("content: unknown workflow action %q", a)
+		return nil, fmt.Errorf("reports: unknown workflow action %q", a)
 	}
 	st := &step{}
 	return s.save(ctx, t.Auth, t.Audit, idField, id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {

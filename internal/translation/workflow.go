@@ -239,7 +239,7 @@ func (c *trChange) readFacts(ctx context.Context, tx *postgres.Tx) error {
 		return err
 	}
 	if c.st = states[c.key()]; c.st == nil {
-		return fmt.Errorf("content: no state for the locked translation %v", c.key())
+		return fmt.Errorf("translation: no state for the locked translation %v", c.key())
 	}
 	a, err := postgres.LockTranslationAssignment(ctx, tx, c.r.ID, c.loc)
 	if err != nil {

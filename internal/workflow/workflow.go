@@ -65,7 +65,7 @@ var Statuses = []editorial.Status{
 }
 
 // Facts is what Check needs to know about a report beyond the report row,
-// for one viewer. The content service reads it (content.Service.Facts).
+// for one viewer. The report service reads it (reports.Service.Facts).
 type Facts struct {
 	// Now is the current time (the database clock).
 	Now time.Time
