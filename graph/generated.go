@@ -18,8 +18,8 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
+	"github.com/copydesk/copydesk/internal/workflow"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -731,7 +731,7 @@ type ApiTokenResolver interface {
 	ID(ctx context.Context, obj *auth.Token) (string, error)
 }
 type ApprovalResolver interface {
-	User(ctx context.Context, obj *postgres.Approval) (*auth.User, error)
+	User(ctx context.Context, obj *workflow.Approval) (*auth.User, error)
 }
 type AttendeeResolver interface {
 	ID(ctx context.Context, obj *editorial.Attendee) (string, error)
@@ -742,11 +742,11 @@ type AttendeeTranslationResolver interface {
 	Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error)
 }
 type AuditEntryResolver interface {
-	Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error)
+	Actor(ctx context.Context, obj *editorial.AuditRecord) (*auth.User, error)
 
-	Before(ctx context.Context, obj *postgres.AuditRow) (*string, error)
-	After(ctx context.Context, obj *postgres.AuditRow) (*string, error)
-	Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error)
+	Before(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
+	After(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
+	Detail(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
 }
 type CommentResolver interface {
 	ID(ctx context.Context, obj *comments.Comment) (string, error)
@@ -887,7 +887,7 @@ type ReportResolver interface {
 	UnpublishedChanges(ctx context.Context, obj *editorial.Report) (*model.RevisionDiff, error)
 	AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error)
 	Reviewers(ctx context.Context, obj *editorial.Report) ([]*auth.User, error)
-	Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error)
+	Approvals(ctx context.Context, obj *editorial.Report) ([]*workflow.Approval, error)
 	ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error)
 	EmbargoUntil(ctx context.Context, obj *editorial.Report) (*time.Time, error)
 	ScheduledPublication(ctx context.Context, obj *editorial.Report) (*model.ScheduledPublication, error)
@@ -908,7 +908,7 @@ type ReportTranslationResolver interface {
 
 	Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error)
 	Freshness(ctx context.Context, obj *editorial.Translation) (*translation.State, error)
-	Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error)
+	Assignment(ctx context.Context, obj *editorial.Translation) (*editorial.TranslationAssignment, error)
 }
 type RevisionResolver interface {
 	ID(ctx context.Context, obj *editorial.Revision) (string, error)
@@ -941,10 +941,10 @@ type TagResolver interface {
 	ReportCount(ctx context.Context, obj *editorial.Tag) (int, error)
 }
 type TranslatorAssignmentResolver interface {
-	Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error)
+	Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error)
 
-	Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
-	AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
+	Translator(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error)
+	AssignedBy(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error)
 }
 type TranslatorQueueItemResolver interface {
 	Report(ctx context.Context, obj *translation.QueueItem) (*editorial.Report, error)
@@ -8942,7 +8942,7 @@ func (ec *executionContext) fieldContext_ApiTokenPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _Approval_user(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_user(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8974,7 +8974,7 @@ func (ec *executionContext) fieldContext_Approval_user(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Approval_version(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_version(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8997,7 +8997,7 @@ func (ec *executionContext) fieldContext_Approval_version(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Approval", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9032,8 +9032,8 @@ func (ec *executionContext) _AssignTranslatorPayload_assignment(ctx context.Cont
 			return obj.Assignment, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
-			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9451,7 +9451,7 @@ func (ec *executionContext) fieldContext_AttendeeTranslation_note(_ context.Cont
 	return graphql.NewScalarFieldContext("AttendeeTranslation", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9474,7 +9474,7 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9506,7 +9506,7 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9529,7 +9529,7 @@ func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9552,7 +9552,7 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_subjectType(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_subjectType(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9575,7 +9575,7 @@ func (ec *executionContext) fieldContext_AuditEntry_subjectType(_ context.Contex
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_subjectId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_subjectId(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9598,7 +9598,7 @@ func (ec *executionContext) fieldContext_AuditEntry_subjectId(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9621,7 +9621,7 @@ func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9644,7 +9644,7 @@ func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9667,7 +9667,7 @@ func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9734,8 +9734,8 @@ func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.AuditRecord) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecordᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9821,8 +9821,8 @@ func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.AuditRecord) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16915,8 +16915,8 @@ func (ec *executionContext) _Report_approvals(ctx context.Context, field graphql
 			return ec.Resolvers.Report().Approvals(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
-			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*workflow.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApprovalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18098,8 +18098,8 @@ func (ec *executionContext) _ReportTranslation_assignment(ctx context.Context, f
 			return ec.Resolvers.ReportTranslation().Assignment(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
-			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -20295,7 +20295,7 @@ func (ec *executionContext) fieldContext_TranslationProgress_locales(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_report(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_report(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20327,7 +20327,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_report(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_locale(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_locale(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20350,7 +20350,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_locale(_ context.C
 	return graphql.NewScalarFieldContext("TranslatorAssignment", field, false, false, "String")
 }
 
-func (ec *executionContext) _TranslatorAssignment_translator(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_translator(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20382,7 +20382,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_translator(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_assignedBy(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_assignedBy(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20414,7 +20414,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_assignedBy(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_assignedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_assignedAt(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25408,7 +25408,7 @@ func (ec *executionContext) _ApiTokenPayload(ctx context.Context, sel ast.Select
 
 var approvalImplementors = []string{"Approval"}
 
-func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet, obj *postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet, obj *workflow.Approval) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, approvalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -25648,7 +25648,7 @@ func (ec *executionContext) _AttendeeTranslation(ctx context.Context, sel ast.Se
 
 var auditEntryImplementors = []string{"AuditEntry"}
 
-func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *editorial.AuditRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29396,7 +29396,7 @@ func (ec *executionContext) _TranslationProgress(ctx context.Context, sel ast.Se
 
 var translatorAssignmentImplementors = []string{"TranslatorAssignment"}
 
-func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.SelectionSet, obj *postgres.TranslationAssignment) graphql.Marshaler {
+func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.SelectionSet, obj *editorial.TranslationAssignment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, translatorAssignmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30208,11 +30208,11 @@ func (ec *executionContext) marshalNApiTokenPayload2ᚖgithubᚗcomᚋcopydesk�
 	return ec._ApiTokenPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.Approval) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx, sel, v[i])
+		return ec.marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApproval(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30224,7 +30224,7 @@ func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcop
 	return ret
 }
 
-func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx context.Context, sel ast.SelectionSet, v *postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApproval(ctx context.Context, sel ast.SelectionSet, v *workflow.Approval) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Approval!")
 		return graphql.Null
@@ -30360,11 +30360,11 @@ func (ec *executionContext) unmarshalNAttendeeTranslationInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.AuditRecord) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, sel, v[i])
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30376,7 +30376,7 @@ func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋc
 	return ret
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx context.Context, sel ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx context.Context, sel ast.SelectionSet, v *editorial.AuditRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
 		return graphql.Null
@@ -32610,7 +32610,7 @@ func (ec *executionContext) marshalOTranslationProgress2ᚖgithubᚗcomᚋcopyde
 	return ec._TranslationProgress(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx context.Context, sel ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
+func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx context.Context, sel ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

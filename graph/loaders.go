@@ -50,24 +50,24 @@ type loaders struct {
 	reportAttendees    *dataloadgen.Loader[int64, []*editorial.Attendee]
 	reportTranslations *dataloadgen.Loader[int64, []*editorial.Translation]
 	previousSlugs      *dataloadgen.Loader[int64, []string]
-	attendeeTrans      *dataloadgen.Loader[postgres.TranslationKey, []*editorial.AttendeeTranslation]
+	attendeeTrans      *dataloadgen.Loader[editorial.TranslationKey, []*editorial.AttendeeTranslation]
 	tagChildren        *dataloadgen.Loader[int64, []*editorial.Tag]
 	tagReportCounts    *dataloadgen.Loader[int64, int]
 	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
 	eventReports       *dataloadgen.Loader[eventReportsKey, []*editorial.Report]
-	revisionPages      *dataloadgen.Loader[revisionPageKey, *postgres.RevisionPage]
+	revisionPages      *dataloadgen.Loader[revisionPageKey, *editorial.RevisionPage]
 
 	facts        *dataloadgen.Loader[int64, workflow.Facts]
-	publications *dataloadgen.Loader[int64, *postgres.Publication]
-	reviewers    *dataloadgen.Loader[int64, []*postgres.ReviewAssignment]
-	approvals    *dataloadgen.Loader[int64, []*postgres.Approval]
-	publishJobs  *dataloadgen.Loader[int64, *postgres.PublishJob]
+	publications *dataloadgen.Loader[int64, *workflow.Publication]
+	reviewers    *dataloadgen.Loader[int64, []*workflow.ReviewAssignment]
+	approvals    *dataloadgen.Loader[int64, []*workflow.Approval]
+	publishJobs  *dataloadgen.Loader[int64, *workflow.PublishJob]
 	threads      *dataloadgen.Loader[threadsKey, []*comments.Thread]
 	comments     *dataloadgen.Loader[int64, *comments.Comment]
 	versions     *dataloadgen.Loader[int64, []*comments.Version]
 
-	translationStates *dataloadgen.Loader[postgres.TranslationKey, *translation.State]
-	assignments       *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
+	translationStates *dataloadgen.Loader[editorial.TranslationKey, *translation.State]
+	assignments       *dataloadgen.Loader[editorial.TranslationKey, *editorial.TranslationAssignment]
 }
 
 // threadsKey asks for a report's comment threads.
@@ -120,7 +120,7 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 		tagChildren:        mapped(db, wait, postgres.TagChildren),
 		tagReportCounts:    mapped(db, wait, audience(aud, postgres.ReportCountsByTagIDs)),
 		eventChildren:      mapped(db, wait, postgres.EventChildren),
-		revisionPages: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*postgres.RevisionPage, error) {
+		revisionPages: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*editorial.RevisionPage, error) {
 			// One query per distinct page shape; in practice every report
 			// of a list asks for the same one.
 			type shape struct{ first, before int }
@@ -129,7 +129,7 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 				s := shape{k.First, k.BeforeVersion}
 				groups[s] = append(groups[s], k.ReportID)
 			}
-			out := make(map[revisionPageKey]*postgres.RevisionPage, len(keys))
+			out := make(map[revisionPageKey]*editorial.RevisionPage, len(keys))
 			for s, ids := range groups {
 				pages, err := postgres.RevisionPages(ctx, q, ids, s.first, s.before)
 				if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
 )
 
@@ -147,9 +146,9 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 		return list, nil
 	}
 	translated := loc.chain[:len(loc.chain)-1] // the source locale ends the chain
-	keys := make([]postgres.TranslationKey, len(translated))
+	keys := make([]editorial.TranslationKey, len(translated))
 	for i, l := range translated {
-		keys[i] = postgres.TranslationKey{ReportID: rep.ID, Locale: l}
+		keys[i] = editorial.TranslationKey{ReportID: rep.ID, Locale: l}
 	}
 	lists, err := loadEach(ctx, r.loaders(ctx).attendeeTrans, keys)
 	if err != nil {

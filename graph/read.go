@@ -212,7 +212,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err := r.localizeAll(ctx, list, wanted); err != nil {
 		return nil, err
 	}
-	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
+	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
 	for i, rep := range list {
 		conn.Edges[i] = &model.ReportEdge{Cursor: cursors[i], Node: rep}
@@ -231,8 +231,8 @@ func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*ed
 
 // directoryList is the shape shared by the tag, people, organization and event lists.
 func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, after, search *string,
-	list func(context.Context, sqlx.QueryerContext, string, int, *postgres.Cursor) ([]*T, int, error),
-	cursor func(*T) postgres.Cursor,
+	list func(context.Context, sqlx.QueryerContext, string, int, *editorial.Cursor) ([]*T, int, error),
+	cursor func(*T) editorial.Cursor,
 ) ([]*T, []string, *model.PageInfo, int, error) {
 	n, err := pageSize(first, 50)
 	if err != nil {
@@ -255,7 +255,7 @@ func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, afte
 }
 
 func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListTags, func(t *editorial.Tag) postgres.Cursor { return postgres.NameCursor(t.Name, t.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListTags, func(t *editorial.Tag) editorial.Cursor { return postgres.NameCursor(t.Name, t.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (r *Resolver) listTags(ctx context.Context, first *int, after, search *stri
 }
 
 func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListPeople, func(p *editorial.Person) postgres.Cursor { return postgres.NameCursor(p.Name, p.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListPeople, func(p *editorial.Person) editorial.Cursor { return postgres.NameCursor(p.Name, p.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *st
 }
 
 func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListOrganizations, func(o *editorial.Organization) postgres.Cursor { return postgres.NameCursor(o.Name, o.ID) })
+	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListOrganizations, func(o *editorial.Organization) editorial.Cursor { return postgres.NameCursor(o.Name, o.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -323,11 +323,11 @@ func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, fir
 		return nil, err
 	}
 	if p == nil {
-		p = &postgres.RevisionPage{}
+		p = &editorial.RevisionPage{}
 	}
 	list, total := p.Revisions, p.Total
-	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) postgres.Cursor {
-		return postgres.Cursor{Key: "v", ID: int64(rev.Version)}
+	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) editorial.Cursor {
+		return editorial.Cursor{Key: "v", ID: int64(rev.Version)}
 	})
 	conn := &model.RevisionConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.RevisionEdge, len(list))}
 	for i, rev := range list {

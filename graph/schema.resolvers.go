@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // ID is the resolver for the id field.
@@ -26,7 +27,7 @@ func (r *apiTokenResolver) ID(ctx context.Context, obj *auth.Token) (string, err
 }
 
 // User is the resolver for the user field.
-func (r *approvalResolver) User(ctx context.Context, obj *postgres.Approval) (*auth.User, error) {
+func (r *approvalResolver) User(ctx context.Context, obj *workflow.Approval) (*auth.User, error) {
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
@@ -51,22 +52,22 @@ func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editori
 }
 
 // Actor is the resolver for the actor field.
-func (r *auditEntryResolver) Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error) {
+func (r *auditEntryResolver) Actor(ctx context.Context, obj *editorial.AuditRecord) (*auth.User, error) {
 	return r.user(ctx, obj.ActorID)
 }
 
 // Before is the resolver for the before field.
-func (r *auditEntryResolver) Before(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) Before(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.Before), nil
 }
 
 // After is the resolver for the after field.
-func (r *auditEntryResolver) After(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) After(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.After), nil
 }
 
 // Detail is the resolver for the detail field.
-func (r *auditEntryResolver) Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) Detail(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.Detail), nil
 }
 
@@ -855,9 +856,9 @@ func (r *reportResolver) Reviewers(ctx context.Context, obj *editorial.Report) (
 }
 
 // Approvals is the resolver for the approvals field.
-func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error) {
+func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) ([]*workflow.Approval, error) {
 	if !newsroom(ctx) {
-		return []*postgres.Approval{}, nil
+		return []*workflow.Approval{}, nil
 	}
 	return nonNilList(load(ctx, r.loaders(ctx).approvals, obj.ID))
 }
@@ -927,7 +928,7 @@ func (r *reportTranslationResolver) WordCount(ctx context.Context, obj *editoria
 
 // Attendees is the resolver for the attendees field.
 func (r *reportTranslationResolver) Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error) {
-	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
+	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, editorial.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
 }
 
 // Freshness is the resolver for the freshness field.
@@ -936,7 +937,7 @@ func (r *reportTranslationResolver) Freshness(ctx context.Context, obj *editoria
 }
 
 // Assignment is the resolver for the assignment field.
-func (r *reportTranslationResolver) Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error) {
+func (r *reportTranslationResolver) Assignment(ctx context.Context, obj *editorial.Translation) (*editorial.TranslationAssignment, error) {
 	return r.translatorAssignment(ctx, obj)
 }
 
@@ -1019,17 +1020,17 @@ func (r *tagResolver) ReportCount(ctx context.Context, obj *editorial.Tag) (int,
 }
 
 // Report is the resolver for the report field.
-func (r *translatorAssignmentResolver) Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error) {
+func (r *translatorAssignmentResolver) Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error) {
 	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 
 // Translator is the resolver for the translator field.
-func (r *translatorAssignmentResolver) Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+func (r *translatorAssignmentResolver) Translator(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error) {
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
 // AssignedBy is the resolver for the assignedBy field.
-func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error) {
 	return r.user(ctx, obj.AssignedBy)
 }
 

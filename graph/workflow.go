@@ -184,7 +184,7 @@ func (r *Resolver) auditLog(ctx context.Context, reportID int64, first *int, aft
 	if err != nil {
 		return nil, err
 	}
-	list, cursors, info := page(list, n, cur, func(e *postgres.AuditRow) postgres.Cursor { return postgres.Cursor{ID: e.ID} })
+	list, cursors, info := page(list, n, cur, func(e *editorial.AuditRecord) editorial.Cursor { return editorial.Cursor{ID: e.ID} })
 	conn := &model.AuditEntryConnection{Nodes: list, PageInfo: info, Edges: make([]*model.AuditEntryEdge, len(list))}
 	for i, e := range list {
 		conn.Edges[i] = &model.AuditEntryEdge{Cursor: cursors[i], Node: e}

@@ -13,7 +13,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Adds a comment, or a reply to a thread.
@@ -67,7 +66,7 @@ type AssignTranslatorInput struct {
 // The result of `assignTranslator`.
 type AssignTranslatorPayload struct {
 	// The assignment as saved; null when the mutation failed or removed the assignment.
-	Assignment *postgres.TranslationAssignment `json:"assignment,omitempty"`
+	Assignment *editorial.TranslationAssignment `json:"assignment,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -105,7 +104,7 @@ type AuditEntryConnection struct {
 	// Entries on this page, with cursors.
 	Edges []*AuditEntryEdge `json:"edges"`
 	// Entries on this page.
-	Nodes []*postgres.AuditRow `json:"nodes"`
+	Nodes []*editorial.AuditRecord `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
@@ -115,7 +114,7 @@ type AuditEntryEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The entry.
-	Node *postgres.AuditRow `json:"node"`
+	Node *editorial.AuditRecord `json:"node"`
 }
 
 // Where a thread is anchored.

@@ -75,11 +75,11 @@ func dirPattern(search string) string {
 // NameCursor returns the position of an entry in a list ordered by name
 // (tags, people, organizations): the key is the entry's name, which the query
 // lower-cases itself, so Go and PostgreSQL never disagree on case folding.
-func NameCursor(name string, id int64) Cursor { return Cursor{Key: name, ID: id} }
+func NameCursor(name string, id int64) editorial.Cursor { return editorial.Cursor{Key: name, ID: id} }
 
 // dirCursorArgs returns the cursor as query arguments: a NULL key when there
 // is no cursor.
-func dirCursorArgs(after *Cursor) (*string, int64) {
+func dirCursorArgs(after *editorial.Cursor) (*string, int64) {
 	if after == nil {
 		return nil, 0
 	}
@@ -115,7 +115,7 @@ func dirGet[R any, T any](ctx context.Context, q sqlx.QueryerContext, conv func(
 
 // dirTotal returns the number of rows matching a list's search. It skips the
 // query when the first page already holds every match.
-func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, after *Cursor, query string, args ...any) (int, error) {
+func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, after *editorial.Cursor, query string, args ...any) (int, error) {
 	if after == nil && pageLen < first {
 		return pageLen, nil
 	}
@@ -264,7 +264,7 @@ func OrganizationsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64)
 // NameCursor), ordered by name case-insensitively and then ID, and how many
 // match in all. A non-blank search keeps those whose name, acronym or any
 // localized name contains it, case-insensitively.
-func ListOrganizations(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Organization, int, error) {
+func ListOrganizations(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, int, error) {
 	pattern := dirPattern(search)
 	key, id := dirCursorArgs(after)
 	list, err := dirScan(ctx, q, (*orgRow).org, `
@@ -359,7 +359,7 @@ func PeopleByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 // ListPeople returns up to first people after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.
-func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Person, int, error) {
+func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, int, error) {
 	pattern := dirPattern(search)
 	key, id := dirCursorArgs(after)
 	list, err := dirScan(ctx, q, (*personRow).person, `
@@ -462,7 +462,7 @@ func TagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int
 // ListTags returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.
-func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Tag, int, error) {
+func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, int, error) {
 	pattern := dirPattern(search)
 	key, id := dirCursorArgs(after)
 	list, err := dirScan(ctx, q, (*tagRow).tag, `

@@ -162,7 +162,7 @@ func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, cond string,
 // and ordered by what was published (the tag, event and locale of the
 // published snapshot; "updated" is the last publication), as published
 // copies. Two queries and a count, whatever the page size.
-func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
+func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
 	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
 		return []*editorial.Report{}, 0, nil // the public sees no other state
 	}

@@ -165,7 +165,7 @@ type ReportFilter struct {
 // ListReports returns up to first reports after cursor in the filter's order
 // (newest first, ID as tie-breaker), and the total number matching. Two
 // queries regardless of page size.
-func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
+func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
 	if f.Audience == Public {
 		return listPublished(ctx, q, f, first, after)
 	}
@@ -217,12 +217,12 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 }
 
 // ReportCursor returns r's position in a list ordered by orderBy.
-func ReportCursor(r *editorial.Report, orderBy string) Cursor {
+func ReportCursor(r *editorial.Report, orderBy string) editorial.Cursor {
 	t := r.UpdatedAt
 	if orderBy == "created" {
 		t = r.CreatedAt
 	}
-	return Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
+	return editorial.Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
 }
 
 // ReportsByEventIDs returns, per event, its newest reports (at most limit per

@@ -242,7 +242,7 @@ func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion 
 // BAD_USER_INPUT.
 func (s *Service) Approve(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
 	return s.transition(ctx, workflow.Approve, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, f workflow.Facts, st *step) (*string, error) {
-		a := &postgres.Approval{ReportID: r.ID, UserID: auth.ViewerFrom(ctx).UserID, Version: r.Version}
+		a := &workflow.Approval{ReportID: r.ID, UserID: auth.ViewerFrom(ctx).UserID, Version: r.Version}
 		if err := postgres.InsertApproval(ctx, tx, a); err != nil {
 			return nil, err
 		}
@@ -304,7 +304,7 @@ func (s *Service) Schedule(ctx context.Context, id int64, expectedVersion int, a
 		if err := workflow.CheckPublishAt("input.publishAt", at, f); err != nil {
 			return nil, err
 		}
-		job := &postgres.PublishJob{ReportID: r.ID, RunAt: at, TimeZone: loc.String(), CreatedBy: auth.ViewerFrom(ctx).UserRef()}
+		job := &workflow.PublishJob{ReportID: r.ID, RunAt: at, TimeZone: loc.String(), CreatedBy: auth.ViewerFrom(ctx).UserRef()}
 		if err := postgres.PutPublishJob(ctx, tx, job); err != nil {
 			return nil, err
 		}

@@ -160,7 +160,7 @@ func (d *Desk) Facts(t *testing.T, u *auth.User, id int64) workflow.Facts {
 }
 
 // Publication reads the publication record of report id (nil: none).
-func (d *Desk) Publication(t *testing.T, id int64) *postgres.Publication {
+func (d *Desk) Publication(t *testing.T, id int64) *workflow.Publication {
 	t.Helper()
 	return Of(postgres.PublicationsByReportIDs(context.Background(), d.DB, []int64{id})).OK(t)[id]
 }

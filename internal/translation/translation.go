@@ -201,7 +201,7 @@ func notSourceLocale(r *editorial.Report, loc string) error {
 
 // assignmentEntry is the audit entry of assigning a translator (before:
 // who was assigned, nil for nobody) or removing one (after nil).
-func assignmentEntry(action string, before, after *postgres.TranslationAssignment) *audit.Entry {
+func assignmentEntry(action string, before, after *editorial.TranslationAssignment) *audit.Entry {
 	a := after
 	if a == nil {
 		a = before
@@ -228,8 +228,8 @@ func translationResource(r *editorial.Report, loc string, owner *int64) auth.Res
 	return auth.Resource{DeskID: r.DeskID, Locale: loc, OwnerID: owner}
 }
 
-func translationKey(t *editorial.Translation) postgres.TranslationKey {
-	return postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
+func translationKey(t *editorial.Translation) editorial.TranslationKey {
+	return editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
 }
 
 // translationEntry is the audit entry of a change to a translation from

@@ -47,9 +47,9 @@ func TestUpsertTranslation(t *testing.T) {
 	}
 	roles := func(t *testing.T, locale string) map[int64]editorial.AttendeeTranslation {
 		t.Helper()
-		key := postgres.TranslationKey{ReportID: r.ID, Locale: locale}
+		key := editorial.TranslationKey{ReportID: r.ID, Locale: locale}
 		out := map[int64]editorial.AttendeeTranslation{}
-		for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{key})).OK(t)[key] {
+		for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []editorial.TranslationKey{key})).OK(t)[key] {
 			out[a.AttendeeID] = *a
 		}
 		return out
@@ -216,15 +216,15 @@ func (d *trDesk) update(t *testing.T, in reports.UpdateReportInput) *editorial.R
 // translation reads a report's translation into locale as stored (nil: none).
 func (d *trDesk) translation(t *testing.T, reportID int64, locale string) *editorial.Translation {
 	t.Helper()
-	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	return testkit.Of(postgres.TranslationsByKeys(context.Background(), d.DB, []postgres.TranslationKey{k})).OK(t)[k]
+	k := editorial.TranslationKey{ReportID: reportID, Locale: locale}
+	return testkit.Of(postgres.TranslationsByKeys(context.Background(), d.DB, []editorial.TranslationKey{k})).OK(t)[k]
 }
 
 // fieldVersions reads the recorded field versions of a translation.
 func fieldVersions(t *testing.T, db *postgres.DB, reportID int64, locale string) map[string]int {
 	t.Helper()
-	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	return testkit.Of(postgres.TranslationFieldsByKeys(context.Background(), db, []postgres.TranslationKey{k})).OK(t)[k]
+	k := editorial.TranslationKey{ReportID: reportID, Locale: locale}
+	return testkit.Of(postgres.TranslationFieldsByKeys(context.Background(), db, []editorial.TranslationKey{k})).OK(t)[k]
 }
 
 // translationDump is workflowDump plus the translation workflow's tables.
@@ -392,7 +392,7 @@ func TestTranslationStalenessLifecycle(t *testing.T) {
 	}
 
 	// The batch loader agrees with the single read; missing translations are absent.
-	keys := []postgres.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
+	keys := []editorial.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
 	states := testkit.Of(d.Svc.TranslationStates(d.ed, d.DB, keys)).OK(t)
 	if len(states) != 1 || !reflect.DeepEqual(states[keys[0]], d.state(t, r.ID, "ja")) {
 		t.Errorf("TranslationStates = %v", states)

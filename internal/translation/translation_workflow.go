@@ -133,8 +133,8 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 	if err != nil {
 		return nil, err
 	}
-	k := postgres.TranslationKey{ReportID: reportID, Locale: loc}
-	states, err := translationStates(ctx, s.DB, []postgres.TranslationKey{k})
+	k := editorial.TranslationKey{ReportID: reportID, Locale: loc}
+	states, err := translationStates(ctx, s.DB, []editorial.TranslationKey{k})
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 // TranslationStates returns the states of the translations with the given
 // keys (canonical locales), on q, in a constant number of queries (for
 // dataloaders). Keys with no translation are absent. Newsroom only.
-func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
+func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
 	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
@@ -260,12 +260,12 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 // be disabled (BAD_USER_INPUT on input.userId). Needs AssignTranslators;
 // audit entry "translation.assign". Assigning the translator already
 // assigned changes nothing and records nothing.
-func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*postgres.TranslationAssignment, error) {
+func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*editorial.TranslationAssignment, error) {
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out, prev *postgres.TranslationAssignment
+	var out, prev *editorial.TranslationAssignment
 	changed := false
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		out, prev, changed = nil, nil, false
@@ -298,7 +298,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 			out = prev
 			return nil
 		}
-		out = &postgres.TranslationAssignment{ReportID: r.ID, Locale: loc, UserID: userID, AssignedBy: v.UserRef()}
+		out = &editorial.TranslationAssignment{ReportID: r.ID, Locale: loc, UserID: userID, AssignedBy: v.UserRef()}
 		changed = true
 		return postgres.PutTranslationAssignment(ctx, tx, out)
 	}, func() *audit.Entry {
@@ -315,12 +315,12 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 // locale again (it shows in all their queues). Needs AssignTranslators;
 // audit entry "translation.unassign". It returns the assignment removed,
 // nil (and records nothing) when there was none.
-func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
+func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*editorial.TranslationAssignment, error) {
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var prev *postgres.TranslationAssignment
+	var prev *editorial.TranslationAssignment
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		prev = nil
 		r, loc, err := lockForTranslation(ctx, tx, v, auth.AssignTranslators, reportID, locale)
@@ -379,10 +379,10 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	var keys []postgres.TranslationKey
+	var keys []editorial.TranslationKey
 	for _, c := range cands {
 		if c.Exists {
-			keys = append(keys, postgres.TranslationKey{ReportID: c.ReportID, Locale: c.Locale})
+			keys = append(keys, editorial.TranslationKey{ReportID: c.ReportID, Locale: c.Locale})
 		}
 	}
 	states, err := translationStates(ctx, s.DB, keys)
@@ -396,7 +396,7 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) 
 	for _, c := range cands {
 		item := QueueItem{ReportID: c.ReportID, Locale: c.Locale, Reason: ReasonMissing, Since: c.ReportCreatedAt}
 		if c.Exists {
-			st := states[postgres.TranslationKey{ReportID: c.ReportID, Locale: c.Locale}]
+			st := states[editorial.TranslationKey{ReportID: c.ReportID, Locale: c.Locale}]
 			if st == nil || st.Current() {
 				continue
 			}
@@ -471,7 +471,7 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 	if err != nil {
 		return nil, err
 	}
-	var keys []postgres.TranslationKey
+	var keys []editorial.TranslationKey
 	for _, list := range trs {
 		for _, t := range list {
 			keys = append(keys, translationKey(t))
@@ -493,7 +493,7 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 // them; absent ones count as not current) and the target locales
 // (canonical). It reads nothing, so a caller that already has the states
 // (a dataloader shared with ReportTranslation.freshness) computes them once.
-func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[postgres.TranslationKey]*State, targets []string) Progress {
+func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[editorial.TranslationKey]*State, targets []string) Progress {
 	byLocale := map[string]LocaleProgress{}
 	for _, l := range targets {
 		byLocale[l] = LocaleProgress{Locale: l, Status: editorial.TranslationMissing}
@@ -530,13 +530,13 @@ type trChange struct {
 	detail  map[string]any
 }
 
-func (c *trChange) key() postgres.TranslationKey {
-	return postgres.TranslationKey{ReportID: c.r.ID, Locale: c.loc}
+func (c *trChange) key() editorial.TranslationKey {
+	return editorial.TranslationKey{ReportID: c.r.ID, Locale: c.loc}
 }
 
 // state computes the translation's state in tx.
 func (c *trChange) state(ctx context.Context, tx *postgres.Tx) (*State, error) {
-	states, err := translationStates(ctx, tx, []postgres.TranslationKey{c.key()})
+	states, err := translationStates(ctx, tx, []editorial.TranslationKey{c.key()})
 	if err != nil {
 		return nil, err
 	}
@@ -665,7 +665,7 @@ func (s *Service) translationChange(ctx context.Context, action string, reportID
 
 // translationStates computes the states of the translations with keys on
 // q, in six queries at most. Keys with no translation are absent.
-func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
+func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
 	d, err := readTranslations(ctx, q, keys)
 	if err != nil {
 		return nil, err
@@ -676,16 +676,16 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 // translationData is what the states of some translations are computed
 // from, read once (ExportXLIFF uses it for the document too).
 type translationData struct {
-	trs    map[postgres.TranslationKey]*editorial.Translation
-	atts   map[postgres.TranslationKey][]*editorial.AttendeeTranslation
-	fields map[postgres.TranslationKey]map[string]int // field → source version it was translated from
-	srcs   map[int64]*postgres.TranslationSource      // every report of the keys
+	trs    map[editorial.TranslationKey]*editorial.Translation
+	atts   map[editorial.TranslationKey][]*editorial.AttendeeTranslation
+	fields map[editorial.TranslationKey]map[string]int // field → source version it was translated from
+	srcs   map[int64]*postgres.TranslationSource       // every report of the keys
 }
 
 // readTranslations reads the translations with keys, with their attendee
 // translations, field versions and reports; four queries (two when none
 // of the translations exists).
-func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (*translationData, error) {
+func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (*translationData, error) {
 	d := &translationData{}
 	if len(keys) == 0 {
 		return d, nil
@@ -716,12 +716,12 @@ func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []postgre
 // states compares each translation of d with its source: the report's
 // current revision and the revisions its fields were translated from
 // (one more query).
-func (d *translationData) states(ctx context.Context, q sqlx.QueryerContext) (map[postgres.TranslationKey]*State, error) {
-	out := map[postgres.TranslationKey]*State{}
+func (d *translationData) states(ctx context.Context, q sqlx.QueryerContext) (map[editorial.TranslationKey]*State, error) {
+	out := map[editorial.TranslationKey]*State{}
 	if len(d.trs) == 0 {
 		return out, nil
 	}
-	existing := slices.SortedFunc(maps.Keys(d.trs), func(a, b postgres.TranslationKey) int {
+	existing := slices.SortedFunc(maps.Keys(d.trs), func(a, b editorial.TranslationKey) int {
 		return cmp.Or(cmp.Compare(a.ReportID, b.ReportID), cmp.Compare(a.Locale, b.Locale))
 	})
 	need := map[postgres.RevisionKey]bool{}
