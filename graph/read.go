@@ -3,8 +3,6 @@ package graph
 import (
 	"context"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -139,7 +137,7 @@ func (r *Resolver) directoryNode(ctx context.Context, typ string, id int64) (mod
 		return n, err
 	}
 	kind := map[string]string{typePerson: postgres.KindPerson, typeOrganization: postgres.KindOrganization, typeTag: postgres.KindTag}[typ]
-	survivor, err := postgres.ResolveMerged(ctx, r.DB, kind, id)
+	survivor, err := r.reader(ctx).ResolveMerged(ctx, kind, id)
 	if err != nil || survivor == id {
 		return nil, err
 	}
@@ -191,7 +189,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	f := postgres.ReportFilter{OrderBy: "updated", Audience: audienceOf(auth.ViewerFrom(ctx))}
+	f := postgres.ReportFilter{OrderBy: "updated"}
 	if orderBy != nil && *orderBy == model.ReportOrderCreatedDesc {
 		f.OrderBy = "created"
 	}
@@ -205,7 +203,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 			return nil, err
 		}
 	}
-	list, total, err := postgres.ListReports(ctx, r.DB, f, n+1, cur)
+	list, total, err := r.reader(ctx).ListReports(ctx, f, n+1, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -229,9 +227,10 @@ func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*ed
 	return r.localize(ctx, rep, wanted)
 }
 
-// directoryList is the shape shared by the tag, people, organization and event lists.
-func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, after, search *string,
-	list func(context.Context, sqlx.QueryerContext, string, int, *editorial.Cursor) ([]*T, int, error),
+// directoryList is the shape shared by the tag, people, organization and
+// event lists; list is the request reader's list method.
+func directoryList[T any](ctx context.Context, first *int, after, search *string,
+	list func(context.Context, string, int, *editorial.Cursor) ([]*T, int, error),
 	cursor func(*T) editorial.Cursor,
 ) ([]*T, []string, *model.PageInfo, int, error) {
 	n, err := pageSize(first, 50)
@@ -246,7 +245,7 @@ func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, afte
 	if search != nil {
 		s = *search
 	}
-	items, total, err := list(ctx, db, s, n+1, cur)
+	items, total, err := list(ctx, s, n+1, cur)
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
@@ -255,7 +254,7 @@ func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, afte
 }
 
 func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListTags, func(t *editorial.Tag) editorial.Cursor { return postgres.NameCursor(t.Name, t.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListTags, func(t *editorial.Tag) editorial.Cursor { return postgres.NameCursor(t.Name, t.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +266,7 @@ func (r *Resolver) listTags(ctx context.Context, first *int, after, search *stri
 }
 
 func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListPeople, func(p *editorial.Person) editorial.Cursor { return postgres.NameCursor(p.Name, p.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListPeople, func(p *editorial.Person) editorial.Cursor { return postgres.NameCursor(p.Name, p.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +278,7 @@ func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *st
 }
 
 func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListOrganizations, func(o *editorial.Organization) editorial.Cursor { return postgres.NameCursor(o.Name, o.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListOrganizations, func(o *editorial.Organization) editorial.Cursor { return postgres.NameCursor(o.Name, o.ID) })
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +290,7 @@ func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, sea
 }
 
 func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListEvents, postgres.EventCursor)
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListEvents, postgres.EventCursor)
 	if err != nil {
 		return nil, err
 	}

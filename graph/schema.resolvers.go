@@ -14,7 +14,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
@@ -655,7 +654,7 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 		}
 		return r.reportIn(ctx, n, wanted)
 	default:
-		n, err := postgres.ReportIDBySlug(ctx, r.DB, *slug)
+		n, err := r.reader(ctx).ReportIDBySlug(ctx, *slug)
 		if cerr.Is(err, cerr.NotFound) {
 			return nil, nil
 		}

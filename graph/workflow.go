@@ -10,7 +10,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -180,7 +179,7 @@ func (r *Resolver) auditLog(ctx context.Context, reportID int64, first *int, aft
 	if cur != nil {
 		before = cur.ID
 	}
-	list, err := postgres.ListAudit(ctx, r.DB, reportID, n+1, before)
+	list, err := r.reader(ctx).ListAudit(ctx, reportID, n+1, before)
 	if err != nil {
 		return nil, err
 	}

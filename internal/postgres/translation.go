@@ -160,13 +160,13 @@ func TranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []edito
 // AttendeeTranslationsByKeys returns, per translation, its attendee roles and
 // notes ordered by attendee position, in one query (newsroom reads).
 func AttendeeTranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
-	return AttendeeTranslationsFor(ctx, q, Newsroom, keys)
+	return attendeeTranslations(ctx, q, Newsroom, keys)
 }
 
-// AttendeeTranslationsFor returns, per translation, its attendee roles and
+// attendeeTranslations returns, per translation, its attendee roles and
 // notes ordered by attendee position, in one query: the working ones for
 // the newsroom, the approved ones of published reports for the public.
-func AttendeeTranslationsFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
+func attendeeTranslations(ctx context.Context, q sqlx.QueryerContext, aud Audience, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
 	reports, locales := translationKeyArrays(keys)
 	var rows []struct {
 		ReportID int64 `db:"report_id"`

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -108,10 +106,10 @@ func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action au
 
 // Facts returns the workflow facts of the reports in ids for the context's
 // viewer (what workflow.Available and workflow.Check need), in one query
-// on q. Unknown IDs are absent.
-func (s *Service) Facts(ctx context.Context, q sqlx.QueryerContext, reportIDs []int64) (map[int64]workflow.Facts, error) {
+// (a dataloader's batch function). Unknown IDs are absent.
+func (s *Service) Facts(ctx context.Context, reportIDs []int64) (map[int64]workflow.Facts, error) {
 	v := auth.ViewerFrom(ctx)
-	states, err := postgres.WorkflowStates(ctx, q, reportIDs, viewerUserID(v))
+	states, err := postgres.WorkflowStates(ctx, s.DB, reportIDs, viewerUserID(v))
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,7 @@ func (d *Desk) Current(t *testing.T, id int64) *editorial.Report {
 // Facts reads the workflow facts of report id for u.
 func (d *Desk) Facts(t *testing.T, u *auth.User, id int64) workflow.Facts {
 	t.Helper()
-	return Of(d.Svc.Reports.Facts(d.As(t, u), d.DB, []int64{id})).OK(t)[id]
+	return Of(d.Svc.Reports.Facts(d.As(t, u), []int64{id})).OK(t)[id]
 }
 
 // Publication reads the publication record of report id (nil: none).

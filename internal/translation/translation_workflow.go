@@ -145,13 +145,13 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 }
 
 // TranslationStates returns the states of the translations with the given
-// keys (canonical locales), on q, in a constant number of queries (for
+// keys (canonical locales), in a constant number of queries (for
 // dataloaders). Keys with no translation are absent. Newsroom only.
-func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
+func (s *Service) TranslationStates(ctx context.Context, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
 	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
-	return translationStates(ctx, q, keys)
+	return translationStates(ctx, s.DB, keys)
 }
 
 // ConfirmTranslationFields marks stale fields of a translation as still
@@ -450,8 +450,8 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) 
 // (the deployment's target locales, canonicalised) and each locale it has
 // a translation in, except its source locale, the translation's status and
 // whether it is stale and current. Newsroom only; a constant number of
-// queries on q.
-func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext, reportIDs []int64, targetLocales []string) (map[int64]Progress, error) {
+// queries.
+func (s *Service) TranslationProgress(ctx context.Context, reportIDs []int64, targetLocales []string) (map[int64]Progress, error) {
 	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
@@ -463,11 +463,11 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 		}
 		targets[i] = c
 	}
-	srcs, err := postgres.TranslationSources(ctx, q, reportIDs)
+	srcs, err := postgres.TranslationSources(ctx, s.DB, reportIDs)
 	if err != nil {
 		return nil, err
 	}
-	trs, err := postgres.TranslationsByReportIDs(ctx, q, postgres.Newsroom, reportIDs)
+	trs, err := postgres.TranslationsByReportIDs(ctx, s.DB, postgres.Newsroom, reportIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +477,7 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 			keys = append(keys, translationKey(t))
 		}
 	}
-	states, err := translationStates(ctx, q, keys)
+	states, err := translationStates(ctx, s.DB, keys)
 	if err != nil {
 		return nil, err
 	}
