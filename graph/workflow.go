@@ -284,10 +284,10 @@ func (r *Resolver) threadOf(ctx context.Context, root *comments.Comment, err err
 	}
 	for _, t := range list {
 		if t.Root.ID == root.ID {
-			return &model.ThreadPayload{Thread: t, UserErrors: noUserErrors()}, nil
+			return &model.ThreadPayload{Thread: asWritten.Thread(t), UserErrors: noUserErrors()}, nil
 		}
 	}
-	return &model.ThreadPayload{Thread: &comments.Thread{Root: root}, UserErrors: noUserErrors()}, nil
+	return &model.ThreadPayload{Thread: asWritten.Thread(&comments.Thread{Root: root}), UserErrors: noUserErrors()}, nil
 }
 
 func (rs responder) comment(c *comments.Comment, err error) (*model.CommentPayload, error) {
