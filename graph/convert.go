@@ -12,7 +12,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 )
 
@@ -203,13 +202,13 @@ func figures(list []*model.EventFigureInput) []editorial.Figure {
 // --- cursors and pages ---
 
 // encodeCursor makes a storage cursor opaque.
-func encodeCursor(c postgres.Cursor) string {
+func encodeCursor(c editorial.Cursor) string {
 	b, _ := json.Marshal([]any{c.Key, c.ID})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // decodeCursor reads an `after` argument.
-func decodeCursor(after *string) (*postgres.Cursor, error) {
+func decodeCursor(after *string) (*editorial.Cursor, error) {
 	if after == nil || *after == "" {
 		return nil, nil
 	}
@@ -227,7 +226,7 @@ func decodeCursor(after *string) (*postgres.Cursor, error) {
 	if !ok1 || !ok2 || id < 0 {
 		return nil, bad
 	}
-	return &postgres.Cursor{Key: key, ID: int64(id)}, nil
+	return &editorial.Cursor{Key: key, ID: int64(id)}, nil
 }
 
 // pageSize validates `first`: 1 to 100.
@@ -243,7 +242,7 @@ func pageSize(first *int, def int) (int, error) {
 
 // page cuts a list fetched with one row more than asked for down to first
 // items and says whether more follow; cursor gives each item's cursor.
-func page[T any](list []*T, first int, after *postgres.Cursor, cursor func(*T) postgres.Cursor) ([]*T, []string, *model.PageInfo) {
+func page[T any](list []*T, first int, after *editorial.Cursor, cursor func(*T) editorial.Cursor) ([]*T, []string, *model.PageInfo) {
 	more := len(list) > first
 	if more {
 		list = list[:first]

@@ -18,8 +18,8 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
+	"github.com/copydesk/copydesk/internal/workflow"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -731,22 +731,22 @@ type ApiTokenResolver interface {
 	ID(ctx context.Context, obj *auth.Token) (string, error)
 }
 type ApprovalResolver interface {
-	User(ctx context.Context, obj *postgres.Approval) (*auth.User, error)
+	User(ctx context.Context, obj *workflow.Approval) (*auth.User, error)
 }
 type AttendeeResolver interface {
-	ID(ctx context.Context, obj *editorial.Attendee) (string, error)
-	Person(ctx context.Context, obj *editorial.Attendee) (*editorial.Person, error)
-	Organization(ctx context.Context, obj *editorial.Attendee) (*editorial.Organization, error)
+	ID(ctx context.Context, obj *model.Attendee) (string, error)
+	Person(ctx context.Context, obj *model.Attendee) (*model.Person, error)
+	Organization(ctx context.Context, obj *model.Attendee) (*model.Organization, error)
 }
 type AttendeeTranslationResolver interface {
-	Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error)
+	Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*model.Attendee, error)
 }
 type AuditEntryResolver interface {
-	Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error)
+	Actor(ctx context.Context, obj *editorial.AuditRecord) (*auth.User, error)
 
-	Before(ctx context.Context, obj *postgres.AuditRow) (*string, error)
-	After(ctx context.Context, obj *postgres.AuditRow) (*string, error)
-	Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error)
+	Before(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
+	After(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
+	Detail(ctx context.Context, obj *editorial.AuditRecord) (*string, error)
 }
 type CommentResolver interface {
 	ID(ctx context.Context, obj *comments.Comment) (string, error)
@@ -757,11 +757,11 @@ type CommentResolver interface {
 	History(ctx context.Context, obj *comments.Comment) ([]*comments.Version, error)
 }
 type CommentThreadResolver interface {
-	ID(ctx context.Context, obj *comments.Thread) (string, error)
+	ID(ctx context.Context, obj *model.CommentThread) (string, error)
 
-	Anchor(ctx context.Context, obj *comments.Thread) (*model.CommentAnchor, error)
-	ResolvedAt(ctx context.Context, obj *comments.Thread) (*time.Time, error)
-	ResolvedBy(ctx context.Context, obj *comments.Thread) (*auth.User, error)
+	Anchor(ctx context.Context, obj *model.CommentThread) (*model.CommentAnchor, error)
+	ResolvedAt(ctx context.Context, obj *model.CommentThread) (*time.Time, error)
+	ResolvedBy(ctx context.Context, obj *model.CommentThread) (*auth.User, error)
 }
 type CommentVersionResolver interface {
 	Editor(ctx context.Context, obj *comments.Version) (*auth.User, error)
@@ -770,16 +770,16 @@ type DeskResolver interface {
 	ID(ctx context.Context, obj *auth.Desk) (string, error)
 }
 type EventResolver interface {
-	ID(ctx context.Context, obj *editorial.Event) (string, error)
-	Name(ctx context.Context, obj *editorial.Event) (string, error)
-	LocalizedName(ctx context.Context, obj *editorial.Event, locale string) (string, error)
-	LocalizedNames(ctx context.Context, obj *editorial.Event) ([]*model.LocalizedName, error)
-	Parent(ctx context.Context, obj *editorial.Event) (*editorial.Event, error)
-	Children(ctx context.Context, obj *editorial.Event) ([]*editorial.Event, error)
+	ID(ctx context.Context, obj *model.Event) (string, error)
+	Name(ctx context.Context, obj *model.Event) (string, error)
+	LocalizedName(ctx context.Context, obj *model.Event, locale string) (string, error)
+	LocalizedNames(ctx context.Context, obj *model.Event) ([]*model.LocalizedName, error)
+	Parent(ctx context.Context, obj *model.Event) (*model.Event, error)
+	Children(ctx context.Context, obj *model.Event) ([]*model.Event, error)
 
-	Organizers(ctx context.Context, obj *editorial.Event) ([]*editorial.Organization, error)
+	Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error)
 
-	Reports(ctx context.Context, obj *editorial.Event, first *int) ([]*editorial.Report, error)
+	Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error)
 }
 type MutationResolver interface {
 	CreateReport(ctx context.Context, input model.CreateReportInput) (*model.CreateReportPayload, error)
@@ -828,19 +828,19 @@ type MutationResolver interface {
 	UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error)
 }
 type OrganizationResolver interface {
-	ID(ctx context.Context, obj *editorial.Organization) (string, error)
-	Name(ctx context.Context, obj *editorial.Organization) (string, error)
-	LocalizedName(ctx context.Context, obj *editorial.Organization, locale string) (string, error)
-	LocalizedNames(ctx context.Context, obj *editorial.Organization) ([]*model.LocalizedName, error)
+	ID(ctx context.Context, obj *model.Organization) (string, error)
+	Name(ctx context.Context, obj *model.Organization) (string, error)
+	LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error)
+	LocalizedNames(ctx context.Context, obj *model.Organization) ([]*model.LocalizedName, error)
 
-	Parent(ctx context.Context, obj *editorial.Organization) (*editorial.Organization, error)
+	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
 }
 type PersonResolver interface {
-	ID(ctx context.Context, obj *editorial.Person) (string, error)
-	Name(ctx context.Context, obj *editorial.Person) (string, error)
-	LocalizedName(ctx context.Context, obj *editorial.Person, locale string) (string, error)
-	LocalizedNames(ctx context.Context, obj *editorial.Person) ([]*model.LocalizedName, error)
-	Affiliation(ctx context.Context, obj *editorial.Person) (*editorial.Organization, error)
+	ID(ctx context.Context, obj *model.Person) (string, error)
+	Name(ctx context.Context, obj *model.Person) (string, error)
+	LocalizedName(ctx context.Context, obj *model.Person, locale string) (string, error)
+	LocalizedNames(ctx context.Context, obj *model.Person) ([]*model.LocalizedName, error)
+	Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -874,10 +874,10 @@ type ReportResolver interface {
 	Body(ctx context.Context, obj *editorial.Report, format *model.BodyFormat) (string, error)
 	WordCount(ctx context.Context, obj *editorial.Report) (int, error)
 
-	Authors(ctx context.Context, obj *editorial.Report) ([]*editorial.Person, error)
-	Event(ctx context.Context, obj *editorial.Report) (*editorial.Event, error)
-	Tags(ctx context.Context, obj *editorial.Report) ([]*editorial.Tag, error)
-	Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error)
+	Authors(ctx context.Context, obj *editorial.Report) ([]*model.Person, error)
+	Event(ctx context.Context, obj *editorial.Report) (*model.Event, error)
+	Tags(ctx context.Context, obj *editorial.Report) ([]*model.Tag, error)
+	Attendees(ctx context.Context, obj *editorial.Report) ([]*model.Attendee, error)
 	Translations(ctx context.Context, obj *editorial.Report) ([]*editorial.Translation, error)
 	Translation(ctx context.Context, obj *editorial.Report, locale string) (*editorial.Translation, error)
 	TranslationProgress(ctx context.Context, obj *editorial.Report) (*translation.Progress, error)
@@ -887,11 +887,11 @@ type ReportResolver interface {
 	UnpublishedChanges(ctx context.Context, obj *editorial.Report) (*model.RevisionDiff, error)
 	AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error)
 	Reviewers(ctx context.Context, obj *editorial.Report) ([]*auth.User, error)
-	Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error)
+	Approvals(ctx context.Context, obj *editorial.Report) ([]*workflow.Approval, error)
 	ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error)
 	EmbargoUntil(ctx context.Context, obj *editorial.Report) (*time.Time, error)
 	ScheduledPublication(ctx context.Context, obj *editorial.Report) (*model.ScheduledPublication, error)
-	Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*comments.Thread, error)
+	Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*model.CommentThread, error)
 	AuditLog(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportSnapshotResolver interface {
@@ -908,7 +908,7 @@ type ReportTranslationResolver interface {
 
 	Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error)
 	Freshness(ctx context.Context, obj *editorial.Translation) (*translation.State, error)
-	Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error)
+	Assignment(ctx context.Context, obj *editorial.Translation) (*editorial.TranslationAssignment, error)
 }
 type RevisionResolver interface {
 	ID(ctx context.Context, obj *editorial.Revision) (string, error)
@@ -930,21 +930,21 @@ type StaleFieldResolver interface {
 	Changes(ctx context.Context, obj *translation.StaleField) ([]*model.DiffSegment, error)
 }
 type TagResolver interface {
-	ID(ctx context.Context, obj *editorial.Tag) (string, error)
+	ID(ctx context.Context, obj *model.Tag) (string, error)
 
-	Name(ctx context.Context, obj *editorial.Tag) (string, error)
-	LocalizedName(ctx context.Context, obj *editorial.Tag, locale string) (string, error)
-	LocalizedNames(ctx context.Context, obj *editorial.Tag) ([]*model.LocalizedName, error)
+	Name(ctx context.Context, obj *model.Tag) (string, error)
+	LocalizedName(ctx context.Context, obj *model.Tag, locale string) (string, error)
+	LocalizedNames(ctx context.Context, obj *model.Tag) ([]*model.LocalizedName, error)
 
-	Parent(ctx context.Context, obj *editorial.Tag) (*editorial.Tag, error)
-	Children(ctx context.Context, obj *editorial.Tag) ([]*editorial.Tag, error)
-	ReportCount(ctx context.Context, obj *editorial.Tag) (int, error)
+	Parent(ctx context.Context, obj *model.Tag) (*model.Tag, error)
+	Children(ctx context.Context, obj *model.Tag) ([]*model.Tag, error)
+	ReportCount(ctx context.Context, obj *model.Tag) (int, error)
 }
 type TranslatorAssignmentResolver interface {
-	Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error)
+	Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error)
 
-	Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
-	AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error)
+	Translator(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error)
+	AssignedBy(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error)
 }
 type TranslatorQueueItemResolver interface {
 	Report(ctx context.Context, obj *translation.QueueItem) (*editorial.Report, error)
@@ -8942,7 +8942,7 @@ func (ec *executionContext) fieldContext_ApiTokenPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _Approval_user(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_user(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8974,7 +8974,7 @@ func (ec *executionContext) fieldContext_Approval_user(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Approval_version(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_version(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8997,7 +8997,7 @@ func (ec *executionContext) fieldContext_Approval_version(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Approval", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.Approval) (ret graphql.Marshaler) {
+func (ec *executionContext) _Approval_approvedAt(ctx context.Context, field graphql.CollectedField, obj *workflow.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9032,8 +9032,8 @@ func (ec *executionContext) _AssignTranslatorPayload_assignment(ctx context.Cont
 			return obj.Assignment, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
-			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9084,7 +9084,7 @@ func (ec *executionContext) fieldContext_AssignTranslatorPayload_userErrors(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9107,7 +9107,7 @@ func (ec *executionContext) fieldContext_Attendee_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Attendee", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Attendee_person(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_person(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9119,8 +9119,8 @@ func (ec *executionContext) _Attendee_person(ctx context.Context, field graphql.
 			return ec.Resolvers.Attendee().Person(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9139,7 +9139,7 @@ func (ec *executionContext) fieldContext_Attendee_person(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Attendee_organization(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_organization(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9151,8 +9151,8 @@ func (ec *executionContext) _Attendee_organization(ctx context.Context, field gr
 			return ec.Resolvers.Attendee().Organization(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9171,7 +9171,7 @@ func (ec *executionContext) fieldContext_Attendee_organization(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Attendee_delegation(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_delegation(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9194,7 +9194,7 @@ func (ec *executionContext) fieldContext_Attendee_delegation(_ context.Context, 
 	return graphql.NewScalarFieldContext("Attendee", field, false, false, "String")
 }
 
-func (ec *executionContext) _Attendee_role(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_role(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9217,7 +9217,7 @@ func (ec *executionContext) fieldContext_Attendee_role(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Attendee", field, false, false, "String")
 }
 
-func (ec *executionContext) _Attendee_participations(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_participations(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9240,7 +9240,7 @@ func (ec *executionContext) fieldContext_Attendee_participations(_ context.Conte
 	return graphql.NewScalarFieldContext("Attendee", field, false, false, "Participation")
 }
 
-func (ec *executionContext) _Attendee_note(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_note(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9263,7 +9263,7 @@ func (ec *executionContext) fieldContext_Attendee_note(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Attendee", field, false, false, "String")
 }
 
-func (ec *executionContext) _Attendee_position(ctx context.Context, field graphql.CollectedField, obj *editorial.Attendee) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attendee_position(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9385,8 +9385,8 @@ func (ec *executionContext) _AttendeeTranslation_attendee(ctx context.Context, f
 			return ec.Resolvers.AttendeeTranslation().Attendee(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
-			return ec.marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Attendee) graphql.Marshaler {
+			return ec.marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendee(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9451,7 +9451,7 @@ func (ec *executionContext) fieldContext_AttendeeTranslation_note(_ context.Cont
 	return graphql.NewScalarFieldContext("AttendeeTranslation", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9474,7 +9474,7 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9506,7 +9506,7 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actorName(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9529,7 +9529,7 @@ func (ec *executionContext) fieldContext_AuditEntry_actorName(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9552,7 +9552,7 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_subjectType(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_subjectType(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9575,7 +9575,7 @@ func (ec *executionContext) fieldContext_AuditEntry_subjectType(_ context.Contex
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_subjectId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_subjectId(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9598,7 +9598,7 @@ func (ec *executionContext) fieldContext_AuditEntry_subjectId(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9621,7 +9621,7 @@ func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9644,7 +9644,7 @@ func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9667,7 +9667,7 @@ func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *postgres.AuditRow) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *editorial.AuditRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9734,8 +9734,8 @@ func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.AuditRecord) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecordᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9821,8 +9821,8 @@ func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.AuditRecord) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10110,8 +10110,8 @@ func (ec *executionContext) _CommentAnchor_attendee(ctx context.Context, field g
 			return obj.Attendee, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
-			return ec.marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Attendee) graphql.Marshaler {
+			return ec.marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendee(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10263,7 +10263,7 @@ func (ec *executionContext) fieldContext_CommentPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _CommentThread_id(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_id(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10286,7 +10286,7 @@ func (ec *executionContext) fieldContext_CommentThread_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "ID")
 }
 
-func (ec *executionContext) _CommentThread_root(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_root(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10318,7 +10318,7 @@ func (ec *executionContext) fieldContext_CommentThread_root(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _CommentThread_replies(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_replies(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10350,7 +10350,7 @@ func (ec *executionContext) fieldContext_CommentThread_replies(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CommentThread_anchor(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_anchor(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10382,7 +10382,7 @@ func (ec *executionContext) fieldContext_CommentThread_anchor(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _CommentThread_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10405,7 +10405,7 @@ func (ec *executionContext) fieldContext_CommentThread_resolvedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "DateTime")
 }
 
-func (ec *executionContext) _CommentThread_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *comments.Thread) (ret graphql.Marshaler) {
+func (ec *executionContext) _CommentThread_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11051,7 +11051,7 @@ func (ec *executionContext) fieldContext_DiffSegment_text(_ context.Context, fie
 	return graphql.NewScalarFieldContext("DiffSegment", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11074,7 +11074,7 @@ func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Event", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11097,7 +11097,7 @@ func (ec *executionContext) fieldContext_Event_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
 }
 
-func (ec *executionContext) _Event_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11141,7 +11141,7 @@ func (ec *executionContext) fieldContext_Event_localizedName(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_localizedNames(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_localizedNames(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11173,7 +11173,7 @@ func (ec *executionContext) fieldContext_Event_localizedNames(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_parent(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_parent(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11185,8 +11185,8 @@ func (ec *executionContext) _Event_parent(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Event().Parent(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11205,7 +11205,7 @@ func (ec *executionContext) fieldContext_Event_parent(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_children(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_children(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11217,8 +11217,8 @@ func (ec *executionContext) _Event_children(ctx context.Context, field graphql.C
 			return ec.Resolvers.Event().Children(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11237,7 +11237,7 @@ func (ec *executionContext) fieldContext_Event_children(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_startsAt(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_startsAt(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11260,7 +11260,7 @@ func (ec *executionContext) fieldContext_Event_startsAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Event_endsAt(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_endsAt(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11283,7 +11283,7 @@ func (ec *executionContext) fieldContext_Event_endsAt(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Event_timeZone(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11306,7 +11306,7 @@ func (ec *executionContext) fieldContext_Event_timeZone(_ context.Context, field
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_allDay(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_allDay(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11329,7 +11329,7 @@ func (ec *executionContext) fieldContext_Event_allDay(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Event", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Event_venue(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_venue(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11352,7 +11352,7 @@ func (ec *executionContext) fieldContext_Event_venue(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_city(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_city(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11375,7 +11375,7 @@ func (ec *executionContext) fieldContext_Event_city(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_region(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_region(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11398,7 +11398,7 @@ func (ec *executionContext) fieldContext_Event_region(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_country(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_country(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11421,7 +11421,7 @@ func (ec *executionContext) fieldContext_Event_country(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
-func (ec *executionContext) _Event_format(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_format(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11444,7 +11444,7 @@ func (ec *executionContext) fieldContext_Event_format(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Event", field, false, false, "EventFormat")
 }
 
-func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11456,8 +11456,8 @@ func (ec *executionContext) _Event_organizers(ctx context.Context, field graphql
 			return ec.Resolvers.Event().Organizers(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganizationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11476,7 +11476,7 @@ func (ec *executionContext) fieldContext_Event_organizers(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_figures(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_figures(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11508,7 +11508,7 @@ func (ec *executionContext) fieldContext_Event_figures(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_reports(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_reports(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11552,7 +11552,7 @@ func (ec *executionContext) fieldContext_Event_reports(ctx context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *editorial.Event) (ret graphql.Marshaler) {
+func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11619,8 +11619,8 @@ func (ec *executionContext) _EventConnection_nodes(ctx context.Context, field gr
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11729,8 +11729,8 @@ func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11899,8 +11899,8 @@ func (ec *executionContext) _EventPayload_event(ctx context.Context, field graph
 			return obj.Event, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14135,7 +14135,7 @@ func (ec *executionContext) fieldContext_Mutation_updateEvent(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14158,7 +14158,7 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Organization", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14181,7 +14181,7 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organization", field, true, true, "String")
 }
 
-func (ec *executionContext) _Organization_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14225,7 +14225,7 @@ func (ec *executionContext) fieldContext_Organization_localizedName(ctx context.
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_localizedNames(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_localizedNames(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14257,7 +14257,7 @@ func (ec *executionContext) fieldContext_Organization_localizedNames(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_acronym(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_acronym(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14280,7 +14280,7 @@ func (ec *executionContext) fieldContext_Organization_acronym(_ context.Context,
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Organization_country(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_country(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14303,7 +14303,7 @@ func (ec *executionContext) fieldContext_Organization_country(_ context.Context,
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
-func (ec *executionContext) _Organization_parent(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_parent(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14315,8 +14315,8 @@ func (ec *executionContext) _Organization_parent(ctx context.Context, field grap
 			return ec.Resolvers.Organization().Parent(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14335,7 +14335,7 @@ func (ec *executionContext) fieldContext_Organization_parent(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Organization_version(ctx context.Context, field graphql.CollectedField, obj *editorial.Organization) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organization_version(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14402,8 +14402,8 @@ func (ec *executionContext) _OrganizationConnection_nodes(ctx context.Context, f
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganizationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14512,8 +14512,8 @@ func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field gr
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14544,8 +14544,8 @@ func (ec *executionContext) _OrganizationPayload_organization(ctx context.Contex
 			return obj.Organization, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14688,7 +14688,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14711,7 +14711,7 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Person", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14734,7 +14734,7 @@ func (ec *executionContext) fieldContext_Person_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
 }
 
-func (ec *executionContext) _Person_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14778,7 +14778,7 @@ func (ec *executionContext) fieldContext_Person_localizedName(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_localizedNames(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_localizedNames(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14810,7 +14810,7 @@ func (ec *executionContext) fieldContext_Person_localizedNames(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_affiliation(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_affiliation(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14822,8 +14822,8 @@ func (ec *executionContext) _Person_affiliation(ctx context.Context, field graph
 			return ec.Resolvers.Person().Affiliation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14842,7 +14842,7 @@ func (ec *executionContext) fieldContext_Person_affiliation(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_version(ctx context.Context, field graphql.CollectedField, obj *editorial.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_version(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14909,8 +14909,8 @@ func (ec *executionContext) _PersonConnection_nodes(ctx context.Context, field g
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersonᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersonᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15019,8 +15019,8 @@ func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15051,8 +15051,8 @@ func (ec *executionContext) _PersonPayload_person(ctx context.Context, field gra
 			return obj.Person, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16493,8 +16493,8 @@ func (ec *executionContext) _Report_authors(ctx context.Context, field graphql.C
 			return ec.Resolvers.Report().Authors(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersonᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersonᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16525,8 +16525,8 @@ func (ec *executionContext) _Report_event(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Report().Event(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16557,8 +16557,8 @@ func (ec *executionContext) _Report_tags(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Report().Tags(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTagᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16589,8 +16589,8 @@ func (ec *executionContext) _Report_attendees(ctx context.Context, field graphql
 			return ec.Resolvers.Report().Attendees(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Attendee) graphql.Marshaler {
-			return ec.marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendeeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Attendee) graphql.Marshaler {
+			return ec.marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendeeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16915,8 +16915,8 @@ func (ec *executionContext) _Report_approvals(ctx context.Context, field graphql
 			return ec.Resolvers.Report().Approvals(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
-			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*workflow.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApprovalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17026,8 +17026,8 @@ func (ec *executionContext) _Report_comments(ctx context.Context, field graphql.
 			return ec.Resolvers.Report().Comments(ctx, obj, fc.Args["includeResolved"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*comments.Thread) graphql.Marshaler {
-			return ec.marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThreadᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CommentThread) graphql.Marshaler {
+			return ec.marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18098,8 +18098,8 @@ func (ec *executionContext) _ReportTranslation_assignment(ctx context.Context, f
 			return ec.Resolvers.ReportTranslation().Assignment(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
-			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
+			return ec.marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19366,7 +19366,7 @@ func (ec *executionContext) fieldContext_StaleField_changes(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19389,7 +19389,7 @@ func (ec *executionContext) fieldContext_Tag_id(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Tag", field, true, true, "ID")
 }
 
-func (ec *executionContext) _Tag_slug(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_slug(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19412,7 +19412,7 @@ func (ec *executionContext) fieldContext_Tag_slug(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Tag", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19435,7 +19435,7 @@ func (ec *executionContext) fieldContext_Tag_name(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Tag", field, true, true, "String")
 }
 
-func (ec *executionContext) _Tag_localizedName(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19479,7 +19479,7 @@ func (ec *executionContext) fieldContext_Tag_localizedName(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Tag_localizedNames(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_localizedNames(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19511,7 +19511,7 @@ func (ec *executionContext) fieldContext_Tag_localizedNames(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Tag_description(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_description(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19534,7 +19534,7 @@ func (ec *executionContext) fieldContext_Tag_description(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tag", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tag_parent(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_parent(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19546,8 +19546,8 @@ func (ec *executionContext) _Tag_parent(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Tag().Parent(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Tag) graphql.Marshaler {
-			return ec.marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Tag) graphql.Marshaler {
+			return ec.marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19566,7 +19566,7 @@ func (ec *executionContext) fieldContext_Tag_parent(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Tag_children(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_children(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19578,8 +19578,8 @@ func (ec *executionContext) _Tag_children(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Tag().Children(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTagᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19598,7 +19598,7 @@ func (ec *executionContext) fieldContext_Tag_children(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Tag_reportCount(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_reportCount(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19621,7 +19621,7 @@ func (ec *executionContext) fieldContext_Tag_reportCount(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tag", field, true, true, "Int")
 }
 
-func (ec *executionContext) _Tag_version(ctx context.Context, field graphql.CollectedField, obj *editorial.Tag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tag_version(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19688,8 +19688,8 @@ func (ec *executionContext) _TagConnection_nodes(ctx context.Context, field grap
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTagᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTagᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19798,8 +19798,8 @@ func (ec *executionContext) _TagEdge_node(ctx context.Context, field graphql.Col
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19830,8 +19830,8 @@ func (ec *executionContext) _TagPayload_tag(ctx context.Context, field graphql.C
 			return obj.Tag, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Tag) graphql.Marshaler {
-			return ec.marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Tag) graphql.Marshaler {
+			return ec.marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx, selections, v)
 		},
 		true,
 		false,
@@ -20041,8 +20041,8 @@ func (ec *executionContext) _ThreadPayload_thread(ctx context.Context, field gra
 			return obj.Thread, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
-			return ec.marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentThread) graphql.Marshaler {
+			return ec.marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThread(ctx, selections, v)
 		},
 		true,
 		false,
@@ -20295,7 +20295,7 @@ func (ec *executionContext) fieldContext_TranslationProgress_locales(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_report(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_report(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20327,7 +20327,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_report(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_locale(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_locale(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20350,7 +20350,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_locale(_ context.C
 	return graphql.NewScalarFieldContext("TranslatorAssignment", field, false, false, "String")
 }
 
-func (ec *executionContext) _TranslatorAssignment_translator(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_translator(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20382,7 +20382,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_translator(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_assignedBy(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_assignedBy(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20414,7 +20414,7 @@ func (ec *executionContext) fieldContext_TranslatorAssignment_assignedBy(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TranslatorAssignment_assignedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.TranslationAssignment) (ret graphql.Marshaler) {
+func (ec *executionContext) _TranslatorAssignment_assignedAt(ctx context.Context, field graphql.CollectedField, obj *editorial.TranslationAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25209,9 +25209,9 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
-	case editorial.Tag:
+	case model.Tag:
 		return ec._Tag(ctx, sel, &obj)
-	case *editorial.Tag:
+	case *model.Tag:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -25237,23 +25237,23 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Report(ctx, sel, obj)
-	case editorial.Person:
+	case model.Person:
 		return ec._Person(ctx, sel, &obj)
-	case *editorial.Person:
+	case *model.Person:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Person(ctx, sel, obj)
-	case editorial.Organization:
+	case model.Organization:
 		return ec._Organization(ctx, sel, &obj)
-	case *editorial.Organization:
+	case *model.Organization:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Organization(ctx, sel, obj)
-	case editorial.Event:
+	case model.Event:
 		return ec._Event(ctx, sel, &obj)
-	case *editorial.Event:
+	case *model.Event:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -25272,9 +25272,9 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Comment(ctx, sel, obj)
-	case editorial.Attendee:
+	case model.Attendee:
 		return ec._Attendee(ctx, sel, &obj)
-	case *editorial.Attendee:
+	case *model.Attendee:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -25408,7 +25408,7 @@ func (ec *executionContext) _ApiTokenPayload(ctx context.Context, sel ast.Select
 
 var approvalImplementors = []string{"Approval"}
 
-func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet, obj *postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet, obj *workflow.Approval) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, approvalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -25490,7 +25490,7 @@ func (ec *executionContext) _AssignTranslatorPayload(ctx context.Context, sel as
 
 var attendeeImplementors = []string{"Attendee", "Node"}
 
-func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet, obj *editorial.Attendee) graphql.Marshaler {
+func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet, obj *model.Attendee) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attendeeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -25648,7 +25648,7 @@ func (ec *executionContext) _AttendeeTranslation(ctx context.Context, sel ast.Se
 
 var auditEntryImplementors = []string{"AuditEntry"}
 
-func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *editorial.AuditRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -25979,7 +25979,7 @@ func (ec *executionContext) _CommentPayload(ctx context.Context, sel ast.Selecti
 
 var commentThreadImplementors = []string{"CommentThread"}
 
-func (ec *executionContext) _CommentThread(ctx context.Context, sel ast.SelectionSet, obj *comments.Thread) graphql.Marshaler {
+func (ec *executionContext) _CommentThread(ctx context.Context, sel ast.SelectionSet, obj *model.CommentThread) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, commentThreadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -26377,7 +26377,7 @@ func (ec *executionContext) _DiffSegment(ctx context.Context, sel ast.SelectionS
 
 var eventImplementors = []string{"Event", "Node"}
 
-func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *editorial.Event) graphql.Marshaler {
+func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *model.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27196,7 +27196,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var organizationImplementors = []string{"Organization", "Node"}
 
-func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *editorial.Organization) graphql.Marshaler {
+func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27441,7 +27441,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var personImplementors = []string{"Person", "Node"}
 
-func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *editorial.Person) graphql.Marshaler {
+func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *model.Person) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28995,7 +28995,7 @@ func (ec *executionContext) _StaleField(ctx context.Context, sel ast.SelectionSe
 
 var tagImplementors = []string{"Tag", "Node"}
 
-func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *editorial.Tag) graphql.Marshaler {
+func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *model.Tag) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tagImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29396,7 +29396,7 @@ func (ec *executionContext) _TranslationProgress(ctx context.Context, sel ast.Se
 
 var translatorAssignmentImplementors = []string{"TranslatorAssignment"}
 
-func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.SelectionSet, obj *postgres.TranslationAssignment) graphql.Marshaler {
+func (ec *executionContext) _TranslatorAssignment(ctx context.Context, sel ast.SelectionSet, obj *editorial.TranslationAssignment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, translatorAssignmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30208,11 +30208,11 @@ func (ec *executionContext) marshalNApiTokenPayload2ᚖgithubᚗcomᚋcopydesk�
 	return ec._ApiTokenPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.Approval) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx, sel, v[i])
+		return ec.marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApproval(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30224,7 +30224,7 @@ func (ec *executionContext) marshalNApproval2ᚕᚖgithubᚗcomᚋcopydeskᚋcop
 	return ret
 }
 
-func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐApproval(ctx context.Context, sel ast.SelectionSet, v *postgres.Approval) graphql.Marshaler {
+func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐApproval(ctx context.Context, sel ast.SelectionSet, v *workflow.Approval) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Approval!")
 		return graphql.Null
@@ -30264,11 +30264,11 @@ func (ec *executionContext) marshalNAssignTranslatorPayload2ᚖgithubᚗcomᚋco
 	return ec._AssignTranslatorPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Attendee) graphql.Marshaler {
+func (ec *executionContext) marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attendee) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx, sel, v[i])
+		return ec.marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendee(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30280,7 +30280,7 @@ func (ec *executionContext) marshalNAttendee2ᚕᚖgithubᚗcomᚋcopydeskᚋcop
 	return ret
 }
 
-func (ec *executionContext) marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx context.Context, sel ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
+func (ec *executionContext) marshalNAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendee(ctx context.Context, sel ast.SelectionSet, v *model.Attendee) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Attendee!")
 		return graphql.Null
@@ -30360,11 +30360,11 @@ func (ec *executionContext) unmarshalNAttendeeTranslationInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.AuditRecord) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx, sel, v[i])
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30376,7 +30376,7 @@ func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcopydeskᚋc
 	return ret
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐAuditRow(ctx context.Context, sel ast.SelectionSet, v *postgres.AuditRow) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAuditRecord(ctx context.Context, sel ast.SelectionSet, v *editorial.AuditRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
 		return graphql.Null
@@ -30464,11 +30464,11 @@ func (ec *executionContext) marshalNCommentPayload2ᚖgithubᚗcomᚋcopydeskᚋ
 	return ec._CommentPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThreadᚄ(ctx context.Context, sel ast.SelectionSet, v []*comments.Thread) graphql.Marshaler {
+func (ec *executionContext) marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommentThread) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx, sel, v[i])
+		return ec.marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThread(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30480,7 +30480,7 @@ func (ec *executionContext) marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydesk�
 	return ret
 }
 
-func (ec *executionContext) marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx context.Context, sel ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
+func (ec *executionContext) marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThread(ctx context.Context, sel ast.SelectionSet, v *model.CommentThread) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CommentThread!")
 		return graphql.Null
@@ -30684,11 +30684,11 @@ func (ec *executionContext) unmarshalNEditCommentInput2githubᚗcomᚋcopydesk�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Event) graphql.Marshaler {
+func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Event) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx, sel, v[i])
+		return ec.marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30700,7 +30700,7 @@ func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋcopydeskᚋcopyde
 	return ret
 }
 
-func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx context.Context, sel ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Event!")
 		return graphql.Null
@@ -30959,11 +30959,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋcopydeskᚋcopydesk�
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx, sel, v[i])
+		return ec.marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -30975,7 +30975,7 @@ func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydesk�
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organization!")
 		return graphql.Null
@@ -31076,11 +31076,11 @@ func (ec *executionContext) marshalNParticipation2ᚕgithubᚗcomᚋcopydeskᚋc
 	return ret
 }
 
-func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Person) graphql.Marshaler {
+func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx, sel, v[i])
+		return ec.marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -31092,7 +31092,7 @@ func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopyd
 	return ret
 }
 
-func (ec *executionContext) marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx context.Context, sel ast.SelectionSet, v *editorial.Person) graphql.Marshaler {
+func (ec *executionContext) marshalNPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Person!")
 		return graphql.Null
@@ -31531,11 +31531,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Tag) graphql.Marshaler {
+func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tag) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx, sel, v[i])
+		return ec.marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -31547,7 +31547,7 @@ func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydesk
 	return ret
 }
 
-func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx context.Context, sel ast.SelectionSet, v *editorial.Tag) graphql.Marshaler {
+func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx context.Context, sel ast.SelectionSet, v *model.Tag) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tag!")
 		return graphql.Null
@@ -32076,7 +32076,7 @@ func (ec *executionContext) marshalOApproximation2ᚖstring(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐAttendee(ctx context.Context, sel ast.SelectionSet, v *editorial.Attendee) graphql.Marshaler {
+func (ec *executionContext) marshalOAttendee2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐAttendee(ctx context.Context, sel ast.SelectionSet, v *model.Attendee) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32200,7 +32200,7 @@ func (ec *executionContext) marshalOCommentField2ᚖgithubᚗcomᚋcopydeskᚋco
 	return v
 }
 
-func (ec *executionContext) marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐThread(ctx context.Context, sel ast.SelectionSet, v *comments.Thread) graphql.Marshaler {
+func (ec *executionContext) marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThread(ctx context.Context, sel ast.SelectionSet, v *model.CommentThread) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32232,7 +32232,7 @@ func (ec *executionContext) marshalODesk2ᚖgithubᚗcomᚋcopydeskᚋcopydesk�
 	return ec._Desk(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐEvent(ctx context.Context, sel ast.SelectionSet, v *editorial.Event) graphql.Marshaler {
+func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32370,14 +32370,14 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋcopydeskᚋcopydeskᚋgr
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *editorial.Organization) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPerson(ctx context.Context, sel ast.SelectionSet, v *editorial.Person) graphql.Marshaler {
+func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32553,7 +32553,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTag(ctx context.Context, sel ast.SelectionSet, v *editorial.Tag) graphql.Marshaler {
+func (ec *executionContext) marshalOTag2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTag(ctx context.Context, sel ast.SelectionSet, v *model.Tag) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -32610,7 +32610,7 @@ func (ec *executionContext) marshalOTranslationProgress2ᚖgithubᚗcomᚋcopyde
 	return ec._TranslationProgress(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐTranslationAssignment(ctx context.Context, sel ast.SelectionSet, v *postgres.TranslationAssignment) graphql.Marshaler {
+func (ec *executionContext) marshalOTranslatorAssignment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationAssignment(ctx context.Context, sel ast.SelectionSet, v *editorial.TranslationAssignment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

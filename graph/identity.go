@@ -6,8 +6,8 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Resolver helpers for users, desks and API tokens. They decode input and
@@ -110,7 +110,7 @@ func (r *Resolver) listUsers(ctx context.Context, first *int, after *string) (*m
 	if err != nil {
 		return nil, err
 	}
-	list, cursors, info := page(list, n, cur, func(u *auth.User) postgres.Cursor { return postgres.Cursor{ID: u.ID} })
+	list, cursors, info := page(list, n, cur, func(u *auth.User) editorial.Cursor { return editorial.Cursor{ID: u.ID} })
 	conn := &model.UserConnection{Nodes: list, PageInfo: info, Edges: make([]*model.UserEdge, len(list))}
 	for i, u := range list {
 		conn.Edges[i] = &model.UserEdge{Cursor: cursors[i], Node: u}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/copydesk/copydesk/internal/auth"
@@ -50,24 +49,24 @@ type loaders struct {
 	reportAttendees    *dataloadgen.Loader[int64, []*editorial.Attendee]
 	reportTranslations *dataloadgen.Loader[int64, []*editorial.Translation]
 	previousSlugs      *dataloadgen.Loader[int64, []string]
-	attendeeTrans      *dataloadgen.Loader[postgres.TranslationKey, []*editorial.AttendeeTranslation]
+	attendeeTrans      *dataloadgen.Loader[editorial.TranslationKey, []*editorial.AttendeeTranslation]
 	tagChildren        *dataloadgen.Loader[int64, []*editorial.Tag]
 	tagReportCounts    *dataloadgen.Loader[int64, int]
 	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
 	eventReports       *dataloadgen.Loader[eventReportsKey, []*editorial.Report]
-	revisionPages      *dataloadgen.Loader[revisionPageKey, *postgres.RevisionPage]
+	revisionPages      *dataloadgen.Loader[revisionPageKey, *editorial.RevisionPage]
 
 	facts        *dataloadgen.Loader[int64, workflow.Facts]
-	publications *dataloadgen.Loader[int64, *postgres.Publication]
-	reviewers    *dataloadgen.Loader[int64, []*postgres.ReviewAssignment]
-	approvals    *dataloadgen.Loader[int64, []*postgres.Approval]
-	publishJobs  *dataloadgen.Loader[int64, *postgres.PublishJob]
+	publications *dataloadgen.Loader[int64, *workflow.Publication]
+	reviewers    *dataloadgen.Loader[int64, []*workflow.ReviewAssignment]
+	approvals    *dataloadgen.Loader[int64, []*workflow.Approval]
+	publishJobs  *dataloadgen.Loader[int64, *workflow.PublishJob]
 	threads      *dataloadgen.Loader[threadsKey, []*comments.Thread]
 	comments     *dataloadgen.Loader[int64, *comments.Comment]
 	versions     *dataloadgen.Loader[int64, []*comments.Version]
 
-	translationStates *dataloadgen.Loader[postgres.TranslationKey, *translation.State]
-	assignments       *dataloadgen.Loader[postgres.TranslationKey, *postgres.TranslationAssignment]
+	translationStates *dataloadgen.Loader[editorial.TranslationKey, *translation.State]
+	assignments       *dataloadgen.Loader[editorial.TranslationKey, *editorial.TranslationAssignment]
 }
 
 // threadsKey asks for a report's comment threads.
@@ -89,38 +88,31 @@ type eventReportsKey struct {
 	Limit   int
 }
 
-// newLoaders returns loaders that read what aud may see: for the public,
-// every query carries the published-only condition (postgres.Audience).
-func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
-	db, wait := r.DB, r.loaderWait()
-	// Newsroom reads see the working drafts; public reads see the published
-	// snapshots, and no revisions (they hold draft text).
-	revisions, tagIDs, authorIDs, attendees := postgres.RevisionsByIDs, postgres.TagIDsByReportIDs, postgres.AuthorIDsByReportIDs, postgres.AttendeesByReportIDs
-	if aud == postgres.Public {
-		revisions = nothing[int64, *editorial.Revision]
-		tagIDs, authorIDs, attendees = postgres.PublishedTagIDs, postgres.PublishedAuthorIDs, postgres.PublishedAttendees
-	}
+// newLoaders returns loaders that read through rd, so what they fetch is
+// what rd's audience may see (postgres.Reader).
+func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
+	wait := r.loaderWait()
 	return &loaders{
-		reports:       mapped(db, wait, audience(aud, postgres.ReportsFor)),
-		revisions:     mapped(db, wait, revisions),
-		people:        mapped(db, wait, postgres.PeopleByIDs),
-		organizations: mapped(db, wait, postgres.OrganizationsByIDs),
-		tags:          mapped(db, wait, postgres.TagsByIDs),
-		events:        mapped(db, wait, postgres.EventsByIDs),
-		attendees:     mapped(db, wait, audience(aud, postgres.AttendeesFor)),
-		users:         mapped(db, wait, postgres.UsersByIDs),
-		desks:         mapped(db, wait, postgres.DesksByIDs),
+		reports:       mapped(wait, rd.ReportsByIDs),
+		revisions:     mapped(wait, rd.RevisionsByIDs),
+		people:        mapped(wait, rd.PeopleByIDs),
+		organizations: mapped(wait, rd.OrganizationsByIDs),
+		tags:          mapped(wait, rd.TagsByIDs),
+		events:        mapped(wait, rd.EventsByIDs),
+		attendees:     mapped(wait, rd.AttendeesByIDs),
+		users:         mapped(wait, rd.UsersByIDs),
+		desks:         mapped(wait, rd.DesksByIDs),
 
-		reportTagIDs:       mapped(db, wait, tagIDs),
-		reportAuthorIDs:    mapped(db, wait, authorIDs),
-		reportAttendees:    mapped(db, wait, attendees),
-		reportTranslations: mapped(db, wait, audience(aud, postgres.TranslationsByReportIDs)),
-		previousSlugs:      mapped(db, wait, postgres.PreviousSlugsByReportIDs),
-		attendeeTrans:      mapped(db, wait, audience(aud, postgres.AttendeeTranslationsFor)),
-		tagChildren:        mapped(db, wait, postgres.TagChildren),
-		tagReportCounts:    mapped(db, wait, audience(aud, postgres.ReportCountsByTagIDs)),
-		eventChildren:      mapped(db, wait, postgres.EventChildren),
-		revisionPages: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []revisionPageKey) (map[revisionPageKey]*postgres.RevisionPage, error) {
+		reportTagIDs:       mapped(wait, rd.TagIDsByReportIDs),
+		reportAuthorIDs:    mapped(wait, rd.AuthorIDsByReportIDs),
+		reportAttendees:    mapped(wait, rd.AttendeesByReportIDs),
+		reportTranslations: mapped(wait, rd.TranslationsByReportIDs),
+		previousSlugs:      mapped(wait, rd.PreviousSlugsByReportIDs),
+		attendeeTrans:      mapped(wait, rd.AttendeeTranslationsByKeys),
+		tagChildren:        mapped(wait, rd.TagChildren),
+		tagReportCounts:    mapped(wait, rd.ReportCountsByTagIDs),
+		eventChildren:      mapped(wait, rd.EventChildren),
+		revisionPages: mapped(wait, func(ctx context.Context, keys []revisionPageKey) (map[revisionPageKey]*editorial.RevisionPage, error) {
 			// One query per distinct page shape; in practice every report
 			// of a list asks for the same one.
 			type shape struct{ first, before int }
@@ -129,9 +121,9 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 				s := shape{k.First, k.BeforeVersion}
 				groups[s] = append(groups[s], k.ReportID)
 			}
-			out := make(map[revisionPageKey]*postgres.RevisionPage, len(keys))
+			out := make(map[revisionPageKey]*editorial.RevisionPage, len(keys))
 			for s, ids := range groups {
-				pages, err := postgres.RevisionPages(ctx, q, ids, s.first, s.before)
+				pages, err := rd.RevisionPages(ctx, ids, s.first, s.before)
 				if err != nil {
 					return nil, err
 				}
@@ -143,21 +135,17 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 			}
 			return out, nil
 		}),
-		facts:        mapped(db, wait, r.Reports.Facts),
-		publications: mapped(db, wait, postgres.PublicationsByReportIDs),
-		reviewers:    mapped(db, wait, postgres.ReviewersByReportIDs),
-		approvals:    mapped(db, wait, postgres.ApprovalsByReportIDs),
-		publishJobs:  mapped(db, wait, postgres.PublishJobsByReportIDs),
+		facts:        mapped(wait, r.Reports.Facts),
+		publications: mapped(wait, rd.PublicationsByReportIDs),
+		reviewers:    mapped(wait, rd.ReviewersByReportIDs),
+		approvals:    mapped(wait, rd.ApprovalsByReportIDs),
+		publishJobs:  mapped(wait, rd.PublishJobsByReportIDs),
 
-		translationStates: mapped(db, wait, r.Translations.TranslationStates),
-		assignments:       mapped(db, wait, postgres.TranslationAssignmentsByKeys),
-		comments: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]*comments.Comment, error) {
-			return r.Comments.CommentsByIDs(ctx, ids)
-		}),
-		versions: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64][]*comments.Version, error) {
-			return r.Comments.VersionsByCommentIDs(ctx, ids)
-		}),
-		threads: mapped(db, wait, func(ctx context.Context, _ sqlx.QueryerContext, keys []threadsKey) (map[threadsKey][]*comments.Thread, error) {
+		translationStates: mapped(wait, r.Translations.TranslationStates),
+		assignments:       mapped(wait, rd.TranslationAssignmentsByKeys),
+		comments:          mapped(wait, r.Comments.CommentsByIDs),
+		versions:          mapped(wait, r.Comments.VersionsByCommentIDs),
+		threads: mapped(wait, func(ctx context.Context, keys []threadsKey) (map[threadsKey][]*comments.Thread, error) {
 			out := make(map[threadsKey][]*comments.Thread, len(keys))
 			for _, include := range []bool{false, true} {
 				var ids []int64
@@ -179,12 +167,12 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 			}
 			return out, nil
 		}),
-		eventReports: mapped(db, wait, func(ctx context.Context, q sqlx.QueryerContext, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
+		eventReports: mapped(wait, func(ctx context.Context, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
 			limit, ids := 0, make([]int64, len(keys))
 			for i, k := range keys {
 				ids[i], limit = k.EventID, max(limit, k.Limit)
 			}
-			byEvent, err := postgres.ReportsByEventIDs(ctx, q, aud, ids, limit)
+			byEvent, err := rd.ReportsByEventIDs(ctx, ids, limit)
 			if err != nil {
 				return nil, err
 			}
@@ -198,19 +186,10 @@ func newLoaders(r *Resolver, aud postgres.Audience) *loaders {
 	}
 }
 
-// mapped adapts a storage batch function (keys in, map out; missing keys
-// mean "none") to a dataloader.
-func mapped[K comparable, V any](db sqlx.QueryerContext, wait time.Duration, fetch func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
-	return dataloadgen.NewMappedLoader(func(ctx context.Context, keys []K) (map[K]V, error) {
-		return fetch(ctx, db, keys)
-	}, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000))
-}
-
-// audience binds a storage batch function to an audience.
-func audience[K comparable, V any](aud postgres.Audience, fetch func(context.Context, sqlx.QueryerContext, postgres.Audience, []K) (map[K]V, error)) func(context.Context, sqlx.QueryerContext, []K) (map[K]V, error) {
-	return func(ctx context.Context, q sqlx.QueryerContext, keys []K) (map[K]V, error) {
-		return fetch(ctx, q, aud, keys)
-	}
+// mapped adapts a batch function (keys in, map out; missing keys mean
+// "none") to a dataloader.
+func mapped[K comparable, V any](wait time.Duration, fetch func(context.Context, []K) (map[K]V, error)) *dataloadgen.Loader[K, V] {
+	return dataloadgen.NewMappedLoader(fetch, dataloadgen.WithWait(wait), dataloadgen.WithBatchCapacity(1000))
 }
 
 // wordCount is r's word count: stored for working drafts, counted from the
@@ -221,11 +200,6 @@ func wordCount(r *editorial.Report) int {
 		return richtext.WordCount(r.Body)
 	}
 	return r.WordCount
-}
-
-// nothing is a batch function that finds nothing, for what an audience may not see.
-func nothing[K comparable, V any](context.Context, sqlx.QueryerContext, []K) (map[K]V, error) {
-	return map[K]V{}, nil
 }
 
 // audienceOf says what a viewer may read: the newsroom sees drafts; anonymous
@@ -280,52 +254,60 @@ func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loa
 	return slices.DeleteFunc(vs, func(v V) bool { return v == zero }), nil
 }
 
-// loaderBox lets a mutation drop what the request's loaders cached before it
-// wrote, so the payload it returns (and any later field) reads fresh data.
+// loaderBox holds what one request reads with: the reader for its viewer's
+// audience and the loaders over it. A mutation drops what the loaders
+// cached before it wrote, so the payload it returns (and any later field)
+// reads fresh data.
 type loaderBox struct {
 	mu        sync.Mutex
 	r         *Resolver
-	aud       postgres.Audience
+	read      postgres.Reader
 	cur       *loaders
 	localized localizations // report copies read in another locale
 }
 
 type loadersKey struct{}
 
-// withLoaders gives every request its own, empty set of loaders.
+// withLoaders gives every request its own reader and empty loaders.
 func withLoaders(res *Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		aud := audienceOf(auth.ViewerFrom(r.Context()))
-		box := &loaderBox{r: res, aud: aud, cur: newLoaders(res, aud)}
+		box := res.newBox(r.Context())
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, box)))
 	})
 }
 
-// loaderBox returns the request's box (a fresh one when the context has none).
+// newBox returns a box reading for the context's viewer.
+func (r *Resolver) newBox(ctx context.Context) *loaderBox {
+	rd := r.DB.Reader(audienceOf(auth.ViewerFrom(ctx)))
+	return &loaderBox{r: r, read: rd, cur: newLoaders(r, rd)}
+}
+
+// loaderBox returns the request's box (a fresh one when the context has
+// none, e.g. in a test calling a resolver directly).
 func (r *Resolver) loaderBox(ctx context.Context) *loaderBox {
 	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
 		return box
 	}
-	return &loaderBox{r: r}
+	return r.newBox(ctx)
 }
 
-// loaders returns the request's loaders (fresh ones when the context has
-// none, e.g. in a test calling a resolver directly).
+// loaders returns the request's loaders.
 func (r *Resolver) loaders(ctx context.Context) *loaders {
-	box, ok := ctx.Value(loadersKey{}).(*loaderBox)
-	if !ok {
-		return newLoaders(r, audienceOf(auth.ViewerFrom(ctx)))
-	}
+	box := r.loaderBox(ctx)
 	box.mu.Lock()
 	defer box.mu.Unlock()
 	return box.cur
 }
 
+// reader returns the request's reader, for the reads that are not batched
+// (lists, look-ups by slug).
+func (r *Resolver) reader(ctx context.Context) postgres.Reader { return r.loaderBox(ctx).read }
+
 // forget drops the request's cached loads after a write.
 func forget(ctx context.Context) {
 	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
 		box.mu.Lock()
-		box.cur = newLoaders(box.r, box.aud)
+		box.cur = newLoaders(box.r, box.read)
 		box.mu.Unlock()
 	}
 }

@@ -5,23 +5,41 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/locale"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Reading a report in another locale. report(locale:) (or Accept-Language)
 // returns a copy of the report whose texts come from its translations,
-// tried along the deployment's fallback chain, and remembers where each
-// value came from; resolvers below that report (attendee roles, people,
-// organizations, tags, events) find the chain by walking up the GraphQL
-// path, so directory names are localized in the translation's context
-// without every type carrying a locale.
+// tried along the deployment's fallback chain, and remembers in the
+// request's localizations (keyed by the copy) where each value came from
+// and the chain: Report.locale reports it, and Report.attendees gives the
+// attendees their roles and notes along it.
+//
+// Directory names are read along a chain too: below a localized report,
+// its chain; below a translation, the chain of the translation's locale
+// (Fallbacks.Chain); anywhere else, as the newsroom writes them. The chain
+// travels down the response as data, in the objects themselves: gqlgen.yml
+// binds Person, Organization, Tag, Event, Attendee and CommentThread to the
+// graph/model wrappers that pair the domain object with a model.Chain.
+//
+//   - The resolvers that start a subtree choose the chain: Report.authors,
+//     tags, event, attendees and comments take chainOf(report) (asWritten
+//     for a report that was not localized, including any report below a
+//     localized one); AttendeeTranslation.attendee takes chainIn(locale).
+//   - Every resolver below passes its object's Chain on to the objects it
+//     returns (Attendee.person, Person.affiliation, Organization.parent,
+//     Tag.parent/children, Event.parent/children/organizers,
+//     CommentThread.anchor's attendee), and the name fields read
+//     obj.Chain.Name.
+//   - Objects reached in any other way (lists, node(id:), mutation
+//     payloads) start asWritten.
+//
+// Nothing is read for it: the wrappers are made from what the loaders
+// return, so a request costs the same SQL round trips.
 
 // localization records how one report copy was localized.
 type localization struct {
@@ -138,18 +156,19 @@ func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list
 	return cp
 }
 
-// localizedAttendees gives a localized report's attendees their roles and
-// notes along its chain (translation.LocalizeAttendees), the translations of
-// every locale of the chain fetched in one batch.
-func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*editorial.Attendee, error) {
+// localizedAttendees returns rep's attendees read in its chain: for a
+// localized report, with their roles and notes along the chain
+// (translation.LocalizeAttendees), the translations of every locale of the
+// chain fetched in one batch.
+func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*model.Attendee, error) {
 	loc := r.loaderBox(ctx).localized.get(rep)
 	if loc == nil {
-		return list, nil
+		return each(list, asWritten.Attendee), nil
 	}
 	translated := loc.chain[:len(loc.chain)-1] // the source locale ends the chain
-	keys := make([]postgres.TranslationKey, len(translated))
+	keys := make([]editorial.TranslationKey, len(translated))
 	for i, l := range translated {
-		keys[i] = postgres.TranslationKey{ReportID: rep.ID, Locale: l}
+		keys[i] = editorial.TranslationKey{ReportID: rep.ID, Locale: l}
 	}
 	lists, err := loadEach(ctx, r.loaders(ctx).attendeeTrans, keys)
 	if err != nil {
@@ -159,38 +178,32 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	for i, l := range translated {
 		byLocale[l] = lists[i]
 	}
-	return translation.LocalizeAttendees(list, byLocale, loc.chain), nil
+	return each(translation.LocalizeAttendees(list, byLocale, loc.chain), model.Chain(loc.chain).Attendee), nil
 }
 
-// contextChain returns the locale chain of the nearest localized report or
-// translation above the field being resolved, or nil.
-func (r *Resolver) contextChain(ctx context.Context) []string {
-	box := r.loaderBox(ctx)
-	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
-		var rep *editorial.Report
-		switch v := fc.Result.(type) {
-		case *editorial.Report:
-			rep = v
-		case **editorial.Report: // an item of a list of reports
-			rep = *v
-		case *editorial.Translation: // names under a translation are in its locale
-			return r.Fallbacks.Chain(v.Locale)
-		case **editorial.Translation:
-			return r.Fallbacks.Chain((*v).Locale)
-		default:
-			continue
-		}
-		if loc := box.localized.get(rep); loc != nil {
-			return loc.chain
-		}
-		return nil
+// asWritten is the chain of the objects that are below no localized report
+// and no translation: their names are read as the newsroom writes them.
+var asWritten model.Chain
+
+// chainOf is the chain of the objects below rep: its localization's, or
+// asWritten.
+func (r *Resolver) chainOf(ctx context.Context, rep *editorial.Report) model.Chain {
+	if loc := r.loaderBox(ctx).localized.get(rep); loc != nil {
+		return loc.chain
 	}
-	return nil
+	return asWritten
 }
 
-// localName is a directory entry's name in the context's locale chain.
-func (r *Resolver) localName(ctx context.Context, names editorial.LocalizedNames, name string) string {
-	return names.In(r.contextChain(ctx), name)
+// chainIn is the chain of the objects below a translation into loc.
+func (r *Resolver) chainIn(loc string) model.Chain { return r.Fallbacks.Chain(loc) }
+
+// each wraps every object of list (never nil: lists in the schema are non-null).
+func each[T, W any](list []*T, wrap func(*T) *W) []*W {
+	out := make([]*W, len(list))
+	for i, v := range list {
+		out[i] = wrap(v)
+	}
+	return out
 }
 
 func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *model.ReportLocale {

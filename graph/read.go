@@ -3,7 +3,7 @@ package graph
 import (
 	"context"
 
-	"github.com/jmoiron/sqlx"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
@@ -20,25 +20,14 @@ import (
 // Helpers behind the resolvers in schema.resolvers.go: following optional
 // references, building connections, node(id:) dispatch, mutation payloads.
 
-func (r *Resolver) person(ctx context.Context, id *int64) (*editorial.Person, error) {
+// ref follows an optional reference with loader l; wrap presents what it
+// finds (a chain's wrapper: see localize.go).
+func ref[T, W any](ctx context.Context, l *dataloadgen.Loader[int64, *T], id *int64, wrap func(*T) *W) (*W, error) {
 	if id == nil {
 		return nil, nil
 	}
-	return load(ctx, r.loaders(ctx).people, *id)
-}
-
-func (r *Resolver) organization(ctx context.Context, id *int64) (*editorial.Organization, error) {
-	if id == nil {
-		return nil, nil
-	}
-	return load(ctx, r.loaders(ctx).organizations, *id)
-}
-
-func (r *Resolver) event(ctx context.Context, id *int64) (*editorial.Event, error) {
-	if id == nil {
-		return nil, nil
-	}
-	return load(ctx, r.loaders(ctx).events, *id)
+	v, err := load(ctx, l, *id)
+	return wrap(v), err
 }
 
 // nonNilList turns a missing list into an empty one (lists in the schema are non-null).
@@ -94,9 +83,9 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 	case typeRevision:
 		return nodeOrNil(load(ctx, l.revisions, id))
 	case typeAttendee:
-		return nodeOrNil(load(ctx, l.attendees, id))
+		return nodeOrNil(ref(ctx, l.attendees, &id, asWritten.Attendee))
 	case typeEvent:
-		return nodeOrNil(load(ctx, l.events, id))
+		return nodeOrNil(ref(ctx, l.events, &id, asWritten.Event))
 	case typeTranslation:
 		reportID, loc, err := decodeTranslationID(field, gid)
 		if err != nil {
@@ -127,11 +116,11 @@ func (r *Resolver) directoryNode(ctx context.Context, typ string, id int64) (mod
 	get := func(id int64) (model.Node, error) {
 		switch typ {
 		case typePerson:
-			return nodeOrNil(load(ctx, l.people, id))
+			return nodeOrNil(ref(ctx, l.people, &id, asWritten.Person))
 		case typeOrganization:
-			return nodeOrNil(load(ctx, l.organizations, id))
+			return nodeOrNil(ref(ctx, l.organizations, &id, asWritten.Organization))
 		default:
-			return nodeOrNil(load(ctx, l.tags, id))
+			return nodeOrNil(ref(ctx, l.tags, &id, asWritten.Tag))
 		}
 	}
 	n, err := get(id)
@@ -139,7 +128,7 @@ func (r *Resolver) directoryNode(ctx context.Context, typ string, id int64) (mod
 		return n, err
 	}
 	kind := map[string]string{typePerson: postgres.KindPerson, typeOrganization: postgres.KindOrganization, typeTag: postgres.KindTag}[typ]
-	survivor, err := postgres.ResolveMerged(ctx, r.DB, kind, id)
+	survivor, err := r.reader(ctx).ResolveMerged(ctx, kind, id)
 	if err != nil || survivor == id {
 		return nil, err
 	}
@@ -191,7 +180,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	f := postgres.ReportFilter{OrderBy: "updated", Audience: audienceOf(auth.ViewerFrom(ctx))}
+	f := postgres.ReportFilter{OrderBy: "updated"}
 	if orderBy != nil && *orderBy == model.ReportOrderCreatedDesc {
 		f.OrderBy = "created"
 	}
@@ -205,14 +194,14 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 			return nil, err
 		}
 	}
-	list, total, err := postgres.ListReports(ctx, r.DB, f, n+1, cur)
+	list, total, err := r.reader(ctx).ListReports(ctx, f, n+1, cur)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.localizeAll(ctx, list, wanted); err != nil {
 		return nil, err
 	}
-	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) postgres.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
+	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
 	for i, rep := range list {
 		conn.Edges[i] = &model.ReportEdge{Cursor: cursors[i], Node: rep}
@@ -229,11 +218,13 @@ func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*ed
 	return r.localize(ctx, rep, wanted)
 }
 
-// directoryList is the shape shared by the tag, people, organization and event lists.
-func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, after, search *string,
-	list func(context.Context, sqlx.QueryerContext, string, int, *postgres.Cursor) ([]*T, int, error),
-	cursor func(*T) postgres.Cursor,
-) ([]*T, []string, *model.PageInfo, int, error) {
+// directoryList is the shape shared by the tag, people, organization and
+// event lists; list is the request reader's list method, wrap presents an
+// item (with a nil chain: see localize.go).
+func directoryList[T, W any](ctx context.Context, first *int, after, search *string,
+	list func(context.Context, string, int, *editorial.Cursor) ([]*T, int, error),
+	cursor func(*T) editorial.Cursor, wrap func(*T) *W,
+) ([]*W, []string, *model.PageInfo, int, error) {
 	n, err := pageSize(first, 50)
 	if err != nil {
 		return nil, nil, nil, 0, err
@@ -246,16 +237,16 @@ func directoryList[T any](ctx context.Context, db *postgres.DB, first *int, afte
 	if search != nil {
 		s = *search
 	}
-	items, total, err := list(ctx, db, s, n+1, cur)
+	items, total, err := list(ctx, s, n+1, cur)
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
 	items, cursors, info := page(items, n, cur, cursor)
-	return items, cursors, info, total, nil
+	return each(items, wrap), cursors, info, total, nil
 }
 
 func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListTags, func(t *editorial.Tag) postgres.Cursor { return postgres.NameCursor(t.Name, t.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListTags, func(t *editorial.Tag) editorial.Cursor { return postgres.NameCursor(t.Name, t.ID) }, asWritten.Tag)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +258,7 @@ func (r *Resolver) listTags(ctx context.Context, first *int, after, search *stri
 }
 
 func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListPeople, func(p *editorial.Person) postgres.Cursor { return postgres.NameCursor(p.Name, p.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListPeople, func(p *editorial.Person) editorial.Cursor { return postgres.NameCursor(p.Name, p.ID) }, asWritten.Person)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +270,7 @@ func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *st
 }
 
 func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListOrganizations, func(o *editorial.Organization) postgres.Cursor { return postgres.NameCursor(o.Name, o.ID) })
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListOrganizations, func(o *editorial.Organization) editorial.Cursor { return postgres.NameCursor(o.Name, o.ID) }, asWritten.Organization)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +282,7 @@ func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, sea
 }
 
 func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, r.DB, first, after, search, postgres.ListEvents, postgres.EventCursor)
+	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListEvents, postgres.EventCursor, asWritten.Event)
 	if err != nil {
 		return nil, err
 	}
@@ -323,11 +314,11 @@ func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, fir
 		return nil, err
 	}
 	if p == nil {
-		p = &postgres.RevisionPage{}
+		p = &editorial.RevisionPage{}
 	}
 	list, total := p.Revisions, p.Total
-	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) postgres.Cursor {
-		return postgres.Cursor{Key: "v", ID: int64(rev.Version)}
+	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) editorial.Cursor {
+		return editorial.Cursor{Key: "v", ID: int64(rev.Version)}
 	})
 	conn := &model.RevisionConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.RevisionEdge, len(list))}
 	for i, rev := range list {
@@ -442,7 +433,7 @@ func (rs responder) tag(t *editorial.Tag, err error) (*model.TagPayload, error) 
 		return &model.TagPayload{UserErrors: ue}, err
 	}
 	forget(rs.ctx)
-	return &model.TagPayload{Tag: t, UserErrors: noUserErrors()}, nil
+	return &model.TagPayload{Tag: asWritten.Tag(t), UserErrors: noUserErrors()}, nil
 }
 
 func (rs responder) person(p *editorial.Person, err error) (*model.PersonPayload, error) {
@@ -451,7 +442,7 @@ func (rs responder) person(p *editorial.Person, err error) (*model.PersonPayload
 		return &model.PersonPayload{UserErrors: ue}, err
 	}
 	forget(rs.ctx)
-	return &model.PersonPayload{Person: p, UserErrors: noUserErrors()}, nil
+	return &model.PersonPayload{Person: asWritten.Person(p), UserErrors: noUserErrors()}, nil
 }
 
 func (rs responder) organization(o *editorial.Organization, err error) (*model.OrganizationPayload, error) {
@@ -460,7 +451,7 @@ func (rs responder) organization(o *editorial.Organization, err error) (*model.O
 		return &model.OrganizationPayload{UserErrors: ue}, err
 	}
 	forget(rs.ctx)
-	return &model.OrganizationPayload{Organization: o, UserErrors: noUserErrors()}, nil
+	return &model.OrganizationPayload{Organization: asWritten.Organization(o), UserErrors: noUserErrors()}, nil
 }
 
 func (rs responder) event(e *editorial.Event, err error) (*model.EventPayload, error) {
@@ -469,5 +460,5 @@ func (rs responder) event(e *editorial.Event, err error) (*model.EventPayload, e
 		return &model.EventPayload{UserErrors: ue}, err
 	}
 	forget(rs.ctx)
-	return &model.EventPayload{Event: e, UserErrors: noUserErrors()}, nil
+	return &model.EventPayload{Event: asWritten.Event(e), UserErrors: noUserErrors()}, nil
 }

@@ -14,10 +14,10 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // ID is the resolver for the id field.
@@ -26,47 +26,47 @@ func (r *apiTokenResolver) ID(ctx context.Context, obj *auth.Token) (string, err
 }
 
 // User is the resolver for the user field.
-func (r *approvalResolver) User(ctx context.Context, obj *postgres.Approval) (*auth.User, error) {
+func (r *approvalResolver) User(ctx context.Context, obj *workflow.Approval) (*auth.User, error) {
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
 // ID is the resolver for the id field.
-func (r *attendeeResolver) ID(ctx context.Context, obj *editorial.Attendee) (string, error) {
+func (r *attendeeResolver) ID(ctx context.Context, obj *model.Attendee) (string, error) {
 	return encodeID(typeAttendee, obj.ID), nil
 }
 
 // Person is the resolver for the person field.
-func (r *attendeeResolver) Person(ctx context.Context, obj *editorial.Attendee) (*editorial.Person, error) {
-	return r.person(ctx, obj.PersonID)
+func (r *attendeeResolver) Person(ctx context.Context, obj *model.Attendee) (*model.Person, error) {
+	return ref(ctx, r.loaders(ctx).people, obj.PersonID, obj.Chain.Person)
 }
 
 // Organization is the resolver for the organization field.
-func (r *attendeeResolver) Organization(ctx context.Context, obj *editorial.Attendee) (*editorial.Organization, error) {
-	return r.organization(ctx, obj.OrganizationID)
+func (r *attendeeResolver) Organization(ctx context.Context, obj *model.Attendee) (*model.Organization, error) {
+	return ref(ctx, r.loaders(ctx).organizations, obj.OrganizationID, obj.Chain.Organization)
 }
 
 // Attendee is the resolver for the attendee field.
-func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*editorial.Attendee, error) {
-	return load(ctx, r.loaders(ctx).attendees, obj.AttendeeID)
+func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*model.Attendee, error) {
+	return ref(ctx, r.loaders(ctx).attendees, &obj.AttendeeID, r.chainIn(obj.Locale).Attendee)
 }
 
 // Actor is the resolver for the actor field.
-func (r *auditEntryResolver) Actor(ctx context.Context, obj *postgres.AuditRow) (*auth.User, error) {
+func (r *auditEntryResolver) Actor(ctx context.Context, obj *editorial.AuditRecord) (*auth.User, error) {
 	return r.user(ctx, obj.ActorID)
 }
 
 // Before is the resolver for the before field.
-func (r *auditEntryResolver) Before(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) Before(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.Before), nil
 }
 
 // After is the resolver for the after field.
-func (r *auditEntryResolver) After(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) After(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.After), nil
 }
 
 // Detail is the resolver for the detail field.
-func (r *auditEntryResolver) Detail(ctx context.Context, obj *postgres.AuditRow) (*string, error) {
+func (r *auditEntryResolver) Detail(ctx context.Context, obj *editorial.AuditRecord) (*string, error) {
 	return jsonText(obj.Detail), nil
 }
 
@@ -91,30 +91,30 @@ func (r *commentResolver) History(ctx context.Context, obj *comments.Comment) ([
 }
 
 // ID is the resolver for the id field.
-func (r *commentThreadResolver) ID(ctx context.Context, obj *comments.Thread) (string, error) {
+func (r *commentThreadResolver) ID(ctx context.Context, obj *model.CommentThread) (string, error) {
 	return encodeID(typeComment, obj.Root.ID), nil
 }
 
 // Anchor is the resolver for the anchor field.
-func (r *commentThreadResolver) Anchor(ctx context.Context, obj *comments.Thread) (*model.CommentAnchor, error) {
+func (r *commentThreadResolver) Anchor(ctx context.Context, obj *model.CommentThread) (*model.CommentAnchor, error) {
 	a := anchorOf(obj.Root)
 	if a != nil && obj.Root.AttendeeID != nil {
 		att, err := load(ctx, r.loaders(ctx).attendees, *obj.Root.AttendeeID)
 		if err != nil {
 			return nil, err
 		}
-		a.Attendee = att
+		a.Attendee = obj.Chain.Attendee(att)
 	}
 	return a, nil
 }
 
 // ResolvedAt is the resolver for the resolvedAt field.
-func (r *commentThreadResolver) ResolvedAt(ctx context.Context, obj *comments.Thread) (*time.Time, error) {
+func (r *commentThreadResolver) ResolvedAt(ctx context.Context, obj *model.CommentThread) (*time.Time, error) {
 	return obj.Root.ResolvedAt, nil
 }
 
 // ResolvedBy is the resolver for the resolvedBy field.
-func (r *commentThreadResolver) ResolvedBy(ctx context.Context, obj *comments.Thread) (*auth.User, error) {
+func (r *commentThreadResolver) ResolvedBy(ctx context.Context, obj *model.CommentThread) (*auth.User, error) {
 	return r.user(ctx, obj.Root.ResolvedBy)
 }
 
@@ -129,42 +129,44 @@ func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
 }
 
 // ID is the resolver for the id field.
-func (r *eventResolver) ID(ctx context.Context, obj *editorial.Event) (string, error) {
+func (r *eventResolver) ID(ctx context.Context, obj *model.Event) (string, error) {
 	return encodeID(typeEvent, obj.ID), nil
 }
 
 // Name is the resolver for the name field.
-func (r *eventResolver) Name(ctx context.Context, obj *editorial.Event) (string, error) {
-	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+func (r *eventResolver) Name(ctx context.Context, obj *model.Event) (string, error) {
+	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
-func (r *eventResolver) LocalizedName(ctx context.Context, obj *editorial.Event, locale string) (string, error) {
+func (r *eventResolver) LocalizedName(ctx context.Context, obj *model.Event, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
 }
 
 // LocalizedNames is the resolver for the localizedNames field.
-func (r *eventResolver) LocalizedNames(ctx context.Context, obj *editorial.Event) ([]*model.LocalizedName, error) {
+func (r *eventResolver) LocalizedNames(ctx context.Context, obj *model.Event) ([]*model.LocalizedName, error) {
 	return nameList(obj.LocalizedNames), nil
 }
 
 // Parent is the resolver for the parent field.
-func (r *eventResolver) Parent(ctx context.Context, obj *editorial.Event) (*editorial.Event, error) {
-	return r.event(ctx, obj.ParentID)
+func (r *eventResolver) Parent(ctx context.Context, obj *model.Event) (*model.Event, error) {
+	return ref(ctx, r.loaders(ctx).events, obj.ParentID, obj.Chain.Event)
 }
 
 // Children is the resolver for the children field.
-func (r *eventResolver) Children(ctx context.Context, obj *editorial.Event) ([]*editorial.Event, error) {
-	return nonNilList(load(ctx, r.loaders(ctx).eventChildren, obj.ID))
+func (r *eventResolver) Children(ctx context.Context, obj *model.Event) ([]*model.Event, error) {
+	list, err := load(ctx, r.loaders(ctx).eventChildren, obj.ID)
+	return each(list, obj.Chain.Event), err
 }
 
 // Organizers is the resolver for the organizers field.
-func (r *eventResolver) Organizers(ctx context.Context, obj *editorial.Event) ([]*editorial.Organization, error) {
-	return loadAll(ctx, r.loaders(ctx).organizations, obj.OrganizerIDs)
+func (r *eventResolver) Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error) {
+	list, err := loadAll(ctx, r.loaders(ctx).organizations, obj.OrganizerIDs)
+	return each(list, obj.Chain.Organization), err
 }
 
 // Reports is the resolver for the reports field.
-func (r *eventResolver) Reports(ctx context.Context, obj *editorial.Event, first *int) ([]*editorial.Report, error) {
+func (r *eventResolver) Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error) {
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -563,53 +565,53 @@ func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEv
 }
 
 // ID is the resolver for the id field.
-func (r *organizationResolver) ID(ctx context.Context, obj *editorial.Organization) (string, error) {
+func (r *organizationResolver) ID(ctx context.Context, obj *model.Organization) (string, error) {
 	return encodeID(typeOrganization, obj.ID), nil
 }
 
 // Name is the resolver for the name field.
-func (r *organizationResolver) Name(ctx context.Context, obj *editorial.Organization) (string, error) {
-	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization) (string, error) {
+	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
-func (r *organizationResolver) LocalizedName(ctx context.Context, obj *editorial.Organization, locale string) (string, error) {
+func (r *organizationResolver) LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
 }
 
 // LocalizedNames is the resolver for the localizedNames field.
-func (r *organizationResolver) LocalizedNames(ctx context.Context, obj *editorial.Organization) ([]*model.LocalizedName, error) {
+func (r *organizationResolver) LocalizedNames(ctx context.Context, obj *model.Organization) ([]*model.LocalizedName, error) {
 	return nameList(obj.LocalizedNames), nil
 }
 
 // Parent is the resolver for the parent field.
-func (r *organizationResolver) Parent(ctx context.Context, obj *editorial.Organization) (*editorial.Organization, error) {
-	return r.organization(ctx, obj.ParentID)
+func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error) {
+	return ref(ctx, r.loaders(ctx).organizations, obj.ParentID, obj.Chain.Organization)
 }
 
 // ID is the resolver for the id field.
-func (r *personResolver) ID(ctx context.Context, obj *editorial.Person) (string, error) {
+func (r *personResolver) ID(ctx context.Context, obj *model.Person) (string, error) {
 	return encodeID(typePerson, obj.ID), nil
 }
 
 // Name is the resolver for the name field.
-func (r *personResolver) Name(ctx context.Context, obj *editorial.Person) (string, error) {
-	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+func (r *personResolver) Name(ctx context.Context, obj *model.Person) (string, error) {
+	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
-func (r *personResolver) LocalizedName(ctx context.Context, obj *editorial.Person, locale string) (string, error) {
+func (r *personResolver) LocalizedName(ctx context.Context, obj *model.Person, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
 }
 
 // LocalizedNames is the resolver for the localizedNames field.
-func (r *personResolver) LocalizedNames(ctx context.Context, obj *editorial.Person) ([]*model.LocalizedName, error) {
+func (r *personResolver) LocalizedNames(ctx context.Context, obj *model.Person) ([]*model.LocalizedName, error) {
 	return nameList(obj.LocalizedNames), nil
 }
 
 // Affiliation is the resolver for the affiliation field.
-func (r *personResolver) Affiliation(ctx context.Context, obj *editorial.Person) (*editorial.Organization, error) {
-	return r.organization(ctx, obj.AffiliationID)
+func (r *personResolver) Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error) {
+	return ref(ctx, r.loaders(ctx).organizations, obj.AffiliationID, obj.Chain.Organization)
 }
 
 // Node is the resolver for the node field.
@@ -650,7 +652,7 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 		}
 		return r.reportIn(ctx, n, wanted)
 	default:
-		n, err := postgres.ReportIDBySlug(ctx, r.DB, *slug)
+		n, err := r.reader(ctx).ReportIDBySlug(ctx, *slug)
 		if cerr.Is(err, cerr.NotFound) {
 			return nil, nil
 		}
@@ -766,30 +768,32 @@ func (r *reportResolver) WordCount(ctx context.Context, obj *editorial.Report) (
 }
 
 // Authors is the resolver for the authors field.
-func (r *reportResolver) Authors(ctx context.Context, obj *editorial.Report) ([]*editorial.Person, error) {
+func (r *reportResolver) Authors(ctx context.Context, obj *editorial.Report) ([]*model.Person, error) {
 	ids, err := load(ctx, r.loaders(ctx).reportAuthorIDs, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return loadAll(ctx, r.loaders(ctx).people, ids)
+	list, err := loadAll(ctx, r.loaders(ctx).people, ids)
+	return each(list, r.chainOf(ctx, obj).Person), err
 }
 
 // Event is the resolver for the event field.
-func (r *reportResolver) Event(ctx context.Context, obj *editorial.Report) (*editorial.Event, error) {
-	return r.event(ctx, obj.EventID)
+func (r *reportResolver) Event(ctx context.Context, obj *editorial.Report) (*model.Event, error) {
+	return ref(ctx, r.loaders(ctx).events, obj.EventID, r.chainOf(ctx, obj).Event)
 }
 
 // Tags is the resolver for the tags field.
-func (r *reportResolver) Tags(ctx context.Context, obj *editorial.Report) ([]*editorial.Tag, error) {
+func (r *reportResolver) Tags(ctx context.Context, obj *editorial.Report) ([]*model.Tag, error) {
 	ids, err := load(ctx, r.loaders(ctx).reportTagIDs, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return loadAll(ctx, r.loaders(ctx).tags, ids)
+	list, err := loadAll(ctx, r.loaders(ctx).tags, ids)
+	return each(list, r.chainOf(ctx, obj).Tag), err
 }
 
 // Attendees is the resolver for the attendees field.
-func (r *reportResolver) Attendees(ctx context.Context, obj *editorial.Report) ([]*editorial.Attendee, error) {
+func (r *reportResolver) Attendees(ctx context.Context, obj *editorial.Report) ([]*model.Attendee, error) {
 	list, err := nonNilList(load(ctx, r.loaders(ctx).reportAttendees, obj.ID))
 	if err != nil {
 		return nil, err
@@ -851,9 +855,9 @@ func (r *reportResolver) Reviewers(ctx context.Context, obj *editorial.Report) (
 }
 
 // Approvals is the resolver for the approvals field.
-func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) ([]*postgres.Approval, error) {
+func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) ([]*workflow.Approval, error) {
 	if !newsroom(ctx) {
-		return []*postgres.Approval{}, nil
+		return []*workflow.Approval{}, nil
 	}
 	return nonNilList(load(ctx, r.loaders(ctx).approvals, obj.ID))
 }
@@ -878,8 +882,9 @@ func (r *reportResolver) ScheduledPublication(ctx context.Context, obj *editoria
 }
 
 // Comments is the resolver for the comments field.
-func (r *reportResolver) Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*comments.Thread, error) {
-	return r.threads(ctx, obj, includeResolved)
+func (r *reportResolver) Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*model.CommentThread, error) {
+	list, err := r.threads(ctx, obj, includeResolved)
+	return each(list, r.chainOf(ctx, obj).Thread), err
 }
 
 // AuditLog is the resolver for the auditLog field.
@@ -923,7 +928,7 @@ func (r *reportTranslationResolver) WordCount(ctx context.Context, obj *editoria
 
 // Attendees is the resolver for the attendees field.
 func (r *reportTranslationResolver) Attendees(ctx context.Context, obj *editorial.Translation) ([]*editorial.AttendeeTranslation, error) {
-	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, postgres.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
+	return nonNilList(load(ctx, r.loaders(ctx).attendeeTrans, editorial.TranslationKey{ReportID: obj.ReportID, Locale: obj.Locale}))
 }
 
 // Freshness is the resolver for the freshness field.
@@ -932,7 +937,7 @@ func (r *reportTranslationResolver) Freshness(ctx context.Context, obj *editoria
 }
 
 // Assignment is the resolver for the assignment field.
-func (r *reportTranslationResolver) Assignment(ctx context.Context, obj *editorial.Translation) (*postgres.TranslationAssignment, error) {
+func (r *reportTranslationResolver) Assignment(ctx context.Context, obj *editorial.Translation) (*editorial.TranslationAssignment, error) {
 	return r.translatorAssignment(ctx, obj)
 }
 
@@ -977,55 +982,53 @@ func (r *staleFieldResolver) Changes(ctx context.Context, obj *translation.Stale
 }
 
 // ID is the resolver for the id field.
-func (r *tagResolver) ID(ctx context.Context, obj *editorial.Tag) (string, error) {
+func (r *tagResolver) ID(ctx context.Context, obj *model.Tag) (string, error) {
 	return encodeID(typeTag, obj.ID), nil
 }
 
 // Name is the resolver for the name field.
-func (r *tagResolver) Name(ctx context.Context, obj *editorial.Tag) (string, error) {
-	return r.localName(ctx, obj.LocalizedNames, obj.Name), nil
+func (r *tagResolver) Name(ctx context.Context, obj *model.Tag) (string, error) {
+	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
-func (r *tagResolver) LocalizedName(ctx context.Context, obj *editorial.Tag, locale string) (string, error) {
+func (r *tagResolver) LocalizedName(ctx context.Context, obj *model.Tag, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
 }
 
 // LocalizedNames is the resolver for the localizedNames field.
-func (r *tagResolver) LocalizedNames(ctx context.Context, obj *editorial.Tag) ([]*model.LocalizedName, error) {
+func (r *tagResolver) LocalizedNames(ctx context.Context, obj *model.Tag) ([]*model.LocalizedName, error) {
 	return nameList(obj.LocalizedNames), nil
 }
 
 // Parent is the resolver for the parent field.
-func (r *tagResolver) Parent(ctx context.Context, obj *editorial.Tag) (*editorial.Tag, error) {
-	if obj.ParentID == nil {
-		return nil, nil
-	}
-	return load(ctx, r.loaders(ctx).tags, *obj.ParentID)
+func (r *tagResolver) Parent(ctx context.Context, obj *model.Tag) (*model.Tag, error) {
+	return ref(ctx, r.loaders(ctx).tags, obj.ParentID, obj.Chain.Tag)
 }
 
 // Children is the resolver for the children field.
-func (r *tagResolver) Children(ctx context.Context, obj *editorial.Tag) ([]*editorial.Tag, error) {
-	return nonNilList(load(ctx, r.loaders(ctx).tagChildren, obj.ID))
+func (r *tagResolver) Children(ctx context.Context, obj *model.Tag) ([]*model.Tag, error) {
+	list, err := load(ctx, r.loaders(ctx).tagChildren, obj.ID)
+	return each(list, obj.Chain.Tag), err
 }
 
 // ReportCount is the resolver for the reportCount field.
-func (r *tagResolver) ReportCount(ctx context.Context, obj *editorial.Tag) (int, error) {
+func (r *tagResolver) ReportCount(ctx context.Context, obj *model.Tag) (int, error) {
 	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
 }
 
 // Report is the resolver for the report field.
-func (r *translatorAssignmentResolver) Report(ctx context.Context, obj *postgres.TranslationAssignment) (*editorial.Report, error) {
+func (r *translatorAssignmentResolver) Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error) {
 	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 
 // Translator is the resolver for the translator field.
-func (r *translatorAssignmentResolver) Translator(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+func (r *translatorAssignmentResolver) Translator(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error) {
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
 // AssignedBy is the resolver for the assignedBy field.
-func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *postgres.TranslationAssignment) (*auth.User, error) {
+func (r *translatorAssignmentResolver) AssignedBy(ctx context.Context, obj *editorial.TranslationAssignment) (*auth.User, error) {
 	return r.user(ctx, obj.AssignedBy)
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/textdiff"
 	"github.com/copydesk/copydesk/internal/translation"
 )
@@ -45,7 +44,7 @@ func (r *Resolver) assignTranslator(ctx context.Context, input model.AssignTrans
 
 // assign assigns input.userId, or with userId null removes the assignment
 // (returning nil).
-func (r *Resolver) assign(ctx context.Context, input model.AssignTranslatorInput) (*postgres.TranslationAssignment, error) {
+func (r *Resolver) assign(ctx context.Context, input model.AssignTranslatorInput) (*editorial.TranslationAssignment, error) {
 	id, err := decodeID("input.reportId", typeReport, input.ReportID)
 	if err != nil {
 		return nil, err
@@ -134,16 +133,16 @@ func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Repor
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]postgres.TranslationKey, len(list))
+	keys := make([]editorial.TranslationKey, len(list))
 	for i, t := range list {
-		keys[i] = postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
+		keys[i] = editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
 	}
 	// The same loader as freshness: one computation per request.
 	states, err := loadEach(ctx, r.loaders(ctx).translationStates, keys)
 	if err != nil {
 		return nil, err
 	}
-	byKey := make(map[postgres.TranslationKey]*translation.State, len(keys))
+	byKey := make(map[editorial.TranslationKey]*translation.State, len(keys))
 	for i, k := range keys {
 		byKey[k] = states[i]
 	}
@@ -156,15 +155,15 @@ func (r *Resolver) freshness(ctx context.Context, t *editorial.Translation) (*tr
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.ReadDrafts, auth.Resource{}); err != nil {
 		return nil, err
 	}
-	return load(ctx, r.loaders(ctx).translationStates, postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
+	return load(ctx, r.loaders(ctx).translationStates, editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
 }
 
 // translatorAssignment is null for public readers (it names users).
-func (r *Resolver) translatorAssignment(ctx context.Context, t *editorial.Translation) (*postgres.TranslationAssignment, error) {
+func (r *Resolver) translatorAssignment(ctx context.Context, t *editorial.Translation) (*editorial.TranslationAssignment, error) {
 	if !newsroom(ctx) {
 		return nil, nil
 	}
-	return load(ctx, r.loaders(ctx).assignments, postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
+	return load(ctx, r.loaders(ctx).assignments, editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale})
 }
 
 // translation answers a mutation that saved translation t, or failed.

@@ -10,7 +10,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -176,11 +175,11 @@ func (r *Resolver) auditLog(ctx context.Context, reportID int64, first *int, aft
 	if cur != nil {
 		before = cur.ID
 	}
-	list, err := postgres.ListAudit(ctx, r.DB, reportID, n+1, before)
+	list, err := r.reader(ctx).ListAudit(ctx, reportID, n+1, before)
 	if err != nil {
 		return nil, err
 	}
-	list, cursors, info := page(list, n, cur, func(e *postgres.AuditRow) postgres.Cursor { return postgres.Cursor{ID: e.ID} })
+	list, cursors, info := page(list, n, cur, func(e *editorial.AuditRecord) editorial.Cursor { return editorial.Cursor{ID: e.ID} })
 	conn := &model.AuditEntryConnection{Nodes: list, PageInfo: info, Edges: make([]*model.AuditEntryEdge, len(list))}
 	for i, e := range list {
 		conn.Edges[i] = &model.AuditEntryEdge{Cursor: cursors[i], Node: e}
@@ -281,10 +280,10 @@ func (r *Resolver) threadOf(ctx context.Context, root *comments.Comment, err err
 	}
 	for _, t := range list {
 		if t.Root.ID == root.ID {
-			return &model.ThreadPayload{Thread: t, UserErrors: noUserErrors()}, nil
+			return &model.ThreadPayload{Thread: asWritten.Thread(t), UserErrors: noUserErrors()}, nil
 		}
 	}
-	return &model.ThreadPayload{Thread: &comments.Thread{Root: root}, UserErrors: noUserErrors()}, nil
+	return &model.ThreadPayload{Thread: asWritten.Thread(&comments.Thread{Root: root}), UserErrors: noUserErrors()}, nil
 }
 
 func (rs responder) comment(c *comments.Comment, err error) (*model.CommentPayload, error) {

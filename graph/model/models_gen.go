@@ -13,7 +13,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Adds a comment, or a reply to a thread.
@@ -67,7 +66,7 @@ type AssignTranslatorInput struct {
 // The result of `assignTranslator`.
 type AssignTranslatorPayload struct {
 	// The assignment as saved; null when the mutation failed or removed the assignment.
-	Assignment *postgres.TranslationAssignment `json:"assignment,omitempty"`
+	Assignment *editorial.TranslationAssignment `json:"assignment,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -105,7 +104,7 @@ type AuditEntryConnection struct {
 	// Entries on this page, with cursors.
 	Edges []*AuditEntryEdge `json:"edges"`
 	// Entries on this page.
-	Nodes []*postgres.AuditRow `json:"nodes"`
+	Nodes []*editorial.AuditRecord `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
@@ -115,7 +114,7 @@ type AuditEntryEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The entry.
-	Node *postgres.AuditRow `json:"node"`
+	Node *editorial.AuditRecord `json:"node"`
 }
 
 // Where a thread is anchored.
@@ -123,7 +122,7 @@ type CommentAnchor struct {
 	// The field commented on.
 	Field CommentField `json:"field"`
 	// The attendee commented on, when `field` is `ATTENDEE`.
-	Attendee *editorial.Attendee `json:"attendee,omitempty"`
+	Attendee *Attendee `json:"attendee,omitempty"`
 	// The start of the commented text, in characters (Unicode code points) from the start of the field.
 	RangeStart *int `json:"rangeStart,omitempty"`
 	// The end of the commented text (exclusive).
@@ -371,7 +370,7 @@ type EventConnection struct {
 	// Events on this page, with cursors.
 	Edges []*EventEdge `json:"edges"`
 	// Events on this page.
-	Nodes []*editorial.Event `json:"nodes"`
+	Nodes []*Event `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many events match.
@@ -383,7 +382,7 @@ type EventEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The event.
-	Node *editorial.Event `json:"node"`
+	Node *Event `json:"node"`
 }
 
 // A key figure, as input.
@@ -405,7 +404,7 @@ type EventFigureInput struct {
 // The result of an event mutation.
 type EventPayload struct {
 	// The event as saved; null when the mutation failed.
-	Event *editorial.Event `json:"event,omitempty"`
+	Event *Event `json:"event,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -465,7 +464,7 @@ type OrganizationConnection struct {
 	// Organizations on this page, with cursors.
 	Edges []*OrganizationEdge `json:"edges"`
 	// Organizations on this page.
-	Nodes []*editorial.Organization `json:"nodes"`
+	Nodes []*Organization `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many organizations match.
@@ -477,13 +476,13 @@ type OrganizationEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The organization.
-	Node *editorial.Organization `json:"node"`
+	Node *Organization `json:"node"`
 }
 
 // The result of an organization mutation.
 type OrganizationPayload struct {
 	// The organization as saved; null when the mutation failed.
-	Organization *editorial.Organization `json:"organization,omitempty"`
+	Organization *Organization `json:"organization,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -505,7 +504,7 @@ type PersonConnection struct {
 	// People on this page, with cursors.
 	Edges []*PersonEdge `json:"edges"`
 	// People on this page.
-	Nodes []*editorial.Person `json:"nodes"`
+	Nodes []*Person `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many people match.
@@ -517,13 +516,13 @@ type PersonEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The person.
-	Node *editorial.Person `json:"node"`
+	Node *Person `json:"node"`
 }
 
 // The result of a person mutation.
 type PersonPayload struct {
 	// The person as saved; null when the mutation failed.
-	Person *editorial.Person `json:"person,omitempty"`
+	Person *Person `json:"person,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -747,7 +746,7 @@ type TagConnection struct {
 	// Tags on this page, with cursors.
 	Edges []*TagEdge `json:"edges"`
 	// Tags on this page.
-	Nodes []*editorial.Tag `json:"nodes"`
+	Nodes []*Tag `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many tags match.
@@ -759,13 +758,13 @@ type TagEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The tag.
-	Node *editorial.Tag `json:"node"`
+	Node *Tag `json:"node"`
 }
 
 // The result of a tag mutation.
 type TagPayload struct {
 	// The tag as saved; null when the mutation failed.
-	Tag *editorial.Tag `json:"tag,omitempty"`
+	Tag *Tag `json:"tag,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -806,7 +805,7 @@ type ThreadInput struct {
 // The result of resolving or reopening a thread.
 type ThreadPayload struct {
 	// The thread as it is now; null when the mutation failed.
-	Thread *comments.Thread `json:"thread,omitempty"`
+	Thread *CommentThread `json:"thread,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
 }

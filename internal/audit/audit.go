@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reqctx"
 )
@@ -39,7 +40,7 @@ type Entry struct {
 // System viewer.
 func Record(ctx context.Context, tx *postgres.Tx, e Entry) error {
 	v := auth.ViewerFrom(ctx)
-	row := &postgres.AuditRow{
+	row := &editorial.AuditRecord{
 		ActorID: v.UserRef(), ActorName: v.Name, Action: e.Action,
 		SubjectType: e.SubjectType, SubjectID: e.SubjectKey, ReportID: e.ReportID,
 	}

@@ -544,7 +544,7 @@ func TestAuditCompleteness(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
-		var rows []postgres.AuditRow
+		var rows []editorial.AuditRecord
 		if err := n.db.SelectContext(t.Context(), &rows, `SELECT id, action, subject_type, subject_id, report_id, actor_id FROM audit_log WHERE id > $1 ORDER BY id`, lastID); err != nil {
 			t.Fatal(err)
 		}

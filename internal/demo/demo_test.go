@@ -535,9 +535,9 @@ func readBack(t *testing.T, db *postgres.DB, want *dataSet) *dataSet {
 
 	trs, err := postgres.TranslationsByReportIDs(ctx, db, postgres.Newsroom, reportIDs)
 	must(err)
-	keys := make([]postgres.TranslationKey, len(trs[id]))
+	keys := make([]editorial.TranslationKey, len(trs[id]))
 	for i, tr := range trs[id] {
-		keys[i] = postgres.TranslationKey{ReportID: id, Locale: tr.Locale}
+		keys[i] = editorial.TranslationKey{ReportID: id, Locale: tr.Locale}
 	}
 	roles, err := postgres.AttendeeTranslationsByKeys(ctx, db, keys)
 	must(err)
@@ -545,7 +545,7 @@ func readBack(t *testing.T, db *postgres.DB, want *dataSet) *dataSet {
 	for _, tr := range trs[id] {
 		gt := translation{Locale: tr.Locale, Status: string(tr.Status), Title: tr.Title, Subtitle: tr.Subtitle,
 			Summary: tr.Summary, Body: tr.Body, Attendees: []attendeeTranslation{}}
-		for _, a := range roles[postgres.TranslationKey{ReportID: id, Locale: tr.Locale}] {
+		for _, a := range roles[editorial.TranslationKey{ReportID: id, Locale: tr.Locale}] {
 			i, ok := attendeePos[a.AttendeeID]
 			if !ok {
 				t.Fatalf("%s translation of attendee %d, who is not on the report", tr.Locale, a.AttendeeID)

@@ -767,7 +767,7 @@ func TestLists(t *testing.T) {
 	})
 	t.Run("TagPages", func(t *testing.T) {
 		var all []string
-		var after *postgres.Cursor
+		var after *editorial.Cursor
 		for page := 0; ; page++ {
 			list, total := testkit.Of2(postgres.ListTags(ctx, db, "", 3, after)).OK(t)
 			if total != 9 {
@@ -804,7 +804,7 @@ func TestLists(t *testing.T) {
 		// latest first, ties by ID descending, undated last
 		want = []int64{want[2], want[4], want[1], want[3], want[0]}
 		var got []int64
-		var after *postgres.Cursor
+		var after *editorial.Cursor
 		for {
 			list, total := testkit.Of2(postgres.ListEvents(ctx, db, "", 2, after)).OK(t)
 			if total != 5 {
@@ -821,7 +821,7 @@ func TestLists(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("event order = %v, want %v", got, want)
 		}
-		_, _, err := postgres.ListEvents(ctx, db, "", 2, &postgres.Cursor{Key: "yesterday"})
+		_, _, err := postgres.ListEvents(ctx, db, "", 2, &editorial.Cursor{Key: "yesterday"})
 		testkit.WantErr(t, err, cerr.Invalid, "after")
 	})
 	t.Run("TagChildren", func(t *testing.T) {

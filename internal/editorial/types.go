@@ -196,6 +196,22 @@ type AttendeeTranslation struct {
 	Note       *string `db:"note"`
 }
 
+// TranslationKey identifies a translation: a report and a locale.
+type TranslationKey struct {
+	ReportID int64
+	Locale   string
+}
+
+// TranslationAssignment is the translator assigned to a report's
+// translation into Locale (which may not exist yet).
+type TranslationAssignment struct {
+	ReportID   int64     `db:"report_id"`
+	Locale     string    `db:"locale"`
+	UserID     int64     `db:"user_id"`
+	AssignedBy *int64    `db:"assigned_by"`
+	AssignedAt time.Time `db:"assigned_at"`
+}
+
 // Revision is an immutable snapshot of a report after one saved change.
 type Revision struct {
 	ID        int64     `db:"id"`

@@ -3,32 +3,16 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
-)
 
-// AuditRow is one entry of the audit trail as stored.
-type AuditRow struct {
-	ID          int64     `db:"id"`
-	At          time.Time `db:"at"`
-	ActorID     *int64    `db:"actor_id"`
-	ActorName   string    `db:"actor_name"`
-	TokenID     *int64    `db:"token_id"`
-	RequestID   *string   `db:"request_id"`
-	Action      string    `db:"action"`
-	SubjectType string    `db:"subject_type"`
-	SubjectID   string    `db:"subject_id"`
-	ReportID    *int64    `db:"report_id"`
-	Before      []byte    `db:"before_state"` // JSON, nil for NULL
-	After       []byte    `db:"after_state"`
-	Detail      []byte    `db:"detail"`
-}
+	"github.com/copydesk/copydesk/internal/editorial"
+)
 
 const auditColumns = `id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail`
 
 // InsertAudit appends row to the audit trail in tx, at tx.Now; it sets row.ID and row.At.
-func InsertAudit(ctx context.Context, tx *Tx, row *AuditRow) error {
+func InsertAudit(ctx context.Context, tx *Tx, row *editorial.AuditRecord) error {
 	row.At = tx.Now
 	err := tx.GetContext(ctx, &row.ID, `
 		INSERT INTO audit_log (at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id, before_state, after_state, detail)
@@ -40,11 +24,11 @@ func InsertAudit(ctx context.Context, tx *Tx, row *AuditRow) error {
 
 // ListAudit returns audit entries newest first, before entry beforeID (0:
 // from the newest), at most first; reportID non-zero keeps one report's.
-func ListAudit(ctx context.Context, q sqlx.QueryerContext, reportID int64, first int, beforeID int64) ([]*AuditRow, error) {
+func ListAudit(ctx context.Context, q sqlx.QueryerContext, reportID int64, first int, beforeID int64) ([]*editorial.AuditRecord, error) {
 	if beforeID == 0 {
 		beforeID = 1<<63 - 1
 	}
-	var rows []*AuditRow
+	var rows []*editorial.AuditRecord
 	err := sqlx.SelectContext(ctx, q, &rows, fmt.Sprintf(`SELECT %s FROM audit_log
 		WHERE ($1 = 0 OR report_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3`, auditColumns), reportID, beforeID, first)
 	return rows, FormatError(err, "ListAudit", "Audit entry")

@@ -75,11 +75,11 @@ func dirPattern(search string) string {
 // NameCursor returns the position of an entry in a list ordered by name
 // (tags, people, organizations): the key is the entry's name, which the query
 // lower-cases itself, so Go and PostgreSQL never disagree on case folding.
-func NameCursor(name string, id int64) Cursor { return Cursor{Key: name, ID: id} }
+func NameCursor(name string, id int64) editorial.Cursor { return editorial.Cursor{Key: name, ID: id} }
 
 // dirCursorArgs returns the cursor as query arguments: a NULL key when there
 // is no cursor.
-func dirCursorArgs(after *Cursor) (*string, int64) {
+func dirCursorArgs(after *editorial.Cursor) (*string, int64) {
 	if after == nil {
 		return nil, 0
 	}
@@ -115,7 +115,7 @@ func dirGet[R any, T any](ctx context.Context, q sqlx.QueryerContext, conv func(
 
 // dirTotal returns the number of rows matching a list's search. It skips the
 // query when the first page already holds every match.
-func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, after *Cursor, query string, args ...any) (int, error) {
+func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, after *editorial.Cursor, query string, args ...any) (int, error) {
 	if after == nil && pageLen < first {
 		return pageLen, nil
 	}
@@ -175,7 +175,7 @@ const dirNameMatch = `($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_e
 // list returns up to first entries after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // match is the search condition (see dirNameMatch), search what it looks for.
-func (s dirSpec[R, T]) list(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *Cursor) ([]*T, int, error) {
+func (s dirSpec[R, T]) list(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *editorial.Cursor) ([]*T, int, error) {
 	pattern := dirPattern(search)
 	key, id := dirCursorArgs(after)
 	list, err := dirScan(ctx, q, s.conv, s.selectFrom()+`

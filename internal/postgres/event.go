@@ -161,11 +161,11 @@ func EventChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64
 
 // EventCursor returns e's position in ListEvents: its start time (RFC 3339,
 // nanoseconds, UTC), or "" when it has none.
-func EventCursor(e *editorial.Event) Cursor {
+func EventCursor(e *editorial.Event) editorial.Cursor {
 	if e.StartsAt == nil {
-		return Cursor{ID: e.ID}
+		return editorial.Cursor{ID: e.ID}
 	}
-	return Cursor{Key: e.StartsAt.UTC().Format(time.RFC3339Nano), ID: e.ID}
+	return editorial.Cursor{Key: e.StartsAt.UTC().Format(time.RFC3339Nano), ID: e.ID}
 }
 
 // ListEvents returns up to first events after the cursor (see EventCursor),
@@ -173,7 +173,7 @@ func EventCursor(e *editorial.Event) Cursor {
 // many match in all. A non-blank search keeps those whose name or any
 // localized name contains it. BAD_USER_INPUT (field "after") for a cursor
 // that is not an EventCursor.
-func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Event, int, error) {
+func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, int, error) {
 	pattern := dirPattern(search)
 	var startsAt *time.Time
 	var afterID int64

@@ -63,7 +63,7 @@ func OrganizationsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64)
 // NameCursor), ordered by name case-insensitively and then ID, and how many
 // match in all. A non-blank search keeps those whose name, acronym or any
 // localized name contains it, case-insensitively.
-func ListOrganizations(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Organization, int, error) {
+func ListOrganizations(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, int, error) {
 	return orgTable.list(ctx, q, "ListOrganizations", `($1 = '' OR name ILIKE $1 OR acronym ILIKE $1
 			OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`, search, first, after)
 }

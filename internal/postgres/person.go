@@ -60,6 +60,6 @@ func PeopleByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 // ListPeople returns up to first people after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.
-func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Person, int, error) {
+func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, int, error) {
 	return peopleTable.list(ctx, q, "ListPeople", dirNameMatch, search, first, after)
 }

@@ -18,7 +18,8 @@ import (
 // The public read path. A report's readers see what was published, not the
 // working draft: the revision its report_publications row points at, and
 // only while the report is PUBLISHED. These functions read that snapshot, so
-// text, tags, byline and attendees edited since never reach the public.
+// text, tags, byline and attendees edited since never reach the public; a
+// Reader made for the Public reads through them.
 
 // publishedFrom joins a report to its published snapshot; alias r is the
 // report, v the published revision, p the publication.
@@ -58,9 +59,9 @@ func (row *publishedRow) report() (*editorial.Report, error) {
 	}, nil
 }
 
-// PublishedReports returns, by ID, the published copies of the reports in
+// publishedReports returns, by ID, the published copies of the reports in
 // ids that the public may read, in one query.
-func PublishedReports(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+func publishedReports(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
 	var rows []publishedRow
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+publishedColumns+` FROM `+publishedFrom+` WHERE `+publishedWhere+` AND r.id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "PublishedReports", "Report")
@@ -79,7 +80,7 @@ func PublishedReports(ctx context.Context, q sqlx.QueryerContext, ids []int64) (
 // publishedList returns the published copies of the reports a list query
 // selected, in the order of ids.
 func publishedList(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]*editorial.Report, error) {
-	byID, err := PublishedReports(ctx, q, ids)
+	byID, err := publishedReports(ctx, q, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -92,30 +93,30 @@ func publishedList(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]*
 	return out, nil
 }
 
-// PublishedTagIDs returns, per report, the tag IDs of its published
+// publishedTagIDs returns, per report, the tag IDs of its published
 // snapshot, in order.
-func PublishedTagIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
+func publishedTagIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
 	return idLists(ctx, q, `SELECT r.id, (t.elem->>'id')::bigint FROM `+publishedFrom+`,
 		jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.tags[*]')) WITH ORDINALITY AS t(elem, n)
 		WHERE `+publishedWhere+` AND r.id = ANY($1) ORDER BY r.id, t.n`, ids, "PublishedTagIDs")
 }
 
-// PublishedAuthorIDs returns, per report, the byline of its published snapshot.
-func PublishedAuthorIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
+// publishedAuthorIDs returns, per report, the byline of its published snapshot.
+func publishedAuthorIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
 	return idLists(ctx, q, `SELECT r.id, a.id::bigint FROM `+publishedFrom+`,
 		jsonb_array_elements_text(jsonb_path_query_array(v.snapshot, '$.authorIds[*]')) WITH ORDINALITY AS a(id, n)
 		WHERE `+publishedWhere+` AND r.id = ANY($1) ORDER BY r.id, a.n`, ids, "PublishedAuthorIDs")
 }
 
-// PublishedAttendees returns, per report, the attendee list of its published snapshot.
-func PublishedAttendees(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Attendee, error) {
-	return publishedAttendees(ctx, q, `r.id = ANY($1)`, ids)
+// publishedAttendees returns, per report, the attendee list of its published snapshot.
+func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Attendee, error) {
+	return publishedAttendeesWhere(ctx, q, `r.id = ANY($1)`, ids)
 }
 
-// PublishedAttendeesByIDs returns the attendees with the given IDs that are
+// publishedAttendeesByIDs returns the attendees with the given IDs that are
 // in a published snapshot.
-func PublishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
-	byReport, err := publishedAttendees(ctx, q, `EXISTS (SELECT 1 FROM jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.attendees[*]')) x WHERE (x->>'id')::bigint = ANY($1))`, ids)
+func publishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
+	byReport, err := publishedAttendeesWhere(ctx, q, `EXISTS (SELECT 1 FROM jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.attendees[*]')) x WHERE (x->>'id')::bigint = ANY($1))`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +135,13 @@ func PublishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []i
 	return out, nil
 }
 
-func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, cond string, ids []int64) (map[int64][]*editorial.Attendee, error) {
+func publishedAttendeesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, ids []int64) (map[int64][]*editorial.Attendee, error) {
 	var rows []struct {
 		ID        int64  `db:"id"`
 		Attendees []byte `db:"attendees"`
 	}
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, jsonb_path_query_array(v.snapshot, '$.attendees[*]') AS attendees FROM `+publishedFrom+` WHERE `+publishedWhere+` AND `+cond, pq.Array(ids)); err != nil {
-		return nil, FormatError(err, "PublishedAttendees", "Attendee")
+		return nil, FormatError(err, "publishedAttendees", "Attendee")
 	}
 	out := make(map[int64][]*editorial.Attendee, len(rows))
 	for _, row := range rows {
@@ -162,7 +163,7 @@ func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, cond string,
 // and ordered by what was published (the tag, event and locale of the
 // published snapshot; "updated" is the last publication), as published
 // copies. Two queries and a count, whatever the page size.
-func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
+func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
 	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
 		return []*editorial.Report{}, 0, nil // the public sees no other state
 	}
@@ -204,7 +205,7 @@ func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, f
 	return list, total, err
 }
 
-// publishedByEvent is ReportsByEventIDs for the public: per event, its
+// publishedByEvent is reportsByEventIDs for the public: per event, its
 // newest published reports (by the event of their published snapshot).
 func publishedByEvent(ctx context.Context, q sqlx.QueryerContext, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
 	var rows []struct {
@@ -225,7 +226,7 @@ func publishedByEvent(ctx context.Context, q sqlx.QueryerContext, ids []int64, l
 	for i, r := range rows {
 		reportIDs[i] = r.ReportID
 	}
-	byID, err := PublishedReports(ctx, q, reportIDs)
+	byID, err := publishedReports(ctx, q, reportIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -123,17 +123,10 @@ func PreviousSlugsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []
 	return out, nil
 }
 
-// ReportsByIDs returns the reports with the given IDs, keyed by ID, in one query.
+// ReportsByIDs returns the reports with the given IDs (their working
+// copies), keyed by ID, in one query. Reader.ReportsByIDs reads for an
+// audience.
 func ReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
-	return ReportsFor(ctx, q, Newsroom, ids)
-}
-
-// ReportsFor is ReportsByIDs for an audience: the public gets the
-// published copies of the published ones (see PublishedReports).
-func ReportsFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Report, error) {
-	if aud == Public {
-		return PublishedReports(ctx, q, ids)
-	}
 	var list []*editorial.Report
 	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "ReportsByIDs", "Report")
@@ -154,7 +147,6 @@ func ReportIDBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (in
 
 // ReportFilter narrows ListReports.
 type ReportFilter struct {
-	Audience     Audience           // Public: published reports only, whatever Statuses says
 	Statuses     []editorial.Status // empty: every state but ARCHIVED
 	TagSlug      string
 	EventID      int64
@@ -162,13 +154,11 @@ type ReportFilter struct {
 	OrderBy      string // "updated" (default) or "created"
 }
 
-// ListReports returns up to first reports after cursor in the filter's order
-// (newest first, ID as tie-breaker), and the total number matching. Two
-// queries regardless of page size.
-func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *Cursor) ([]*editorial.Report, int, error) {
-	if f.Audience == Public {
-		return listPublished(ctx, q, f, first, after)
-	}
+// ListReports returns up to first reports (working copies) after cursor in
+// the filter's order (newest first, ID as tie-breaker), and the total number
+// matching. Two queries regardless of page size. Reader.ListReports lists
+// for an audience.
+func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
 	col := "updated_at"
 	if f.OrderBy == "created" {
 		col = "created_at"
@@ -217,17 +207,17 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 }
 
 // ReportCursor returns r's position in a list ordered by orderBy.
-func ReportCursor(r *editorial.Report, orderBy string) Cursor {
+func ReportCursor(r *editorial.Report, orderBy string) editorial.Cursor {
 	t := r.UpdatedAt
 	if orderBy == "created" {
 		t = r.CreatedAt
 	}
-	return Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
+	return editorial.Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
 }
 
-// ReportsByEventIDs returns, per event, its newest reports (at most limit per
+// reportsByEventIDs returns, per event, its newest reports (at most limit per
 // event, archived ones left out), in one query.
-func ReportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
+func reportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
 	if aud == Public {
 		return publishedByEvent(ctx, q, ids, limit)
 	}
@@ -338,17 +328,9 @@ func AttendeesByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int6
 	return out, nil
 }
 
-// AttendeesByIDs returns attendees by their IDs, in one query.
+// AttendeesByIDs returns attendees (of working copies) by their IDs, in one
+// query. Reader.AttendeesByIDs reads for an audience.
 func AttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
-	return AttendeesFor(ctx, q, Newsroom, ids)
-}
-
-// AttendeesFor is AttendeesByIDs for an audience: the public gets only
-// attendees as published (PublishedAttendeesByIDs).
-func AttendeesFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]*editorial.Attendee, error) {
-	if aud == Public {
-		return PublishedAttendeesByIDs(ctx, q, ids)
-	}
 	var rows []attendeeRow
 	err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note

@@ -9,18 +9,11 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
-// RevisionPage is one page of a report's revisions, newest first, with the
-// number of revisions the report has in all.
-type RevisionPage struct {
-	Revisions []*editorial.Revision
-	Total     int
-}
-
 // RevisionPages returns, for each report in ids, its newest revisions below
 // version beforeVersion (0: from the newest), at most first per report, in
 // one query (the dataloader batch function behind Report.revisions).
 // Reports without revisions are missing from the map.
-func RevisionPages(ctx context.Context, q sqlx.QueryerContext, ids []int64, first, beforeVersion int) (map[int64]*RevisionPage, error) {
+func RevisionPages(ctx context.Context, q sqlx.QueryerContext, ids []int64, first, beforeVersion int) (map[int64]*editorial.RevisionPage, error) {
 	if beforeVersion == 0 {
 		beforeVersion = int(^uint32(0) >> 1)
 	}
@@ -38,7 +31,7 @@ func RevisionPages(ctx context.Context, q sqlx.QueryerContext, ids []int64, firs
 	if err != nil {
 		return nil, FormatError(err, "RevisionPages", "Revision")
 	}
-	out := map[int64]*RevisionPage{}
+	out := map[int64]*editorial.RevisionPage{}
 	for i := range rows {
 		revs, err := scanRevisions([]revisionRow{rows[i].revisionRow})
 		if err != nil {
@@ -46,7 +39,7 @@ func RevisionPages(ctx context.Context, q sqlx.QueryerContext, ids []int64, firs
 		}
 		p := out[revs[0].ReportID]
 		if p == nil {
-			p = &RevisionPage{Total: rows[i].Total}
+			p = &editorial.RevisionPage{Total: rows[i].Total}
 			out[revs[0].ReportID] = p
 		}
 		p.Revisions = append(p.Revisions, revs[0])

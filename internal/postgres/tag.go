@@ -71,7 +71,7 @@ func TagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int
 // ListTags returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.
-func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *Cursor) ([]*editorial.Tag, int, error) {
+func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, int, error) {
 	return tagTable.list(ctx, q, "ListTags", dirNameMatch, search, first, after)
 }
 

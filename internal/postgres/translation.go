@@ -130,14 +130,8 @@ func TranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, aud Aud
 	return out, nil
 }
 
-// TranslationKey identifies a translation.
-type TranslationKey struct {
-	ReportID int64
-	Locale   string
-}
-
 // translationKeyArrays splits keys into the two arrays unnest takes.
-func translationKeyArrays(keys []TranslationKey) (pq.Int64Array, pq.StringArray) {
+func translationKeyArrays(keys []editorial.TranslationKey) (pq.Int64Array, pq.StringArray) {
 	reports := make(pq.Int64Array, len(keys))
 	locales := make(pq.StringArray, len(keys))
 	for i, k := range keys {
@@ -148,7 +142,7 @@ func translationKeyArrays(keys []TranslationKey) (pq.Int64Array, pq.StringArray)
 
 // TranslationsByKeys returns the translations with the given keys (newsroom
 // reads: any status), in one query. Keys with no translation are absent.
-func TranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []TranslationKey) (map[TranslationKey]*editorial.Translation, error) {
+func TranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*editorial.Translation, error) {
 	reports, locales := translationKeyArrays(keys)
 	var list []*editorial.Translation
 	err := sqlx.SelectContext(ctx, q, &list, `SELECT `+translationColumns+` FROM report_translations
@@ -156,23 +150,23 @@ func TranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []Trans
 	if err != nil {
 		return nil, FormatError(err, "TranslationsByKeys", "Translation")
 	}
-	out := make(map[TranslationKey]*editorial.Translation, len(list))
+	out := make(map[editorial.TranslationKey]*editorial.Translation, len(list))
 	for _, t := range list {
-		out[TranslationKey{t.ReportID, t.Locale}] = t
+		out[editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}] = t
 	}
 	return out, nil
 }
 
 // AttendeeTranslationsByKeys returns, per translation, its attendee roles and
 // notes ordered by attendee position, in one query (newsroom reads).
-func AttendeeTranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []TranslationKey) (map[TranslationKey][]*editorial.AttendeeTranslation, error) {
-	return AttendeeTranslationsFor(ctx, q, Newsroom, keys)
+func AttendeeTranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
+	return attendeeTranslations(ctx, q, Newsroom, keys)
 }
 
-// AttendeeTranslationsFor returns, per translation, its attendee roles and
+// attendeeTranslations returns, per translation, its attendee roles and
 // notes ordered by attendee position, in one query: the working ones for
 // the newsroom, the approved ones of published reports for the public.
-func AttendeeTranslationsFor(ctx context.Context, q sqlx.QueryerContext, aud Audience, keys []TranslationKey) (map[TranslationKey][]*editorial.AttendeeTranslation, error) {
+func attendeeTranslations(ctx context.Context, q sqlx.QueryerContext, aud Audience, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
 	reports, locales := translationKeyArrays(keys)
 	var rows []struct {
 		ReportID int64 `db:"report_id"`
@@ -196,9 +190,9 @@ func AttendeeTranslationsFor(ctx context.Context, q sqlx.QueryerContext, aud Aud
 	if err != nil {
 		return nil, FormatError(err, "AttendeeTranslationsByKeys", "Attendee translation")
 	}
-	out := map[TranslationKey][]*editorial.AttendeeTranslation{}
+	out := map[editorial.TranslationKey][]*editorial.AttendeeTranslation{}
 	for i := range rows {
-		k := TranslationKey{rows[i].ReportID, rows[i].Locale}
+		k := editorial.TranslationKey{ReportID: rows[i].ReportID, Locale: rows[i].Locale}
 		at := rows[i].AttendeeTranslation
 		out[k] = append(out[k], &at)
 	}
@@ -210,7 +204,7 @@ func AttendeeTranslationsFor(ctx context.Context, q sqlx.QueryerContext, aud Aud
 // TranslationFieldsByKeys returns, per translation, the source content
 // version each of its recorded fields was translated from or confirmed
 // against ("title", "attendees.12.role" … → version), in one query.
-func TranslationFieldsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []TranslationKey) (map[TranslationKey]map[string]int, error) {
+func TranslationFieldsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]map[string]int, error) {
 	reports, locales := translationKeyArrays(keys)
 	var rows []struct {
 		ReportID      int64  `db:"report_id"`
@@ -225,9 +219,9 @@ func TranslationFieldsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []
 	if err != nil {
 		return nil, FormatError(err, "TranslationFieldsByKeys", "Translation field")
 	}
-	out := map[TranslationKey]map[string]int{}
+	out := map[editorial.TranslationKey]map[string]int{}
 	for _, r := range rows {
-		k := TranslationKey{r.ReportID, r.Locale}
+		k := editorial.TranslationKey{ReportID: r.ReportID, Locale: r.Locale}
 		if out[k] == nil {
 			out[k] = map[string]int{}
 		}
@@ -241,7 +235,7 @@ func TranslationFieldsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []
 // the fields in drop (no text on one side any more). Then it sets the
 // translation's source_version to the oldest version its fields have
 // (version when it has none) and returns it.
-func PutTranslationFields(ctx context.Context, tx *Tx, k TranslationKey, fields []string, version int, drop []string) (int, error) {
+func PutTranslationFields(ctx context.Context, tx *Tx, k editorial.TranslationKey, fields []string, version int, drop []string) (int, error) {
 	if len(fields) > 0 {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO translation_fields (report_id, locale, field, source_version)
@@ -381,22 +375,12 @@ func FieldChangeTimes(ctx context.Context, q sqlx.QueryerContext, changes []Fiel
 
 // --- assignments and the translator queue ---
 
-// TranslationAssignment is the translator assigned to a report's
-// translation into Locale (which may not exist yet).
-type TranslationAssignment struct {
-	ReportID   int64     `db:"report_id"`
-	Locale     string    `db:"locale"`
-	UserID     int64     `db:"user_id"`
-	AssignedBy *int64    `db:"assigned_by"`
-	AssignedAt time.Time `db:"assigned_at"`
-}
-
 const assignmentColumns = `report_id, locale, user_id, assigned_by, assigned_at`
 
 // LockTranslationAssignment reads and locks the assignment of a report's
 // translation into locale; nil (and no error) when there is none.
-func LockTranslationAssignment(ctx context.Context, tx *Tx, reportID int64, locale string) (*TranslationAssignment, error) {
-	var list []*TranslationAssignment
+func LockTranslationAssignment(ctx context.Context, tx *Tx, reportID int64, locale string) (*editorial.TranslationAssignment, error) {
+	var list []*editorial.TranslationAssignment
 	err := tx.SelectContext(ctx, &list, `SELECT `+assignmentColumns+` FROM translation_assignments WHERE report_id = $1 AND locale = $2 FOR UPDATE`, reportID, locale)
 	if err != nil || len(list) == 0 {
 		return nil, FormatError(err, "LockTranslationAssignment", "Translation assignment")
@@ -406,7 +390,7 @@ func LockTranslationAssignment(ctx context.Context, tx *Tx, reportID int64, loca
 
 // PutTranslationAssignment assigns a.UserID to the translation, replacing
 // whoever was assigned; AssignedAt is set to tx.Now.
-func PutTranslationAssignment(ctx context.Context, tx *Tx, a *TranslationAssignment) error {
+func PutTranslationAssignment(ctx context.Context, tx *Tx, a *editorial.TranslationAssignment) error {
 	a.AssignedAt = tx.Now
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO translation_assignments (report_id, locale, user_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5)
@@ -424,17 +408,17 @@ func DeleteTranslationAssignment(ctx context.Context, tx *Tx, reportID int64, lo
 
 // TranslationAssignmentsByKeys returns the assignments of the translations
 // with the given keys, in one query. Unassigned keys are absent.
-func TranslationAssignmentsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []TranslationKey) (map[TranslationKey]*TranslationAssignment, error) {
+func TranslationAssignmentsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*editorial.TranslationAssignment, error) {
 	reports, locales := translationKeyArrays(keys)
-	var list []*TranslationAssignment
+	var list []*editorial.TranslationAssignment
 	err := sqlx.SelectContext(ctx, q, &list, `SELECT `+assignmentColumns+` FROM translation_assignments
 		WHERE (report_id, locale) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`, reports, locales)
 	if err != nil {
 		return nil, FormatError(err, "TranslationAssignmentsByKeys", "Translation assignment")
 	}
-	out := make(map[TranslationKey]*TranslationAssignment, len(list))
+	out := make(map[editorial.TranslationKey]*editorial.TranslationAssignment, len(list))
 	for _, a := range list {
-		out[TranslationKey{a.ReportID, a.Locale}] = a
+		out[editorial.TranslationKey{ReportID: a.ReportID, Locale: a.Locale}] = a
 	}
 	return out, nil
 }

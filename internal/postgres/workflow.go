@@ -6,32 +6,24 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // The editorial workflow's storage: publications, reviewers, approvals,
 // publish jobs, embargoes and content versions (migration 00005).
 
-// Publication is the published snapshot of a report: the revision its last
-// publish recorded. Version is that revision's version.
-type Publication struct {
-	ReportID         int64     `db:"report_id"`
-	RevisionID       int64     `db:"revision_id"`
-	Version          int       `db:"version"`
-	FirstPublishedAt time.Time `db:"first_published_at"`
-	PublishedAt      time.Time `db:"published_at"`
-}
-
 // PublicationsByReportIDs returns the publications of the reports in ids
 // (reports never published are absent), in one query.
-func PublicationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*Publication, error) {
-	var list []*Publication
+func PublicationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*workflow.Publication, error) {
+	var list []*workflow.Publication
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT report_id, revision_id, version, first_published_at, published_at
 		FROM report_publications WHERE report_id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "PublicationsByReportIDs", "Publication")
 	}
-	out := make(map[int64]*Publication, len(list))
+	out := make(map[int64]*workflow.Publication, len(list))
 	for _, p := range list {
 		out[p.ReportID] = p
 	}
@@ -41,8 +33,8 @@ func PublicationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []i
 // PublishRevision makes revision revisionID (version) the report's
 // publication, published at tx.Now; the first publication also sets
 // first_published_at. It returns the publication.
-func PublishRevision(ctx context.Context, tx *Tx, reportID, revisionID int64, version int) (*Publication, error) {
-	var p Publication
+func PublishRevision(ctx context.Context, tx *Tx, reportID, revisionID int64, version int) (*workflow.Publication, error) {
+	var p workflow.Publication
 	err := tx.GetContext(ctx, &p, `
 		INSERT INTO report_publications (report_id, revision_id, version, first_published_at, published_at)
 		VALUES ($1, $2, $3, $4, $4)
@@ -117,25 +109,17 @@ func WorkflowStates(ctx context.Context, q sqlx.QueryerContext, ids []int64, vie
 
 // --- reviewers and approvals ---
 
-// ReviewAssignment is a reviewer assigned to a report.
-type ReviewAssignment struct {
-	ReportID   int64     `db:"report_id"`
-	UserID     int64     `db:"user_id"`
-	AssignedBy *int64    `db:"assigned_by"`
-	AssignedAt time.Time `db:"assigned_at"`
-}
-
 // ReviewersByReportIDs returns, per report, its assigned reviewers in the
 // order they were assigned, in one query.
-func ReviewersByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*ReviewAssignment, error) {
-	var list []*ReviewAssignment
+func ReviewersByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*workflow.ReviewAssignment, error) {
+	var list []*workflow.ReviewAssignment
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT report_id, user_id, assigned_by, assigned_at FROM review_assignments
 		WHERE report_id = ANY($1) ORDER BY report_id, assigned_at, user_id`, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "ReviewersByReportIDs", "Reviewer")
 	}
-	out := map[int64][]*ReviewAssignment{}
+	out := map[int64][]*workflow.ReviewAssignment{}
 	for _, a := range list {
 		out[a.ReportID] = append(out[a.ReportID], a)
 	}
@@ -159,16 +143,8 @@ func ReplaceReviewers(ctx context.Context, tx *Tx, reportID int64, userIDs []int
 	return FormatError(err, "ReplaceReviewers", "Reviewer")
 }
 
-// Approval is a reviewer's approval of one version of a report.
-type Approval struct {
-	ReportID   int64     `db:"report_id"`
-	UserID     int64     `db:"user_id"`
-	Version    int       `db:"version"`
-	ApprovedAt time.Time `db:"approved_at"`
-}
-
 // InsertApproval records a (its ApprovedAt is set to tx.Now).
-func InsertApproval(ctx context.Context, tx *Tx, a *Approval) error {
+func InsertApproval(ctx context.Context, tx *Tx, a *workflow.Approval) error {
 	a.ApprovedAt = tx.Now
 	_, err := tx.ExecContext(ctx, `INSERT INTO report_approvals (report_id, user_id, version, approved_at) VALUES ($1, $2, $3, $4)`,
 		a.ReportID, a.UserID, a.Version, a.ApprovedAt)
@@ -178,8 +154,8 @@ func InsertApproval(ctx context.Context, tx *Tx, a *Approval) error {
 // ApprovalsByReportIDs returns, per report, the approvals that count: those
 // of its current content (given at or after its content_version), oldest
 // first, in one query.
-func ApprovalsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*Approval, error) {
-	var list []*Approval
+func ApprovalsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*workflow.Approval, error) {
+	var list []*workflow.Approval
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT a.report_id, a.user_id, a.version, a.approved_at
 		FROM report_approvals a JOIN reports r ON r.id = a.report_id
@@ -188,7 +164,7 @@ func ApprovalsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int6
 	if err != nil {
 		return nil, FormatError(err, "ApprovalsByReportIDs", "Approval")
 	}
-	out := map[int64][]*Approval{}
+	out := map[int64][]*workflow.Approval{}
 	for _, a := range list {
 		out[a.ReportID] = append(out[a.ReportID], a)
 	}
@@ -197,24 +173,15 @@ func ApprovalsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int6
 
 // --- publish jobs ---
 
-// PublishJob is the scheduled publication of a SCHEDULED report.
-type PublishJob struct {
-	ReportID  int64     `db:"report_id"`
-	RunAt     time.Time `db:"run_at"`
-	TimeZone  string    `db:"time_zone"` // the IANA zone the time was given in, for display
-	CreatedBy *int64    `db:"created_by"`
-	CreatedAt time.Time `db:"created_at"`
-}
-
 // PublishJobsByReportIDs returns the publish jobs of the reports in ids, in one query.
-func PublishJobsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*PublishJob, error) {
-	var list []*PublishJob
+func PublishJobsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*workflow.PublishJob, error) {
+	var list []*workflow.PublishJob
 	err := sqlx.SelectContext(ctx, q, &list, `
 		SELECT report_id, run_at, time_zone, created_by, created_at FROM publish_jobs WHERE report_id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "PublishJobsByReportIDs", "Publish job")
 	}
-	out := make(map[int64]*PublishJob, len(list))
+	out := make(map[int64]*workflow.PublishJob, len(list))
 	for _, j := range list {
 		out[j.ReportID] = j
 	}
@@ -223,7 +190,7 @@ func PublishJobsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []in
 
 // PutPublishJob records j (replacing the report's job, if it has one); its
 // CreatedAt is set to tx.Now.
-func PutPublishJob(ctx context.Context, tx *Tx, j *PublishJob) error {
+func PutPublishJob(ctx context.Context, tx *Tx, j *workflow.PublishJob) error {
 	j.CreatedAt = tx.Now
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO publish_jobs (report_id, run_at, time_zone, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -248,7 +215,7 @@ func RetimePublishJob(ctx context.Context, tx *Tx, reportID int64, runAt time.Ti
 // DueJob is a publish job claimed by ClaimDueJobs, with what the scheduler
 // needs to know of its report.
 type DueJob struct {
-	PublishJob
+	workflow.PublishJob
 	Version      int        `db:"version"`
 	EmbargoUntil *time.Time `db:"embargo_until"`
 }

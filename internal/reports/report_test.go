@@ -653,8 +653,8 @@ func TestSetAttendees(t *testing.T) {
 		Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: testkit.Ptr("市长")}}})).OK(t)
 	roleIn := func(id int64) *string {
 		t.Helper()
-		m := testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{{ReportID: r.ID, Locale: "zh-Hans"}})).OK(t)
-		for _, a := range m[postgres.TranslationKey{ReportID: r.ID, Locale: "zh-Hans"}] {
+		m := testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []editorial.TranslationKey{{ReportID: r.ID, Locale: "zh-Hans"}})).OK(t)
+		for _, a := range m[editorial.TranslationKey{ReportID: r.ID, Locale: "zh-Hans"}] {
 			if a.AttendeeID == id {
 				return a.Role
 			}
@@ -770,7 +770,7 @@ func TestSetAttendees(t *testing.T) {
 		if got := testkit.AttendeesOf(t, db, r.ID); len(got) != 0 || len(saved.Revision.Snapshot.Attendees) != 0 {
 			t.Errorf("attendees = %+v", got)
 		}
-		if m := testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{{ReportID: r.ID, Locale: "zh-Hans"}})).OK(t); len(m) != 0 {
+		if m := testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []editorial.TranslationKey{{ReportID: r.ID, Locale: "zh-Hans"}})).OK(t); len(m) != 0 {
 			t.Errorf("translations of removed attendees remain: %v", m)
 		}
 	})

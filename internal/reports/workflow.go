@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -99,10 +97,10 @@ func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action au
 
 // Facts returns the workflow facts of the reports in ids for the context's
 // viewer (what workflow.Available and workflow.Check need), in one query
-// on q. Unknown IDs are absent.
-func (s *Service) Facts(ctx context.Context, q sqlx.QueryerContext, reportIDs []int64) (map[int64]workflow.Facts, error) {
+// (a dataloader's batch function). Unknown IDs are absent.
+func (s *Service) Facts(ctx context.Context, reportIDs []int64) (map[int64]workflow.Facts, error) {
 	v := auth.ViewerFrom(ctx)
-	states, err := postgres.WorkflowStates(ctx, q, reportIDs, viewerUserID(v))
+	states, err := postgres.WorkflowStates(ctx, s.DB, reportIDs, viewerUserID(v))
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +231,7 @@ func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion 
 // BAD_USER_INPUT.
 func (s *Service) Approve(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
 	return s.transition(ctx, workflow.Approve, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, f workflow.Facts, st *step) (*string, error) {
-		a := &postgres.Approval{ReportID: r.ID, UserID: auth.ViewerFrom(ctx).UserID, Version: r.Version}
+		a := &workflow.Approval{ReportID: r.ID, UserID: auth.ViewerFrom(ctx).UserID, Version: r.Version}
 		if err := postgres.InsertApproval(ctx, tx, a); err != nil {
 			return nil, err
 		}
@@ -295,7 +293,7 @@ func (s *Service) Schedule(ctx context.Context, id int64, expectedVersion int, a
 		if err := workflow.CheckPublishAt("input.publishAt", at, f); err != nil {
 			return nil, err
 		}
-		job := &postgres.PublishJob{ReportID: r.ID, RunAt: at, TimeZone: loc.String(), CreatedBy: auth.ViewerFrom(ctx).UserRef()}
+		job := &workflow.PublishJob{ReportID: r.ID, RunAt: at, TimeZone: loc.String(), CreatedBy: auth.ViewerFrom(ctx).UserRef()}
 		if err := postgres.PutPublishJob(ctx, tx, job); err != nil {
 			return nil, err
 		}

@@ -607,7 +607,7 @@ func TestFactsForAvailableTransitions(t *testing.T) {
 	d := testkit.NewDesk(t)
 	draft := d.Draft(t, "A draft")
 	approved := d.Approved(t, "An approved report")
-	facts := testkit.Of(d.Svc.Facts(d.As(t, d.Editor), d.DB, []int64{draft.ID, approved.ID, 999999})).OK(t)
+	facts := testkit.Of(d.Svc.Facts(d.As(t, d.Editor), []int64{draft.ID, approved.ID, 999999})).OK(t)
 	if len(facts) != 2 || facts[approved.ID].Approvals != 1 || facts[draft.ID].Approvals != 0 || !facts[draft.ID].Now.Equal(testkit.Start) {
 		t.Fatalf("facts = %+v", facts)
 	}
@@ -618,7 +618,7 @@ func TestFactsForAvailableTransitions(t *testing.T) {
 		[]workflow.Action{workflow.Schedule, workflow.Publish, workflow.Archive}) {
 		t.Errorf("editor on an approved report: %v", got)
 	}
-	if f := testkit.Of(d.Svc.Facts(d.As(t, d.Reviewer1), d.DB, []int64{approved.ID})).OK(t)[approved.ID]; !f.ApprovedByViewer {
+	if f := testkit.Of(d.Svc.Facts(d.As(t, d.Reviewer1), []int64{approved.ID})).OK(t)[approved.ID]; !f.ApprovedByViewer {
 		t.Errorf("reviewer 1's facts: %+v", f)
 	}
 }

@@ -125,9 +125,9 @@ func AttendeeIDs(list []*editorial.Attendee) []int64 {
 func Parts(ps ...editorial.Participation) []editorial.Participation { return ps }
 
 // AuditTrail returns the audit entries about report id, oldest first.
-func AuditTrail(t testing.TB, db *postgres.DB, id int64) []*postgres.AuditRow {
+func AuditTrail(t testing.TB, db *postgres.DB, id int64) []*editorial.AuditRecord {
 	t.Helper()
-	var rows []*postgres.AuditRow
+	var rows []*editorial.AuditRecord
 	err := db.SelectContext(context.Background(), &rows, `
 		SELECT id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id,
 			COALESCE(before_state, 'null') AS before_state, COALESCE(after_state, 'null') AS after_state, COALESCE(detail, 'null') AS detail
@@ -139,7 +139,7 @@ func AuditTrail(t testing.TB, db *postgres.DB, id int64) []*postgres.AuditRow {
 }
 
 // AuditActions returns the actions of rows, in order.
-func AuditActions(rows []*postgres.AuditRow) []string {
+func AuditActions(rows []*editorial.AuditRecord) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		out[i] = r.Action

@@ -156,11 +156,11 @@ func (d *Desk) Current(t *testing.T, id int64) *editorial.Report {
 // Facts reads the workflow facts of report id for u.
 func (d *Desk) Facts(t *testing.T, u *auth.User, id int64) workflow.Facts {
 	t.Helper()
-	return Of(d.Svc.Reports.Facts(d.As(t, u), d.DB, []int64{id})).OK(t)[id]
+	return Of(d.Svc.Reports.Facts(d.As(t, u), []int64{id})).OK(t)[id]
 }
 
 // Publication reads the publication record of report id (nil: none).
-func (d *Desk) Publication(t *testing.T, id int64) *postgres.Publication {
+func (d *Desk) Publication(t *testing.T, id int64) *workflow.Publication {
 	t.Helper()
 	return Of(postgres.PublicationsByReportIDs(context.Background(), d.DB, []int64{id})).OK(t)[id]
 }

@@ -73,8 +73,8 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 	if err != nil {
 		return nil, err
 	}
-	k := postgres.TranslationKey{ReportID: reportID, Locale: loc}
-	states, err := translationStates(ctx, s.DB, []postgres.TranslationKey{k})
+	k := editorial.TranslationKey{ReportID: reportID, Locale: loc}
+	states, err := translationStates(ctx, s.DB, []editorial.TranslationKey{k})
 	if err != nil {
 		return nil, err
 	}
@@ -85,18 +85,18 @@ func (s *Service) TranslationState(ctx context.Context, reportID int64, locale s
 }
 
 // TranslationStates returns the states of the translations with the given
-// keys (canonical locales), on q, in a constant number of queries (for
+// keys (canonical locales), in a constant number of queries (for
 // dataloaders). Keys with no translation are absent. Newsroom only.
-func (s *Service) TranslationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
+func (s *Service) TranslationStates(ctx context.Context, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
 	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
-	return translationStates(ctx, q, keys)
+	return translationStates(ctx, s.DB, keys)
 }
 
 // translationStates computes the states of the translations with keys on
 // q, in six queries at most. Keys with no translation are absent.
-func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (map[postgres.TranslationKey]*State, error) {
+func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey]*State, error) {
 	d, err := readTranslations(ctx, q, keys)
 	if err != nil {
 		return nil, err
@@ -107,16 +107,16 @@ func translationStates(ctx context.Context, q sqlx.QueryerContext, keys []postgr
 // translationData is what the states of some translations are computed
 // from, read once (ExportXLIFF uses it for the document too).
 type translationData struct {
-	trs    map[postgres.TranslationKey]*editorial.Translation
-	atts   map[postgres.TranslationKey][]*editorial.AttendeeTranslation
-	fields map[postgres.TranslationKey]map[string]int // field → source version it was translated from
-	srcs   map[int64]*postgres.TranslationSource      // every report of the keys
+	trs    map[editorial.TranslationKey]*editorial.Translation
+	atts   map[editorial.TranslationKey][]*editorial.AttendeeTranslation
+	fields map[editorial.TranslationKey]map[string]int // field → source version it was translated from
+	srcs   map[int64]*postgres.TranslationSource       // every report of the keys
 }
 
 // readTranslations reads the translations with keys, with their attendee
 // translations, field versions and reports; four queries (two when none
 // of the translations exists).
-func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []postgres.TranslationKey) (*translationData, error) {
+func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (*translationData, error) {
 	d := &translationData{}
 	if len(keys) == 0 {
 		return d, nil
@@ -147,12 +147,12 @@ func readTranslations(ctx context.Context, q sqlx.QueryerContext, keys []postgre
 // states compares each translation of d with its source: the report's
 // current revision and the revisions its fields were translated from
 // (one more query).
-func (d *translationData) states(ctx context.Context, q sqlx.QueryerContext) (map[postgres.TranslationKey]*State, error) {
-	out := map[postgres.TranslationKey]*State{}
+func (d *translationData) states(ctx context.Context, q sqlx.QueryerContext) (map[editorial.TranslationKey]*State, error) {
+	out := map[editorial.TranslationKey]*State{}
 	if len(d.trs) == 0 {
 		return out, nil
 	}
-	existing := slices.SortedFunc(maps.Keys(d.trs), func(a, b postgres.TranslationKey) int {
+	existing := slices.SortedFunc(maps.Keys(d.trs), func(a, b editorial.TranslationKey) int {
 		return cmp.Or(cmp.Compare(a.ReportID, b.ReportID), cmp.Compare(a.Locale, b.Locale))
 	})
 	need := map[postgres.RevisionKey]bool{}

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -35,8 +33,8 @@ type LocaleProgress struct {
 // (the deployment's target locales, canonicalised) and each locale it has
 // a translation in, except its source locale, the translation's status and
 // whether it is stale and current. Newsroom only; a constant number of
-// queries on q.
-func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext, reportIDs []int64, targetLocales []string) (map[int64]Progress, error) {
+// queries.
+func (s *Service) TranslationProgress(ctx context.Context, reportIDs []int64, targetLocales []string) (map[int64]Progress, error) {
 	if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
@@ -48,21 +46,21 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 		}
 		targets[i] = c
 	}
-	srcs, err := postgres.TranslationSources(ctx, q, reportIDs)
+	srcs, err := postgres.TranslationSources(ctx, s.DB, reportIDs)
 	if err != nil {
 		return nil, err
 	}
-	trs, err := postgres.TranslationsByReportIDs(ctx, q, postgres.Newsroom, reportIDs)
+	trs, err := postgres.TranslationsByReportIDs(ctx, s.DB, postgres.Newsroom, reportIDs)
 	if err != nil {
 		return nil, err
 	}
-	var keys []postgres.TranslationKey
+	var keys []editorial.TranslationKey
 	for _, list := range trs {
 		for _, t := range list {
 			keys = append(keys, translationKey(t))
 		}
 	}
-	states, err := translationStates(ctx, q, keys)
+	states, err := translationStates(ctx, s.DB, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +76,7 @@ func (s *Service) TranslationProgress(ctx context.Context, q sqlx.QueryerContext
 // them; absent ones count as not current) and the target locales
 // (canonical). It reads nothing, so a caller that already has the states
 // (a dataloader shared with ReportTranslation.freshness) computes them once.
-func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[postgres.TranslationKey]*State, targets []string) Progress {
+func ProgressOf(sourceLocale string, translations []*editorial.Translation, states map[editorial.TranslationKey]*State, targets []string) Progress {
 	byLocale := map[string]LocaleProgress{}
 	for _, l := range targets {
 		byLocale[l] = LocaleProgress{Locale: l, Status: editorial.TranslationMissing}

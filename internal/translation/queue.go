@@ -8,6 +8,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -58,10 +59,10 @@ func (s *Service) TranslatorQueue(ctx context.Context, userID int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	var keys []postgres.TranslationKey
+	var keys []editorial.TranslationKey
 	for _, c := range cands {
 		if c.Exists {
-			keys = append(keys, postgres.TranslationKey{ReportID: c.ReportID, Locale: c.Locale})
+			keys = append(keys, editorial.TranslationKey{ReportID: c.ReportID, Locale: c.Locale})
 		}
 	}
 	states, err := translationStates(ctx, s.DB, keys)
@@ -121,12 +122,12 @@ func translatorDesks(grants []auth.Grant) (allDesks bool, desks []int64) {
 // When did each stale or incomplete translation start needing work? The
 // first source change after each problem field's recorded version: changes
 // lists those questions, and owner the index in out of each.
-func queueItems(cands []*postgres.QueueCandidate, states map[postgres.TranslationKey]*State) (out []QueueItem, changes []postgres.FieldChange, owner []int) {
+func queueItems(cands []*postgres.QueueCandidate, states map[editorial.TranslationKey]*State) (out []QueueItem, changes []postgres.FieldChange, owner []int) {
 	out = []QueueItem{}
 	for _, c := range cands {
 		item := QueueItem{ReportID: c.ReportID, Locale: c.Locale, Reason: ReasonMissing, Since: c.ReportCreatedAt}
 		if c.Exists {
-			st := states[postgres.TranslationKey{ReportID: c.ReportID, Locale: c.Locale}]
+			st := states[editorial.TranslationKey{ReportID: c.ReportID, Locale: c.Locale}]
 			if st == nil || st.Current() {
 				continue
 			}

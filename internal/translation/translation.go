@@ -234,8 +234,8 @@ func translationResource(r *editorial.Report, loc string) auth.Resource {
 	return workflow.TranslationResource(workflow.TranslationSubject{Report: r, Locale: loc}, workflow.TranslationFacts{})
 }
 
-func translationKey(t *editorial.Translation) postgres.TranslationKey {
-	return postgres.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
+func translationKey(t *editorial.Translation) editorial.TranslationKey {
+	return editorial.TranslationKey{ReportID: t.ReportID, Locale: t.Locale}
 }
 
 // translationEntry is the audit entry of a change to a translation from

@@ -47,9 +47,9 @@ func TestUpsertTranslation(t *testing.T) {
 	}
 	roles := func(t *testing.T, locale string) map[int64]editorial.AttendeeTranslation {
 		t.Helper()
-		key := postgres.TranslationKey{ReportID: r.ID, Locale: locale}
+		key := editorial.TranslationKey{ReportID: r.ID, Locale: locale}
 		out := map[int64]editorial.AttendeeTranslation{}
-		for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{key})).OK(t)[key] {
+		for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []editorial.TranslationKey{key})).OK(t)[key] {
 			out[a.AttendeeID] = *a
 		}
 		return out
@@ -216,15 +216,15 @@ func (d *trDesk) update(t *testing.T, in reports.UpdateReportInput) *editorial.R
 // translation reads a report's translation into locale as stored (nil: none).
 func (d *trDesk) translation(t *testing.T, reportID int64, locale string) *editorial.Translation {
 	t.Helper()
-	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	return testkit.Of(postgres.TranslationsByKeys(context.Background(), d.DB, []postgres.TranslationKey{k})).OK(t)[k]
+	k := editorial.TranslationKey{ReportID: reportID, Locale: locale}
+	return testkit.Of(postgres.TranslationsByKeys(context.Background(), d.DB, []editorial.TranslationKey{k})).OK(t)[k]
 }
 
 // fieldVersions reads the recorded field versions of a translation.
 func fieldVersions(t *testing.T, db *postgres.DB, reportID int64, locale string) map[string]int {
 	t.Helper()
-	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	return testkit.Of(postgres.TranslationFieldsByKeys(context.Background(), db, []postgres.TranslationKey{k})).OK(t)[k]
+	k := editorial.TranslationKey{ReportID: reportID, Locale: locale}
+	return testkit.Of(postgres.TranslationFieldsByKeys(context.Background(), db, []editorial.TranslationKey{k})).OK(t)[k]
 }
 
 // translationDump is workflowDump plus the translation workflow's tables.
@@ -392,14 +392,14 @@ func TestTranslationStalenessLifecycle(t *testing.T) {
 	}
 
 	// The batch loader agrees with the single read; missing translations are absent.
-	keys := []postgres.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
-	states := testkit.Of(d.Svc.TranslationStates(d.ed, d.DB, keys)).OK(t)
+	keys := []editorial.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
+	states := testkit.Of(d.Svc.TranslationStates(d.ed, keys)).OK(t)
 	if len(states) != 1 || !reflect.DeepEqual(states[keys[0]], d.state(t, r.ID, "ja")) {
 		t.Errorf("TranslationStates = %v", states)
 	}
 	_, err := d.Svc.TranslationState(d.ed, r.ID, "zh-hans")
 	testkit.WantErr(t, err, cerr.NotFound, "locale")
-	_, err = d.Svc.TranslationStates(auth.WithViewer(t.Context(), auth.Anonymous()), d.DB, keys)
+	_, err = d.Svc.TranslationStates(auth.WithViewer(t.Context(), auth.Anonymous()), keys)
 	testkit.WantCode(t, err, cerr.Unauthenticated, "")
 }
 
@@ -471,7 +471,7 @@ func TestTranslationWorkflow(t *testing.T) {
 	// A source edit leaves it APPROVED, and stale.
 	d.update(t, reports.UpdateReportInput{ID: r.ID, Body: testkit.Set("The forum opened on Tuesday.")})
 	status(editorial.TranslationApproved, 3)
-	p := testkit.Of(d.Svc.TranslationProgress(d.ed, d.DB, []int64{r.ID}, nil)).OK(t)[r.ID]
+	p := testkit.Of(d.Svc.TranslationProgress(d.ed, []int64{r.ID}, nil)).OK(t)[r.ID]
 	if want := (translation.Progress{Total: 1, Locales: []translation.LocaleProgress{{Locale: "ja", Status: editorial.TranslationApproved, Stale: true}}}); !reflect.DeepEqual(p, want) {
 		t.Fatalf("progress = %+v, want %+v", p, want)
 	}
@@ -758,7 +758,7 @@ func TestTranslationProgress(t *testing.T) {
 	testkit.Of(d.Svc.ConfirmTranslationFields(d.ed, r.ID, "ja", ja.Version, []string{"body"})).OK(t)
 	up("ko") // not a target locale: counts all the same
 
-	got := testkit.Of(d.Svc.TranslationProgress(d.ed, d.DB, []int64{r.ID, empty.ID, japanese.ID, 999999}, []string{"zh-hans", "JA", "en"})).OK(t)
+	got := testkit.Of(d.Svc.TranslationProgress(d.ed, []int64{r.ID, empty.ID, japanese.ID, 999999}, []string{"zh-hans", "JA", "en"})).OK(t)
 	want := map[int64]translation.Progress{
 		r.ID: {Current: 2, Total: 3, Locales: []translation.LocaleProgress{
 			{Locale: "ja", Status: editorial.TranslationApproved, Current: true},
@@ -773,7 +773,7 @@ func TestTranslationProgress(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("progress\n%+v\nwant\n%+v", got, want)
 	}
-	_, err := d.Svc.TranslationProgress(d.ed, d.DB, []int64{r.ID}, []string{"xx-!!"})
+	_, err := d.Svc.TranslationProgress(d.ed, []int64{r.ID}, []string{"xx-!!"})
 	testkit.WantErr(t, err, cerr.Invalid, "targetLocales.0")
 }
 

@@ -112,12 +112,12 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 // be disabled (BAD_USER_INPUT on input.userId). Needs AssignTranslators;
 // audit entry "translation.assign". Assigning the translator already
 // assigned changes nothing and records nothing.
-func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*postgres.TranslationAssignment, error) {
+func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale string, userID int64) (*editorial.TranslationAssignment, error) {
 	row, v, err := begin(ctx, workflow.TranslationAssign)
 	if err != nil {
 		return nil, err
 	}
-	var out, prev *postgres.TranslationAssignment
+	var out, prev *editorial.TranslationAssignment
 	changed := false
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		out, prev, changed = nil, nil, false
@@ -150,7 +150,7 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 			out = prev
 			return nil
 		}
-		out = &postgres.TranslationAssignment{ReportID: r.ID, Locale: loc, UserID: userID, AssignedBy: v.UserRef()}
+		out = &editorial.TranslationAssignment{ReportID: r.ID, Locale: loc, UserID: userID, AssignedBy: v.UserRef()}
 		changed = true
 		return postgres.PutTranslationAssignment(ctx, tx, out)
 	}, func() *audit.Entry {
@@ -167,12 +167,12 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 // locale again (it shows in all their queues). Needs AssignTranslators;
 // audit entry "translation.unassign". It returns the assignment removed,
 // nil (and records nothing) when there was none.
-func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*postgres.TranslationAssignment, error) {
+func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale string) (*editorial.TranslationAssignment, error) {
 	row, v, err := begin(ctx, workflow.TranslationUnassign)
 	if err != nil {
 		return nil, err
 	}
-	var prev *postgres.TranslationAssignment
+	var prev *editorial.TranslationAssignment
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
 		prev = nil
 		r, loc, err := lockForTranslation(ctx, tx, v, row.Auth, reportID, locale)
@@ -194,7 +194,7 @@ func (s *Service) UnassignTranslator(ctx context.Context, reportID int64, locale
 
 // assignmentEntry is the audit entry of assigning a translator (before:
 // who was assigned, nil for nobody) or removing one (after nil).
-func assignmentEntry(action string, before, after *postgres.TranslationAssignment) *audit.Entry {
+func assignmentEntry(action string, before, after *editorial.TranslationAssignment) *audit.Entry {
 	a := after
 	if a == nil {
 		a = before
@@ -223,8 +223,8 @@ type trChange struct {
 	detail  map[string]any
 }
 
-func (c *trChange) key() postgres.TranslationKey {
-	return postgres.TranslationKey{ReportID: c.r.ID, Locale: c.loc}
+func (c *trChange) key() editorial.TranslationKey {
+	return editorial.TranslationKey{ReportID: c.r.ID, Locale: c.loc}
 }
 
 func (c *trChange) subject() workflow.TranslationSubject {
@@ -234,7 +234,7 @@ func (c *trChange) subject() workflow.TranslationSubject {
 // readFacts reads, in tx, what the workflow's rules need to know about the
 // locked translation: its state and who is assigned to it.
 func (c *trChange) readFacts(ctx context.Context, tx *postgres.Tx) error {
-	states, err := translationStates(ctx, tx, []postgres.TranslationKey{c.key()})
+	states, err := translationStates(ctx, tx, []editorial.TranslationKey{c.key()})
 	if err != nil {
 		return err
 	}

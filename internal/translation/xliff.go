@@ -62,7 +62,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		return nil, err
 	}
 	doc := xliff.Document{TrgLang: loc}
-	keys := make([]postgres.TranslationKey, len(ids))
+	keys := make([]editorial.TranslationKey, len(ids))
 	for i, id := range ids {
 		field := editorial.Path("input.reportIds", i)
 		r := reports[id]
@@ -80,7 +80,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 				r.Slug, r.SourceLocale, doc.SrcLang)
 		}
 		doc.SrcLang = r.SourceLocale
-		keys[i] = postgres.TranslationKey{ReportID: id, Locale: loc}
+		keys[i] = editorial.TranslationKey{ReportID: id, Locale: loc}
 	}
 	atts, err := postgres.AttendeesByReportIDs(ctx, s.DB, ids)
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 // xliffFile is the file of an export for the translation with key (read
 // in d, with its state st): one unit per field of the report's source src
 // with text.
-func xliffFile(src *editorial.Snapshot, d *translationData, key postgres.TranslationKey, st *State) xliff.File {
+func xliffFile(src *editorial.Snapshot, d *translationData, key editorial.TranslationKey, st *State) xliff.File {
 	id := key.ReportID
 	f := xliff.File{ID: xliffFileID(id), ReportID: id, SourceRevision: d.srcs[id].ContentVersion, TranslationVersion: new(int)}
 	f.Original = xliff.OriginalFor(id, f.SourceRevision)
@@ -245,8 +245,8 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	key := postgres.TranslationKey{ReportID: r.ID, Locale: doc.TrgLang}
-	trs, err := postgres.TranslationsByKeys(ctx, tx, []postgres.TranslationKey{key})
+	key := editorial.TranslationKey{ReportID: r.ID, Locale: doc.TrgLang}
+	trs, err := postgres.TranslationsByKeys(ctx, tx, []editorial.TranslationKey{key})
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -254,7 +254,7 @@ func importFile(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, doc xliff.
 		return nil, stale, cv, nil
 	}
 
-	attTrs, err := postgres.AttendeeTranslationsByKeys(ctx, tx, []postgres.TranslationKey{key})
+	attTrs, err := postgres.AttendeeTranslationsByKeys(ctx, tx, []editorial.TranslationKey{key})
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -36,8 +36,8 @@ type xlStored struct {
 func xlTranslation(t *testing.T, db *postgres.DB, reportID int64, locale string) xlStored {
 	t.Helper()
 	ctx := context.Background()
-	k := postgres.TranslationKey{ReportID: reportID, Locale: locale}
-	tr := testkit.Of(postgres.TranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).OK(t)[k]
+	k := editorial.TranslationKey{ReportID: reportID, Locale: locale}
+	tr := testkit.Of(postgres.TranslationsByKeys(ctx, db, []editorial.TranslationKey{k})).OK(t)[k]
 	if tr == nil {
 		t.Fatalf("report %d has no %s translation", reportID, locale)
 	}
@@ -51,7 +51,7 @@ func xlTranslation(t *testing.T, db *postgres.DB, reportID int64, locale string)
 	put(xliff.UnitSubtitle, tr.Subtitle)
 	put(xliff.UnitSummary, tr.Summary)
 	put(xliff.UnitBody, &tr.Body)
-	for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []postgres.TranslationKey{k})).OK(t)[k] {
+	for _, a := range testkit.Of(postgres.AttendeeTranslationsByKeys(ctx, db, []editorial.TranslationKey{k})).OK(t)[k] {
 		put(xliff.AttendeeRoleUnit(a.AttendeeID), a.Role)
 		put(xliff.AttendeeNoteUnit(a.AttendeeID), a.Note)
 	}
@@ -517,8 +517,8 @@ func TestXLIFFImportBadInput(t *testing.T) {
 			if after := xlTranslation(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(after, before) {
 				t.Errorf("the translation changed:\nbefore %+v\nafter  %+v", before, after)
 			}
-			k := postgres.TranslationKey{ReportID: fresh.ID, Locale: "zh-Hans"}
-			if tr := testkit.Of(postgres.TranslationsByKeys(context.Background(), db, []postgres.TranslationKey{k})).OK(t)[k]; tr != nil {
+			k := editorial.TranslationKey{ReportID: fresh.ID, Locale: "zh-Hans"}
+			if tr := testkit.Of(postgres.TranslationsByKeys(context.Background(), db, []editorial.TranslationKey{k})).OK(t)[k]; tr != nil {
 				t.Errorf("a translation of the untranslated report was created: %+v", tr)
 			}
 		})
@@ -681,9 +681,9 @@ func TestXLIFFAudit(t *testing.T) {
 	d := newTrDesk(t)
 	r := d.Draft(t, "Forum opens")
 	r2 := d.Draft(t, "Fair opens")
-	importEntries := func() []*postgres.AuditRow {
+	importEntries := func() []*editorial.AuditRecord {
 		t.Helper()
-		var rows []*postgres.AuditRow
+		var rows []*editorial.AuditRecord
 		err := d.DB.SelectContext(context.Background(), &rows, `
 			SELECT id, at, actor_id, actor_name, token_id, request_id, action, subject_type, subject_id, report_id,
 				COALESCE(before_state, 'null') AS before_state, COALESCE(after_state, 'null') AS after_state, COALESCE(detail, 'null') AS detail

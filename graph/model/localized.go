@@ -1,0 +1,93 @@
+package model
+
+import (
+	"github.com/copydesk/copydesk/internal/comments"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// The objects whose directory names depend on where a response shows them
+// (see graph/localize.go): each is the domain object and the Chain its
+// names, and the names of the objects below it, are read in. gqlgen.yml
+// binds the schema's types to these, so the chain travels with the object
+// from the localized report (or translation) it was reached from.
+
+// Chain is the locale chain directory names are read in, best first; nil
+// reads them as the newsroom writes them.
+type Chain []string
+
+// Name is a directory entry's name read in c: in the first locale of c it
+// has a name in, else name (as the newsroom writes it).
+func (c Chain) Name(names editorial.LocalizedNames, name string) string { return names.In(c, name) }
+
+// Person is a directory person read in Chain.
+type Person struct {
+	*editorial.Person
+	Chain Chain
+}
+
+// Organization is a directory organization read in Chain.
+type Organization struct {
+	*editorial.Organization
+	Chain Chain
+}
+
+// Tag is a tag read in Chain.
+type Tag struct {
+	*editorial.Tag
+	Chain Chain
+}
+
+// Event is an event read in Chain.
+type Event struct {
+	*editorial.Event
+	Chain Chain
+}
+
+// Attendee is a report's attendee whose person and organization are read
+// in Chain.
+type Attendee struct {
+	*editorial.Attendee
+	Chain Chain
+}
+
+// CommentThread is a comment thread whose anchored attendee is read in
+// Chain.
+type CommentThread struct {
+	*comments.Thread
+	Chain Chain
+}
+
+// The constructors below return the object read in c, and nil for a nil
+// object (a missing object stays null).
+
+// Person returns p read in c.
+func (c Chain) Person(p *editorial.Person) *Person { return orNil(p, &Person{Person: p, Chain: c}) }
+
+// Organization returns o read in c.
+func (c Chain) Organization(o *editorial.Organization) *Organization {
+	return orNil(o, &Organization{Organization: o, Chain: c})
+}
+
+// Tag returns t read in c.
+func (c Chain) Tag(t *editorial.Tag) *Tag { return orNil(t, &Tag{Tag: t, Chain: c}) }
+
+// Event returns e read in c.
+func (c Chain) Event(e *editorial.Event) *Event { return orNil(e, &Event{Event: e, Chain: c}) }
+
+// Attendee returns a read in c.
+func (c Chain) Attendee(a *editorial.Attendee) *Attendee {
+	return orNil(a, &Attendee{Attendee: a, Chain: c})
+}
+
+// Thread returns t with its anchor read in c.
+func (c Chain) Thread(t *comments.Thread) *CommentThread {
+	return orNil(t, &CommentThread{Thread: t, Chain: c})
+}
+
+// orNil returns w, the wrapper of v, or nil when v is nil.
+func orNil[T, W any](v *T, w *W) *W {
+	if v == nil {
+		return nil
+	}
+	return w
+}
