@@ -112,77 +112,93 @@ func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 		tagChildren:        mapped(wait, rd.TagChildren),
 		tagReportCounts:    mapped(wait, rd.ReportCountsByTagIDs),
 		eventChildren:      mapped(wait, rd.EventChildren),
-		revisionPages: mapped(wait, func(ctx context.Context, keys []revisionPageKey) (map[revisionPageKey]*editorial.RevisionPage, error) {
-			// One query per distinct page shape; in practice every report
-			// of a list asks for the same one.
-			type shape struct{ first, before int }
-			groups := map[shape][]int64{}
-			for _, k := range keys {
-				s := shape{k.First, k.BeforeVersion}
-				groups[s] = append(groups[s], k.ReportID)
-			}
-			out := make(map[revisionPageKey]*editorial.RevisionPage, len(keys))
-			for s, ids := range groups {
-				pages, err := rd.RevisionPages(ctx, ids, s.first, s.before)
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					if p := pages[id]; p != nil {
-						out[revisionPageKey{id, s.first, s.before}] = p
-					}
-				}
-			}
-			return out, nil
-		}),
-		facts:        mapped(wait, r.Reports.Facts),
-		publications: mapped(wait, rd.PublicationsByReportIDs),
-		reviewers:    mapped(wait, rd.ReviewersByReportIDs),
-		approvals:    mapped(wait, rd.ApprovalsByReportIDs),
-		publishJobs:  mapped(wait, rd.PublishJobsByReportIDs),
+		revisionPages:      mapped(wait, revisionPagesOf(rd)),
+		facts:              mapped(wait, r.Reports.Facts),
+		publications:       mapped(wait, rd.PublicationsByReportIDs),
+		reviewers:          mapped(wait, rd.ReviewersByReportIDs),
+		approvals:          mapped(wait, rd.ApprovalsByReportIDs),
+		publishJobs:        mapped(wait, rd.PublishJobsByReportIDs),
 
 		translationStates: mapped(wait, r.Translations.TranslationStates),
 		assignments:       mapped(wait, rd.TranslationAssignmentsByKeys),
 		comments:          mapped(wait, r.Comments.CommentsByIDs),
 		versions:          mapped(wait, r.Comments.VersionsByCommentIDs),
-		threads: mapped(wait, func(ctx context.Context, keys []threadsKey) (map[threadsKey][]*comments.Thread, error) {
-			out := make(map[threadsKey][]*comments.Thread, len(keys))
-			for _, include := range []bool{false, true} {
-				var ids []int64
-				for _, k := range keys {
-					if k.IncludeResolved == include {
-						ids = append(ids, k.ReportID)
-					}
-				}
-				if len(ids) == 0 {
-					continue
-				}
-				byReport, err := r.Comments.ThreadsByReportIDs(ctx, ids, include)
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					out[threadsKey{id, include}] = byReport[id]
-				}
-			}
-			return out, nil
-		}),
-		eventReports: mapped(wait, func(ctx context.Context, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
-			limit, ids := 0, make([]int64, len(keys))
-			for i, k := range keys {
-				ids[i], limit = k.EventID, max(limit, k.Limit)
-			}
-			byEvent, err := rd.ReportsByEventIDs(ctx, ids, limit)
+		threads:           mapped(wait, threadsOf(r.Comments)),
+		eventReports:      mapped(wait, eventReportsOf(rd)),
+	}
+}
+
+// revisionPagesOf fetches pages of revisions: one query per distinct page
+// shape (in practice every report of a list asks for the same one).
+func revisionPagesOf(rd postgres.Reader) func(context.Context, []revisionPageKey) (map[revisionPageKey]*editorial.RevisionPage, error) {
+	return func(ctx context.Context, keys []revisionPageKey) (map[revisionPageKey]*editorial.RevisionPage, error) {
+		type shape struct{ first, before int }
+		groups := map[shape][]int64{}
+		for _, k := range keys {
+			s := shape{k.First, k.BeforeVersion}
+			groups[s] = append(groups[s], k.ReportID)
+		}
+		out := make(map[revisionPageKey]*editorial.RevisionPage, len(keys))
+		for s, ids := range groups {
+			pages, err := rd.RevisionPages(ctx, ids, s.first, s.before)
 			if err != nil {
 				return nil, err
 			}
-			out := make(map[eventReportsKey][]*editorial.Report, len(keys))
-			for _, k := range keys {
-				list := byEvent[k.EventID]
-				out[k] = list[:min(len(list), k.Limit)]
+			for _, id := range ids {
+				if p := pages[id]; p != nil {
+					out[revisionPageKey{id, s.first, s.before}] = p
+				}
 			}
-			return out, nil
-		}),
+		}
+		return out, nil
+	}
+}
+
+// threadsOf fetches reports' comment threads, one query for the lists with
+// resolved threads and one for those without.
+func threadsOf(svc *comments.Service) func(context.Context, []threadsKey) (map[threadsKey][]*comments.Thread, error) {
+	return func(ctx context.Context, keys []threadsKey) (map[threadsKey][]*comments.Thread, error) {
+		out := make(map[threadsKey][]*comments.Thread, len(keys))
+		for _, include := range []bool{false, true} {
+			var ids []int64
+			for _, k := range keys {
+				if k.IncludeResolved == include {
+					ids = append(ids, k.ReportID)
+				}
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			byReport, err := svc.ThreadsByReportIDs(ctx, ids, include)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				out[threadsKey{id, include}] = byReport[id]
+			}
+		}
+		return out, nil
+	}
+}
+
+// eventReportsOf fetches the newest reports of events in one query, with
+// the largest limit asked for, and cuts each list to its own limit.
+func eventReportsOf(rd postgres.Reader) func(context.Context, []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
+	return func(ctx context.Context, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
+		limit, ids := 0, make([]int64, len(keys))
+		for i, k := range keys {
+			ids[i], limit = k.EventID, max(limit, k.Limit)
+		}
+		byEvent, err := rd.ReportsByEventIDs(ctx, ids, limit)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[eventReportsKey][]*editorial.Report, len(keys))
+		for _, k := range keys {
+			list := byEvent[k.EventID]
+			out[k] = list[:min(len(list), k.Limit)]
+		}
+		return out, nil
 	}
 }
 

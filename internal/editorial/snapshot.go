@@ -113,52 +113,57 @@ func Diff(a, b Snapshot) SnapshotDiff {
 		d.ChangedFields = append(d.ChangedFields, "authors")
 	}
 
-	// Attendees are matched by ID; should an ID repeat (a malformed or
-	// unsaved list), its k-th occurrence in a pairs with its k-th in b. A
-	// matched attendee has moved when its place among the matched attendees
-	// changed: adding or removing others around it does not move it.
+	d.diffAttendees(a.Attendees, b.Attendees)
+	if len(d.AttendeesAdded)+len(d.AttendeesRemoved)+len(d.AttendeesChanged) > 0 {
+		d.ChangedFields = append(d.ChangedFields, "attendees")
+	}
+	return d
+}
+
+// diffAttendees records what changed between attendee lists aa and ba.
+// Attendees are matched by ID; should an ID repeat (a malformed or
+// unsaved list), its k-th occurrence in a pairs with its k-th in b. A
+// matched attendee has moved when its place among the matched attendees
+// changed: adding or removing others around it does not move it.
+func (d *SnapshotDiff) diffAttendees(a, b []SnapshotAttendee) {
 	unmatched := map[int64][]int{}
-	for i, at := range a.Attendees {
+	for i, at := range a {
 		unmatched[at.ID] = append(unmatched[at.ID], i)
 	}
-	match := make([]int, len(b.Attendees)) // index in a.Attendees, or -1
-	kept := make([]bool, len(a.Attendees))
-	for j, at := range b.Attendees {
+	match := make([]int, len(b)) // index in a, or -1
+	kept := make([]bool, len(a))
+	for j, at := range b {
 		match[j] = -1
 		if q := unmatched[at.ID]; len(q) > 0 {
 			match[j], unmatched[at.ID] = q[0], q[1:]
 			kept[q[0]] = true
 		}
 	}
-	rank := make([]int, len(a.Attendees)) // place among the kept attendees of a
+	rank := make([]int, len(a)) // place among the kept attendees of a
 	n := 0
-	for i := range a.Attendees {
+	for i := range a {
 		if kept[i] {
 			rank[i] = n
 			n++
 		}
 	}
 	n = 0
-	for j, at := range b.Attendees {
+	for j, at := range b {
 		i := match[j]
 		if i < 0 {
 			d.AttendeesAdded = append(d.AttendeesAdded, at)
 			continue
 		}
-		if fields := attendeeFields(a.Attendees[i], at, rank[i] != n); len(fields) > 0 {
-			d.AttendeesChanged = append(d.AttendeesChanged, AttendeeChange{Before: a.Attendees[i], After: at, Fields: fields})
+		if fields := attendeeFields(a[i], at, rank[i] != n); len(fields) > 0 {
+			d.AttendeesChanged = append(d.AttendeesChanged, AttendeeChange{Before: a[i], After: at, Fields: fields})
 		}
 		n++
 	}
-	for i, at := range a.Attendees {
+	for i, at := range a {
 		if !kept[i] {
 			d.AttendeesRemoved = append(d.AttendeesRemoved, at)
 		}
 	}
-	if len(d.AttendeesAdded)+len(d.AttendeesRemoved)+len(d.AttendeesChanged) > 0 {
-		d.ChangedFields = append(d.ChangedFields, "attendees")
-	}
-	return d
 }
 
 func attendeeFields(a, b SnapshotAttendee, moved bool) []string {

@@ -178,7 +178,7 @@ type Translation struct {
 	Body     string            `db:"body"`
 	Status   TranslationStatus `db:"status"`
 	// SourceVersion is the oldest source content version one of its fields
-	// was translated from or confirmed against (see content.State).
+	// was translated from or confirmed against (see translation.State).
 	SourceVersion int `db:"source_version"`
 	Version       int `db:"version"`
 	// EditedBy is the user who last changed its text (nil: copydesk itself,
