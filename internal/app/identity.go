@@ -15,6 +15,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
@@ -110,12 +111,12 @@ func ListUsers(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger)
 	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
 		var users []*auth.User
 		for after := int64(0); ; {
-			page, err := s.Users(ctx, identity.MaxPage, after)
+			page, err := s.Users(ctx, editorial.MaxPage, after)
 			if err != nil {
 				return err
 			}
 			users = append(users, page...)
-			if len(page) < identity.MaxPage {
+			if len(page) < editorial.MaxPage {
 				break
 			}
 			after = page[len(page)-1].ID

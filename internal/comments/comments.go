@@ -33,13 +33,6 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
-// Limits. The database enforces MaxBody with CHECK constraints (migration 00006).
-const (
-	MaxBody     = 10000 // characters (Unicode code points) of Markdown
-	MaxMentions = 50    // users mentioned by one comment
-	MaxPage     = 100   // comments per MentioningUser page
-)
-
 // Fields a thread can be anchored to. A range (RangeStart, RangeEnd) is
 // possible on the text fields, not on an attendee.
 const (
@@ -483,15 +476,15 @@ func (s *Service) VersionsByCommentIDs(ctx context.Context, ids []int64) (map[in
 	return out, nil
 }
 
-// MentioningUser returns up to first (1 to MaxPage) comments that mention
+// MentioningUser returns up to first (1 to editorial.MaxPage) comments that mention
 // user userID, newest first, with IDs below after (0: from the newest).
 // Deleted comments mention nobody.
 func (s *Service) MentioningUser(ctx context.Context, userID int64, first int, after int64) ([]*Comment, error) {
 	if _, err := gate(ctx); err != nil {
 		return nil, err
 	}
-	if first < 1 || first > MaxPage {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d comments at a time.", MaxPage)
+	if first < 1 || first > editorial.MaxPage {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d comments at a time.", editorial.MaxPage)
 	}
 	rows, err := postgres.CommentsMentioning(ctx, s.DB, userID, first, after)
 	if err != nil {
@@ -536,7 +529,7 @@ func lockCommentDesk(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, field
 	return c, desk, nil
 }
 
-// checkBody checks a comment body: Markdown text, not blank, at most MaxBody
+// checkBody checks a comment body: Markdown text, not blank, at most editorial.MaxCommentBody
 // characters. It is stored as given.
 func checkBody(field, body string) (string, error) {
 	switch {
@@ -547,8 +540,8 @@ func checkBody(field, body string) (string, error) {
 	case strings.TrimSpace(body) == "":
 		return "", cerr.FieldErrorf(cerr.Invalid, field, "The comment must not be empty.")
 	}
-	if n := utf8.RuneCountInString(body); n > MaxBody {
-		return "", cerr.FieldErrorf(cerr.Invalid, field, "The comment is %d characters long; the limit is %d.", n, MaxBody)
+	if n := utf8.RuneCountInString(body); n > editorial.MaxCommentBody {
+		return "", cerr.FieldErrorf(cerr.Invalid, field, "The comment is %d characters long; the limit is %d.", n, editorial.MaxCommentBody)
 	}
 	return body, nil
 }
@@ -556,8 +549,8 @@ func checkBody(field, body string) (string, error) {
 // checkMentions checks that ids name distinct existing users and returns
 // them sorted.
 func checkMentions(ctx context.Context, tx *postgres.Tx, ids []int64) ([]int64, error) {
-	if len(ids) > MaxMentions {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "input.mentionIds", "A comment may mention at most %d users (got %d).", MaxMentions, len(ids))
+	if len(ids) > editorial.MaxMentions {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.mentionIds", "A comment may mention at most %d users (got %d).", editorial.MaxMentions, len(ids))
 	}
 	for i, id := range ids {
 		if slices.Index(ids, id) != i {

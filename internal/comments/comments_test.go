@@ -195,9 +195,9 @@ func TestBodyValidation(t *testing.T) {
 		ok         bool
 	}{
 		{"markdown", "**Bold**, _italic_, `code`, [a link](https://example.org)\n\n- a list", true},
-		{"10,000 CJK characters (30,000 bytes)", strings.Repeat("中", comments.MaxBody), true},
-		{"10,000 emoji (40,000 bytes)", strings.Repeat("🎉", comments.MaxBody), true},
-		{"10,001 characters", strings.Repeat("a", comments.MaxBody+1), false},
+		{"10,000 CJK characters (30,000 bytes)", strings.Repeat("中", editorial.MaxCommentBody), true},
+		{"10,000 emoji (40,000 bytes)", strings.Repeat("🎉", editorial.MaxCommentBody), true},
+		{"10,001 characters", strings.Repeat("a", editorial.MaxCommentBody+1), false},
 		{"empty", "", false},
 		{"blank", " \n\t ", false},
 		{"invalid UTF-8", "ab\xffcd", false},
@@ -251,7 +251,7 @@ func TestMentions(t *testing.T) {
 	if got := mentioning(translator, 10, 0); len(got) != 0 {
 		t.Fatalf("mentions of translator: %v", got)
 	}
-	for _, first := range []int{0, comments.MaxPage + 1} {
+	for _, first := range []int{0, editorial.MaxPage + 1} {
 		_, err := n.svc.MentioningUser(ctx, editor, first, 0)
 		wantErr(t, err, cerr.Invalid, "first")
 	}
@@ -263,7 +263,7 @@ func TestMentions(t *testing.T) {
 		{[]int64{editor, reviewer, 999999}, cerr.NotFound, "input.mentionIds.2"},
 		{[]int64{0}, cerr.NotFound, "input.mentionIds.0"},
 		{[]int64{editor, editor}, cerr.Invalid, "input.mentionIds.1"},
-		{make([]int64, comments.MaxMentions+1), cerr.Invalid, "input.mentionIds"},
+		{make([]int64, editorial.MaxMentions+1), cerr.Invalid, "input.mentionIds"},
 	}
 	for _, b := range bad {
 		_, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "x", MentionIDs: b.ids})
@@ -589,7 +589,7 @@ func TestAuditCompleteness(t *testing.T) {
 	fail("stale edit", cerr.Conflict, func() error { _, err := n.svc.Edit(reporter, root.ID, 1, "x", nil); return err })
 	fail("edit by another user", cerr.Forbidden, func() error { _, err := n.svc.Edit(editor, root.ID, 2, "x", nil); return err })
 	fail("edit too long", cerr.Invalid, func() error {
-		_, err := n.svc.Edit(reporter, root.ID, 2, strings.Repeat("x", comments.MaxBody+1), nil)
+		_, err := n.svc.Edit(reporter, root.ID, 2, strings.Repeat("x", editorial.MaxCommentBody+1), nil)
 		return err
 	})
 

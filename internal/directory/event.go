@@ -23,14 +23,6 @@ var (
 	figureApproximations = []string{"EXACT", "ABOUT", "MORE_THAN", "AT_LEAST", "UP_TO"}
 )
 
-const (
-	maxCityRegion  = 200 // characters of an event's city or region
-	maxOrganizers  = 50  // organizations per event
-	maxFigureLabel = 300 // characters
-	maxFigureItems = 300 // channels or countries per figure
-	maxChannel     = 100 // characters
-)
-
 // timeZoneName is what events_time_zone_check accepts.
 var timeZoneName = regexp.MustCompile(`^[A-Za-z0-9_+\-/]{1,64}$`)
 
@@ -271,10 +263,10 @@ func checkPlace(e *editorial.Event, venue, city, region, country *string) error 
 	if e.Venue, err = optionalLine("input.venue", "The venue", venue, editorial.MaxPlace); err != nil {
 		return err
 	}
-	if e.City, err = optionalLine("input.city", "The city", city, maxCityRegion); err != nil {
+	if e.City, err = optionalLine("input.city", "The city", city, editorial.MaxCityRegion); err != nil {
 		return err
 	}
-	if e.Region, err = optionalLine("input.region", "The region", region, maxCityRegion); err != nil {
+	if e.Region, err = optionalLine("input.region", "The region", region, editorial.MaxCityRegion); err != nil {
 		return err
 	}
 	e.Country, err = checkCountry(country)
@@ -292,11 +284,11 @@ func checkFormat(f *editorial.EventFormat) (*editorial.EventFormat, error) {
 }
 
 // checkOrganizerIDs checks the shape of an organizer list and returns it: at
-// most maxOrganizers, none listed twice. Existence is checked in the
+// most editorial.MaxOrganizers, none listed twice. Existence is checked in the
 // transaction.
 func checkOrganizerIDs(ids []int64) ([]int64, error) {
-	if len(ids) > maxOrganizers {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "input.organizerIds", "An event can have at most %d organizers (got %d).", maxOrganizers, len(ids))
+	if len(ids) > editorial.MaxOrganizers {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.organizerIds", "An event can have at most %d organizers (got %d).", editorial.MaxOrganizers, len(ids))
 	}
 	for i, id := range ids {
 		if slices.Index(ids, id) < i {
@@ -329,15 +321,15 @@ func checkFigures(figs []editorial.Figure) ([]editorial.Figure, error) {
 			return nil, cerr.FieldErrorf(cerr.Invalid, at+".approximation", "%q is not an approximation; use one of %s.", f.Approximation, strings.Join(figureApproximations, ", "))
 		}
 		var err error
-		if f.Label, err = checkName(at+".label", "The label", f.Label, maxFigureLabel); err != nil {
+		if f.Label, err = checkName(at+".label", "The label", f.Label, editorial.MaxFigureLabel); err != nil {
 			return nil, err
 		}
-		if len(f.Channels) > maxFigureItems || len(f.Countries) > maxFigureItems {
-			return nil, cerr.FieldErrorf(cerr.Invalid, at, "A figure can list at most %d channels and %d countries.", maxFigureItems, maxFigureItems)
+		if len(f.Channels) > editorial.MaxFigureItems || len(f.Countries) > editorial.MaxFigureItems {
+			return nil, cerr.FieldErrorf(cerr.Invalid, at, "A figure can list at most %d channels and %d countries.", editorial.MaxFigureItems, editorial.MaxFigureItems)
 		}
 		channels := make([]string, len(f.Channels))
 		for j, c := range f.Channels {
-			if channels[j], err = checkName(editorial.Path(at+".channels", j), "A channel", c, maxChannel); err != nil {
+			if channels[j], err = checkName(editorial.Path(at+".channels", j), "A channel", c, editorial.MaxChannel); err != nil {
 				return nil, err
 			}
 		}

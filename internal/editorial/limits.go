@@ -25,3 +25,37 @@ const (
 	MaxMerge      = 50      // entries merged in one call
 	MaxFigures    = 50      // per event
 )
+
+// Limits of the other editorial objects. Each service checks its own; the
+// database backs the text lengths with CHECK constraints where it stores them.
+const (
+	// Events.
+	MaxCityRegion  = 200 // characters of an event's city or region
+	MaxOrganizers  = 50  // organizations per event
+	MaxFigureLabel = 300 // characters
+	MaxFigureItems = 300 // channels or countries per figure
+	MaxChannel     = 100 // characters
+
+	// Workflow transitions.
+	MaxComment   = 10000 // characters of a requestChanges comment
+	MaxReason    = 1000  // characters of an unpublish reason
+	MaxReviewers = 20    // reviewers assigned to one report
+
+	// Comments (migration 00006 backs MaxCommentBody).
+	MaxCommentBody = 10000 // characters (Unicode code points) of Markdown
+	MaxMentions    = 50    // users mentioned by one comment
+
+	// Translations.
+	MaxXLIFFReports = 50 // reports in one XLIFF export
+
+	// Users, desks and tokens.
+	MaxEmail     = 254
+	MaxUserName  = 200
+	MaxDeskName  = 100
+	MaxTokenName = 100
+	MaxGrants    = 50
+	MaxLocales   = 50
+
+	// MaxPage is the largest page any list returns.
+	MaxPage = 100
+)

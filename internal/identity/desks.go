@@ -30,7 +30,7 @@ func (s *Service) CreateDesk(ctx context.Context, slug, name string) (*auth.Desk
 		if err := slugs.Validate(slug); err != nil {
 			return cerr.FieldErrorf(cerr.Invalid, "input.slug", "%s", editorial.Sentence(err.Error()))
 		}
-		name, err := checkLine("input.name", "The desk name", name, MaxDeskName)
+		name, err := checkLine("input.name", "The desk name", name, editorial.MaxDeskName)
 		if err != nil {
 			return err
 		}

@@ -22,18 +22,8 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
-// Limits.
-const (
-	MaxEmail     = 254
-	MaxUserName  = 200
-	MaxDeskName  = 100
-	MaxTokenName = 100
-	MaxGrants    = 50
-	MaxLocales   = 50
-	MaxPage      = 100
-	// DefaultLocale is a new user's locale when none is given.
-	DefaultLocale = "en"
-)
+// DefaultLocale is a new user's locale when none is given.
+const DefaultLocale = "en"
 
 // The local admin EnsureLocalAdmin creates on an empty database.
 const (

@@ -8,6 +8,7 @@ import (
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -32,7 +33,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ex
 		if userID <= 0 {
 			return cerr.FieldErrorf(cerr.Invalid, "input.userId", "Say whose token this is: the System viewer has no tokens of its own.")
 		}
-		name, err := checkLine("input.name", "The token name", name, MaxTokenName)
+		name, err := checkLine("input.name", "The token name", name, editorial.MaxTokenName)
 		if err != nil {
 			return err
 		}

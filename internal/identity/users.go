@@ -9,6 +9,7 @@ import (
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -185,15 +186,15 @@ func lastAdmin(ctx context.Context, tx *postgres.Tx, userID int64, field, doing 
 	return cerr.FieldErrorf(cerr.Conflict, field, "This user is the only enabled admin; make another user an admin before you %s.", doing)
 }
 
-// Users returns up to first users (1 to MaxPage) with IDs above after (0:
+// Users returns up to first users (1 to editorial.MaxPage) with IDs above after (0:
 // from the start), by ID. The viewer must be an admin (auth.ManageUsers:
 // UNAUTHENTICATED or FORBIDDEN, before any other error).
 func (s *Service) Users(ctx context.Context, first int, after int64) ([]*auth.User, error) {
 	if err := check(ctx, auth.ManageUsers, auth.Resource{}); err != nil {
 		return nil, err
 	}
-	if first < 1 || first > MaxPage {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d users at a time.", MaxPage)
+	if first < 1 || first > editorial.MaxPage {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d users at a time.", editorial.MaxPage)
 	}
 	return postgres.ListUsers(ctx, s.DB, first, after)
 }

@@ -32,7 +32,7 @@ func checkNewUser(in NewUser) (*auth.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := checkLine("input.name", "The name", in.Name, MaxUserName)
+	name, err := checkLine("input.name", "The name", in.Name, editorial.MaxUserName)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +61,8 @@ func checkEmail(email string) (string, error) {
 	if email == "" {
 		return "", cerr.FieldErrorf(cerr.Invalid, "input.email", "The email is required.")
 	}
-	if len(email) > MaxEmail {
-		return "", cerr.FieldErrorf(cerr.Invalid, "input.email", "The email is %d characters long; the limit is %d.", len(email), MaxEmail)
+	if len(email) > editorial.MaxEmail {
+		return "", cerr.FieldErrorf(cerr.Invalid, "input.email", "The email is %d characters long; the limit is %d.", len(email), editorial.MaxEmail)
 	}
 	local, domain, ok := strings.Cut(email, "@")
 	if !ok || local == "" || len(local) > 64 || domain == "" || len(domain) > 253 {
@@ -114,11 +114,11 @@ func checkLine(field, what, s string, max int) (string, error) {
 // normalised: grants sorted without duplicates, locales canonical, sorted
 // and without duplicates.
 func checkGrants(grants []auth.Grant, locales []string) ([]auth.Grant, []string, error) {
-	if len(grants) > MaxGrants {
-		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.grants", "A user may have at most %d grants (%d given).", MaxGrants, len(grants))
+	if len(grants) > editorial.MaxGrants {
+		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.grants", "A user may have at most %d grants (%d given).", editorial.MaxGrants, len(grants))
 	}
-	if len(locales) > MaxLocales {
-		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.locales", "A translator may have at most %d locales (%d given).", MaxLocales, len(locales))
+	if len(locales) > editorial.MaxLocales {
+		return nil, nil, cerr.FieldErrorf(cerr.Invalid, "input.locales", "A translator may have at most %d locales (%d given).", editorial.MaxLocales, len(locales))
 	}
 	out := make([]auth.Grant, 0, len(grants))
 	translator := false

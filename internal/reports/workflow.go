@@ -23,13 +23,6 @@ import (
 // given (comment, reason, publishAt…). A failed transition changes nothing
 // and records nothing.
 
-// Limits of the texts transitions take.
-const (
-	MaxComment   = 10000 // characters of a requestChanges comment
-	MaxReason    = 1000  // characters of an unpublish reason
-	MaxReviewers = 20    // reviewers assigned to one report
-)
-
 // step is what a workflow transition adds to save. The change function
 // fills it in (save may run it again when the transaction is retried).
 type step struct {
@@ -161,8 +154,8 @@ func (s *Service) Submit(ctx context.Context, id int64, expectedVersion int, mes
 // input.reviewerIds.N. Assigning the list the report has changes nothing.
 func (s *Service) AssignReviewers(ctx context.Context, id int64, expectedVersion int, userIDs []int64) (*Saved, error) {
 	return s.transition(ctx, workflow.AssignReviewers, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		if len(userIDs) > MaxReviewers {
-			return nil, cerr.FieldErrorf(cerr.Invalid, "input.reviewerIds", "A report may have at most %d reviewers (got %d).", MaxReviewers, len(userIDs))
+		if len(userIDs) > editorial.MaxReviewers {
+			return nil, cerr.FieldErrorf(cerr.Invalid, "input.reviewerIds", "A report may have at most %d reviewers (got %d).", editorial.MaxReviewers, len(userIDs))
 		}
 		users, err := postgres.UsersByIDs(ctx, tx, userIDs)
 		if err != nil {
@@ -214,7 +207,7 @@ func (s *Service) AssignReviewers(ctx context.Context, id int64, expectedVersion
 // audit entry.
 func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion int, comment string) (*Saved, error) {
 	return s.transition(ctx, workflow.RequestChanges, "input.id", id, expectedVersion, func(_ *postgres.Tx, _ *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		c, err := editorial.RequiredText("input.comment", "comment", comment, MaxComment)
+		c, err := editorial.RequiredText("input.comment", "comment", comment, editorial.MaxComment)
 		if err != nil {
 			return nil, err
 		}
@@ -321,7 +314,7 @@ func (s *Service) CancelSchedule(ctx context.Context, id int64, expectedVersion 
 // kept: publishing it again republishes.
 func (s *Service) Unpublish(ctx context.Context, id int64, expectedVersion int, reason string) (*Saved, error) {
 	return s.transition(ctx, workflow.Unpublish, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		why, err := editorial.RequiredText("input.reason", "reason", reason, MaxReason)
+		why, err := editorial.RequiredText("input.reason", "reason", reason, editorial.MaxReason)
 		if err != nil {
 			return nil, err
 		}

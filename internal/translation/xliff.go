@@ -37,9 +37,6 @@ import (
 // count as translated from the current source. An imported translation is
 // IN_PROGRESS, like any edited one: review stays in copydesk.
 
-// MaxXLIFFReports is how many reports one export may hold.
-const MaxXLIFFReports = 50
-
 // ExportXLIFF returns an XLIFF 2.0 document with the reports reportIDs (in
 // that order, duplicates dropped) for translation into locale. All reports
 // must share one source locale (a document is one language pair). One query
@@ -50,8 +47,8 @@ func (s *Service) ExportXLIFF(ctx context.Context, reportIDs []int64, locale str
 		return nil, err
 	}
 	ids := uniqueIDs(reportIDs)
-	if len(ids) == 0 || len(ids) > MaxXLIFFReports {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "input.reportIds", "Export 1 to %d reports at a time (got %d).", MaxXLIFFReports, len(ids))
+	if len(ids) == 0 || len(ids) > editorial.MaxXLIFFReports {
+		return nil, cerr.FieldErrorf(cerr.Invalid, "input.reportIds", "Export 1 to %d reports at a time (got %d).", editorial.MaxXLIFFReports, len(ids))
 	}
 	loc, err := editorial.CanonicalLocale("input.locale", locale)
 	if err != nil {

@@ -601,7 +601,7 @@ func TestXLIFFExportRules(t *testing.T) {
 	japanese := testkit.Of(d.Svc.CreateReport(d.sys, reports.CreateReportInput{Title: "フォーラム", SourceLocale: "ja", Body: "本文。", DeskID: &d.Desk.Desk.ID})).OK(t).Report
 	elsewhere := testkit.Of(d.Svc.CreateReport(d.sys, reports.CreateReportInput{Title: "Elsewhere", SourceLocale: "en", Body: "Text.", DeskID: &d.otherDeskID})).OK(t).Report
 	anon := auth.WithViewer(t.Context(), auth.Anonymous())
-	tooMany := make([]int64, translation.MaxXLIFFReports+1)
+	tooMany := make([]int64, editorial.MaxXLIFFReports+1)
 	for i := range tooMany {
 		tooMany[i] = int64(i + 1)
 	}
@@ -613,7 +613,7 @@ func TestXLIFFExportRules(t *testing.T) {
 		call        func() error
 		code, field string
 	}{
-		{"more than MaxXLIFFReports", export(d.ed, "ja", tooMany...), cerr.Invalid, "input.reportIds"},
+		{"more than editorial.MaxXLIFFReports", export(d.ed, "ja", tooMany...), cerr.Invalid, "input.reportIds"},
 		{"no report", export(d.ed, "ja"), cerr.Invalid, "input.reportIds"},
 		{"mixed source locales", export(d.ed, "zh-Hans", r.ID, japanese.ID), cerr.Invalid, "input.reportIds.1"},
 		{"into the source locale", export(d.ed, "en", r2.ID, r.ID), cerr.Invalid, "input.reportIds.0"},
