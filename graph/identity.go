@@ -111,11 +111,8 @@ func (r *Resolver) listUsers(ctx context.Context, first *int, after *string) (*m
 		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(u *auth.User) editorial.Cursor { return editorial.Cursor{ID: u.ID} })
-	conn := &model.UserConnection{Nodes: list, PageInfo: info, Edges: make([]*model.UserEdge, len(list))}
-	for i, u := range list {
-		conn.Edges[i] = &model.UserEdge{Cursor: cursors[i], Node: u}
-	}
-	return conn, nil
+	return &model.UserConnection{Nodes: list, PageInfo: info,
+		Edges: edges(list, cursors, func(c string, n *auth.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })}, nil
 }
 
 // user returns a user for the newsroom; the public sees no users.

@@ -202,11 +202,8 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
-	conn := &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.ReportEdge, len(list))}
-	for i, rep := range list {
-		conn.Edges[i] = &model.ReportEdge{Cursor: cursors[i], Node: rep}
-	}
-	return conn, nil
+	return &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total,
+		Edges: edges(list, cursors, func(c string, n *editorial.Report) *model.ReportEdge { return &model.ReportEdge{Cursor: c, Node: n} })}, nil
 }
 
 // reportIn loads report id read in the wanted locales (see localize.go).
@@ -250,11 +247,8 @@ func (r *Resolver) listTags(ctx context.Context, first *int, after, search *stri
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.TagConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.TagEdge, len(items))}
-	for i, t := range items {
-		conn.Edges[i] = &model.TagEdge{Cursor: cursors[i], Node: t}
-	}
-	return conn, nil
+	return &model.TagConnection{Nodes: items, PageInfo: info, TotalCount: total,
+		Edges: edges(items, cursors, func(c string, n *model.Tag) *model.TagEdge { return &model.TagEdge{Cursor: c, Node: n} })}, nil
 }
 
 func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
@@ -262,11 +256,8 @@ func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *st
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.PersonConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.PersonEdge, len(items))}
-	for i, p := range items {
-		conn.Edges[i] = &model.PersonEdge{Cursor: cursors[i], Node: p}
-	}
-	return conn, nil
+	return &model.PersonConnection{Nodes: items, PageInfo: info, TotalCount: total,
+		Edges: edges(items, cursors, func(c string, n *model.Person) *model.PersonEdge { return &model.PersonEdge{Cursor: c, Node: n} })}, nil
 }
 
 func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
@@ -274,11 +265,10 @@ func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, sea
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.OrganizationConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.OrganizationEdge, len(items))}
-	for i, o := range items {
-		conn.Edges[i] = &model.OrganizationEdge{Cursor: cursors[i], Node: o}
-	}
-	return conn, nil
+	return &model.OrganizationConnection{Nodes: items, PageInfo: info, TotalCount: total,
+		Edges: edges(items, cursors, func(c string, n *model.Organization) *model.OrganizationEdge {
+			return &model.OrganizationEdge{Cursor: c, Node: n}
+		})}, nil
 }
 
 func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
@@ -286,11 +276,8 @@ func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *st
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.EventConnection{Nodes: items, PageInfo: info, TotalCount: total, Edges: make([]*model.EventEdge, len(items))}
-	for i, e := range items {
-		conn.Edges[i] = &model.EventEdge{Cursor: cursors[i], Node: e}
-	}
-	return conn, nil
+	return &model.EventConnection{Nodes: items, PageInfo: info, TotalCount: total,
+		Edges: edges(items, cursors, func(c string, n *model.Event) *model.EventEdge { return &model.EventEdge{Cursor: c, Node: n} })}, nil
 }
 
 func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {
@@ -320,11 +307,10 @@ func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, fir
 	list, cursors, info := page(list, n, cur, func(rev *editorial.Revision) editorial.Cursor {
 		return editorial.Cursor{Key: "v", ID: int64(rev.Version)}
 	})
-	conn := &model.RevisionConnection{Nodes: list, PageInfo: info, TotalCount: total, Edges: make([]*model.RevisionEdge, len(list))}
-	for i, rev := range list {
-		conn.Edges[i] = &model.RevisionEdge{Cursor: cursors[i], Node: rev}
-	}
-	return conn, nil
+	return &model.RevisionConnection{Nodes: list, PageInfo: info, TotalCount: total,
+		Edges: edges(list, cursors, func(c string, n *editorial.Revision) *model.RevisionEdge {
+			return &model.RevisionEdge{Cursor: c, Node: n}
+		})}, nil
 }
 
 func optionalIDValue(field, typ string, gid *string) (int64, error) {
@@ -461,4 +447,13 @@ func (rs responder) event(e *editorial.Event, err error) (*model.EventPayload, e
 	}
 	forget(rs.ctx)
 	return &model.EventPayload{Event: asWritten.Event(e), UserErrors: noUserErrors()}, nil
+}
+
+// edges pairs a page's nodes with their cursors as a connection's edges.
+func edges[N, E any](nodes []N, cursors []string, edge func(cursor string, node N) E) []E {
+	out := make([]E, len(nodes))
+	for i, n := range nodes {
+		out[i] = edge(cursors[i], n)
+	}
+	return out
 }

@@ -180,11 +180,10 @@ func (r *Resolver) auditLog(ctx context.Context, reportID int64, first *int, aft
 		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(e *editorial.AuditRecord) editorial.Cursor { return editorial.Cursor{ID: e.ID} })
-	conn := &model.AuditEntryConnection{Nodes: list, PageInfo: info, Edges: make([]*model.AuditEntryEdge, len(list))}
-	for i, e := range list {
-		conn.Edges[i] = &model.AuditEntryEdge{Cursor: cursors[i], Node: e}
-	}
-	return conn, nil
+	return &model.AuditEntryConnection{Nodes: list, PageInfo: info,
+		Edges: edges(list, cursors, func(c string, n *editorial.AuditRecord) *model.AuditEntryEdge {
+			return &model.AuditEntryEdge{Cursor: c, Node: n}
+		})}, nil
 }
 
 func jsonText(b []byte) *string {
