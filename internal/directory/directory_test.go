@@ -2,7 +2,7 @@ package directory_test
 
 import (
 	"context"
-	"reflect"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,13 +82,15 @@ func TestCreateTag(t *testing.T) {
 		})).OK(t)
 		want := editorial.LocalizedNames{"zh-Hans": "一带一路", "en": "Belt and Road"}
 		if got.Name != "Belt and Road" || got.Slug != "belt-and-road" || got.Description != nil || parentOf(got.ParentID) != economy.ID ||
-			got.Version != 1 || !reflect.DeepEqual(got.LocalizedNames, want) {
+			got.Version != 1 {
 			t.Errorf("CreateTag = %+v", got)
 		}
+		testkit.Diff(t, "CreateTag localized names", want, got.LocalizedNames)
 		stored := tagByID(t, db, got.ID)
-		if !reflect.DeepEqual(stored.LocalizedNames, want) || stored.Name != got.Name || !stored.CreatedAt.Equal(got.CreatedAt) {
+		if stored.Name != got.Name || !stored.CreatedAt.Equal(got.CreatedAt) {
 			t.Errorf("stored %+v, returned %+v", stored, got)
 		}
+		testkit.Diff(t, "stored localized names", want, stored.LocalizedNames)
 	})
 	t.Run("OKSlugSuffixed", func(t *testing.T) {
 		got := testkit.Of(svc.CreateTag(ctx, directory.CreateTagInput{Name: "Economy!"})).OK(t)
@@ -166,9 +168,7 @@ func TestUpdateTag(t *testing.T) {
 		if err := db.SelectContext(ctx, &redirects, `SELECT slug FROM tag_slug_redirects ORDER BY slug`); err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(redirects, []string{"commerce"}) {
-			t.Errorf("redirects = %v, want [commerce]", redirects)
-		}
+		testkit.Diff(t, "redirects", []string{"commerce"}, redirects)
 	})
 	t.Run("OKNameCase", func(t *testing.T) {
 		got := testkit.Of(svc.UpdateTag(ctx, directory.UpdateTagInput{ID: trade.ID, ExpectedVersion: 3, Name: testkit.Set("COMMERCE")})).OK(t)
@@ -297,9 +297,10 @@ func TestMergeTags(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		got := testkit.Of(svc.MergeTags(ctx, directory.MergeInput{SourceIDs: []int64{s1.ID, s2.ID}, TargetID: target.ID})).OK(t)
 		wantNames := editorial.LocalizedNames{"en": "Economy", "fr": "Économie", "de": "Finanzen"}
-		if got.ID != target.ID || got.Version != 2 || !reflect.DeepEqual(got.LocalizedNames, wantNames) || parentOf(got.ParentID) != parent.ID {
+		if got.ID != target.ID || got.Version != 2 || parentOf(got.ParentID) != parent.ID {
 			t.Errorf("MergeTags = %+v", got)
 		}
+		testkit.Diff(t, "MergeTags localized names", wantNames, got.LocalizedNames)
 		tags := `SELECT tag_id || '@' || position FROM report_tags WHERE report_id = $1 ORDER BY position`
 		for _, c := range []struct {
 			report int64
@@ -309,9 +310,7 @@ func TestMergeTags(t *testing.T) {
 			{r2, []string{idAt(other.ID, 0), idAt(target.ID, 1)}}, // only a source
 			{r3, []string{idAt(target.ID, 0)}},                    // two sources
 		} {
-			if got := links(t, db, tags, c.report); !reflect.DeepEqual(got, c.want) {
-				t.Errorf("report %d tags = %v, want %v", c.report, got, c.want)
-			}
+			testkit.Diff(t, fmt.Sprintf("report %d tags", c.report), c.want, links(t, db, tags, c.report))
 		}
 		if p := tagByID(t, db, child.ID).ParentID; parentOf(p) != target.ID {
 			t.Errorf("child's parent = %v, want the target", p)
@@ -329,9 +328,7 @@ func TestMergeTags(t *testing.T) {
 			t.Errorf("sources still exist: %v", m)
 		}
 		counts := testkit.Of(postgres.ReportCountsByTagIDs(ctx, db, postgres.Newsroom, []int64{target.ID, other.ID, s1.ID})).OK(t)
-		if !reflect.DeepEqual(counts, map[int64]int{target.ID: 3, other.ID: 2, s1.ID: 0}) {
-			t.Errorf("ReportCountsByTagIDs = %v", counts)
-		}
+		testkit.Diff(t, "ReportCountsByTagIDs", map[int64]int{target.ID: 3, other.ID: 2, s1.ID: 0}, counts)
 		var n int
 		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM directory_merges WHERE kind = 'TAG' AND new_id = $1`, target.ID); err != nil || n != 3 {
 			t.Errorf("directory_merges into the target: %d, %v; want 3", n, err)
@@ -472,23 +469,16 @@ func TestMergePeople(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		got := testkit.Of(svc.MergePeople(ctx, directory.MergeInput{SourceIDs: []int64{src.ID}, TargetID: target.ID})).OK(t)
-		if !reflect.DeepEqual(got.LocalizedNames, editorial.LocalizedNames{"zh-CN": "王芳", "en": "Fang Wang"}) || got.Version != 2 {
+		if got.Version != 2 {
 			t.Errorf("MergePeople = %+v", got)
 		}
+		testkit.Diff(t, "MergePeople localized names", editorial.LocalizedNames{"zh-CN": "王芳", "en": "Fang Wang"}, got.LocalizedNames)
 		attendees := `SELECT person_id || '@' || position || ':' || COALESCE(role, '') FROM report_attendees WHERE report_id = $1 ORDER BY position`
-		if got, want := links(t, db, attendees, r1), []string{idAt(x.ID, 0) + ":", idAt(target.ID, 1) + ":Target role"}; !reflect.DeepEqual(got, want) {
-			t.Errorf("r1 attendees = %v, want %v (the target's row kept)", got, want)
-		}
-		if got, want := links(t, db, attendees, r2), []string{idAt(target.ID, 0) + ":"}; !reflect.DeepEqual(got, want) {
-			t.Errorf("r2 attendees = %v, want %v", got, want)
-		}
+		testkit.Diff(t, "r1 attendees (the target's row kept)", []string{idAt(x.ID, 0) + ":", idAt(target.ID, 1) + ":Target role"}, links(t, db, attendees, r1))
+		testkit.Diff(t, "r2 attendees", []string{idAt(target.ID, 0) + ":"}, links(t, db, attendees, r2))
 		authors := `SELECT person_id || '@' || position FROM report_authors WHERE report_id = $1 ORDER BY position`
-		if got, want := links(t, db, authors, r1), []string{idAt(target.ID, 0)}; !reflect.DeepEqual(got, want) {
-			t.Errorf("r1 authors = %v, want %v", got, want)
-		}
-		if got, want := links(t, db, authors, r2), []string{idAt(x.ID, 0), idAt(target.ID, 1)}; !reflect.DeepEqual(got, want) {
-			t.Errorf("r2 authors = %v, want %v", got, want)
-		}
+		testkit.Diff(t, "r1 authors", []string{idAt(target.ID, 0)}, links(t, db, authors, r1))
+		testkit.Diff(t, "r2 authors", []string{idAt(x.ID, 0), idAt(target.ID, 1)}, links(t, db, authors, r2))
 		wantResolved(t, db, postgres.KindPerson, src.ID, target.ID)
 		if m := testkit.Of(postgres.PeopleByIDs(ctx, db, []int64{src.ID})).OK(t); len(m) != 0 {
 			t.Errorf("source still exists")
@@ -578,21 +568,15 @@ func TestMergeOrganizations(t *testing.T) {
 			t.Errorf("affiliation = %v (version %d), want the target", p.AffiliationID, p.Version)
 		}
 		events := testkit.Of(postgres.EventsByIDs(ctx, db, []int64{e1.ID, e2.ID})).OK(t)
-		if got, want := events[e1.ID].OrganizerIDs, []int64{target.ID, other.ID}; !reflect.DeepEqual(got, want) {
-			t.Errorf("e1 organizers = %v, want %v", got, want)
-		}
-		if got, want := events[e2.ID].OrganizerIDs, []int64{other.ID, target.ID}; !reflect.DeepEqual(got, want) {
-			t.Errorf("e2 organizers = %v, want %v", got, want)
-		}
+		testkit.Diff(t, "e1 organizers", []int64{target.ID, other.ID}, events[e1.ID].OrganizerIDs)
+		testkit.Diff(t, "e2 organizers", []int64{other.ID, target.ID}, events[e2.ID].OrganizerIDs)
 		attendees := `SELECT COALESCE(person_id, 0) || ':' || organization_id || '@' || position || ':' || participations[1] FROM report_attendees WHERE report_id = $1 ORDER BY position`
 		want := []string{
 			itoa(attendee.ID) + ":" + idAt(target.ID, 0) + ":SPEECH",
 			"0:" + idAt(target.ID, 1) + ":HOSTED", // the target's group entry kept, the source's dropped
 			"0:" + idAt(target.ID, 2) + ":ATTENDED",
 		}
-		if got := links(t, db, attendees, r); !reflect.DeepEqual(got, want) {
-			t.Errorf("attendees = %v, want %v", got, want)
-		}
+		testkit.Diff(t, "attendees", want, links(t, db, attendees, r))
 		wantResolved(t, db, postgres.KindOrganization, src.ID, target.ID)
 	})
 }
@@ -623,16 +607,15 @@ func TestCreateEvent(t *testing.T) {
 		for _, e := range []*editorial.Event{got, stored} {
 			if e.Name != "Qingdao Tech Trade Forum" || *e.Venue != "Qingdao International Convention Center" || *e.Country != "CN" ||
 				e.TimeZone != "Asia/Shanghai" || !e.StartsAt.Equal(start.Truncate(time.Microsecond)) || !e.EndsAt.Equal(end.Truncate(time.Microsecond)) ||
-				!reflect.DeepEqual(e.OrganizerIDs, []int64{o2.ID, o1.ID}) || e.Version != 1 {
+				e.Version != 1 {
 				t.Errorf("event = %+v", e)
 			}
+			testkit.Diff(t, "organizers", []int64{o2.ID, o1.ID}, e.OrganizerIDs)
 			want := []editorial.Figure{
 				{Metric: "PARTICIPANTS", Value: 200, Approximation: "MORE_THAN", Label: "200+ participants", Channels: []string{}, Countries: []string{"CN", "DE"}},
 				{Metric: "VIEWERS", Value: 1500000, Approximation: "EXACT", Label: "1.5 million online viewers", Channels: []string{"Weibo", "Douyin"}, Countries: []string{}},
 			}
-			if !reflect.DeepEqual(e.Figures, want) {
-				t.Errorf("figures = %+v, want %+v", e.Figures, want)
-			}
+			testkit.Diff(t, "figures", want, e.Figures)
 		}
 	})
 	t.Run("OKDefaults", func(t *testing.T) {
@@ -696,10 +679,11 @@ func TestUpdateEvent(t *testing.T) {
 			Figures: testkit.Set([]editorial.Figure{{Metric: "COUNTRIES", Value: 40, Approximation: "ABOUT", Label: "about 40 countries"}})})).OK(t)
 		stored := testkit.Of(postgres.EventsByIDs(ctx, db, []int64{parent.ID})).OK(t)[parent.ID]
 		for _, e := range []*editorial.Event{got, stored} {
-			if e.Version != 2 || !reflect.DeepEqual(e.OrganizerIDs, []int64{o2.ID, o1.ID}) || e.TimeZone != "Asia/Shanghai" || !e.AllDay ||
+			if e.Version != 2 || e.TimeZone != "Asia/Shanghai" || !e.AllDay ||
 				len(e.Figures) != 1 || e.Figures[0].Value != 40 || e.Name != "Expo 2025" {
 				t.Errorf("event = %+v", e)
 			}
+			testkit.Diff(t, "organizers", []int64{o2.ID, o1.ID}, e.OrganizerIDs)
 		}
 	})
 	t.Run("OKNothingChanged", func(t *testing.T) {
@@ -760,8 +744,9 @@ func TestLists(t *testing.T) {
 			{"nothing", []string{}},
 		} {
 			list, total := testkit.Of2(postgres.ListTags(ctx, db, c.search, 10, nil)).OK(t)
-			if got := names(list); !reflect.DeepEqual(got, c.want) || total != len(c.want) {
-				t.Errorf("ListTags(%q) = %v (total %d), want %v", c.search, got, total, c.want)
+			testkit.Diff(t, fmt.Sprintf("ListTags(%q)", c.search), c.want, names(list))
+			if total != len(c.want) {
+				t.Errorf("ListTags(%q) total %d, want %d", c.search, total, len(c.want))
 			}
 		}
 	})
@@ -818,9 +803,7 @@ func TestLists(t *testing.T) {
 			}
 			after = testkit.Ptr(postgres.EventCursor(list[len(list)-1]))
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("event order = %v, want %v", got, want)
-		}
+		testkit.Diff(t, "event order", want, got)
 		_, _, err := postgres.ListEvents(ctx, db, "", 2, &editorial.Cursor{Key: "yesterday"})
 		testkit.WantErr(t, err, cerr.Invalid, "after")
 	})
@@ -830,9 +813,7 @@ func TestLists(t *testing.T) {
 			testkit.Of(svc.CreateTag(ctx, directory.CreateTagInput{Name: n, ParentID: &p.ID})).OK(t)
 		}
 		kids := testkit.Of(postgres.TagChildren(ctx, db, []int64{p.ID})).OK(t)
-		if got := names(kids[p.ID]); !reflect.DeepEqual(got, []string{"eta", "Zeta"}) {
-			t.Errorf("TagChildren = %v", got)
-		}
+		testkit.Diff(t, "TagChildren", []string{"eta", "Zeta"}, names(kids[p.ID]))
 	})
 }
 

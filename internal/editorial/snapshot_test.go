@@ -2,9 +2,10 @@ package editorial
 
 import (
 	"encoding/json"
-	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func sp(s string) *string { return &s }
@@ -221,8 +222,8 @@ func TestDiff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Diff(tt.a, tt.b)
-			if !reflect.DeepEqual(diffJSON(t, got), diffJSON(t, tt.want)) {
-				t.Errorf("Diff =\n%s\nwant\n%s", diffJSON(t, got), diffJSON(t, tt.want))
+			if d := cmp.Diff(diffJSON(t, tt.want), diffJSON(t, got)); d != "" {
+				t.Errorf("Diff mismatch (-want +got):\n%s", d)
 			}
 			// Read backwards, additions become removals and the same fields change.
 			back := Diff(tt.b, tt.a)

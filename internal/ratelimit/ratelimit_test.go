@@ -571,41 +571,94 @@ func TestRetryAfterSeconds(t *testing.T) {
 	}
 }
 
-// Run with -race. At a frozen clock exactly the burst gets through, however
-// many goroutines ask; meanwhile other goroutines churn keys through a small
-// map to exercise eviction and sweeping.
+// Run with -race. At a frozen clock a bucket lets exactly its burst
+// through, however many goroutines ask; meanwhile other goroutines churn
+// keys through a small map to exercise eviction. The churn may evict a hot
+// key (a fresh, full bucket replaces it), so the test counts the buckets a
+// hot key had from the responses themselves: at a frozen clock a bucket's
+// X-RateLimit-Remaining goes burst-1, burst-2, …, 0 and a fresh bucket is
+// the only way to see burst-1 again.
 func TestConcurrentUse(t *testing.T) {
 	cfg := Config{AnonymousPerMinute: 60, AnonymousBurst: 50, TokenPerMinute: 60, TokenBurst: 70, MaxKeys: 64}
 	l, _, h := newTestLimiter(cfg)
-	var anonOK, tokenOK atomic.Int64
+	const goroutines, rounds = 16, 50
+	var mu sync.Mutex
+	var anonLeft, tokenLeft []int // X-RateLimit-Remaining of each allowed hot request
 	var wg sync.WaitGroup
-	for g := range 16 {
+	for g := range goroutines {
 		wg.Go(func() {
-			for i := range 50 {
-				if do(h, req{remote: "198.51.100.77:1"}).Code == ok {
-					anonOK.Add(1)
+			var anon, token []int
+			for i := range rounds {
+				if w := do(h, req{remote: "198.51.100.77:1"}); w.Code == ok {
+					anon = append(anon, remainingOf(t, w))
 				}
-				if do(h, req{remote: fmt.Sprintf("198.51.100.%d:1", g), token: "shared"}).Code == ok {
-					tokenOK.Add(1)
+				if w := do(h, req{remote: fmt.Sprintf("198.51.100.%d:1", g), token: "shared"}); w.Code == ok {
+					token = append(token, remainingOf(t, w))
 				}
 				// Churn: unique keys, far more than MaxKeys.
 				do(h, req{remote: fmt.Sprintf("10.1.%d.%d:1", g, i)})
 				do(h, req{token: fmt.Sprintf("churn-%d-%d", g, i), remote: fmt.Sprintf("10.2.%d.%d:1", g, i)})
-				_ = l.Len()
+				if n := l.Len(); n > cfg.MaxKeys {
+					t.Errorf("Len %d > MaxKeys %d during the run", n, cfg.MaxKeys)
+				}
 			}
+			mu.Lock()
+			anonLeft = append(anonLeft, anon...)
+			tokenLeft = append(tokenLeft, token...)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	// The two hot keys may be evicted by the churn (then refilled), so they
-	// get at least one burst each; without eviction exactly one.
-	if n := anonOK.Load(); n < 50 {
-		t.Errorf("anonymous hot key allowed %d, want >= 50", n)
+	checkBursts(t, "anonymous hot key", cfg.AnonymousBurst, goroutines*rounds, anonLeft)
+	checkBursts(t, "token hot key", cfg.TokenBurst, goroutines*rounds, tokenLeft)
+	// Far more distinct keys than MaxKeys were used and a frozen clock never
+	// lets one go idle, so the map ends exactly full.
+	if n := l.Len(); n != cfg.MaxKeys {
+		t.Errorf("Len %d, want MaxKeys %d", n, cfg.MaxKeys)
 	}
-	if n := tokenOK.Load(); n < 70 {
-		t.Errorf("token hot key allowed %d, want >= 70", n)
+}
+
+func remainingOf(t *testing.T, w *httptest.ResponseRecorder) int {
+	n, err := strconv.Atoi(w.Header().Get("X-RateLimit-Remaining"))
+	if err != nil {
+		t.Errorf("X-RateLimit-Remaining %q: %v", w.Header().Get("X-RateLimit-Remaining"), err)
+		return -1
 	}
-	if n := l.Len(); n > cfg.MaxKeys {
-		t.Errorf("Len %d > MaxKeys %d", n, cfg.MaxKeys)
+	return n
+}
+
+// checkBursts checks the allowed requests of one key, given by the
+// X-RateLimit-Remaining each got, out of sent requests at a frozen clock:
+// each bucket the key had gave at most burst requests, one per remaining
+// value from burst-1 down, and a single bucket gave exactly burst.
+func checkBursts(t *testing.T, name string, burst, sent int, remaining []int) {
+	t.Helper()
+	seen := make([]int, burst) // seen[r]: allowed requests that left r
+	for _, r := range remaining {
+		if r < 0 || r >= burst {
+			t.Errorf("%s: an allowed request left %d, want 0 to %d", name, r, burst-1)
+			return
+		}
+		seen[r]++
+	}
+	// A bucket leaves r only after leaving r+1, so no value is seen more
+	// often than the one above it; the top value counts the buckets.
+	for r := burst - 2; r >= 0; r-- {
+		if seen[r] > seen[r+1] {
+			t.Errorf("%s: %d requests left %d but only %d left %d: a bucket gave more than its burst", name, seen[r], r, seen[r+1], r+1)
+		}
+	}
+	buckets, allowed := seen[burst-1], len(remaining)
+	if buckets < 1 || allowed > buckets*burst {
+		t.Errorf("%s: %d allowed from %d buckets of %d", name, allowed, buckets, burst)
+	}
+	// Requests are refused only when the bucket is empty, so at least one
+	// burst gets through; with no eviction, exactly one.
+	if allowed < min(burst, sent) {
+		t.Errorf("%s: %d allowed, want at least the burst of %d", name, allowed, burst)
+	}
+	if buckets == 1 && allowed != burst {
+		t.Errorf("%s: one bucket allowed %d of %d, want exactly the burst of %d", name, allowed, sent, burst)
 	}
 }
 

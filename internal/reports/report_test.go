@@ -3,7 +3,6 @@ package reports_test
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -77,9 +76,7 @@ func TestCreateReport(t *testing.T) {
 			Title: "Qingdao Hosts Tech Trade Forum", Subtitle: testkit.Ptr("Delegates sign 30 agreements"), Body: body, WordCount: 7,
 			EventID: &n.Forum.ID, Status: editorial.Draft, Version: 1, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.CreatedAt.UTC()}
 		for name, got := range map[string]*editorial.Report{"returned": testkit.UTCReport(r), "stored": testkit.StoredReport(t, db, r.ID)} {
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s report\n%+v\nwant\n%+v", name, got, want)
-			}
+			testkit.Diff(t, name+" report", want, got)
 		}
 
 		atts := testkit.AttendeesOf(t, db, r.ID)
@@ -108,9 +105,7 @@ func TestCreateReport(t *testing.T) {
 			if rev.Version != 1 || rev.ReportID != r.ID || rev.Message == nil || *rev.Message != "First draft" || !rev.CreatedAt.Equal(r.CreatedAt) {
 				t.Errorf("%s revision = %+v", name, rev)
 			}
-			if !reflect.DeepEqual(rev.Snapshot, wantSnap) {
-				t.Errorf("%s snapshot\n%+v\nwant\n%+v", name, rev.Snapshot, wantSnap)
-			}
+			testkit.Diff(t, name+" snapshot", wantSnap, rev.Snapshot)
 		}
 		if id := testkit.Of(postgres.ReportIDBySlug(ctx, db, want.Slug)).OK(t); id != r.ID {
 			t.Errorf("ReportIDBySlug = %d", id)
@@ -364,16 +359,13 @@ func TestUpdateReport(t *testing.T) {
 		after := testkit.StoredReport(t, db, r.ID)
 		want := *before
 		want.Title, want.Version, want.UpdatedAt = "Forum opens in Qingdao", 2, after.UpdatedAt
-		if !reflect.DeepEqual(after, &want) || !reflect.DeepEqual(testkit.UTCReport(saved.Report), &want) {
-			t.Errorf("after update\n%+v\nwant\n%+v", after, &want)
-		}
+		testkit.Diff(t, "stored report after update", &want, after)
+		testkit.Diff(t, "returned report after update", &want, testkit.UTCReport(saved.Report))
 		revs := testkit.RevisionsOf(t, db, r.ID)
 		if len(revs) != 2 || revs[1].Version != 2 || *revs[1].Message != "Better title" || saved.Revision.ID != revs[1].ID {
 			t.Fatalf("revisions = %+v", revs)
 		}
-		if d := editorial.Diff(revs[0].Snapshot, revs[1].Snapshot); !reflect.DeepEqual(d.ChangedFields, []string{"title"}) {
-			t.Errorf("revision 2 changed %v, want [title]", d.ChangedFields)
-		}
+		testkit.Diff(t, "revision 2 changed fields", []string{"title"}, editorial.Diff(revs[0].Snapshot, revs[1].Snapshot).ChangedFields)
 	})
 	t.Run("OKClearOptionalFields", func(t *testing.T) {
 		saved := testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: 2,
@@ -454,9 +446,7 @@ func TestUpdateReport(t *testing.T) {
 			}
 		}
 		prev := testkit.Of(postgres.PreviousSlugsByReportIDs(ctx, db, []int64{r.ID})).OK(t)
-		if !reflect.DeepEqual(prev[r.ID], []string{old.Slug}) {
-			t.Errorf("previous slugs = %v, want [%s]", prev[r.ID], old.Slug)
-		}
+		testkit.Diff(t, "previous slugs", []string{old.Slug}, prev[r.ID])
 		// Nobody else can take the old slug, and a title that makes it gets a suffix.
 		_, err := svc.UpdateReport(ctx, reports.UpdateReportInput{ID: other.ID, ExpectedVersion: 1, Slug: testkit.Set(old.Slug)})
 		testkit.WantErr(t, err, cerr.Conflict, "input.slug")
@@ -469,9 +459,10 @@ func TestUpdateReport(t *testing.T) {
 		// The report itself may take its old slug back.
 		back := testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: saved.Report.Version, Slug: testkit.Set(old.Slug)})).OK(t)
 		prev = testkit.Of(postgres.PreviousSlugsByReportIDs(ctx, db, []int64{r.ID})).OK(t)
-		if back.Report.Slug != old.Slug || !reflect.DeepEqual(prev[r.ID], []string{"qingdao-forum-2025"}) {
-			t.Errorf("slug %q, previous %v", back.Report.Slug, prev[r.ID])
+		if back.Report.Slug != old.Slug {
+			t.Errorf("slug %q, want %q", back.Report.Slug, old.Slug)
 		}
+		testkit.Diff(t, "previous slugs", []string{"qingdao-forum-2025"}, prev[r.ID])
 	})
 
 	t.Run("ErrStaleVersion", func(t *testing.T) {
@@ -811,9 +802,13 @@ func TestRevisions(t *testing.T) {
 			t.Errorf("second page: %d revisions", len(list))
 		}
 		byID := testkit.Of(postgres.RevisionsByIDs(ctx, db, []int64{v1.Revision.ID, v4.Revision.ID, 999999})).OK(t)
-		if len(byID) != 2 || byID[v4.Revision.ID].Version != 4 || *byID[v4.Revision.ID].Message != "Attendees checked" ||
-			!reflect.DeepEqual(byID[v1.Revision.ID].Snapshot, v1.Revision.Snapshot) {
+		if len(byID) != 2 || byID[v4.Revision.ID].Version != 4 || *byID[v4.Revision.ID].Message != "Attendees checked" {
 			t.Errorf("RevisionsByIDs = %v", byID)
+		}
+		if r1 := byID[v1.Revision.ID]; r1 == nil {
+			t.Errorf("RevisionsByIDs has no revision %d", v1.Revision.ID)
+		} else {
+			testkit.Diff(t, "RevisionsByIDs snapshot of version 1", v1.Revision.Snapshot, r1.Snapshot)
 		}
 		if _, err := postgres.RevisionByVersion(ctx, db, r.ID, 5); !cerr.Is(err, cerr.NotFound) {
 			t.Errorf("RevisionByVersion(5) = %v, want NOT_FOUND", err)
@@ -870,9 +865,7 @@ func TestRevisions(t *testing.T) {
 			t.Errorf("kept attendee = %+v", now.Attendees[1])
 		}
 		stored := testkit.Of(postgres.RevisionByVersion(ctx, db, r.ID, 5)).OK(t)
-		if !reflect.DeepEqual(stored.Snapshot, now) {
-			t.Errorf("stored snapshot differs from the returned one")
-		}
+		testkit.Diff(t, "stored snapshot (vs the returned one)", now, stored.Snapshot)
 		var after []string
 		if err := db.SelectContext(ctx, &after, `SELECT row_to_json(x)::text FROM report_revisions x WHERE report_id = $1 ORDER BY version`, r.ID); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package translation_test
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -31,9 +30,8 @@ func TestLocalize(t *testing.T) {
 			[]translation.FieldSource{{"title", "en"}, {"summary", "en"}, {"body", "en"}}},
 	} {
 		got, from := translation.Localize(rep, []*editorial.Translation{hans, hant}, c.chain)
-		if !reflect.DeepEqual(*got, c.want) || !reflect.DeepEqual(from, c.from) {
-			t.Errorf("%s:\n got %+v %v\nwant %+v %v", c.name, *got, from, c.want, c.from)
-		}
+		testkit.Diff(t, c.name+": report", c.want, *got)
+		testkit.Diff(t, c.name+": field sources", c.from, from)
 	}
 	if rep.Title != "Forum opens" {
 		t.Error("Localize changed the report it was given")

@@ -3,11 +3,12 @@ package translation_test
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -65,9 +66,8 @@ func TestUpsertTranslation(t *testing.T) {
 		want := editorial.Translation{ReportID: r.ID, Locale: "zh-Hans", Title: "论坛开幕", Subtitle: testkit.Ptr("第一天"), Body: "论坛开幕了。",
 			Status: editorial.TranslationInProgress, SourceVersion: 1, Version: 1, CreatedAt: got.CreatedAt.UTC(), UpdatedAt: got.CreatedAt.UTC()}
 		s := stored(t, "zh-Hans")
-		if !reflect.DeepEqual(utc(*got), want) || !reflect.DeepEqual(utc(*s), want) {
-			t.Errorf("translation\n%+v\nstored\n%+v\nwant\n%+v", got, s, want)
-		}
+		testkit.Diff(t, "returned translation", want, utc(*got))
+		testkit.Diff(t, "stored translation", want, utc(*s))
 	})
 	t.Run("OKUpdateRecordsTheSourceVersion", func(t *testing.T) {
 		testkit.Of(svc.UpdateReport(ctx, reports.UpdateReportInput{ID: r.ID, ExpectedVersion: 1, Body: testkit.Set("The forum opened in Qingdao.")})).OK(t)
@@ -102,16 +102,12 @@ func TestUpsertTranslation(t *testing.T) {
 		got := testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "de", Title: "Forum eröffnet",
 			Attendees: []editorial.AttendeeTranslation{{AttendeeID: wang.ID, Role: testkit.Ptr(" Bürgermeister "), Note: testkit.Ptr("Eröffnete das Forum.")}}})).OK(t)
 		want := map[int64]editorial.AttendeeTranslation{wang.ID: {AttendeeID: wang.ID, Locale: "de", Role: testkit.Ptr("Bürgermeister"), Note: testkit.Ptr("Eröffnete das Forum.")}}
-		if m := roles(t, "de"); !reflect.DeepEqual(m, want) {
-			t.Errorf("roles = %+v, want %+v", m, want)
-		}
+		testkit.Diff(t, "roles", want, roles(t, "de"))
 		// Attendees left out keep what they had; a blank role clears it.
 		testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "de", ExpectedVersion: &got.Version, Title: "Forum eröffnet",
 			Attendees: []editorial.AttendeeTranslation{{AttendeeID: ccpit.ID, Role: testkit.Ptr("Gastgeber")}}})).OK(t)
 		want[ccpit.ID] = editorial.AttendeeTranslation{AttendeeID: ccpit.ID, Locale: "de", Role: testkit.Ptr("Gastgeber")}
-		if m := roles(t, "de"); !reflect.DeepEqual(m, want) {
-			t.Errorf("roles = %+v, want %+v", m, want)
-		}
+		testkit.Diff(t, "roles", want, roles(t, "de"))
 		testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "de", ExpectedVersion: testkit.Ptr(got.Version + 1), Title: "Forum eröffnet",
 			Attendees: []editorial.AttendeeTranslation{{AttendeeID: ccpit.ID, Role: testkit.Ptr("  ")}}})).OK(t)
 		if m := roles(t, "de"); m[ccpit.ID].Role != nil || m[wang.ID].Role == nil {
@@ -266,8 +262,8 @@ func wantState(t *testing.T, name string, got *translation.State, want translati
 	if want.MissingFields == nil {
 		want.MissingFields = []string{}
 	}
-	if !reflect.DeepEqual(*got, want) {
-		t.Fatalf("%s: state\n%s\nwant\n%s", name, stateString(got), stateString(&want))
+	if diff := cmp.Diff(want, *got); diff != "" {
+		t.Fatalf("%s: state mismatch (-want +got):\n%s\nstate\n%s\nwant\n%s", name, diff, stateString(got), stateString(&want))
 	}
 }
 
@@ -308,8 +304,8 @@ func TestTranslationStalenessLifecycle(t *testing.T) {
 	if ja.Version != 1 || ja.SourceVersion != 2 || ja.Status != editorial.TranslationInProgress || ja.EditedBy == nil || *ja.EditedBy != d.Translator.ID {
 		t.Fatalf("created translation: %+v", ja)
 	}
-	if got, want := fieldVersions(t, d.DB, r.ID, "ja"), map[string]int{"title": 2, "body": 2, role: 2}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("field versions = %v, want %v (only fields with text on both sides)", got, want)
+	if diff := cmp.Diff(map[string]int{"title": 2, "body": 2, role: 2}, fieldVersions(t, d.DB, r.ID, "ja")); diff != "" {
+		t.Fatalf("field versions mismatch (-want +got), want only fields with text on both sides:\n%s", diff)
 	}
 	wantState(t, "translated", testkit.Of(d.Svc.TranslationState(d.jaT, r.ID, " JA ")).OK(t), translation.State{SourceVersion: 2, CurrentSourceVersion: 2})
 
@@ -387,16 +383,15 @@ func TestTranslationStalenessLifecycle(t *testing.T) {
 	ja = testkit.Of(d.Svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", ja.Version, []string{"subtitle"})).OK(t)
 	wantState(t, "subtitle confirmed", d.state(t, r.ID, "ja"), translation.State{SourceVersion: 5, CurrentSourceVersion: 8,
 		MissingFields: []string{fmt.Sprintf("attendees.%d.role", li.ID)}})
-	if got, want := fieldVersions(t, d.DB, r.ID, "ja"), map[string]int{"title": 5, "body": 5}; !reflect.DeepEqual(got, want) {
-		t.Errorf("field versions = %v, want %v", got, want)
-	}
+	testkit.Diff(t, "field versions", map[string]int{"title": 5, "body": 5}, fieldVersions(t, d.DB, r.ID, "ja"))
 
 	// The batch loader agrees with the single read; missing translations are absent.
 	keys := []editorial.TranslationKey{{ReportID: r.ID, Locale: "ja"}, {ReportID: r.ID, Locale: "zh-Hans"}, {ReportID: 999999, Locale: "ja"}}
 	states := testkit.Of(d.Svc.TranslationStates(d.ed, keys)).OK(t)
-	if len(states) != 1 || !reflect.DeepEqual(states[keys[0]], d.state(t, r.ID, "ja")) {
-		t.Errorf("TranslationStates = %v", states)
+	if len(states) != 1 {
+		t.Errorf("TranslationStates = %v, want only %v", states, keys[0])
 	}
+	testkit.Diff(t, "TranslationStates[ja]", d.state(t, r.ID, "ja"), states[keys[0]])
 	_, err := d.Svc.TranslationState(d.ed, r.ID, "zh-hans")
 	testkit.WantErr(t, err, cerr.NotFound, "locale")
 	_, err = d.Svc.TranslationStates(auth.WithViewer(t.Context(), auth.Anonymous()), keys)
@@ -472,8 +467,8 @@ func TestTranslationWorkflow(t *testing.T) {
 	d.update(t, reports.UpdateReportInput{ID: r.ID, Body: testkit.Set("The forum opened on Tuesday.")})
 	status(editorial.TranslationApproved, 3)
 	p := testkit.Of(d.Svc.TranslationProgress(d.ed, []int64{r.ID}, nil)).OK(t)[r.ID]
-	if want := (translation.Progress{Total: 1, Locales: []translation.LocaleProgress{{Locale: "ja", Status: editorial.TranslationApproved, Stale: true}}}); !reflect.DeepEqual(p, want) {
-		t.Fatalf("progress = %+v, want %+v", p, want)
+	if diff := cmp.Diff(translation.Progress{Total: 1, Locales: []translation.LocaleProgress{{Locale: "ja", Status: editorial.TranslationApproved, Stale: true}}}, p); diff != "" {
+		t.Fatalf("progress mismatch (-want +got):\n%s", diff)
 	}
 
 	// Editing an approved translation sends it back to IN_PROGRESS; it
@@ -482,8 +477,9 @@ func TestTranslationWorkflow(t *testing.T) {
 	status(editorial.TranslationInProgress, 4)
 	d.update(t, reports.UpdateReportInput{ID: r.ID, Body: testkit.Set("The forum opened on Wednesday.")})
 	e := wantUnchanged(t, d.DB, "submit while stale", func() error { _, err := d.Svc.SubmitTranslation(d.jaT, r.ID, "ja", 4); return err }, cerr.Invalid, "input.locale")
-	if !reflect.DeepEqual(e.Details["staleFields"], []string{"body"}) || !strings.Contains(e.Message, "stale: body") {
-		t.Errorf("submit while stale: %v %v", e.Message, e.Details)
+	testkit.Diff(t, "submit while stale: staleFields", []string{"body"}, e.Details["staleFields"])
+	if !strings.Contains(e.Message, "stale: body") {
+		t.Errorf("submit while stale: message %q, want it to name the stale body", e.Message)
 	}
 	ja = testkit.Of(d.Svc.ConfirmTranslationFields(d.jaT, r.ID, "ja", 4, []string{"body"})).OK(t)
 	ja = testkit.Of(d.Svc.SubmitTranslation(d.jaT, r.ID, "ja", ja.Version)).OK(t)
@@ -492,9 +488,7 @@ func TestTranslationWorkflow(t *testing.T) {
 	// In review, the source moves on: it cannot be approved until current.
 	d.update(t, reports.UpdateReportInput{ID: r.ID, Subtitle: testkit.Set(testkit.Ptr("Day one"))})
 	e = wantUnchanged(t, d.DB, "approve while incomplete", func() error { _, err := d.Svc.ApproveTranslation(rev, r.ID, "ja", 6); return err }, cerr.Invalid, "input.locale")
-	if !reflect.DeepEqual(e.Details["missingFields"], []string{"subtitle"}) {
-		t.Errorf("approve while incomplete: %v %v", e.Message, e.Details)
-	}
+	testkit.Diff(t, "approve while incomplete: missingFields", []string{"subtitle"}, e.Details["missingFields"])
 	d.update(t, reports.UpdateReportInput{ID: r.ID, Subtitle: testkit.Set[*string](nil)})
 
 	// The editor wrote the text: the editor may not approve it, a reviewer may.
@@ -695,9 +689,9 @@ func TestTranslatorQueue(t *testing.T) {
 	for i := range got {
 		got[i].Since = got[i].Since.UTC()
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("queue\n%+v\nwant\n%+v\n(current %d, retagged %d, taken %d, ja source %d, archived %d, elsewhere %d)",
-			got, want, current.ID, retagged.ID, takenByOther.ID, inJapanese.ID, archived.ID, elsewhere.ID)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("queue mismatch (-want +got):\n%s\n(current %d, retagged %d, taken %d, ja source %d, archived %d, elsewhere %d)",
+			diff, current.ID, retagged.ID, takenByOther.ID, inJapanese.ID, archived.ID, elsewhere.ID)
 	}
 
 	// Asking for the first n gives the first n, however the missing and
@@ -707,9 +701,7 @@ func TestTranslatorQueue(t *testing.T) {
 		for i := range first {
 			first[i].Since = first[i].Since.UTC()
 		}
-		if !reflect.DeepEqual(first, want[:n]) {
-			t.Errorf("first %d:\n%+v\nwant\n%+v", n, first, want[:n])
-		}
+		testkit.Diff(t, fmt.Sprintf("first %d", n), want[:n], first)
 	}
 
 	// The other ja translator sees what is unassigned and theirs, not mine.
@@ -770,8 +762,8 @@ func TestTranslationProgress(t *testing.T) {
 		japanese.ID: {Total: 2, Locales: []translation.LocaleProgress{
 			{Locale: "en", Status: editorial.TranslationMissing}, {Locale: "zh-Hans", Status: editorial.TranslationMissing}}},
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("progress\n%+v\nwant\n%+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("progress mismatch (-want +got):\n%s", diff)
 	}
 	_, err := d.Svc.TranslationProgress(d.ed, []int64{r.ID}, []string{"xx-!!"})
 	testkit.WantErr(t, err, cerr.Invalid, "targetLocales.0")
@@ -902,10 +894,18 @@ func TestTranslationFieldsBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{"title": 2, "body": 2, fmt.Sprintf("attendees.%d.role", atts[0].ID): 2}
-	if got := fieldVersions(t, d.DB, r.ID, "ja"); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, before) {
-		t.Fatalf("backfilled %v, want %v (recorded before: %v)", got, want, before)
+	got := fieldVersions(t, d.DB, r.ID, "ja")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("backfilled field versions mismatch (-want +got):\n%s", diff)
 	}
-	if st := d.state(t, r.ID, "ja"); !reflect.DeepEqual(st, stateBefore) || len(st.StaleFields) != 1 || st.StaleFields[0].Field != "body" {
+	if diff := cmp.Diff(before, got); diff != "" {
+		t.Fatalf("backfilled field versions vs those recorded before mismatch (-want +got):\n%s", diff)
+	}
+	st := d.state(t, r.ID, "ja")
+	if diff := cmp.Diff(stateBefore, st); diff != "" {
+		t.Fatalf("state after the backfill vs before mismatch (-want +got):\n%s", diff)
+	}
+	if len(st.StaleFields) != 1 || st.StaleFields[0].Field != "body" {
 		t.Fatalf("state after the backfill: %s\nbefore: %s", stateString(st), stateString(stateBefore))
 	}
 }

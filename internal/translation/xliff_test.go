@@ -5,10 +5,11 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -226,13 +227,8 @@ func TestXLIFFRoundTripDemo(t *testing.T) {
 				t.Fatalf("import returned %+v", imported)
 			}
 			after := xlTranslation(t, db, id, loc)
-			if !reflect.DeepEqual(after.Fields, before.Fields) {
-				for k, v := range before.Fields {
-					if after.Fields[k] != v {
-						t.Errorf("%s: %q after the import, %q before", k, after.Fields[k], v)
-					}
-				}
-				t.Fatalf("the import changed the text (%d fields before, %d after)", len(before.Fields), len(after.Fields))
+			if diff := cmp.Diff(before.Fields, after.Fields); diff != "" {
+				t.Fatalf("text after the import mismatch (-want +got), want it unchanged:\n%s", diff)
 			}
 			if after.Status != editorial.TranslationInProgress || after.Version != before.Version+1 {
 				t.Errorf("stored translation is %s v%d, want IN_PROGRESS v%d", after.Status, after.Version, before.Version+1)
@@ -290,9 +286,7 @@ func TestXLIFFRoundTripTrickyText(t *testing.T) {
 		t.Fatalf("units %v, want %v", got, unitIDs)
 	}
 	testkit.Of(svc.ImportXLIFF(ctx, out)).OK(t)
-	if after := xlTranslation(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(after.Fields, before.Fields) {
-		t.Errorf("after the round trip\n%q\nbefore\n%q", after.Fields, before.Fields)
-	}
+	testkit.Diff(t, "fields after the round trip (want: as before)", before.Fields, xlTranslation(t, db, r.ID, "zh-Hans").Fields)
 }
 
 // --- the source moved on ---
@@ -356,9 +350,7 @@ func TestXLIFFImportOutdatedSourceIsRejected(t *testing.T) {
 		{"a file in step and an outdated one", xliff.Document{SrcLang: "en", TrgLang: "zh-Hans", Files: []xliff.File{docOther.Files[0], docR.Files[0]}}, false},
 	} {
 		e := wantUnchanged(t, db, c.name, xlImport(ctx, svc, xlMarshal(t, c.doc)), cerr.Conflict, "input.document")
-		if got := e.Details["changedFields"]; !reflect.DeepEqual(got, wantChanged) {
-			t.Errorf("%s: changedFields = %#v, want %#v", c.name, got, wantChanged)
-		}
+		testkit.Diff(t, c.name+": changedFields", wantChanged, e.Details["changedFields"])
 		if got, ok := e.Details["currentVersion"]; ok != c.currentVers || (ok && got != cv) {
 			t.Errorf("%s: currentVersion = %v (set: %v), want %v (set: %v)", c.name, got, ok, cv, c.currentVers)
 		}
@@ -368,12 +360,8 @@ func TestXLIFFImportOutdatedSourceIsRejected(t *testing.T) {
 			}
 		}
 		noSQL(t, c.name, e.Message)
-		if got := xlTranslation(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(got, beforeR) {
-			t.Errorf("%s: the outdated report's translation changed: %+v", c.name, got)
-		}
-		if got := xlTranslation(t, db, other.ID, "zh-Hans"); !reflect.DeepEqual(got, beforeOther) {
-			t.Errorf("%s: the file in step was written: %+v", c.name, got)
-		}
+		testkit.Diff(t, c.name+": the outdated report's translation (want: unchanged)", beforeR, xlTranslation(t, db, r.ID, "zh-Hans"))
+		testkit.Diff(t, c.name+": the translation of the file in step (want: unchanged)", beforeOther, xlTranslation(t, db, other.ID, "zh-Hans"))
 	}
 
 	// On its own, the file in step imports.
@@ -514,9 +502,7 @@ func TestXLIFFImportBadInput(t *testing.T) {
 			if len(e.Message) > 2000 {
 				t.Errorf("message of %d bytes", len(e.Message))
 			}
-			if after := xlTranslation(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(after, before) {
-				t.Errorf("the translation changed:\nbefore %+v\nafter  %+v", before, after)
-			}
+			testkit.Diff(t, "the translation (want: unchanged)", before, xlTranslation(t, db, r.ID, "zh-Hans"))
 			k := editorial.TranslationKey{ReportID: fresh.ID, Locale: "zh-Hans"}
 			if tr := testkit.Of(postgres.TranslationsByKeys(context.Background(), db, []editorial.TranslationKey{k})).OK(t)[k]; tr != nil {
 				t.Errorf("a translation of the untranslated report was created: %+v", tr)
@@ -570,9 +556,7 @@ func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 	after := xlTranslation(t, db, r.ID, "zh-Hans")
 	want := maps.Clone(before.Fields)
 	want[xliff.UnitSummary] = "论坛已经开幕。"
-	if !reflect.DeepEqual(after.Fields, want) {
-		t.Errorf("stored fields\n%v\nwant\n%v", after.Fields, want)
-	}
+	testkit.Diff(t, "stored fields", want, after.Fields)
 	if after.Status != editorial.TranslationInProgress || after.Version != before.Version+1 {
 		t.Errorf("stored translation is %s v%d, want IN_PROGRESS v%d", after.Status, after.Version, before.Version+1)
 	}
@@ -580,9 +564,7 @@ func TestXLIFFImportSkipsInitialUnits(t *testing.T) {
 	// the title stays stale, the rest as it was.
 	wantVersions := maps.Clone(versionsBefore)
 	wantVersions[xliff.UnitSummary] = cv
-	if got := fieldVersions(t, db, r.ID, "zh-Hans"); !reflect.DeepEqual(got, wantVersions) {
-		t.Errorf("field versions %v, want %v", got, wantVersions)
-	}
+	testkit.Diff(t, "field versions", wantVersions, fieldVersions(t, db, r.ID, "zh-Hans"))
 	st = testkit.Of(svc.TranslationState(ctx, r.ID, "zh-Hans")).OK(t)
 	if len(st.StaleFields) != 1 || st.StaleFields[0].Field != "title" || *st.StaleFields[0].To != "The forum opens in Qingdao" {
 		t.Errorf("state after the import: %s", stateString(st))
@@ -652,8 +634,11 @@ func TestXLIFFExportRules(t *testing.T) {
 		{ID: "summary", Source: "A summary.", State: xliff.StateInitial},
 		{ID: "body", Source: "The forum opened on Tuesday.", Target: "フォーラムは月曜日に開幕した。", State: xliff.StateInitial},
 	}}
-	if doc.SrcLang != "en" || doc.TrgLang != "ja" || len(doc.Files) != 1 || !reflect.DeepEqual(doc.Files[0], want) {
-		t.Fatalf("export of a stale translation\n%+v\nwant\n%+v", doc, want)
+	if doc.SrcLang != "en" || doc.TrgLang != "ja" || len(doc.Files) != 1 {
+		t.Fatalf("export of a stale translation\n%+v\nwant one file, en to ja", doc)
+	}
+	if diff := cmp.Diff(want, doc.Files[0]); diff != "" {
+		t.Fatalf("export of a stale translation mismatch (-want +got):\n%s", diff)
 	}
 
 	// Importing it as is writes the title only: the body stays stale.
@@ -731,10 +716,10 @@ func TestXLIFFAudit(t *testing.T) {
 		}
 		entries := importEntries()
 		e := entries[len(entries)-1]
-		if e.SubjectType != "ReportTranslation" || e.SubjectID != c.subject || e.ActorID == nil || *e.ActorID != d.Translator.ID ||
-			!reflect.DeepEqual(e.ReportID, c.reportID) {
-			t.Errorf("%s: entry %+v (report %v), want subject %s, report %v", c.name, e, e.ReportID, c.subject, c.reportID)
+		if e.SubjectType != "ReportTranslation" || e.SubjectID != c.subject || e.ActorID == nil || *e.ActorID != d.Translator.ID {
+			t.Errorf("%s: entry %+v, want subject %s", c.name, e, c.subject)
 		}
+		testkit.Diff(t, c.name+": entry report ID", c.reportID, e.ReportID)
 		if testkit.JSONField(t, e.Detail, "files") != c.files || testkit.JSONField(t, e.Detail, "locale") != "ja" {
 			t.Errorf("%s: detail %s", c.name, e.Detail)
 		}
@@ -804,9 +789,7 @@ func TestXLIFFImportRefusesATranslationEditedSinceTheExport(t *testing.T) {
 	testkit.Of(svc.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: r.ID, Locale: "zh-Hans", ExpectedVersion: &tr.Version,
 		Title: "论坛在青岛开幕", Body: "论坛周一开幕。"})).OK(t)
 	e := wantUnchanged(t, db, "edited meanwhile", xlImport(ctx, svc, xlMarshal(t, doc)), cerr.Conflict, "input.document")
-	if got := e.Details["changedFields"]; !reflect.DeepEqual(got, []string{fmt.Sprintf("report-%d/translation", r.ID)}) {
-		t.Errorf("changedFields %v", got)
-	}
+	testkit.Diff(t, "changedFields", []string{fmt.Sprintf("report-%d/translation", r.ID)}, e.Details["changedFields"])
 
 	fresh, _ := xlExport(t, ctx, svc, "zh-Hans", r.ID)
 	xlUnit(t, &fresh.Files[0], xliff.UnitBody).Target = "论坛于周一开幕。"

@@ -1,9 +1,9 @@
 package xliff
 
 import (
-	"fmt"
-	"reflect"
 	"strings"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The English source of a realistic report: Markdown with a heading, a list,
@@ -112,35 +112,14 @@ func sampleBatch(lang string) Document {
 	}
 }
 
-// diffDocs describes the first difference between two documents, or returns
-// "" if they are equal.
+// diffDocs returns "" if two documents are equal, else a cmp diff of them
+// labelled "document mismatch (-want +got)". Like reflect.DeepEqual, it
+// tells nil from empty slices.
 func diffDocs(got, want Document) string {
-	if reflect.DeepEqual(got, want) {
-		return ""
+	if d := cmp.Diff(want, got); d != "" {
+		return "document mismatch (-want +got):\n" + d
 	}
-	if got.SrcLang != want.SrcLang || got.TrgLang != want.TrgLang {
-		return fmt.Sprintf("languages: got %q→%q, want %q→%q", got.SrcLang, got.TrgLang, want.SrcLang, want.TrgLang)
-	}
-	if len(got.Files) != len(want.Files) {
-		return fmt.Sprintf("got %d files, want %d", len(got.Files), len(want.Files))
-	}
-	for i := range got.Files {
-		g, w := got.Files[i], want.Files[i]
-		if g.ID != w.ID || g.Original != w.Original || g.ReportID != w.ReportID || g.SourceRevision != w.SourceRevision {
-			return fmt.Sprintf("file %d: got %q %q %d@%d, want %q %q %d@%d", i,
-				g.ID, g.Original, g.ReportID, g.SourceRevision, w.ID, w.Original, w.ReportID, w.SourceRevision)
-		}
-		if len(g.Units) != len(w.Units) {
-			return fmt.Sprintf("file %s: got %d units, want %d", g.ID, len(g.Units), len(w.Units))
-		}
-		for j := range g.Units {
-			if g.Units[j] != w.Units[j] {
-				return fmt.Sprintf("file %s, unit %d:\n got  %+q\n want %+q", g.ID, j, g.Units[j], w.Units[j])
-			}
-		}
-	}
-	// Only nil versus empty slices remain.
-	return fmt.Sprintf("got %#v\nwant %#v", got, want)
+	return ""
 }
 
 // Helpers that build XLIFF text for the table tests.
