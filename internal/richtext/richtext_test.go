@@ -238,21 +238,38 @@ func TestWordCount(t *testing.T) {
 	}
 }
 
+// Rendering is safe for concurrent use: eight goroutines rendering at once
+// (under -race) get exactly what one caller gets alone.
 func TestConcurrentUse(t *testing.T) {
+	type out struct {
+		html, text string
+		words      int
+	}
+	inputs := make([]string, 8)
+	want := make([]out, len(inputs))
+	for i := range inputs {
+		inputs[i] = "# 标题\n\n[link](https://example.com) 宋军在论坛上发表讲话 " + strings.Repeat("x", i)
+		want[i] = out{HTML(inputs[i]), Text(inputs[i]), WordCount(inputs[i])}
+	}
+	got := make([][]out, len(inputs))
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for i, md := range inputs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			md := "# 标题\n\n[link](https://example.com) 宋军在论坛上发表讲话 " + strings.Repeat("x", i)
 			for range 50 {
-				_ = HTML(md)
-				_ = Text(md)
-				_ = WordCount(md)
+				got[i] = append(got[i], out{HTML(md), Text(md), WordCount(md)})
 			}
 		}()
 	}
 	wg.Wait()
+	for i := range inputs {
+		for n, g := range got[i] {
+			if g != want[i] {
+				t.Fatalf("input %d, render %d concurrently = %+v, want %+v (as rendered alone)", i, n, g, want[i])
+			}
+		}
+	}
 }
 
 func FuzzHTML(f *testing.F) {
