@@ -15,6 +15,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/testkit"
 	"github.com/copydesk/copydesk/internal/translation"
 )
 
@@ -44,7 +45,7 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 		s, err := svc.Reports.CreateReport(ctx, reports.CreateReportInput{
 			Title: title, SourceLocale: "en", Body: body, Status: status, EventID: &ev.ID,
 			Tags:      []reports.TagRef{{Name: "Shared tag"}},
-			Attendees: []reports.AttendeeInput{{PersonID: &person.ID, Role: ptr("role " + string(status)), Participations: []editorial.Participation{"SPEECH"}}},
+			Attendees: []reports.AttendeeInput{{PersonID: &person.ID, Role: testkit.Ptr("role " + string(status)), Participations: []editorial.Participation{"SPEECH"}}},
 		})
 		if err != nil {
 			a.t.Fatal(err)
@@ -69,7 +70,7 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 	}
 	// The approved ja translation is being edited again: readers keep the
 	// approved text.
-	if _, err := svc.Translations.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: published.Report.ID, Locale: "ja", ExpectedVersion: ptr(1),
+	if _, err := svc.Translations.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: published.Report.ID, Locale: "ja", ExpectedVersion: testkit.Ptr(1),
 		Title: secret + " 編集中", Body: secret}); err != nil {
 		a.t.Fatal(err)
 	}
@@ -78,13 +79,11 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 	}
 	// A second revision, so the published report's history holds old text.
 	if _, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
-		Summary: editorial.SetTo(ptr("Public summary"))}); err != nil {
+		Summary: editorial.SetTo(testkit.Ptr("Public summary"))}); err != nil {
 		a.t.Fatal(err)
 	}
 	return published, draft
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func gid(typ string, id int64) string { return encodeB64(typ + ":" + fmt.Sprint(id)) }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/testkit"
 )
 
 func ids(cs []*comments.Comment) []int64 {
@@ -48,9 +49,9 @@ func TestThreadsAndReplies(t *testing.T) {
 	}
 
 	other := n.newReport(t, &n.desk1, "Another report", nil, "")
-	otherThread := of(n.svc.Create(n.as(t, "editor"), comments.NewComment{ReportID: other.ID, Body: "Elsewhere."})).ok(t)
+	otherThread := testkit.Of(n.svc.Create(n.as(t, "editor"), comments.NewComment{ReportID: other.ID, Body: "Elsewhere."})).OK(t)
 
-	threads := of(n.svc.ThreadsByReportIDs(n.as(t, "editor-sport"), []int64{n.report.ID, other.ID, 999999}, false)).ok(t)
+	threads := testkit.Of(n.svc.ThreadsByReportIDs(n.as(t, "editor-sport"), []int64{n.report.ID, other.ID, 999999}, false)).OK(t)
 	got := threads[n.report.ID]
 	if len(got) != 2 || got[0].Root.ID != root.ID || got[1].Root.ID != second.ID {
 		t.Fatalf("threads on the report: %+v", got)
@@ -65,26 +66,26 @@ func TestThreadsAndReplies(t *testing.T) {
 		t.Fatalf("threads for %d reports, want 2", len(threads))
 	}
 
-	byID := of(n.svc.CommentsByIDs(n.as(t, "reviewer"), []int64{root.ID, r2.ID, 999999})).ok(t)
+	byID := testkit.Of(n.svc.CommentsByIDs(n.as(t, "reviewer"), []int64{root.ID, r2.ID, 999999})).OK(t)
 	if len(byID) != 2 || *byID[r2.ID].Body != *r2.Body || byID[r2.ID].ThreadID != root.ID {
 		t.Fatalf("CommentsByIDs = %+v", byID)
 	}
 
 	ctx := n.as(t, "editor")
 	_, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: &root.ID, Body: "x", Field: "title"})
-	wantErr(t, err, cerr.Invalid, "input.parentId")
+	testkit.WantErr(t, err, cerr.Invalid, "input.parentId")
 	_, err = n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: &otherThread.ID, Body: "x"})
-	wantErr(t, err, cerr.Invalid, "input.parentId")
-	_, err = n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: ptr[int64](999999), Body: "x"})
-	wantErr(t, err, cerr.NotFound, "input.parentId")
+	testkit.WantErr(t, err, cerr.Invalid, "input.parentId")
+	_, err = n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: testkit.Ptr[int64](999999), Body: "x"})
+	testkit.WantErr(t, err, cerr.NotFound, "input.parentId")
 	_, err = n.svc.Create(ctx, comments.NewComment{ReportID: 999999, Body: "x"})
-	wantErr(t, err, cerr.NotFound, "input.reportId")
+	testkit.WantErr(t, err, cerr.NotFound, "input.reportId")
 }
 
 func TestAnchorsAndRanges(t *testing.T) {
 	n := newNewsroom(t)
 	other := n.newReport(t, &n.desk1, "Another report", nil, "", "Guests")
-	otherAtts := of(postgres.AttendeesByReportIDs(t.Context(), n.db, []int64{other.ID})).ok(t)
+	otherAtts := testkit.Of(postgres.AttendeesByReportIDs(t.Context(), n.db, []int64{other.ID})).OK(t)
 	otherAttendee := otherAtts[other.ID][0].ID
 	att := n.attendees[1]
 	i := func(v int) *int { return &v }
@@ -99,16 +100,16 @@ func TestAnchorsAndRanges(t *testing.T) {
 		{name: "whole report"},
 		{name: "title", in: comments.NewComment{Field: "title"}, wantField: "title"},
 		{name: "field name in capitals", in: comments.NewComment{Field: "TITLE"}, wantField: "title"},
-		{name: "CJK range", in: comments.NewComment{Field: "title", RangeStart: i(5), RangeEnd: i(9)}, wantField: "title", wantQuote: ptr("中国科协")},
-		{name: "whole CJK title", in: comments.NewComment{Field: "title", RangeStart: i(0), RangeEnd: i(16)}, wantField: "title", wantQuote: ptr(reportTitle)},
+		{name: "CJK range", in: comments.NewComment{Field: "title", RangeStart: i(5), RangeEnd: i(9)}, wantField: "title", wantQuote: testkit.Ptr("中国科协")},
+		{name: "whole CJK title", in: comments.NewComment{Field: "title", RangeStart: i(0), RangeEnd: i(16)}, wantField: "title", wantQuote: testkit.Ptr(reportTitle)},
 		{name: "range past the CJK title (bytes are not characters)", in: comments.NewComment{Field: "title", RangeStart: i(0), RangeEnd: i(17)}, code: cerr.Invalid, field: "input.rangeEnd"},
-		{name: "emoji is one code point", in: comments.NewComment{Field: "summary", RangeStart: i(3), RangeEnd: i(5)}, wantField: "summary", wantQuote: ptr("🎉在")},
-		{name: "flag is two code points", in: comments.NewComment{Field: "summary", RangeStart: i(9), RangeEnd: i(11)}, wantField: "summary", wantQuote: ptr("🇨🇳")},
-		{name: "to the end of the summary", in: comments.NewComment{Field: "summary", RangeStart: i(11), RangeEnd: i(12)}, wantField: "summary", wantQuote: ptr("。")},
+		{name: "emoji is one code point", in: comments.NewComment{Field: "summary", RangeStart: i(3), RangeEnd: i(5)}, wantField: "summary", wantQuote: testkit.Ptr("🎉在")},
+		{name: "flag is two code points", in: comments.NewComment{Field: "summary", RangeStart: i(9), RangeEnd: i(11)}, wantField: "summary", wantQuote: testkit.Ptr("🇨🇳")},
+		{name: "to the end of the summary", in: comments.NewComment{Field: "summary", RangeStart: i(11), RangeEnd: i(12)}, wantField: "summary", wantQuote: testkit.Ptr("。")},
 		{name: "past the summary (UTF-16 units are not code points)", in: comments.NewComment{Field: "summary", RangeStart: i(11), RangeEnd: i(13)}, code: cerr.Invalid, field: "input.rangeEnd"},
-		{name: "empty range is a position", in: comments.NewComment{Field: "body", RangeStart: i(4), RangeEnd: i(4)}, wantField: "body", wantQuote: ptr("")},
-		{name: "body range", in: comments.NewComment{Field: "body", RangeStart: i(0), RangeEnd: i(5)}, wantField: "body", wantQuote: ptr("## 会议")},
-		{name: "unset subtitle is empty", in: comments.NewComment{Field: "subtitle", RangeStart: i(0), RangeEnd: i(0)}, wantField: "subtitle", wantQuote: ptr("")},
+		{name: "empty range is a position", in: comments.NewComment{Field: "body", RangeStart: i(4), RangeEnd: i(4)}, wantField: "body", wantQuote: testkit.Ptr("")},
+		{name: "body range", in: comments.NewComment{Field: "body", RangeStart: i(0), RangeEnd: i(5)}, wantField: "body", wantQuote: testkit.Ptr("## 会议")},
+		{name: "unset subtitle is empty", in: comments.NewComment{Field: "subtitle", RangeStart: i(0), RangeEnd: i(0)}, wantField: "subtitle", wantQuote: testkit.Ptr("")},
 		{name: "past the unset subtitle", in: comments.NewComment{Field: "subtitle", RangeStart: i(0), RangeEnd: i(1)}, code: cerr.Invalid, field: "input.rangeEnd"},
 		{name: "ends before it starts", in: comments.NewComment{Field: "title", RangeStart: i(5), RangeEnd: i(3)}, code: cerr.Invalid, field: "input.rangeEnd"},
 		{name: "negative start", in: comments.NewComment{Field: "title", RangeStart: i(-1), RangeEnd: i(3)}, code: cerr.Invalid, field: "input.rangeStart"},
@@ -123,7 +124,7 @@ func TestAnchorsAndRanges(t *testing.T) {
 		{name: "attendee ID on the title", in: comments.NewComment{Field: "title", AttendeeID: &att}, code: cerr.Invalid, field: "input.attendeeId"},
 		{name: "attendee ID without field", in: comments.NewComment{AttendeeID: &att}, code: cerr.Invalid, field: "input.field"},
 		{name: "attendee of another report", in: comments.NewComment{Field: "attendee", AttendeeID: &otherAttendee}, code: cerr.NotFound, field: "input.attendeeId"},
-		{name: "unknown attendee", in: comments.NewComment{Field: "attendee", AttendeeID: ptr[int64](999999)}, code: cerr.NotFound, field: "input.attendeeId"},
+		{name: "unknown attendee", in: comments.NewComment{Field: "attendee", AttendeeID: testkit.Ptr[int64](999999)}, code: cerr.NotFound, field: "input.attendeeId"},
 	}
 	ctx := n.as(t, "reviewer")
 	for _, c := range cases {
@@ -133,7 +134,7 @@ func TestAnchorsAndRanges(t *testing.T) {
 			before := n.commentDump(t)
 			got, err := n.svc.Create(ctx, in)
 			if c.code != "" {
-				wantErr(t, err, c.code, c.field)
+				testkit.WantErr(t, err, c.code, c.field)
 				if after := n.commentDump(t); after != before {
 					t.Fatalf("a failed create wrote:\n%s\nwas:\n%s", after, before)
 				}
@@ -151,7 +152,7 @@ func TestAnchorsAndRanges(t *testing.T) {
 			if c.wantField == "attendee" && (got.AttendeeID == nil || *got.AttendeeID != att) {
 				t.Fatalf("attendee %v, want %d", got.AttendeeID, att)
 			}
-			stored := of(n.svc.CommentsByIDs(ctx, []int64{got.ID})).ok(t)[got.ID]
+			stored := testkit.Of(n.svc.CommentsByIDs(ctx, []int64{got.ID})).OK(t)[got.ID]
 			if stored.Field != got.Field || str(stored.Quote) != str(got.Quote) || !eqPtr(stored.RangeStart, got.RangeStart) || !eqPtr(stored.AttendeeID, got.AttendeeID) {
 				t.Fatalf("stored %+v, returned %+v", stored, got)
 			}
@@ -161,13 +162,13 @@ func TestAnchorsAndRanges(t *testing.T) {
 	// The quote keeps the anchored text after the report changes, and an
 	// attendee anchor outlives the attendee (it becomes nil).
 	sys := auth.WithViewer(t.Context(), auth.System())
-	quoted := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Check the name.", Field: "title", RangeStart: i(5), RangeEnd: i(9)})).ok(t)
-	onAttendee := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Who exactly?", Field: "attendee", AttendeeID: &att})).ok(t)
-	saved := of(n.content.UpdateReport(sys, reports.UpdateReportInput{ID: n.report.ID, ExpectedVersion: n.report.Version, Title: editorial.SetTo("中国科协年会开幕")})).ok(t)
+	quoted := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Check the name.", Field: "title", RangeStart: i(5), RangeEnd: i(9)})).OK(t)
+	onAttendee := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Who exactly?", Field: "attendee", AttendeeID: &att})).OK(t)
+	saved := testkit.Of(n.content.UpdateReport(sys, reports.UpdateReportInput{ID: n.report.ID, ExpectedVersion: n.report.Version, Title: editorial.SetTo("中国科协年会开幕")})).OK(t)
 	keep := n.attendees[0]
 	d := "Officers from the Consulates General of ROK and Japan"
-	of(n.content.SetAttendees(sys, n.report.ID, saved.Report.Version, []reports.AttendeeInput{{ID: keep, Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}}}, nil)).ok(t)
-	now := of(n.svc.CommentsByIDs(ctx, []int64{quoted.ID, onAttendee.ID})).ok(t)
+	testkit.Of(n.content.SetAttendees(sys, n.report.ID, saved.Report.Version, []reports.AttendeeInput{{ID: keep, Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}}}, nil)).OK(t)
+	now := testkit.Of(n.svc.CommentsByIDs(ctx, []int64{quoted.ID, onAttendee.ID})).OK(t)
 	if q := now[quoted.ID]; str(q.Quote) != `"中国科协"` || *q.RangeStart != 5 || *q.RangeEnd != 9 {
 		t.Fatalf("after the title changed: quote %s range %d..%d", str(q.Quote), *q.RangeStart, *q.RangeEnd)
 	}
@@ -176,7 +177,7 @@ func TestAnchorsAndRanges(t *testing.T) {
 	}
 	// New ranges are checked against the new text (now 8 characters).
 	_, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "x", Field: "title", RangeStart: i(5), RangeEnd: i(9)})
-	wantErr(t, err, cerr.Invalid, "input.rangeEnd")
+	testkit.WantErr(t, err, cerr.Invalid, "input.rangeEnd")
 }
 
 func eqPtr[T comparable](a, b *T) bool {
@@ -206,11 +207,11 @@ func TestBodyValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			created, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: c.body})
-			cur := of(n.svc.CommentsByIDs(ctx, []int64{root.ID})).ok(t)[root.ID]
+			cur := testkit.Of(n.svc.CommentsByIDs(ctx, []int64{root.ID})).OK(t)[root.ID]
 			edited, err2 := n.svc.Edit(ctx, root.ID, cur.Version, c.body, nil)
 			if !c.ok {
-				wantErr(t, err, cerr.Invalid, "input.body")
-				wantErr(t, err2, cerr.Invalid, "input.body")
+				testkit.WantErr(t, err, cerr.Invalid, "input.body")
+				testkit.WantErr(t, err2, cerr.Invalid, "input.body")
 				return
 			}
 			if err != nil || err2 != nil {
@@ -227,17 +228,17 @@ func TestMentions(t *testing.T) {
 	n := newNewsroom(t)
 	ctx := n.as(t, "reporter")
 	editor, reviewer, translator := n.users["editor"].ID, n.users["reviewer"].ID, n.users["translator"].ID
-	thread := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "@reviewer @editor please check", MentionIDs: []int64{reviewer, editor}})).ok(t)
+	thread := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "@reviewer @editor please check", MentionIDs: []int64{reviewer, editor}})).OK(t)
 	if !slices.Equal(thread.MentionIDs, []int64{editor, reviewer}) {
 		t.Fatalf("mentions %v", thread.MentionIDs)
 	}
-	reply := of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: &thread.ID, Body: "@editor ping", MentionIDs: []int64{editor}})).ok(t)
+	reply := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: &thread.ID, Body: "@editor ping", MentionIDs: []int64{editor}})).OK(t)
 	other := n.newReport(t, &n.desk2, "A sports report", nil, "")
-	elsewhere := of(n.svc.Create(n.as(t, "admin"), comments.NewComment{ReportID: other.ID, Body: "@editor here too", MentionIDs: []int64{editor}})).ok(t)
+	elsewhere := testkit.Of(n.svc.Create(n.as(t, "admin"), comments.NewComment{ReportID: other.ID, Body: "@editor here too", MentionIDs: []int64{editor}})).OK(t)
 
 	mentioning := func(user int64, first int, after int64) []int64 {
 		t.Helper()
-		return ids(of(n.svc.MentioningUser(n.as(t, "translator"), user, first, after)).ok(t))
+		return ids(testkit.Of(n.svc.MentioningUser(n.as(t, "translator"), user, first, after)).OK(t))
 	}
 	if got := mentioning(editor, 10, 0); !slices.Equal(got, []int64{elsewhere.ID, reply.ID, thread.ID}) {
 		t.Fatalf("mentions of editor: %v", got)
@@ -253,7 +254,7 @@ func TestMentions(t *testing.T) {
 	}
 	for _, first := range []int{0, editorial.MaxPage + 1} {
 		_, err := n.svc.MentioningUser(ctx, editor, first, 0)
-		wantErr(t, err, cerr.Invalid, "first")
+		testkit.WantErr(t, err, cerr.Invalid, "first")
 	}
 
 	bad := []struct {
@@ -267,13 +268,13 @@ func TestMentions(t *testing.T) {
 	}
 	for _, b := range bad {
 		_, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "x", MentionIDs: b.ids})
-		wantErr(t, err, b.code, b.field)
+		testkit.WantErr(t, err, b.code, b.field)
 		_, err = n.svc.Edit(ctx, thread.ID, 1, "x", b.ids)
-		wantErr(t, err, b.code, b.field)
+		testkit.WantErr(t, err, b.code, b.field)
 	}
 
 	// An edit replaces the mentions; a deleted comment mentions nobody.
-	edited := of(n.svc.Edit(ctx, thread.ID, 1, "@translator please check", []int64{translator})).ok(t)
+	edited := testkit.Of(n.svc.Edit(ctx, thread.ID, 1, "@translator please check", []int64{translator})).OK(t)
 	if !slices.Equal(edited.MentionIDs, []int64{translator}) {
 		t.Fatalf("mentions after edit: %v", edited.MentionIDs)
 	}
@@ -283,7 +284,7 @@ func TestMentions(t *testing.T) {
 	if got := mentioning(translator, 10, 0); !slices.Equal(got, []int64{thread.ID}) {
 		t.Fatalf("mentions of translator after the edit: %v", got)
 	}
-	of(n.svc.Delete(ctx, reply.ID)).ok(t)
+	testkit.Of(n.svc.Delete(ctx, reply.ID)).OK(t)
 	if got := mentioning(editor, 10, 0); !slices.Equal(got, []int64{elsewhere.ID}) {
 		t.Fatalf("mentions of editor after the delete: %v", got)
 	}
@@ -298,43 +299,43 @@ func TestResolveAndReopen(t *testing.T) {
 	reviewer := n.users["reviewer"].ID
 
 	_, err := n.svc.Resolve(ctx, reply.ID)
-	wantErr(t, err, cerr.Invalid, "input.threadId")
+	testkit.WantErr(t, err, cerr.Invalid, "input.threadId")
 	_, err = n.svc.Resolve(ctx, 999999)
-	wantErr(t, err, cerr.NotFound, "input.threadId")
+	testkit.WantErr(t, err, cerr.NotFound, "input.threadId")
 	_, err = n.svc.Reopen(ctx, root.ID)
-	wantErr(t, err, cerr.Conflict, "input.threadId")
+	testkit.WantErr(t, err, cerr.Conflict, "input.threadId")
 
-	resolved := of(n.svc.Resolve(ctx, root.ID)).ok(t)
+	resolved := testkit.Of(n.svc.Resolve(ctx, root.ID)).OK(t)
 	if resolved.ResolvedAt == nil || resolved.ResolvedBy == nil || *resolved.ResolvedBy != reviewer {
 		t.Fatalf("resolved: at %v by %v", resolved.ResolvedAt, resolved.ResolvedBy)
 	}
 	_, err = n.svc.Resolve(ctx, root.ID)
-	wantErr(t, err, cerr.Conflict, "input.threadId")
+	testkit.WantErr(t, err, cerr.Conflict, "input.threadId")
 
 	// Open threads only by default; a resolved thread stays readable.
-	openOnly := of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, false)).ok(t)[n.report.ID]
+	openOnly := testkit.Of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, false)).OK(t)[n.report.ID]
 	if len(openOnly) != 1 || openOnly[0].Root.ID != open.ID {
 		t.Fatalf("open threads: %+v", openOnly)
 	}
-	all := of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, true)).ok(t)[n.report.ID]
+	all := testkit.Of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, true)).OK(t)[n.report.ID]
 	if len(all) != 2 || all[0].Root.ID != root.ID || all[0].Root.ResolvedAt == nil || !slices.Equal(ids(all[0].Replies), []int64{reply.ID}) {
 		t.Fatalf("all threads: %+v", all)
 	}
-	if byID := of(n.svc.CommentsByIDs(ctx, []int64{root.ID, reply.ID})).ok(t); len(byID) != 2 || *byID[reply.ID].Body != "Fixed." {
+	if byID := testkit.Of(n.svc.CommentsByIDs(ctx, []int64{root.ID, reply.ID})).OK(t); len(byID) != 2 || *byID[reply.ID].Body != "Fixed." {
 		t.Fatalf("resolved thread by ID: %+v", byID)
 	}
 
 	// No replies to a resolved thread, directly or through a reply.
 	for _, parent := range []int64{root.ID, reply.ID} {
 		_, err = n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, ParentID: &parent, Body: "One more thing."})
-		wantErr(t, err, cerr.Conflict, "input.parentId")
+		testkit.WantErr(t, err, cerr.Conflict, "input.parentId")
 	}
 
-	reopened := of(n.svc.Reopen(n.as(t, "translator"), root.ID)).ok(t)
+	reopened := testkit.Of(n.svc.Reopen(n.as(t, "translator"), root.ID)).OK(t)
 	if reopened.ResolvedAt != nil || reopened.ResolvedBy != nil {
 		t.Fatalf("reopened: at %v by %v", reopened.ResolvedAt, reopened.ResolvedBy)
 	}
-	if got := of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, false)).ok(t)[n.report.ID]; len(got) != 2 {
+	if got := testkit.Of(n.svc.ThreadsByReportIDs(ctx, []int64{n.report.ID}, false)).OK(t)[n.report.ID]; len(got) != 2 {
 		t.Fatalf("open threads after reopening: %d", len(got))
 	}
 	n.reply(t, "reviewer", reply.ID, "One more thing.")
@@ -345,34 +346,34 @@ func TestEditHistory(t *testing.T) {
 	ctx := n.as(t, "reporter")
 	reporter := n.users["reporter"].ID
 	c := n.thread(t, "reporter", "Frist draft")
-	v2 := of(n.svc.Edit(ctx, c.ID, 1, "First draft", nil)).ok(t)
+	v2 := testkit.Of(n.svc.Edit(ctx, c.ID, 1, "First draft", nil)).OK(t)
 	if v2.Version != 2 || *v2.Body != "First draft" || v2.EditedAt == nil || !v2.CreatedAt.Equal(c.CreatedAt) {
 		t.Fatalf("after one edit: %+v", v2)
 	}
-	v3 := of(n.svc.Edit(ctx, c.ID, 2, "First draft, checked", nil)).ok(t)
+	v3 := testkit.Of(n.svc.Edit(ctx, c.ID, 2, "First draft, checked", nil)).OK(t)
 
 	// A stale edit fails, saying where the comment is now.
 	_, err := n.svc.Edit(ctx, c.ID, 2, "Lost update", nil)
-	e := wantErr(t, err, cerr.Conflict, "input.expectedVersion")
+	e := testkit.WantErr(t, err, cerr.Conflict, "input.expectedVersion")
 	if e.Details["currentVersion"] != 3 {
 		t.Fatalf("details %v", e.Details)
 	}
 	// Only the author edits, even an admin or an editor may not.
 	for _, who := range []string{"editor", "admin"} {
 		_, err = n.svc.Edit(n.as(t, who), c.ID, 3, "Rewritten", nil)
-		wantErr(t, err, cerr.Forbidden, "")
+		testkit.WantErr(t, err, cerr.Forbidden, "")
 	}
 	_, err = n.svc.Edit(ctx, 999999, 1, "x", nil)
-	wantErr(t, err, cerr.NotFound, "input.id")
+	testkit.WantErr(t, err, cerr.NotFound, "input.id")
 
 	// An edit that changes nothing records nothing.
 	audits := n.auditCount(t)
-	same := of(n.svc.Edit(ctx, c.ID, 3, "First draft, checked", nil)).ok(t)
+	same := testkit.Of(n.svc.Edit(ctx, c.ID, 3, "First draft, checked", nil)).OK(t)
 	if same.Version != 3 || n.auditCount(t) != audits {
 		t.Fatalf("no-op edit: version %d, %d audit entries added", same.Version, n.auditCount(t)-audits)
 	}
 
-	hist := of(n.svc.VersionsByCommentIDs(n.as(t, "reviewer"), []int64{c.ID, 999999})).ok(t)
+	hist := testkit.Of(n.svc.VersionsByCommentIDs(n.as(t, "reviewer"), []int64{c.ID, 999999})).OK(t)
 	got := hist[c.ID]
 	if len(hist) != 1 || len(got) != 3 {
 		t.Fatalf("history: %+v", hist)
@@ -393,13 +394,13 @@ func TestDeleteKeepsReplies(t *testing.T) {
 	root := n.thread(t, "reporter", "Delete me")
 	r1 := n.reply(t, "reviewer", root.ID, "A reply")
 	r2 := n.reply(t, "translator", root.ID, "Another reply")
-	of(n.svc.Edit(n.as(t, "reporter"), root.ID, 1, "Delete me, edited", nil)).ok(t)
+	testkit.Of(n.svc.Edit(n.as(t, "reporter"), root.ID, 1, "Delete me, edited", nil)).OK(t)
 
-	deleted := of(n.svc.Delete(n.as(t, "reporter"), root.ID)).ok(t)
+	deleted := testkit.Of(n.svc.Delete(n.as(t, "reporter"), root.ID)).OK(t)
 	if deleted.Body != nil || deleted.DeletedAt == nil || !deleted.Deleted() {
 		t.Fatalf("deleted: %+v", deleted)
 	}
-	threads := of(n.svc.ThreadsByReportIDs(n.as(t, "editor"), []int64{n.report.ID}, false)).ok(t)[n.report.ID]
+	threads := testkit.Of(n.svc.ThreadsByReportIDs(n.as(t, "editor"), []int64{n.report.ID}, false)).OK(t)[n.report.ID]
 	if len(threads) != 1 || threads[0].Root.Body != nil || !slices.Equal(ids(threads[0].Replies), []int64{r1.ID, r2.ID}) {
 		t.Fatalf("thread after deleting its root: %+v", threads)
 	}
@@ -407,23 +408,23 @@ func TestDeleteKeepsReplies(t *testing.T) {
 		t.Fatal("reply lost its body")
 	}
 	// The deleted body is gone from the history too.
-	if hist := of(n.svc.VersionsByCommentIDs(n.as(t, "editor"), []int64{root.ID})).ok(t); len(hist[root.ID]) != 0 {
+	if hist := testkit.Of(n.svc.VersionsByCommentIDs(n.as(t, "editor"), []int64{root.ID})).OK(t); len(hist[root.ID]) != 0 {
 		t.Fatalf("history of a deleted comment: %+v", hist[root.ID])
 	}
 
 	_, err := n.svc.Delete(n.as(t, "reporter"), root.ID)
-	wantErr(t, err, cerr.Conflict, "input.id")
+	testkit.WantErr(t, err, cerr.Conflict, "input.id")
 	_, err = n.svc.Edit(n.as(t, "reporter"), root.ID, 2, "Back", nil)
-	wantErr(t, err, cerr.Conflict, "input.id")
+	testkit.WantErr(t, err, cerr.Conflict, "input.id")
 	_, err = n.svc.Delete(n.as(t, "reporter"), 999999)
-	wantErr(t, err, cerr.NotFound, "input.id")
+	testkit.WantErr(t, err, cerr.NotFound, "input.id")
 
 	// The thread still works: replies, resolve.
 	n.reply(t, "editor", root.ID, "Still here.")
-	of(n.svc.Resolve(n.as(t, "editor"), root.ID)).ok(t)
+	testkit.Of(n.svc.Resolve(n.as(t, "editor"), root.ID)).OK(t)
 
 	// An editor deletes someone else's reply.
-	of(n.svc.Delete(n.as(t, "editor"), r1.ID)).ok(t)
+	testkit.Of(n.svc.Delete(n.as(t, "editor"), r1.ID)).OK(t)
 }
 
 // TestPermissions drives every kind of viewer through every operation on
@@ -466,8 +467,8 @@ func TestPermissions(t *testing.T) {
 		}
 		var got strings.Builder
 		for _, op := range ops {
-			others := of(n.svc.Create(author, comments.NewComment{ReportID: n.report.ID, Body: "By the author."})).ok(t)
-			mine := of(n.svc.Create(own, comments.NewComment{ReportID: n.report.ID, Body: "Mine."})).ok(t)
+			others := testkit.Of(n.svc.Create(author, comments.NewComment{ReportID: n.report.ID, Body: "By the author."})).OK(t)
+			mine := testkit.Of(n.svc.Create(own, comments.NewComment{ReportID: n.report.ID, Body: "Mine."})).OK(t)
 			var err error
 			switch op {
 			case "create":
@@ -485,7 +486,7 @@ func TestPermissions(t *testing.T) {
 			case "resolve":
 				_, err = n.svc.Resolve(ctx, others.ID)
 			case "reopen":
-				of(n.svc.Resolve(author, others.ID)).ok(t)
+				testkit.Of(n.svc.Resolve(author, others.ID)).OK(t)
 				_, err = n.svc.Reopen(ctx, others.ID)
 			case "read":
 				err = readAll(ctx, n, others.ID)
@@ -574,13 +575,13 @@ func TestAuditCompleteness(t *testing.T) {
 	}
 
 	root := ok("comment.create", "reporter", func() (*comments.Comment, error) {
-		return n.svc.Create(reporter, comments.NewComment{ReportID: n.report.ID, Body: "Check @editor", Field: "title", RangeStart: ptr(0), RangeEnd: ptr(2), MentionIDs: []int64{n.users["editor"].ID}})
+		return n.svc.Create(reporter, comments.NewComment{ReportID: n.report.ID, Body: "Check @editor", Field: "title", RangeStart: testkit.Ptr(0), RangeEnd: testkit.Ptr(2), MentionIDs: []int64{n.users["editor"].ID}})
 	})
 	reply := ok("comment.create", "editor", func() (*comments.Comment, error) {
 		return n.svc.Create(editor, comments.NewComment{ReportID: n.report.ID, ParentID: &root.ID, Body: "Checked."})
 	})
 	fail("create with an empty body", cerr.Invalid, create(reporter, comments.NewComment{ReportID: n.report.ID, Body: " "}))
-	fail("create with a bad range", cerr.Invalid, create(reporter, comments.NewComment{ReportID: n.report.ID, Body: "x", Field: "title", RangeStart: ptr(0), RangeEnd: ptr(99)}))
+	fail("create with a bad range", cerr.Invalid, create(reporter, comments.NewComment{ReportID: n.report.ID, Body: "x", Field: "title", RangeStart: testkit.Ptr(0), RangeEnd: testkit.Ptr(99)}))
 	fail("create mentioning nobody", cerr.NotFound, create(reporter, comments.NewComment{ReportID: n.report.ID, Body: "x", MentionIDs: []int64{999999}}))
 	fail("create on another desk", cerr.Forbidden, create(n.as(t, "editor-sport"), comments.NewComment{ReportID: n.report.ID, Body: "x"}))
 	fail("create anonymously", cerr.Unauthenticated, create(t.Context(), comments.NewComment{ReportID: n.report.ID, Body: "x"}))
@@ -610,7 +611,7 @@ func TestAuditCompleteness(t *testing.T) {
 // comment and writes none, and is turned away before anything is read.
 func TestReadsNeedTheNewsroom(t *testing.T) {
 	n := newNewsroom(t)
-	c := of(n.svc.Create(n.as(t, "reporter"), comments.NewComment{ReportID: n.report.ID, Body: "Internal note", MentionIDs: []int64{n.users["outsider"].ID}})).ok(t)
+	c := testkit.Of(n.svc.Create(n.as(t, "reporter"), comments.NewComment{ReportID: n.report.ID, Body: "Internal note", MentionIDs: []int64{n.users["outsider"].ID}})).OK(t)
 	admin := n.users["admin"]
 	outsiders := []struct {
 		name string
@@ -674,7 +675,7 @@ func TestDatabaseConstraints(t *testing.T) {
 	ctx := t.Context()
 	root := n.thread(t, "reporter", "Root")
 	reply := n.reply(t, "editor", root.ID, "Reply")
-	otherRoot := of(n.svc.Create(n.as(t, "editor"), comments.NewComment{ReportID: other.ID, Body: "Elsewhere"})).ok(t)
+	otherRoot := testkit.Of(n.svc.Create(n.as(t, "editor"), comments.NewComment{ReportID: other.ID, Body: "Elsewhere"})).OK(t)
 	insert := `INSERT INTO comments (report_id, parent_id, body, field, attendee_id, range_start, range_end, quote, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())`
 	type row struct {
@@ -687,24 +688,24 @@ func TestDatabaseConstraints(t *testing.T) {
 		quote              *string
 		constraint, reason string
 	}
-	body := ptr("x")
+	body := testkit.Ptr("x")
 	cases := []row{
-		{report: n.report.ID, body: body, field: ptr("headline"), constraint: "comments_field_check", reason: "unknown field"},
-		{report: n.report.ID, body: body, field: ptr("title"), start: ptr(3), end: ptr(2), quote: ptr(""), constraint: "comments_range_check", reason: "start after end"},
-		{report: n.report.ID, body: body, field: ptr("title"), start: ptr(-1), end: ptr(0), quote: ptr("a"), constraint: "comments_range_check", reason: "negative start"},
-		{report: n.report.ID, body: body, field: ptr("title"), start: ptr(0), end: ptr(2), quote: ptr("中"), constraint: "comments_range_check", reason: "quote shorter than the range"},
-		{report: n.report.ID, body: body, field: ptr("title"), start: ptr(0), end: ptr(2), constraint: "comments_range_check", reason: "range without quote"},
-		{report: n.report.ID, body: body, start: ptr(0), end: ptr(1), quote: ptr("a"), constraint: "comments_range_check", reason: "range without field"},
-		{report: n.report.ID, body: body, field: ptr("attendee"), attendee: &n.attendees[0], start: ptr(0), end: ptr(1), quote: ptr("a"), constraint: "comments_range_check", reason: "range on an attendee"},
-		{report: n.report.ID, body: body, field: ptr("title"), attendee: &n.attendees[0], constraint: "comments_attendee_anchor", reason: "attendee on a text field"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("headline"), constraint: "comments_field_check", reason: "unknown field"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("title"), start: testkit.Ptr(3), end: testkit.Ptr(2), quote: testkit.Ptr(""), constraint: "comments_range_check", reason: "start after end"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("title"), start: testkit.Ptr(-1), end: testkit.Ptr(0), quote: testkit.Ptr("a"), constraint: "comments_range_check", reason: "negative start"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("title"), start: testkit.Ptr(0), end: testkit.Ptr(2), quote: testkit.Ptr("中"), constraint: "comments_range_check", reason: "quote shorter than the range"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("title"), start: testkit.Ptr(0), end: testkit.Ptr(2), constraint: "comments_range_check", reason: "range without quote"},
+		{report: n.report.ID, body: body, start: testkit.Ptr(0), end: testkit.Ptr(1), quote: testkit.Ptr("a"), constraint: "comments_range_check", reason: "range without field"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("attendee"), attendee: &n.attendees[0], start: testkit.Ptr(0), end: testkit.Ptr(1), quote: testkit.Ptr("a"), constraint: "comments_range_check", reason: "range on an attendee"},
+		{report: n.report.ID, body: body, field: testkit.Ptr("title"), attendee: &n.attendees[0], constraint: "comments_attendee_anchor", reason: "attendee on a text field"},
 		{report: n.report.ID, body: body, attendee: &n.attendees[0], constraint: "comments_attendee_anchor", reason: "attendee without field"},
-		{report: other.ID, body: body, field: ptr("attendee"), attendee: &n.attendees[0], constraint: "comments_attendee_fkey", reason: "attendee of another report"},
-		{report: n.report.ID, body: ptr(strings.Repeat("中", 10001)), constraint: "comments_body_check", reason: "body too long"},
-		{report: n.report.ID, body: ptr("  "), constraint: "comments_body_check", reason: "blank body"},
+		{report: other.ID, body: body, field: testkit.Ptr("attendee"), attendee: &n.attendees[0], constraint: "comments_attendee_fkey", reason: "attendee of another report"},
+		{report: n.report.ID, body: testkit.Ptr(strings.Repeat("中", 10001)), constraint: "comments_body_check", reason: "body too long"},
+		{report: n.report.ID, body: testkit.Ptr("  "), constraint: "comments_body_check", reason: "blank body"},
 		{report: n.report.ID, constraint: "comments_deleted_consistent", reason: "no body, not deleted"},
 		{report: n.report.ID, parent: &otherRoot.ID, body: body, constraint: "comments_parent_fkey", reason: "reply on another report than its root"},
 		{report: n.report.ID, parent: &reply.ID, body: body, constraint: "comments_one_level", reason: "reply to a reply"},
-		{report: n.report.ID, parent: &root.ID, body: body, field: ptr("title"), constraint: "comments_reply_check", reason: "anchored reply"},
+		{report: n.report.ID, parent: &root.ID, body: body, field: testkit.Ptr("title"), constraint: "comments_reply_check", reason: "anchored reply"},
 	}
 	for _, c := range cases {
 		_, err := n.db.ExecContext(ctx, insert, c.report, c.parent, c.body, c.field, c.attendee, c.start, c.end, c.quote)
@@ -727,7 +728,7 @@ func TestDatabaseConstraints(t *testing.T) {
 	// Deleting a user keeps their comments and history, without the name,
 	// and drops their mentions. (Users who acted through the API have audit
 	// entries, which keep them from being deleted; this one wrote directly.)
-	ghost := of(n.ident.CreateUser(auth.WithViewer(ctx, auth.System()), identity.NewUser{Email: "ghost@example.org", Name: "Ghost"})).ok(t)
+	ghost := testkit.Of(n.ident.CreateUser(auth.WithViewer(ctx, auth.System()), identity.NewUser{Email: "ghost@example.org", Name: "Ghost"})).OK(t)
 	var id int64
 	err = n.db.GetContext(ctx, &id, `INSERT INTO comments (report_id, author_id, body, created_at, updated_at) VALUES ($1, $2, 'Boo', now(), now()) RETURNING id`,
 		n.report.ID, ghost.ID)
@@ -743,8 +744,8 @@ func TestDatabaseConstraints(t *testing.T) {
 	if _, err := n.db.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, ghost.ID); err != nil {
 		t.Fatalf("delete user: %v", err)
 	}
-	after := of(n.svc.CommentsByIDs(n.as(t, "editor"), []int64{id})).ok(t)[id]
-	hist := of(n.svc.VersionsByCommentIDs(n.as(t, "editor"), []int64{id})).ok(t)[id]
+	after := testkit.Of(n.svc.CommentsByIDs(n.as(t, "editor"), []int64{id})).OK(t)[id]
+	hist := testkit.Of(n.svc.VersionsByCommentIDs(n.as(t, "editor"), []int64{id})).OK(t)[id]
 	if after.AuthorID != nil || *after.Body != "Boo" || len(after.MentionIDs) != 0 || len(hist) != 1 || hist[0].EditorID != nil {
 		t.Fatalf("after deleting the author: %+v, history %+v", after, hist)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
@@ -174,35 +173,6 @@ func (n *newsroom) commentDump(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// wantErr fails unless err is a *cerr.Error with code on field.
-func wantErr(t testing.TB, err error, code, field string) *cerr.Error {
-	t.Helper()
-	e := cerr.As(err)
-	if e == nil || e.Code != code || e.Field != field {
-		t.Fatalf("err = %v, want %s on %q", err, code, field)
-	}
-	return e
-}
-
-// result holds what a call returned, for of(call()).ok(t).
-type result[T any] struct {
-	v   T
-	err error
-}
-
-func of[T any](v T, err error) result[T] { return result[T]{v, err} }
-
-// ok returns the value, failing the test on an error.
-func (r result[T]) ok(t testing.TB) T {
-	t.Helper()
-	if r.err != nil {
-		t.Fatalf("unexpected error: %v", r.err)
-	}
-	return r.v
 }
 
 func str(p *string) string {

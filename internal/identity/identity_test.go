@@ -17,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -44,17 +45,6 @@ func newService(t *testing.T) (*identity.Service, *postgres.DB, *clock) {
 	c := &clock{t: time.Date(2030, 5, 1, 9, 0, 0, 0, time.UTC)}
 	db.Now = c.Now
 	return identity.New(db), db, c
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func wantErr(t *testing.T, err error, code, field string) *cerr.Error {
-	t.Helper()
-	e := cerr.As(err)
-	if e == nil || e.Code != code || e.Field != field {
-		t.Fatalf("err = %v, want %s on %q", err, code, field)
-	}
-	return e
 }
 
 func mustDesk(t *testing.T, s *identity.Service, slug, name string) *auth.Desk {
@@ -178,7 +168,7 @@ func TestCreateUser(t *testing.T) {
 		{"bad locale", identity.NewUser{Email: "n@example.org", Name: "N", Locale: "xx-YY"}, cerr.Invalid, "input.locale"},
 		{"unknown role", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Editor}, {Role: "OWNER"}}}, cerr.Invalid, "input.grants.1.role"},
 		{"desk admin", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Admin, DeskID: &politics.ID}}}, cerr.Invalid, "input.grants.0.deskId"},
-		{"unknown desk", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Editor, DeskID: &sport.ID}, {Role: auth.Reporter, DeskID: ptr(int64(424242))}}}, cerr.NotFound, "input.grants.1.deskId"},
+		{"unknown desk", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Editor, DeskID: &sport.ID}, {Role: auth.Reporter, DeskID: testkit.Ptr(int64(424242))}}}, cerr.NotFound, "input.grants.1.deskId"},
 		{"bad translator locale", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Translator}}, Locales: []string{"ja", "zz"}}, cerr.Invalid, "input.locales.1"},
 		{"locales without translator", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Editor}}, Locales: []string{"ja"}}, cerr.Invalid, "input.locales"},
 		{"translator without locales", identity.NewUser{Email: "n@example.org", Name: "N", Grants: []auth.Grant{{Role: auth.Translator}}}, cerr.Invalid, "input.locales"},
@@ -186,7 +176,7 @@ func TestCreateUser(t *testing.T) {
 	for _, f := range fails {
 		t.Run(f.name, func(t *testing.T) {
 			_, err := s.CreateUser(ctx, f.in)
-			wantErr(t, err, f.code, f.field)
+			testkit.WantErr(t, err, f.code, f.field)
 		})
 	}
 	if after := count(t, db, `SELECT count(*) FROM users`); after != before {
@@ -239,9 +229,9 @@ func TestUpdateUserRolesAndLastAdmin(t *testing.T) {
 	}
 	// The only admin cannot lose the role or be disabled.
 	_, err = s.UpdateUserRoles(ctx, admin.ID, []auth.Grant{{Role: auth.Editor}}, nil)
-	wantErr(t, err, cerr.Conflict, "input.grants")
+	testkit.WantErr(t, err, cerr.Conflict, "input.grants")
 	_, err = s.SetUserDisabled(ctx, admin.ID, true)
-	wantErr(t, err, cerr.Conflict, "input.userId")
+	testkit.WantErr(t, err, cerr.Conflict, "input.userId")
 	// With a second admin, both are possible.
 	second := mustUser(t, s, "second@example.org", auth.Grant{Role: auth.Admin})
 	u, err = s.UpdateUserRoles(ctx, admin.ID, []auth.Grant{{Role: auth.Editor, DeskID: &desk.ID}}, nil)
@@ -253,12 +243,12 @@ func TestUpdateUserRolesAndLastAdmin(t *testing.T) {
 		t.Fatalf("stored grants = %+v", got[admin.ID])
 	}
 	_, err = s.SetUserDisabled(ctx, second.ID, true)
-	wantErr(t, err, cerr.Conflict, "input.userId")
+	testkit.WantErr(t, err, cerr.Conflict, "input.userId")
 
 	_, err = s.UpdateUserRoles(ctx, 987654, nil, nil)
-	wantErr(t, err, cerr.NotFound, "input.userId")
-	_, err = s.UpdateUserRoles(ctx, admin.ID, []auth.Grant{{Role: auth.Reporter, DeskID: ptr(int64(5555))}}, nil)
-	wantErr(t, err, cerr.NotFound, "input.grants.0.deskId")
+	testkit.WantErr(t, err, cerr.NotFound, "input.userId")
+	_, err = s.UpdateUserRoles(ctx, admin.ID, []auth.Grant{{Role: auth.Reporter, DeskID: testkit.Ptr(int64(5555))}}, nil)
+	testkit.WantErr(t, err, cerr.NotFound, "input.grants.0.deskId")
 }
 
 func TestUsersPaging(t *testing.T) {
@@ -287,7 +277,7 @@ func TestUsersPaging(t *testing.T) {
 	}
 	for _, first := range []int{0, -1, 101} {
 		_, err := s.Users(ctx, first, 0)
-		wantErr(t, err, cerr.Invalid, "first")
+		testkit.WantErr(t, err, cerr.Invalid, "first")
 	}
 }
 
@@ -299,13 +289,13 @@ func TestCreateDesk(t *testing.T) {
 	}
 	mustDesk(t, s, "arts", "Arts")
 	_, err := s.CreateDesk(ctx, "culture", "Other")
-	wantErr(t, err, cerr.Conflict, "input.slug")
+	testkit.WantErr(t, err, cerr.Conflict, "input.slug")
 	_, err = s.CreateDesk(ctx, "culture-2", "CULTURE")
-	wantErr(t, err, cerr.Conflict, "input.name")
+	testkit.WantErr(t, err, cerr.Conflict, "input.name")
 	_, err = s.CreateDesk(ctx, "Bad Slug", "Bad")
-	wantErr(t, err, cerr.Invalid, "input.slug")
+	testkit.WantErr(t, err, cerr.Invalid, "input.slug")
 	_, err = s.CreateDesk(ctx, "ok", "")
-	wantErr(t, err, cerr.Invalid, "input.name")
+	testkit.WantErr(t, err, cerr.Invalid, "input.name")
 	list, err := s.Desks(ctx)
 	if err != nil || len(list) != 2 || list[0].Slug != "arts" || list[1].Slug != "culture" {
 		t.Fatalf("Desks = %+v, %v", list, err)
@@ -396,7 +386,7 @@ func TestAuthenticate(t *testing.T) {
 	bad := []string{"", "Bearer", "nonsense", unknown, "Bearer " + unknown, tok[:len(tok)-2], tok + "x", "Basic " + tok}
 	for _, bearer := range bad {
 		_, err := s.Authenticate(ctx, bearer)
-		e := wantErr(t, err, cerr.Unauthenticated, "")
+		e := testkit.WantErr(t, err, cerr.Unauthenticated, "")
 		if e.Message != identity.MsgTokenInvalid {
 			t.Errorf("Authenticate(%q) message %q", bearer, e.Message)
 		}
@@ -422,7 +412,7 @@ func TestExpiryAndRevocationTakeEffectImmediately(t *testing.T) {
 	}
 	c.Advance(time.Microsecond)
 	_, err := s.Authenticate(ctx, expiring)
-	if e := wantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgTokenExpired || strings.Contains(e.Message, expiring[4:]) {
+	if e := testkit.WantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgTokenExpired || strings.Contains(e.Message, expiring[4:]) {
 		t.Fatalf("expired: %v", err)
 	}
 
@@ -433,7 +423,7 @@ func TestExpiryAndRevocationTakeEffectImmediately(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Authenticate(ctx, lasting)
-	if e := wantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgTokenRevoked {
+	if e := testkit.WantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgTokenRevoked {
 		t.Fatalf("revoked: %v", err)
 	}
 	// Revoking again is a no-op that keeps the first revocation time.
@@ -447,18 +437,18 @@ func TestExpiryAndRevocationTakeEffectImmediately(t *testing.T) {
 		t.Fatalf("revoked_at %v then %v", first.RevokedAt, again.RevokedAt)
 	}
 	_, err = s.RevokeToken(ctx, 98765)
-	wantErr(t, err, cerr.NotFound, "input.id")
+	testkit.WantErr(t, err, cerr.NotFound, "input.id")
 
 	// Creating a token that is already expired is refused.
 	past := c.Now().Add(-time.Second)
 	_, _, err = s.CreateToken(ctx, u.ID, "old", &past, auth.ScopeFull)
-	wantErr(t, err, cerr.Invalid, "input.expiresAt")
+	testkit.WantErr(t, err, cerr.Invalid, "input.expiresAt")
 	_, _, err = s.CreateToken(ctx, u.ID, " ", nil, auth.ScopeFull)
-	wantErr(t, err, cerr.Invalid, "input.name")
+	testkit.WantErr(t, err, cerr.Invalid, "input.name")
 	_, _, err = s.CreateToken(ctx, u.ID, "x", nil, "ALL")
-	wantErr(t, err, cerr.Invalid, "input.scope")
+	testkit.WantErr(t, err, cerr.Invalid, "input.scope")
 	_, _, err = s.CreateToken(ctx, 424242, "x", nil, auth.ScopeFull)
-	wantErr(t, err, cerr.NotFound, "input.userId")
+	testkit.WantErr(t, err, cerr.NotFound, "input.userId")
 }
 
 func TestLastUsedAtIsThrottled(t *testing.T) {
@@ -524,11 +514,11 @@ func TestDisabledUserCannotAuthenticate(t *testing.T) {
 		t.Fatalf("disable = %+v, %v", d, err)
 	}
 	_, err = s.Authenticate(ctx, tok)
-	if e := wantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgUserDisabled {
+	if e := testkit.WantErr(t, err, cerr.Unauthenticated, ""); e.Message != identity.MsgUserDisabled {
 		t.Fatalf("disabled: %v", err)
 	}
 	_, _, err = s.CreateToken(ctx, u.ID, "new", nil, auth.ScopeFull)
-	wantErr(t, err, cerr.Conflict, "input.userId")
+	testkit.WantErr(t, err, cerr.Conflict, "input.userId")
 	c.Advance(time.Minute)
 	again, err := s.SetUserDisabled(ctx, u.ID, true)
 	if err != nil || !again.DisabledAt.Equal(*d.DisabledAt) {
@@ -541,7 +531,7 @@ func TestDisabledUserCannotAuthenticate(t *testing.T) {
 		t.Fatalf("enabled again: %v", err)
 	}
 	_, err = s.SetUserDisabled(ctx, 5555, true)
-	wantErr(t, err, cerr.NotFound, "input.userId")
+	testkit.WantErr(t, err, cerr.NotFound, "input.userId")
 }
 
 func TestTokensListNewestFirst(t *testing.T) {
@@ -751,7 +741,7 @@ func TestChangesCheckPermissionsFirst(t *testing.T) {
 	}
 	// The System viewer has no tokens of its own.
 	_, _, err := s.CreateToken(ctx, auth.System().UserID, "mine", nil, auth.ScopeFull)
-	wantErr(t, err, cerr.Invalid, "input.userId")
+	testkit.WantErr(t, err, cerr.Invalid, "input.userId")
 }
 
 // RevokeToken: the token's user or an admin, checked on the locked token;
@@ -770,15 +760,15 @@ func TestRevokeTokenOwnerOrAdmin(t *testing.T) {
 	}
 
 	_, err := s.RevokeToken(asAlice, bobTk.ID)
-	others := wantErr(t, err, cerr.NotFound, "input.id")
+	others := testkit.WantErr(t, err, cerr.NotFound, "input.id")
 	_, err = s.RevokeToken(asAlice, 98765)
-	if unknown := wantErr(t, err, cerr.NotFound, "input.id"); unknown.Message != others.Message {
+	if unknown := testkit.WantErr(t, err, cerr.NotFound, "input.id"); unknown.Message != others.Message {
 		t.Errorf("someone else's token says %q, an unknown one %q", others.Message, unknown.Message)
 	}
 	_, err = s.RevokeToken(context.Background(), 98765)
-	wantErr(t, err, cerr.Unauthenticated, "")
+	testkit.WantErr(t, err, cerr.Unauthenticated, "")
 	_, err = s.RevokeToken(as(t, s, alice, auth.ScopeReadPublished), aliceTk.ID)
-	if e := wantErr(t, err, cerr.Forbidden, ""); e.Message != auth.MsgReadPublished {
+	if e := testkit.WantErr(t, err, cerr.Forbidden, ""); e.Message != auth.MsgReadPublished {
 		t.Errorf("read-only token: %v", e)
 	}
 	if tk, _ := s.TokenByID(ctx, bobTk.ID); tk.RevokedAt != nil || audits() != 0 {
@@ -818,9 +808,9 @@ func TestUpdateUserGrantsKeepsLocales(t *testing.T) {
 	}
 	// Without a TRANSLATOR grant the kept locales are refused, as if given.
 	_, err = s.UpdateUserGrants(ctx, u.ID, []auth.Grant{{Role: auth.Reviewer}})
-	wantErr(t, err, cerr.Invalid, "input.locales")
+	testkit.WantErr(t, err, cerr.Invalid, "input.locales")
 	_, err = s.UpdateUserGrants(ctx, 987654, []auth.Grant{{Role: "OWNER"}})
-	if e := wantErr(t, err, cerr.NotFound, "input.userId"); e.Message != "User 987654 not found." {
+	if e := testkit.WantErr(t, err, cerr.NotFound, "input.userId"); e.Message != "User 987654 not found." {
 		t.Errorf("unknown user: %v", e)
 	}
 }
