@@ -231,26 +231,32 @@ func (c *trChange) subject() workflow.TranslationSubject {
 	return workflow.TranslationSubject{Report: c.r, Locale: c.loc, Translation: c.t}
 }
 
-// readFacts reads, in tx, what the workflow's rules need to know about the
-// locked translation: its state and who is assigned to it.
+// readFacts reads, in tx, what the workflow's rules for the row need to
+// know about the locked translation (workflow.TranslationNeeds): its state
+// (freshness) and who is assigned to it.
 func (c *trChange) readFacts(ctx context.Context, tx *postgres.Tx) error {
-	states, err := translationStates(ctx, tx, []editorial.TranslationKey{c.key()})
-	if err != nil {
-		return err
+	freshness, assignee := workflow.TranslationNeeds(c.row.Action)
+	if freshness {
+		states, err := translationStates(ctx, tx, []editorial.TranslationKey{c.key()})
+		if err != nil {
+			return err
+		}
+		if c.st = states[c.key()]; c.st == nil {
+			return fmt.Errorf("translation: no state for the locked translation %v", c.key())
+		}
+		c.facts = workflow.TranslationFacts{StaleFields: make([]string, len(c.st.StaleFields)), MissingFields: c.st.MissingFields}
+		for i, f := range c.st.StaleFields {
+			c.facts.StaleFields[i] = f.Field
+		}
 	}
-	if c.st = states[c.key()]; c.st == nil {
-		return fmt.Errorf("translation: no state for the locked translation %v", c.key())
-	}
-	a, err := postgres.LockTranslationAssignment(ctx, tx, c.r.ID, c.loc)
-	if err != nil {
-		return err
-	}
-	c.facts = workflow.TranslationFacts{StaleFields: make([]string, len(c.st.StaleFields)), MissingFields: c.st.MissingFields}
-	for i, f := range c.st.StaleFields {
-		c.facts.StaleFields[i] = f.Field
-	}
-	if a != nil {
-		c.facts.AssigneeID = &a.UserID
+	if assignee {
+		a, err := postgres.LockTranslationAssignment(ctx, tx, c.r.ID, c.loc)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			c.facts.AssigneeID = &a.UserID
+		}
 	}
 	return nil
 }

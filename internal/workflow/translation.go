@@ -105,6 +105,21 @@ var TranslationTransitions = Table[editorial.TranslationStatus, TranslationSubje
 		Auth: auth.AssignTranslators, Audit: "translation.unassign", Done: "unassigned"},
 }
 
+// TranslationNeeds says which facts action a reads, so that the service
+// reads only those in the transaction of the change: the translation's
+// freshness (the "must be current" precondition of submit and approve, and
+// the stale fields confirm confirms) and who is assigned to it (the rule of
+// auth.DeleteTranslation).
+func TranslationNeeds(a Action) (freshness, assignee bool) {
+	switch a {
+	case TranslationConfirm, TranslationSubmit, TranslationApprove:
+		return true, false
+	case TranslationDelete:
+		return false, true
+	}
+	return false, false
+}
+
 // CheckTranslation returns nil when v may run translation action a on s
 // now. Otherwise, in this order: the error of auth.Check for the action's
 // rule; BAD_USER_INPUT naming the state (detail "status") when a does not
