@@ -104,14 +104,14 @@ func As(err error) *Error {
 // Is reports whether err carries the given code.
 func Is(err error, code string) bool { return Code(err) == code }
 
-// OnField sets field on a BAD_USER_INPUT error that names none (a rule's
-// error, which the service reports on the input it concerns), and returns
-// err.
+// OnField is DefaultField for BAD_USER_INPUT only: it puts a rule's
+// refusal (which names no input) on the input it concerns, and leaves other
+// codes (FORBIDDEN, CONFLICT …) as they are.
 func OnField(err error, field string) error {
-	if e := As(err); e != nil && e.Code == Invalid && e.Field == "" {
-		e.Field = field
+	if Code(err) != Invalid {
+		return err
 	}
-	return err
+	return DefaultField(err, field)
 }
 
 // Clip shortens s to at most max bytes (cut at a character boundary, with
