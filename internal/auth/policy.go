@@ -116,7 +116,7 @@ var Rules = []Rule{
 			if v.HasRole(Editor, r.DeskID) {
 				return true
 			}
-			own := r.OwnerID != nil && *r.OwnerID == v.UserID
+			own := v.is(r.OwnerID)
 			open := r.Status == statusDraft || r.Status == statusChangesRequested
 			return own && open && v.HasRole(Reporter, r.DeskID)
 		}),
@@ -136,7 +136,7 @@ var Rules = []Rule{
 			if v.HasRole(Editor, r.DeskID) {
 				return true
 			}
-			own := r.OwnerID != nil && *r.OwnerID == v.UserID
+			own := v.is(r.OwnerID)
 			open := r.Status == statusDraft || r.Status == statusChangesRequested
 			return own && open && v.HasRole(Reporter, r.DeskID)
 		}),
@@ -190,7 +190,7 @@ var Rules = []Rule{
 		Action:      ReviewTranslation,
 		Description: "Only reviewers and editors of this desk and admins may approve translations, and not one they last edited.",
 		Allow: staff(func(v *Viewer, r Resource) bool {
-			if r.OwnerID != nil && *r.OwnerID == v.UserID {
+			if v.is(r.OwnerID) {
 				return false
 			}
 			return v.HasRole(Reviewer, r.DeskID) || v.HasRole(Editor, r.DeskID)
@@ -211,7 +211,7 @@ var Rules = []Rule{
 			if v.HasRole(Editor, r.DeskID) {
 				return true
 			}
-			assigned := r.AssigneeID != nil && *r.AssigneeID == v.UserID
+			assigned := v.is(r.AssigneeID)
 			return assigned && r.Status == statusInProgress && v.HasRole(Translator, r.DeskID) && v.hasLocale(r.Locale)
 		}),
 	},
@@ -269,7 +269,7 @@ const msgAdminsManageUsers = "Only admins may manage users, their roles and toke
 
 // ownerOrAdmin allows the user r is about (OwnerID) and admins.
 func ownerOrAdmin(v *Viewer, r Resource) bool {
-	return (r.OwnerID != nil && *r.OwnerID == v.UserID) || v.HasRole(Admin, nil)
+	return v.is(r.OwnerID) || v.HasRole(Admin, nil)
 }
 
 // SeesUserPrivate reports whether v may see user userID's private fields,
@@ -277,6 +277,9 @@ func ownerOrAdmin(v *Viewer, r Resource) bool {
 func (v *Viewer) SeesUserPrivate(userID int64) bool {
 	return Check(v, ReadUserPrivate, Resource{OwnerID: &userID}) == nil
 }
+
+// is reports whether the user id names is the viewer (false for nil).
+func (v *Viewer) is(id *int64) bool { return id != nil && *id == v.UserID }
 
 // staff makes allow false for an anonymous viewer and a restricted token,
 // so a rule never grants more than Check would even if called directly.
