@@ -16,6 +16,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
@@ -43,7 +44,8 @@ type (
 func NewServices(t *testing.T) (*Services, *postgres.DB) {
 	t.Helper()
 	db := postgres.Wrap(pgtest.NewDB(t))
-	return &Services{Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), DB: db}, db
+	ns := newsroom.New(db)
+	return &Services{Reports: ns.Reports, Directory: ns.Directory, Translations: ns.Translations, DB: db}, db
 }
 
 // AsSystem is the context the specification tests call the services in:
