@@ -59,7 +59,7 @@ func newAPI(t *testing.T) *api {
 		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}, log)
+		LoaderWait: 50 * time.Millisecond}, log, graph.HandlerOptions{})
 	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter

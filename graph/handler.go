@@ -18,7 +18,10 @@ import (
 // application/graphql-response+json by Accept) and subscriptions over
 // WebSocket (graphql-transport-ws and the older graphql-ws subprotocol) on
 // the same path.
-func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
+//
+// opts holds what the edge of the API needs beyond the resolvers: limits,
+// caches and hooks; its zero value is a working handler with the defaults.
+func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 10 * time.Second})
 	srv.AddTransport(transport.Options{})
@@ -30,6 +33,11 @@ func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
 }
+
+// HandlerOptions configures the /graphql endpoint around the schema: what a
+// request may cost, how sockets are authenticated, persisted operations and
+// caching. The zero value applies the documented defaults.
+type HandlerOptions struct{}
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL
 // error that has a code and an actionable message, rather than gqlgen's bare

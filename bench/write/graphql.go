@@ -43,7 +43,7 @@ func runGraphQL(ctx context.Context, db *postgres.DB, svc *newsroom.Services, fx
 		return result{}, err
 	}
 	h := server.New(server.Config{
-		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: ids, Comments: comments.New(db), Version: "bench"}, log),
+		GraphQL: graph.NewHandler(&graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: ids, Comments: comments.New(db), Version: "bench"}, log, graph.HandlerOptions{}),
 		Ready:   func(context.Context) error { return nil },
 		Log:     log,
 	})
