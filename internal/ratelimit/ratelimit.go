@@ -76,9 +76,11 @@
 // The caller decides what to wrap: wrap /graphql (and anything else a
 // client can hammer), not /healthz, /readyz or /metrics, whose callers are
 // the orchestrator and the monitoring, which must never see a 429. The
-// middleware counts HTTP requests, so a WebSocket subscription costs one
-// request when it is opened (the upgrade) and nothing per message; it passes
-// the ResponseWriter through untouched, so upgrades and streaming work.
+// middleware counts HTTP requests, so opening a WebSocket costs one request
+// (the upgrade); it passes the ResponseWriter through untouched, so upgrades
+// and streaming work. The WebSocket transport then spends one request per
+// operation with AllowSocket, from the bucket of the credential the socket
+// authenticated with, so a socket counts like the HTTP requests it replaces.
 package ratelimit
 
 import (
@@ -215,6 +217,12 @@ type verdict struct {
 // check spends one request for r and says whether it may proceed.
 func (l *Limiter) check(r *http.Request) verdict {
 	token, hasToken := bearerToken(r)
+	return l.checkToken(r, token, hasToken)
+}
+
+// checkToken spends one request from the bucket of token (hasToken) or of
+// r's client IP, and says whether it may proceed.
+func (l *Limiter) checkToken(r *http.Request, token string, hasToken bool) verdict {
 	if hasToken && !l.token.enabled || !hasToken && !l.anon.enabled {
 		return verdict{}
 	}
