@@ -4,26 +4,27 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/copydesk/copydesk/graph/ws"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 // NewHandler returns the /graphql endpoint: GraphQL over HTTP (POST with
 // application/json; GET for queries; responses as application/json or
-// application/graphql-response+json by Accept) and subscriptions over
-// WebSocket (graphql-transport-ws and the older graphql-ws subprotocol) on
-// the same path.
+// application/graphql-response+json by Accept) and over WebSocket (the
+// graphql-transport-ws subprotocol only; see package ws) on the same path.
 //
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
-	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 10 * time.Second})
+	srv.AddTransport(newWebSocket(r, log, opts))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -37,7 +38,20 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 // HandlerOptions configures the /graphql endpoint around the schema: what a
 // request may cost, how sockets are authenticated, persisted operations and
 // caching. The zero value applies the documented defaults.
-type HandlerOptions struct{}
+type HandlerOptions struct {
+	// RateLimit is the limiter /graphql is wrapped in. WebSocket operations
+	// spend from it too (one request each, from the bucket of the socket's
+	// token or client IP), and it says who a client is for
+	// WebSocket.MaxSocketsPerClient. Nil: socket operations are not rate
+	// limited.
+	RateLimit *ratelimit.Limiter
+	// WebSocket bounds the WebSocket transport; zero fields take
+	// ws.DefaultLimits: connection_init within 3 s, tokens rechecked every
+	// 5 s (and before an operation when last checked over 1 s ago), 1 MiB
+	// messages, 32 operations at once per socket, 16 sockets per client IP
+	// and 10,000 in all.
+	WebSocket ws.Limits
+}
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL
 // error that has a code and an actionable message, rather than gqlgen's bare

@@ -176,8 +176,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
+	limiter := ratelimit.New(cfg.RateLimit) // one set of buckets for HTTP requests and socket operations
 	h := server.New(server.Config{
-		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{})),
+		GraphQL:  limiter.Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{RateLimit: limiter})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,

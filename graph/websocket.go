@@ -1,0 +1,36 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/copydesk/copydesk/graph/ws"
+	"github.com/copydesk/copydesk/internal/auth"
+)
+
+// newWebSocket returns the graphql-transport-ws transport, authenticating
+// connection_init tokens and rechecking tokens with r.Identity (the same
+// check, and the same messages, as withViewer's for HTTP), limiting with
+// opts.RateLimit, and giving every socket operation its own loaders for its
+// viewer, as every HTTP request has.
+func newWebSocket(r *Resolver, log *slog.Logger, opts HandlerOptions) *ws.Transport {
+	cfg := ws.Config{
+		Limits: opts.WebSocket,
+		Log:    log,
+		Authenticate: func(ctx context.Context, token string) (context.Context, error) {
+			v, err := r.Identity.Authenticate(ctx, token)
+			if err != nil {
+				return nil, err
+			}
+			return auth.WithViewer(ctx, v), nil
+		},
+		OperationContext: func(ctx context.Context) context.Context {
+			return context.WithValue(ctx, loadersKey{}, r.newBox(ctx))
+		},
+	}
+	if opts.RateLimit != nil {
+		cfg.Allow = opts.RateLimit.AllowSocket
+		cfg.ClientKey = opts.RateLimit.ClientKey
+	}
+	return ws.New(cfg)
+}
