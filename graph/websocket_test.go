@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +238,57 @@ func TestWebSocketOperationsReadAsTheirViewerWithFreshLoaders(t *testing.T) {
 	a.do(`mutation($id: ID!) { updateReport(input: {id: $id, expectedVersion: 1, title: "New title"}) { report { id } } }`, map[string]any{"id": id}, nil)
 	if got := read(signedIn, "2"); got != `{"data":{"node":{"title":"New title"}}}` {
 		t.Fatalf("after the update: %s", got)
+	}
+}
+
+// TestWebSocketGraphQLWSReferenceClient runs the graphql-ws npm client (the
+// protocol's reference implementation) against the handler: a token in
+// connectionParams, operations in parallel, a validation error, and a
+// revoked token's 4403. It needs Node and `npm ci` in
+// graph/ws/testdata/compat, and is skipped without them.
+func TestWebSocketGraphQLWSReferenceClient(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("ws/testdata/compat/node_modules/graphql-ws"); err != nil {
+		t.Skip("run `npm ci` in graph/ws/testdata/compat to check the graphql-ws client")
+	}
+	a := newAPI(t)
+	srv := httptest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+	token := a.newUser("js@example.org", auth.Grant{Role: auth.Reporter})
+	revoked := a.newUser("gone@example.org", auth.Grant{Role: auth.Reporter})
+	revoke(t, a, revoked)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "ws/testdata/compat/check.mjs", "ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", token, revoked).Output()
+	if err != nil {
+		t.Fatalf("check.mjs: %v\n%s", err, out)
+	}
+	var got struct {
+		Viewer     json.RawMessage   `json:"viewer"`
+		Parallel   []json.RawMessage `json:"parallel"`
+		Validation []gqlError        `json:"validation"`
+		Revoked    struct {
+			Code   int    `json:"code"`
+			Reason string `json:"reason"`
+		} `json:"revoked"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("check.mjs printed %s", out)
+	}
+	if string(got.Viewer) != `{"data":{"viewer":{"email":"js@example.org"}}}` {
+		t.Errorf("viewer: %s", got.Viewer)
+	}
+	if len(got.Parallel) != 3 {
+		t.Errorf("parallel operations: %s", got.Parallel)
+	}
+	if len(got.Validation) != 1 || got.Validation[0].code() != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("validation error: %+v", got.Validation)
+	}
+	if got.Revoked.Code != 4403 || got.Revoked.Reason != "Forbidden: The API token was revoked." {
+		t.Errorf("revoked token: %+v", got.Revoked)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,9 @@ type conn struct {
 	closeReason string
 	gone        bool // the connection is already closed: no close frame to send
 
-	inited atomic.Bool // connection_init received
-	acked  atomic.Bool // connection_ack sent: operations may run
+	inited  atomic.Bool // connection_init received
+	pinging atomic.Bool // a keep-alive ping frame awaits its pong
+	acked   atomic.Bool // connection_ack sent: operations may run
 
 	mu  sync.Mutex
 	ops map[string]*operation // running operations by id
@@ -151,12 +153,37 @@ func (c *conn) watch() {
 			}
 		case <-keepAlive:
 			c.trySend(encode(outMessage{Type: "ping"}))
+			c.pingPeer()
 		case <-recheck.C:
 			if c.acked.Load() {
 				c.recheck()
 			}
 		}
 	}
+}
+
+// pingPeer sends a WebSocket ping frame, which every WebSocket stack (a
+// browser's included) answers by itself; a peer that does not answer within
+// KeepAlive is gone or frozen, and the socket is dropped with 4499. One
+// ping at a time.
+func (c *conn) pingPeer() {
+	if c.pinging.Swap(true) {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer c.pinging.Store(false)
+		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.KeepAlive)
+		defer cancel()
+		if err := c.ws.Ping(ctx); err != nil && c.ctx.Err() == nil {
+			c.closeOnce.Do(func() {
+				c.gone = true
+				c.closeCode, c.closeReason = CloseSlowConsumer, "Terminated: no answer to the keep-alive ping"
+				c.cancel()
+			})
+		}
+	}()
 }
 
 // fail closes the socket with code and reason (the first call wins) and
@@ -267,8 +294,25 @@ func (c *conn) readLoop() {
 		if c.ctx.Err() != nil {
 			return // closing: nothing more is handled
 		}
-		c.handle(data, graphql.Now())
+		if !c.handleSafely(data) {
+			return
+		}
 	}
+}
+
+// handleSafely handles one message; a panic (a bug, here or in an
+// extension the executor runs) closes the socket with 4500 instead of
+// taking the process down.
+func (c *conn) handleSafely(data []byte) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.cfg.Log.ErrorContext(c.ctx, "panic handling a websocket message", "panic", fmt.Sprint(p), "stack", string(debug.Stack()), "request_id", reqctx.RequestID(c.ctx))
+			c.fail(CloseInternalError, "Internal server error")
+			ok = false
+		}
+	}()
+	c.handle(data, graphql.Now())
+	return true
 }
 
 // handle acts on one client message.
@@ -440,6 +484,12 @@ func (c *conn) execute(op *operation, params *graphql.RawParams, received time.T
 	params.ReadTime = graphql.TraceTiming{Start: received, End: graphql.Now()}
 	params.Headers = c.r.Header
 
+	var rc *graphql.OperationContext
+	defer func() {
+		if p := recover(); p != nil {
+			c.recovered(ctx, op, rc, p)
+		}
+	}()
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -447,13 +497,6 @@ func (c *conn) execute(op *operation, params *graphql.RawParams, received time.T
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
-	defer func() {
-		if p := recover(); p != nil {
-			err := rc.Recover(ctx, p)
-			resp := c.exec.DispatchError(ctx, gqlerror.List{asGQLError(err)})
-			c.sendOp(op, outMessage{ID: op.id, Type: "error", Payload: resp.Errors})
-		}
-	}()
 
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	for {
@@ -466,6 +509,24 @@ func (c *conn) execute(op *operation, params *graphql.RawParams, received time.T
 		}
 	}
 	c.sendOp(op, outMessage{ID: op.id, Type: "complete"})
+}
+
+// recovered ends op after a panic outside the resolvers (which the
+// generated code recovers itself) with an `error`: through the executor's
+// recover function and error presenter when the operation got that far,
+// else as a bare INTERNAL error after logging it.
+func (c *conn) recovered(ctx context.Context, op *operation, rc *graphql.OperationContext, p any) {
+	errs := []*gqlerror.Error{{Message: "Internal error.", Extensions: map[string]any{"code": cerr.Internal}}}
+	if rc != nil && rc.RecoverFunc != nil {
+		func() {
+			defer func() { _ = recover() }() // a second panic keeps the bare error
+			resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), gqlerror.List{asGQLError(rc.Recover(ctx, p))})
+			errs = resp.Errors
+		}()
+	} else {
+		c.cfg.Log.ErrorContext(ctx, "panic in a websocket operation", "panic", fmt.Sprint(p), "stack", string(debug.Stack()), "request_id", reqctx.RequestID(ctx))
+	}
+	c.sendOp(op, outMessage{ID: op.id, Type: "error", Payload: errs})
 }
 
 // sendOp sends m unless op was completed by the client or the socket is

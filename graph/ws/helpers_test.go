@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +35,7 @@ const wait = 5 * time.Second
 //	hello: "world"
 //	viewer: the viewer's user id ("0" for anonymous)
 //	block: runs until cancelled (started and cancelled report it)
+//	panic: panics in the executor, outside any resolver
 //	ticks (subscription): one result per value sent on ticks
 type fixture struct {
 	url       string
@@ -49,7 +51,7 @@ type fixture struct {
 }
 
 var schema = gqlparser.MustLoadSchema(&ast.Source{Input: `
-	type Query { hello: String! viewer: String! block: String! }
+	type Query { hello: String! viewer: String! block: String! panic: String! }
 	type Subscription { ticks: String! }
 `})
 
@@ -76,6 +78,7 @@ func newFixture(t *testing.T, cfg ws.Config) *fixture {
 		},
 	})
 	srv.AddTransport(f.transport)
+	srv.SetRecoverFunc(func(_ context.Context, p any) error { return fmt.Errorf("panic: %v", p) })
 	// As graph's withViewer does before the transport runs: the upgrade's
 	// header token becomes the request's viewer.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -159,6 +162,8 @@ func (f *fixture) exec(ctx context.Context) graphql.ResponseHandler {
 			f.cancelled <- op.Operation.Name
 			return nil
 		}
+	case "panic":
+		panic("the executor broke")
 	case "ticks":
 		return func(ctx context.Context) *graphql.Response {
 			select {

@@ -113,7 +113,9 @@ func TestPingIsAnsweredWithPong(t *testing.T) {
 }
 
 func TestServerSendsKeepAlivePings(t *testing.T) {
-	f := newFixture(t, ws.Config{Limits: ws.Limits{KeepAlive: 20 * time.Millisecond}})
+	// The client keeps reading, so its WebSocket stack answers the ping
+	// frames that go with the ping messages well within the interval.
+	f := newFixture(t, ws.Config{Limits: ws.Limits{KeepAlive: 100 * time.Millisecond}})
 	c := connect(t, f.url, nil)
 	for range 2 {
 		m, err := c.readRaw()
@@ -399,4 +401,25 @@ func TestCloseIsLogged(t *testing.T) {
 	if _, ok := rec["request_id"]; !ok {
 		t.Errorf("close log %v has no request_id", rec)
 	}
+}
+
+func TestPeerThatDoesNotAnswerPingsIsDropped(t *testing.T) {
+	f := newFixture(t, ws.Config{Limits: ws.Limits{KeepAlive: 30 * time.Millisecond}})
+	connect(t, f.url, nil)
+	// The client stops reading, so its WebSocket stack answers no ping frame.
+	eventually(t, "the unresponsive socket is closed", func() bool { return f.transport.Open() == 0 })
+	if logs := f.closeLogs(); len(logs) != 1 || logs[0]["code"] != 4499.0 || !strings.Contains(fmt.Sprint(logs[0]["reason"]), "ping") {
+		t.Fatalf("close logs %v, want one with code 4499 about the ping", logs)
+	}
+}
+
+func TestPanicOutsideResolversEndsOnlyThatOperation(t *testing.T) {
+	f := newFixture(t, ws.Config{})
+	c := connect(t, f.url, nil)
+	c.subscribe("p", "{ panic }")
+	m := c.expect("error")
+	if errs := errorsOf(t, m); m.ID != "p" || len(errs) != 1 {
+		t.Fatalf("got %s %s, want one error for p", m.ID, m.Payload)
+	}
+	c.ping()
 }
