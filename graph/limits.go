@@ -1,0 +1,330 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/copydesk/copydesk/graph/cost"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+)
+
+// Codes of requests refused for their size, in extensions.code.
+const (
+	// CodeTooComplex: the document broke a cost limit before anything ran;
+	// extensions.reason says which (tokens, depth, fields, aliases,
+	// duplicates, complexity), extensions.cost what it measured and
+	// extensions.limit the limit.
+	CodeTooComplex = "QUERY_TOO_COMPLEX"
+	// CodeTooLarge: execution stopped because the response grew past the
+	// audience's field budget; no data is returned.
+	CodeTooLarge = "RESPONSE_TOO_LARGE"
+)
+
+// Limits are the cost limits per audience and the execution bounds.
+type Limits struct {
+	// Public applies to anonymous requests and to tokens that only read
+	// published content; Newsroom to staff with a FULL token.
+	Public, Newsroom Audience
+	// Sizes are the list sizes the complexity assumes when a field has no
+	// `first`, `last` or `ids`.
+	Sizes cost.Sizes
+	// Timeout is the deadline of one operation (query or mutation, over
+	// HTTP or a socket); its SQL is cancelled when it passes.
+	Timeout time.Duration
+}
+
+// Audience is what one audience may send and receive.
+type Audience struct {
+	cost.Limits
+	// MaxResolved bounds the fields resolved while executing: the size of
+	// the response. Past it, execution stops with RESPONSE_TOO_LARGE.
+	MaxResolved int
+}
+
+// DefaultLimits are the documented defaults (README, "Limits"). The public
+// ones admit the public site's queries (a report with its event, tags and
+// attendees; a page of 20 reports with their tags) and refuse fan-out
+// through relations; the newsroom's admit the editorial screens (queues of
+// 50 with tags and attendees, the explorer's introspection).
+func DefaultLimits() Limits {
+	return Limits{
+		Public: Audience{Limits: cost.Limits{MaxTokens: 5000, MaxDepth: 15, MaxFields: 500, MaxAliases: 30, MaxDuplicates: 10, MaxComplexity: 10000, MaxIntrospections: 1},
+			MaxResolved: 50000},
+		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
+			MaxResolved: 500000},
+		Sizes:   cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40}},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// audienceOf picks the limits of ctx's viewer.
+func (l *Limits) audienceOf(ctx context.Context) Audience {
+	if auth.ViewerFrom(ctx).SeesDrafts() {
+		return l.Newsroom
+	}
+	return l.Public
+}
+
+// limiter is the gqlgen extension that enforces Limits: it measures every
+// document before gqlgen validates it (MutateOperationParameters), gives
+// every operation its deadline (InterceptOperation) and counts the fields
+// it resolves (InterceptField).
+type limiter struct {
+	limits  Limits
+	schema  *ast.Schema
+	docs    *lru.LRU[*ast.QueryDocument]
+	refused func(reason string)
+}
+
+func newLimiter(es graphql.ExecutableSchema, l Limits, refused func(string)) *limiter {
+	if refused == nil {
+		refused = func(string) {}
+	}
+	return &limiter{limits: l, schema: es.Schema(), docs: lru.New[*ast.QueryDocument](1000), refused: refused}
+}
+
+var (
+	_ graphql.OperationParameterMutator = (*limiter)(nil)
+	_ graphql.OperationInterceptor      = (*limiter)(nil)
+	_ graphql.FieldInterceptor          = (*limiter)(nil)
+	_ graphql.ResponseInterceptor       = (*limiter)(nil)
+)
+
+func (*limiter) ExtensionName() string                   { return "Limits" }
+func (*limiter) Validate(graphql.ExecutableSchema) error { return nil }
+func (*limiter) budgetOf(ctx context.Context) *budget {
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	return b
+}
+func (l *limiter) refuse(r *cost.Refusal) *gqlerror.Error { return refusal(l.refused, r) }
+func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
+	if doc, ok := l.docs.Get(context.Background(), q); ok {
+		return doc, nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, tokens)
+	if err == nil {
+		l.docs.Add(context.Background(), q, doc)
+	}
+	return doc, err
+}
+
+// MutateOperationParameters measures the document. A document that does
+// not parse, or names no operation it has, is left to gqlgen, which reports
+// it; only a parse that hit the token limit is refused here.
+func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	a := l.limits.audienceOf(ctx)
+	doc, err := l.parse(p.Query, a.MaxTokens)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "exceeded token limit") || strings.Contains(err.Error(), "exceeded token limit") {
+			return l.refuse(&cost.Refusal{Reason: "tokens", Value: a.MaxTokens + 1, Limit: a.MaxTokens})
+		}
+		return nil
+	}
+	op := doc.Operations.ForName(p.OperationName)
+	if op == nil {
+		return nil
+	}
+	if err := nulError(doc, p.Variables); err != nil {
+		return err
+	}
+	m, r := cost.Analyze(l.schema, doc, op, p.Variables, l.limits.Sizes, a.MaxDuplicates)
+	if r == nil {
+		r = a.Check(m)
+	}
+	if r != nil {
+		return l.refuse(r)
+	}
+	return nil
+}
+
+func refusal(count func(string), r *cost.Refusal) *gqlerror.Error {
+	count(r.Reason)
+	ext := map[string]any{"code": CodeTooComplex, "reason": r.Reason, "cost": r.Value, "limit": r.Limit}
+	if r.Name != "" {
+		ext["field"] = r.Name
+	}
+	return &gqlerror.Error{Message: r.Error(), Extensions: ext}
+}
+
+// InterceptOperation gives a query or mutation its deadline and its field
+// budget. Subscriptions live as long as their socket; each event they
+// deliver is bounded by the socket's own limits.
+func (l *limiter) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	cancel := context.CancelFunc(func() {})
+	if l.limits.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, l.limits.Timeout)
+	}
+	ctx = context.WithValue(ctx, budgetKey{}, &budget{max: int64(l.limits.audienceOf(ctx).MaxResolved)})
+	h := next(ctx)
+	// A query or mutation has one response; the deadline ends with it.
+	return func(ctx context.Context) *graphql.Response {
+		defer cancel()
+		return h(ctx)
+	}
+}
+
+// budget counts the fields an operation resolved.
+type budget struct {
+	max      int64
+	resolved atomic.Int64
+	over     atomic.Bool
+}
+
+type budgetKey struct{}
+
+// errTooLarge is returned by every field resolved past the budget;
+// InterceptResponse then replaces the whole response with one error.
+var errTooLarge = &cerr.Error{Code: CodeTooLarge, Message: "The response would be too large: ask for fewer fields or smaller pages."}
+
+// InterceptField counts the field against the budget.
+func (l *limiter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if b := l.budgetOf(ctx); b != nil && b.max > 0 && b.resolved.Add(1) > b.max {
+		b.over.Store(true)
+		return nil, errTooLarge
+	}
+	return next(ctx)
+}
+
+// InterceptResponse drops the data of an operation that ran out of budget,
+// keeping a single error instead of one per field left unresolved.
+func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if b := l.budgetOf(ctx); resp != nil && b != nil && b.over.Load() {
+		l.refused("response")
+		return &graphql.Response{Errors: gqlerror.List{{
+			Message:    fmt.Sprintf("%s The limit is %d fields.", errTooLarge.Message, b.max),
+			Extensions: map[string]any{"code": CodeTooLarge, "limit": b.max},
+		}}}
+	}
+	return resp
+}
+
+// nulError refuses a request whose variables or inline arguments hold a
+// NUL character, which PostgreSQL text cannot store, naming where it is
+// ("input.attendees.2.role"), before anything runs.
+func nulError(doc *ast.QueryDocument, vars map[string]any) *gqlerror.Error {
+	path, ok := "", false
+	for name, v := range vars {
+		if path, ok = nulInJSON(v, name); ok {
+			break
+		}
+	}
+	if !ok {
+		path, ok = nulInDocument(doc)
+	}
+	if !ok {
+		return nil
+	}
+	return &gqlerror.Error{
+		Message:    path + " contains a NUL character (\\u0000), which text cannot hold: remove it.",
+		Extensions: map[string]any{"code": cerr.Invalid, "field": path},
+	}
+}
+
+func nulInJSON(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return path, strings.IndexByte(x, 0) >= 0
+	case map[string]any:
+		for k, e := range x {
+			if p, ok := nulInJSON(e, path+"."+k); ok {
+				return p, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p, ok := nulInJSON(e, fmt.Sprintf("%s.%d", path, i)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// nulInDocument checks the literal arguments of every field and directive.
+func nulInDocument(doc *ast.QueryDocument) (string, bool) {
+	if !strings.ContainsRune(rawSource(doc), 0) && !strings.Contains(rawSource(doc), `\u0000`) {
+		return "", false
+	}
+	var found string
+	var visit func(set ast.SelectionSet) bool
+	args := func(list ast.ArgumentList) bool {
+		for _, a := range list {
+			if p, ok := nulInValue(a.Value, a.Name); ok {
+				found = p
+				return true
+			}
+		}
+		return false
+	}
+	visit = func(set ast.SelectionSet) bool {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if args(s.Arguments) || visit(s.SelectionSet) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if visit(s.SelectionSet) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, op := range doc.Operations {
+		if visit(op.SelectionSet) {
+			return found, true
+		}
+	}
+	for _, f := range doc.Fragments {
+		if visit(f.SelectionSet) {
+			return found, true
+		}
+	}
+	return "", false
+}
+
+func nulInValue(v *ast.Value, path string) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	switch v.Kind {
+	case ast.StringValue, ast.BlockValue:
+		return path, strings.IndexByte(v.Raw, 0) >= 0
+	case ast.ListValue:
+		for i, c := range v.Children {
+			if p, ok := nulInValue(c.Value, fmt.Sprintf("%s.%d", path, i)); ok {
+				return p, true
+			}
+		}
+	case ast.ObjectValue:
+		for _, c := range v.Children {
+			if p, ok := nulInValue(c.Value, path+"."+c.Name); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func rawSource(doc *ast.QueryDocument) string {
+	if doc.Position != nil && doc.Position.Src != nil {
+		return doc.Position.Src.Input
+	}
+	return ""
+}
