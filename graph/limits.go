@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/graph/cost"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
 )
 
 // Codes of requests refused for their size, in extensions.code.
@@ -62,9 +64,35 @@ func DefaultLimits() Limits {
 			MaxResolved: 50000},
 		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
 			MaxResolved: 500000},
-		Sizes:   cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40}},
+		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40},
+			MaxPage: editorial.MaxPage},
 		Timeout: 30 * time.Second,
 	}
+}
+
+// ParseAudience reads limits written as "depth=15,complexity=10000" over
+// base: the keys are tokens, depth, fields, aliases, duplicates,
+// complexity, introspections and resolved; a value of 0 lifts that limit.
+func ParseAudience(s string, base Audience) (Audience, error) {
+	a := base
+	fields := map[string]*int{"tokens": &a.MaxTokens, "depth": &a.MaxDepth, "fields": &a.MaxFields, "aliases": &a.MaxAliases,
+		"duplicates": &a.MaxDuplicates, "complexity": &a.MaxComplexity, "introspections": &a.MaxIntrospections, "resolved": &a.MaxResolved}
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		dst, known := fields[strings.TrimSpace(k)]
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		switch {
+		case !ok || !known:
+			return base, fmt.Errorf("%q: want key=number with a key among tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved", part)
+		case err != nil || n < 0:
+			return base, fmt.Errorf("%q: the limit must be a whole number, 0 or more", part)
+		}
+		*dst = n
+	}
+	return a, nil
 }
 
 // audienceOf picks the limits of ctx's viewer.
@@ -214,24 +242,44 @@ func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 }
 
 // nulError refuses a request whose variables or inline arguments hold a
-// NUL character, which PostgreSQL text cannot store, naming where it is
-// ("input.attendees.2.role"), before anything runs.
+// NUL character, which PostgreSQL text cannot store, before anything runs.
+// It names the argument path ("input.attendees.2.role") whether the text
+// came inline or in a variable, as the other input errors do.
 func nulError(doc *ast.QueryDocument, vars map[string]any) *gqlerror.Error {
-	path, ok := "", false
-	for name, v := range vars {
-		if path, ok = nulInJSON(v, name); ok {
-			break
+	uses := map[string]string{} // variable name -> the argument path it is used at
+	found := ""
+	walkArguments(doc, func(v *ast.Value, path string) bool {
+		switch v.Kind {
+		case ast.Variable:
+			if _, ok := uses[v.Raw]; !ok {
+				uses[v.Raw] = path
+			}
+		case ast.StringValue, ast.BlockValue:
+			if strings.IndexByte(v.Raw, 0) >= 0 {
+				found = path
+				return true
+			}
+		}
+		return false
+	})
+	if found == "" {
+		for name, v := range vars {
+			at, used := uses[name]
+			if !used {
+				continue
+			}
+			if p, ok := nulInJSON(v, at); ok {
+				found = p
+				break
+			}
 		}
 	}
-	if !ok {
-		path, ok = nulInDocument(doc)
-	}
-	if !ok {
+	if found == "" {
 		return nil
 	}
 	return &gqlerror.Error{
-		Message:    path + " contains a NUL character (\\u0000), which text cannot hold: remove it.",
-		Extensions: map[string]any{"code": cerr.Invalid, "field": path},
+		Message:    found + " contains a NUL character (\\u0000), which text cannot hold: remove it.",
+		Extensions: map[string]any{"code": cerr.Invalid, "field": found},
 	}
 }
 
@@ -255,31 +303,44 @@ func nulInJSON(v any, path string) (string, bool) {
 	return "", false
 }
 
-// nulInDocument checks the literal arguments of every field and directive.
-func nulInDocument(doc *ast.QueryDocument) (string, bool) {
-	if !strings.ContainsRune(rawSource(doc), 0) && !strings.Contains(rawSource(doc), `\u0000`) {
-		return "", false
-	}
-	var found string
-	var visit func(set ast.SelectionSet) bool
-	args := func(list ast.ArgumentList) bool {
-		for _, a := range list {
-			if p, ok := nulInValue(a.Value, a.Name); ok {
-				found = p
+// walkArguments calls visit for every argument value of every field in
+// doc, and for the values inside lists and input objects, with its path
+// ("input.attendees.2.role"), until visit returns true.
+func walkArguments(doc *ast.QueryDocument, visit func(v *ast.Value, path string) bool) {
+	var value func(v *ast.Value, path string) bool
+	value = func(v *ast.Value, path string) bool {
+		if v == nil {
+			return false
+		}
+		if visit(v, path) {
+			return true
+		}
+		for i, c := range v.Children {
+			at := path + "." + c.Name
+			if v.Kind == ast.ListValue {
+				at = fmt.Sprintf("%s.%d", path, i)
+			}
+			if value(c.Value, at) {
 				return true
 			}
 		}
 		return false
 	}
-	visit = func(set ast.SelectionSet) bool {
-		for _, sel := range set {
-			switch s := sel.(type) {
+	var set func(ast.SelectionSet) bool
+	set = func(s ast.SelectionSet) bool {
+		for _, sel := range s {
+			switch x := sel.(type) {
 			case *ast.Field:
-				if args(s.Arguments) || visit(s.SelectionSet) {
+				for _, a := range x.Arguments {
+					if value(a.Value, a.Name) {
+						return true
+					}
+				}
+				if set(x.SelectionSet) {
 					return true
 				}
 			case *ast.InlineFragment:
-				if visit(s.SelectionSet) {
+				if set(x.SelectionSet) {
 					return true
 				}
 			}
@@ -287,44 +348,13 @@ func nulInDocument(doc *ast.QueryDocument) (string, bool) {
 		return false
 	}
 	for _, op := range doc.Operations {
-		if visit(op.SelectionSet) {
-			return found, true
+		if set(op.SelectionSet) {
+			return
 		}
 	}
 	for _, f := range doc.Fragments {
-		if visit(f.SelectionSet) {
-			return found, true
+		if set(f.SelectionSet) {
+			return
 		}
 	}
-	return "", false
-}
-
-func nulInValue(v *ast.Value, path string) (string, bool) {
-	if v == nil {
-		return "", false
-	}
-	switch v.Kind {
-	case ast.StringValue, ast.BlockValue:
-		return path, strings.IndexByte(v.Raw, 0) >= 0
-	case ast.ListValue:
-		for i, c := range v.Children {
-			if p, ok := nulInValue(c.Value, fmt.Sprintf("%s.%d", path, i)); ok {
-				return p, true
-			}
-		}
-	case ast.ObjectValue:
-		for _, c := range v.Children {
-			if p, ok := nulInValue(c.Value, path+"."+c.Name); ok {
-				return p, true
-			}
-		}
-	}
-	return "", false
-}
-
-func rawSource(doc *ast.QueryDocument) string {
-	if doc.Position != nil && doc.Position.Src != nil {
-		return doc.Position.Src.Input
-	}
-	return ""
 }

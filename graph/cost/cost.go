@@ -54,6 +54,10 @@ type Sizes struct {
 	List int
 	// Fields overrides List for named fields, as "Type.field".
 	Fields map[string]int
+	// MaxPage is the largest page a list field returns; a larger `first`
+	// or `last` is refused by the field itself (BAD_USER_INPUT), so the
+	// complexity counts at most MaxPage elements. 0: no cap.
+	MaxPage int
 }
 
 // Measure is what Analyze found.
@@ -245,6 +249,9 @@ func (w *walker) field(f *ast.Field, parent *ast.Definition) *figures {
 // edges and nodes of a connection, whose field already took the page size.
 func (w *walker) multiplier(f *ast.Field, def *ast.FieldDefinition, parent *ast.Definition) int {
 	if n, ok := w.sizeArg(f, def); ok {
+		if w.sizes.MaxPage > 0 && f.Name != "nodes" {
+			n = min(n, w.sizes.MaxPage)
+		}
 		return n
 	}
 	if def == nil || def.Type.Elem == nil {
