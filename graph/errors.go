@@ -27,6 +27,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
+		if isVariableError(gqlErr) {
+			return variableError(ctx, gqlErr)
+		}
 		if _, ok := gqlErr.Extensions["code"]; ok {
 			// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED and friends.
 			return gqlErr
@@ -76,6 +79,45 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Message = "Internal error."
 		return gqlErr
 	}
+}
+
+// isVariableError: a variable's value does not fit its type (a string for
+// an Int, an unknown enum value, a missing required field), which gqlparser
+// reports with the path ["variable", name, …].
+func isVariableError(e *gqlerror.Error) bool {
+	if len(e.Path) < 2 {
+		return false
+	}
+	first, ok := e.Path[0].(ast.PathName)
+	return ok && first == "variable"
+}
+
+// variableError makes a variable's coercion failure BAD_USER_INPUT, like
+// the same mistake written inline, with extensions.field naming the
+// argument the variable is used at ("input.figures.0.value") and
+// extensions.variable the variable's own path ("e.figures.0.value").
+func variableError(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	rest := make([]string, 0, len(e.Path)-1)
+	for _, p := range e.Path[1:] {
+		rest = append(rest, fmt.Sprint(p))
+	}
+	variable := strings.Join(rest, ".")
+	field := variable
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Doc != nil {
+		if at := variableUse(oc.Doc, rest[0]); at != "" {
+			field = strings.Join(append([]string{at}, rest[1:]...), ".")
+		}
+	}
+	msg := e.Message
+	if strings.Contains(msg, " as Int") {
+		msg = "must be a whole number between -2147483648 and 2147483647"
+	}
+	e.Message = fmt.Sprintf("Variable $%s: %s.", variable, strings.TrimSuffix(msg, "."))
+	e.Extensions["code"] = cerr.Invalid
+	e.Extensions["field"] = field
+	e.Extensions["variable"] = variable
+	e.Path = nil
+	return e
 }
 
 func logInternal(ctx context.Context, log *slog.Logger, err error, gqlErr *gqlerror.Error) {

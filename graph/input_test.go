@@ -35,6 +35,12 @@ func TestBadInputIsBadUserInputNamingTheField(t *testing.T) {
 		{"a date without a time", `mutation { createEvent(input: {name: "E", startsAt: "2026-12-02"}) { event { id } } }`, nil, "input.startsAt", false},
 		{"a number as a date", `mutation($e: CreateEventInput!) { createEvent(input: $e) { event { id } } }`, map[string]any{"e": map[string]any{"name": "E", "startsAt": 20261202}}, "input.startsAt", false},
 		{"a figure above 2^53", `mutation { createEvent(input: {name: "E", figures: [{metric: VIEWERS, value: 9007199254740993, label: "viewers"}]}) { event { id } } }`, nil, "input.figures.0.value", false},
+		{"a string for an Int variable", `query($n: Int) { reports(first: $n) { totalCount } }`, map[string]any{"n": "ten"}, "first", true},
+		{"a fraction for an Int variable", `query($n: Int) { reports(first: $n) { totalCount } }`, map[string]any{"n": 1.5}, "first", true},
+		{"an unknown enum value in a variable", `query($s: [ReportStatus!]) { reports(filter: {status: $s}) { totalCount } }`, map[string]any{"s": []any{"BOGUS"}}, "filter.status.0", false},
+		{"a figure above 2^53 in a variable", `mutation($f: [EventFigureInput!]) { createEvent(input: {name: "E", figures: $f}) { event { id } } }`,
+			map[string]any{"f": []any{map[string]any{"metric": "VIEWERS", "value": 9007199254740993, "label": "v"}}}, "input.figures.0.value", false},
+		{"NUL in an ID", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": nul}, "id", true},
 		{"a page size beyond 32 bits", `{ reports(first: 99999999999) { totalCount } }`, nil, "first", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -303,6 +303,19 @@ func nulInJSON(v any, path string) (string, bool) {
 	return "", false
 }
 
+// variableUse is the argument path where variable name is first used, or "".
+func variableUse(doc *ast.QueryDocument, name string) string {
+	at := ""
+	walkArguments(doc, func(v *ast.Value, path string) bool {
+		if v.Kind == ast.Variable && v.Raw == name {
+			at = path
+			return true
+		}
+		return false
+	})
+	return at
+}
+
 // walkArguments calls visit for every argument value of every field in
 // doc, and for the values inside lists and input objects, with its path
 // ("input.attendees.2.role"), until visit returns true.
