@@ -23,13 +23,22 @@ import (
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	es := NewExecutableSchema(Config{Resolvers: r})
+	limits := DefaultLimits()
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	srv := handler.New(es)
 	srv.AddTransport(newWebSocket(r, log, opts))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	// The limiter measures the document a request runs, so it comes after
+	// every extension that supplies the document (persisted operations).
+	srv.Use(newLimiter(es, limits, opts.OnRefused))
+	srv.SetParserTokenLimit(max(limits.Public.MaxTokens, limits.Newsroom.MaxTokens))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
@@ -51,6 +60,13 @@ type HandlerOptions struct {
 	// messages, 32 operations at once per socket, 16 sockets per client IP
 	// and 10,000 in all.
 	WebSocket ws.Limits
+	// Limits are the cost limits per audience, the response budget and the
+	// operation deadline; nil means DefaultLimits().
+	Limits *Limits
+	// OnRefused, when set, is told the reason of every document refused
+	// for its cost ("depth", "complexity", …; "response" for a response
+	// that ran out of budget), for metrics.
+	OnRefused func(reason string)
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL

@@ -6,6 +6,7 @@ import (
 
 	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // newWebSocket returns the graphql-transport-ws transport, authenticating
@@ -19,6 +20,9 @@ func newWebSocket(r *Resolver, log *slog.Logger, opts HandlerOptions) *ws.Transp
 		Log:    log,
 		Authenticate: func(ctx context.Context, token string) (context.Context, error) {
 			v, err := r.Identity.Authenticate(ctx, token)
+			if t := postgres.Transient(err); t != nil {
+				return nil, t // UNAVAILABLE or TIMEOUT: an outage, not a bad token
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -388,8 +388,15 @@ func (c *conn) authFailed(err error) {
 	if c.ctx.Err() != nil {
 		return // closing anyway; the failure is the cancelled context
 	}
-	if cerr.Code(err) == cerr.Unauthenticated {
+	switch cerr.Code(err) {
+	case cerr.Unauthenticated:
 		c.fail(CloseForbidden, clipReason("Forbidden: "+cerr.Message(err), "Forbidden"))
+		return
+	case cerr.Unavailable, cerr.Timeout:
+		// An outage, not the token: the client may reconnect (graphql-ws's
+		// does after 1013) once the database is back.
+		c.cfg.Log.WarnContext(c.ctx, "authenticating a websocket", "code", cerr.Code(err), "err", err.Error(), "request_id", reqctx.RequestID(c.ctx))
+		c.fail(CloseTryAgainLater, "Try again later: the service is unavailable")
 		return
 	}
 	c.cfg.Log.ErrorContext(c.ctx, "authenticating a websocket", "err", err.Error(), "request_id", reqctx.RequestID(c.ctx))

@@ -51,6 +51,7 @@ const Subprotocol = "graphql-transport-ws"
 const (
 	CloseNormal         = 1000
 	CloseTooBig         = 1009 // sent by coder/websocket when a message exceeds MaxMessageBytes
+	CloseTryAgainLater  = 1013 // checking the token failed for an outage (UNAVAILABLE, TIMEOUT)
 	CloseBadRequest     = 4400 // invalid JSON, unknown type, malformed message
 	CloseUnauthorized   = 4401 // subscribe before connection_ack
 	CloseForbidden      = 4403 // the token is not (or no longer) valid
@@ -97,7 +98,7 @@ type Limits struct {
 	// RATE_LIMITED. Default 16; negative: no cap.
 	MaxSocketsPerClient int
 	// MaxSockets caps the sockets open at once in this process; the
-	// upgrade is refused with 503 and RATE_LIMITED. Default 10,000;
+	// upgrade is refused with 503 and UNAVAILABLE. Default 10,000;
 	// negative: no cap.
 	MaxSockets int
 	// OriginPatterns are the host patterns (path.Match syntax) of the web
@@ -163,7 +164,8 @@ type Config struct {
 	// API token, without "Bearer "). An error whose cerr code is
 	// UNAUTHENTICATED means the token is bad (malformed, unknown, expired,
 	// revoked, its user disabled): its message becomes the 4403 close
-	// reason. Any other error is internal (4500). It is called for a
+	// reason. UNAVAILABLE or TIMEOUT is an outage (1013, which clients may
+	// retry); any other error is internal (4500). It is called for a
 	// connection_init token, and again for the socket's token (from there
 	// or from the upgrade's Authorization header) before operations and on
 	// RecheckInterval; the context it returns then serves later
@@ -227,7 +229,11 @@ func (t *Transport) Supports(r *http.Request) bool {
 func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	client := t.cfg.ClientKey(r)
 	if status, msg := t.admit(client); status != 0 {
-		writeRefusal(w, status, msg)
+		code := cerr.RateLimited
+		if status == http.StatusServiceUnavailable {
+			code = cerr.Unavailable
+		}
+		writeRefusal(w, status, code, msg)
 		return
 	}
 	defer t.release(client)
@@ -260,15 +266,16 @@ func (t *Transport) release(client string) {
 }
 
 // writeRefusal answers an upgrade that is not admitted with a GraphQL-shaped
-// error, code RATE_LIMITED.
-func writeRefusal(w http.ResponseWriter, status int, msg string) {
+// error: RATE_LIMITED (429, this client's cap) or UNAVAILABLE (503, the
+// process's).
+func writeRefusal(w http.ResponseWriter, status int, code, msg string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Retry-After", "1")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": cerr.RateLimited, "retryAfter": 1}}},
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code, "retryAfter": 1}}},
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/copydesk/copydesk/graph/ws"
+	"github.com/copydesk/copydesk/internal/cerr"
 )
 
 func TestQueryIsNextThenComplete(t *testing.T) {
@@ -303,19 +304,19 @@ func TestRevokedTokenClosesTheSocket(t *testing.T) {
 }
 
 func TestSocketCaps(t *testing.T) {
-	t.Run("per client IP: 429 before the upgrade", func(t *testing.T) {
+	t.Run("per client IP: 429 RATE_LIMITED before the upgrade", func(t *testing.T) {
 		f := newFixture(t, ws.Config{Limits: ws.Limits{MaxSocketsPerClient: 2}})
 		first := connect(t, f.url, nil)
 		connect(t, f.url, nil)
-		expectRefused(t, f.url, http.StatusTooManyRequests, "at most 2")
+		expectRefused(t, f.url, http.StatusTooManyRequests, "RATE_LIMITED", "at most 2")
 		_ = first.conn.Close(websocket.StatusNormalClosure, "")
 		eventually(t, "the closed socket is released", func() bool { return f.transport.Open() == 1 })
 		connect(t, f.url, nil)
 	})
-	t.Run("in total: 503", func(t *testing.T) {
+	t.Run("in total: 503 UNAVAILABLE", func(t *testing.T) {
 		f := newFixture(t, ws.Config{Limits: ws.Limits{MaxSockets: 1}})
 		connect(t, f.url, nil)
-		expectRefused(t, f.url, http.StatusServiceUnavailable, "as many WebSockets open as it allows")
+		expectRefused(t, f.url, http.StatusServiceUnavailable, "UNAVAILABLE", "as many WebSockets open as it allows")
 	})
 	t.Run("sockets that never send connection_init are closed and released", func(t *testing.T) {
 		f := newFixture(t, ws.Config{Limits: ws.Limits{MaxSocketsPerClient: 3, InitTimeout: 30 * time.Millisecond}})
@@ -328,7 +329,7 @@ func TestSocketCaps(t *testing.T) {
 	})
 }
 
-func expectRefused(t *testing.T, url string, status int, msg string) {
+func expectRefused(t *testing.T, url string, status int, code, msg string) {
 	t.Helper()
 	_, err := tryDial(url, nil)
 	var de *dialError
@@ -345,8 +346,8 @@ func expectRefused(t *testing.T, url string, status int, msg string) {
 	if err := json.Unmarshal(body, &out); err != nil || len(out.Errors) != 1 {
 		t.Fatalf("body %s is not a GraphQL error", body)
 	}
-	if e := out.Errors[0]; e.Extensions["code"] != "RATE_LIMITED" || !strings.Contains(e.Message, msg) {
-		t.Fatalf("error %+v, want RATE_LIMITED saying %q", e, msg)
+	if e := out.Errors[0]; e.Extensions["code"] != code || !strings.Contains(e.Message, msg) {
+		t.Fatalf("error %+v, want %s saying %q", e, code, msg)
 	}
 	if de.resp.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After header")
@@ -422,4 +423,13 @@ func TestPanicOutsideResolversEndsOnlyThatOperation(t *testing.T) {
 		t.Fatalf("got %s %s, want one error for p", m.ID, m.Payload)
 	}
 	c.ping()
+}
+
+func TestTokenCheckOutageCloses1013(t *testing.T) {
+	f := newFixture(t, ws.Config{Authenticate: func(context.Context, string) (context.Context, error) {
+		return nil, cerr.Errorf(cerr.Unavailable, "The database cannot be reached.")
+	}})
+	c := dial(t, f.url, nil)
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": "alice-token"}})
+	c.expectClosed(websocket.StatusTryAgainLater, "Try again later")
 }

@@ -73,11 +73,21 @@ type Config struct {
 	// NoScheduler leaves out the publishing worker (internal/scheduler),
 	// which otherwise runs in every instance.
 	NoScheduler bool
+	// Limits are the GraphQL cost limits and the operation deadline; nil
+	// means graph.DefaultLimits().
+	Limits *graph.Limits
+	// LockTimeout bounds a statement's wait for a lock (default 10 s); the
+	// server's statement_timeout is the operation deadline plus 5 s.
+	LockTimeout time.Duration
+	// Connections limits concurrent HTTP connections, in all and per client
+	// IP; the zero value means server.DefaultConnLimits.
+	Connections *server.ConnLimits
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
 type Database struct {
 	DB       *postgres.DB
+	DSN      string           // what DB was opened with, for a second pool
 	Cluster  *pgembed.Cluster // nil for an external database
 	FreshDir bool             // the embedded cluster was created by this start
 }
@@ -99,7 +109,7 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 		if err != nil {
 			return nil, err
 		}
-		return &Database{DB: db}, nil
+		return &Database{DB: db, DSN: cfg.DatabaseURL}, nil
 	}
 	start := time.Now()
 	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "pg", "PG_VERSION"))
@@ -114,7 +124,7 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 		_ = cluster.Stop()
 		return nil, err
 	}
-	return &Database{DB: db, Cluster: cluster, FreshDir: fresh}, nil
+	return &Database{DB: db, DSN: cluster.DSN("copydesk"), Cluster: cluster, FreshDir: fresh}, nil
 }
 
 // Run starts copydesk and serves until ctx ends. ready, if non-nil, is called
@@ -148,6 +158,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
+	limits := graph.DefaultLimits()
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	// Requests run on a pool of their own whose sessions carry the
+	// timeouts; migrations and the demo load above ran without them.
+	database.DB.SetMaxIdleConns(1)
+	db, err = postgres.OpenWith(ctx, database.DSN, log, sessionOptions(cfg, limits))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	svc := newsroom.New(db)
 	if cfg.Workflow != nil {
 		svc.Reports.Workflow = *cfg.Workflow
@@ -178,23 +200,55 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		Fallbacks: fallbacks, TargetLocales: targets}
 	limiter := ratelimit.New(cfg.RateLimit) // one set of buckets for HTTP requests and socket operations
 	h := server.New(server.Config{
-		GraphQL:  limiter.Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{RateLimit: limiter})),
+		GraphQL:  limiter.Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Limits: &limits, RateLimit: limiter})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,
 	})
-	return server.Run(ctx, cfg.Addr, h, cfg.DrainTimeout, log, ready)
+	conns := server.DefaultConnLimits()
+	if cfg.Connections != nil {
+		conns = *cfg.Connections
+	}
+	if cfg.RateLimit.TrustProxy {
+		conns.PerIP = 0 // behind a proxy every connection comes from the proxy
+	}
+	return server.Run(ctx, server.RunConfig{Addr: cfg.Addr, Handler: h, Drain: cfg.DrainTimeout, Log: log, Ready: ready,
+		Conns: conns, RequestTimeout: limits.Timeout})
 }
 
-// readiness is ready when the database answers and every migration is applied.
+// sessionOptions are the serving pool's session settings: statement_timeout
+// a little above the operation deadline (the context cancels first; the
+// server-side timeout is the backstop), lock_timeout, and an idle-in-
+// transaction timeout.
+func sessionOptions(cfg Config, limits graph.Limits) postgres.Options {
+	lock := cfg.LockTimeout
+	if lock == 0 {
+		lock = 10 * time.Second
+	}
+	opts := postgres.Options{LockTimeout: lock, IdleInTransactionTimeout: time.Minute}
+	if limits.Timeout > 0 {
+		opts.StatementTimeout = limits.Timeout + 5*time.Second
+	}
+	return opts
+}
+
+// readiness is ready when the database answers and every migration is
+// applied. It tells a database that cannot be reached ("database
+// unreachable") from a pool whose every connection is busy ("database pool
+// busy"): the ping of a busy pool waits for a free connection, and its
+// timeout is not the database's fault.
 func readiness(db *postgres.DB) server.Readiness {
 	return func(ctx context.Context) error {
 		if err := db.PingContext(ctx); err != nil {
+			st := db.Stats()
+			if st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections && errors.Is(err, context.DeadlineExceeded) {
+				return &notReady{reason: fmt.Sprintf("database pool busy: all %d connections in use", st.MaxOpenConnections), cause: err}
+			}
 			return &notReady{reason: "database unreachable", cause: err}
 		}
 		ok, err := migrations.Current(ctx, db.DB.DB)
 		if err != nil {
-			return errors.New("cannot read migration state")
+			return &notReady{reason: "cannot read migration state", cause: err}
 		}
 		if !ok {
 			return errors.New("migrations pending: run `copydesk migrate up`")
