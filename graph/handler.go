@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -32,7 +33,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
 	srv.Use(extension.Introspection{})
 	// The limiter measures the document a request runs, so it comes after
 	// every extension that supplies the document (persisted operations).
@@ -41,6 +42,18 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
+}
+
+// smallDocuments caches parsed and validated documents of at most 8 KiB,
+// the size of the queries a CMS sends again and again. Larger ones are
+// parsed each time, so the cache cannot be filled with large documents:
+// it holds at most 500 × 8 KiB of text.
+type smallDocuments struct{ *lru.LRU[*ast.QueryDocument] }
+
+func (c smallDocuments) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= 8<<10 {
+		c.LRU.Add(ctx, query, doc)
+	}
 }
 
 // HandlerOptions configures the /graphql endpoint around the schema: what a
