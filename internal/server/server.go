@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/copydesk/copydesk/internal/metrics"
 )
 
 // MaxRequestBytes bounds a request body. Report bodies are limited to 1 MiB
@@ -32,8 +34,13 @@ type Config struct {
 	Explorer http.Handler // serves / and /explorer/ ; may be nil
 	Ready    Readiness
 	Log      *slog.Logger
-	// Metrics, when non-nil, is served at /metrics.
+	// Metrics, when non-nil, is served at /metrics (not rate-limited: only
+	// GraphQL is). Leave it nil to serve it on a listener of its own (see
+	// MetricsOnly).
 	Metrics http.Handler
+	// Observer, when non-nil, records every request: its route, method,
+	// status class, latency and SQL round trips.
+	Observer *metrics.Metrics
 }
 
 // New returns the root handler.
@@ -63,7 +70,15 @@ func New(cfg Config) http.Handler {
 	if cfg.Explorer != nil {
 		mux.Handle("/", cfg.Explorer)
 	}
-	return withRequestLog(cfg.Log, withRecover(cfg.Log, withBodyLimit(mux)))
+	return withRequestLog(cfg.Log, cfg.Observer, withRecover(cfg.Log, withBodyLimit(mux)))
+}
+
+// MetricsOnly is the handler of a listener that serves only GET /metrics
+// (h), for deployments that keep metrics off the public listener.
+func MetricsOnly(h http.Handler, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return withRecover(log, mux)
 }
 
 // Run serves h on addr until ctx ends, then shuts down gracefully, giving
@@ -74,15 +89,20 @@ func Run(ctx context.Context, addr string, h http.Handler, drain time.Duration, 
 	if err != nil {
 		return err
 	}
+	log.Info("listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	return Serve(ctx, ln, h, drain, log)
+}
+
+// Serve is Run on a listener already open, which it closes.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	log.Info("listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -94,7 +114,7 @@ func Run(ctx context.Context, addr string, h http.Handler, drain time.Duration, 
 	log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("drain timed out; closing remaining connections")
 		err = srv.Close()
