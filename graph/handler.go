@@ -11,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/copydesk/copydesk/internal/metrics"
 )
 
 // NewHandler returns the /graphql endpoint: GraphQL over HTTP (POST with
@@ -29,6 +31,11 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	if opts.Metrics != nil {
+		// First, so that it is the outermost: it sees every response as
+		// the client gets it.
+		srv.Use(operationMetrics{opts.Metrics})
+	}
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
@@ -37,7 +44,11 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 // HandlerOptions configures the /graphql endpoint around the schema: what a
 // request may cost, how sockets are authenticated, persisted operations and
 // caching. The zero value applies the documented defaults.
-type HandlerOptions struct{}
+type HandlerOptions struct {
+	// Metrics, when set, records every operation (name, type, outcome,
+	// duration) and the code of every error; see graph/metrics.go.
+	Metrics *metrics.Metrics
+}
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL
 // error that has a code and an actionable message, rather than gqlgen's bare
