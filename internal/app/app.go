@@ -24,6 +24,7 @@ import (
 	"github.com/copydesk/copydesk/internal/explorer"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/pgembed"
@@ -73,6 +74,12 @@ type Config struct {
 	// NoScheduler leaves out the publishing worker (internal/scheduler),
 	// which otherwise runs in every instance.
 	NoScheduler bool
+	// MetricsAddr, when set, serves /metrics on that address only instead
+	// of on Addr, to keep it off the public listener.
+	MetricsAddr string
+	// PprofAddr, when set, serves net/http/pprof under /debug/pprof/ on
+	// that address (default: off). Never expose it publicly.
+	PprofAddr string
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -148,6 +155,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
+	m := metrics.New(metrics.Options{Version: Version()})
+	if err := m.RegisterDB(db.DB.DB); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	svc := newsroom.New(db)
 	if cfg.Workflow != nil {
 		svc.Reports.Workflow = *cfg.Workflow
@@ -158,7 +169,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{}).Run(wctx)
+			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{OnJob: m.ScheduledJob}).Run(wctx)
 		}()
 		defer func() { stop(); <-done }()
 	}
@@ -176,13 +187,26 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
-	h := server.New(server.Config{
-		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{})),
+	limits := cfg.RateLimit
+	limits.OnLimited = m.RateLimited
+	scfg := server.Config{
+		GraphQL:  ratelimit.New(limits).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Metrics: m})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,
-	})
-	return server.Run(ctx, cfg.Addr, h, cfg.DrainTimeout, log, ready)
+		Observer: m,
+	}
+	var side []sideListener
+	if cfg.MetricsAddr == "" {
+		scfg.Metrics = m.Handler()
+	} else {
+		side = append(side, sideListener{name: "metrics", addr: cfg.MetricsAddr, handler: server.MetricsOnly(m.Handler(), log)})
+	}
+	if cfg.PprofAddr != "" {
+		side = append(side, sideListener{name: "pprof", addr: cfg.PprofAddr, handler: server.Pprof(),
+			warning: "pprof is on: its profiles expose the process's memory and code; this address must not be reachable from the public"})
+	}
+	return serve(ctx, cfg, server.New(scfg), side, log, ready)
 }
 
 // readiness is ready when the database answers and every migration is applied.

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/copydesk/copydesk/internal/server"
+)
+
+// sideListener is a listener beside the main one: /metrics on its own
+// address, or pprof.
+type sideListener struct {
+	name    string // "metrics" or "pprof", logged as listener=
+	addr    string
+	handler http.Handler
+	warning string // logged at WARN when it starts, if set
+}
+
+// serve runs h on cfg.Addr and each side listener on its address until ctx
+// ends, then shuts them all down. The side listeners are bound before the
+// main one, so they accept connections by the time ready is called; if one
+// cannot be bound, or fails later, everything stops with its error.
+func serve(ctx context.Context, cfg Config, h http.Handler, side []sideListener, log *slog.Logger, ready func(net.Addr)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lns := make([]net.Listener, len(side))
+	for i, s := range side {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, l := range lns[:i] {
+				l.Close()
+			}
+			return fmt.Errorf("--%s-addr: %w", s.name, err)
+		}
+		lns[i] = ln
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(side))
+	for i, s := range side {
+		sl := log.With("listener", s.name)
+		sl.Info("listening", "addr", lns[i].Addr().String())
+		if s.warning != "" {
+			sl.Warn(s.warning, "addr", lns[i].Addr().String())
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := server.Serve(ctx, lns[i], s.handler, cfg.DrainTimeout, sl); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs[i] = fmt.Errorf("%s listener: %w", s.name, err)
+				cancel()
+			}
+		}()
+	}
+	err := server.Run(ctx, cfg.Addr, h, cfg.DrainTimeout, log, ready)
+	cancel()
+	wg.Wait()
+	return errors.Join(append([]error{err}, errs...)...)
+}
