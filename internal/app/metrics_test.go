@@ -13,8 +13,10 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/copydesk/copydesk/internal/app"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/scheduler"
 )
 
 // scrape GETs url (a /metrics endpoint) and parses the text format.
@@ -219,5 +221,20 @@ func TestMetricsAndPprofListeners(t *testing.T) {
 				t.Errorf("warned about pprof: %v, want %v; warnings: %q", warned, tt.wantWarnAboutPprof, warnings(logged.String()))
 			}
 		})
+	}
+}
+
+// The scheduler reports its outcomes in the words the metrics label them
+// with (app passes one to the other as they are).
+func TestSchedulerOutcomesAreMetricsLabels(t *testing.T) {
+	for got, want := range map[string]string{
+		scheduler.JobPublished: metrics.JobPublished,
+		scheduler.JobHeld:      metrics.JobHeld,
+		scheduler.JobDropped:   metrics.JobDropped,
+		scheduler.JobRetried:   metrics.JobRetried,
+	} {
+		if got != want {
+			t.Errorf("scheduler outcome %q is labelled %q in metrics", got, want)
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package server assembles copydesk's HTTP surface: /graphql, the explorer at
-// /, /healthz and /readyz, wrapped in request IDs, access logs, panic recovery
-// and a body size limit. It runs until its context ends, then drains in-flight
-// requests before returning.
+// /, /healthz, /readyz and /metrics, wrapped in request IDs, access logs and
+// request metrics, panic recovery and a body size limit. It runs until its
+// context ends, then drains in-flight requests before returning.
 package server
 
 import (
