@@ -196,16 +196,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		Log:      log,
 		Observer: m,
 	}
-	var side []sideListener
-	if cfg.MetricsAddr == "" {
-		scfg.Metrics = m.Handler()
-	} else {
-		side = append(side, sideListener{name: "metrics", addr: cfg.MetricsAddr, handler: server.MetricsOnly(m.Handler(), log)})
-	}
-	if cfg.PprofAddr != "" {
-		side = append(side, sideListener{name: "pprof", addr: cfg.PprofAddr, handler: server.Pprof(),
-			warning: "pprof is on: its profiles expose the process's memory and code; this address must not be reachable from the public"})
-	}
+	side := sideListeners(cfg, m, &scfg, log)
 	return serve(ctx, cfg, server.New(scfg), side, log, ready)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/server"
 )
 
@@ -19,6 +20,23 @@ type sideListener struct {
 	addr    string
 	handler http.Handler
 	warning string // logged at WARN when it starts, if set
+}
+
+// sideListeners returns the listeners cfg asks for beside the main one:
+// /metrics on MetricsAddr (else it is served by the main listener, scfg),
+// pprof on PprofAddr.
+func sideListeners(cfg Config, m *metrics.Metrics, scfg *server.Config, log *slog.Logger) []sideListener {
+	var side []sideListener
+	if cfg.MetricsAddr == "" {
+		scfg.Metrics = m.Handler()
+	} else {
+		side = append(side, sideListener{name: "metrics", addr: cfg.MetricsAddr, handler: server.MetricsOnly(m.Handler(), log)})
+	}
+	if cfg.PprofAddr != "" {
+		side = append(side, sideListener{name: "pprof", addr: cfg.PprofAddr, handler: server.Pprof(),
+			warning: "pprof is on: its profiles expose the process's memory and code; this address must not be reachable from the public"})
+	}
+	return side
 }
 
 // serve runs h on cfg.Addr and each side listener on its address until ctx
