@@ -42,7 +42,10 @@ type api struct {
 	sql *atomic.Int64
 }
 
-func newAPI(t *testing.T) *api {
+func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, graph.HandlerOptions{}) }
+
+// newAPIWith is newAPI with the handler's options (limits, hooks) set.
+func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)
 	if err != nil {
@@ -59,7 +62,7 @@ func newAPI(t *testing.T) *api {
 		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}, log, graph.HandlerOptions{})
+		LoaderWait: 50 * time.Millisecond}, log, opts)
 	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter
@@ -117,6 +120,13 @@ type response struct {
 // post sends a GraphQL request and returns the decoded response.
 func (a *api) post(query string, vars map[string]any) response {
 	a.t.Helper()
+	resp, _ := a.postHTTP(query, vars)
+	return resp
+}
+
+// postHTTP is post that also returns the HTTP response's status and headers.
+func (a *api) postHTTP(query string, vars map[string]any) (response, *http.Response) {
+	a.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -133,7 +143,7 @@ func (a *api) post(query string, vars map[string]any) response {
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		a.t.Fatalf("response is not JSON (HTTP %d): %s", rec.Code, raw)
 	}
-	return resp
+	return resp, rec.Result()
 }
 
 // do sends a request that must succeed and decodes its data into out.

@@ -9,6 +9,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reqctx"
 )
 
@@ -33,6 +34,12 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 			if cerr.Code(err) == cerr.Unauthenticated {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="copydesk"`)
 				writeError(w, http.StatusUnauthorized, cerr.Unauthenticated, cerr.Message(err))
+				return
+			}
+			if t := postgres.Transient(err); t != nil {
+				log.WarnContext(r.Context(), "authenticating a request", "code", t.Code, "err", err, "request_id", reqctx.RequestID(r.Context()))
+				w.Header().Set("Retry-After", "5")
+				writeError(w, http.StatusServiceUnavailable, t.Code, t.Message)
 				return
 			}
 			log.ErrorContext(r.Context(), "authenticating a request", "err", err, "request_id", reqctx.RequestID(r.Context()))

@@ -24,7 +24,12 @@ import (
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	es := NewExecutableSchema(Config{Resolvers: r})
+	limits := DefaultLimits()
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 10 * time.Second})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -32,10 +37,14 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	if opts.Metrics != nil {
-		// First, so that it is the outermost: it sees every response as
-		// the client gets it.
+		// Before the cost limiter, so that it is the outer one: it sees
+		// every response as the client gets it, refusals included.
 		srv.Use(operationMetrics{opts.Metrics})
 	}
+	// The limiter measures the document a request runs, so it comes after
+	// every extension that supplies the document (persisted operations).
+	srv.Use(newLimiter(es, limits, opts.OnRefused))
+	srv.SetParserTokenLimit(max(limits.Public.MaxTokens, limits.Newsroom.MaxTokens))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
@@ -46,8 +55,16 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 // caching. The zero value applies the documented defaults.
 type HandlerOptions struct {
 	// Metrics, when set, records every operation (name, type, outcome,
-	// duration) and the code of every error; see graph/metrics.go.
+	// duration) and the code of every error; see graph/metrics.go. Point
+	// OnRefused at its Refused to count cost refusals too.
 	Metrics *metrics.Metrics
+	// Limits are the cost limits per audience, the response budget and the
+	// operation deadline; nil means DefaultLimits().
+	Limits *Limits
+	// OnRefused, when set, is told the reason of every document refused
+	// for its cost ("depth", "complexity", …; "response" for a response
+	// that ran out of budget), for metrics.
+	OnRefused func(reason string)
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL

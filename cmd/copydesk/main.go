@@ -25,9 +25,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/server"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -189,6 +191,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"serve net/http/pprof under /debug/pprof/ on this address; empty (the default) is off. Never make it public (env COPYDESK_PPROF_ADDR)")
 	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
 		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
+	costs := graph.DefaultLimits()
+	publicLimits := fs.String("limits-public", os.Getenv("COPYDESK_LIMITS_PUBLIC"),
+		"cost limits for anonymous and READ_PUBLISHED requests over the defaults, e.g. depth=12,complexity=5000; keys: tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved (env COPYDESK_LIMITS_PUBLIC)")
+	newsroomLimits := fs.String("limits-newsroom", os.Getenv("COPYDESK_LIMITS_NEWSROOM"),
+		"cost limits for newsroom staff with a FULL token, same keys (env COPYDESK_LIMITS_NEWSROOM)")
+	fs.DurationVar(&costs.Timeout, "request-timeout", envDuration("COPYDESK_REQUEST_TIMEOUT", costs.Timeout),
+		"deadline of one query or mutation; its SQL is cancelled when it passes, and the sessions' statement_timeout is 5s more (env COPYDESK_REQUEST_TIMEOUT)")
+	lockTimeout := fs.Duration("lock-timeout", envDuration("COPYDESK_LOCK_TIMEOUT", 10*time.Second),
+		"how long a statement may wait for a lock before failing with UNAVAILABLE (env COPYDESK_LOCK_TIMEOUT)")
+	conns := server.DefaultConnLimits()
+	fs.IntVar(&conns.Total, "max-conns", envInt("COPYDESK_MAX_CONNS", conns.Total), "most open HTTP and WebSocket connections; 0: no limit (env COPYDESK_MAX_CONNS)")
+	fs.IntVar(&conns.PerIP, "max-conns-per-ip", envInt("COPYDESK_MAX_CONNS_PER_IP", conns.PerIP),
+		"most open connections from one client address (IPv6: per /64); 0: no limit; ignored with --trust-proxy (env COPYDESK_MAX_CONNS_PER_IP)")
 	wf := workflow.DefaultConfig()
 	fs.IntVar(&wf.ApprovalsRequired, "approvals-required", envInt("COPYDESK_APPROVALS_REQUIRED", wf.ApprovalsRequired),
 		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
@@ -211,6 +226,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.Workflow, cfg.NoScheduler = &wf, *noScheduler
 	cfg.MetricsAddr, cfg.PprofAddr = *metricsAddr, *pprofAddr
+	if costs.Public, err = graph.ParseAudience(*publicLimits, costs.Public); err != nil {
+		return fmt.Errorf("--limits-public: %w", err)
+	}
+	if costs.Newsroom, err = graph.ParseAudience(*newsroomLimits, costs.Newsroom); err != nil {
+		return fmt.Errorf("--limits-newsroom: %w", err)
+	}
+	cfg.Limits, cfg.LockTimeout, cfg.Connections = &costs, *lockTimeout, &conns
 	switch d := app.Demo(*demo); d {
 	case app.DemoAuto, app.DemoAlways, app.DemoNever:
 		cfg.Demo = d
@@ -291,6 +313,15 @@ func envBoolOr(name string, def bool) bool {
 		return false
 	}
 	return envBool(name)
+}
+
+// envDuration returns the duration in environment variable name ("30s"),
+// or def when it is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 // envInt returns the integer in environment variable name, or def when it

@@ -80,11 +80,21 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof under /debug/pprof/ on
 	// that address (default: off). Never expose it publicly.
 	PprofAddr string
+	// Limits are the GraphQL cost limits and the operation deadline; nil
+	// means graph.DefaultLimits().
+	Limits *graph.Limits
+	// LockTimeout bounds a statement's wait for a lock (default 10 s); the
+	// server's statement_timeout is the operation deadline plus 5 s.
+	LockTimeout time.Duration
+	// Connections limits concurrent HTTP connections, in all and per client
+	// IP; the zero value means server.DefaultConnLimits.
+	Connections *server.ConnLimits
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
 type Database struct {
 	DB       *postgres.DB
+	DSN      string           // what DB was opened with, for a second pool
 	Cluster  *pgembed.Cluster // nil for an external database
 	FreshDir bool             // the embedded cluster was created by this start
 }
@@ -106,7 +116,7 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 		if err != nil {
 			return nil, err
 		}
-		return &Database{DB: db}, nil
+		return &Database{DB: db, DSN: cfg.DatabaseURL}, nil
 	}
 	start := time.Now()
 	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "pg", "PG_VERSION"))
@@ -121,7 +131,7 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 		_ = cluster.Stop()
 		return nil, err
 	}
-	return &Database{DB: db, Cluster: cluster, FreshDir: fresh}, nil
+	return &Database{DB: db, DSN: cluster.DSN("copydesk"), Cluster: cluster, FreshDir: fresh}, nil
 }
 
 // Run starts copydesk and serves until ctx ends. ready, if non-nil, is called
@@ -155,6 +165,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 			return err
 		}
 	}
+	limits := graph.DefaultLimits()
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	// Requests run on a pool of their own whose sessions carry the
+	// timeouts; migrations and the demo load above ran without them.
+	database.DB.SetMaxIdleConns(1)
+	db, err = postgres.OpenWith(ctx, database.DSN, log, sessionOptions(cfg, limits))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	m := metrics.New(metrics.Options{Version: Version()})
 	if err := m.RegisterDB(db.DB.DB); err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -173,42 +195,89 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		}()
 		defer func() { stop(); <-done }()
 	}
-	chains := cfg.LocaleFallbacks
-	if chains == "" {
-		chains = locale.DefaultFallbacks
-	}
-	fallbacks, err := locale.ParseFallbacks(chains)
+	fallbacks, targets, err := locales(cfg)
 	if err != nil {
-		return fmt.Errorf("--locale-fallbacks: %w", err)
-	}
-	targets, err := locale.ParseList(cfg.TargetLocales)
-	if err != nil {
-		return fmt.Errorf("--target-locales: %w", err)
+		return err
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
-	limits := cfg.RateLimit
-	limits.OnLimited = m.RateLimited
+	rate := cfg.RateLimit
+	rate.OnLimited = m.RateLimited
 	scfg := server.Config{
-		GraphQL:  ratelimit.New(limits).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Metrics: m})),
+		GraphQL: ratelimit.New(rate).Middleware(graph.NewHandler(resolver, log,
+			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,
 		Observer: m,
 	}
 	side := sideListeners(cfg, m, &scfg, log)
-	return serve(ctx, cfg, server.New(scfg), side, log, ready)
+	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,
+		Conns: connLimits(cfg), RequestTimeout: limits.Timeout}, side)
 }
 
-// readiness is ready when the database answers and every migration is applied.
+// locales are cfg's locale fallback chains and target locales.
+func locales(cfg Config) (locale.Fallbacks, []string, error) {
+	chains := cfg.LocaleFallbacks
+	if chains == "" {
+		chains = locale.DefaultFallbacks
+	}
+	fallbacks, err := locale.ParseFallbacks(chains)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--locale-fallbacks: %w", err)
+	}
+	targets, err := locale.ParseList(cfg.TargetLocales)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--target-locales: %w", err)
+	}
+	return fallbacks, targets, nil
+}
+
+// connLimits are cfg's connection limits.
+func connLimits(cfg Config) server.ConnLimits {
+	conns := server.DefaultConnLimits()
+	if cfg.Connections != nil {
+		conns = *cfg.Connections
+	}
+	if cfg.RateLimit.TrustProxy {
+		conns.PerIP = 0 // behind a proxy every connection comes from the proxy
+	}
+	return conns
+}
+
+// sessionOptions are the serving pool's session settings: statement_timeout
+// a little above the operation deadline (the context cancels first; the
+// server-side timeout is the backstop), lock_timeout, and an idle-in-
+// transaction timeout.
+func sessionOptions(cfg Config, limits graph.Limits) postgres.Options {
+	lock := cfg.LockTimeout
+	if lock == 0 {
+		lock = 10 * time.Second
+	}
+	opts := postgres.Options{LockTimeout: lock, IdleInTransactionTimeout: time.Minute}
+	if limits.Timeout > 0 {
+		opts.StatementTimeout = limits.Timeout + 5*time.Second
+	}
+	return opts
+}
+
+// readiness is ready when the database answers and every migration is
+// applied. It tells a database that cannot be reached ("database
+// unreachable") from a pool whose every connection is busy ("database pool
+// busy"): the ping of a busy pool waits for a free connection, and its
+// timeout is not the database's fault.
 func readiness(db *postgres.DB) server.Readiness {
 	return func(ctx context.Context) error {
 		if err := db.PingContext(ctx); err != nil {
+			st := db.Stats()
+			if st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections && errors.Is(err, context.DeadlineExceeded) {
+				return &notReady{reason: fmt.Sprintf("database pool busy: all %d connections in use", st.MaxOpenConnections), cause: err}
+			}
 			return &notReady{reason: "database unreachable", cause: err}
 		}
 		ok, err := migrations.Current(ctx, db.DB.DB)
 		if err != nil {
-			return errors.New("cannot read migration state")
+			return &notReady{reason: "cannot read migration state", cause: err}
 		}
 		if !ok {
 			return errors.New("migrations pending: run `copydesk migrate up`")

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -81,14 +82,23 @@ func post(t *testing.T, url, body string) int {
 
 // Requests through the real server show up at /metrics: HTTP requests by
 // route, method and status class, GraphQL operations by name, SQL round
-// trips, refusals of the rate limiter, the pool, the runtime, the build.
+// trips, refusals of the cost limits and of the rate limiter, the pool, the
+// runtime, the build.
 func TestMetricsCountWhatTheServerDid(t *testing.T) {
 	base := startServer(t, app.Config{DatabaseURL: pgtest.NewDSN(t), Demo: app.DemoNever,
-		RateLimit: ratelimit.Config{AnonymousPerMinute: 1, AnonymousBurst: 2}})
+		RateLimit: ratelimit.Config{AnonymousPerMinute: 1, AnonymousBurst: 3}})
 	query := `{"query": "query ServerVersion { serverInfo { schemaVersion } }"}`
-	for i, want := range []int{200, 200, 429} {
-		if got := post(t, base+"/graphql", query); got != want {
-			t.Fatalf("request %d: status %d, want %d", i+1, got, want)
+	var aliases strings.Builder
+	for i := range 31 { // the public audience may have 30
+		fmt.Fprintf(&aliases, " a%d: __typename", i)
+	}
+	aliasBomb := `{"query": "{` + aliases.String() + ` }"}`
+	for i, req := range []struct {
+		body string
+		want int
+	}{{query, 200}, {query, 200}, {aliasBomb, 200}, {query, 429}} {
+		if got := post(t, base+"/graphql", req.body); got != req.want {
+			t.Fatalf("request %d: status %d, want %d", i+1, got, req.want)
 		}
 	}
 	get(t, base+"/readyz")
@@ -102,15 +112,18 @@ func TestMetricsCountWhatTheServerDid(t *testing.T) {
 		labels map[string]string
 		want   float64 // -1: present, any value
 	}{
-		{"copydesk_http_requests_total", map[string]string{"route": "/graphql", "method": "POST", "status": "2xx"}, 2},
+		{"copydesk_http_requests_total", map[string]string{"route": "/graphql", "method": "POST", "status": "2xx"}, 3},
 		{"copydesk_http_requests_total", map[string]string{"route": "/graphql", "method": "POST", "status": "4xx"}, 1},
 		{"copydesk_http_requests_total", map[string]string{"route": "/readyz", "method": "GET", "status": "2xx"}, 1},
 		{"copydesk_http_requests_total", map[string]string{"route": "other", "method": "GET", "status": "4xx"}, 1},
 		{"copydesk_http_requests_total", map[string]string{"route": "/metrics", "method": "GET", "status": "2xx"}, 1},
-		{"copydesk_http_request_duration_seconds", map[string]string{"route": "/graphql"}, 3},
-		{"copydesk_http_request_sql_queries", map[string]string{"route": "/graphql"}, 3},
+		{"copydesk_http_request_duration_seconds", map[string]string{"route": "/graphql"}, 4},
+		{"copydesk_http_request_sql_queries", map[string]string{"route": "/graphql"}, 4},
 		{"copydesk_graphql_operations_total", map[string]string{"operation": "ServerVersion", "type": "query", "outcome": "ok"}, 2},
 		{"copydesk_graphql_operation_duration_seconds", map[string]string{"operation": "ServerVersion", "type": "query"}, 2},
+		{"copydesk_graphql_operations_total", map[string]string{"operation": "anonymous", "type": "unknown", "outcome": "error"}, 1},
+		{"copydesk_graphql_refused_total", map[string]string{"reason": "aliases"}, 1},
+		{"copydesk_graphql_errors_total", map[string]string{"code": "QUERY_TOO_COMPLEX"}, 1},
 		{"copydesk_rate_limited_total", map[string]string{"kind": "ip"}, 1},
 		{"copydesk_rate_limited_total", map[string]string{"kind": "token"}, 0},
 		{"copydesk_scheduler_jobs_total", map[string]string{"outcome": "published"}, 0},

@@ -20,6 +20,9 @@ const (
 	Forbidden       = "FORBIDDEN"       // authenticated, but not allowed
 	Unauthenticated = "UNAUTHENTICATED" // no credentials, or bad ones
 	RateLimited     = "RATE_LIMITED"    // too many requests; retry later
+	Unavailable     = "UNAVAILABLE"     // the database cannot be reached or is busy; retry after a pause (HTTP 503, Retry-After)
+	Timeout         = "TIMEOUT"         // the request ran past its deadline and was stopped; ask for less, or retry
+	Canceled        = "CANCELLED"       // the client went away or cancelled the operation (logged, rarely seen)
 	Internal        = "INTERNAL"        // a bug or an outage; details are only in the server log
 )
 

@@ -652,6 +652,7 @@ func TestCreateEvent(t *testing.T) {
 		{Name: "ErrUnknownOrganizer", Call: create(directory.CreateEventInput{Name: "E", OrganizerIDs: []int64{o1.ID, 999999}}), Code: cerr.NotFound, Field: "input.organizerIds.1"},
 		{Name: "ErrDuplicateOrganizer", Call: create(directory.CreateEventInput{Name: "E", OrganizerIDs: []int64{o1.ID, o1.ID}}), Code: cerr.Invalid, Field: "input.organizerIds.1"},
 		{Name: "ErrFigureNegative", Call: create(directory.CreateEventInput{Name: "E", Figures: fig(editorial.Figure{Value: -1})}), Code: cerr.Invalid, Field: "input.figures.1.value"},
+		{Name: "ErrFigureAboveDoublePrecision", Call: create(directory.CreateEventInput{Name: "E", Figures: fig(editorial.Figure{Value: 1 << 53})}), Code: cerr.Invalid, Field: "input.figures.1.value"},
 		{Name: "ErrFigureMetric", Call: create(directory.CreateEventInput{Name: "E", Figures: fig(editorial.Figure{Metric: "GUESTS"})}), Code: cerr.Invalid, Field: "input.figures.1.metric"},
 		{Name: "ErrFigureApproximation", Call: create(directory.CreateEventInput{Name: "E", Figures: fig(editorial.Figure{Approximation: "ROUGHLY"})}), Code: cerr.Invalid, Field: "input.figures.1.approximation"},
 		{Name: "ErrFigureLabelRequired", Call: create(directory.CreateEventInput{Name: "E", Figures: []editorial.Figure{{Metric: "OTHER", Label: " "}}}), Code: cerr.Invalid, Field: "input.figures.0.label"},

@@ -314,6 +314,9 @@ func checkFigures(figs []editorial.Figure) ([]editorial.Figure, error) {
 		if f.Value < 0 {
 			return nil, cerr.FieldErrorf(cerr.Invalid, at+".value", "A figure cannot be negative.")
 		}
+		if f.Value > editorial.MaxFigureValue {
+			return nil, cerr.FieldErrorf(cerr.Invalid, at+".value", "A figure can be at most %d (2^53 - 1), the largest whole number every JSON client reads exactly.", int64(editorial.MaxFigureValue))
+		}
 		if f.Approximation == "" {
 			f.Approximation = "EXACT"
 		}

@@ -34,6 +34,9 @@ const (
 	MaxOrganizers  = 50  // organizations per event
 	MaxFigureLabel = 300 // characters
 	MaxFigureItems = 300 // channels or countries per figure
+	// MaxFigureValue is the largest figure: 2^53 - 1, the largest integer a
+	// JSON client that reads numbers as doubles (every browser) keeps exact.
+	MaxFigureValue = 1<<53 - 1
 	MaxChannel     = 100 // characters
 
 	// Workflow transitions.

@@ -9,9 +9,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -31,13 +35,56 @@ type DB struct {
 // Open connects to the database at dsn (a lib/pq URL or key=value string),
 // configures the pool and checks the connection.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
-	connector, err := pq.NewConnector(dsn)
+	return OpenWith(ctx, dsn, log, Options{})
+}
+
+// Options are the server's settings for its pool and for every session it
+// opens. The zero value keeps PostgreSQL's defaults (no timeouts) and a
+// pool of 20.
+type Options struct {
+	// StatementTimeout is PostgreSQL's statement_timeout: the server stops
+	// a statement running longer, whatever the client does. The API sets
+	// it a little above its request deadline, as a backstop for the
+	// context cancellation that normally comes first.
+	StatementTimeout time.Duration
+	// LockTimeout is lock_timeout: a statement waiting longer for a lock
+	// fails (UNAVAILABLE: retry) instead of stalling every request behind it.
+	LockTimeout time.Duration
+	// IdleInTransactionTimeout ends a session left idle inside a
+	// transaction, which would hold its locks.
+	IdleInTransactionTimeout time.Duration
+	// MaxOpen is the pool size (default 20). Idle connections are kept up
+	// to the same number, so a steady load opens no new sessions.
+	MaxOpen int
+}
+
+// OpenWith is Open with opts. A setting the DSN already names (e.g.
+// statement_timeout=0 in DATABASE_URL) wins over opts.
+func OpenWith(ctx context.Context, dsn string, log *slog.Logger, opts Options) (*DB, error) {
+	cfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", redactDSN(err))
+	}
+	if cfg.Runtime == nil {
+		cfg.Runtime = map[string]string{}
+	}
+	for name, d := range map[string]time.Duration{"statement_timeout": opts.StatementTimeout, "lock_timeout": opts.LockTimeout,
+		"idle_in_transaction_session_timeout": opts.IdleInTransactionTimeout} {
+		if _, set := cfg.Runtime[name]; !set && d > 0 {
+			cfg.Runtime[name] = fmt.Sprint(d.Milliseconds())
+		}
+	}
+	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", redactDSN(err))
 	}
 	sqldb := sql.OpenDB(countingConnector{connector})
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(10)
+	size := opts.MaxOpen
+	if size <= 0 {
+		size = 20
+	}
+	sqldb.SetMaxOpenConns(size)
+	sqldb.SetMaxIdleConns(size)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	db := sqlx.NewDb(sqldb, "postgres")
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -53,7 +100,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 }
 
 // redactDSN keeps a parse error from echoing a password.
-func redactDSN(err error) error { return errors.New(errors.Unwrap(err).Error()) }
+func redactDSN(err error) error {
+	if inner := errors.Unwrap(err); inner != nil {
+		return errors.New(inner.Error())
+	}
+	return errors.New("the URL cannot be parsed")
+}
 
 // Tx is one database transaction. Its Now is fixed at BEGIN, so every row
 // written in one transaction (a revision, its audit entry, its outbox event)
@@ -219,9 +271,50 @@ func FormatError(err error, op, what string) error {
 			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s refers to something that does not exist.", what), Constraint: pqErr.Constraint, Err: err}
 		case "23514", "23502", "22001":
 			return &cerr.Error{Code: cerr.Invalid, Message: fmt.Sprintf("%s breaks a data rule.", what), Constraint: pqErr.Constraint, Err: err}
-		case "57014":
-			return &cerr.Error{Code: cerr.Internal, Message: "The request took too long.", Err: err}
 		}
 	}
+	if t := Transient(err); t != nil {
+		return t
+	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Transient classifies an error that is not the client's fault and not a
+// bug either: the database cannot be reached or refuses connections
+// (UNAVAILABLE), a lock could not be taken in time (UNAVAILABLE: retry),
+// or the request's deadline or the server's statement timeout stopped a
+// statement (TIMEOUT). It returns nil for anything else. The cause is kept
+// for the log.
+func Transient(err error) *cerr.Error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return &cerr.Error{Code: cerr.Canceled, Message: "The request was cancelled.", Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &cerr.Error{Code: cerr.Timeout, Message: "The request took too long and was stopped. Ask for less (smaller pages, fewer nested lists) or try again.", Err: err}
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch {
+		case pqErr.Code == "57014": // query_canceled: statement_timeout, or the request's context
+			return &cerr.Error{Code: cerr.Timeout, Message: "The request took too long and was stopped. Ask for less (smaller pages, fewer nested lists) or try again.", Err: err}
+		case pqErr.Code == "55P03": // lock_not_available: lock_timeout
+			return &cerr.Error{Code: cerr.Unavailable, Message: "The data is busy with another change; try again in a moment.", Err: err}
+		case pqErr.Code.Class() == "08", pqErr.Code.Class() == "57", pqErr.Code == "53300": // connection exception, operator intervention, too many connections
+			return unavailable(err)
+		}
+		return nil
+	}
+	var netErr net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &netErr) {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func unavailable(err error) *cerr.Error {
+	return &cerr.Error{Code: cerr.Unavailable, Message: "The database is unavailable right now; try again in a few seconds.", Err: err}
 }

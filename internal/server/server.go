@@ -81,38 +81,74 @@ func MetricsOnly(h http.Handler, log *slog.Logger) http.Handler {
 	return withRecover(log, mux)
 }
 
-// Run serves h on addr until ctx ends, then shuts down gracefully, giving
-// in-flight requests up to drain to finish. ready, if non-nil, receives the
-// bound address once the listener is open (useful with port 0).
-func Run(ctx context.Context, addr string, h http.Handler, drain time.Duration, log *slog.Logger, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	log.Info("listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	return Serve(ctx, ln, h, drain, log)
+// RunConfig is what Run needs.
+type RunConfig struct {
+	Addr    string
+	Handler http.Handler
+	// Drain is how long shutdown gives in-flight requests to finish.
+	Drain time.Duration
+	Log   *slog.Logger
+	// Ready, if non-nil, receives the bound address once the listener is
+	// open (useful with port 0).
+	Ready func(net.Addr)
+	// Conns bound the open connections; the zero value bounds nothing.
+	Conns ConnLimits
+	// RequestTimeout is the operation deadline; the write timeout leaves
+	// room for it (0: 30 s).
+	RequestTimeout time.Duration
+	// Listener, if non-nil, is served instead of listening on Addr (for a
+	// caller that must bind several addresses before serving any).
+	Listener net.Listener
 }
 
-// Serve is Run on a listener already open, which it closes.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Duration, log *slog.Logger) error {
+// Timeouts of the HTTP server. Headers must arrive within 10 s and a whole
+// request body within ReadTimeout: a 4 MiB body (the largest accepted, an
+// XLIFF file or a long report) needs 70 KB/s, so a client trickling bytes
+// is cut off. The response must be written within the request deadline
+// plus 15 s. WebSocket upgrades clear both deadlines: the socket keeps
+// itself alive with pings and has its own timeouts.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 60 * time.Second
+	IdleTimeout       = 60 * time.Second
+)
+
+// Run serves cfg.Handler on cfg.Addr until ctx ends, then shuts down
+// gracefully, giving in-flight requests up to cfg.Drain to finish.
+func Run(ctx context.Context, cfg RunConfig) error {
+	ln := cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return err
+		}
+	}
+	log := cfg.Log
+	request := cfg.RequestTimeout
+	if request <= 0 {
+		request = 30 * time.Second
+	}
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           withSocketDeadlines(cfg.Handler),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      request + 15*time.Second,
+		IdleTimeout:       IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	log.Info("listening", "addr", ln.Addr().String(), "max_conns", cfg.Conns.Total, "max_conns_per_ip", cfg.Conns.PerIP)
+	if cfg.Ready != nil {
+		cfg.Ready(ln.Addr())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(newLimitListener(ln, cfg.Conns)) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
-	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.Drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Drain)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -123,6 +159,20 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, drain time.Dura
 		return serr
 	}
 	return err
+}
+
+// withSocketDeadlines lifts the server's read and write deadlines from a
+// WebSocket upgrade: they would otherwise stay on the hijacked connection
+// and kill the socket after ReadTimeout.
+func withSocketDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,0 +1,373 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/copydesk/copydesk/graph/cost"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// Codes of requests refused for their size, in extensions.code.
+const (
+	// CodeTooComplex: the document broke a cost limit before anything ran;
+	// extensions.reason says which (tokens, depth, fields, aliases,
+	// duplicates, complexity), extensions.cost what it measured and
+	// extensions.limit the limit.
+	CodeTooComplex = "QUERY_TOO_COMPLEX"
+	// CodeTooLarge: execution stopped because the response grew past the
+	// audience's field budget; no data is returned.
+	CodeTooLarge = "RESPONSE_TOO_LARGE"
+)
+
+// Limits are the cost limits per audience and the execution bounds.
+type Limits struct {
+	// Public applies to anonymous requests and to tokens that only read
+	// published content; Newsroom to staff with a FULL token.
+	Public, Newsroom Audience
+	// Sizes are the list sizes the complexity assumes when a field has no
+	// `first`, `last` or `ids`.
+	Sizes cost.Sizes
+	// Timeout is the deadline of one operation (query or mutation, over
+	// HTTP or a socket); its SQL is cancelled when it passes.
+	Timeout time.Duration
+}
+
+// Audience is what one audience may send and receive.
+type Audience struct {
+	cost.Limits
+	// MaxResolved bounds the fields resolved while executing: the size of
+	// the response. Past it, execution stops with RESPONSE_TOO_LARGE.
+	MaxResolved int
+}
+
+// DefaultLimits are the documented defaults (README, "Limits"). The public
+// ones admit the public site's queries (a report with its event, tags and
+// attendees; a page of 20 reports with their tags) and refuse fan-out
+// through relations; the newsroom's admit the editorial screens (queues of
+// 50 with tags and attendees, the explorer's introspection).
+func DefaultLimits() Limits {
+	return Limits{
+		Public: Audience{Limits: cost.Limits{MaxTokens: 5000, MaxDepth: 15, MaxFields: 500, MaxAliases: 30, MaxDuplicates: 10, MaxComplexity: 10000, MaxIntrospections: 1},
+			MaxResolved: 50000},
+		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
+			MaxResolved: 500000},
+		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40},
+			MaxPage: editorial.MaxPage},
+		Timeout: 30 * time.Second,
+	}
+}
+
+// ParseAudience reads limits written as "depth=15,complexity=10000" over
+// base: the keys are tokens, depth, fields, aliases, duplicates,
+// complexity, introspections and resolved; a value of 0 lifts that limit.
+func ParseAudience(s string, base Audience) (Audience, error) {
+	a := base
+	fields := map[string]*int{"tokens": &a.MaxTokens, "depth": &a.MaxDepth, "fields": &a.MaxFields, "aliases": &a.MaxAliases,
+		"duplicates": &a.MaxDuplicates, "complexity": &a.MaxComplexity, "introspections": &a.MaxIntrospections, "resolved": &a.MaxResolved}
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		dst, known := fields[strings.TrimSpace(k)]
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		switch {
+		case !ok || !known:
+			return base, fmt.Errorf("%q: want key=number with a key among tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved", part)
+		case err != nil || n < 0:
+			return base, fmt.Errorf("%q: the limit must be a whole number, 0 or more", part)
+		}
+		*dst = n
+	}
+	return a, nil
+}
+
+// audienceOf picks the limits of ctx's viewer.
+func (l *Limits) audienceOf(ctx context.Context) Audience {
+	if auth.ViewerFrom(ctx).SeesDrafts() {
+		return l.Newsroom
+	}
+	return l.Public
+}
+
+// limiter is the gqlgen extension that enforces Limits: it measures every
+// document before gqlgen validates it (MutateOperationParameters), gives
+// every operation its deadline (InterceptOperation) and counts the fields
+// it resolves (InterceptField).
+type limiter struct {
+	limits  Limits
+	schema  *ast.Schema
+	docs    *lru.LRU[*ast.QueryDocument]
+	refused func(reason string)
+}
+
+func newLimiter(es graphql.ExecutableSchema, l Limits, refused func(string)) *limiter {
+	if refused == nil {
+		refused = func(string) {}
+	}
+	return &limiter{limits: l, schema: es.Schema(), docs: lru.New[*ast.QueryDocument](1000), refused: refused}
+}
+
+var (
+	_ graphql.OperationParameterMutator = (*limiter)(nil)
+	_ graphql.OperationInterceptor      = (*limiter)(nil)
+	_ graphql.FieldInterceptor          = (*limiter)(nil)
+	_ graphql.ResponseInterceptor       = (*limiter)(nil)
+)
+
+func (*limiter) ExtensionName() string                   { return "Limits" }
+func (*limiter) Validate(graphql.ExecutableSchema) error { return nil }
+func (*limiter) budgetOf(ctx context.Context) *budget {
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	return b
+}
+func (l *limiter) refuse(r *cost.Refusal) *gqlerror.Error { return refusal(l.refused, r) }
+func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
+	if doc, ok := l.docs.Get(context.Background(), q); ok {
+		return doc, nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, tokens)
+	if err == nil {
+		l.docs.Add(context.Background(), q, doc)
+	}
+	return doc, err
+}
+
+// MutateOperationParameters measures the document. A document that does
+// not parse, or names no operation it has, is left to gqlgen, which reports
+// it; only a parse that hit the token limit is refused here.
+func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	a := l.limits.audienceOf(ctx)
+	doc, err := l.parse(p.Query, a.MaxTokens)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "exceeded token limit") || strings.Contains(err.Error(), "exceeded token limit") {
+			return l.refuse(&cost.Refusal{Reason: "tokens", Value: a.MaxTokens + 1, Limit: a.MaxTokens})
+		}
+		return nil
+	}
+	op := doc.Operations.ForName(p.OperationName)
+	if op == nil {
+		return nil
+	}
+	if err := nulError(doc, p.Variables); err != nil {
+		return err
+	}
+	m, r := cost.Analyze(l.schema, doc, op, p.Variables, l.limits.Sizes, a.MaxDuplicates)
+	if r == nil {
+		r = a.Check(m)
+	}
+	if r != nil {
+		return l.refuse(r)
+	}
+	return nil
+}
+
+func refusal(count func(string), r *cost.Refusal) *gqlerror.Error {
+	count(r.Reason)
+	ext := map[string]any{"code": CodeTooComplex, "reason": r.Reason, "cost": r.Value, "limit": r.Limit}
+	if r.Name != "" {
+		ext["field"] = r.Name
+	}
+	return &gqlerror.Error{Message: r.Error(), Extensions: ext}
+}
+
+// InterceptOperation gives a query or mutation its deadline and its field
+// budget. Subscriptions live as long as their socket; each event they
+// deliver is bounded by the socket's own limits.
+func (l *limiter) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	cancel := context.CancelFunc(func() {})
+	if l.limits.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, l.limits.Timeout)
+	}
+	ctx = context.WithValue(ctx, budgetKey{}, &budget{max: int64(l.limits.audienceOf(ctx).MaxResolved)})
+	h := next(ctx)
+	// A query or mutation has one response; the deadline ends with it.
+	return func(ctx context.Context) *graphql.Response {
+		defer cancel()
+		return h(ctx)
+	}
+}
+
+// budget counts the fields an operation resolved.
+type budget struct {
+	max      int64
+	resolved atomic.Int64
+	over     atomic.Bool
+}
+
+type budgetKey struct{}
+
+// errTooLarge is returned by every field resolved past the budget;
+// InterceptResponse then replaces the whole response with one error.
+var errTooLarge = &cerr.Error{Code: CodeTooLarge, Message: "The response would be too large: ask for fewer fields or smaller pages."}
+
+// InterceptField counts the field against the budget.
+func (l *limiter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if b := l.budgetOf(ctx); b != nil && b.max > 0 && b.resolved.Add(1) > b.max {
+		b.over.Store(true)
+		return nil, errTooLarge
+	}
+	return next(ctx)
+}
+
+// InterceptResponse drops the data of an operation that ran out of budget,
+// keeping a single error instead of one per field left unresolved.
+func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if b := l.budgetOf(ctx); resp != nil && b != nil && b.over.Load() {
+		l.refused("response")
+		return &graphql.Response{Errors: gqlerror.List{{
+			Message:    fmt.Sprintf("%s The limit is %d fields.", errTooLarge.Message, b.max),
+			Extensions: map[string]any{"code": CodeTooLarge, "limit": b.max},
+		}}}
+	}
+	return resp
+}
+
+// nulError refuses a request whose variables or inline arguments hold a
+// NUL character, which PostgreSQL text cannot store, before anything runs.
+// It names the argument path ("input.attendees.2.role") whether the text
+// came inline or in a variable, as the other input errors do.
+func nulError(doc *ast.QueryDocument, vars map[string]any) *gqlerror.Error {
+	uses := map[string]string{} // variable name -> the argument path it is used at
+	found := ""
+	walkArguments(doc, func(v *ast.Value, path string) bool {
+		switch v.Kind {
+		case ast.Variable:
+			if _, ok := uses[v.Raw]; !ok {
+				uses[v.Raw] = path
+			}
+		case ast.StringValue, ast.BlockValue:
+			if strings.IndexByte(v.Raw, 0) >= 0 {
+				found = path
+				return true
+			}
+		}
+		return false
+	})
+	if found == "" {
+		for name, v := range vars {
+			at, used := uses[name]
+			if !used {
+				continue
+			}
+			if p, ok := nulInJSON(v, at); ok {
+				found = p
+				break
+			}
+		}
+	}
+	if found == "" {
+		return nil
+	}
+	return &gqlerror.Error{
+		Message:    found + " contains a NUL character (\\u0000), which text cannot hold: remove it.",
+		Extensions: map[string]any{"code": cerr.Invalid, "field": found},
+	}
+}
+
+func nulInJSON(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return path, strings.IndexByte(x, 0) >= 0
+	case map[string]any:
+		for k, e := range x {
+			if p, ok := nulInJSON(e, path+"."+k); ok {
+				return p, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p, ok := nulInJSON(e, fmt.Sprintf("%s.%d", path, i)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// variableUse is the argument path where variable name is first used, or "".
+func variableUse(doc *ast.QueryDocument, name string) string {
+	at := ""
+	walkArguments(doc, func(v *ast.Value, path string) bool {
+		if v.Kind == ast.Variable && v.Raw == name {
+			at = path
+			return true
+		}
+		return false
+	})
+	return at
+}
+
+// walkArguments calls visit for every argument value of every field in
+// doc, and for the values inside lists and input objects, with its path
+// ("input.attendees.2.role"), until visit returns true.
+func walkArguments(doc *ast.QueryDocument, visit func(v *ast.Value, path string) bool) {
+	var value func(v *ast.Value, path string) bool
+	value = func(v *ast.Value, path string) bool {
+		if v == nil {
+			return false
+		}
+		if visit(v, path) {
+			return true
+		}
+		for i, c := range v.Children {
+			at := path + "." + c.Name
+			if v.Kind == ast.ListValue {
+				at = fmt.Sprintf("%s.%d", path, i)
+			}
+			if value(c.Value, at) {
+				return true
+			}
+		}
+		return false
+	}
+	var set func(ast.SelectionSet) bool
+	set = func(s ast.SelectionSet) bool {
+		for _, sel := range s {
+			switch x := sel.(type) {
+			case *ast.Field:
+				for _, a := range x.Arguments {
+					if value(a.Value, a.Name) {
+						return true
+					}
+				}
+				if set(x.SelectionSet) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if set(x.SelectionSet) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, op := range doc.Operations {
+		if set(op.SelectionSet) {
+			return
+		}
+	}
+	for _, f := range doc.Fragments {
+		if set(f.SelectionSet) {
+			return
+		}
+	}
+}

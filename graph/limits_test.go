@@ -1,0 +1,157 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
+	"github.com/copydesk/copydesk/internal/reports"
+)
+
+// fanOut is the issue's attack: aliases of report → event → reports,
+// nested depth times.
+func fanOut(depth int) string {
+	q := "id title"
+	for i := range depth {
+		q = fmt.Sprintf("e%d: event { a: reports(first: 100) { %s } b: reports(first: 100) { %s } }", i, q, q)
+	}
+	return `{ report(slug: "forum") { ` + q + ` } }`
+}
+
+// A document past a limit is refused with QUERY_TOO_COMPLEX, which limit
+// and by how much, before any SQL runs; the newsroom's limits are wider
+// than the public's.
+func TestCostLimitsRefuseBeforeAnySQL(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	refused := map[string]int{}
+	a := newAPIWith(t, graph.HandlerOptions{OnRefused: func(reason string) { mu.Lock(); refused[reason]++; mu.Unlock() }})
+	anon := a.as("")
+	a.do(`{ __typename }`, nil, nil) // the token's first use also records it
+	for _, tc := range []struct {
+		name, query, reason string
+		newsroomToo         bool
+	}{
+		{"fan-out through relations", fanOut(3), "complexity", true},
+		{"too deep for the public", deepEvents, "depth", false},
+		{"a 500-deep ofType chain", `{ __type(name: "Report") { ` + strings.Repeat("ofType { ", 500) + "name" + strings.Repeat(" }", 500) + " } }", "depth", true},
+		{"2,000 copies of one field", "{" + strings.Repeat(" __typename", 2000) + " }", "duplicates", true},
+		{"an alias bomb", "{" + aliasBomb(200) + " }", "aliases", true},
+		{"a token flood", "{ __typename " + strings.Repeat("@skip(if: false) ", 30000) + "}", "tokens", true},
+		{"many introspections", `{ a: __schema { types { name } } b: __schema { types { name } } }`, "introspection", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []*api{anon, a} {
+				if c == a && !tc.newsroomToo {
+					continue
+				}
+				e, data := c.fail(tc.query, nil)
+				if e.code() != graph.CodeTooComplex || e.Extensions["reason"] != tc.reason {
+					t.Fatalf("got %s %v (%s), want %s for %s", e.code(), e.Extensions["reason"], e.Message, graph.CodeTooComplex, tc.reason)
+				}
+				if cost, limit := e.Extensions["cost"].(float64), e.Extensions["limit"].(float64); cost <= limit {
+					t.Errorf("extensions say cost %v within limit %v", cost, limit)
+				}
+				if data != nil && string(data) != "null" {
+					t.Errorf("a refused document has data %s", data)
+				}
+				sql := c.sql.Load()
+				if c.token != "" {
+					sql-- // the token's lookup
+				}
+				if sql != 0 {
+					t.Errorf("%d SQL round trips before the refusal", sql)
+				}
+			}
+		})
+	}
+	if refused["complexity"] == 0 || refused["duplicates"] == 0 {
+		t.Errorf("refusals not reported: %v", refused)
+	}
+	// What the public may not send, the newsroom may.
+	a.do(deepEvents, nil, nil)
+}
+
+// deepEvents nests 18 levels: deeper than the public may, as deep as the
+// newsroom may.
+var deepEvents = `{ report(slug: "x") { event { ` + strings.Repeat("parent { ", 15) + "name" + strings.Repeat(" }", 15) + " } } }"
+
+func aliasBomb(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: __typename", i)
+	}
+	return b.String()
+}
+
+// A response that outgrows the audience's field budget is replaced by one
+// RESPONSE_TOO_LARGE error: no partial data, not one error per field.
+func TestResponseBudget(t *testing.T) {
+	t.Parallel()
+	limits := graph.DefaultLimits()
+	limits.Public.MaxResolved = 25
+	a := newAPIWith(t, graph.HandlerOptions{Limits: &limits})
+	ctx := auth.WithViewer(context.Background(), auth.System())
+	svc := newsroom.New(a.db)
+	for i := range 10 {
+		if _, err := svc.Reports.CreateReport(ctx, reports.CreateReportInput{Title: fmt.Sprintf("Report %d", i), SourceLocale: "en", Status: editorial.Published}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp := a.as("").post(`{ reports(first: 10) { nodes { title summary slug } } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeTooLarge {
+		t.Fatalf("got errors %+v", resp.Errors)
+	}
+	if resp.Data != nil && string(resp.Data) != "null" {
+		t.Errorf("partial data %s", resp.Data)
+	}
+	// The newsroom's budget is its own.
+	a.do(`{ reports(first: 10) { nodes { title summary slug } } }`, nil, nil)
+}
+
+// An operation's deadline reaches its SQL: a query stuck behind a lock is
+// cancelled in PostgreSQL when the deadline passes, and the client gets
+// TIMEOUT, not INTERNAL.
+func TestDeadlineCancelsSQL(t *testing.T) {
+	t.Parallel()
+	limits := graph.DefaultLimits()
+	limits.Timeout = 300 * time.Millisecond
+	a := newAPIWith(t, graph.HandlerOptions{Limits: &limits})
+	ctx := context.Background()
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE reports IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := a.fail(`{ reports(first: 5) { nodes { title } } }`, nil)
+	if e.code() != "TIMEOUT" {
+		t.Fatalf("got %s (%s), want TIMEOUT", e.code(), e.Message)
+	}
+	// The cancelled statement is gone from the server, not left waiting
+	// for the lock.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := a.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND state = 'active'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements still wait for the lock after the deadline", waiting)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
