@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/copydesk/copydesk/internal/metrics"
 )
 
 // NewHandler returns the /graphql endpoint: GraphQL over HTTP (POST with
@@ -35,6 +37,11 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
 	srv.Use(extension.Introspection{})
+	if opts.Metrics != nil {
+		// Before the cost limiter, so that it is the outer one: it sees
+		// every response as the client gets it, refusals included.
+		srv.Use(operationMetrics{opts.Metrics})
+	}
 	// The limiter measures the document a request runs, so it comes after
 	// every extension that supplies the document (persisted operations).
 	srv.Use(newLimiter(es, limits, opts.OnRefused))
@@ -60,6 +67,10 @@ func (c smallDocuments) Add(ctx context.Context, query string, doc *ast.QueryDoc
 // request may cost, how sockets are authenticated, persisted operations and
 // caching. The zero value applies the documented defaults.
 type HandlerOptions struct {
+	// Metrics, when set, records every operation (name, type, outcome,
+	// duration) and the code of every error; see graph/metrics.go. Point
+	// OnRefused at its Refused to count cost refusals too.
+	Metrics *metrics.Metrics
 	// Limits are the cost limits per audience, the response budget and the
 	// operation deadline; nil means DefaultLimits().
 	Limits *Limits
