@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/copydesk/copydesk/graph/ws"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
@@ -33,8 +35,13 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
 	srv.Use(extension.Introspection{})
+	if opts.Metrics != nil {
+		// Before the cost limiter, so that it is the outer one: it sees
+		// every response as the client gets it, refusals included.
+		srv.Use(operationMetrics{opts.Metrics})
+	}
 	// The limiter measures the document a request runs, so it comes after
 	// every extension that supplies the document (persisted operations).
 	srv.Use(newLimiter(es, limits, opts.OnRefused))
@@ -42,6 +49,18 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
+}
+
+// smallDocuments caches parsed and validated documents of at most 8 KiB,
+// the size of the queries a CMS sends again and again. Larger ones are
+// parsed each time, so the cache cannot be filled with large documents:
+// it holds at most 500 × 8 KiB of text.
+type smallDocuments struct{ *lru.LRU[*ast.QueryDocument] }
+
+func (c smallDocuments) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= 8<<10 {
+		c.LRU.Add(ctx, query, doc)
+	}
 }
 
 // HandlerOptions configures the /graphql endpoint around the schema: what a
@@ -60,6 +79,10 @@ type HandlerOptions struct {
 	// messages, 32 operations at once per socket, 16 sockets per client IP
 	// and 10,000 in all.
 	WebSocket ws.Limits
+	// Metrics, when set, records every operation (name, type, outcome,
+	// duration) and the code of every error; see graph/metrics.go. Point
+	// OnRefused at its Refused to count cost refusals too.
+	Metrics *metrics.Metrics
 	// Limits are the cost limits per audience, the response budget and the
 	// operation deadline; nil means DefaultLimits().
 	Limits *Limits

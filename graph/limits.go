@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -51,6 +50,8 @@ type Audience struct {
 	// MaxResolved bounds the fields resolved while executing: the size of
 	// the response. Past it, execution stops with RESPONSE_TOO_LARGE.
 	MaxResolved int
+	// MaxBytes bounds the document's text, checked before it is parsed.
+	MaxBytes int
 }
 
 // DefaultLimits are the documented defaults (README, "Limits"). The public
@@ -61,9 +62,9 @@ type Audience struct {
 func DefaultLimits() Limits {
 	return Limits{
 		Public: Audience{Limits: cost.Limits{MaxTokens: 5000, MaxDepth: 15, MaxFields: 500, MaxAliases: 30, MaxDuplicates: 10, MaxComplexity: 10000, MaxIntrospections: 1},
-			MaxResolved: 50000},
+			MaxResolved: 50000, MaxBytes: 64 << 10},
 		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
-			MaxResolved: 500000},
+			MaxResolved: 500000, MaxBytes: 1 << 20},
 		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40},
 			MaxPage: editorial.MaxPage},
 		Timeout: 30 * time.Second,
@@ -71,12 +72,13 @@ func DefaultLimits() Limits {
 }
 
 // ParseAudience reads limits written as "depth=15,complexity=10000" over
-// base: the keys are tokens, depth, fields, aliases, duplicates,
+// base: the keys are bytes, tokens, depth, fields, aliases, duplicates,
 // complexity, introspections and resolved; a value of 0 lifts that limit.
 func ParseAudience(s string, base Audience) (Audience, error) {
 	a := base
 	fields := map[string]*int{"tokens": &a.MaxTokens, "depth": &a.MaxDepth, "fields": &a.MaxFields, "aliases": &a.MaxAliases,
-		"duplicates": &a.MaxDuplicates, "complexity": &a.MaxComplexity, "introspections": &a.MaxIntrospections, "resolved": &a.MaxResolved}
+		"duplicates": &a.MaxDuplicates, "complexity": &a.MaxComplexity, "introspections": &a.MaxIntrospections, "resolved": &a.MaxResolved,
+		"bytes": &a.MaxBytes}
 	for part := range strings.SplitSeq(s, ",") {
 		if part = strings.TrimSpace(part); part == "" {
 			continue
@@ -86,7 +88,7 @@ func ParseAudience(s string, base Audience) (Audience, error) {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		switch {
 		case !ok || !known:
-			return base, fmt.Errorf("%q: want key=number with a key among tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved", part)
+			return base, fmt.Errorf("%q: want key=number with a key among bytes, tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved", part)
 		case err != nil || n < 0:
 			return base, fmt.Errorf("%q: the limit must be a whole number, 0 or more", part)
 		}
@@ -110,7 +112,6 @@ func (l *Limits) audienceOf(ctx context.Context) Audience {
 type limiter struct {
 	limits  Limits
 	schema  *ast.Schema
-	docs    *lru.LRU[*ast.QueryDocument]
 	refused func(reason string)
 }
 
@@ -118,7 +119,7 @@ func newLimiter(es graphql.ExecutableSchema, l Limits, refused func(string)) *li
 	if refused == nil {
 		refused = func(string) {}
 	}
-	return &limiter{limits: l, schema: es.Schema(), docs: lru.New[*ast.QueryDocument](1000), refused: refused}
+	return &limiter{limits: l, schema: es.Schema(), refused: refused}
 }
 
 var (
@@ -135,15 +136,12 @@ func (*limiter) budgetOf(ctx context.Context) *budget {
 	return b
 }
 func (l *limiter) refuse(r *cost.Refusal) *gqlerror.Error { return refusal(l.refused, r) }
+
+// parse parses without caching: a cache here would keep what attackers
+// send (refused documents included). A parse is linear and bounded by the
+// token limit; gqlgen's own cache (queryCache) keeps the accepted ones.
 func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
-	if doc, ok := l.docs.Get(context.Background(), q); ok {
-		return doc, nil
-	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, tokens)
-	if err == nil {
-		l.docs.Add(context.Background(), q, doc)
-	}
-	return doc, err
+	return parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, tokens)
 }
 
 // MutateOperationParameters measures the document. A document that does
@@ -151,6 +149,9 @@ func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
 // it; only a parse that hit the token limit is refused here.
 func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	a := l.limits.audienceOf(ctx)
+	if a.MaxBytes > 0 && len(p.Query) > a.MaxBytes {
+		return l.refuse(&cost.Refusal{Reason: "bytes", Value: len(p.Query), Limit: a.MaxBytes})
+	}
 	doc, err := l.parse(p.Query, a.MaxTokens)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "exceeded token limit") || strings.Contains(err.Error(), "exceeded token limit") {

@@ -166,7 +166,7 @@ func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("serve", "Run the copydesk GraphQL server: /graphql, the explorer at /, /healthz and /readyz.", stderr)
+	fs := newFlagSet("serve", "Run the copydesk GraphQL server: /graphql, the explorer at /, /healthz, /readyz and /metrics.", stderr)
 	c.register(fs)
 	addr := fs.String("addr", envOr("COPYDESK_ADDR", "127.0.0.1:8080"), "listen address (env COPYDESK_ADDR)")
 	noMigrate := fs.Bool("no-migrate", envBool("COPYDESK_NO_MIGRATE"), "do not apply migrations at start-up (env COPYDESK_NO_MIGRATE)")
@@ -185,6 +185,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"requests per minute allowed to each API token; 0 disables (env COPYDESK_RATE_TOKEN)")
 	fs.BoolVar(&limits.TrustProxy, "trust-proxy", envBool("COPYDESK_TRUST_PROXY"),
 		"take the client IP from X-Forwarded-For; only behind a proxy that sets it (env COPYDESK_TRUST_PROXY)")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("COPYDESK_METRICS_ADDR"),
+		"serve /metrics on this address only (e.g. 127.0.0.1:9090), off the main listener; empty serves it at --addr (env COPYDESK_METRICS_ADDR)")
+	pprofAddr := fs.String("pprof-addr", os.Getenv("COPYDESK_PPROF_ADDR"),
+		"serve net/http/pprof under /debug/pprof/ on this address; empty (the default) is off. Never make it public (env COPYDESK_PPROF_ADDR)")
 	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
 		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
 	costs := graph.DefaultLimits()
@@ -221,6 +225,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("--approvals-required: %d is not a positive number", wf.ApprovalsRequired)
 	}
 	cfg.Workflow, cfg.NoScheduler = &wf, *noScheduler
+	cfg.MetricsAddr, cfg.PprofAddr = *metricsAddr, *pprofAddr
 	if costs.Public, err = graph.ParseAudience(*publicLimits, costs.Public); err != nil {
 		return fmt.Errorf("--limits-public: %w", err)
 	}

@@ -71,7 +71,7 @@ type Measure struct {
 	Complexity int
 }
 
-// Refusal says which limit a document broke. Its Reason is one of "tokens",
+// Refusal says which limit a document broke. Its Reason is one of "bytes", "tokens",
 // "depth", "fields", "aliases", "duplicates", "complexity", "introspection".
 type Refusal struct {
 	Reason       string
@@ -82,6 +82,8 @@ type Refusal struct {
 
 func (r *Refusal) Error() string {
 	switch r.Reason {
+	case "bytes":
+		return fmt.Sprintf("The query is %d bytes long; at most %d are allowed. Split it into smaller queries, or register it as a persisted operation.", r.Value, r.Limit)
 	case "tokens":
 		return fmt.Sprintf("The query is too long: it has more than %d tokens. Split it into smaller queries.", r.Limit)
 	case "depth":

@@ -24,6 +24,7 @@ import (
 	"github.com/copydesk/copydesk/internal/explorer"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/pgembed"
@@ -73,6 +74,12 @@ type Config struct {
 	// NoScheduler leaves out the publishing worker (internal/scheduler),
 	// which otherwise runs in every instance.
 	NoScheduler bool
+	// MetricsAddr, when set, serves /metrics on that address only instead
+	// of on Addr, to keep it off the public listener.
+	MetricsAddr string
+	// PprofAddr, when set, serves net/http/pprof under /debug/pprof/ on
+	// that address (default: off). Never expose it publicly.
+	PprofAddr string
 	// Limits are the GraphQL cost limits and the operation deadline; nil
 	// means graph.DefaultLimits().
 	Limits *graph.Limits
@@ -170,6 +177,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		return err
 	}
 	defer db.Close()
+	m := metrics.New(metrics.Options{Version: Version()})
+	if err := m.RegisterDB(db.DB.DB); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	svc := newsroom.New(db)
 	if cfg.Workflow != nil {
 		svc.Reports.Workflow = *cfg.Workflow
@@ -180,31 +191,51 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{}).Run(wctx)
+			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{OnJob: m.ScheduledJob}).Run(wctx)
 		}()
 		defer func() { stop(); <-done }()
 	}
+	fallbacks, targets, err := locales(cfg)
+	if err != nil {
+		return err
+	}
+	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
+		Fallbacks: fallbacks, TargetLocales: targets}
+	rate := cfg.RateLimit
+	rate.OnLimited = m.RateLimited
+	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
+	scfg := server.Config{
+		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
+			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter})),
+		Explorer: explorer.Handler(),
+		Ready:    readiness(db),
+		Log:      log,
+		Observer: m,
+	}
+	side := sideListeners(cfg, m, &scfg, log)
+	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,
+		Conns: connLimits(cfg), RequestTimeout: limits.Timeout}, side)
+}
+
+// locales are cfg's locale fallback chains and target locales.
+func locales(cfg Config) (locale.Fallbacks, []string, error) {
 	chains := cfg.LocaleFallbacks
 	if chains == "" {
 		chains = locale.DefaultFallbacks
 	}
 	fallbacks, err := locale.ParseFallbacks(chains)
 	if err != nil {
-		return fmt.Errorf("--locale-fallbacks: %w", err)
+		return nil, nil, fmt.Errorf("--locale-fallbacks: %w", err)
 	}
 	targets, err := locale.ParseList(cfg.TargetLocales)
 	if err != nil {
-		return fmt.Errorf("--target-locales: %w", err)
+		return nil, nil, fmt.Errorf("--target-locales: %w", err)
 	}
-	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
-		Fallbacks: fallbacks, TargetLocales: targets}
-	limiter := ratelimit.New(cfg.RateLimit) // one set of buckets for HTTP requests and socket operations
-	h := server.New(server.Config{
-		GraphQL:  limiter.Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Limits: &limits, RateLimit: limiter})),
-		Explorer: explorer.Handler(),
-		Ready:    readiness(db),
-		Log:      log,
-	})
+	return fallbacks, targets, nil
+}
+
+// connLimits are cfg's connection limits.
+func connLimits(cfg Config) server.ConnLimits {
 	conns := server.DefaultConnLimits()
 	if cfg.Connections != nil {
 		conns = *cfg.Connections
@@ -212,8 +243,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	if cfg.RateLimit.TrustProxy {
 		conns.PerIP = 0 // behind a proxy every connection comes from the proxy
 	}
-	return server.Run(ctx, server.RunConfig{Addr: cfg.Addr, Handler: h, Drain: cfg.DrainTimeout, Log: log, Ready: ready,
-		Conns: conns, RequestTimeout: limits.Timeout})
+	return conns
 }
 
 // sessionOptions are the serving pool's session settings: statement_timeout

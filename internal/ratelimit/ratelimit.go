@@ -109,6 +109,11 @@ type Config struct {
 	// address). Only safe behind a trusted proxy that overwrites that
 	// header; see the package doc.
 	TrustProxy bool
+	// OnLimited, when set, is called (outside the limiter's lock) for every
+	// request refused with 429, with the kind of bucket that was empty:
+	// "token", "ip" (an anonymous client IP) or "new_token" (the client
+	// IP's budget for tokens not seen recently). For metrics.
+	OnLimited func(kind string)
 }
 
 // DefaultConfig returns the production defaults: anonymous clients 120
@@ -134,6 +139,7 @@ const sweepBatch = 32
 // in least-recently-used order (head is the most recent).
 type class struct {
 	prefix     string
+	kind       string // for Config.OnLimited
 	limit      rate.Limit
 	burst      int
 	idle       time.Duration // time to refill an empty bucket
@@ -141,9 +147,9 @@ type class struct {
 	head, tail *entry
 }
 
-func newClass(prefix string, perMinute, burst int) class {
+func newClass(prefix, kind string, perMinute, burst int) class {
 	if perMinute <= 0 {
-		return class{prefix: prefix}
+		return class{prefix: prefix, kind: kind}
 	}
 	if burst < 1 {
 		burst = 1 // a bucket of 0 would refuse everything
@@ -151,6 +157,7 @@ func newClass(prefix string, perMinute, burst int) class {
 	limit := rate.Limit(float64(perMinute) / 60)
 	return class{
 		prefix:  prefix,
+		kind:    kind,
 		limit:   limit,
 		burst:   burst,
 		idle:    time.Duration(float64(burst) / float64(limit) * float64(time.Second)),
@@ -172,6 +179,7 @@ type Limiter struct {
 	now        func() time.Time // the clock; tests replace it
 	trustProxy bool
 	maxKeys    int
+	onLimited  func(kind string)
 
 	mu       sync.Mutex
 	keys     map[string]*entry
@@ -190,10 +198,11 @@ func New(cfg Config) *Limiter {
 		now:        time.Now,
 		trustProxy: cfg.TrustProxy,
 		maxKeys:    maxKeys,
+		onLimited:  cfg.OnLimited,
 		keys:       make(map[string]*entry),
-		anon:       newClass("a:", cfg.AnonymousPerMinute, cfg.AnonymousBurst),
-		token:      newClass("t:", cfg.TokenPerMinute, cfg.TokenBurst),
-		newToken:   newClass("n:", cfg.AnonymousPerMinute, cfg.AnonymousBurst),
+		anon:       newClass("a:", kindIP, cfg.AnonymousPerMinute, cfg.AnonymousBurst),
+		token:      newClass("t:", kindToken, cfg.TokenPerMinute, cfg.TokenBurst),
+		newToken:   newClass("n:", kindNewToken, cfg.AnonymousPerMinute, cfg.AnonymousBurst),
 	}
 }
 
@@ -212,10 +221,28 @@ type verdict struct {
 	wait      time.Duration // when !ok: until one request is available
 	limit     int           // bucket size, for X-RateLimit-Limit
 	remaining int           // whole requests left, for X-RateLimit-Remaining
+	kind      string        // the bucket's kind, for Config.OnLimited
 }
 
-// check spends one request for r and says whether it may proceed.
+// Kinds of bucket, as Config.OnLimited reports them.
+const (
+	kindToken    = "token"
+	kindIP       = "ip"
+	kindNewToken = "new_token"
+)
+
+// check spends one request for r and says whether it may proceed, telling
+// Config.OnLimited when it may not.
 func (l *Limiter) check(r *http.Request) verdict {
+	v := l.spend(r)
+	if v.limited && !v.ok && l.onLimited != nil {
+		l.onLimited(v.kind)
+	}
+	return v
+}
+
+// spend spends one request for r and says whether it may proceed.
+func (l *Limiter) spend(r *http.Request) verdict {
 	token, hasToken := bearerToken(r)
 	return l.checkToken(r, token, hasToken)
 }
@@ -262,7 +289,7 @@ func (l *Limiter) take(cls *class, key string, now time.Time) verdict {
 	e.seen = now
 	cls.pushFront(e)
 
-	v := verdict{limited: true, limit: cls.burst}
+	v := verdict{limited: true, limit: cls.burst, kind: cls.kind}
 	res := e.lim.ReserveN(now, 1) // always OK: burst >= 1
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now) // a refused request costs nothing

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // fakeClock is the injected clock: tests move time by hand and never sleep.
@@ -118,8 +120,8 @@ const (
 func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
 	want := Config{AnonymousPerMinute: 120, AnonymousBurst: 60, TokenPerMinute: 1200, TokenBurst: 300, MaxKeys: 100_000}
-	if c != want {
-		t.Fatalf("DefaultConfig() = %+v, want %+v", c, want)
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Fatalf("DefaultConfig() (-want +got):\n%s", diff)
 	}
 	l := New(Config{AnonymousPerMinute: 120, AnonymousBurst: 60})
 	if l.maxKeys != 100_000 {
@@ -679,5 +681,34 @@ func TestConcurrentExactBurst(t *testing.T) {
 	wg.Wait()
 	if n := allowed.Load(); n != 100 {
 		t.Errorf("allowed %d of 400, want exactly the burst of 100", n)
+	}
+}
+
+// OnLimited hears of every refused request, with the kind of bucket that
+// was empty, and of nothing else.
+func TestOnLimitedReportsTheEmptyBucket(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []step
+		want  []string
+	}{
+		{"anonymous IP", times(4, req{}, 0), []string{"ip"}},
+		{"token", times(6, req{token: "busy"}, 0), []string{"token"}},
+		{"new tokens from one IP", []step{{q: req{token: "a"}}, {q: req{token: "b"}}, {q: req{token: "c"}}, {q: req{token: "d"}}}, []string{"new_token"}},
+		{"within the limits", times(3, req{}, 0), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			cfg := small()
+			cfg.OnLimited = func(kind string) { got = append(got, kind) }
+			_, _, h := newTestLimiter(cfg)
+			for _, s := range tt.steps {
+				do(h, s.q)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("OnLimited heard %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

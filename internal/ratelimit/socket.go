@@ -12,11 +12,15 @@ import (
 // connection_init payload), else the client IP's. A token's first request
 // also pays from its IP's "new tokens" bucket, as over HTTP (see the package
 // doc). When refused, retryAfter is how long until one request is
-// available. A disabled class always allows.
+// available; Config.OnLimited hears of it as of a refused HTTP request. A
+// disabled class always allows.
 func (l *Limiter) AllowSocket(r *http.Request, token string) (ok bool, retryAfter time.Duration) {
 	v := l.checkToken(r, token, token != "")
 	if !v.limited {
 		return true, 0
+	}
+	if !v.ok && l.onLimited != nil {
+		l.onLimited(v.kind)
 	}
 	return v.ok, v.wait
 }

@@ -86,3 +86,17 @@ func TestClientKeyMethodFollowsTrustProxy(t *testing.T) {
 		t.Errorf("with TrustProxy: %q, want 203.0.113.9", got)
 	}
 }
+
+func TestAllowSocketRefusalsReachOnLimited(t *testing.T) {
+	var kinds []string
+	cfg := small()
+	cfg.OnLimited = func(kind string) { kinds = append(kinds, kind) }
+	l, _, _ := newTestLimiter(cfg)
+	upgrade := req{remote: "198.51.100.1:5000"}
+	for range 4 {
+		l.AllowSocket(upgrade.build(), "")
+	}
+	if len(kinds) != 1 || kinds[0] != kindIP {
+		t.Fatalf("OnLimited heard %q, want one %q", kinds, kindIP)
+	}
+}

@@ -43,7 +43,22 @@ type Options struct {
 	// RetryAfter is how long a job whose publish failed with an internal
 	// error waits before it is tried again (default 1 min).
 	RetryAfter time.Duration
+	// OnJob, when set, is told of every job a committed round handled: its
+	// outcome (JobPublished, JobHeld, JobDropped or JobRetried) and how
+	// late it was claimed (the database clock at the claim minus the job's
+	// due time; negative never, since only due jobs are claimed). For
+	// metrics; it is called after the round commits, never for a round
+	// that rolled back.
+	OnJob func(outcome string, late time.Duration)
 }
+
+// Outcomes of a job, as Options.OnJob reports them.
+const (
+	JobPublished = "published" // the report was published
+	JobHeld      = "held"      // the job was moved to the report's embargo instant
+	JobDropped   = "dropped"   // the report cannot be published as it stands; the job was deleted
+	JobRetried   = "retried"   // the publish failed with an internal error; the job was moved later
+)
 
 // Worker publishes due scheduled reports. It is safe to run several, in one
 // process or many.
@@ -110,8 +125,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// outcome is what a round did with one job, logged once the round commits.
+// outcome is what a round did with one job, logged (and told to
+// Options.OnJob) once the round commits.
 type outcome struct {
+	job   string        // JobPublished, ...; "" for a log line only
+	late  time.Duration // claim time minus due time
 	level slog.Level
 	msg   string
 	attrs []any
@@ -133,34 +151,35 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		pctx := auth.WithViewer(postgres.WithTx(ctx, tx), auth.System())
 		for _, j := range jobs {
 			attrs := []any{"report", j.ReportID, "runAt", j.RunAt.UTC().Format(time.RFC3339Nano), "timeZone", j.TimeZone}
-			if late := tx.Now.Sub(j.RunAt); late > w.opts.LateAfter {
-				log = append(log, outcome{slog.LevelWarn, "publish job is late", append(attrs, "late", late.String(), "lateMs", late.Milliseconds())})
+			late := tx.Now.Sub(j.RunAt)
+			if late > w.opts.LateAfter {
+				log = append(log, outcome{level: slog.LevelWarn, msg: "publish job is late", attrs: append(attrs, "late", late.String(), "lateMs", late.Milliseconds())})
 			}
 			if j.EmbargoUntil != nil && tx.Now.Before(*j.EmbargoUntil) {
 				if err := postgres.RetimePublishJob(ctx, tx, j.ReportID, *j.EmbargoUntil); err != nil {
 					return err
 				}
-				log = append(log, outcome{slog.LevelInfo, "publish job held until the report's embargo",
+				log = append(log, outcome{JobHeld, late, slog.LevelInfo, "publish job held until the report's embargo",
 					append(attrs, "embargoUntil", j.EmbargoUntil.UTC().Format(time.RFC3339Nano))})
 				continue
 			}
 			saved, err := w.content.Publish(pctx, j.ReportID, j.Version)
 			switch {
 			case err == nil:
-				log = append(log, outcome{slog.LevelInfo, "scheduled report published", append(attrs, "version", saved.Report.Version)})
+				log = append(log, outcome{JobPublished, late, slog.LevelInfo, "scheduled report published", append(attrs, "version", saved.Report.Version)})
 				continue
 			case ctx.Err() != nil:
 				return ctx.Err()
 			case cerr.Code(err) != cerr.Internal:
 				// The report cannot be published as it stands (a client
 				// error): the job is dropped, and someone must look.
-				log = append(log, outcome{slog.LevelError, "scheduled publish refused; job dropped", append(attrs, "err", err)})
+				log = append(log, outcome{JobDropped, late, slog.LevelError, "scheduled publish refused; job dropped", append(attrs, "err", err)})
 				if err := postgres.DeletePublishJob(ctx, tx, j.ReportID); err != nil {
 					return err
 				}
 			default:
 				retry := tx.Now.Add(w.opts.RetryAfter)
-				log = append(log, outcome{slog.LevelError, "scheduled publish failed; will retry", append(attrs, "err", err, "retryAt", retry.Format(time.RFC3339))})
+				log = append(log, outcome{JobRetried, late, slog.LevelError, "scheduled publish failed; will retry", append(attrs, "err", err, "retryAt", retry.Format(time.RFC3339))})
 				if err := postgres.RetimePublishJob(ctx, tx, j.ReportID, retry); err != nil {
 					return err
 				}
@@ -176,6 +195,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 	for _, o := range log {
 		w.log.Log(ctx, o.level, o.msg, o.attrs...)
+		if o.job != "" && w.opts.OnJob != nil {
+			w.opts.OnJob(o.job, o.late)
+		}
 	}
 	return claimed, nil
 }

@@ -486,3 +486,30 @@ func stopProcess(t *testing.T, cmd *exec.Cmd) {
 		<-done
 	}
 }
+
+// OnJob hears of each job a round handled, with its outcome and how late
+// it was claimed by the database clock.
+func TestOnJobReportsOutcomeAndLateness(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	at := start.Add(time.Minute)
+	published := e.scheduled(t, "On time, more or less", at)
+	broken := e.scheduled(t, "Broken", at.Add(30*time.Second))
+	if _, err := e.db.ExecContext(context.Background(), `UPDATE reports SET status = 'DRAFT' WHERE id = $1`, broken); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(at.Add(90 * time.Second))
+	type job struct {
+		outcome string
+		late    time.Duration
+	}
+	var got []job
+	w := scheduler.New(e.db, e.svc, nil, scheduler.Options{OnJob: func(o string, late time.Duration) { got = append(got, job{o, late}) }})
+	if n, err := w.RunOnce(t.Context()); err != nil || n != 2 {
+		t.Fatalf("RunOnce = %d, %v; want 2 jobs", n, err)
+	}
+	want := []job{{scheduler.JobPublished, 90 * time.Second}, {scheduler.JobDropped, time.Minute}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("OnJob heard %v, want %v (report %d then %d)", got, want, published, broken)
+	}
+}

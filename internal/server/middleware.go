@@ -8,16 +8,19 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reqctx"
 )
 
 // withRequestLog gives each request an ID (from X-Request-Id when the client
 // or load balancer sent a sane one), counts its SQL round trips and logs one
-// line when it ends: method, path, status, bytes, latency, SQL count.
-func withRequestLog(log *slog.Logger, next http.Handler) http.Handler {
+// line when it ends: method, path, status, bytes, latency, SQL count. It
+// records the same figures in m (which may be nil) by route.
+func withRequestLog(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -30,6 +33,8 @@ func withRequestLog(log *slog.Logger, next http.Handler) http.Handler {
 		ctx = postgres.WithQueryCounter(ctx, &queries)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		elapsed := time.Since(start)
+		m.HTTPRequest(route(r.URL.Path), r.Method, rec.status, elapsed, queries.Count())
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			return // probes would drown the log
 		}
@@ -38,11 +43,25 @@ func withRequestLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
-			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("ms", float64(elapsed.Microseconds())/1000),
 			slog.Int64("sql", queries.Count()),
 			slog.String("request_id", id),
 		)
 	})
+}
+
+// route is the route label of a request path: one of the paths the server
+// serves, "/explorer/" for the explorer's assets, "other" for the rest
+// (so that a scan of random paths adds no series).
+func route(path string) string {
+	switch path {
+	case "/graphql", "/healthz", "/readyz", "/metrics", "/":
+		return path
+	}
+	if strings.HasPrefix(path, "/explorer/") {
+		return "/explorer/"
+	}
+	return metrics.Other
 }
 
 // withRecover turns a panic outside gqlgen (which has its own recovery) into

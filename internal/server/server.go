@@ -1,7 +1,7 @@
 // Package server assembles copydesk's HTTP surface: /graphql, the explorer at
-// /, /healthz and /readyz, wrapped in request IDs, access logs, panic recovery
-// and a body size limit. It runs until its context ends, then drains in-flight
-// requests before returning.
+// /, /healthz, /readyz and /metrics, wrapped in request IDs, access logs and
+// request metrics, panic recovery and a body size limit. It runs until its
+// context ends, then drains in-flight requests before returning.
 package server
 
 import (
@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/copydesk/copydesk/internal/metrics"
 )
 
 // MaxRequestBytes bounds a request body. Report bodies are limited to 1 MiB
@@ -32,8 +34,13 @@ type Config struct {
 	Explorer http.Handler // serves / and /explorer/ ; may be nil
 	Ready    Readiness
 	Log      *slog.Logger
-	// Metrics, when non-nil, is served at /metrics.
+	// Metrics, when non-nil, is served at /metrics (not rate-limited: only
+	// GraphQL is). Leave it nil to serve it on a listener of its own (see
+	// MetricsOnly).
 	Metrics http.Handler
+	// Observer, when non-nil, records every request: its route, method,
+	// status class, latency and SQL round trips.
+	Observer *metrics.Metrics
 }
 
 // New returns the root handler.
@@ -63,7 +70,15 @@ func New(cfg Config) http.Handler {
 	if cfg.Explorer != nil {
 		mux.Handle("/", cfg.Explorer)
 	}
-	return withRequestLog(cfg.Log, withRecover(cfg.Log, withBodyLimit(mux)))
+	return withRequestLog(cfg.Log, cfg.Observer, withRecover(cfg.Log, withBodyLimit(mux)))
+}
+
+// MetricsOnly is the handler of a listener that serves only GET /metrics
+// (h), for deployments that keep metrics off the public listener.
+func MetricsOnly(h http.Handler, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return withRecover(log, mux)
 }
 
 // RunConfig is what Run needs.
@@ -81,6 +96,9 @@ type RunConfig struct {
 	// RequestTimeout is the operation deadline; the write timeout leaves
 	// room for it (0: 30 s).
 	RequestTimeout time.Duration
+	// Listener, if non-nil, is served instead of listening on Addr (for a
+	// caller that must bind several addresses before serving any).
+	Listener net.Listener
 }
 
 // Timeouts of the HTTP server. Headers must arrive within 10 s and a whole
@@ -98,9 +116,12 @@ const (
 // Run serves cfg.Handler on cfg.Addr until ctx ends, then shuts down
 // gracefully, giving in-flight requests up to cfg.Drain to finish.
 func Run(ctx context.Context, cfg RunConfig) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	ln := cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return err
+		}
 	}
 	log := cfg.Log
 	request := cfg.RequestTimeout
@@ -129,7 +150,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	log.Info("shutting down: draining in-flight requests", "timeout", cfg.Drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Drain)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("drain timed out; closing remaining connections")
 		err = srv.Close()
