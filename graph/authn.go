@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,7 +22,7 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
 		if header == "" {
-			next.ServeHTTP(w, r.WithContext(auth.WithViewer(r.Context(), auth.Anonymous())))
+			servePublic(w, r.WithContext(auth.WithViewer(r.Context(), auth.Anonymous())), next)
 			return
 		}
 		scheme, token, _ := strings.Cut(header, " ")
@@ -46,8 +47,32 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 			writeError(w, http.StatusInternalServerError, cerr.Internal, "Internal error.")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithViewer(r.Context(), v)))
+		r = r.WithContext(auth.WithViewer(r.Context(), v))
+		if !v.SeesDrafts() {
+			servePublic(w, r, next)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// PublicMaxBody bounds the body of a public request (anonymous, or a token
+// that reads published content only): 64 KiB of query (the public limit)
+// and its variables. The newsroom may send the server-wide 4 MiB (a long
+// report, an XLIFF file). A body over it is refused before it is read
+// whole, so a flood of large bodies costs the server little.
+const PublicMaxBody = 128 << 10
+
+func servePublic(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if r.ContentLength > PublicMaxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST",
+			fmt.Sprintf("The request body is larger than %d bytes, the most a public request may send.", PublicMaxBody))
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, PublicMaxBody)
+	}
+	next.ServeHTTP(w, r)
 }
 
 // writeError answers a request that never reached GraphQL execution with a
