@@ -26,6 +26,7 @@ import (
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/newsroom"
+	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -82,6 +83,13 @@ type Config struct {
 	// Connections limits concurrent HTTP connections, in all and per client
 	// IP; the zero value means server.DefaultConnLimits.
 	Connections *server.ConnLimits
+	// PublicOperations is what the public audience may run (graph.PublicAny
+	// when empty, or graph.PublicAllowlist); NoPublicIntrospection turns
+	// introspection off for it; MaxAutomaticOperations bounds the APQ
+	// operations kept (0: operations.DefaultMaxAutomatic).
+	PublicOperations       graph.PublicOperations
+	NoPublicIntrospection  bool
+	MaxAutomaticOperations int
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -199,7 +207,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
 	h := server.New(server.Config{
-		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Limits: &limits})),
+		GraphQL: ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Limits: &limits,
+			Persisted: graph.PersistedOptions{
+				Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
+				PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,
+			}})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,
