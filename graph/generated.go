@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
 	"github.com/copydesk/copydesk/internal/workflow"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -46,6 +47,7 @@ type ResolverRoot interface {
 	Event() EventResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	PersistedOperation() PersistedOperationResolver
 	Person() PersonResolver
 	Query() QueryResolver
 	Report() ReportResolver
@@ -291,50 +293,52 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddComment               func(childComplexity int, input model.AddCommentInput) int
-		ApproveReport            func(childComplexity int, input model.TransitionInput) int
-		ApproveTranslation       func(childComplexity int, input model.TranslationStepInput) int
-		ArchiveReport            func(childComplexity int, input model.TransitionInput) int
-		AssignReviewers          func(childComplexity int, input model.AssignReviewersInput) int
-		AssignTranslator         func(childComplexity int, input model.AssignTranslatorInput) int
-		CancelSchedule           func(childComplexity int, input model.TransitionInput) int
-		ConfirmTranslationFields func(childComplexity int, input model.ConfirmTranslationFieldsInput) int
-		CreateAPIToken           func(childComplexity int, input model.CreateAPITokenInput) int
-		CreateDesk               func(childComplexity int, input model.CreateDeskInput) int
-		CreateEvent              func(childComplexity int, input model.CreateEventInput) int
-		CreateOrganization       func(childComplexity int, input model.CreateOrganizationInput) int
-		CreatePerson             func(childComplexity int, input model.CreatePersonInput) int
-		CreateReport             func(childComplexity int, input model.CreateReportInput) int
-		CreateTag                func(childComplexity int, input model.CreateTagInput) int
-		CreateUser               func(childComplexity int, input model.CreateUserInput) int
-		DeleteComment            func(childComplexity int, input model.DeleteCommentInput) int
-		DeleteReport             func(childComplexity int, input model.DeleteReportInput) int
-		DeleteTranslation        func(childComplexity int, input model.TranslationStepInput) int
-		EditComment              func(childComplexity int, input model.EditCommentInput) int
-		ImportXliff              func(childComplexity int, input model.ImportXliffInput) int
-		MergeOrganizations       func(childComplexity int, input model.MergeInput) int
-		MergePeople              func(childComplexity int, input model.MergeInput) int
-		MergeTags                func(childComplexity int, input model.MergeInput) int
-		PublishReport            func(childComplexity int, input model.TransitionInput) int
-		ReopenThread             func(childComplexity int, input model.ThreadInput) int
-		RequestChanges           func(childComplexity int, input model.RequestChangesInput) int
-		ResolveThread            func(childComplexity int, input model.ThreadInput) int
-		RestoreReport            func(childComplexity int, input model.RestoreReportInput) int
-		RestoreRevision          func(childComplexity int, input model.RestoreRevisionInput) int
-		RevokeAPIToken           func(childComplexity int, input model.RevokeAPITokenInput) int
-		ScheduleReport           func(childComplexity int, input model.ScheduleReportInput) int
-		SetEmbargo               func(childComplexity int, input model.SetEmbargoInput) int
-		SetReportAttendees       func(childComplexity int, input model.SetReportAttendeesInput) int
-		SubmitReport             func(childComplexity int, input model.TransitionInput) int
-		SubmitTranslation        func(childComplexity int, input model.TranslationStepInput) int
-		UnpublishReport          func(childComplexity int, input model.UnpublishReportInput) int
-		UpdateEvent              func(childComplexity int, input model.UpdateEventInput) int
-		UpdateOrganization       func(childComplexity int, input model.UpdateOrganizationInput) int
-		UpdatePerson             func(childComplexity int, input model.UpdatePersonInput) int
-		UpdateReport             func(childComplexity int, input model.UpdateReportInput) int
-		UpdateTag                func(childComplexity int, input model.UpdateTagInput) int
-		UpdateUserRoles          func(childComplexity int, input model.UpdateUserRolesInput) int
-		UpsertTranslation        func(childComplexity int, input model.UpsertTranslationInput) int
+		AddComment                    func(childComplexity int, input model.AddCommentInput) int
+		ApproveReport                 func(childComplexity int, input model.TransitionInput) int
+		ApproveTranslation            func(childComplexity int, input model.TranslationStepInput) int
+		ArchiveReport                 func(childComplexity int, input model.TransitionInput) int
+		AssignReviewers               func(childComplexity int, input model.AssignReviewersInput) int
+		AssignTranslator              func(childComplexity int, input model.AssignTranslatorInput) int
+		CancelSchedule                func(childComplexity int, input model.TransitionInput) int
+		ConfirmTranslationFields      func(childComplexity int, input model.ConfirmTranslationFieldsInput) int
+		CreateAPIToken                func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateDesk                    func(childComplexity int, input model.CreateDeskInput) int
+		CreateEvent                   func(childComplexity int, input model.CreateEventInput) int
+		CreateOrganization            func(childComplexity int, input model.CreateOrganizationInput) int
+		CreatePerson                  func(childComplexity int, input model.CreatePersonInput) int
+		CreateReport                  func(childComplexity int, input model.CreateReportInput) int
+		CreateTag                     func(childComplexity int, input model.CreateTagInput) int
+		CreateUser                    func(childComplexity int, input model.CreateUserInput) int
+		DeleteComment                 func(childComplexity int, input model.DeleteCommentInput) int
+		DeleteReport                  func(childComplexity int, input model.DeleteReportInput) int
+		DeleteTranslation             func(childComplexity int, input model.TranslationStepInput) int
+		EditComment                   func(childComplexity int, input model.EditCommentInput) int
+		ImportXliff                   func(childComplexity int, input model.ImportXliffInput) int
+		MergeOrganizations            func(childComplexity int, input model.MergeInput) int
+		MergePeople                   func(childComplexity int, input model.MergeInput) int
+		MergeTags                     func(childComplexity int, input model.MergeInput) int
+		PublishReport                 func(childComplexity int, input model.TransitionInput) int
+		RegisterPersistedOperations   func(childComplexity int, input model.RegisterPersistedOperationsInput) int
+		ReopenThread                  func(childComplexity int, input model.ThreadInput) int
+		RequestChanges                func(childComplexity int, input model.RequestChangesInput) int
+		ResolveThread                 func(childComplexity int, input model.ThreadInput) int
+		RestoreReport                 func(childComplexity int, input model.RestoreReportInput) int
+		RestoreRevision               func(childComplexity int, input model.RestoreRevisionInput) int
+		RevokeAPIToken                func(childComplexity int, input model.RevokeAPITokenInput) int
+		ScheduleReport                func(childComplexity int, input model.ScheduleReportInput) int
+		SetEmbargo                    func(childComplexity int, input model.SetEmbargoInput) int
+		SetReportAttendees            func(childComplexity int, input model.SetReportAttendeesInput) int
+		SubmitReport                  func(childComplexity int, input model.TransitionInput) int
+		SubmitTranslation             func(childComplexity int, input model.TranslationStepInput) int
+		UnpublishReport               func(childComplexity int, input model.UnpublishReportInput) int
+		UnregisterPersistedOperations func(childComplexity int, input model.UnregisterPersistedOperationsInput) int
+		UpdateEvent                   func(childComplexity int, input model.UpdateEventInput) int
+		UpdateOrganization            func(childComplexity int, input model.UpdateOrganizationInput) int
+		UpdatePerson                  func(childComplexity int, input model.UpdatePersonInput) int
+		UpdateReport                  func(childComplexity int, input model.UpdateReportInput) int
+		UpdateTag                     func(childComplexity int, input model.UpdateTagInput) int
+		UpdateUserRoles               func(childComplexity int, input model.UpdateUserRolesInput) int
+		UpsertTranslation             func(childComplexity int, input model.UpsertTranslationInput) int
 	}
 
 	Organization struct {
@@ -372,6 +376,27 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PersistedOperation struct {
+		Body         func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Hash         func(childComplexity int) int
+		LastUsedAt   func(childComplexity int) int
+		Name         func(childComplexity int) int
+		RegisteredBy func(childComplexity int) int
+		Source       func(childComplexity int) int
+	}
+
+	PersistedOperationConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	PersistedOperationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Person struct {
 		Affiliation    func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -406,29 +431,36 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog        func(childComplexity int, first *int, after *string) int
-		Desks           func(childComplexity int) int
-		Events          func(childComplexity int, first *int, after *string, search *string) int
-		MyQueue         func(childComplexity int, day *string, timeZone *string) int
-		Node            func(childComplexity int, id string) int
-		Nodes           func(childComplexity int, ids []string) int
-		Organizations   func(childComplexity int, first *int, after *string, search *string) int
-		People          func(childComplexity int, first *int, after *string, search *string) int
-		Report          func(childComplexity int, id *string, slug *string, locale *string) int
-		Reports         func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		RevisionDiff    func(childComplexity int, from string, to string) int
-		ServerInfo      func(childComplexity int) int
-		Tags            func(childComplexity int, first *int, after *string, search *string) int
-		TranslatorQueue func(childComplexity int, first *int) int
-		Users           func(childComplexity int, first *int, after *string) int
-		Viewer          func(childComplexity int) int
-		XliffExport     func(childComplexity int, input model.XliffExportInput) int
+		AuditLog            func(childComplexity int, first *int, after *string) int
+		Desks               func(childComplexity int) int
+		Events              func(childComplexity int, first *int, after *string, search *string) int
+		MyQueue             func(childComplexity int, day *string, timeZone *string) int
+		Node                func(childComplexity int, id string) int
+		Nodes               func(childComplexity int, ids []string) int
+		Organizations       func(childComplexity int, first *int, after *string, search *string) int
+		People              func(childComplexity int, first *int, after *string, search *string) int
+		PersistedOperations func(childComplexity int, first *int, after *string, source *postgres.PersistedSource) int
+		Report              func(childComplexity int, id *string, slug *string, locale *string) int
+		Reports             func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		RevisionDiff        func(childComplexity int, from string, to string) int
+		ServerInfo          func(childComplexity int) int
+		Tags                func(childComplexity int, first *int, after *string, search *string) int
+		TranslatorQueue     func(childComplexity int, first *int) int
+		Users               func(childComplexity int, first *int, after *string) int
+		Viewer              func(childComplexity int) int
+		XliffExport         func(childComplexity int, input model.XliffExportInput) int
 	}
 
 	Queue struct {
 		AwaitingMyReview func(childComplexity int) int
 		ChangesRequested func(childComplexity int) int
 		ScheduledToday   func(childComplexity int) int
+	}
+
+	RegisterPersistedOperationsPayload struct {
+		RegisteredCount func(childComplexity int) int
+		UnchangedCount  func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
 	}
 
 	Report struct {
@@ -676,6 +708,11 @@ type ComplexityRoot struct {
 		Since  func(childComplexity int) int
 	}
 
+	UnregisterPersistedOperationsPayload struct {
+		RemovedCount func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	UpdateReportPayload struct {
 		Report     func(childComplexity int) int
 		Revision   func(childComplexity int) int
@@ -825,6 +862,8 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.APITokenPayload, error)
 	CreateDesk(ctx context.Context, input model.CreateDeskInput) (*model.DeskPayload, error)
+	RegisterPersistedOperations(ctx context.Context, input model.RegisterPersistedOperationsInput) (*model.RegisterPersistedOperationsPayload, error)
+	UnregisterPersistedOperations(ctx context.Context, input model.UnregisterPersistedOperationsInput) (*model.UnregisterPersistedOperationsPayload, error)
 	UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error)
 }
 type OrganizationResolver interface {
@@ -834,6 +873,11 @@ type OrganizationResolver interface {
 	LocalizedNames(ctx context.Context, obj *model.Organization) ([]*model.LocalizedName, error)
 
 	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
+}
+type PersistedOperationResolver interface {
+	Name(ctx context.Context, obj *postgres.PersistedOperation) (*string, error)
+
+	RegisteredBy(ctx context.Context, obj *postgres.PersistedOperation) (*auth.User, error)
 }
 type PersonResolver interface {
 	ID(ctx context.Context, obj *model.Person) (string, error)
@@ -860,6 +904,7 @@ type QueryResolver interface {
 	TranslatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error)
 	XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
+	PersistedOperations(ctx context.Context, first *int, after *string, source *postgres.PersistedSource) (*model.PersistedOperationConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *editorial.Report) (string, error)
@@ -2078,6 +2123,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishReport(childComplexity, args["input"].(model.TransitionInput)), true
+	case "Mutation.registerPersistedOperations":
+		if e.ComplexityRoot.Mutation.RegisterPersistedOperations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPersistedOperations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPersistedOperations(childComplexity, args["input"].(model.RegisterPersistedOperationsInput)), true
 	case "Mutation.reopenThread":
 		if e.ComplexityRoot.Mutation.ReopenThread == nil {
 			break
@@ -2210,6 +2266,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnpublishReport(childComplexity, args["input"].(model.UnpublishReportInput)), true
+	case "Mutation.unregisterPersistedOperations":
+		if e.ComplexityRoot.Mutation.UnregisterPersistedOperations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unregisterPersistedOperations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnregisterPersistedOperations(childComplexity, args["input"].(model.UnregisterPersistedOperationsInput)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -2418,6 +2485,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PersistedOperation.body":
+		if e.ComplexityRoot.PersistedOperation.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Body(childComplexity), true
+	case "PersistedOperation.createdAt":
+		if e.ComplexityRoot.PersistedOperation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.CreatedAt(childComplexity), true
+	case "PersistedOperation.hash":
+		if e.ComplexityRoot.PersistedOperation.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Hash(childComplexity), true
+	case "PersistedOperation.lastUsedAt":
+		if e.ComplexityRoot.PersistedOperation.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.LastUsedAt(childComplexity), true
+	case "PersistedOperation.name":
+		if e.ComplexityRoot.PersistedOperation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Name(childComplexity), true
+	case "PersistedOperation.registeredBy":
+		if e.ComplexityRoot.PersistedOperation.RegisteredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.RegisteredBy(childComplexity), true
+	case "PersistedOperation.source":
+		if e.ComplexityRoot.PersistedOperation.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Source(childComplexity), true
+
+	case "PersistedOperationConnection.edges":
+		if e.ComplexityRoot.PersistedOperationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.Edges(childComplexity), true
+	case "PersistedOperationConnection.nodes":
+		if e.ComplexityRoot.PersistedOperationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.Nodes(childComplexity), true
+	case "PersistedOperationConnection.pageInfo":
+		if e.ComplexityRoot.PersistedOperationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.PageInfo(childComplexity), true
+
+	case "PersistedOperationEdge.cursor":
+		if e.ComplexityRoot.PersistedOperationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationEdge.Cursor(childComplexity), true
+	case "PersistedOperationEdge.node":
+		if e.ComplexityRoot.PersistedOperationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationEdge.Node(childComplexity), true
+
 	case "Person.affiliation":
 		if e.ComplexityRoot.Person.Affiliation == nil {
 			break
@@ -2620,6 +2762,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.People(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string)), true
+	case "Query.persistedOperations":
+		if e.ComplexityRoot.Query.PersistedOperations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_persistedOperations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersistedOperations(childComplexity, args["first"].(*int), args["after"].(*string), args["source"].(*postgres.PersistedSource)), true
 	case "Query.report":
 		if e.ComplexityRoot.Query.Report == nil {
 			break
@@ -2728,6 +2881,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Queue.ScheduledToday(childComplexity), true
+
+	case "RegisterPersistedOperationsPayload.registeredCount":
+		if e.ComplexityRoot.RegisterPersistedOperationsPayload.RegisteredCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPersistedOperationsPayload.RegisteredCount(childComplexity), true
+	case "RegisterPersistedOperationsPayload.unchangedCount":
+		if e.ComplexityRoot.RegisterPersistedOperationsPayload.UnchangedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPersistedOperationsPayload.UnchangedCount(childComplexity), true
+	case "RegisterPersistedOperationsPayload.userErrors":
+		if e.ComplexityRoot.RegisterPersistedOperationsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPersistedOperationsPayload.UserErrors(childComplexity), true
 
 	case "Report.approvals":
 		if e.ComplexityRoot.Report.Approvals == nil {
@@ -3775,6 +3947,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TranslatorQueueItem.Since(childComplexity), true
 
+	case "UnregisterPersistedOperationsPayload.removedCount":
+		if e.ComplexityRoot.UnregisterPersistedOperationsPayload.RemovedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnregisterPersistedOperationsPayload.RemovedCount(childComplexity), true
+	case "UnregisterPersistedOperationsPayload.userErrors":
+		if e.ComplexityRoot.UnregisterPersistedOperationsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnregisterPersistedOperationsPayload.UserErrors(childComplexity), true
+
 	case "UpdateReportPayload.report":
 		if e.ComplexityRoot.UpdateReportPayload.Report == nil {
 			break
@@ -3962,6 +4147,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ImportXliffInput", ec.unmarshalInputImportXliffInput),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
+			graphql.NewInputUnmarshaler("RegisterPersistedOperationsInput", ec.unmarshalInputRegisterPersistedOperationsInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("RequestChangesInput", ec.unmarshalInputRequestChangesInput),
 			graphql.NewInputUnmarshaler("RestoreReportInput", ec.unmarshalInputRestoreReportInput),
@@ -3976,6 +4162,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TransitionInput", ec.unmarshalInputTransitionInput),
 			graphql.NewInputUnmarshaler("TranslationStepInput", ec.unmarshalInputTranslationStepInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
+			graphql.NewInputUnmarshaler("UnregisterPersistedOperationsInput", ec.unmarshalInputUnregisterPersistedOperationsInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdatePersonInput", ec.unmarshalInputUpdatePersonInput),
@@ -4212,6 +4399,15 @@ type Query {
     "Return the entries after this cursor."
     after: String
   ): AuditEntryConnection
+  "The persisted operations clients may run by hash (see ` + "`" + `registerPersistedOperations` + "`" + `), newest first. Admins only."
+  persistedOperations(
+    "How many operations to return, 1 to 100."
+    first: Int = 50
+    "Return the operations after this cursor."
+    after: String
+    "Only operations registered this way; omit for both."
+    source: PersistedOperationSource
+  ): PersistedOperationConnection
 }
 
 "Facts about the copydesk server answering the request."
@@ -5067,6 +5263,10 @@ type Mutation {
   revokeApiToken("The mutation's arguments; see ` + "`" + `RevokeApiTokenInput` + "`" + `." input: RevokeApiTokenInput!): ApiTokenPayload!
   "Adds a desk. Admins only."
   createDesk("The mutation's arguments; see ` + "`" + `CreateDeskInput` + "`" + `." input: CreateDeskInput!): DeskPayload!
+  "Registers the operations of a persisted-query manifest that a frontend build produced (Apollo's ` + "`" + `persisted-query-manifest.json` + "`" + `, or Relay's ` + "`" + `persisted-queries.json` + "`" + ` made with SHA-256), so clients may send their hash instead of their text, and, when the server runs with ` + "`" + `--public-operations=allowlist` + "`" + `, so the public may run them at all. Every id must be the SHA-256 of its body and every body a valid operation of this schema: otherwise nothing is registered and one ` + "`" + `BAD_USER_INPUT` + "`" + ` names the first bad entry. Registering a manifest again changes nothing. Admins only."
+  registerPersistedOperations("The mutation's arguments; see ` + "`" + `RegisterPersistedOperationsInput` + "`" + `." input: RegisterPersistedOperationsInput!): RegisterPersistedOperationsPayload!
+  "Removes persisted operations by hash: a client sending one of them by hash then gets ` + "`" + `PERSISTED_QUERY_NOT_FOUND` + "`" + `, and in allowlist mode the public may no longer run it (other server instances follow within a minute). Every hash must be registered, else nothing is removed. Admins only."
+  unregisterPersistedOperations("The mutation's arguments; see ` + "`" + `UnregisterPersistedOperationsInput` + "`" + `." input: UnregisterPersistedOperationsInput!): UnregisterPersistedOperationsPayload!
 
   "Changes an event. Lists given (organizers, figures) replace the old ones."
   updateEvent("The mutation's arguments; see ` + "`" + `UpdateEventInput` + "`" + `." input: UpdateEventInput!): EventPayload!
@@ -5687,6 +5887,96 @@ input CreateDeskInput {
 type DeskPayload {
   "The desk as saved; null when the mutation failed."
   desk: Desk
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
+
+# ---------------------------------------------------------------------------
+# Persisted operations
+# ---------------------------------------------------------------------------
+
+"""
+A GraphQL document stored under the SHA-256 of its text, which clients may
+send instead of the text: ` + "`" + `{"extensions": {"persistedQuery": {"version": 1,
+"sha256Hash": "<hash>"}}}` + "`" + ` (Automatic Persisted Queries, as Apollo Client and
+urql send it). See the README, "Persisted operations".
+"""
+type PersistedOperation {
+  "The lower-case hex SHA-256 of ` + "`" + `body` + "`" + `: what clients send as ` + "`" + `sha256Hash` + "`" + `."
+  hash: String!
+  "The manifest's name for it, else its operation's name; null for an anonymous operation."
+  name: String
+  "How it was registered."
+  source: PersistedOperationSource!
+  "The document's text, exactly as hashed."
+  body: String!
+  "The admin who registered its manifest; null for automatic registrations and operator commands."
+  registeredBy: User
+  "When it was registered."
+  createdAt: DateTime!
+  "When it was last run by hash or text, to within about ten minutes (it is not written on every use)."
+  lastUsedAt: DateTime!
+}
+
+"How a persisted operation was registered."
+enum PersistedOperationSource {
+  "Automatically, by a client that sent the text with its hash after a ` + "`" + `PERSISTED_QUERY_NOT_FOUND` + "`" + `. At most 10,000 by default are kept, least recently used evicted; never runnable by the public in allowlist mode."
+  APQ
+  "By an admin, from a frontend's build manifest (` + "`" + `registerPersistedOperations` + "`" + `, ` + "`" + `copydesk operations register` + "`" + `). Kept until unregistered; the public allowlist."
+  MANIFEST
+}
+
+"A page of persisted operations."
+type PersistedOperationConnection {
+  "Operations on this page, with cursors."
+  edges: [PersistedOperationEdge!]!
+  "Operations on this page."
+  nodes: [PersistedOperation!]!
+  "Where this page sits."
+  pageInfo: PageInfo!
+}
+
+"An operation in a ` + "`" + `PersistedOperationConnection` + "`" + `."
+type PersistedOperationEdge {
+  "An opaque cursor."
+  cursor: String!
+  "The operation."
+  node: PersistedOperation!
+}
+
+"Registers a frontend's persisted-query manifest. Admins only."
+input RegisterPersistedOperationsInput {
+  """
+  The manifest file's content, as JSON text: either an Apollo manifest
+  (` + "`" + `{"format": "apollo-persisted-query-manifest", "version": 1, "operations":
+  [{"id": "<sha256>", "name": "…", "type": "query", "body": "…"}]}` + "`" + `) or a
+  Relay map (` + "`" + `{"<sha256>": "<text>"}` + "`" + `; configure relay-compiler with
+  ` + "`" + `"persistConfig": {"file": "…", "algorithm": "SHA256"}` + "`" + `, as MD5 ids are
+  refused). At most 10,000 operations of at most 64 KiB each.
+  """
+  manifest: String!
+}
+
+"The result of ` + "`" + `registerPersistedOperations` + "`" + `."
+type RegisterPersistedOperationsPayload {
+  "How many operations were newly registered (or turned from ` + "`" + `APQ` + "`" + ` into ` + "`" + `MANIFEST` + "`" + `); null when the mutation failed."
+  registeredCount: Int
+  "How many of the manifest's operations were registered from a manifest already; null when the mutation failed."
+  unchangedCount: Int
+  "What was wrong with the manifest, when the mutation failed (nothing was registered then); empty on success."
+  userErrors: [UserError!]!
+}
+
+"Removes persisted operations. Admins only."
+input UnregisterPersistedOperationsInput {
+  "The operations' hashes (` + "`" + `PersistedOperation.hash` + "`" + `), 1 to 1,000."
+  hashes: [String!]!
+}
+
+"The result of ` + "`" + `unregisterPersistedOperations` + "`" + `."
+type UnregisterPersistedOperationsPayload {
+  "How many operations were removed; null when the mutation failed (nothing was removed then)."
+  removedCount: Int
   "What was wrong with the input, when the mutation failed; empty on success."
   userErrors: [UserError!]!
 }
@@ -6704,6 +6994,48 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PersistedOperation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hash":
+		return ec.fieldContext_PersistedOperation_hash(ctx, field)
+	case "name":
+		return ec.fieldContext_PersistedOperation_name(ctx, field)
+	case "source":
+		return ec.fieldContext_PersistedOperation_source(ctx, field)
+	case "body":
+		return ec.fieldContext_PersistedOperation_body(ctx, field)
+	case "registeredBy":
+		return ec.fieldContext_PersistedOperation_registeredBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PersistedOperation_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_PersistedOperation_lastUsedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperation", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersistedOperationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PersistedOperationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersistedOperationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PersistedOperationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PersistedOperationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6780,6 +7112,18 @@ func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql
 		return ec.fieldContext_Queue_scheduledToday(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Queue", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterPersistedOperationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registeredCount":
+		return ec.fieldContext_RegisterPersistedOperationsPayload_registeredCount(ctx, field)
+	case "unchangedCount":
+		return ec.fieldContext_RegisterPersistedOperationsPayload_unchangedCount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RegisterPersistedOperationsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterPersistedOperationsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7270,6 +7614,16 @@ func (ec *executionContext) childFields_TranslatorQueueItem(ctx context.Context,
 		return ec.fieldContext_TranslatorQueueItem_since(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TranslatorQueueItem", field.Name)
+}
+
+func (ec *executionContext) childFields_UnregisterPersistedOperationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removedCount":
+		return ec.fieldContext_UnregisterPersistedOperationsPayload_removedCount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UnregisterPersistedOperationsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnregisterPersistedOperationsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7858,6 +8212,20 @@ func (ec *executionContext) field_Mutation_publishReport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_registerPersistedOperations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterPersistedOperationsInput, error) {
+			return ec.unmarshalNRegisterPersistedOperationsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRegisterPersistedOperationsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reopenThread_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8018,6 +8386,20 @@ func (ec *executionContext) field_Mutation_unpublishReport_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UnpublishReportInput, error) {
 			return ec.unmarshalNUnpublishReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnpublishReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unregisterPersistedOperations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnregisterPersistedOperationsInput, error) {
+			return ec.unmarshalNUnregisterPersistedOperationsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnregisterPersistedOperationsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8325,6 +8707,36 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["search"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_persistedOperations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (*postgres.PersistedSource, error) {
+			return ec.unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg2
 	return args, nil
 }
 
@@ -14091,6 +14503,94 @@ func (ec *executionContext) fieldContext_Mutation_createDesk(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerPersistedOperations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPersistedOperations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPersistedOperations(ctx, fc.Args["input"].(model.RegisterPersistedOperationsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegisterPersistedOperationsPayload) graphql.Marshaler {
+			return ec.marshalNRegisterPersistedOperationsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRegisterPersistedOperationsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPersistedOperations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterPersistedOperationsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPersistedOperations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unregisterPersistedOperations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unregisterPersistedOperations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnregisterPersistedOperations(ctx, fc.Args["input"].(model.UnregisterPersistedOperationsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnregisterPersistedOperationsPayload) graphql.Marshaler {
+			return ec.marshalNUnregisterPersistedOperationsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnregisterPersistedOperationsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unregisterPersistedOperations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnregisterPersistedOperationsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unregisterPersistedOperations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14686,6 +15186,327 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_hash(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_name(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersistedOperation().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, true, true, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_source(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v postgres.PersistedSource) graphql.Marshaler {
+			return ec.marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "PersistedOperationSource")
+}
+
+func (ec *executionContext) _PersistedOperation_body(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_registeredBy(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_registeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersistedOperation().RegisteredBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperation_createdAt(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PersistedOperation_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PersistedOperationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PersistedOperationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PersistedOperationEdge) graphql.Marshaler {
+			return ec.marshalNPersistedOperationEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.PersistedOperationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PersistedOperationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersistedOperationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PersistedOperationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *postgres.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
@@ -15916,6 +16737,50 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_persistedOperations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_persistedOperations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersistedOperations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["source"].(*postgres.PersistedSource))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PersistedOperationConnection) graphql.Marshaler {
+			return ec.marshalOPersistedOperationConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_persistedOperations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_persistedOperations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16083,6 +16948,84 @@ func (ec *executionContext) fieldContext_Queue_scheduledToday(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterPersistedOperationsPayload_registeredCount(ctx context.Context, field graphql.CollectedField, obj *model.RegisterPersistedOperationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPersistedOperationsPayload_registeredCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPersistedOperationsPayload_registeredCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterPersistedOperationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegisterPersistedOperationsPayload_unchangedCount(ctx context.Context, field graphql.CollectedField, obj *model.RegisterPersistedOperationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPersistedOperationsPayload_unchangedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnchangedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPersistedOperationsPayload_unchangedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterPersistedOperationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegisterPersistedOperationsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RegisterPersistedOperationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPersistedOperationsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPersistedOperationsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterPersistedOperationsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20538,6 +21481,61 @@ func (ec *executionContext) fieldContext_TranslatorQueueItem_since(_ context.Con
 	return graphql.NewScalarFieldContext("TranslatorQueueItem", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _UnregisterPersistedOperationsPayload_removedCount(ctx context.Context, field graphql.CollectedField, obj *model.UnregisterPersistedOperationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnregisterPersistedOperationsPayload_removedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnregisterPersistedOperationsPayload_removedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnregisterPersistedOperationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UnregisterPersistedOperationsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UnregisterPersistedOperationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnregisterPersistedOperationsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnregisterPersistedOperationsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnregisterPersistedOperationsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *model.UpdateReportPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23717,6 +24715,48 @@ func UnmarshalMergeInput(ctx context.Context, raw any) (model.MergeInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRegisterPersistedOperationsInput(ctx context.Context, obj any) (model.RegisterPersistedOperationsInput, error) {
+	var it model.RegisterPersistedOperationsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"manifest"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "manifest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("manifest"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Manifest = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterPersistedOperationsInput unmarshals raw into the RegisterPersistedOperationsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterPersistedOperationsInput(ctx context.Context, raw any) (model.RegisterPersistedOperationsInput, error) {
+	var out model.RegisterPersistedOperationsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterPersistedOperationsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (model.ReportFilter, error) {
 	var it model.ReportFilter
 	if obj == nil {
@@ -24477,6 +25517,48 @@ func (ec *executionContext) unmarshalInputUnpublishReportInput(ctx context.Conte
 func UnmarshalUnpublishReportInput(ctx context.Context, raw any) (model.UnpublishReportInput, error) {
 	var out model.UnpublishReportInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnpublishReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnregisterPersistedOperationsInput(ctx context.Context, obj any) (model.UnregisterPersistedOperationsInput, error) {
+	var it model.UnregisterPersistedOperationsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"hashes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "hashes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hashes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hashes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnregisterPersistedOperationsInput unmarshals raw into the UnregisterPersistedOperationsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnregisterPersistedOperationsInput(ctx context.Context, raw any) (model.UnregisterPersistedOperationsInput, error) {
+	var out model.UnregisterPersistedOperationsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnregisterPersistedOperationsInput", raw, &out)
 	return out, err
 }
 
@@ -27170,6 +28252,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerPersistedOperations":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPersistedOperations(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unregisterPersistedOperations":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unregisterPersistedOperations(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updateEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEvent(ctx, field)
@@ -27420,6 +28516,152 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationImplementors = []string{"PersistedOperation"}
+
+func (ec *executionContext) _PersistedOperation(ctx context.Context, sel ast.SelectionSet, obj *postgres.PersistedOperation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperation")
+		case "hash":
+			out.Values[i] = ec._PersistedOperation_hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersistedOperation_name(ctx, field, obj)
+				})
+		case "source":
+			out.Values[i] = ec._PersistedOperation_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._PersistedOperation_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registeredBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersistedOperation_registeredBy(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._PersistedOperation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._PersistedOperation_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationConnectionImplementors = []string{"PersistedOperationConnection"}
+
+func (ec *executionContext) _PersistedOperationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PersistedOperationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperationConnection")
+		case "edges":
+			out.Values[i] = ec._PersistedOperationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PersistedOperationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersistedOperationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationEdgeImplementors = []string{"PersistedOperationEdge"}
+
+func (ec *executionContext) _PersistedOperationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PersistedOperationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperationEdge")
+		case "cursor":
+			out.Values[i] = ec._PersistedOperationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PersistedOperationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -27795,6 +29037,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
 				})
+		case "persistedOperations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_persistedOperations(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -27849,6 +29097,49 @@ func (ec *executionContext) _Queue(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "scheduledToday":
 			out.Values[i] = ec._Queue_scheduledToday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registerPersistedOperationsPayloadImplementors = []string{"RegisterPersistedOperationsPayload"}
+
+func (ec *executionContext) _RegisterPersistedOperationsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterPersistedOperationsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerPersistedOperationsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterPersistedOperationsPayload")
+		case "registeredCount":
+			out.Values[i] = ec._RegisterPersistedOperationsPayload_registeredCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unchangedCount":
+			out.Values[i] = ec._RegisterPersistedOperationsPayload_unchangedCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RegisterPersistedOperationsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29499,6 +30790,44 @@ func (ec *executionContext) _TranslatorQueueItem(ctx context.Context, sel ast.Se
 	return out
 }
 
+var unregisterPersistedOperationsPayloadImplementors = []string{"UnregisterPersistedOperationsPayload"}
+
+func (ec *executionContext) _UnregisterPersistedOperationsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnregisterPersistedOperationsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unregisterPersistedOperationsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnregisterPersistedOperationsPayload")
+		case "removedCount":
+			out.Values[i] = ec._UnregisterPersistedOperationsPayload_removedCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UnregisterPersistedOperationsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateReportPayloadImplementors = []string{"UpdateReportPayload"}
 
 func (ec *executionContext) _UpdateReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateReportPayload) graphql.Marshaler {
@@ -31076,6 +32405,69 @@ func (ec *executionContext) marshalNParticipation2ᚕgithubᚗcomᚋcopydeskᚋc
 	return ret
 }
 
+func (ec *executionContext) marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperationᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.PersistedOperation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx context.Context, sel ast.SelectionSet, v *postgres.PersistedOperation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersistedOperation!")
+		return graphql.Null
+	}
+	return ec._PersistedOperation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersistedOperationEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PersistedOperationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersistedOperationEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersistedOperationEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationEdge(ctx context.Context, sel ast.SelectionSet, v *model.PersistedOperationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersistedOperationEdge!")
+		return graphql.Null
+	}
+	return ec._PersistedOperationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, v any) (postgres.PersistedSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := postgres.PersistedSource(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v postgres.PersistedSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PersistedOperationSource!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -31138,6 +32530,19 @@ func (ec *executionContext) marshalNPersonPayload2ᚖgithubᚗcomᚋcopydeskᚋc
 		return graphql.Null
 	}
 	return ec._PersonPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterPersistedOperationsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRegisterPersistedOperationsInput(ctx context.Context, v any) (model.RegisterPersistedOperationsInput, error) {
+	res, err := ec.unmarshalInputRegisterPersistedOperationsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterPersistedOperationsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRegisterPersistedOperationsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RegisterPersistedOperationsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegisterPersistedOperationsPayload!")
+		return graphql.Null
+	}
+	return ec._RegisterPersistedOperationsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Report) graphql.Marshaler {
@@ -31702,6 +33107,19 @@ func (ec *executionContext) marshalNTranslatorQueueItem2ᚖgithubᚗcomᚋcopyde
 func (ec *executionContext) unmarshalNUnpublishReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnpublishReportInput(ctx context.Context, v any) (model.UnpublishReportInput, error) {
 	res, err := ec.unmarshalInputUnpublishReportInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUnregisterPersistedOperationsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnregisterPersistedOperationsInput(ctx context.Context, v any) (model.UnregisterPersistedOperationsInput, error) {
+	res, err := ec.unmarshalInputUnregisterPersistedOperationsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnregisterPersistedOperationsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnregisterPersistedOperationsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnregisterPersistedOperationsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnregisterPersistedOperationsPayload!")
+		return graphql.Null
+	}
+	return ec._UnregisterPersistedOperationsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateEventInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateEventInput(ctx context.Context, v any) (model.UpdateEventInput, error) {
@@ -32375,6 +33793,32 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋco
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPersistedOperationConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationConnection(ctx context.Context, sel ast.SelectionSet, v *model.PersistedOperationConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersistedOperationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, v any) (*postgres.PersistedSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := postgres.PersistedSource(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v *postgres.PersistedSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {

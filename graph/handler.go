@@ -7,13 +7,13 @@ import (
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/metrics"
+	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
@@ -25,6 +25,14 @@ import (
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
+	pers := opts.Persisted
+	if pers.Registry == nil {
+		pers.Registry = operations.New(r.DB, operations.Options{Log: log})
+	}
+	// A copy, so the caller's Resolver is not changed.
+	rc := *r
+	r = &rc
+	r.ops = pers.Registry
 	es := NewExecutableSchema(Config{Resolvers: r})
 	limits := DefaultLimits()
 	if opts.Limits != nil {
@@ -36,12 +44,13 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
-	srv.Use(extension.Introspection{})
+	srv.Use(introspectionGate{public: !pers.NoPublicIntrospection})
 	if opts.Metrics != nil {
 		// Before the cost limiter, so that it is the outer one: it sees
 		// every response as the client gets it, refusals included.
 		srv.Use(operationMetrics{opts.Metrics})
 	}
+	srv.Use(&persisted{reg: pers.Registry, mode: pers.PublicOperations})
 	// The limiter measures the document a request runs, so it comes after
 	// every extension that supplies the document (persisted operations).
 	srv.Use(newLimiter(es, limits, opts.OnRefused))
@@ -90,6 +99,23 @@ type HandlerOptions struct {
 	// for its cost ("depth", "complexity", …; "response" for a response
 	// that ran out of budget), for metrics.
 	OnRefused func(reason string)
+	// Persisted configures persisted operations (APQ, the public
+	// allowlist) and introspection; the zero value: APQ for everyone over
+	// a registry with the default bounds, introspection for everyone.
+	Persisted PersistedOptions
+}
+
+// PersistedOptions configures persisted operations (README, "Persisted
+// operations").
+type PersistedOptions struct {
+	// Registry stores the operations; nil: one over the Resolver's DB with
+	// operations' default bounds.
+	Registry *operations.Registry
+	// PublicOperations is what the public audience may run; "" is PublicAny.
+	PublicOperations PublicOperations
+	// NoPublicIntrospection turns __schema and __type off for the public
+	// audience (--public-introspection=false); the newsroom keeps them.
+	NoPublicIntrospection bool
 }
 
 // rejectUnsupported answers requests no transport accepts with a GraphQL

@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/translation"
@@ -35,4 +36,8 @@ type Resolver struct {
 	TargetLocales []string
 	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
 	LoaderWait time.Duration
+
+	// ops is the persisted-operation registry NewHandler set up
+	// (HandlerOptions.Persisted).
+	ops *operations.Registry
 }

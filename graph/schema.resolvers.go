@@ -14,6 +14,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
@@ -555,6 +556,16 @@ func (r *mutationResolver) CreateDesk(ctx context.Context, input model.CreateDes
 	return &model.DeskPayload{Desk: d, UserErrors: noUserErrors()}, nil
 }
 
+// RegisterPersistedOperations is the resolver for the registerPersistedOperations field.
+func (r *mutationResolver) RegisterPersistedOperations(ctx context.Context, input model.RegisterPersistedOperationsInput) (*model.RegisterPersistedOperationsPayload, error) {
+	return r.registerPersistedOperations(ctx, input)
+}
+
+// UnregisterPersistedOperations is the resolver for the unregisterPersistedOperations field.
+func (r *mutationResolver) UnregisterPersistedOperations(ctx context.Context, input model.UnregisterPersistedOperationsInput) (*model.UnregisterPersistedOperationsPayload, error) {
+	return r.unregisterPersistedOperations(ctx, input)
+}
+
 // UpdateEvent is the resolver for the updateEvent field.
 func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error) {
 	in, err := updateEventInput(input)
@@ -587,6 +598,19 @@ func (r *organizationResolver) LocalizedNames(ctx context.Context, obj *model.Or
 // Parent is the resolver for the parent field.
 func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error) {
 	return ref(ctx, r.loaders(ctx).organizations, obj.ParentID, obj.Chain.Organization)
+}
+
+// Name is the resolver for the name field.
+func (r *persistedOperationResolver) Name(ctx context.Context, obj *postgres.PersistedOperation) (*string, error) {
+	if obj.Name == "" {
+		return nil, nil
+	}
+	return &obj.Name, nil
+}
+
+// RegisteredBy is the resolver for the registeredBy field.
+func (r *persistedOperationResolver) RegisteredBy(ctx context.Context, obj *postgres.PersistedOperation) (*auth.User, error) {
+	return r.user(ctx, obj.RegisteredBy)
 }
 
 // ID is the resolver for the id field.
@@ -730,6 +754,11 @@ func (r *queryResolver) XliffExport(ctx context.Context, input model.XliffExport
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error) {
 	return r.auditLog(ctx, 0, first, after)
+}
+
+// PersistedOperations is the resolver for the persistedOperations field.
+func (r *queryResolver) PersistedOperations(ctx context.Context, first *int, after *string, source *postgres.PersistedSource) (*model.PersistedOperationConnection, error) {
+	return r.listPersistedOperations(ctx, first, after, source)
 }
 
 // ID is the resolver for the id field.
@@ -1106,6 +1135,11 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Organization returns OrganizationResolver implementation.
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
+// PersistedOperation returns PersistedOperationResolver implementation.
+func (r *Resolver) PersistedOperation() PersistedOperationResolver {
+	return &persistedOperationResolver{r}
+}
+
 // Person returns PersonResolver implementation.
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
@@ -1167,6 +1201,7 @@ type (
 	eventResolver                struct{ *Resolver }
 	mutationResolver             struct{ *Resolver }
 	organizationResolver         struct{ *Resolver }
+	persistedOperationResolver   struct{ *Resolver }
 	personResolver               struct{ *Resolver }
 	queryResolver                struct{ *Resolver }
 	reportResolver               struct{ *Resolver }

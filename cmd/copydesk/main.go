@@ -6,6 +6,7 @@
 //	copydesk user add|list
 //	copydesk token create|list|revoke
 //	copydesk desk add|list
+//	copydesk operations register|list|unregister
 //	copydesk version
 //
 // Every flag has an environment fallback; `copydesk CMD --help` lists them.
@@ -28,6 +29,7 @@ import (
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/server"
 	"github.com/copydesk/copydesk/internal/workflow"
@@ -58,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = tokenCmd(ctx, args, stdout, stderr)
 	case "desk":
 		err = deskCmd(ctx, args, stdout, stderr)
+	case "operations":
+		err = operationsCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "xliff":
 		err = xliffCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "version":
@@ -90,6 +94,8 @@ Usage:
   copydesk token create|list|revoke
                                    manage a user's API tokens (create prints the token)
   copydesk desk add|list           manage desks, which roles may be limited to
+  copydesk operations register FILE|list|unregister
+                                   manage persisted GraphQL operations (manifests, APQ)
   copydesk xliff export|import     exchange translations with an agency (XLIFF 2.0)
   copydesk version                 print the version
 
@@ -209,6 +215,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
 	fs.BoolVar(&wf.EditReopensReview, "edit-reopens-review", envBoolOr("COPYDESK_EDIT_REOPENS_REVIEW", wf.EditReopensReview),
 		"an edit to an approved or scheduled report sends it back to review (env COPYDESK_EDIT_REOPENS_REVIEW)")
+	publicOps := fs.String("public-operations", envOr("COPYDESK_PUBLIC_OPERATIONS", string(graph.PublicAny)),
+		"what anonymous and READ_PUBLISHED requests may run: any operation, or only the allowlist of operations registered from manifests (env COPYDESK_PUBLIC_OPERATIONS)")
+	publicIntrospection := fs.Bool("public-introspection", envBoolOr("COPYDESK_PUBLIC_INTROSPECTION", true),
+		"allow __schema and __type to anonymous and READ_PUBLISHED requests; turn off in production (env COPYDESK_PUBLIC_INTROSPECTION)")
+	apqMax := fs.Int("apq-max", envInt("COPYDESK_APQ_MAX", operations.DefaultMaxAutomatic),
+		"most operations registered automatically (APQ) kept in the database, least recently used evicted; manifest operations do not count (env COPYDESK_APQ_MAX)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -217,6 +229,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := c.config()
+	if cfg.PublicOperations, err = graph.ParsePublicOperations(*publicOps); err != nil {
+		return fmt.Errorf("--public-operations: %w", err)
+	}
+	if *apqMax < 1 {
+		return fmt.Errorf("--apq-max: %d is not a positive number", *apqMax)
+	}
+	cfg.NoPublicIntrospection, cfg.MaxAutomaticOperations = !*publicIntrospection, *apqMax
 	cfg.RateLimit = limits
 	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain

@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Adds a comment, or a reply to a thread.
@@ -499,6 +500,24 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A page of persisted operations.
+type PersistedOperationConnection struct {
+	// Operations on this page, with cursors.
+	Edges []*PersistedOperationEdge `json:"edges"`
+	// Operations on this page.
+	Nodes []*postgres.PersistedOperation `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An operation in a `PersistedOperationConnection`.
+type PersistedOperationEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The operation.
+	Node *postgres.PersistedOperation `json:"node"`
+}
+
 // A page of people.
 type PersonConnection struct {
 	// People on this page, with cursors.
@@ -551,6 +570,27 @@ type Queue struct {
 	ChangesRequested []*editorial.Report `json:"changesRequested"`
 	// Reports scheduled to be published on the given day.
 	ScheduledToday []*editorial.Report `json:"scheduledToday"`
+}
+
+// Registers a frontend's persisted-query manifest. Admins only.
+type RegisterPersistedOperationsInput struct {
+	// The manifest file's content, as JSON text: either an Apollo manifest
+	// (`{"format": "apollo-persisted-query-manifest", "version": 1, "operations":
+	// [{"id": "<sha256>", "name": "…", "type": "query", "body": "…"}]}`) or a
+	// Relay map (`{"<sha256>": "<text>"}`; configure relay-compiler with
+	// `"persistConfig": {"file": "…", "algorithm": "SHA256"}`, as MD5 ids are
+	// refused). At most 10,000 operations of at most 64 KiB each.
+	Manifest string `json:"manifest"`
+}
+
+// The result of `registerPersistedOperations`.
+type RegisterPersistedOperationsPayload struct {
+	// How many operations were newly registered (or turned from `APQ` into `MANIFEST`); null when the mutation failed.
+	RegisteredCount *int `json:"registeredCount,omitempty"`
+	// How many of the manifest's operations were registered from a manifest already; null when the mutation failed.
+	UnchangedCount *int `json:"unchangedCount,omitempty"`
+	// What was wrong with the manifest, when the mutation failed (nothing was registered then); empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of reports.
@@ -838,6 +878,20 @@ type UnpublishReportInput struct {
 	ExpectedVersion int `json:"expectedVersion"`
 	// Why; required, and kept in the audit trail.
 	Reason string `json:"reason"`
+}
+
+// Removes persisted operations. Admins only.
+type UnregisterPersistedOperationsInput struct {
+	// The operations' hashes (`PersistedOperation.hash`), 1 to 1,000.
+	Hashes []string `json:"hashes"`
+}
+
+// The result of `unregisterPersistedOperations`.
+type UnregisterPersistedOperationsPayload struct {
+	// How many operations were removed; null when the mutation failed (nothing was removed then).
+	RemovedCount *int `json:"removedCount,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Changes an event; only fields present change.

@@ -27,6 +27,7 @@ import (
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/newsroom"
+	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -89,6 +90,13 @@ type Config struct {
 	// Connections limits concurrent HTTP connections, in all and per client
 	// IP; the zero value means server.DefaultConnLimits.
 	Connections *server.ConnLimits
+	// PublicOperations is what the public audience may run (graph.PublicAny
+	// when empty, or graph.PublicAllowlist); NoPublicIntrospection turns
+	// introspection off for it; MaxAutomaticOperations bounds the APQ
+	// operations kept (0: operations.DefaultMaxAutomatic).
+	PublicOperations       graph.PublicOperations
+	NoPublicIntrospection  bool
+	MaxAutomaticOperations int
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -206,7 +214,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
 	scfg := server.Config{
 		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
-			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter})),
+			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
+				Persisted: graph.PersistedOptions{
+					Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
+					PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,
+				}})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,

@@ -23,6 +23,9 @@ const (
 	MergeDirectory  Action = "directory.merge"   // EDITOR or ADMIN on any desk
 	ManageUsers     Action = "users.manage"      // ADMIN: create users, change their roles, disable them, list them; create desks
 	ManageOwnTokens Action = "tokens.own"        // any signed-in user with a FULL token
+	// ManageOperations: ADMIN — register, unregister and list persisted
+	// GraphQL operations (internal/operations).
+	ManageOperations Action = "operations.manage"
 )
 
 // The actions on one user's own things (internal/identity). For each,
@@ -232,6 +235,13 @@ var Rules = []Rule{
 	{
 		Action:      ManageUsers,
 		Description: msgAdminsManageUsers,
+		Allow: staff(func(v *Viewer, _ Resource) bool {
+			return v.HasRole(Admin, nil)
+		}),
+	},
+	{
+		Action:      ManageOperations,
+		Description: "Only admins may register, unregister and list persisted operations.",
 		Allow: staff(func(v *Viewer, _ Resource) bool {
 			return v.HasRole(Admin, nil)
 		}),

@@ -170,6 +170,10 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN": allY, "EDITOR": allF, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": allF, "EDITOR@d1": allF, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
 	},
+	auth.ManageOperations: {
+		"ADMIN": allY, "EDITOR": allF, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": allF, "EDITOR@d1": allF, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
 	auth.ManageOwnTokens: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allY, "TRANSLATOR": allY,
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allY, "TRANSLATOR@d1": allY,
@@ -211,7 +215,7 @@ func TestPermissionMatrix(t *testing.T) {
 	// Every action has exactly one rule, and every rule a matrix.
 	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
 		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
-		auth.ReviewTranslation, auth.AssignTranslators, auth.DeleteTranslation, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOwnTokens,
+		auth.ReviewTranslation, auth.AssignTranslators, auth.DeleteTranslation, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOperations, auth.ManageOwnTokens,
 		auth.CreateToken, auth.RevokeToken, auth.ReadUserPrivate}
 	for _, a := range actions {
 		n := 0
