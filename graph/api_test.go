@@ -44,6 +44,12 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIWith(t, graph.HandlerOptions{})
+}
+
+// newAPIWith is newAPI with handler options.
+func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +65,7 @@ func newAPI(t *testing.T) *api {
 		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}, log, graph.HandlerOptions{})
+		LoaderWait: 50 * time.Millisecond}, log, opts)
 	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter

@@ -35,6 +35,11 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 				writeError(w, http.StatusUnauthorized, cerr.Unauthenticated, cerr.Message(err))
 				return
 			}
+			if cerr.Code(err) == cerr.Unavailable {
+				w.Header().Set("Retry-After", unavailableRetryAfter)
+				writeError(w, http.StatusServiceUnavailable, cerr.Unavailable, cerr.Message(err))
+				return
+			}
 			log.ErrorContext(r.Context(), "authenticating a request", "err", err, "request_id", reqctx.RequestID(r.Context()))
 			writeError(w, http.StatusInternalServerError, cerr.Internal, "Internal error.")
 			return

@@ -25,6 +25,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
+		var reqErr *requestError
+		if errors.As(err, &reqErr) {
+			// Problems with the HTTP request itself (httpTransport).
+			gqlErr.Message = reqErr.msg
+			gqlErr.Extensions["code"] = "BAD_REQUEST"
+			return gqlErr
+		}
 		if _, ok := gqlErr.Extensions["code"]; ok {
 			// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED and friends.
 			return gqlErr

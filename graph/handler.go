@@ -2,7 +2,6 @@ package graph
 
 import (
 	"log/slog"
-	"mime"
 	"net/http"
 	"time"
 
@@ -13,11 +12,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// NewHandler returns the /graphql endpoint: GraphQL over HTTP (POST with
-// application/json; GET for queries; responses as application/json or
-// application/graphql-response+json by Accept) and subscriptions over
-// WebSocket (graphql-transport-ws and the older graphql-ws subprotocol) on
-// the same path.
+// NewHandler returns the /graphql endpoint: GraphQL over HTTP as the
+// specification says (httpTransport: POST with application/json, GET for
+// queries, responses as application/graphql-response+json or
+// application/json by Accept, CDN caching of anonymous GET queries) and
+// subscriptions over WebSocket (graphql-transport-ws and the older
+// graphql-ws subprotocol) on the same path.
 //
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
@@ -25,41 +25,19 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 10 * time.Second})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{cache: opts.Cache})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
+	return withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv)))
 }
 
 // HandlerOptions configures the /graphql endpoint around the schema: what a
 // request may cost, how sockets are authenticated, persisted operations and
 // caching. The zero value applies the documented defaults.
-type HandlerOptions struct{}
-
-// rejectUnsupported answers requests no transport accepts with a GraphQL
-// error that has a code and an actionable message, rather than gqlgen's bare
-// "transport not supported".
-func rejectUnsupported(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status, msg := 0, ""
-		switch r.Method {
-		case http.MethodGet, http.MethodOptions:
-		case http.MethodPost:
-			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != "application/json" {
-				status, msg = http.StatusUnsupportedMediaType, "POST requests must have Content-Type: application/json."
-			}
-		default:
-			status, msg = http.StatusMethodNotAllowed, "Use POST (or GET for queries) on /graphql."
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-		}
-		if status == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		writeError(w, status, "BAD_REQUEST", msg)
-	})
+type HandlerOptions struct {
+	// Cache is how anonymous GET queries may be cached by browsers and CDNs;
+	// the zero value caches nothing (Cache-Control: no-store).
+	Cache CachePolicy
 }

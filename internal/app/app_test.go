@@ -246,10 +246,10 @@ func TestMalformedGraphQLRequests(t *testing.T) {
 		wantCode                                string
 	}{
 		{"BadJSON", "POST", "application/json", "", `{"query": `, 400, "BAD_REQUEST"},
-		{"NoQuery", "POST", "application/json", "", `{}`, 422, "GRAPHQL_VALIDATION_FAILED"},
-		{"SyntaxError", "POST", "application/json", "", `{"query": "{ serverInfo { "}`, 422, "GRAPHQL_PARSE_FAILED"},
+		{"NoQuery", "POST", "application/json", "", `{}`, 400, "BAD_REQUEST"},
+		{"SyntaxError", "POST", "application/json", "", `{"query": "{ serverInfo { "}`, 200, "GRAPHQL_PARSE_FAILED"},
 		{"SyntaxErrorGraphQLResponseJSON", "POST", "application/json", "application/graphql-response+json", `{"query": "{ serverInfo { "}`, 400, "GRAPHQL_PARSE_FAILED"},
-		{"UnknownField", "POST", "application/json", "", `{"query": "{ nope }"}`, 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"UnknownField", "POST", "application/json", "", `{"query": "{ nope }"}`, 200, "GRAPHQL_VALIDATION_FAILED"},
 		{"WrongContentType", "POST", "text/plain", "", `{ serverInfo { version } }`, 415, "BAD_REQUEST"},
 		{"WrongMethod", "DELETE", "", "", ``, 405, "BAD_REQUEST"},
 		{"BadID", "POST", "application/json", "", `{"query": "{ node(id: \"zzz\") { id } }"}`, 200, "BAD_USER_INPUT"},

@@ -21,6 +21,7 @@ const (
 	Unauthenticated = "UNAUTHENTICATED" // no credentials, or bad ones
 	RateLimited     = "RATE_LIMITED"    // too many requests; retry later
 	Internal        = "INTERNAL"        // a bug or an outage; details are only in the server log
+	Unavailable     = "UNAVAILABLE"     // the database cannot be reached; retry later
 )
 
 // Error is a failure with a code a client can act on.
