@@ -25,9 +25,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/server"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -190,6 +192,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
 	fs.BoolVar(&wf.EditReopensReview, "edit-reopens-review", envBoolOr("COPYDESK_EDIT_REOPENS_REVIEW", wf.EditReopensReview),
 		"an edit to an approved or scheduled report sends it back to review (env COPYDESK_EDIT_REOPENS_REVIEW)")
+	cacheMaxAge := fs.Duration("cache-max-age", envDuration("COPYDESK_CACHE_MAX_AGE", 60*time.Second),
+		"Cache-Control max-age of anonymous GET queries answered without errors, for browsers and CDNs; 0 disables public caching (env COPYDESK_CACHE_MAX_AGE)")
+	cacheSWR := fs.Duration("cache-stale-while-revalidate", envDuration("COPYDESK_CACHE_SWR", 300*time.Second),
+		"Cache-Control stale-while-revalidate of those responses: how long past max-age a cache may serve them while it refetches (env COPYDESK_CACHE_SWR)")
+	corsOrigins := fs.String("cors-origins", os.Getenv("COPYDESK_CORS_ORIGINS"),
+		"comma-separated origins whose pages may call /graphql from a browser, e.g. https://news.example; * allows any; empty sends no CORS headers (env COPYDESK_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -198,6 +206,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := c.config()
+	if *cacheMaxAge < 0 || *cacheSWR < 0 {
+		return fmt.Errorf("--cache-max-age and --cache-stale-while-revalidate must not be negative")
+	}
+	cfg.Cache = graph.CachePolicy{MaxAge: *cacheMaxAge, StaleWhileRevalidate: *cacheSWR}
+	cfg.CORSOrigins = server.ParseOrigins(*corsOrigins)
 	cfg.RateLimit = limits
 	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
@@ -286,6 +299,19 @@ func envBoolOr(name string, def bool) bool {
 		return false
 	}
 	return envBool(name)
+}
+
+// envDuration returns the duration in environment variable name ("90s",
+// "5m", or a bare number of seconds), or def when it is unset or invalid.
+func envDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second
+	}
+	return def
 }
 
 // envInt returns the integer in environment variable name, or def when it

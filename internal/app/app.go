@@ -73,6 +73,13 @@ type Config struct {
 	// NoScheduler leaves out the publishing worker (internal/scheduler),
 	// which otherwise runs in every instance.
 	NoScheduler bool
+	// Cache is how browsers and CDNs may cache anonymous GET queries; the
+	// zero value caches nothing (cmd/copydesk defaults to 60s max-age and
+	// 300s stale-while-revalidate).
+	Cache graph.CachePolicy
+	// CORSOrigins are the browser origins allowed to call /graphql ("*":
+	// any); empty sends no CORS headers.
+	CORSOrigins []string
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -177,10 +184,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
 	h := server.New(server.Config{
-		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{})),
+		GraphQL:  ratelimit.New(cfg.RateLimit).Middleware(graph.NewHandler(resolver, log, graph.HandlerOptions{Cache: cfg.Cache})),
 		Explorer: explorer.Handler(),
 		Ready:    readiness(db),
 		Log:      log,
+		// Outside the rate limiter: preflights are not counted and 429s
+		// stay readable by the page.
+		CORSOrigins: cfg.CORSOrigins,
 	})
 	return server.Run(ctx, cfg.Addr, h, cfg.DrainTimeout, log, ready)
 }
