@@ -24,8 +24,8 @@ import (
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 10 * time.Second})
+	srv.AddTransport(httpTransport{cache: opts.Cache}) // before Options: it answers HEAD with 405 and Allow
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{cache: opts.Cache})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))

@@ -55,10 +55,11 @@ type httpTransport struct {
 
 var _ graphql.Transport = httpTransport{}
 
-// Supports takes every plain HTTP request except OPTIONS and HEAD (the
-// Options transport) and WebSocket upgrades.
+// Supports takes every plain HTTP request except OPTIONS (the Options
+// transport) and WebSocket upgrades; methods other than GET and POST get a
+// 405 with Allow.
 func (t httpTransport) Supports(r *http.Request) bool {
-	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions && r.Method != http.MethodHead
+	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions
 }
 
 // requestError is a problem with the HTTP request itself, found before

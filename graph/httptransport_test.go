@@ -160,6 +160,7 @@ func TestHTTPStatusCodesFollowTheSpecification(t *testing.T) {
 		{"JSON in another charset: 415", mk(post(`{"query": "{ __typename }"}`)), "application/json; charset=latin1", js, 415, "BAD_REQUEST", false, ""},
 		{"JSON with utf-8 charset", mk(post(`{"query": "{ __typename }"}`)), "application/json; charset=UTF-8", js, 200, "", true, ""},
 		{"DELETE: 405", req{http.MethodDelete, "/graphql", ""}, "", js, 405, "BAD_REQUEST", false, "GET, POST, OPTIONS"},
+		{"HEAD: 405", req{http.MethodHead, "/graphql", ""}, "", js, 405, "BAD_REQUEST", false, "GET, POST, OPTIONS"},
 		{"PUT: 405", req{http.MethodPut, "/graphql", `{"query": "{ __typename }"}`}, "", js, 405, "BAD_REQUEST", false, "GET, POST, OPTIONS"},
 	}
 	for _, c := range cases {
