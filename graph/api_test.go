@@ -44,7 +44,7 @@ type api struct {
 
 func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, graph.HandlerOptions{}) }
 
-// newAPIWith is newAPI with the handler's options (limits, hooks) set.
+// newAPIWith is newAPI with the handler's options (limits, hooks, caching) set.
 func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)

@@ -39,7 +39,7 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 			}
 			if t := postgres.Transient(err); t != nil {
 				log.WarnContext(r.Context(), "authenticating a request", "code", t.Code, "err", err, "request_id", reqctx.RequestID(r.Context()))
-				w.Header().Set("Retry-After", "5")
+				w.Header().Set("Retry-After", unavailableRetryAfter)
 				writeError(w, http.StatusServiceUnavailable, t.Code, t.Message)
 				return
 			}

@@ -27,6 +27,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
+		var reqErr *requestError
+		if errors.As(err, &reqErr) {
+			// Problems with the HTTP request itself (httpTransport).
+			gqlErr.Message = reqErr.msg
+			gqlErr.Extensions["code"] = "BAD_REQUEST"
+			return gqlErr
+		}
 		if isVariableError(gqlErr) {
 			return variableError(ctx, gqlErr)
 		}

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"log/slog"
-	"mime"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -17,10 +16,12 @@ import (
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
-// NewHandler returns the /graphql endpoint: GraphQL over HTTP (POST with
-// application/json; GET for queries; responses as application/json or
-// application/graphql-response+json by Accept) and over WebSocket (the
-// graphql-transport-ws subprotocol only; see package ws) on the same path.
+// NewHandler returns the /graphql endpoint: GraphQL over HTTP as the
+// specification says (httpTransport: POST with application/json, GET for
+// queries, responses as application/graphql-response+json or
+// application/json by Accept, CDN caching of anonymous GET queries) and
+// over WebSocket (the graphql-transport-ws subprotocol only; see package ws)
+// on the same path.
 //
 // opts holds what the edge of the API needs beyond the resolvers: limits,
 // caches and hooks; its zero value is a working handler with the defaults.
@@ -40,9 +41,8 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	}
 	srv := handler.New(es)
 	srv.AddTransport(newWebSocket(r, log, opts))
+	srv.AddTransport(httpTransport{cache: opts.Cache}) // before Options: it answers HEAD with 405 and Allow
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
 	srv.Use(introspectionGate{public: !pers.NoPublicIntrospection})
 	if opts.Metrics != nil {
@@ -57,7 +57,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.SetParserTokenLimit(max(limits.Public.MaxTokens, limits.Newsroom.MaxTokens))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	return rejectUnsupported(withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv))))
+	return withViewer(r.Identity, log, withLoaders(r, withAcceptLanguage(srv)))
 }
 
 // smallDocuments caches parsed and validated documents of at most 8 KiB,
@@ -103,6 +103,9 @@ type HandlerOptions struct {
 	// allowlist) and introspection; the zero value: APQ for everyone over
 	// a registry with the default bounds, introspection for everyone.
 	Persisted PersistedOptions
+	// Cache is how anonymous GET queries may be cached by browsers and CDNs;
+	// the zero value caches nothing (Cache-Control: no-store).
+	Cache CachePolicy
 }
 
 // PersistedOptions configures persisted operations (README, "Persisted
@@ -116,29 +119,4 @@ type PersistedOptions struct {
 	// NoPublicIntrospection turns __schema and __type off for the public
 	// audience (--public-introspection=false); the newsroom keeps them.
 	NoPublicIntrospection bool
-}
-
-// rejectUnsupported answers requests no transport accepts with a GraphQL
-// error that has a code and an actionable message, rather than gqlgen's bare
-// "transport not supported".
-func rejectUnsupported(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status, msg := 0, ""
-		switch r.Method {
-		case http.MethodGet, http.MethodOptions:
-		case http.MethodPost:
-			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if err != nil || mt != "application/json" {
-				status, msg = http.StatusUnsupportedMediaType, "POST requests must have Content-Type: application/json."
-			}
-		default:
-			status, msg = http.StatusMethodNotAllowed, "Use POST (or GET for queries) on /graphql."
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-		}
-		if status == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		writeError(w, status, "BAD_REQUEST", msg)
-	})
 }

@@ -31,7 +31,7 @@ func newMetricsAPI(t *testing.T, m *metrics.Metrics) *api {
 }
 
 // send posts a raw GraphQL request with an operationName ("" for none).
-func (a *api) send(operationName, query string) {
+func (a *api) sendNamed(operationName, query string) {
 	a.t.Helper()
 	body := map[string]any{"query": query}
 	if operationName != "" {
@@ -52,13 +52,13 @@ func TestOperationMetrics(t *testing.T) {
 	m := metrics.New(metrics.Options{})
 	a := newMetricsAPI(t, m)
 	anon := a.as("")
-	a.send("", `query ServerVersion { serverInfo { version } }`)
-	a.send("ServerVersion", `query ServerVersion { serverInfo { version } }`)
-	a.send("", `{ serverInfo { version } }`)
-	anon.send("", `mutation NewTag { createTag(input: {name: "Energy"}) { tag { id } } }`)
-	a.send("", `{ nope }`)
-	a.send("", `{ serverInfo {`)
-	a.send("Missing", `query ServerVersion { serverInfo { version } }`)
+	a.sendNamed("", `query ServerVersion { serverInfo { version } }`)
+	a.sendNamed("ServerVersion", `query ServerVersion { serverInfo { version } }`)
+	a.sendNamed("", `{ serverInfo { version } }`)
+	anon.sendNamed("", `mutation NewTag { createTag(input: {name: "Energy"}) { tag { id } } }`)
+	a.sendNamed("", `{ nope }`)
+	a.sendNamed("", `{ serverInfo {`)
+	a.sendNamed("Missing", `query ServerVersion { serverInfo { version } }`)
 
 	want := `
 # HELP copydesk_graphql_operations_total GraphQL operations, by operation name (clipped and capped; anonymous when absent, other past the cap), type (query, mutation, subscription; unknown when the document never reached an operation) and outcome (ok, or error when the response had errors).
@@ -89,10 +89,10 @@ func TestOperationNameLabelIsBounded(t *testing.T) {
 	m := metrics.New(metrics.Options{MaxOperationNames: 5})
 	a := newMetricsAPI(t, m)
 	for i := range 50 {
-		a.send("", fmt.Sprintf(`query Op%d { serverInfo { version } }`, i))
+		a.sendNamed("", fmt.Sprintf(`query Op%d { serverInfo { version } }`, i))
 	}
-	a.send("", `{ serverInfo { version } }`)
-	a.send("", `query `+strings.Repeat("Long", 40)+` { serverInfo { version } }`)
+	a.sendNamed("", `{ serverInfo { version } }`)
+	a.sendNamed("", `query `+strings.Repeat("Long", 40)+` { serverInfo { version } }`)
 
 	got := map[string]float64{}
 	families, err := m.Registry().Gather()

@@ -20,3 +20,5 @@ if ! command -v go >/dev/null 2>&1; then
   echo "deps: Go is not installed (https://go.dev/doc/install); copydesk needs the version in go.mod" >&2
   exit 1
 fi
+# The GraphQL-over-HTTP audit (graphql-http) that graph's audit test runs.
+bash "$(dirname "$0")/http-audit/install.sh"

@@ -221,6 +221,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"allow __schema and __type to anonymous and READ_PUBLISHED requests; turn off in production (env COPYDESK_PUBLIC_INTROSPECTION)")
 	apqMax := fs.Int("apq-max", envInt("COPYDESK_APQ_MAX", operations.DefaultMaxAutomatic),
 		"most operations registered automatically (APQ) kept in the database, least recently used evicted; manifest operations do not count (env COPYDESK_APQ_MAX)")
+	cacheMaxAge := fs.Duration("cache-max-age", envDuration("COPYDESK_CACHE_MAX_AGE", 60*time.Second),
+		"Cache-Control max-age of anonymous GET queries answered without errors, for browsers and CDNs; 0 disables public caching (env COPYDESK_CACHE_MAX_AGE)")
+	cacheSWR := fs.Duration("cache-stale-while-revalidate", envDuration("COPYDESK_CACHE_SWR", 300*time.Second),
+		"Cache-Control stale-while-revalidate of those responses: how long past max-age a cache may serve them while it refetches (env COPYDESK_CACHE_SWR)")
+	corsOrigins := fs.String("cors-origins", os.Getenv("COPYDESK_CORS_ORIGINS"),
+		"comma-separated origins whose pages may call /graphql from a browser, e.g. https://news.example; * allows any; empty sends no CORS headers (env COPYDESK_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -236,6 +242,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("--apq-max: %d is not a positive number", *apqMax)
 	}
 	cfg.NoPublicIntrospection, cfg.MaxAutomaticOperations = !*publicIntrospection, *apqMax
+	if *cacheMaxAge < 0 || *cacheSWR < 0 {
+		return fmt.Errorf("--cache-max-age and --cache-stale-while-revalidate must not be negative")
+	}
+	cfg.Cache = graph.CachePolicy{MaxAge: *cacheMaxAge, StaleWhileRevalidate: *cacheSWR}
+	cfg.CORSOrigins = server.ParseOrigins(*corsOrigins)
 	cfg.RateLimit = limits
 	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
@@ -334,11 +345,15 @@ func envBoolOr(name string, def bool) bool {
 	return envBool(name)
 }
 
-// envDuration returns the duration in environment variable name ("30s"),
-// or def when it is unset or not a duration.
+// envDuration returns the duration in environment variable name ("90s",
+// "5m", or a bare number of seconds), or def when it is unset or invalid.
 func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+	v := os.Getenv(name)
+	if d, err := time.ParseDuration(v); err == nil {
 		return d
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second
 	}
 	return def
 }

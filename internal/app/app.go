@@ -97,6 +97,13 @@ type Config struct {
 	PublicOperations       graph.PublicOperations
 	NoPublicIntrospection  bool
 	MaxAutomaticOperations int
+	// Cache is how browsers and CDNs may cache anonymous GET queries; the
+	// zero value caches nothing (cmd/copydesk defaults to 60s max-age and
+	// 300s stale-while-revalidate).
+	Cache graph.CachePolicy
+	// CORSOrigins are the browser origins allowed to call /graphql ("*":
+	// any); empty sends no CORS headers.
+	CORSOrigins []string
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -215,6 +222,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	scfg := server.Config{
 		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
 			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
+				Cache: cfg.Cache,
 				Persisted: graph.PersistedOptions{
 					Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
 					PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,
@@ -223,6 +231,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		Ready:    readiness(db),
 		Log:      log,
 		Observer: m,
+		// Outside the rate limiter: preflights are not counted and 429s
+		// stay readable by the page.
+		CORSOrigins: cfg.CORSOrigins,
 	}
 	side := sideListeners(cfg, m, &scfg, log)
 	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,

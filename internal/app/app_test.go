@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/migrations"
 	"github.com/copydesk/copydesk/internal/pgembed"
@@ -246,10 +248,10 @@ func TestMalformedGraphQLRequests(t *testing.T) {
 		wantCode                                string
 	}{
 		{"BadJSON", "POST", "application/json", "", `{"query": `, 400, "BAD_REQUEST"},
-		{"NoQuery", "POST", "application/json", "", `{}`, 422, "GRAPHQL_VALIDATION_FAILED"},
-		{"SyntaxError", "POST", "application/json", "", `{"query": "{ serverInfo { "}`, 422, "GRAPHQL_PARSE_FAILED"},
+		{"NoQuery", "POST", "application/json", "", `{}`, 400, "BAD_REQUEST"},
+		{"SyntaxError", "POST", "application/json", "", `{"query": "{ serverInfo { "}`, 200, "GRAPHQL_PARSE_FAILED"},
 		{"SyntaxErrorGraphQLResponseJSON", "POST", "application/json", "application/graphql-response+json", `{"query": "{ serverInfo { "}`, 400, "GRAPHQL_PARSE_FAILED"},
-		{"UnknownField", "POST", "application/json", "", `{"query": "{ nope }"}`, 422, "GRAPHQL_VALIDATION_FAILED"},
+		{"UnknownField", "POST", "application/json", "", `{"query": "{ nope }"}`, 200, "GRAPHQL_VALIDATION_FAILED"},
 		{"WrongContentType", "POST", "text/plain", "", `{ serverInfo { version } }`, 415, "BAD_REQUEST"},
 		{"WrongMethod", "DELETE", "", "", ``, 405, "BAD_REQUEST"},
 		{"BadID", "POST", "application/json", "", `{"query": "{ node(id: \"zzz\") { id } }"}`, 200, "BAD_USER_INPUT"},
@@ -301,5 +303,24 @@ func TestExplorerIsServedAtRoot(t *testing.T) {
 	}
 	if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
 		t.Fatal("the explorer page refers to an external URL")
+	}
+}
+
+// The cache policy and CORS origins from the configuration reach /graphql.
+func TestCachingAndCORSAreWiredToGraphQL(t *testing.T) {
+	base := startServer(t, app.Config{DatabaseURL: pgtest.NewDSN(t), Demo: app.DemoNever,
+		Cache:       graph.CachePolicy{MaxAge: 30 * time.Second, StaleWhileRevalidate: time.Minute},
+		CORSOrigins: []string{"https://news.example"}})
+	req, _ := http.NewRequest(http.MethodGet, base+"/graphql?query="+url.QueryEscape("{ serverInfo { version } }"), nil)
+	req.Header.Set("Origin", "https://news.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") == "" ||
+		resp.Header.Get("Cache-Control") != "public, max-age=30, stale-while-revalidate=60" ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "https://news.example" {
+		t.Fatalf("HTTP %d, headers %v: want an ETag, public caching and CORS for the origin", resp.StatusCode, resp.Header)
 	}
 }

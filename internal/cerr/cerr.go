@@ -23,7 +23,7 @@ const (
 	Unavailable     = "UNAVAILABLE"     // the database cannot be reached or is busy; retry after a pause (HTTP 503, Retry-After)
 	Timeout         = "TIMEOUT"         // the request ran past its deadline and was stopped; ask for less, or retry
 	Canceled        = "CANCELLED"       // the client went away or cancelled the operation (logged, rarely seen)
-	Internal        = "INTERNAL"        // a bug or an outage; details are only in the server log
+	Internal        = "INTERNAL"        // a bug; details are only in the server log
 )
 
 // Error is a failure with a code a client can act on.

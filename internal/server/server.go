@@ -41,12 +41,15 @@ type Config struct {
 	// Observer, when non-nil, records every request: its route, method,
 	// status class, latency and SQL round trips.
 	Observer *metrics.Metrics
+	// CORSOrigins are the origins whose pages may call /graphql from a
+	// browser ("*": any); empty sends no CORS headers. See withCORS.
+	CORSOrigins []string
 }
 
 // New returns the root handler.
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", cfg.GraphQL)
+	mux.Handle("/graphql", withCORS(cfg.CORSOrigins, cfg.GraphQL))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
