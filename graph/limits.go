@@ -51,6 +51,8 @@ type Audience struct {
 	// the response. Past it, execution stops with RESPONSE_TOO_LARGE.
 	MaxResolved int
 	// MaxBytes bounds the document's text, checked before it is parsed.
+	// Texts (a report's body, up to 1 MiB) belong in variables, which it
+	// does not count.
 	MaxBytes int
 }
 
@@ -64,7 +66,7 @@ func DefaultLimits() Limits {
 		Public: Audience{Limits: cost.Limits{MaxTokens: 5000, MaxDepth: 15, MaxFields: 500, MaxAliases: 30, MaxDuplicates: 10, MaxComplexity: 10000, MaxIntrospections: 1},
 			MaxResolved: 50000, MaxBytes: 64 << 10},
 		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
-			MaxResolved: 500000, MaxBytes: 1 << 20},
+			MaxResolved: 500000, MaxBytes: 256 << 10},
 		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40},
 			MaxPage: editorial.MaxPage},
 		Timeout: 30 * time.Second,

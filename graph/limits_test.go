@@ -94,7 +94,7 @@ func TestPublicBodyIsBounded(t *testing.T) {
 		t.Fatalf("HTTP %d, errors %+v; want 413 BAD_REQUEST", httpResp.StatusCode, resp.Errors)
 	}
 	// The newsroom may send more: the same body is read, and its query
-	// refused by the newsroom's byte limit (1 MiB).
+	// refused by the newsroom's byte limit (256 KiB).
 	e, _ := a.fail("{ __typename "+strings.Repeat("                ", 70000)+"}", nil)
 	if e.code() != graph.CodeTooComplex || e.Extensions["reason"] != "bytes" {
 		t.Errorf("newsroom: %s %v %s", e.code(), e.Extensions["reason"], e.Message)

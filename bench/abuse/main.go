@@ -39,17 +39,18 @@ import (
 )
 
 type config struct {
-	duration  time.Duration
-	clients   int
-	attackers int
-	only      string
-	timeout   time.Duration
-	tries     int
-	reports   int
-	maxRSS    int64 // MB
-	settle    time.Duration
-	bin       string
-	dsn       string
+	duration   time.Duration
+	clients    int
+	attackers  int
+	only       string
+	timeout    time.Duration
+	tries      int
+	reports    int
+	maxRSS     int64 // MB
+	settle     time.Duration
+	bin        string
+	dsn        string
+	serveFlags string
 }
 
 // The issue's targets.
@@ -73,6 +74,7 @@ func main() {
 	fs.Int64Var(&cfg.maxRSS, "max-rss", 4096, "MB: a watchdog kills the server when its RSS passes this (to protect the machine), records it and restarts it; 0: never")
 	fs.DurationVar(&cfg.settle, "settle", 2*time.Second, "after a slow or timed-out document, wait at most this long for the server's CPU to go idle; restart it if it does not")
 	fs.StringVar(&cfg.bin, "copydesk", "", "the copydesk binary to run (default: go build ./cmd/copydesk into a temporary directory)")
+	fs.StringVar(&cfg.serveFlags, "serve-flags", "", "more flags for copydesk serve, space-separated, e.g. \"--pprof-addr 127.0.0.1:6060\"")
 	fs.StringVar(&cfg.dsn, "dsn", "", "use this existing database (lib/pq URL, as DATABASE_URL) instead of a private cluster; it is migrated, gets the demo and the seeded reports")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: go run ./bench/abuse [flags]
@@ -142,7 +144,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			return fmt.Errorf("go build ./cmd/copydesk: %w", err)
 		}
 	}
-	srv := &server{bin: cfg.bin, dsn: env.DSN, logPath: filepath.Join(os.TempDir(), "copydesk-abuse-server.log"), maxRSS: cfg.maxRSS << 20}
+	srv := &server{bin: cfg.bin, dsn: env.DSN, logPath: filepath.Join(os.TempDir(), "copydesk-abuse-server.log"), maxRSS: cfg.maxRSS << 20,
+		extra: strings.Fields(cfg.serveFlags)}
 	t0 := time.Now()
 	if err := srv.start(ctx); err != nil {
 		return err

@@ -24,7 +24,8 @@ import (
 // benchmark's database, so that its memory can be read from /proc.
 type server struct {
 	bin, dsn, logPath string
-	maxRSS            int64 // bytes; the watchdog kills the process above it
+	maxRSS            int64    // bytes; the watchdog kills the process above it
+	extra             []string // more serve flags (-serve-flags)
 
 	mu         sync.Mutex
 	cmd        *exec.Cmd
@@ -58,8 +59,8 @@ func (s *server) deathCause() string {
 // serveArgs are the flags of every start. Rate limits are off so that the
 // benchmark measures what a document costs, not the rate limiter.
 func (s *server) serveArgs(addr string) []string {
-	return []string{"serve", "--addr", addr, "--demo", "always", "--bootstrap-admin",
-		"--rate-anonymous", "0", "--rate-token", "0", "--log-format", "json"}
+	return append([]string{"serve", "--addr", addr, "--demo", "always", "--bootstrap-admin",
+		"--rate-anonymous", "0", "--rate-token", "0", "--log-format", "json"}, s.extra...)
 }
 
 var tokenRE = regexp.MustCompile(`\bcdk_[A-Za-z0-9_-]{43}`)

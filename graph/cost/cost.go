@@ -83,7 +83,7 @@ type Refusal struct {
 func (r *Refusal) Error() string {
 	switch r.Reason {
 	case "bytes":
-		return fmt.Sprintf("The query is %d bytes long; at most %d are allowed. Split it into smaller queries, or register it as a persisted operation.", r.Value, r.Limit)
+		return fmt.Sprintf("The query is %d bytes long; at most %d are allowed. Pass long texts (a report's body) in variables, not in the query, and split long queries.", r.Value, r.Limit)
 	case "tokens":
 		return fmt.Sprintf("The query is too long: it has more than %d tokens. Split it into smaller queries.", r.Limit)
 	case "depth":
