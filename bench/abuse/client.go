@@ -199,14 +199,16 @@ type attackStats struct {
 
 // attack runs attackers goroutines looping over docs, each sent
 // anonymously and with token in turn, until ctx ends.
-func (c *client) attack(ctx context.Context, docs []Doc, token string, attackers int, timeout time.Duration, st *attackStats) *sync.WaitGroup {
+// attack loops attackers over docs until ctx ends; as says who sends them:
+// "both" (alternately anonymous and with token), "anon" or "admin".
+func (c *client) attack(ctx context.Context, docs []Doc, token, as string, attackers int, timeout time.Duration, st *attackStats) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for a := range attackers {
 		wg.Go(func() {
 			for i := a * (2 * len(docs) / attackers); ctx.Err() == nil; i++ { // spread the attackers over the corpus
 				d := docs[(i/2)%len(docs)]
 				tok := ""
-				if i%2 == 1 {
+				if as == "admin" || (as == "both" && i%2 == 1) {
 					tok = token
 				}
 				o := c.send(ctx, unique(d.Query), tok, timeout)

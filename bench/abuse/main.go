@@ -51,6 +51,7 @@ type config struct {
 	bin        string
 	dsn        string
 	serveFlags string
+	attackAs   string
 }
 
 // The targets.
@@ -74,6 +75,7 @@ func main() {
 	fs.Int64Var(&cfg.maxRSS, "max-rss", 4096, "MB: a watchdog kills the server when its RSS passes this (to protect the machine), records it and restarts it; 0: never")
 	fs.DurationVar(&cfg.settle, "settle", 2*time.Second, "after a slow or timed-out document, wait at most this long for the server's CPU to go idle; restart it if it does not")
 	fs.StringVar(&cfg.bin, "copydesk", "", "the copydesk binary to run (default: go build ./cmd/copydesk into a temporary directory)")
+	fs.StringVar(&cfg.attackAs, "attack-as", "both", "who the attackers are: both (every document anonymously and with the admin token, alternately), anon, or admin")
 	fs.StringVar(&cfg.serveFlags, "serve-flags", "", "more flags for copydesk serve, space-separated, e.g. \"--pprof-addr 127.0.0.1:6060\"")
 	fs.StringVar(&cfg.dsn, "dsn", "", "use this existing database (lib/pq URL, as DATABASE_URL) instead of a private cluster; it is migrated, gets the demo and the seeded reports")
 	fs.Usage = func() {
@@ -94,6 +96,10 @@ Flags:
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:])
+	if cfg.attackAs != "both" && cfg.attackAs != "anon" && cfg.attackAs != "admin" {
+		fmt.Fprintf(os.Stderr, "bench/abuse: -attack-as %q is not one of both, anon, admin\n", cfg.attackAs)
+		os.Exit(2)
+	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		os.Exit(2)
@@ -215,7 +221,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	logf("normal query under attack: %d clients, %d attackers, for %s", cfg.clients, cfg.attackers, cfg.duration)
 	var st attackStats
 	actx, stopAttack := context.WithCancel(ctx)
-	wg := c.attack(actx, docs, srv.token, cfg.attackers, cfg.timeout, &st)
+	wg := c.attack(actx, docs, srv.token, cfg.attackAs, cfg.attackers, cfg.timeout, &st)
 	time.Sleep(200 * time.Millisecond) // let the attack start
 	attacked := c.load(ctx, normalQuery, cfg.clients, cfg.duration, cfg.timeout)
 	stopAttack()
@@ -367,7 +373,7 @@ func printReport(out io.Writer, cfg config, fx *fixture, docs []Doc, rows []docR
 	for _, l := range []struct {
 		name string
 		r    loadResult
-	}{{"alone", alone}, {fmt.Sprintf("under attack (%d attackers)", cfg.attackers), attacked}} {
+	}{{"alone", alone}, {fmt.Sprintf("under attack (%d attackers, %s)", cfg.attackers, cfg.attackAs), attacked}} {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%s\t%d\t%d\t%d\t\n", l.name, l.r.requests, float64(l.r.requests)/l.r.took.Seconds(),
 			dur(l.r.pct(0.50)), dur(l.r.pct(0.99)), l.r.failed, l.r.timeouts, l.r.transport)
 	}
