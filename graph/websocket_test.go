@@ -17,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
@@ -155,6 +156,24 @@ func TestWebSocketRevokedTokenLosesTheSocket(t *testing.T) {
 		}
 		revoke(t, a, token)
 		s.expectClosed(4403, "The API token was revoked.")
+	})
+	t.Run("a token that expires while the socket is open ends it", func(t *testing.T) {
+		a := newAPIWith(t, graph.HandlerOptions{WebSocket: ws.Limits{RecheckInterval: 50 * time.Millisecond}})
+		ctx := auth.WithViewer(context.Background(), auth.System())
+		u, err := a.ids.CreateUser(ctx, identity.NewUser{Email: "eve@example.org", Name: "Eve", Grants: []auth.Grant{{Role: auth.Reporter}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expires := time.Now().Add(2 * time.Second)
+		token, _, err := a.ids.CreateToken(ctx, u.ID, "short-lived", &expires, auth.ScopeFull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := openSocket(t, a, nil, map[string]any{"authToken": token})
+		if got := s.query("1", viewer); !strings.Contains(got, "eve@example.org") {
+			t.Fatalf("viewer over the socket: %s", got)
+		}
+		s.expectClosed(4403, identity.MsgTokenExpired)
 	})
 }
 

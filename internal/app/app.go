@@ -16,9 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/demo"
 	"github.com/copydesk/copydesk/internal/explorer"
@@ -222,7 +224,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	scfg := server.Config{
 		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
 			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
-				Cache: cfg.Cache,
+				Cache:     cfg.Cache,
+				WebSocket: ws.Limits{OriginPatterns: originHosts(cfg.CORSOrigins)},
 				Persisted: graph.PersistedOptions{
 					Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
 					PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,
@@ -326,4 +329,18 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// originHosts turns the CORS origins ("https://news.example") into the
+// host patterns the WebSocket transport checks a browser's Origin against
+// ("news.example"), so the pages that may call /graphql may open a socket.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if _, host, ok := strings.Cut(o, "://"); ok {
+			o = host
+		}
+		hosts = append(hosts, o)
+	}
+	return hosts
 }
