@@ -240,6 +240,22 @@ func pageSize(first *int, def int) (int, error) {
 	return *first, nil
 }
 
+// idPage reads the `first` and `after` of a list ordered by id alone (users,
+// the audit log, persisted operations): the page size and the id the page
+// starts after (0: the start).
+func idPage(first *int, after *string, def int) (n int, afterID int64, cur *editorial.Cursor, err error) {
+	if n, err = pageSize(first, def); err != nil {
+		return 0, 0, nil, err
+	}
+	if cur, err = decodeCursor(after); err != nil {
+		return 0, 0, nil, err
+	}
+	if cur != nil {
+		afterID = cur.ID
+	}
+	return n, afterID, cur, nil
+}
+
 // page cuts a list fetched with one row more than asked for down to first
 // items and says whether more follow; cursor gives each item's cursor.
 func page[T any](list []*T, first int, after *editorial.Cursor, cursor func(*T) editorial.Cursor) ([]*T, []string, *model.PageInfo) {

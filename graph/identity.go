@@ -94,17 +94,9 @@ func (r *Resolver) revokeAPIToken(ctx context.Context, in model.RevokeAPITokenIn
 }
 
 func (r *Resolver) listUsers(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	n, err := pageSize(first, 50)
+	n, afterID, cur, err := idPage(first, after, 50)
 	if err != nil {
 		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	var afterID int64
-	if cur != nil {
-		afterID = cur.ID
 	}
 	list, err := r.Identity.Users(ctx, n+1, afterID)
 	if err != nil {

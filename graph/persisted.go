@@ -306,17 +306,9 @@ func (r *Resolver) listPersistedOperations(ctx context.Context, first *int, afte
 	if err := auth.Check(auth.ViewerFrom(ctx), auth.ManageOperations, auth.Resource{}); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(first, 50)
+	n, before, cur, err := idPage(first, after, 50)
 	if err != nil {
 		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	var before int64
-	if cur != nil {
-		before = cur.ID
 	}
 	var src operations.Source
 	if source != nil {

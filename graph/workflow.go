@@ -163,17 +163,9 @@ func (r *Resolver) auditLog(ctx context.Context, reportID int64, first *int, aft
 	if err := auth.Check(auth.ViewerFrom(ctx), action, auth.Resource{}); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(first, 50)
+	n, before, cur, err := idPage(first, after, 50)
 	if err != nil {
 		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	var before int64
-	if cur != nil {
-		before = cur.ID
 	}
 	list, err := r.reader(ctx).ListAudit(ctx, reportID, n+1, before)
 	if err != nil {

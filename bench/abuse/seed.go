@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 
 	"github.com/copydesk/copydesk/bench/internal/lorem"
 	"github.com/copydesk/copydesk/internal/auth"
@@ -95,7 +96,7 @@ func seed(ctx context.Context, svc *newsroom.Services, reviewer *auth.Viewer, n 
 		specs[i] = in
 	}
 	var next, done atomic.Int64
-	err := parallel(ctx, seedWorkers, func(ctx context.Context) error {
+	err := benchdb.Parallel(ctx, seedWorkers, func(ctx context.Context) error {
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {
@@ -131,26 +132,6 @@ func seedReport(ctx, rctx context.Context, svc *newsroom.Services, in reports.Cr
 	}
 	if s.Report.Status != editorial.Published {
 		return fmt.Errorf("%s after publish", s.Report.Status)
-	}
-	return nil
-}
-
-// parallel runs fn in k goroutines and returns the first error (the others
-// see ctx cancelled).
-func parallel(ctx context.Context, k int, fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	for range k {
-		wg.Go(func() {
-			if err := fn(ctx); err != nil {
-				cancel(err)
-			}
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && err != context.Canceled {
-		return err
 	}
 	return nil
 }

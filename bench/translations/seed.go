@@ -6,9 +6,10 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 
 	"github.com/copydesk/copydesk/bench/internal/lorem"
 	"github.com/copydesk/copydesk/internal/auth"
@@ -107,7 +108,7 @@ func seed(ctx context.Context, svc *newsroom.Services, n int) (*fixture, error) 
 	fx.ids = make([]int64, n)
 
 	var next, stale atomic.Int64
-	err := parallel(ctx, seedWorkers, func(ctx context.Context) error {
+	err := benchdb.Parallel(ctx, seedWorkers, func(ctx context.Context) error {
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {
@@ -208,25 +209,5 @@ func publish(ctx context.Context, svc *newsroom.Services, reviewer *auth.Viewer,
 	}
 	fx.published = len(fx.ids)
 	fx.publishTime = time.Since(t0)
-	return nil
-}
-
-// parallel runs fn in k goroutines and returns the first error (the others
-// see ctx cancelled).
-func parallel(ctx context.Context, k int, fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	for range k {
-		wg.Go(func() {
-			if err := fn(ctx); err != nil {
-				cancel(err)
-			}
-		})
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && err != context.Canceled {
-		return err
-	}
 	return nil
 }
