@@ -26,12 +26,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
-	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/server"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -197,36 +194,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"serve net/http/pprof under /debug/pprof/ on this address; empty (the default) is off. Never make it public (env COPYDESK_PPROF_ADDR)")
 	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
 		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
-	costs := graph.DefaultLimits()
-	publicLimits := fs.String("limits-public", os.Getenv("COPYDESK_LIMITS_PUBLIC"),
-		"cost limits for anonymous and READ_PUBLISHED requests over the defaults, e.g. depth=12,complexity=5000; keys: tokens, depth, fields, aliases, duplicates, complexity, introspections, resolved (env COPYDESK_LIMITS_PUBLIC)")
-	newsroomLimits := fs.String("limits-newsroom", os.Getenv("COPYDESK_LIMITS_NEWSROOM"),
-		"cost limits for newsroom staff with a FULL token, same keys (env COPYDESK_LIMITS_NEWSROOM)")
-	fs.DurationVar(&costs.Timeout, "request-timeout", envDuration("COPYDESK_REQUEST_TIMEOUT", costs.Timeout),
-		"deadline of one query or mutation; its SQL is cancelled when it passes, and the sessions' statement_timeout is 5s more (env COPYDESK_REQUEST_TIMEOUT)")
-	lockTimeout := fs.Duration("lock-timeout", envDuration("COPYDESK_LOCK_TIMEOUT", 10*time.Second),
-		"how long a statement may wait for a lock before failing with UNAVAILABLE (env COPYDESK_LOCK_TIMEOUT)")
-	conns := server.DefaultConnLimits()
-	fs.IntVar(&conns.Total, "max-conns", envInt("COPYDESK_MAX_CONNS", conns.Total), "most open HTTP and WebSocket connections; 0: no limit (env COPYDESK_MAX_CONNS)")
-	fs.IntVar(&conns.PerIP, "max-conns-per-ip", envInt("COPYDESK_MAX_CONNS_PER_IP", conns.PerIP),
-		"most open connections from one client address (IPv6: per /64); 0: no limit; ignored with --trust-proxy (env COPYDESK_MAX_CONNS_PER_IP)")
+	edge := registerEdge(fs)
 	wf := workflow.DefaultConfig()
 	fs.IntVar(&wf.ApprovalsRequired, "approvals-required", envInt("COPYDESK_APPROVALS_REQUIRED", wf.ApprovalsRequired),
 		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
 	fs.BoolVar(&wf.EditReopensReview, "edit-reopens-review", envBoolOr("COPYDESK_EDIT_REOPENS_REVIEW", wf.EditReopensReview),
 		"an edit to an approved or scheduled report sends it back to review (env COPYDESK_EDIT_REOPENS_REVIEW)")
-	publicOps := fs.String("public-operations", envOr("COPYDESK_PUBLIC_OPERATIONS", string(graph.PublicAny)),
-		"what anonymous and READ_PUBLISHED requests may run: any operation, or only the allowlist of operations registered from manifests (env COPYDESK_PUBLIC_OPERATIONS)")
-	publicIntrospection := fs.Bool("public-introspection", envBoolOr("COPYDESK_PUBLIC_INTROSPECTION", true),
-		"allow __schema and __type to anonymous and READ_PUBLISHED requests; turn off in production (env COPYDESK_PUBLIC_INTROSPECTION)")
-	apqMax := fs.Int("apq-max", envInt("COPYDESK_APQ_MAX", operations.DefaultMaxAutomatic),
-		"most operations registered automatically (APQ) kept in the database, least recently used evicted; manifest operations do not count (env COPYDESK_APQ_MAX)")
-	cacheMaxAge := fs.Duration("cache-max-age", envDuration("COPYDESK_CACHE_MAX_AGE", 60*time.Second),
-		"Cache-Control max-age of anonymous GET queries answered without errors, for browsers and CDNs; 0 disables public caching (env COPYDESK_CACHE_MAX_AGE)")
-	cacheSWR := fs.Duration("cache-stale-while-revalidate", envDuration("COPYDESK_CACHE_SWR", 300*time.Second),
-		"Cache-Control stale-while-revalidate of those responses: how long past max-age a cache may serve them while it refetches (env COPYDESK_CACHE_SWR)")
-	corsOrigins := fs.String("cors-origins", os.Getenv("COPYDESK_CORS_ORIGINS"),
-		"comma-separated origins whose pages may call /graphql from a browser, e.g. https://news.example; * allows any; empty sends no CORS headers (env COPYDESK_CORS_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -235,18 +208,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := c.config()
-	if cfg.PublicOperations, err = graph.ParsePublicOperations(*publicOps); err != nil {
-		return fmt.Errorf("--public-operations: %w", err)
+	if err := edge.apply(&cfg); err != nil {
+		return err
 	}
-	if *apqMax < 1 {
-		return fmt.Errorf("--apq-max: %d is not a positive number", *apqMax)
-	}
-	cfg.NoPublicIntrospection, cfg.MaxAutomaticOperations = !*publicIntrospection, *apqMax
-	if *cacheMaxAge < 0 || *cacheSWR < 0 {
-		return fmt.Errorf("--cache-max-age and --cache-stale-while-revalidate must not be negative")
-	}
-	cfg.Cache = graph.CachePolicy{MaxAge: *cacheMaxAge, StaleWhileRevalidate: *cacheSWR}
-	cfg.CORSOrigins = server.ParseOrigins(*corsOrigins)
 	cfg.RateLimit = limits
 	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
@@ -256,13 +220,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.Workflow, cfg.NoScheduler = &wf, *noScheduler
 	cfg.MetricsAddr, cfg.PprofAddr = *metricsAddr, *pprofAddr
-	if costs.Public, err = graph.ParseAudience(*publicLimits, costs.Public); err != nil {
-		return fmt.Errorf("--limits-public: %w", err)
-	}
-	if costs.Newsroom, err = graph.ParseAudience(*newsroomLimits, costs.Newsroom); err != nil {
-		return fmt.Errorf("--limits-newsroom: %w", err)
-	}
-	cfg.Limits, cfg.LockTimeout, cfg.Connections = &costs, *lockTimeout, &conns
 	switch d := app.Demo(*demo); d {
 	case app.DemoAuto, app.DemoAlways, app.DemoNever:
 		cfg.Demo = d

@@ -212,16 +212,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		}()
 		defer func() { stop(); <-done }()
 	}
-	fallbacks, targets, err := locales(cfg)
+	scfg, err := httpConfig(cfg, db, svc, limits, m, log)
 	if err != nil {
 		return err
+	}
+	side := sideListeners(cfg, m, scfg, log)
+	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(*scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,
+		Conns: connLimits(cfg), RequestTimeout: limits.Timeout}, side)
+}
+
+// httpConfig is the root handler's configuration: /graphql with its rate
+// limiter, cost limits, persisted operations, caching and metrics, the
+// explorer, readiness and CORS.
+func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits graph.Limits, m *metrics.Metrics, log *slog.Logger) (*server.Config, error) {
+	fallbacks, targets, err := locales(cfg)
+	if err != nil {
+		return nil, err
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
 		Fallbacks: fallbacks, TargetLocales: targets}
 	rate := cfg.RateLimit
 	rate.OnLimited = m.RateLimited
 	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
-	scfg := server.Config{
+	return &server.Config{
 		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
 			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
 				Cache:     cfg.Cache,
@@ -237,10 +250,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		// Outside the rate limiter: preflights are not counted and 429s
 		// stay readable by the page.
 		CORSOrigins: cfg.CORSOrigins,
-	}
-	side := sideListeners(cfg, m, &scfg, log)
-	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,
-		Conns: connLimits(cfg), RequestTimeout: limits.Timeout}, side)
+	}, nil
 }
 
 // locales are cfg's locale fallback chains and target locales.
