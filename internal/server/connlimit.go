@@ -24,8 +24,8 @@ type ConnLimits struct {
 func DefaultConnLimits() ConnLimits { return ConnLimits{Total: 10000, PerIP: 64} }
 
 // limitListener accepts connections up to its limits. A connection over a
-// limit gets a short 503 answer and is closed, so the client learns why
-// instead of timing out.
+// limit gets a short answer (429 for the client's own limit, 503 for the
+// server's) and is closed, so the client learns why instead of timing out.
 type limitListener struct {
 	net.Listener
 	limits ConnLimits
@@ -48,25 +48,28 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		key := ipKey(c.RemoteAddr())
-		if l.acquire(key) {
+		ok, perIP := l.acquire(key)
+		if ok {
 			return &limitedConn{Conn: c, release: func() { l.release(key) }}, nil
 		}
-		go refuse(c)
+		go refuse(c, perIP)
 	}
 }
 
-func (l *limitListener) acquire(key string) bool {
+// acquire takes a slot for a connection from key; when it cannot, perIP
+// says whether the client's own limit was the reason (else the total).
+func (l *limitListener) acquire(key string) (ok, perIP bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.limits.Total > 0 && l.total >= l.limits.Total {
-		return false
-	}
 	if l.limits.PerIP > 0 && l.perIP[key] >= l.limits.PerIP {
-		return false
+		return false, true
+	}
+	if l.limits.Total > 0 && l.total >= l.limits.Total {
+		return false, false
 	}
 	l.total++
 	l.perIP[key]++
-	return true
+	return true, false
 }
 
 func (l *limitListener) release(key string) {
@@ -78,11 +81,18 @@ func (l *limitListener) release(key string) {
 	}
 }
 
-// refuse answers a connection over the limit in plain HTTP/1.1 and closes it.
-func refuse(c net.Conn) {
+// refuse answers a connection over a limit in plain HTTP/1.1 and closes
+// it: 429 RATE_LIMITED when the client holds too many, 503 UNAVAILABLE
+// when the server does.
+func refuse(c net.Conn, perIP bool) {
 	_ = c.SetDeadline(time.Now().Add(time.Second))
-	body := `{"errors":[{"message":"Too many open connections from your address: close some and retry.","extensions":{"code":"RATE_LIMITED","retryAfter":1}}]}`
-	_, _ = c.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+	status := "503 Service Unavailable"
+	body := `{"errors":[{"message":"The server has too many open connections: retry in a moment.","extensions":{"code":"UNAVAILABLE"}}]}`
+	if perIP {
+		status = "429 Too Many Requests"
+		body = `{"errors":[{"message":"Too many open connections from your address: close some and retry.","extensions":{"code":"RATE_LIMITED","retryAfter":1}}]}`
+	}
+	_, _ = c.Write([]byte("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
 		strconv.Itoa(len(body)) + "\r\n\r\n" + body))
 	_ = c.Close()
 }

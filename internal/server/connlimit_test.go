@@ -10,7 +10,7 @@ import (
 )
 
 // One client address may hold PerIP connections; the next one is answered
-// 503 with Retry-After and closed, and a connection closed frees its slot.
+// 429 and closed, and a connection closed frees its slot.
 func TestConnectionsPerIPAreLimited(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,8 +48,8 @@ func TestConnectionsPerIPAreLimited(t *testing.T) {
 	}
 	third := dial()
 	defer third.Close()
-	if got := status(third); !strings.HasPrefix(got, "HTTP/1.1 503") {
-		t.Fatalf("third: %s, want 503", got)
+	if got := status(third); !strings.HasPrefix(got, "HTTP/1.1 429") {
+		t.Fatalf("third: %s, want 429", got)
 	}
 	second.Close()
 	deadline := time.Now().Add(5 * time.Second)
