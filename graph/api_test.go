@@ -117,6 +117,28 @@ type response struct {
 	Errors []gqlError      `json:"errors"`
 }
 
+// postNamed sends query with an operationName.
+func (a *api) postNamed(operationName, query string) response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "operationName": operationName})
+	rec := a.send(http.MethodPost, "/graphql", http.Header{"Content-Type": {"application/json"}}, string(body))
+	var resp response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		a.t.Fatalf("response is not JSON (HTTP %d): %s", rec.Code, rec.Body.Bytes())
+	}
+	return resp
+}
+
+// failNamed is fail with an operationName ("" for none).
+func (a *api) failNamed(operationName, query string) (gqlError, json.RawMessage) {
+	a.t.Helper()
+	resp := a.postNamed(operationName, query)
+	if len(resp.Errors) != 1 {
+		a.t.Fatalf("want one error, got %+v (data %s)", resp.Errors, resp.Data)
+	}
+	return resp.Errors[0], resp.Data
+}
+
 // post sends a GraphQL request and returns the decoded response.
 func (a *api) post(query string, vars map[string]any) response {
 	a.t.Helper()

@@ -56,14 +56,20 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 	})
 }
 
-// PublicMaxBody bounds the body of a public request (anonymous, or a token
-// that reads published content only): 64 KiB of query (the public limit)
-// and its variables. The newsroom may send the server-wide 4 MiB (a long
+// PublicMaxBody bounds the body (and the URL query of a GET) of a public
+// request (anonymous, or a token that reads published content only): 64 KiB
+// of query (the public limit) and its variables; a public socket's messages
+// are bounded alike. The newsroom may send the server-wide 4 MiB (a long
 // report, an XLIFF file). A body over it is refused before it is read
 // whole, so a flood of large bodies costs the server little.
 const PublicMaxBody = 128 << 10
 
 func servePublic(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if len(r.URL.RawQuery) > PublicMaxBody {
+		writeError(w, http.StatusRequestURITooLong, "BAD_REQUEST",
+			fmt.Sprintf("The URL's query is longer than %d bytes, the most a public request may send: use POST, or a persisted query.", PublicMaxBody))
+		return
+	}
 	if r.ContentLength > PublicMaxBody {
 		writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST",
 			fmt.Sprintf("The request body is larger than %d bytes, the most a public request may send.", PublicMaxBody))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -150,6 +151,11 @@ func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
 // not parse, or names no operation it has, is left to gqlgen, which reports
 // it; only a parse that hit the token limit is refused here.
 func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		// gqlgen sets it only after the parameter mutators; a refusal here
+		// should still be counted under the client's name (metrics).
+		oc.OperationName = p.OperationName
+	}
 	a := l.limits.audienceOf(ctx)
 	if a.MaxBytes > 0 && len(p.Query) > a.MaxBytes {
 		return l.refuse(&cost.Refusal{Reason: "bytes", Value: len(p.Query), Limit: a.MaxBytes})
@@ -161,15 +167,28 @@ func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 		}
 		return nil
 	}
-	op := doc.Operations.ForName(p.OperationName)
-	if op == nil {
-		return nil
+	if len(doc.Operations) == 0 {
+		return nil // gqlgen answers "no operation provided" before validating
+	}
+	if doc.Operations.ForName(p.OperationName) == nil {
+		// Refused here, not after gqlgen has validated the whole document.
+		err := gqlerror.Errorf("The document has no operation named %q; send operationName with one of its operations' names (or omit it when there is only one).", p.OperationName)
+		if p.OperationName == "" {
+			err = gqlerror.Errorf("The document has several operations: send operationName to say which one to run.")
+		}
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
 	}
 	if err := nulError(doc, p.Variables); err != nil {
 		return err
 	}
-	m, r := cost.Analyze(l.schema, doc, op, p.Variables, l.limits.Sizes, a.MaxDuplicates)
-	if r == nil {
+	// Every operation and fragment is measured, not only the one that
+	// runs: the validator reads them all.
+	measures, r := cost.AnalyzeDocument(l.schema, doc, p.Variables, l.limits.Sizes, a.MaxDuplicates)
+	for _, m := range measures {
+		if r != nil {
+			break
+		}
 		r = a.Check(m)
 	}
 	if r != nil {

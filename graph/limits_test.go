@@ -47,6 +47,9 @@ func TestCostLimitsRefuseBeforeAnySQL(t *testing.T) {
 		{"an alias bomb", "{" + aliasBomb(200) + " }", "aliases", true},
 		{"a token flood", "{ __typename " + strings.Repeat("@skip(if: false) ", 1000) + "}", "tokens", false},
 		{"100 KB of text", "{ __typename " + strings.Repeat("                ", 6000) + "}", "bytes", false},
+		{"repeated fields in an operation that does not run", "query A { __typename } query B {" + strings.Repeat(" __typename", 2000) + " }", "duplicates", true},
+		{"repeated fields in an unused fragment", "query A { __typename } fragment F on Query {" + strings.Repeat(" __typename", 2000) + " }", "duplicates", true},
+		{"conflicting fields in an operation that does not run", "query A { __typename } query B {" + strings.Repeat(" x: __typename x: serverInfo { __typename }", 380) + " }", "duplicates", true},
 		{"many introspections", `{ a: __schema { types { name } } b: __schema { types { name } } }`, "introspection", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +57,11 @@ func TestCostLimitsRefuseBeforeAnySQL(t *testing.T) {
 				if c == a && !tc.newsroomToo {
 					continue
 				}
-				e, data := c.fail(tc.query, nil)
+				name := ""
+				if strings.HasPrefix(tc.query, "query A ") {
+					name = "A"
+				}
+				e, data := c.failNamed(name, tc.query)
 				if e.code() != graph.CodeTooComplex || e.Extensions["reason"] != tc.reason {
 					t.Fatalf("got %s %v (%s), want %s for %s", e.code(), e.Extensions["reason"], e.Message, graph.CodeTooComplex, tc.reason)
 				}
@@ -93,11 +100,30 @@ func TestPublicBodyIsBounded(t *testing.T) {
 	if httpResp.StatusCode != http.StatusRequestEntityTooLarge || len(resp.Errors) != 1 || resp.Errors[0].code() != "BAD_REQUEST" {
 		t.Fatalf("HTTP %d, errors %+v; want 413 BAD_REQUEST", httpResp.StatusCode, resp.Errors)
 	}
+	get := a.as("").send(http.MethodGet, "/graphql?query=%7B__typename%7D&variables="+strings.Repeat("%20", 50000), nil, "")
+	if get.Code != http.StatusRequestURITooLong {
+		t.Errorf("a public GET with a 150 KB query string: HTTP %d, want 414", get.Code)
+	}
 	// The newsroom may send more: the same body is read, and its query
 	// refused by the newsroom's byte limit (256 KiB).
 	e, _ := a.fail("{ __typename "+strings.Repeat("                ", 70000)+"}", nil)
 	if e.code() != graph.CodeTooComplex || e.Extensions["reason"] != "bytes" {
 		t.Errorf("newsroom: %s %v %s", e.code(), e.Extensions["reason"], e.Message)
+	}
+}
+
+// An operationName the document does not have is refused before the
+// document is validated (validation reads every operation, and can be slow).
+func TestUnknownOperationNameIsRefusedBeforeValidation(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t).as("")
+	resp := a.postNamed("nope", "{"+strings.Repeat(" __typename", 2000)+" }")
+	if len(resp.Errors) != 1 || resp.Errors[0].code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(resp.Errors[0].Message, `"nope"`) {
+		t.Fatalf("got %+v", resp.Errors)
+	}
+	resp = a.postNamed("", "query A { __typename } query B { __typename }")
+	if len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "operationName") {
+		t.Fatalf("two operations without operationName: %+v", resp.Errors)
 	}
 }
 

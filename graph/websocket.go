@@ -28,9 +28,15 @@ func newWebSocket(r *Resolver, log *slog.Logger, opts HandlerOptions) *ws.Transp
 			}
 			return auth.WithViewer(ctx, v), nil
 		},
+		// The newsroom may send large messages (a report's body); the
+		// public is held to what HTTP lets it send (PublicMaxBody).
+		Trusted: func(ctx context.Context) bool { return auth.ViewerFrom(ctx).SeesDrafts() },
 		OperationContext: func(ctx context.Context) context.Context {
 			return context.WithValue(ctx, loadersKey{}, r.newBox(ctx))
 		},
+	}
+	if cfg.PublicMessageBytes == 0 {
+		cfg.PublicMessageBytes = PublicMaxBody
 	}
 	if opts.RateLimit != nil {
 		cfg.Allow = opts.RateLimit.AllowSocket

@@ -311,3 +311,18 @@ func TestWebSocketGraphQLWSReferenceClient(t *testing.T) {
 		t.Errorf("revoked token: %+v", got.Revoked)
 	}
 }
+
+// A public socket's messages are bounded like a public HTTP body
+// (PublicMaxBody); the newsroom's may be larger, from the moment its
+// connection_init token is checked.
+func TestWebSocketPublicMessagesAreBounded(t *testing.T) {
+	a := newAPI(t)
+	big := "{ __typename } #" + strings.Repeat("x", 200<<10)
+	newsroom := openSocket(t, a, nil, map[string]any{"authToken": a.token})
+	if got := newsroom.query("1", big); !strings.Contains(got, "__typename") {
+		t.Fatalf("newsroom, a 200 KiB message: %s", got)
+	}
+	public := openSocket(t, a.as(""), nil, nil)
+	public.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": big}})
+	public.expectClosed(websocket.StatusMessageTooBig, "")
+}

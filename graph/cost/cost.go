@@ -126,25 +126,60 @@ func (l Limits) Check(m Measure) *Refusal {
 // checked by Limits.Check on the result). Names the schema does not know are
 // counted as plain fields; the validator reports them afterwards.
 func Analyze(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, sizes Sizes, maxDuplicates int) (Measure, *Refusal) {
-	w := &walker{schema: schema, doc: doc, op: op, vars: vars, sizes: sizes, maxDup: maxDuplicates,
+	w := newWalker(schema, doc, vars, sizes, maxDuplicates)
+	m := w.operation(op)
+	return m, w.refusal
+}
+
+// AnalyzeDocument measures every operation of doc and every fragment, used
+// or not: the validator reads them all, whichever operation runs. It
+// returns one Measure per operation, in order, and the first duplicates
+// refusal found anywhere. Fragments are measured once for the whole
+// document.
+func AnalyzeDocument(schema *ast.Schema, doc *ast.QueryDocument, vars map[string]any, sizes Sizes, maxDuplicates int) ([]Measure, *Refusal) {
+	w := newWalker(schema, doc, vars, sizes, maxDuplicates)
+	out := make([]Measure, 0, len(doc.Operations))
+	for _, op := range doc.Operations {
+		m := w.operation(op)
+		if w.refusal != nil {
+			return nil, w.refusal
+		}
+		out = append(out, m)
+	}
+	for _, f := range doc.Fragments {
+		w.fragment(f.Name, nil)
+		if w.refusal != nil {
+			return nil, w.refusal
+		}
+	}
+	return out, nil
+}
+
+func newWalker(schema *ast.Schema, doc *ast.QueryDocument, vars map[string]any, sizes Sizes, maxDuplicates int) *walker {
+	return &walker{schema: schema, doc: doc, vars: vars, sizes: sizes, maxDup: maxDuplicates,
 		frags: map[string]*figures{}, active: map[string]bool{}}
-	root := schema.Query
+}
+
+// operation measures one operation.
+func (w *walker) operation(op *ast.OperationDefinition) Measure {
+	w.op = op
+	root := w.schema.Query
 	switch op.Operation {
 	case ast.Mutation:
-		root = schema.Mutation
+		root = w.schema.Mutation
 	case ast.Subscription:
-		root = schema.Subscription
+		root = w.schema.Subscription
 	}
 	f := w.selectionSet(op.SelectionSet, root)
 	if w.refusal != nil {
-		return Measure{}, w.refusal
+		return Measure{}
 	}
 	aliases := 0
 	countAliases(op.SelectionSet, &aliases)
-	for _, fr := range doc.Fragments {
+	for _, fr := range w.doc.Fragments {
 		countAliases(fr.SelectionSet, &aliases)
 	}
-	return Measure{Depth: f.depth, Fields: f.fields, Aliases: aliases, Duplicates: f.dups, Complexity: f.cost, Introspections: f.schemas}, nil
+	return Measure{Depth: f.depth, Fields: f.fields, Aliases: aliases, Duplicates: f.dups, Complexity: f.cost, Introspections: f.schemas}
 }
 
 // figures are the measures of one selection set.
@@ -318,6 +353,9 @@ func (w *walker) value(v *ast.Value) any {
 	if v.Kind == ast.Variable {
 		if x, ok := w.vars[v.Raw]; ok {
 			return x
+		}
+		if w.op == nil {
+			return nil
 		}
 		if d := w.op.VariableDefinitions.ForName(v.Raw); d != nil && d.DefaultValue != nil {
 			return w.value(d.DefaultValue)

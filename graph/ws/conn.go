@@ -82,7 +82,11 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, c
 		log.InfoContext(r.Context(), "websocket closed", "code", CloseSubprotocol, "reason", reason, "offered", r.Header.Get("Sec-WebSocket-Protocol"), "request_id", reqctx.RequestID(r.Context()))
 		return
 	}
-	wsc.SetReadLimit(cfg.MaxMessageBytes)
+	if cfg.Trusted == nil || cfg.Trusted(r.Context()) {
+		wsc.SetReadLimit(cfg.MaxMessageBytes)
+	} else {
+		wsc.SetReadLimit(cfg.PublicMessageBytes)
+	}
 
 	ctx, cancel := context.WithCancel(r.Context())
 	c := &conn{
@@ -361,6 +365,9 @@ func (c *conn) init(m message) {
 		c.authMu.Lock()
 		c.token, c.viewerCtx, c.checkedAt = token, vctx, time.Now()
 		c.authMu.Unlock()
+		if c.cfg.Trusted != nil && c.cfg.Trusted(vctx) {
+			c.ws.SetReadLimit(c.cfg.MaxMessageBytes)
+		}
 	}
 	c.acked.Store(true)
 	c.send(encode(outMessage{Type: "connection_ack"}))

@@ -81,8 +81,13 @@ type Limits struct {
 	// RecheckCache is how long a successful token check is trusted before
 	// an operation triggers another one. Default 1 s.
 	RecheckCache time.Duration
-	// MaxMessageBytes bounds one client message (then 1009). Default 1 MiB.
+	// MaxMessageBytes bounds one client message (then 1009) on a socket
+	// whose viewer is Trusted. Default 1 MiB.
 	MaxMessageBytes int64
+	// PublicMessageBytes bounds one message on any other socket (the
+	// public, and every socket until its connection_init token is
+	// checked), as HTTP bounds a public body. Default 128 KiB.
+	PublicMessageBytes int64
 	// MaxOperations bounds the operations running at once on one socket;
 	// one more gets an `error` with RATE_LIMITED. Default 32.
 	MaxOperations int
@@ -117,6 +122,7 @@ func DefaultLimits() Limits {
 		RecheckInterval:     5 * time.Second,
 		RecheckCache:        time.Second,
 		MaxMessageBytes:     1 << 20,
+		PublicMessageBytes:  128 << 10,
 		MaxOperations:       32,
 		WriteQueue:          64,
 		WriteTimeout:        10 * time.Second,
@@ -138,6 +144,9 @@ func (l Limits) withDefaults() Limits {
 	pick(&l.RecheckInterval, d.RecheckInterval)
 	pick(&l.RecheckCache, d.RecheckCache)
 	pick(&l.WriteTimeout, d.WriteTimeout)
+	if l.PublicMessageBytes == 0 {
+		l.PublicMessageBytes = d.PublicMessageBytes
+	}
 	if l.MaxMessageBytes == 0 {
 		l.MaxMessageBytes = d.MaxMessageBytes
 	}
@@ -180,6 +189,10 @@ type Config struct {
 	// ClientKey names the client of r for MaxSocketsPerClient. Nil: the
 	// host of r.RemoteAddr.
 	ClientKey func(r *http.Request) string
+	// Trusted reports whether the viewer in ctx may send messages up to
+	// MaxMessageBytes (the newsroom); others get PublicMessageBytes. Nil:
+	// every socket is trusted.
+	Trusted func(ctx context.Context) bool
 	// OperationContext, if set, derives each operation's context from the
 	// socket's (e.g. to give it fresh per-request caches).
 	OperationContext func(ctx context.Context) context.Context

@@ -108,8 +108,9 @@ type RunConfig struct {
 // request body within ReadTimeout: a 4 MiB body (the largest accepted, an
 // XLIFF file or a long report) needs 70 KB/s, so a client trickling bytes
 // is cut off. The response must be written within the request deadline
-// plus 15 s. WebSocket upgrades clear both deadlines: the socket keeps
-// itself alive with pings and has its own timeouts.
+// plus 15 s. A WebSocket is free of both once upgraded (net/http clears a
+// hijacked connection's deadlines); the socket keeps itself alive with pings
+// and has its own timeouts.
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 60 * time.Second
@@ -132,7 +133,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		request = 30 * time.Second
 	}
 	srv := &http.Server{
-		Handler:           withSocketDeadlines(cfg.Handler),
+		Handler:           cfg.Handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      request + 15*time.Second,
@@ -162,20 +163,6 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		return serr
 	}
 	return err
-}
-
-// withSocketDeadlines lifts the server's read and write deadlines from a
-// WebSocket upgrade: they would otherwise stay on the hijacked connection
-// and kill the socket after ReadTimeout.
-func withSocketDeadlines(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" {
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(time.Time{})
-			_ = rc.SetWriteDeadline(time.Time{})
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
