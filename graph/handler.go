@@ -103,6 +103,9 @@ type HandlerOptions struct {
 	// allowlist) and introspection; the zero value: APQ for everyone over
 	// a registry with the default bounds, introspection for everyone.
 	Persisted PersistedOptions
+	// Closing, when closed, ends every WebSocket with 1001 Going Away
+	// (the server is shutting down); nil: sockets end with the process.
+	Closing <-chan struct{}
 	// Cache is how anonymous GET queries may be cached by browsers and CDNs;
 	// the zero value caches nothing (Cache-Control: no-store).
 	Cache CachePolicy

@@ -16,8 +16,9 @@ import (
 // viewer, as every HTTP request has.
 func newWebSocket(r *Resolver, log *slog.Logger, opts HandlerOptions) *ws.Transport {
 	cfg := ws.Config{
-		Limits: opts.WebSocket,
-		Log:    log,
+		Limits:  opts.WebSocket,
+		Log:     log,
+		Closing: opts.Closing,
 		Authenticate: func(ctx context.Context, token string) (context.Context, error) {
 			v, err := r.Identity.Authenticate(ctx, token)
 			if t := postgres.Transient(err); t != nil {

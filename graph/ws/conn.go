@@ -100,6 +100,15 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, c
 	if token, ok := bearer(r.Header.Get("Authorization")); ok {
 		c.token = token
 	}
+	if cfg.Closing != nil {
+		go func() {
+			select {
+			case <-cfg.Closing:
+				c.fail(websocket.StatusGoingAway, "Server shutting down: reconnect")
+			case <-ctx.Done():
+			}
+		}()
+	}
 	c.run()
 }
 

@@ -189,6 +189,11 @@ type Config struct {
 	// ClientKey names the client of r for MaxSocketsPerClient. Nil: the
 	// host of r.RemoteAddr.
 	ClientKey func(r *http.Request) string
+	// Closing, when closed, ends every socket with 1001 Going Away and
+	// cancels its operations: the server is shutting down, and clients
+	// reconnect (behind a load balancer, to another instance). Nil: sockets
+	// end with the process.
+	Closing <-chan struct{}
 	// Trusted reports whether the viewer in ctx may send messages up to
 	// MaxMessageBytes (the newsroom); others get PublicMessageBytes. Nil:
 	// every socket is trusted.

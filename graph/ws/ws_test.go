@@ -433,3 +433,14 @@ func TestTokenCheckOutageCloses1013(t *testing.T) {
 	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": "alice-token"}})
 	c.expectClosed(websocket.StatusTryAgainLater, "Try again later")
 }
+
+// When the server shuts down, every socket is closed 1001 (clients
+// reconnect, to another instance behind a load balancer) instead of being
+// cut when the process exits.
+func TestShutdownClosesSocketsGoingAway(t *testing.T) {
+	closing := make(chan struct{})
+	f := newFixture(t, ws.Config{Closing: closing})
+	c := connect(t, f.url, nil)
+	close(closing)
+	c.expectClosed(websocket.StatusGoingAway, "Server shutting down")
+}

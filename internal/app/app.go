@@ -212,19 +212,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		}()
 		defer func() { stop(); <-done }()
 	}
-	scfg, err := httpConfig(cfg, db, svc, limits, m, log)
+	closing := make(chan struct{}) // closed at shutdown: WebSockets go away (1001)
+	scfg, err := httpConfig(cfg, db, svc, limits, m, closing, log)
 	if err != nil {
 		return err
 	}
 	side := sideListeners(cfg, m, scfg, log)
 	return serve(ctx, server.RunConfig{Addr: cfg.Addr, Handler: server.New(*scfg), Drain: cfg.DrainTimeout, Log: log, Ready: ready,
-		Conns: connLimits(cfg), RequestTimeout: limits.Timeout}, side)
+		Conns: connLimits(cfg), RequestTimeout: limits.Timeout, OnShutdown: func() { close(closing) }}, side)
 }
 
 // httpConfig is the root handler's configuration: /graphql with its rate
 // limiter, cost limits, persisted operations, caching and metrics, the
 // explorer, readiness and CORS.
-func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits graph.Limits, m *metrics.Metrics, log *slog.Logger) (*server.Config, error) {
+func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits graph.Limits, m *metrics.Metrics, closing <-chan struct{}, log *slog.Logger) (*server.Config, error) {
 	fallbacks, targets, err := locales(cfg)
 	if err != nil {
 		return nil, err
@@ -239,6 +240,7 @@ func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits grap
 			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
 				Cache:     cfg.Cache,
 				WebSocket: ws.Limits{OriginPatterns: originHosts(cfg.CORSOrigins)},
+				Closing:   closing,
 				Persisted: graph.PersistedOptions{
 					Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
 					PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,

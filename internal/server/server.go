@@ -99,6 +99,10 @@ type RunConfig struct {
 	// RequestTimeout is the operation deadline; the write timeout leaves
 	// room for it (0: 30 s).
 	RequestTimeout time.Duration
+	// OnShutdown, if set, is called when shutdown begins, before in-flight
+	// requests are drained: hijacked connections (WebSockets) are not
+	// drained by net/http, so this is where they are told to go away.
+	OnShutdown func()
 	// Listener, if non-nil, is served instead of listening on Addr (for a
 	// caller that must bind several addresses before serving any).
 	Listener net.Listener
@@ -152,6 +156,9 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", cfg.Drain.String())
+	if cfg.OnShutdown != nil {
+		cfg.OnShutdown()
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Drain)
 	defer cancel()
 	err := srv.Shutdown(sctx)
