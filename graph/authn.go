@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/identity"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reqctx"
 )
 
@@ -25,22 +23,23 @@ func withViewer(ids *identity.Service, log *slog.Logger, next http.Handler) http
 			servePublic(w, r.WithContext(auth.WithViewer(r.Context(), auth.Anonymous())), next)
 			return
 		}
-		scheme, token, _ := strings.Cut(header, " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		token, ok := auth.BearerToken(header)
+		if !ok {
 			writeError(w, http.StatusUnauthorized, cerr.Unauthenticated, "Send the API token as `Authorization: Bearer <token>`.")
 			return
 		}
-		v, err := ids.Authenticate(r.Context(), strings.TrimSpace(token))
+		v, err := ids.Authenticate(r.Context(), token)
 		if err != nil {
 			if cerr.Code(err) == cerr.Unauthenticated {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="copydesk"`)
 				writeError(w, http.StatusUnauthorized, cerr.Unauthenticated, cerr.Message(err))
 				return
 			}
-			if t := postgres.Transient(err); t != nil {
-				log.WarnContext(r.Context(), "authenticating a request", "code", t.Code, "err", err, "request_id", reqctx.RequestID(r.Context()))
+			// Storage has classified outages and timeouts (postgres.FormatError).
+			if code := cerr.Code(err); code == cerr.Unavailable || code == cerr.Timeout {
+				log.WarnContext(r.Context(), "authenticating a request", "code", code, "err", err, "request_id", reqctx.RequestID(r.Context()))
 				w.Header().Set("Retry-After", unavailableRetryAfter)
-				writeError(w, http.StatusServiceUnavailable, t.Code, t.Message)
+				writeError(w, http.StatusServiceUnavailable, code, cerr.Message(err))
 				return
 			}
 			log.ErrorContext(r.Context(), "authenticating a request", "err", err, "request_id", reqctx.RequestID(r.Context()))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // newWebSocket returns the graphql-transport-ws transport, authenticating
@@ -20,10 +19,9 @@ func newWebSocket(r *Resolver, log *slog.Logger, opts HandlerOptions) *ws.Transp
 		Log:     log,
 		Closing: opts.Closing,
 		Authenticate: func(ctx context.Context, token string) (context.Context, error) {
+			// An outage comes back as UNAVAILABLE or TIMEOUT, classified by
+			// storage (postgres.FormatError); ws closes 1013 for it.
 			v, err := r.Identity.Authenticate(ctx, token)
-			if t := postgres.Transient(err); t != nil {
-				return nil, t // UNAVAILABLE or TIMEOUT: an outage, not a bad token
-			}
 			if err != nil {
 				return nil, err
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,7 +96,7 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, c
 		viewerCtx: ctx,
 		checkedAt: time.Now(), // withViewer has just checked the header's token
 	}
-	if token, ok := bearer(r.Header.Get("Authorization")); ok {
+	if token, ok := auth.BearerToken(r.Header.Get("Authorization")); ok {
 		c.token = token
 	}
 	if cfg.Closing != nil {
@@ -580,14 +579,4 @@ func asGQLError(err error) *gqlerror.Error {
 		err = errors.New("internal error")
 	}
 	return &gqlerror.Error{Message: err.Error(), Err: err}
-}
-
-// bearer returns the token of an "Authorization: Bearer <token>" value.
-func bearer(header string) (string, bool) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
 }

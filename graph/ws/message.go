@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/copydesk/copydesk/internal/auth"
 )
 
 // message is a client message of graphql-transport-ws.
@@ -101,7 +103,7 @@ func initToken(payload json.RawMessage) (string, error) {
 			return "", fmt.Errorf("connection_init %q must be a string", key)
 		}
 		s = strings.TrimSpace(s)
-		if t, ok := bearer(s); ok {
+		if t, ok := auth.BearerToken(s); ok {
 			s = t
 		}
 		if s != "" {

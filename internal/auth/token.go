@@ -38,6 +38,19 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
+// BearerToken returns the token of an "Authorization: Bearer <token>"
+// value (the scheme compared case-insensitively, spaces around the token
+// ignored) and whether there was a non-empty one. Whether the token is
+// well formed is ParseToken's business.
+func BearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 // ParseToken extracts an API token from s, which is either the token itself
 // or an Authorization header value ("Bearer cdk_…", the scheme compared
 // case-insensitively), with surrounding spaces ignored. It returns false

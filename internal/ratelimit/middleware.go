@@ -62,17 +62,6 @@ func writeLimited(w http.ResponseWriter, seconds int) {
 	})
 }
 
-// bearerToken returns the token of an "Authorization: Bearer <token>"
-// header (scheme case-insensitive), and whether there was a non-empty one.
-func bearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
-}
-
 // hashToken returns the hex SHA-256 of token: the key a token's bucket is
 // kept under, so that the raw token is never retained.
 func hashToken(token string) string {

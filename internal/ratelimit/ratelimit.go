@@ -89,6 +89,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/copydesk/copydesk/internal/auth"
 )
 
 // Config sets the limits. A zero or negative PerMinute disables that class
@@ -243,7 +245,7 @@ func (l *Limiter) check(r *http.Request) verdict {
 
 // spend spends one request for r and says whether it may proceed.
 func (l *Limiter) spend(r *http.Request) verdict {
-	token, hasToken := bearerToken(r)
+	token, hasToken := auth.BearerToken(r.Header.Get("Authorization"))
 	return l.checkToken(r, token, hasToken)
 }
 
