@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +39,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 // Subprotocol is the only WebSocket subprotocol the transport speaks.
@@ -186,8 +186,8 @@ type Config struct {
 	// socket opened by r, authenticated with token ("" for anonymous); when
 	// refused, retryAfter says for how long. Nil: not limited.
 	Allow func(r *http.Request, token string) (ok bool, retryAfter time.Duration)
-	// ClientKey names the client of r for MaxSocketsPerClient. Nil: the
-	// host of r.RemoteAddr.
+	// ClientKey names the client of r for MaxSocketsPerClient. Nil: ratelimit.AddrKey of
+	// r.RemoteAddr (an IPv6 client by its /64).
 	ClientKey func(r *http.Request) string
 	// Closing, when closed, ends every socket with 1001 Going Away and
 	// cancels its operations: the server is shutting down, and clients
@@ -225,7 +225,7 @@ func New(cfg Config) *Transport {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ClientKey == nil {
-		cfg.ClientKey = remoteHost
+		cfg.ClientKey = func(r *http.Request) string { return ratelimit.AddrKey(r.RemoteAddr) }
 	}
 	return &Transport{cfg: cfg, byClient: map[string]int{}}
 }
@@ -295,13 +295,6 @@ func writeRefusal(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code, "retryAfter": 1}}},
 	})
-}
-
-func remoteHost(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }
 
 // clipReason keeps a close reason within what a close frame can carry,

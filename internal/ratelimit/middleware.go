@@ -84,7 +84,16 @@ func clientKey(r *http.Request, trustProxy bool) string {
 			}
 		}
 	}
-	if a, ok := parseAddr(r.RemoteAddr); ok {
+	return AddrKey(r.RemoteAddr)
+}
+
+// AddrKey is the key a client address ("ip", "ip:port", "[ipv6]:port") is
+// counted under: the IPv4 address itself, the /64 of an IPv6 one (what one
+// host or home network is given), "unknown" when it does not parse. The
+// connection limits (internal/server) and the socket caps (graph/ws) count
+// clients the same way.
+func AddrKey(addr string) string {
+	if a, ok := parseAddr(addr); ok {
 		return addrKey(a)
 	}
 	return "unknown"

@@ -2,10 +2,11 @@ package server
 
 import (
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 // ConnLimits bound the HTTP connections (WebSockets included) the server
@@ -47,7 +48,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := ipKey(c.RemoteAddr())
+		key := ratelimit.AddrKey(c.RemoteAddr().String())
 		ok, perIP := l.acquire(key)
 		if ok {
 			return &limitedConn{Conn: c, release: func() { l.release(key) }}, nil
@@ -106,17 +107,4 @@ type limitedConn struct {
 func (c *limitedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
-}
-
-func ipKey(a net.Addr) string {
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	ip := ap.Addr().Unmap()
-	if ip.Is4() {
-		return ip.String()
-	}
-	p, _ := ip.Prefix(64)
-	return p.String()
 }
