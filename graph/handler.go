@@ -43,7 +43,8 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.AddTransport(newWebSocket(r, log, opts))
 	srv.AddTransport(httpTransport{cache: opts.Cache}) // before Options: it answers HEAD with 405 and Allow
 	srv.AddTransport(transport.Options{})
-	srv.SetQueryCache(smallDocuments{lru.New[*ast.QueryDocument](500)})
+	docs := smallDocuments{lru.New[*ast.QueryDocument](500)}
+	srv.SetQueryCache(docs)
 	srv.Use(introspectionGate{public: !pers.NoPublicIntrospection})
 	if opts.Metrics != nil {
 		// Before the cost limiter, so that it is the outer one: it sees
@@ -53,7 +54,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.Use(&persisted{reg: pers.Registry, mode: pers.PublicOperations})
 	// The limiter measures the document a request runs, so it comes after
 	// every extension that supplies the document (persisted operations).
-	srv.Use(newLimiter(es, limits, opts.OnRefused))
+	srv.Use(newLimiter(es, limits, opts.Metrics, docs))
 	srv.SetParserTokenLimit(max(limits.Public.MaxTokens, limits.Newsroom.MaxTokens))
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
@@ -89,16 +90,12 @@ type HandlerOptions struct {
 	// and 10,000 in all.
 	WebSocket ws.Limits
 	// Metrics, when set, records every operation (name, type, outcome,
-	// duration) and the code of every error; see graph/metrics.go. Point
-	// OnRefused at its Refused to count cost refusals too.
+	// duration), the code of every error and the reason of every cost
+	// refusal; see graph/metrics.go.
 	Metrics *metrics.Metrics
 	// Limits are the cost limits per audience, the response budget and the
 	// operation deadline; nil means DefaultLimits().
 	Limits *Limits
-	// OnRefused, when set, is told the reason of every document refused
-	// for its cost ("depth", "complexity", …; "response" for a response
-	// that ran out of budget), for metrics.
-	OnRefused func(reason string)
 	// Persisted configures persisted operations (APQ, the public
 	// allowlist) and introspection; the zero value: APQ for everyone over
 	// a registry with the default bounds, introspection for everyone.

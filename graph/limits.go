@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/metrics"
 )
 
 // Codes of requests refused for their size, in extensions.code.
@@ -115,14 +116,14 @@ func (l *Limits) audienceOf(ctx context.Context) Audience {
 type limiter struct {
 	limits  Limits
 	schema  *ast.Schema
-	refused func(reason string)
+	metrics *metrics.Metrics // counts refusals by reason; nil-safe
+	// docs is gqlgen's cache of validated documents: a document found
+	// there is measured without being parsed again.
+	docs graphql.Cache[*ast.QueryDocument]
 }
 
-func newLimiter(es graphql.ExecutableSchema, l Limits, refused func(string)) *limiter {
-	if refused == nil {
-		refused = func(string) {}
-	}
-	return &limiter{limits: l, schema: es.Schema(), refused: refused}
+func newLimiter(es graphql.ExecutableSchema, l Limits, m *metrics.Metrics, docs graphql.Cache[*ast.QueryDocument]) *limiter {
+	return &limiter{limits: l, schema: es.Schema(), metrics: m, docs: docs}
 }
 
 var (
@@ -138,12 +139,15 @@ func (*limiter) budgetOf(ctx context.Context) *budget {
 	b, _ := ctx.Value(budgetKey{}).(*budget)
 	return b
 }
-func (l *limiter) refuse(r *cost.Refusal) *gqlerror.Error { return refusal(l.refused, r) }
 
-// parse parses without caching: a cache here would keep what attackers
-// send (refused documents included). A parse is linear and bounded by the
-// token limit; gqlgen's own cache (queryCache) keeps the accepted ones.
-func (l *limiter) parse(q string, tokens int) (*ast.QueryDocument, error) {
+// parse returns the document of q: from gqlgen's cache when it has
+// accepted q before, else parsed (up to tokens). The limiter adds nothing
+// to the cache: it would keep what attackers send, refused documents
+// included; gqlgen adds the documents it validates.
+func (l *limiter) parse(ctx context.Context, q string, tokens int) (*ast.QueryDocument, error) {
+	if doc, ok := l.docs.Get(ctx, q); ok {
+		return doc, nil
+	}
 	return parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, tokens)
 }
 
@@ -158,12 +162,12 @@ func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 	}
 	a := l.limits.audienceOf(ctx)
 	if a.MaxBytes > 0 && len(p.Query) > a.MaxBytes {
-		return l.refuse(&cost.Refusal{Reason: "bytes", Value: len(p.Query), Limit: a.MaxBytes})
+		return refusal(l.metrics, &cost.Refusal{Reason: "bytes", Value: len(p.Query), Limit: a.MaxBytes})
 	}
-	doc, err := l.parse(p.Query, a.MaxTokens)
+	doc, err := l.parse(ctx, p.Query, a.MaxTokens)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "exceeded token limit") || strings.Contains(err.Error(), "exceeded token limit") {
-			return l.refuse(&cost.Refusal{Reason: "tokens", Value: a.MaxTokens + 1, Limit: a.MaxTokens})
+			return refusal(l.metrics, &cost.Refusal{Reason: "tokens", Value: a.MaxTokens + 1, Limit: a.MaxTokens})
 		}
 		return nil
 	}
@@ -192,13 +196,13 @@ func (l *limiter) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 		r = a.Check(m)
 	}
 	if r != nil {
-		return l.refuse(r)
+		return refusal(l.metrics, r)
 	}
 	return nil
 }
 
-func refusal(count func(string), r *cost.Refusal) *gqlerror.Error {
-	count(r.Reason)
+func refusal(m *metrics.Metrics, r *cost.Refusal) *gqlerror.Error {
+	m.Refused(r.Reason)
 	ext := map[string]any{"code": CodeTooComplex, "reason": r.Reason, "cost": r.Value, "limit": r.Limit}
 	if r.Name != "" {
 		ext["field"] = r.Name
@@ -254,7 +258,7 @@ func (l *limiter) InterceptField(ctx context.Context, next graphql.Resolver) (an
 func (l *limiter) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if b := l.budgetOf(ctx); resp != nil && b != nil && b.over.Load() {
-		l.refused("response")
+		l.metrics.Refused("response")
 		return &graphql.Response{Errors: gqlerror.List{{
 			Message:    fmt.Sprintf("%s The limit is %d fields.", errTooLarge.Message, b.max),
 			Extensions: map[string]any{"code": CodeTooLarge, "limit": b.max},

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/reports"
 )
@@ -31,9 +31,8 @@ func fanOut(depth int) string {
 // than the public's.
 func TestCostLimitsRefuseBeforeAnySQL(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	refused := map[string]int{}
-	a := newAPIWith(t, graph.HandlerOptions{OnRefused: func(reason string) { mu.Lock(); refused[reason]++; mu.Unlock() }})
+	m := metrics.New(metrics.Options{})
+	a := newAPIWith(t, graph.HandlerOptions{Metrics: m})
 	anon := a.as("")
 	a.do(`{ __typename }`, nil, nil) // the token's first use also records it
 	for _, tc := range []struct {
@@ -81,11 +80,34 @@ func TestCostLimitsRefuseBeforeAnySQL(t *testing.T) {
 			}
 		})
 	}
-	if refused["complexity"] == 0 || refused["duplicates"] == 0 {
-		t.Errorf("refusals not reported: %v", refused)
+	if refused := refusedByReason(t, m); refused["complexity"] == 0 || refused["duplicates"] == 0 {
+		t.Errorf("refusals not counted in copydesk_graphql_refused_total: %v", refused)
 	}
 	// What the public may not send, the newsroom may.
 	a.do(deepEvents, nil, nil)
+}
+
+// refusedByReason reads copydesk_graphql_refused_total from m.
+func refusedByReason(t *testing.T, m *metrics.Metrics) map[string]float64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "copydesk_graphql_refused_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == "reason" {
+					out[l.GetValue()] = s.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return out
 }
 
 // deepEvents nests 18 levels: deeper than the public may, as deep as the

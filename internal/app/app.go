@@ -237,7 +237,7 @@ func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits grap
 	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
 	return &server.Config{
 		GraphQL: limiter.Middleware(graph.NewHandler(resolver, log,
-			graph.HandlerOptions{Limits: &limits, Metrics: m, OnRefused: m.Refused, RateLimit: limiter,
+			graph.HandlerOptions{Limits: &limits, Metrics: m, RateLimit: limiter,
 				Cache:     cfg.Cache,
 				WebSocket: ws.Limits{OriginPatterns: originHosts(cfg.CORSOrigins)},
 				Closing:   closing,
