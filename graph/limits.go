@@ -365,35 +365,12 @@ func walkArguments(doc *ast.QueryDocument, visit func(v *ast.Value, path string)
 		}
 		return false
 	}
-	var set func(ast.SelectionSet) bool
-	set = func(s ast.SelectionSet) bool {
-		for _, sel := range s {
-			switch x := sel.(type) {
-			case *ast.Field:
-				for _, a := range x.Arguments {
-					if value(a.Value, a.Name) {
-						return true
-					}
-				}
-				if set(x.SelectionSet) {
-					return true
-				}
-			case *ast.InlineFragment:
-				if set(x.SelectionSet) {
-					return true
-				}
+	cost.AnyField(doc, func(f *ast.Field) bool {
+		for _, a := range f.Arguments {
+			if value(a.Value, a.Name) {
+				return true
 			}
 		}
 		return false
-	}
-	for _, op := range doc.Operations {
-		if set(op.SelectionSet) {
-			return
-		}
-	}
-	for _, f := range doc.Fragments {
-		if set(f.SelectionSet) {
-			return
-		}
-	}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/copydesk/copydesk/graph/cost"
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -206,33 +207,7 @@ func (i introspectionGate) MutateOperationContext(ctx context.Context, oc *graph
 
 // introspects reports whether doc selects __schema or __type anywhere.
 func introspects(doc *ast.QueryDocument) bool {
-	var walk func(ast.SelectionSet) bool
-	walk = func(set ast.SelectionSet) bool {
-		for _, sel := range set {
-			switch x := sel.(type) {
-			case *ast.Field:
-				if x.Name == "__schema" || x.Name == "__type" || walk(x.SelectionSet) {
-					return true
-				}
-			case *ast.InlineFragment:
-				if walk(x.SelectionSet) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for _, op := range doc.Operations {
-		if walk(op.SelectionSet) {
-			return true
-		}
-	}
-	for _, f := range doc.Fragments {
-		if walk(f.SelectionSet) {
-			return true
-		}
-	}
-	return false
+	return cost.AnyField(doc, func(f *ast.Field) bool { return f.Name == "__schema" || f.Name == "__type" })
 }
 
 // CheckOperation parses body and validates it against copydesk's schema,

@@ -434,17 +434,46 @@ func addNames(dst, src map[string]int) {
 }
 
 func countAliases(set ast.SelectionSet, n *int) {
+	EachField(set, func(f *ast.Field) bool {
+		if f.Alias != "" && f.Alias != f.Name {
+			*n++
+		}
+		return false
+	})
+}
+
+// EachField calls fn for every field written in set, nested ones and those
+// of inline fragments included (fragment spreads are not followed), until
+// fn returns true; it reports whether one did.
+func EachField(set ast.SelectionSet, fn func(*ast.Field) bool) bool {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Alias != "" && s.Alias != s.Name {
-				*n++
+			if fn(s) || EachField(s.SelectionSet, fn) {
+				return true
 			}
-			countAliases(s.SelectionSet, n)
 		case *ast.InlineFragment:
-			countAliases(s.SelectionSet, n)
+			if EachField(s.SelectionSet, fn) {
+				return true
+			}
 		}
 	}
+	return false
+}
+
+// AnyField is EachField over every operation and fragment of doc.
+func AnyField(doc *ast.QueryDocument, fn func(*ast.Field) bool) bool {
+	for _, op := range doc.Operations {
+		if EachField(op.SelectionSet, fn) {
+			return true
+		}
+	}
+	for _, f := range doc.Fragments {
+		if EachField(f.SelectionSet, fn) {
+			return true
+		}
+	}
+	return false
 }
 
 // add and mul saturate at math.MaxInt32, far above any limit.
