@@ -18,7 +18,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/translation"
 	"github.com/copydesk/copydesk/internal/workflow"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -439,7 +438,7 @@ type ComplexityRoot struct {
 		Nodes               func(childComplexity int, ids []string) int
 		Organizations       func(childComplexity int, first *int, after *string, search *string) int
 		People              func(childComplexity int, first *int, after *string, search *string) int
-		PersistedOperations func(childComplexity int, first *int, after *string, source *postgres.PersistedSource) int
+		PersistedOperations func(childComplexity int, first *int, after *string, source *editorial.PersistedSource) int
 		Report              func(childComplexity int, id *string, slug *string, locale *string) int
 		Reports             func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		RevisionDiff        func(childComplexity int, from string, to string) int
@@ -875,9 +874,9 @@ type OrganizationResolver interface {
 	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
 }
 type PersistedOperationResolver interface {
-	Name(ctx context.Context, obj *postgres.PersistedOperation) (*string, error)
+	Name(ctx context.Context, obj *editorial.PersistedOperation) (*string, error)
 
-	RegisteredBy(ctx context.Context, obj *postgres.PersistedOperation) (*auth.User, error)
+	RegisteredBy(ctx context.Context, obj *editorial.PersistedOperation) (*auth.User, error)
 }
 type PersonResolver interface {
 	ID(ctx context.Context, obj *model.Person) (string, error)
@@ -904,7 +903,7 @@ type QueryResolver interface {
 	TranslatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error)
 	XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
-	PersistedOperations(ctx context.Context, first *int, after *string, source *postgres.PersistedSource) (*model.PersistedOperationConnection, error)
+	PersistedOperations(ctx context.Context, first *int, after *string, source *editorial.PersistedSource) (*model.PersistedOperationConnection, error)
 }
 type ReportResolver interface {
 	ID(ctx context.Context, obj *editorial.Report) (string, error)
@@ -2772,7 +2771,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.PersistedOperations(childComplexity, args["first"].(*int), args["after"].(*string), args["source"].(*postgres.PersistedSource)), true
+		return e.ComplexityRoot.Query.PersistedOperations(childComplexity, args["first"].(*int), args["after"].(*string), args["source"].(*editorial.PersistedSource)), true
 	case "Query.report":
 		if e.ComplexityRoot.Query.Report == nil {
 			break
@@ -8730,8 +8729,8 @@ func (ec *executionContext) field_Query_persistedOperations_args(ctx context.Con
 	}
 	args["after"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "source",
-		func(ctx context.Context, v any) (*postgres.PersistedSource, error) {
-			return ec.unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx, v)
+		func(ctx context.Context, v any) (*editorial.PersistedSource, error) {
+			return ec.unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15188,7 +15187,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PersistedOperation_hash(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_hash(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15211,7 +15210,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_hash(_ context.Conte
 	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
 }
 
-func (ec *executionContext) _PersistedOperation_name(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_name(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15234,7 +15233,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_name(_ context.Conte
 	return graphql.NewScalarFieldContext("PersistedOperation", field, true, true, "String")
 }
 
-func (ec *executionContext) _PersistedOperation_source(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_source(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15246,8 +15245,8 @@ func (ec *executionContext) _PersistedOperation_source(ctx context.Context, fiel
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v postgres.PersistedSource) graphql.Marshaler {
-			return ec.marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v editorial.PersistedSource) graphql.Marshaler {
+			return ec.marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15257,7 +15256,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_source(_ context.Con
 	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "PersistedOperationSource")
 }
 
-func (ec *executionContext) _PersistedOperation_body(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_body(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15280,7 +15279,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_body(_ context.Conte
 	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
 }
 
-func (ec *executionContext) _PersistedOperation_registeredBy(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_registeredBy(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15312,7 +15311,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_registeredBy(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _PersistedOperation_createdAt(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_createdAt(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15335,7 +15334,7 @@ func (ec *executionContext) fieldContext_PersistedOperation_createdAt(_ context.
 	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _PersistedOperation_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *postgres.PersistedOperation) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersistedOperation_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *editorial.PersistedOperation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15402,8 +15401,8 @@ func (ec *executionContext) _PersistedOperationConnection_nodes(ctx context.Cont
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*postgres.PersistedOperation) graphql.Marshaler {
-			return ec.marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedOperationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15489,8 +15488,8 @@ func (ec *executionContext) _PersistedOperationEdge_node(ctx context.Context, fi
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postgres.PersistedOperation) graphql.Marshaler {
-			return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedOperation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16747,7 +16746,7 @@ func (ec *executionContext) _Query_persistedOperations(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().PersistedOperations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["source"].(*postgres.PersistedSource))
+			return ec.Resolvers.Query().PersistedOperations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["source"].(*editorial.PersistedSource))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PersistedOperationConnection) graphql.Marshaler {
@@ -28537,7 +28536,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var persistedOperationImplementors = []string{"PersistedOperation"}
 
-func (ec *executionContext) _PersistedOperation(ctx context.Context, sel ast.SelectionSet, obj *postgres.PersistedOperation) graphql.Marshaler {
+func (ec *executionContext) _PersistedOperation(ctx context.Context, sel ast.SelectionSet, obj *editorial.PersistedOperation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32405,11 +32404,11 @@ func (ec *executionContext) marshalNParticipation2ᚕgithubᚗcomᚋcopydeskᚋc
 	return ret
 }
 
-func (ec *executionContext) marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperationᚄ(ctx context.Context, sel ast.SelectionSet, v []*postgres.PersistedOperation) graphql.Marshaler {
+func (ec *executionContext) marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedOperationᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.PersistedOperation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx, sel, v[i])
+		return ec.marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedOperation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -32421,7 +32420,7 @@ func (ec *executionContext) marshalNPersistedOperation2ᚕᚖgithubᚗcomᚋcopy
 	return ret
 }
 
-func (ec *executionContext) marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedOperation(ctx context.Context, sel ast.SelectionSet, v *postgres.PersistedOperation) graphql.Marshaler {
+func (ec *executionContext) marshalNPersistedOperation2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedOperation(ctx context.Context, sel ast.SelectionSet, v *editorial.PersistedOperation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PersistedOperation!")
 		return graphql.Null
@@ -32453,13 +32452,13 @@ func (ec *executionContext) marshalNPersistedOperationEdge2ᚖgithubᚗcomᚋcop
 	return ec._PersistedOperationEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, v any) (postgres.PersistedSource, error) {
+func (ec *executionContext) unmarshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx context.Context, v any) (editorial.PersistedSource, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := postgres.PersistedSource(tmp)
+	res := editorial.PersistedSource(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v postgres.PersistedSource) graphql.Marshaler {
+func (ec *executionContext) marshalNPersistedOperationSource2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v editorial.PersistedSource) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -33802,16 +33801,16 @@ func (ec *executionContext) marshalOPersistedOperationConnection2ᚖgithubᚗcom
 	return ec._PersistedOperationConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, v any) (*postgres.PersistedSource, error) {
+func (ec *executionContext) unmarshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx context.Context, v any) (*editorial.PersistedSource, error) {
 	if v == nil {
 		return nil, nil
 	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := postgres.PersistedSource(tmp)
+	res := editorial.PersistedSource(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋpostgresᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v *postgres.PersistedSource) graphql.Marshaler {
+func (ec *executionContext) marshalOPersistedOperationSource2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐPersistedSource(ctx context.Context, sel ast.SelectionSet, v *editorial.PersistedSource) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
@@ -601,7 +600,7 @@ func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organizati
 }
 
 // Name is the resolver for the name field.
-func (r *persistedOperationResolver) Name(ctx context.Context, obj *postgres.PersistedOperation) (*string, error) {
+func (r *persistedOperationResolver) Name(ctx context.Context, obj *editorial.PersistedOperation) (*string, error) {
 	if obj.Name == "" {
 		return nil, nil
 	}
@@ -609,7 +608,7 @@ func (r *persistedOperationResolver) Name(ctx context.Context, obj *postgres.Per
 }
 
 // RegisteredBy is the resolver for the registeredBy field.
-func (r *persistedOperationResolver) RegisteredBy(ctx context.Context, obj *postgres.PersistedOperation) (*auth.User, error) {
+func (r *persistedOperationResolver) RegisteredBy(ctx context.Context, obj *editorial.PersistedOperation) (*auth.User, error) {
 	return r.user(ctx, obj.RegisteredBy)
 }
 
@@ -757,7 +756,7 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string)
 }
 
 // PersistedOperations is the resolver for the persistedOperations field.
-func (r *queryResolver) PersistedOperations(ctx context.Context, first *int, after *string, source *postgres.PersistedSource) (*model.PersistedOperationConnection, error) {
+func (r *queryResolver) PersistedOperations(ctx context.Context, first *int, after *string, source *editorial.PersistedSource) (*model.PersistedOperationConnection, error) {
 	return r.listPersistedOperations(ctx, first, after, source)
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/postgres"
 )
 
 // Adds a comment, or a reply to a thread.
@@ -505,7 +504,7 @@ type PersistedOperationConnection struct {
 	// Operations on this page, with cursors.
 	Edges []*PersistedOperationEdge `json:"edges"`
 	// Operations on this page.
-	Nodes []*postgres.PersistedOperation `json:"nodes"`
+	Nodes []*editorial.PersistedOperation `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
@@ -515,7 +514,7 @@ type PersistedOperationEdge struct {
 	// An opaque cursor.
 	Cursor string `json:"cursor"`
 	// The operation.
-	Node *postgres.PersistedOperation `json:"node"`
+	Node *editorial.PersistedOperation `json:"node"`
 }
 
 // A page of people.

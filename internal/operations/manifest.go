@@ -17,19 +17,19 @@ import (
 	"strings"
 
 	"github.com/copydesk/copydesk/internal/cerr"
-	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/editorial"
 )
 
 // Operation is one persisted operation.
-type Operation = postgres.PersistedOperation
+type Operation = editorial.PersistedOperation
 
 // Source says how an operation was registered: SourceAPQ or SourceManifest.
-type Source = postgres.PersistedSource
+type Source = editorial.PersistedSource
 
 // The sources.
 const (
-	SourceAPQ      = postgres.PersistedAPQ
-	SourceManifest = postgres.PersistedManifest
+	SourceAPQ      = editorial.PersistedAPQ
+	SourceManifest = editorial.PersistedManifest
 )
 
 // Limits of what is persisted.

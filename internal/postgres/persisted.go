@@ -8,45 +8,20 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/editorial"
 )
 
 // Persisted operations: GraphQL documents stored by the SHA-256 of their
 // text, so clients can send the hash instead (package internal/operations
 // holds the rules, graph/persisted.go the protocol).
 
-// PersistedSource says how an operation was registered.
-type PersistedSource string
-
-// The sources, as the GraphQL enum names them (the database stores them in
-// lower case: 'apq', 'manifest').
-const (
-	// PersistedAPQ: registered automatically by a client that sent the
-	// text with its hash (Automatic Persisted Queries). Bounded in number,
-	// least recently used evicted.
-	PersistedAPQ PersistedSource = "APQ"
-	// PersistedManifest: registered by an admin from a frontend's build
-	// manifest. Kept until unregistered; the public allowlist.
-	PersistedManifest PersistedSource = "MANIFEST"
-)
-
-// PersistedOperation is one stored GraphQL document.
-type PersistedOperation struct {
-	ID           int64           `db:"id"`
-	Hash         string          `db:"hash"` // lower-case hex SHA-256 of Body
-	Body         string          `db:"body"`
-	Name         string          `db:"name"` // the manifest's name, or the operation's; "" for none
-	Source       PersistedSource `db:"source"`
-	RegisteredBy *int64          `db:"registered_by"` // the admin who registered a manifest; nil for APQ
-	CreatedAt    time.Time       `db:"created_at"`
-	LastUsedAt   time.Time       `db:"last_used_at"` // coarse: see operations.Options.TouchEvery
-}
-
 const persistedColumns = `id, hash, body, COALESCE(name, '') AS name, upper(source) AS source, registered_by, created_at, last_used_at`
 
 // PersistedOperationByHash returns the operation with hash. NOT_FOUND if
 // there is none.
-func PersistedOperationByHash(ctx context.Context, q sqlx.QueryerContext, hash string) (*PersistedOperation, error) {
-	var op PersistedOperation
+func PersistedOperationByHash(ctx context.Context, q sqlx.QueryerContext, hash string) (*editorial.PersistedOperation, error) {
+	var op editorial.PersistedOperation
 	err := sqlx.GetContext(ctx, q, &op, `SELECT `+persistedColumns+` FROM persisted_operations WHERE hash = $1`, hash)
 	if err != nil {
 		return nil, FormatError(err, "PersistedOperationByHash", "Persisted operation")
@@ -59,7 +34,7 @@ func PersistedOperationByHash(ctx context.Context, q sqlx.QueryerContext, hash s
 // When it inserts, it then deletes the APQ operations past the max most
 // recently used (manifest operations are never evicted and not counted);
 // max <= 0 keeps every one.
-func InsertAutomaticOperation(ctx context.Context, db *DB, op *PersistedOperation, max int) (bool, error) {
+func InsertAutomaticOperation(ctx context.Context, db *DB, op *editorial.PersistedOperation, max int) (bool, error) {
 	now := db.Now().UTC().Truncate(time.Microsecond)
 	res, err := db.ExecContext(ctx, `
 		INSERT INTO persisted_operations (hash, body, name, source, created_at, last_used_at)
@@ -93,7 +68,7 @@ func TouchPersistedOperation(ctx context.Context, q sqlx.ExecerContext, hash str
 // by, at tx.Now. An operation stored already as APQ becomes a manifest
 // one (taking the manifest's name); one already in a manifest is left as it
 // is. It returns the hashes it added or promoted.
-func UpsertManifestOperations(ctx context.Context, tx *Tx, ops []*PersistedOperation, by *int64) ([]string, error) {
+func UpsertManifestOperations(ctx context.Context, tx *Tx, ops []*editorial.PersistedOperation, by *int64) ([]string, error) {
 	if len(ops) == 0 {
 		return nil, nil
 	}
@@ -122,11 +97,11 @@ func DeletePersistedOperations(ctx context.Context, tx *Tx, hashes []string) ([]
 // ListPersistedOperations returns operations newest first, before the one
 // with ID beforeID (0: from the newest), at most first; source "" lists
 // both sources.
-func ListPersistedOperations(ctx context.Context, q sqlx.QueryerContext, source PersistedSource, first int, beforeID int64) ([]*PersistedOperation, error) {
+func ListPersistedOperations(ctx context.Context, q sqlx.QueryerContext, source editorial.PersistedSource, first int, beforeID int64) ([]*editorial.PersistedOperation, error) {
 	if beforeID == 0 {
 		beforeID = 1<<63 - 1
 	}
-	var rows []*PersistedOperation
+	var rows []*editorial.PersistedOperation
 	err := sqlx.SelectContext(ctx, q, &rows, fmt.Sprintf(`SELECT %s FROM persisted_operations
 		WHERE ($1 = '' OR source = $1) AND id < $2 ORDER BY id DESC LIMIT $3`, persistedColumns),
 		strings.ToLower(string(source)), beforeID, first)
