@@ -34,12 +34,8 @@ func withOperations(ctx context.Context, cfg Config, log *slog.Logger, fn func(c
 // operations.ParseManifest), validated against the schema, or none, and
 // writes what it did to out.
 func RegisterOperations(ctx context.Context, cfg Config, manifest []byte, out io.Writer, log *slog.Logger) error {
-	m, err := operations.ParseManifest(manifest, 0)
-	if err != nil {
-		return plainError(err)
-	}
 	return withOperations(ctx, cfg, log, func(ctx context.Context, reg *operations.Registry) error {
-		res, err := reg.Register(ctx, m, graph.CheckOperation)
+		m, res, err := reg.RegisterManifest(ctx, manifest, graph.CheckOperation)
 		if err != nil {
 			return plainError(err)
 		}

@@ -159,6 +159,25 @@ type Result struct {
 	Digest string
 }
 
+// MaxUnregister bounds the hashes one Unregister removes.
+const MaxUnregister = 1000
+
+// RegisterManifest registers the manifest in data: it checks that the
+// viewer may before reading data (a manifest may be megabytes), parses it
+// with the registry's body bound (ParseManifest) and registers it
+// (Register). It returns the parsed manifest too, for its format.
+func (r *Registry) RegisterManifest(ctx context.Context, data []byte, check Checker) (*Manifest, *Result, error) {
+	if err := auth.Check(auth.ViewerFrom(ctx), auth.ManageOperations, auth.Resource{}); err != nil {
+		return nil, nil, err
+	}
+	m, err := ParseManifest(data, r.opts.MaxBodyBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := r.Register(ctx, m, check)
+	return m, res, err
+}
+
 // Register registers every operation of m, after checking each with
 // check, in one transaction with its audit entry ("operations.register"):
 // either every operation is registered or, when one fails its check,
@@ -217,6 +236,9 @@ func (r *Registry) Unregister(ctx context.Context, hashes []string) (int, error)
 	}
 	if len(hashes) == 0 {
 		return 0, cerr.FieldErrorf(cerr.Invalid, "hashes", "Name at least one operation hash to unregister.")
+	}
+	if len(hashes) > MaxUnregister {
+		return 0, cerr.FieldErrorf(cerr.Invalid, "hashes", "Unregister at most %d operations at once (got %d).", MaxUnregister, len(hashes))
 	}
 	want := make([]string, len(hashes))
 	for i, h := range hashes {
