@@ -70,13 +70,6 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
-		var plain *gqlerror.Error
-		if errors.As(err, &plain) && plain.Err == nil && isTransportMessage(plain.Message) {
-			// Errors raised by gqlgen's transports about the HTTP request itself.
-			gqlErr.Message = transportMessage(plain.Message)
-			gqlErr.Extensions["code"] = "BAD_REQUEST"
-			return gqlErr
-		}
 		if strings.HasPrefix(gqlErr.Message, "input:") || isInputCoercion(err) {
 			// Variable coercion failures found during execution.
 			gqlErr.Extensions["code"] = cerr.Invalid
@@ -174,26 +167,6 @@ func argumentPath(ctx context.Context, p ast.Path) string {
 		parts = append(parts, fmt.Sprint(e)) // a name, or a list index: "input.figures.0.value"
 	}
 	return strings.Join(parts, ".")
-}
-
-func isTransportMessage(msg string) bool {
-	for _, p := range []string{"json request body could not be decoded", "could not read request body", "no operation provided", "could not get json request body", "transport not supported", "operation not found"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func transportMessage(msg string) string {
-	switch {
-	case strings.HasPrefix(msg, "json request body could not be decoded"):
-		return "The request body is not valid JSON. Send {\"query\": \"...\", \"variables\": {...}}."
-	case strings.HasPrefix(msg, "no operation provided"):
-		return "The request has no query. Send {\"query\": \"...\"}."
-	default:
-		return msg
-	}
 }
 
 func isInputCoercion(err error) bool {
