@@ -41,7 +41,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	}
 	srv := handler.New(es)
 	srv.AddTransport(newWebSocket(r, log, opts))
-	srv.AddTransport(httpTransport{cache: opts.Cache}) // before Options: it answers HEAD with 405 and Allow
+	srv.AddTransport(httpTransport{cache: opts.Cache, log: log}) // before Options: it answers HEAD with 405 and Allow
 	srv.AddTransport(transport.Options{})
 	docs := smallDocuments{lru.New[*ast.QueryDocument](500)}
 	srv.SetQueryCache(docs)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"mime"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/reqctx"
 )
 
 // The two response media types of GraphQL over HTTP.
@@ -51,6 +53,7 @@ type CachePolicy struct {
 // when the request never executed. It also sets the caching headers.
 type httpTransport struct {
 	cache CachePolicy
+	log   *slog.Logger // the cause of an INTERNAL the transport answers itself; nil: discarded
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -153,7 +156,12 @@ func (t httpTransport) write(w http.ResponseWriter, r *http.Request, media strin
 	body, err := json.Marshal(out)
 	if err != nil {
 		// Only a resolver returning something unmarshalable gets here.
-		body = []byte(`{"errors":[{"message":"Internal error.","extensions":{"code":"INTERNAL"}}]}`)
+		id := reqctx.RequestID(r.Context())
+		if t.log != nil {
+			t.log.ErrorContext(r.Context(), "internal error", "err", err.Error(), "cause", "encoding the response", "request_id", id)
+		}
+		body, _ = json.Marshal(map[string]any{"errors": []map[string]any{{"message": "Internal error.",
+			"extensions": map[string]any{"code": cerr.Internal, "requestId": id}}}})
 		status, cacheable = http.StatusInternalServerError, false
 	}
 	h := w.Header()
