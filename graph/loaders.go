@@ -279,7 +279,8 @@ type loaderBox struct {
 	r         *Resolver
 	read      postgres.Reader
 	cur       *loaders
-	localized localizations // report copies read in another locale
+	localized localizations  // report copies read in another locale
+	rendered  renderedBodies // bodies public documents hold as HTML
 }
 
 type loadersKey struct{}

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/copydesk/copydesk/graph/model"
@@ -53,6 +55,17 @@ func canonicalOr(tag string) string {
 		return c
 	}
 	return tag
+}
+
+// body is the body of obj (a report copy or a translation) in format: for
+// HTML, as its public document holds it rendered when it came from one.
+func (r *Resolver) body(ctx context.Context, obj any, markdown string, format *model.BodyFormat) string {
+	if format != nil && *format == model.BodyFormatHTML {
+		if html, ok := r.loaderBox(ctx).rendered.get(obj); ok {
+			return html
+		}
+	}
+	return renderBody(markdown, format)
 }
 
 func renderBody(markdown string, format *model.BodyFormat) string {
@@ -194,11 +207,8 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 			return nil, err
 		}
 	}
-	list, total, err := r.reader(ctx).ListReports(ctx, f, n+1, cur)
+	list, total, err := r.readReports(ctx, f, n+1, cur, wanted)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.localizeAll(ctx, list, wanted); err != nil {
 		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
@@ -206,8 +216,49 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 		Edges: edges(list, cursors, func(c string, n *editorial.Report) *model.ReportEdge { return &model.ReportEdge{Cursor: c, Node: n} })}, nil
 }
 
+// readReports reads one page of a report list in the wanted locales: from
+// public documents for the public (one statement, and one for the count),
+// else working copies localized from their translations.
+func (r *Resolver) readReports(ctx context.Context, f postgres.ReportFilter, n int, cur *editorial.Cursor, wanted []string) ([]*editorial.Report, int, error) {
+	rd := r.reader(ctx)
+	if rd.Audience() == postgres.Public {
+		docs, total, err := rd.ListPublicReports(ctx, f, n, cur, r.publicCandidates(wanted), selects(ctx, "totalCount"))
+		if err != nil {
+			return nil, 0, err
+		}
+		list := make([]*editorial.Report, len(docs))
+		for i, d := range docs {
+			list[i] = r.fromDocuments(ctx, d, wanted)
+		}
+		return list, total, nil
+	}
+	list, total, err := rd.ListReports(ctx, f, n, cur)
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, r.localizeAll(ctx, list, wanted)
+}
+
+// selects reports whether the query selects field directly below the field
+// being resolved (e.g. a connection's totalCount), so that what nobody
+// asked for is not computed.
+func selects(ctx context.Context, field string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true // called outside a GraphQL field: compute everything
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
+}
+
 // reportIn loads report id read in the wanted locales (see localize.go).
 func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*editorial.Report, error) {
+	if rep, public, err := r.publicReport(ctx, id, "", wanted); public {
+		return rep, err
+	}
 	rep, err := load(ctx, r.loaders(ctx).reports, id)
 	if err != nil {
 		return nil, err

@@ -675,6 +675,9 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 		}
 		return r.reportIn(ctx, n, wanted)
 	default:
+		if rep, public, err := r.publicReport(ctx, 0, *slug, wanted); public {
+			return rep, err
+		}
 		n, err := r.reader(ctx).ReportIDBySlug(ctx, *slug)
 		if cerr.Is(err, cerr.NotFound) {
 			return nil, nil
@@ -787,7 +790,7 @@ func (r *reportResolver) CreatedBy(ctx context.Context, obj *editorial.Report) (
 
 // Body is the resolver for the body field.
 func (r *reportResolver) Body(ctx context.Context, obj *editorial.Report, format *model.BodyFormat) (string, error) {
-	return renderBody(obj.Body, format), nil
+	return r.body(ctx, obj, obj.Body, format), nil
 }
 
 // WordCount is the resolver for the wordCount field.
@@ -946,7 +949,7 @@ func (r *reportTranslationResolver) Report(ctx context.Context, obj *editorial.T
 
 // Body is the resolver for the body field.
 func (r *reportTranslationResolver) Body(ctx context.Context, obj *editorial.Translation, format *model.BodyFormat) (string, error) {
-	return renderBody(obj.Body, format), nil
+	return r.body(ctx, obj, obj.Body, format), nil
 }
 
 // WordCount is the resolver for the wordCount field.

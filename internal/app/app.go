@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
@@ -32,6 +33,7 @@ import (
 	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/scheduler"
 	"github.com/copydesk/copydesk/internal/server"
@@ -202,16 +204,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	if cfg.Workflow != nil {
 		svc.Reports.Workflow = *cfg.Workflow
 	}
-	if !cfg.NoScheduler {
-		// The worker stops before the database closes (defers run last-in, first-out).
-		wctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{OnJob: m.ScheduledJob}).Run(wctx)
-		}()
-		defer func() { stop(); <-done }()
-	}
+	defer startWorkers(ctx, cfg, db, svc, m, log)()
 	closing := make(chan struct{}) // closed at shutdown: WebSockets go away (1001)
 	scfg, err := httpConfig(cfg, db, svc, limits, m, closing, log)
 	if err != nil {
@@ -355,4 +348,32 @@ func originHosts(origins []string) []string {
 		hosts = append(hosts, o)
 	}
 	return hosts
+}
+
+// startWorkers starts this instance's background workers — the publishing
+// scheduler (unless cfg.NoScheduler) and the public documents' rebuilds,
+// after queuing the reports whose documents are missing or stale — and
+// returns the function that stops them, which returns once they have
+// stopped (before the database closes).
+func startWorkers(ctx context.Context, cfg Config, db *postgres.DB, svc *newsroom.Services, m *metrics.Metrics, log *slog.Logger) func() {
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if !cfg.NoScheduler {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = scheduler.New(db, svc.Reports, log, scheduler.Options{OnJob: m.ScheduledJob}).Run(wctx)
+		}()
+	}
+	if n, err := published.QueueStale(ctx, db); err != nil {
+		log.Error("public documents: cannot queue rebuilds", "err", err)
+	} else if n > 0 {
+		log.Info("public documents: rebuilding missing or stale documents in the background", "reports", n)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		(&published.Worker{DB: db, Log: log}).Run(wctx)
+	}()
+	return func() { stop(); wg.Wait() }
 }

@@ -72,6 +72,7 @@ var eventEntity = entity[editorial.Event]{
 	insert: insertEvent,
 	same:   sameEvent,
 	write:  writeEvent,
+	ref:    postgres.RefEvent,
 }
 
 // CreateEvent adds an event with its organizers and key figures and returns

@@ -10,6 +10,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 )
 
 // MergeInput names entries to merge (SourceIDs) and the one they merge into.
@@ -42,6 +43,9 @@ func merge[T any](ctx context.Context, s *Service, in MergeInput, kind string,
 			return err
 		}
 		if err := mergeRows(ctx, tx, in.SourceIDs, in.TargetID); err != nil {
+			return err
+		}
+		if err := queueMerged(ctx, tx, kind, append([]int64{in.TargetID}, in.SourceIDs...)); err != nil {
 			return err
 		}
 		out, err = reload(ctx, tx, in.TargetID)
@@ -85,4 +89,16 @@ func checkMergeFound(in MergeInput, kind string, exists func(int64) bool) error 
 		}
 	}
 	return nil
+}
+
+// queueMerged queues for rebuilding the public documents that show one of
+// the entries of a merge (ids, of kind).
+func queueMerged(ctx context.Context, tx *postgres.Tx, kind string, ids []int64) error {
+	ref := map[string]func(int64) string{postgres.KindPerson: postgres.RefPerson,
+		postgres.KindOrganization: postgres.RefOrganization, postgres.KindTag: postgres.RefTag}[kind]
+	refs := make([]string, len(ids))
+	for i, id := range ids {
+		refs[i] = ref(id)
+	}
+	return published.Queue(ctx, tx, refs...)
 }

@@ -36,6 +36,7 @@ var orgEntity = entity[editorial.Organization]{
 	insert: postgres.InsertOrganization,
 	same:   sameOrganization,
 	write:  writeRow(postgres.UpdateOrganization),
+	ref:    postgres.RefOrganization,
 }
 
 func checkOrgName(name string) (string, error) {

@@ -32,6 +32,7 @@ var personEntity = entity[editorial.Person]{
 	insert: postgres.InsertPerson,
 	same:   samePerson,
 	write:  writeRow(postgres.UpdatePerson),
+	ref:    postgres.RefPerson,
 }
 
 func checkPersonName(name string) (string, error) {

@@ -39,6 +39,7 @@ var tagEntity = entity[editorial.Tag]{
 	insert: postgres.InsertTag,
 	same:   sameTag,
 	write:  writeTag,
+	ref:    postgres.RefTag,
 }
 
 func checkTagName(name string) (string, error) {

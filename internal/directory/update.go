@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 )
 
 // The pipelines every directory entry (tag, person, organization, event)
@@ -46,6 +47,9 @@ type entity[T any] struct {
 	same func(a, b *T) bool
 	// write stores next, the changed copy of cur, and bumps its version.
 	write func(ctx context.Context, tx *postgres.Tx, cur, next *T) error
+	// ref names an entry in public documents (postgres.RefPerson…): an
+	// update queues the documents that show it for rebuilding.
+	ref func(id int64) string
 }
 
 // completeStep finishes a checked new entry in the transaction: it resolves
@@ -116,7 +120,7 @@ func update[T any](ctx context.Context, s *Service, e entity[T], id int64, expec
 			return err
 		}
 		out = &next
-		return nil
+		return published.Queue(ctx, tx, e.ref(id))
 	}, func() *audit.Entry {
 		outID, _, version := e.head(out)
 		return audit.IfChanged(version, expected, audit.Entry{Action: strings.ToLower(e.kind) + ".update", SubjectType: e.kind, SubjectID: outID, After: out})

@@ -15,14 +15,3 @@ const (
 	// working drafts) and their approved translations only.
 	Public
 )
-
-// translations returns the SQL condition on a translation table aliased
-// alias (with a report_id column): for the public, its report must be
-// published. Public reads take translations from published_translations
-// (the approved text) and never from report_translations.
-func (a Audience) translations(alias string) string {
-	if a == Public {
-		return "EXISTS (SELECT 1 FROM reports pr JOIN report_publications pp ON pp.report_id = pr.id WHERE pr.id = " + alias + ".report_id AND pr.status = 'PUBLISHED')"
-	}
-	return "TRUE"
-}

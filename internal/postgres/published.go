@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,119 +17,208 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
-// The public read path. A report's readers see what was published, not the
-// working draft: the revision its report_publications row points at, and
-// only while the report is PUBLISHED. These functions read that snapshot, so
-// text, tags, byline and attendees edited since never reach the public; a
-// Reader made for the Public reads through them.
+// The public read path. The public sees what was published, not the
+// working draft, and reads it from the public documents that
+// internal/published materializes (public_reports, one source document per
+// published report; public_report_translations, one per locale approved for
+// the published revision). Every public read below is one statement over
+// those tables: a Reader made for the Public reads through these functions
+// only, so text, tags and attendees edited since publication, unpublished
+// reports and translations approved for unpublished changes never reach it.
 
-// publishedFrom joins a report to its published snapshot; alias r is the
-// report, v the published revision, p the publication.
-const publishedFrom = `reports r
-	JOIN report_publications p ON p.report_id = r.id
-	JOIN report_revisions v ON v.id = p.revision_id`
+// NotifyPublicChannel is the LISTEN/NOTIFY channel on which every change to
+// a report's public documents is announced, in the changing transaction
+// (so only once it commits), with the report ID as payload: instances
+// caching documents drop that report's (internal/published.Cache).
+const NotifyPublicChannel = "copydesk_public"
 
-// publishedWhere is the condition every public read carries.
-const publishedWhere = `r.status = 'PUBLISHED'`
+// --- reads ---
 
-type publishedRow struct {
-	ID               int64            `db:"id"`
-	Status           editorial.Status `db:"status"`
-	DeskID           *int64           `db:"desk_id"`
-	Version          int              `db:"version"`
-	Snapshot         []byte           `db:"snapshot"`
-	FirstPublishedAt time.Time        `db:"first_published_at"`
-	PublishedAt      time.Time        `db:"published_at"`
-	CreatedAt        time.Time        `db:"created_at"`
+// publicSelect reads source documents (alias s) with the translation
+// documents of the locales in $1, aggregated: one row per report.
+var publicSelect = publicSelectWith("$1")
+
+// publicSelectWith is publicSelect with the locales in placeholder locales.
+func publicSelectWith(locales string) string {
+	return `SELECT s.report_id, s.revision, s.locales, s.doc, t.docs, t.revs
+	FROM public_reports s
+	LEFT JOIN LATERAL (
+		SELECT json_agg(x.doc ORDER BY x.locale) AS docs, string_agg(x.revision::text, '.' ORDER BY x.locale) AS revs
+		FROM public_report_translations x WHERE x.report_id = s.report_id AND x.locale = ANY(` + locales + `)
+	) t ON true`
 }
 
-const publishedColumns = `r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at`
-
-// report builds the report as published. Its version is the published one
-// and its updatedAt the last publication; WordCount is left to the caller
-// (it needs the Markdown renderer, which storage does not import).
-func (row *publishedRow) report() (*editorial.Report, error) {
-	var s editorial.Snapshot
-	if err := json.Unmarshal(row.Snapshot, &s); err != nil {
-		return nil, fmt.Errorf("published snapshot of report %d: %w", row.ID, err)
-	}
-	first := row.FirstPublishedAt
-	return &editorial.Report{
-		ID: row.ID, Slug: s.Slug, SourceLocale: s.SourceLocale, Section: s.Section, Title: s.Title,
-		Subtitle: s.Subtitle, Summary: s.Summary, Body: s.Body, EventID: s.EventID, DeskID: row.DeskID,
-		Status: row.Status, Version: row.Version, PublishedAt: &first, CreatedAt: row.CreatedAt, UpdatedAt: row.PublishedAt,
-	}, nil
+type publicRow struct {
+	ReportID int64          `db:"report_id"`
+	Revision int64          `db:"revision"`
+	Locales  pq.StringArray `db:"locales"`
+	Doc      []byte         `db:"doc"`
+	Docs     []byte         `db:"docs"`
+	Revs     sql.NullString `db:"revs"`
 }
 
-// publishedReports returns, by ID, the published copies of the reports in
-// ids that the public may read, in one query.
-func publishedReports(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
-	var rows []publishedRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+publishedColumns+` FROM `+publishedFrom+` WHERE `+publishedWhere+` AND r.id = ANY($1)`, pq.Array(ids)); err != nil {
-		return nil, FormatError(err, "PublishedReports", "Report")
+func (row *publicRow) decode() (*editorial.PublicReport, error) {
+	var src editorial.PublicSource
+	if err := json.Unmarshal(row.Doc, &src); err != nil {
+		return nil, fmt.Errorf("public document of report %d: %w", row.ReportID, err)
 	}
-	out := make(map[int64]*editorial.Report, len(rows))
+	src.Locales = row.Locales
+	out := &editorial.PublicReport{Source: &src, Revision: strconv.FormatInt(row.Revision, 10)}
+	if row.Docs != nil {
+		if err := json.Unmarshal(row.Docs, &out.Translations); err != nil {
+			return nil, fmt.Errorf("public translation documents of report %d: %w", row.ReportID, err)
+		}
+		out.Revision += "." + row.Revs.String
+	}
+	return out, nil
+}
+
+func selectPublic(ctx context.Context, q sqlx.QueryerContext, op string, query string, args ...any) ([]*editorial.PublicReport, error) {
+	var rows []publicRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, FormatError(err, op, "Report")
+	}
+	out := make([]*editorial.PublicReport, len(rows))
 	for i := range rows {
-		r, err := rows[i].report()
+		d, err := rows[i].decode()
 		if err != nil {
 			return nil, err
 		}
-		out[r.ID] = r
+		out[i] = d
 	}
 	return out, nil
 }
 
-// publishedList returns the published copies of the reports a list query
-// selected, in the order of ids.
-func publishedList(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]*editorial.Report, error) {
-	byID, err := publishedReports(ctx, q, ids)
+// PublicReport returns the public documents of the report with ID id, or
+// that has or had slug slug (give one), with the translation documents of
+// locales: one statement. Nil when the public cannot see such a report.
+func PublicReport(ctx context.Context, q sqlx.QueryerContext, id int64, slug string, locales []string) (*editorial.PublicReport, error) {
+	where, key := ` WHERE s.report_id = $2`, any(id)
+	if slug != "" {
+		where, key = ` WHERE s.report_id = (SELECT report_id FROM report_slugs WHERE slug = $2)`, slug
+	}
+	list, err := selectPublic(ctx, q, "PublicReport", publicSelect+where, pq.Array(locales), key)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// PublicReportsByIDs returns, by report ID, the public documents of the
+// reports in ids with the translation documents of locales, in one query.
+func PublicReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64, locales []string) (map[int64]*editorial.PublicReport, error) {
+	list, err := selectPublic(ctx, q, "PublicReportsByIDs", publicSelect+` WHERE s.report_id = ANY($2)`, pq.Array(locales), pq.Array(ids))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*editorial.Report, 0, len(ids))
-	for _, id := range ids {
-		if r := byID[id]; r != nil {
-			out = append(out, r)
+	return byReportID(list), nil
+}
+
+func byReportID(list []*editorial.PublicReport) map[int64]*editorial.PublicReport {
+	out := make(map[int64]*editorial.PublicReport, len(list))
+	for _, d := range list {
+		out[d.Source.Report.ID] = d
+	}
+	return out
+}
+
+// ListPublicReports is ListReports for the public: published reports,
+// filtered and ordered by what was published ("updated" is the last
+// publication), with the translation documents of locales. One statement,
+// and one more for the count when withTotal.
+func ListPublicReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor, locales []string, withTotal bool) ([]*editorial.PublicReport, int, error) {
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
+		return []*editorial.PublicReport{}, 0, nil // the public sees no other state
+	}
+	col := "s.published_at"
+	if f.OrderBy == "created" {
+		col = "s.created_at"
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	where := []string{"TRUE"}
+	if f.TagSlug != "" {
+		where = append(where, `s.tag_slugs @> ARRAY[`+arg(f.TagSlug)+`]::text[]`)
+	}
+	if f.EventID != 0 {
+		where = append(where, `s.event_id = `+arg(f.EventID))
+	}
+	if f.SourceLocale != "" {
+		where = append(where, `s.source_locale = `+arg(f.SourceLocale))
+	}
+	cond := strings.Join(where, " AND ")
+	total := 0
+	if withTotal {
+		if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM public_reports s WHERE `+cond, args...); err != nil {
+			return nil, 0, FormatError(err, "ListReports", "Report")
+		}
+	}
+	if after != nil {
+		t, err := time.Parse(time.RFC3339Nano, after.Key)
+		if err != nil {
+			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+		}
+		cond += fmt.Sprintf(" AND (%s, s.report_id) < (%s, %s)", col, arg(t), arg(after.ID))
+	}
+	limit := arg(first)
+	list, err := selectPublic(ctx, q, "ListReports", fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, s.report_id DESC LIMIT %s`,
+		publicSelectWith(arg(pq.Array(locales))), cond, col, limit), args...)
+	return list, total, err
+}
+
+// publishedReports returns, by ID, the published copies of the reports in
+// ids, from their source documents.
+func publishedReports(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+	return fromSources(ctx, q, ids, func(s *editorial.PublicSource) (*editorial.Report, bool) { return s.Report, true })
+}
+
+// fromSources reads the source documents of ids and takes one value of each.
+func fromSources[V any](ctx context.Context, q sqlx.QueryerContext, ids []int64, get func(*editorial.PublicSource) (V, bool)) (map[int64]V, error) {
+	docs, err := PublicReportsByIDs(ctx, q, ids, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]V, len(docs))
+	for id, d := range docs {
+		if v, ok := get(d.Source); ok {
+			out[id] = v
 		}
 	}
 	return out, nil
 }
 
-// publishedTagIDs returns, per report, the tag IDs of its published
-// snapshot, in order.
+// publishedTagIDs returns, per report, the tag IDs of its published copy, in order.
 func publishedTagIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
-	return idLists(ctx, q, `SELECT r.id, (t.elem->>'id')::bigint FROM `+publishedFrom+`,
-		jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.tags[*]')) WITH ORDINALITY AS t(elem, n)
-		WHERE `+publishedWhere+` AND r.id = ANY($1) ORDER BY r.id, t.n`, ids, "PublishedTagIDs")
+	return fromSources(ctx, q, ids, func(s *editorial.PublicSource) ([]int64, bool) { return s.TagIDs, len(s.TagIDs) > 0 })
 }
 
-// publishedAuthorIDs returns, per report, the byline of its published snapshot.
+// publishedAuthorIDs returns, per report, the byline of its published copy.
 func publishedAuthorIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
-	return idLists(ctx, q, `SELECT r.id, a.id::bigint FROM `+publishedFrom+`,
-		jsonb_array_elements_text(jsonb_path_query_array(v.snapshot, '$.authorIds[*]')) WITH ORDINALITY AS a(id, n)
-		WHERE `+publishedWhere+` AND r.id = ANY($1) ORDER BY r.id, a.n`, ids, "PublishedAuthorIDs")
+	return fromSources(ctx, q, ids, func(s *editorial.PublicSource) ([]int64, bool) { return s.AuthorIDs, len(s.AuthorIDs) > 0 })
 }
 
-// publishedAttendees returns, per report, the attendee list of its published snapshot.
+// publishedAttendees returns, per report, the attendee list of its published copy.
 func publishedAttendees(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Attendee, error) {
-	return publishedAttendeesWhere(ctx, q, `r.id = ANY($1)`, ids)
+	return fromSources(ctx, q, ids, func(s *editorial.PublicSource) ([]*editorial.Attendee, bool) {
+		return s.Attendees, len(s.Attendees) > 0
+	})
 }
 
-// publishedAttendeesByIDs returns the attendees with the given IDs that are
-// in a published snapshot.
+// publishedAttendeesByIDs returns the attendees with the given IDs that a
+// published copy lists.
 func publishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
-	byReport, err := publishedAttendeesWhere(ctx, q, `EXISTS (SELECT 1 FROM jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.attendees[*]')) x WHERE (x->>'id')::bigint = ANY($1))`, ids)
+	refs := make(pq.StringArray, len(ids))
+	for i, id := range ids {
+		refs[i] = RefAttendee(id)
+	}
+	list, err := selectPublic(ctx, q, "AttendeesByIDs", publicSelect+` WHERE s.refs && $2`, pq.Array([]string{}), refs)
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
 	out := map[int64]*editorial.Attendee{}
-	for _, list := range byReport {
-		for _, a := range list {
-			if want[a.ID] {
+	for _, d := range list {
+		for _, a := range d.Source.Attendees {
+			if slices.Contains(ids, a.ID) {
 				out[a.ID] = a
 			}
 		}
@@ -135,106 +226,85 @@ func publishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []i
 	return out, nil
 }
 
-func publishedAttendeesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, ids []int64) (map[int64][]*editorial.Attendee, error) {
+// PublicTranslationsByReportIDs returns, per report, its translation
+// documents ordered by locale, in one query.
+func PublicTranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.PublicTranslation, error) {
 	var rows []struct {
-		ID        int64  `db:"id"`
-		Attendees []byte `db:"attendees"`
+		ReportID int64  `db:"report_id"`
+		Doc      []byte `db:"doc"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, jsonb_path_query_array(v.snapshot, '$.attendees[*]') AS attendees FROM `+publishedFrom+` WHERE `+publishedWhere+` AND `+cond, pq.Array(ids)); err != nil {
-		return nil, FormatError(err, "publishedAttendees", "Attendee")
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT report_id, doc FROM public_report_translations WHERE report_id = ANY($1) ORDER BY report_id, locale`, pq.Array(ids)); err != nil {
+		return nil, FormatError(err, "PublicTranslations", "Translation")
 	}
-	out := make(map[int64][]*editorial.Attendee, len(rows))
+	out := map[int64][]*editorial.PublicTranslation{}
 	for _, row := range rows {
-		var snap []editorial.SnapshotAttendee
-		if err := json.Unmarshal(row.Attendees, &snap); err != nil {
-			return nil, fmt.Errorf("published attendees of report %d: %w", row.ID, err)
+		var t editorial.PublicTranslation
+		if err := json.Unmarshal(row.Doc, &t); err != nil {
+			return nil, fmt.Errorf("public translation document of report %d: %w", row.ReportID, err)
 		}
-		list := make([]*editorial.Attendee, len(snap))
-		for i, s := range snap {
-			list[i] = &editorial.Attendee{ID: s.ID, ReportID: row.ID, Position: i, PersonID: s.PersonID, OrganizationID: s.OrganizationID,
-				Delegation: s.Delegation, Role: s.Role, Participations: s.Participations, Note: s.Note}
-		}
-		out[row.ID] = list
+		out[row.ReportID] = append(out[row.ReportID], &t)
 	}
 	return out, nil
 }
 
-// listPublished is ListReports for the public: published reports, filtered
-// and ordered by what was published (the tag, event and locale of the
-// published snapshot; "updated" is the last publication), as published
-// copies. Two queries and a count, whatever the page size.
-func listPublished(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
-	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
-		return []*editorial.Report{}, 0, nil // the public sees no other state
-	}
-	col := "p.published_at"
-	if f.OrderBy == "created" {
-		col = "r.created_at"
-	}
-	where := []string{publishedWhere}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if f.TagSlug != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.tags[*]')) t WHERE t->>'slug' = `+arg(f.TagSlug)+`)`)
-	}
-	if f.EventID != 0 {
-		where = append(where, `(v.snapshot->>'eventId')::bigint = `+arg(f.EventID))
-	}
-	if f.SourceLocale != "" {
-		where = append(where, `v.snapshot->>'sourceLocale' = `+arg(f.SourceLocale))
-	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM `+publishedFrom+` WHERE `+cond, args...); err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
-	}
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after.Key)
-		if err != nil {
-			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
-		}
-		cond += fmt.Sprintf(" AND (%s, r.id) < (%s, %s)", col, arg(t), arg(after.ID))
-	}
-	var ids []int64
-	err := sqlx.SelectContext(ctx, q, &ids, fmt.Sprintf(`SELECT r.id FROM %s WHERE %s ORDER BY %s DESC, r.id DESC LIMIT %s`,
-		publishedFrom, cond, col, arg(first)), args...)
+// publishedTranslations is TranslationsByReportIDs for the public.
+func publishedTranslations(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Translation, error) {
+	docs, err := PublicTranslationsByReportIDs(ctx, q, ids)
 	if err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
+		return nil, err
 	}
-	list, err := publishedList(ctx, q, ids)
-	return list, total, err
+	out := make(map[int64][]*editorial.Translation, len(docs))
+	for id, list := range docs {
+		for _, d := range list {
+			out[id] = append(out[id], d.Translation)
+		}
+	}
+	return out, nil
+}
+
+// publishedAttendeeTranslations is AttendeeTranslationsByKeys for the public.
+func publishedAttendeeTranslations(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ReportID
+	}
+	docs, err := PublicTranslationsByReportIDs(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[editorial.TranslationKey][]*editorial.AttendeeTranslation{}
+	for _, k := range keys {
+		for _, d := range docs[k.ReportID] {
+			if d.Translation.Locale == k.Locale {
+				out[k] = d.Attendees
+			}
+		}
+	}
+	return out, nil
 }
 
 // publishedByEvent is reportsByEventIDs for the public: per event, its
-// newest published reports (by the event of their published snapshot).
+// newest published reports (by the event of their published copy).
 func publishedByEvent(ctx context.Context, q sqlx.QueryerContext, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
-	var rows []struct {
-		EventID  int64 `db:"event_id"`
-		ReportID int64 `db:"report_id"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT event_id, report_id FROM (
-			SELECT (v.snapshot->>'eventId')::bigint AS event_id, r.id AS report_id,
-				row_number() OVER (PARTITION BY v.snapshot->>'eventId' ORDER BY p.published_at DESC, r.id DESC) AS n,
-				p.published_at
-			FROM `+publishedFrom+` WHERE `+publishedWhere+` AND (v.snapshot->>'eventId')::bigint = ANY($1)
-		) x WHERE n <= $2 ORDER BY published_at DESC, report_id DESC`, pq.Array(ids), limit)
-	if err != nil {
-		return nil, FormatError(err, "ReportsByEventIDs", "Report")
-	}
-	reportIDs := make([]int64, len(rows))
-	for i, r := range rows {
-		reportIDs[i] = r.ReportID
-	}
-	byID, err := publishedReports(ctx, q, reportIDs)
+	list, err := selectPublic(ctx, q, "ReportsByEventIDs", publicSelect+` WHERE s.report_id IN (
+		SELECT report_id FROM (
+			SELECT report_id, row_number() OVER (PARTITION BY event_id ORDER BY published_at DESC, report_id DESC) AS n
+			FROM public_reports WHERE event_id = ANY($2)
+		) x WHERE n <= $3) ORDER BY s.published_at DESC, s.report_id DESC`, pq.Array([]string{}), pq.Array(ids), limit)
 	if err != nil {
 		return nil, err
 	}
 	out := map[int64][]*editorial.Report{}
-	for _, r := range rows {
-		if rep := byID[r.ReportID]; rep != nil {
-			out[r.EventID] = append(out[r.EventID], rep)
-		}
+	for _, d := range list {
+		r := d.Source.Report
+		out[*r.EventID] = append(out[*r.EventID], r)
 	}
 	return out, nil
+}
+
+// publishedTagCounts is ReportCountsByTagIDs for the public: how many
+// published reports carry each tag, as published.
+func publishedTagCounts(ctx context.Context, q sqlx.QueryerContext, ids []int64) (*sqlx.Rows, error) {
+	return q.QueryxContext(ctx, `SELECT t, count(*) FROM public_reports s, unnest(s.tag_ids) t
+		WHERE s.tag_ids && $1 AND t = ANY($1) GROUP BY t`, pq.Array(ids))
 }

@@ -98,13 +98,15 @@ func (r Reader) ReportsByEventIDs(ctx context.Context, ids []int64, limit int) (
 // the working ones for the newsroom, the approved text of published
 // reports' translations for the public.
 func (r Reader) TranslationsByReportIDs(ctx context.Context, ids []int64) (map[int64][]*editorial.Translation, error) {
-	return TranslationsByReportIDs(ctx, r.db, r.aud, ids)
+	return byAudience(ctx, r, ids, func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Translation, error) {
+		return TranslationsByReportIDs(ctx, q, Newsroom, ids)
+	}, publishedTranslations)
 }
 
 // AttendeeTranslationsByKeys returns, per translation, its attendee roles
 // and notes (the approved ones of published reports, for the public).
 func (r Reader) AttendeeTranslationsByKeys(ctx context.Context, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
-	return attendeeTranslations(ctx, r.db, r.aud, keys)
+	return byAudience(ctx, r, keys, AttendeeTranslationsByKeys, publishedAttendeeTranslations)
 }
 
 // --- newsroom only: revisions, the workflow's records, assignments ---
@@ -218,9 +220,34 @@ func (r Reader) DesksByIDs(ctx context.Context, ids []int64) (map[int64]*auth.De
 // besides PUBLISHED).
 func (r Reader) ListReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
 	if r.aud == Public {
-		return listPublished(ctx, r.db, f, first, after)
+		docs, total, err := ListPublicReports(ctx, r.db, f, first, after, nil, true)
+		list := make([]*editorial.Report, len(docs))
+		for i, d := range docs {
+			list[i] = d.Source.Report
+		}
+		return list, total, err
 	}
 	return ListReports(ctx, r.db, f, first, after)
+}
+
+// PublicReport returns the public documents of a report, by ID or by a
+// slug it has or had, with the translation documents of locales (see the
+// package function PublicReport): one statement. Nil for the newsroom,
+// which reads working copies, and when the public cannot see the report.
+func (r Reader) PublicReport(ctx context.Context, id int64, slug string, locales []string) (*editorial.PublicReport, error) {
+	if r.aud != Public {
+		return nil, nil
+	}
+	return PublicReport(ctx, r.db, id, slug, locales)
+}
+
+// ListPublicReports lists public documents (see the package function
+// ListPublicReports); the newsroom gets none.
+func (r Reader) ListPublicReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor, locales []string, withTotal bool) ([]*editorial.PublicReport, int, error) {
+	if r.aud != Public {
+		return nil, 0, nil
+	}
+	return ListPublicReports(ctx, r.db, f, first, after, locales, withTotal)
 }
 
 // ReportIDBySlug returns the report that has, or had, slug. NOT_FOUND if

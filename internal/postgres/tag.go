@@ -104,15 +104,14 @@ func TagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) 
 // ReportCountsByTagIDs returns, per tag ID, how many reports the audience
 // can see carry the tag (archived ones never count), in one query. Every ID in ids has an entry.
 func ReportCountsByTagIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]int, error) {
-	query := `SELECT rt.tag_id, count(*) FROM report_tags rt JOIN reports r ON r.id = rt.report_id
-		WHERE rt.tag_id = ANY($1) AND r.status <> 'ARCHIVED' GROUP BY rt.tag_id`
+	var rows *sqlx.Rows
+	var err error
 	if aud == Public {
-		// Count what the public sees: the tags of published snapshots.
-		query = `SELECT (t->>'id')::bigint, count(*) FROM ` + publishedFrom + `,
-			jsonb_array_elements(jsonb_path_query_array(v.snapshot, '$.tags[*]')) t
-			WHERE ` + publishedWhere + ` AND (t->>'id')::bigint = ANY($1) GROUP BY 1`
+		rows, err = publishedTagCounts(ctx, q, ids) // what the public sees: the tags of published copies
+	} else {
+		rows, err = q.QueryxContext(ctx, `SELECT rt.tag_id, count(*) FROM report_tags rt JOIN reports r ON r.id = rt.report_id
+		WHERE rt.tag_id = ANY($1) AND r.status <> 'ARCHIVED' GROUP BY rt.tag_id`, pq.Array(ids))
 	}
-	rows, err := q.QueryxContext(ctx, query, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "ReportCountsByTagIDs", "Tag")
 	}

@@ -117,8 +117,7 @@ func TranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, aud Aud
 	var list []*editorial.Translation
 	query := `SELECT ` + translationColumns + ` FROM report_translations t WHERE report_id = ANY($1) ORDER BY report_id, locale`
 	if aud == Public {
-		query = `SELECT ` + publishedTranslationColumns + ` FROM published_translations t
-			WHERE t.report_id = ANY($1) AND ` + aud.translations("t") + ` ORDER BY t.report_id, t.locale`
+		return publishedTranslations(ctx, q, ids)
 	}
 	if err := sqlx.SelectContext(ctx, q, &list, query, pq.Array(ids)); err != nil {
 		return nil, FormatError(err, "TranslationsByReportIDs", "Translation")
@@ -158,15 +157,9 @@ func TranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []edito
 }
 
 // AttendeeTranslationsByKeys returns, per translation, its attendee roles and
-// notes ordered by attendee position, in one query (newsroom reads).
+// notes ordered by attendee position, in one query (newsroom reads: the
+// public's come from public documents).
 func AttendeeTranslationsByKeys(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
-	return attendeeTranslations(ctx, q, Newsroom, keys)
-}
-
-// attendeeTranslations returns, per translation, its attendee roles and
-// notes ordered by attendee position, in one query: the working ones for
-// the newsroom, the approved ones of published reports for the public.
-func attendeeTranslations(ctx context.Context, q sqlx.QueryerContext, aud Audience, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
 	reports, locales := translationKeyArrays(keys)
 	var rows []struct {
 		ReportID int64 `db:"report_id"`
@@ -178,14 +171,6 @@ func attendeeTranslations(ctx context.Context, q sqlx.QueryerContext, aud Audien
 		JOIN report_attendees a ON a.report_id = k.report_id
 		JOIN report_attendee_translations t ON t.attendee_id = a.id AND t.locale = k.locale
 		ORDER BY a.report_id, t.locale, a.position`
-	if aud == Public {
-		query = `
-		SELECT t.report_id, t.attendee_id, t.locale, t.role, t.note
-		FROM unnest($1::bigint[], $2::text[]) AS k(report_id, locale)
-		JOIN published_attendee_translations t ON t.report_id = k.report_id AND t.locale = k.locale
-		WHERE ` + aud.translations("t") + `
-		ORDER BY t.report_id, t.locale, t.position`
-	}
 	err := sqlx.SelectContext(ctx, q, &rows, query, reports, locales)
 	if err != nil {
 		return nil, FormatError(err, "AttendeeTranslationsByKeys", "Attendee translation")

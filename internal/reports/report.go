@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/slugs"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -129,8 +130,11 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 			return err
 		}
 		rev, err := record(ctx, tx, r, msg)
+		if err != nil {
+			return err
+		}
 		out = &Saved{Report: r, Revision: rev}
-		return err
+		return published.Sync(ctx, tx, r, &editorial.Report{}, false) // a report created PUBLISHED (the demo, imports)
 	}, func() *audit.Entry {
 		return &audit.Entry{Action: "report.create", SubjectType: "Report", SubjectID: out.Report.ID, ReportID: &out.Report.ID,
 			After: map[string]any{"status": out.Report.Status, "version": out.Report.Version}}
@@ -296,6 +300,9 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 			if err := st.after(tx, r, rev); err != nil {
 				return err
 			}
+		}
+		if err := published.Sync(ctx, tx, r, &before, st.published); err != nil {
+			return err
 		}
 		out = &Saved{Report: r, Revision: rev}
 		detail := map[string]any{"changedFields": nonNil(diff.ChangedFields), "message": msg}

@@ -33,6 +33,9 @@ type step struct {
 	detail map[string]any
 	// after runs once the new version and its revision are written.
 	after func(tx *postgres.Tx, r *editorial.Report, rev *editorial.Revision) error
+	// published says the step (re)published the report: its public
+	// documents are rebuilt (published.Sync).
+	published bool
 }
 
 // applyFunc is what a transition does besides changing the status: r has
@@ -263,6 +266,7 @@ func (s *Service) Publish(ctx context.Context, id int64, expectedVersion int) (*
 				return err
 			}
 			st.detail["revisionId"], st.detail["firstPublishedAt"] = p.RevisionID, p.FirstPublishedAt.UTC()
+			st.published = true
 			return nil
 		}
 		if republish {

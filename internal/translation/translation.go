@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -134,6 +135,9 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 	}
 	if t.Status == editorial.TranslationApproved { // the demo loader's
 		if err := postgres.PublishTranslation(ctx, tx, t.ReportID, t.Locale); err != nil {
+			return nil, nil, err
+		}
+		if err := published.TranslationApproved(ctx, tx, t.ReportID, t.Locale); err != nil {
 			return nil, nil, err
 		}
 	}

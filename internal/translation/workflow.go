@@ -10,6 +10,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -89,7 +90,10 @@ func (s *Service) ApproveTranslation(ctx context.Context, reportID int64, locale
 			if err := c.advance(ctx, tx); err != nil {
 				return err
 			}
-			return postgres.PublishTranslation(ctx, tx, c.r.ID, c.loc)
+			if err := postgres.PublishTranslation(ctx, tx, c.r.ID, c.loc); err != nil {
+				return err
+			}
+			return published.TranslationApproved(ctx, tx, c.r.ID, c.loc)
 		})
 }
 
@@ -102,7 +106,10 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 	return s.translationChange(ctx, workflow.TranslationDelete, reportID, locale, expectedVersion,
 		func(tx *postgres.Tx, c *trChange) error {
 			c.deleted = true
-			return postgres.DeleteTranslation(ctx, tx, c.r.ID, c.loc)
+			if err := postgres.DeleteTranslation(ctx, tx, c.r.ID, c.loc); err != nil {
+				return err
+			}
+			return published.TranslationRemoved(ctx, tx, c.r.ID, c.loc)
 		})
 }
 

@@ -1,0 +1,126 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// The public read path. Anonymous readers and READ_PUBLISHED tokens read a
+// report from its public documents (internal/published): one statement
+// returns the source document and the translation documents of the
+// reader's locales, and the request's loaders are primed with everything
+// the documents hold — the published copy, its tags, byline, attendees,
+// their people and organizations, the event and its ancestors — so that
+// the fields below resolve from memory, through the same resolvers and the
+// same localization as the newsroom's copies (localize.go).
+
+// publicCandidates are the locales whose translation documents a public
+// read fetches for a reader wanting wanted: the fallback chain, before the
+// source locale (which is not known yet) cuts it.
+func (r *Resolver) publicCandidates(wanted []string) []string {
+	if len(wanted) == 0 {
+		return []string{}
+	}
+	chain := r.Fallbacks.For(wanted, "")
+	return chain[:len(chain)-1]
+}
+
+// publicReport reads report id, or the report that has or had slug, for a
+// public viewer: nil, false when the request is the newsroom's (which reads
+// working copies); a nil report when the public cannot see it.
+func (r *Resolver) publicReport(ctx context.Context, id int64, slug string, wanted []string) (*editorial.Report, bool, error) {
+	rd := r.reader(ctx)
+	if rd.Audience() != postgres.Public {
+		return nil, false, nil
+	}
+	doc, err := rd.PublicReport(ctx, id, slug, r.publicCandidates(wanted))
+	if err != nil || doc == nil {
+		return nil, true, err
+	}
+	return r.fromDocuments(ctx, doc, wanted), true, nil
+}
+
+// fromDocuments primes the request's loaders with what doc holds and
+// returns its report read in the wanted locales.
+func (r *Resolver) fromDocuments(ctx context.Context, doc *editorial.PublicReport, wanted []string) *editorial.Report {
+	l, box, s := r.loaders(ctx), r.loaderBox(ctx), doc.Source
+	rep := s.Report
+	l.reports.Prime(rep.ID, rep)
+	l.reportTagIDs.Prime(rep.ID, s.TagIDs)
+	l.reportAuthorIDs.Prime(rep.ID, s.AuthorIDs)
+	l.reportAttendees.Prime(rep.ID, s.Attendees)
+	l.previousSlugs.Prime(rep.ID, s.PreviousSlugs)
+	for _, a := range s.Attendees {
+		l.attendees.Prime(a.ID, a)
+	}
+	primeAll(l.people.Prime, s.People, func(p *editorial.Person) int64 { return p.ID })
+	primeAll(l.organizations.Prime, s.Organizations, func(o *editorial.Organization) int64 { return o.ID })
+	primeAll(l.tags.Prime, s.Tags, func(t *editorial.Tag) int64 { return t.ID })
+	primeAll(l.events.Prime, s.Events, func(e *editorial.Event) int64 { return e.ID })
+	translations := make([]*editorial.Translation, len(doc.Translations))
+	htmlByLocale := map[string]string{rep.SourceLocale: s.BodyHTML}
+	for i, t := range doc.Translations {
+		translations[i] = t.Translation
+		htmlByLocale[t.Translation.Locale] = t.BodyHTML
+		box.rendered.put(t.Translation, t.BodyHTML)
+	}
+	// Every locale of the chain gets its attendee roles primed, an empty
+	// list for a locale without a document, so none is read again.
+	for _, loc := range r.publicCandidates(wanted) {
+		var roles []*editorial.AttendeeTranslation
+		for _, t := range doc.Translations {
+			if t.Translation.Locale == loc {
+				roles = t.Attendees
+			}
+		}
+		l.attendeeTrans.Prime(editorial.TranslationKey{ReportID: rep.ID, Locale: loc}, roles)
+	}
+	box.rendered.put(rep, s.BodyHTML)
+	if !needsLocalizing(rep, wanted) {
+		return rep
+	}
+	cp := r.localizeWith(ctx, rep, translations, wanted)
+	if loc := box.localized.get(cp); loc != nil {
+		for _, f := range loc.from {
+			if f.Field == "body" && htmlByLocale[f.Locale] != "" {
+				box.rendered.put(cp, htmlByLocale[f.Locale])
+			}
+		}
+	}
+	return cp
+}
+
+func primeAll[T any](prime func(int64, *T) bool, list []*T, id func(*T) int64) {
+	for _, v := range list {
+		prime(id(v), v)
+	}
+}
+
+// renderedBodies keeps the bodies public documents hold already rendered
+// as HTML, by the object (report copy or translation) whose body they are.
+type renderedBodies struct {
+	mu   sync.Mutex
+	html map[any]string
+}
+
+func (b *renderedBodies) put(obj any, html string) {
+	if html == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.html == nil {
+		b.html = map[any]string{}
+	}
+	b.html[obj] = html
+}
+
+func (b *renderedBodies) get(obj any) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h, ok := b.html[obj]
+	return h, ok
+}

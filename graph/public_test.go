@@ -1,0 +1,198 @@
+package graph_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/demo"
+	"github.com/copydesk/copydesk/internal/directory"
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/newsroom"
+	"github.com/copydesk/copydesk/internal/published"
+	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/testkit"
+	"github.com/copydesk/copydesk/internal/translation"
+)
+
+const demoSlug = "international-technology-trade-conference-qingdao-2020"
+
+// A public read is one SQL statement, whatever it selects of the report:
+// texts, rendered HTML, the event and its parent, tags, the byline,
+// attendees with their people, affiliations and organizations, in the
+// source locale or another; and a public list page is one statement too.
+func TestAPublicReadIsOneStatement(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	if _, err := demo.Load(context.Background(), a.db, nil); err != nil {
+		t.Fatal(err)
+	}
+	const fields = `id slug previousSlugs title subtitle summary body(format: HTML) wordCount publishedAt updatedAt
+		locale { requested chain complete fields { field locale } }
+		event { name parent { name } organizers { name } } tags { slug name parent { name } } authors { name }
+		attendees { role participations note person { name affiliation { name } } organization { name acronym parent { name } } }`
+	public := a.as("")
+	var first struct{ Report struct{ ID string } }
+	public.do(`{ report(slug: "`+demoSlug+`") { id } }`, nil, &first)
+	for _, c := range []struct{ name, query string }{
+		{"by slug", `{ report(slug: "` + demoSlug + `") { ` + fields + ` } }`},
+		{"by slug in Japanese", `{ report(slug: "` + demoSlug + `", locale: "ja") { ` + fields + ` } }`},
+		{"in zh-Hant, falling back to zh-Hans", `{ report(slug: "` + demoSlug + `", locale: "zh-Hant") { ` + fields + ` } }`},
+		{"by ID", `{ report(id: "` + first.Report.ID + `", locale: "ko") { ` + fields + ` } }`},
+		{"a list page", `{ reports(first: 10, locale: "ja") { edges { cursor node { ` + fields + ` } } pageInfo { hasNextPage endCursor } } }`},
+	} {
+		var out map[string]any
+		public.do(c.query, nil, &out)
+		if strings.Contains(c.query, "report(") && out["report"] == nil {
+			t.Errorf("%s: no report", c.name)
+		}
+		if n := a.sql.Load(); n != 1 {
+			t.Errorf("%s: %d SQL statements, want 1", c.name, n)
+		}
+	}
+	// The same documents answer the newsroom's fields: HTML as rendered
+	// at publication, names localized along the reader's chain.
+	var ja struct {
+		Report struct {
+			Body      string
+			Attendees []struct{ Person *struct{ Name string } }
+		}
+	}
+	public.do(`{ report(slug: "`+demoSlug+`", locale: "ja") { body(format: HTML) attendees { person { name } } } }`, nil, &ja)
+	if !strings.HasPrefix(ja.Report.Body, "<p>") || !strings.Contains(ja.Report.Body, "青島") {
+		t.Errorf("the Japanese body in HTML: %.80q", ja.Report.Body)
+	}
+}
+
+// publicFixture is a published report with an approved Japanese
+// translation and one attendee from the directory.
+type publicFixture struct {
+	a      *api
+	svc    *newsroom.Services
+	ctx    context.Context
+	report *reports.Saved
+	person *editorial.Person
+}
+
+func newPublicFixture(t *testing.T) *publicFixture {
+	t.Helper()
+	a := newAPI(t)
+	f := &publicFixture{a: a, svc: newsroom.New(a.db), ctx: auth.WithViewer(context.Background(), auth.System())}
+	var err error
+	if f.person, err = f.svc.Directory.CreatePerson(f.ctx, directory.CreatePersonInput{Name: "Li Wei"}); err != nil {
+		t.Fatal(err)
+	}
+	f.report, err = f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "Forum opens", SourceLocale: "en",
+		Body: "The forum opened.", Status: editorial.Published, Tags: []reports.TagRef{{Name: "Trade"}},
+		Attendees: []reports.AttendeeInput{{PersonID: &f.person.ID, Role: testkit.Ptr("speaker"), Participations: []editorial.Participation{"SPEECH"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.translate(t, nil, "フォーラム開幕")
+	return f
+}
+
+// translate writes and approves the Japanese translation's title, made
+// against the source as it is now.
+func (f *publicFixture) translate(t *testing.T, expected *int, title string) {
+	t.Helper()
+	if _, err := f.svc.Translations.UpsertTranslation(f.ctx, translation.UpsertTranslationInput{ReportID: f.report.Report.ID, Locale: "ja",
+		ExpectedVersion: expected, Title: title, Body: "フォーラムが開幕した。", Status: editorial.TranslationApproved}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// titles returns the title anonymous readers get in locale ("" for the
+// source), or "(none)" when they get no report.
+func (f *publicFixture) title(c *api, locale string) string {
+	var out struct{ Report *struct{ Title string } }
+	c.do(`query($l: String) { report(slug: "forum-opens", locale: $l) { title } }`, map[string]any{"l": nilIfEmpty(locale)}, &out)
+	if out.Report == nil {
+		return "(none)"
+	}
+	return out.Report.Title
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// No locale runs ahead of another: a translation approved for changes of
+// the source that are not published yet waits for their publication, and
+// readers of that locale keep the translation approved for what is
+// published — whatever order the newsroom works in.
+func TestNoLocaleRunsAheadOfThePublishedSource(t *testing.T) {
+	t.Parallel()
+	f := newPublicFixture(t)
+	public := f.a.as("")
+	if en, ja := f.title(public, ""), f.title(public, "ja"); en != "Forum opens" || ja != "フォーラム開幕" {
+		t.Fatalf("published: en %q, ja %q", en, ja)
+	}
+
+	// The source headline is edited, not republished; the Japanese
+	// translation follows the edit and is approved.
+	saved, err := f.svc.Reports.UpdateReport(f.ctx, reports.UpdateReportInput{ID: f.report.Report.ID, ExpectedVersion: f.report.Report.Version,
+		Title: editorial.SetTo("Forum opens with record attendance")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.translate(t, testkit.Ptr(1), "フォーラム開幕、参加者は過去最多")
+	if en, ja := f.title(public, ""), f.title(public, "ja"); en != "Forum opens" || ja != "フォーラム開幕" {
+		t.Errorf("before republishing, readers see the published headline in both locales: en %q, ja %q", en, ja)
+	}
+	if ja := f.title(f.a, "ja"); ja != "フォーラム開幕、参加者は過去最多" {
+		t.Errorf("the newsroom reads the working translation: %q", ja)
+	}
+
+	// Republishing publishes both at once.
+	if _, err := f.svc.Reports.Publish(f.ctx, f.report.Report.ID, saved.Report.Version); err != nil {
+		t.Fatal(err)
+	}
+	if en, ja := f.title(public, ""), f.title(public, "ja"); en != "Forum opens with record attendance" || ja != "フォーラム開幕、参加者は過去最多" {
+		t.Errorf("after republishing: en %q, ja %q", en, ja)
+	}
+
+	// Unpublishing withdraws every locale at once.
+	cur, err := f.svc.Reports.Unpublish(f.ctx, f.report.Report.ID, saved.Report.Version+1, "legal review")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if en, ja := f.title(public, ""), f.title(public, "ja"); en != "(none)" || ja != "(none)" {
+		t.Errorf("after unpublishing: en %q, ja %q (version %d)", en, ja, cur.Report.Version)
+	}
+}
+
+// A directory change reaches the public documents that show the entry
+// through a rebuild job queued in the change's transaction; until a worker
+// runs it, readers see the documents as they were, never a mixture.
+func TestADirectoryRenameReachesPublishedReports(t *testing.T) {
+	t.Parallel()
+	f := newPublicFixture(t)
+	public := f.a.as("")
+	name := func() string {
+		var out struct{ Report struct{ Attendees []struct{ Person struct{ Name string } } } }
+		public.do(`{ report(slug: "forum-opens") { attendees { person { name } } } }`, nil, &out)
+		return out.Report.Attendees[0].Person.Name
+	}
+	if _, err := f.svc.Directory.UpdatePerson(f.ctx, directory.UpdatePersonInput{ID: f.person.ID, ExpectedVersion: f.person.Version,
+		Name: editorial.SetTo("Li Wei (CAST)")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "Li Wei" {
+		t.Errorf("before the rebuild: %q", got)
+	}
+	n, err := (&published.Worker{DB: f.a.db}).Drain(f.ctx, nil)
+	if err != nil || n != 1 {
+		t.Fatalf("rebuilt %d reports: %v", n, err)
+	}
+	if got := name(); got != "Li Wei (CAST)" {
+		t.Errorf("after the rebuild: %q", got)
+	}
+	if got := f.title(public, "ja"); got != "フォーラム開幕" {
+		t.Errorf("a rebuild keeps the translation documents: %q", got)
+	}
+}

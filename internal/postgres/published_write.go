@@ -1,0 +1,261 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// Writing the public documents (internal/published decides what they
+// hold; these functions store them). Every write announces the report on
+// NotifyPublicChannel in the same statement.
+
+// References to what a public document shows (public_reports.refs).
+func RefPerson(id int64) string       { return "person:" + strconv.FormatInt(id, 10) }
+func RefOrganization(id int64) string { return "organization:" + strconv.FormatInt(id, 10) }
+func RefTag(id int64) string          { return "tag:" + strconv.FormatInt(id, 10) }
+func RefEvent(id int64) string        { return "event:" + strconv.FormatInt(id, 10) }
+func RefAttendee(id int64) string     { return "attendee:" + strconv.FormatInt(id, 10) }
+
+// PublishedCopy is what a report's source document is built from: the
+// report as published and its published snapshot.
+type PublishedCopy struct {
+	Report           *editorial.Report
+	Snapshot         *editorial.Snapshot
+	FirstPublishedAt time.Time
+	PublishedAt      time.Time
+}
+
+// PublishedCopyOf returns report id as it was last published, or nil when
+// it is not PUBLISHED. Its WordCount is left at 0 (storage does not render
+// Markdown).
+func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*PublishedCopy, error) {
+	var rows []struct {
+		ID               int64            `db:"id"`
+		Status           editorial.Status `db:"status"`
+		DeskID           *int64           `db:"desk_id"`
+		Version          int              `db:"version"`
+		Snapshot         []byte           `db:"snapshot"`
+		FirstPublishedAt time.Time        `db:"first_published_at"`
+		PublishedAt      time.Time        `db:"published_at"`
+		CreatedAt        time.Time        `db:"created_at"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at
+		FROM reports r JOIN report_publications p ON p.report_id = r.id JOIN report_revisions v ON v.id = p.revision_id
+		WHERE r.id = $1 AND r.status = 'PUBLISHED'`, id)
+	if err != nil || len(rows) == 0 {
+		return nil, FormatError(err, "PublishedCopy", "Report")
+	}
+	row := rows[0]
+	var s editorial.Snapshot
+	if err := json.Unmarshal(row.Snapshot, &s); err != nil {
+		return nil, fmt.Errorf("published snapshot of report %d: %w", row.ID, err)
+	}
+	first := row.FirstPublishedAt
+	rep := &editorial.Report{
+		ID: row.ID, Slug: s.Slug, SourceLocale: s.SourceLocale, Section: s.Section, Title: s.Title,
+		Subtitle: s.Subtitle, Summary: s.Summary, Body: s.Body, EventID: s.EventID, DeskID: row.DeskID,
+		Status: row.Status, Version: row.Version, PublishedAt: &first, CreatedAt: row.CreatedAt, UpdatedAt: row.PublishedAt,
+	}
+	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt}, nil
+}
+
+// ApprovedTranslation is a translation's text as last approved (what
+// PublishTranslation recorded), with its attendee roles and notes.
+type ApprovedTranslation struct {
+	Translation *editorial.Translation
+	Attendees   []*editorial.AttendeeTranslation
+}
+
+// ApprovedTranslations returns report id's approved translations by locale
+// (only locale when it is not empty), in two queries.
+func ApprovedTranslations(ctx context.Context, q sqlx.QueryerContext, id int64, locale string) (map[string]*ApprovedTranslation, error) {
+	var list []*editorial.Translation
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+publishedTranslationColumns+` FROM published_translations t
+		WHERE t.report_id = $1 AND ($2 = '' OR t.locale = $2) ORDER BY t.locale`, id, locale); err != nil {
+		return nil, FormatError(err, "ApprovedTranslations", "Translation")
+	}
+	out := make(map[string]*ApprovedTranslation, len(list))
+	for _, t := range list {
+		out[t.Locale] = &ApprovedTranslation{Translation: t, Attendees: []*editorial.AttendeeTranslation{}}
+	}
+	var rows []*editorial.AttendeeTranslation
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT attendee_id, locale, role, note FROM published_attendee_translations
+		WHERE report_id = $1 AND ($2 = '' OR locale = $2) ORDER BY locale, position`, id, locale); err != nil {
+		return nil, FormatError(err, "ApprovedTranslations", "Attendee translation")
+	}
+	for _, a := range rows {
+		if t := out[a.Locale]; t != nil {
+			t.Attendees = append(t.Attendees, a)
+		}
+	}
+	return out, nil
+}
+
+// PublicSourceRow is a source document and the columns public lists use.
+type PublicSourceRow struct {
+	ReportID         int64
+	Format           int
+	SourceLocale     string
+	EventID          *int64
+	TagSlugs         []string
+	TagIDs           []int64
+	Refs             []string
+	FirstPublishedAt time.Time
+	PublishedAt      time.Time
+	CreatedAt        time.Time
+	Doc              []byte // editorial.PublicSource as JSON
+}
+
+// PutPublicSource writes report row.ReportID's source document, with a
+// new revision. Its locales are left as they were (PutPublicLocales).
+func PutPublicSource(ctx context.Context, tx *Tx, row *PublicSourceRow) error {
+	_, err := tx.ExecContext(ctx, `WITH w AS (
+		INSERT INTO public_reports (report_id, revision, format, source_locale, event_id, tag_slugs, tag_ids, refs, locales,
+			first_published_at, published_at, created_at, doc)
+		VALUES ($1, nextval('public_document_revisions'), $2, $3, $4, $5, $6, $7, ARRAY[$3], $8, $9, $10, $11)
+		ON CONFLICT (report_id) DO UPDATE SET revision = EXCLUDED.revision, format = EXCLUDED.format,
+			source_locale = EXCLUDED.source_locale, event_id = EXCLUDED.event_id, tag_slugs = EXCLUDED.tag_slugs,
+			tag_ids = EXCLUDED.tag_ids, refs = EXCLUDED.refs, first_published_at = EXCLUDED.first_published_at,
+			published_at = EXCLUDED.published_at, created_at = EXCLUDED.created_at, doc = EXCLUDED.doc
+		RETURNING report_id)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`,
+		row.ReportID, row.Format, row.SourceLocale, row.EventID, pq.Array(row.TagSlugs), pq.Array(row.TagIDs), pq.Array(row.Refs),
+		row.FirstPublishedAt, row.PublishedAt, row.CreatedAt, string(row.Doc))
+	return FormatError(err, "PutPublicSource", "Report")
+}
+
+// PutPublicTranslation writes report reportID's translation document in
+// locale, with a new revision.
+func PutPublicTranslation(ctx context.Context, tx *Tx, reportID int64, locale string, doc []byte) error {
+	_, err := tx.ExecContext(ctx, `WITH w AS (
+		INSERT INTO public_report_translations (report_id, locale, revision, doc)
+		VALUES ($1, $2, nextval('public_document_revisions'), $3)
+		ON CONFLICT (report_id, locale) DO UPDATE SET revision = EXCLUDED.revision, doc = EXCLUDED.doc
+		RETURNING report_id)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`, reportID, locale, string(doc))
+	return FormatError(err, "PutPublicTranslation", "Translation")
+}
+
+// DeletePublicTranslations removes report reportID's translation documents
+// in locales other than keep.
+func DeletePublicTranslations(ctx context.Context, tx *Tx, reportID int64, keep []string) error {
+	if keep == nil {
+		keep = []string{} // pq.Array(nil) is NULL, and <> ALL(NULL) keeps everything
+	}
+	_, err := tx.ExecContext(ctx, `WITH d AS (
+		DELETE FROM public_report_translations WHERE report_id = $1 AND locale <> ALL($2) RETURNING report_id)
+		SELECT pg_notify('`+NotifyPublicChannel+`', $1::text) FROM d LIMIT 1`, reportID, pq.Array(keep))
+	return FormatError(err, "DeletePublicTranslations", "Translation")
+}
+
+// PutPublicLocales records, on report reportID's source document, the
+// locales it can be read in now (with a new revision).
+func PutPublicLocales(ctx context.Context, tx *Tx, reportID int64) error {
+	_, err := tx.ExecContext(ctx, `WITH w AS (
+		UPDATE public_reports s SET revision = nextval('public_document_revisions'),
+			locales = ARRAY(SELECT s.source_locale UNION SELECT locale FROM public_report_translations WHERE report_id = s.report_id ORDER BY 1)
+		WHERE s.report_id = $1 RETURNING s.report_id)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`, reportID)
+	return FormatError(err, "PutPublicLocales", "Report")
+}
+
+// DeletePublicReport withdraws every public document of report reportID.
+func DeletePublicReport(ctx context.Context, tx *Tx, reportID int64) error {
+	_, err := tx.ExecContext(ctx, `WITH d AS (DELETE FROM public_reports WHERE report_id = $1 RETURNING report_id)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM d`, reportID)
+	return FormatError(err, "DeletePublicReport", "Report")
+}
+
+// PublicVersion returns the version report reportID's documents were built
+// from (its published version), or 0 when it has none.
+func PublicVersion(ctx context.Context, q sqlx.QueryerContext, reportID int64) (int, error) {
+	var v []int
+	err := sqlx.SelectContext(ctx, q, &v, `SELECT p.version FROM public_reports s JOIN report_publications p ON p.report_id = s.report_id WHERE s.report_id = $1`, reportID)
+	if err != nil || len(v) == 0 {
+		return 0, FormatError(err, "PublicVersion", "Report")
+	}
+	return v[0], nil
+}
+
+// --- the rebuild queue ---
+
+// QueuePublicRefresh queues for rebuilding every public document that
+// shows one of refs (RefPerson…), and returns how many were queued.
+func QueuePublicRefresh(ctx context.Context, tx *Tx, refs []string) (int, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO public_document_jobs (report_id, queued_at)
+		SELECT report_id, $2 FROM public_reports WHERE refs && $1 ON CONFLICT (report_id) DO NOTHING`, pq.Array(refs), tx.Now)
+	if err != nil {
+		return 0, FormatError(err, "QueuePublicRefresh", "Report")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// QueueStalePublic queues every report whose documents are missing, of
+// another format than format, or left over from a report no longer
+// published, and returns how many were queued.
+func QueueStalePublic(ctx context.Context, q sqlx.ExecerContext, format int, now time.Time) (int, error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO public_document_jobs (report_id, queued_at)
+		SELECT r.id, $2 FROM reports r LEFT JOIN public_reports s ON s.report_id = r.id
+		WHERE (r.status = 'PUBLISHED' AND (s.report_id IS NULL OR s.format <> $1))
+			OR (r.status <> 'PUBLISHED' AND s.report_id IS NOT NULL)
+		ON CONFLICT (report_id) DO NOTHING`, format, now)
+	if err != nil {
+		return 0, FormatError(err, "QueueStalePublic", "Report")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// ClaimPublicJob claims the oldest queued rebuild no other transaction
+// holds (FOR UPDATE SKIP LOCKED) and returns its report ID, or 0 when
+// there is none ready. The job row stays locked until tx ends.
+func ClaimPublicJob(ctx context.Context, tx *Tx) (int64, error) {
+	var ids []int64
+	err := sqlx.SelectContext(ctx, tx, &ids, `SELECT report_id FROM public_document_jobs WHERE queued_at <= $1
+		ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED`, tx.Now)
+	if err != nil || len(ids) == 0 {
+		return 0, FormatError(err, "ClaimPublicJob", "Report")
+	}
+	return ids[0], nil
+}
+
+// DeletePublicJob removes report reportID's rebuild from the queue.
+func DeletePublicJob(ctx context.Context, tx *Tx, reportID int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM public_document_jobs WHERE report_id = $1`, reportID)
+	return FormatError(err, "DeletePublicJob", "Report")
+}
+
+// DeferPublicJob records a failed rebuild of report reportID and queues it
+// again at retryAt.
+func DeferPublicJob(ctx context.Context, db sqlx.ExecerContext, reportID int64, retryAt time.Time, cause string) error {
+	_, err := db.ExecContext(ctx, `UPDATE public_document_jobs SET attempts = attempts + 1, queued_at = $2, last_error = left($3, 2000)
+		WHERE report_id = $1`, reportID, retryAt, cause)
+	return FormatError(err, "DeferPublicJob", "Report")
+}
+
+// PublicJobsQueued returns how many rebuilds are queued.
+func PublicJobsQueued(ctx context.Context, q sqlx.QueryerContext) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM public_document_jobs`)
+	return n, FormatError(err, "PublicJobsQueued", "Report")
+}
+
+// PublicFormat returns the format of report reportID's source document, or
+// 0 when it has none.
+func PublicFormat(ctx context.Context, q sqlx.QueryerContext, reportID int64) (int, error) {
+	var v []int
+	err := sqlx.SelectContext(ctx, q, &v, `SELECT format FROM public_reports WHERE report_id = $1`, reportID)
+	if err != nil || len(v) == 0 {
+		return 0, FormatError(err, "PublicFormat", "Report")
+	}
+	return v[0], nil
+}

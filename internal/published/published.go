@@ -1,0 +1,147 @@
+// Package published materializes the public read model: for each published
+// report, the documents the public reads it from (editorial.PublicSource,
+// editorial.PublicTranslation), built from the **published** revision and
+// the translations approved **for that revision**, so that no locale ever
+// runs ahead of another, and so that a public read is one statement
+// (postgres.PublicReport) with nothing left to assemble.
+//
+// The documents change in the transaction of the change that calls for
+// it — publishing, unpublishing or archiving a report (Sync), approving or
+// deleting a translation (TranslationApproved, TranslationRemoved) — and,
+// for directory changes that may touch thousands of reports (a person
+// renamed, tags merged), through rebuild jobs queued in the change's
+// transaction (Queue) and run by a Worker on every instance, claimed with
+// FOR UPDATE SKIP LOCKED. Every change is announced on
+// postgres.NotifyPublicChannel, on which each instance's Cache listens.
+package published
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/richtext"
+)
+
+// Format is the version of the documents' JSON. Raise it when what a
+// document holds changes: at start-up every instance queues the reports
+// whose documents have another format (QueueStale), and the workers
+// rebuild them while the old ones keep being served.
+const Format = 1
+
+// Sync brings report r's public documents in line with its state after a
+// change saved in tx: a report that is not PUBLISHED has none; one that
+// just became PUBLISHED, or was (re)published now (republished), gets them
+// rebuilt from its publication. Other changes to a published report (edits
+// of the working copy) leave them as they are: readers keep the published
+// text until it is republished.
+func Sync(ctx context.Context, tx *postgres.Tx, r, before *editorial.Report, republished bool) error {
+	switch {
+	case r.Status != editorial.Published:
+		if before.Status == editorial.Published {
+			return postgres.DeletePublicReport(ctx, tx, r.ID)
+		}
+		return nil
+	case republished || before.Status != editorial.Published:
+		return Build(ctx, tx, r.ID)
+	}
+	return nil
+}
+
+// Build rebuilds every public document of report id from its publication
+// and its approved translations (any approved translation qualifies at a
+// publication: it was made against the version published or an older one);
+// a report that is not published loses its documents.
+func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
+	ok, err := buildSource(ctx, tx, id)
+	if err != nil || !ok {
+		return err
+	}
+	approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
+	if err != nil {
+		return err
+	}
+	for _, loc := range slices.Sorted(maps.Keys(approved)) {
+		if err := putTranslation(ctx, tx, id, approved[loc]); err != nil {
+			return err
+		}
+	}
+	if err := postgres.DeletePublicTranslations(ctx, tx, id, slices.Collect(maps.Keys(approved))); err != nil {
+		return err
+	}
+	return postgres.PutPublicLocales(ctx, tx, id)
+}
+
+// Refresh rebuilds report id's source document only — what a directory
+// change touches — keeping its translation documents; a report that is no
+// longer published loses its documents.
+func Refresh(ctx context.Context, tx *postgres.Tx, id int64) error {
+	_, err := buildSource(ctx, tx, id)
+	return err
+}
+
+// TranslationApproved updates the public documents after report id's
+// translation into locale was approved in tx. If the report is published
+// and the translation was made against the published version or an older
+// one, readers of that locale get it now. If one of its fields was
+// translated from unpublished changes of the source, it would run ahead of
+// the published text (a headline readers of the source do not see yet):
+// the locale keeps the translation approved before, and the new one
+// reaches readers when the report is republished (Build).
+func TranslationApproved(ctx context.Context, tx *postgres.Tx, id int64, locale string) error {
+	published, err := postgres.PublicVersion(ctx, tx, id)
+	if err != nil || published == 0 {
+		return err
+	}
+	key := editorial.TranslationKey{ReportID: id, Locale: locale}
+	fields, err := postgres.TranslationFieldsByKeys(ctx, tx, []editorial.TranslationKey{key})
+	if err != nil {
+		return err
+	}
+	for _, v := range fields[key] {
+		if v > published {
+			return nil
+		}
+	}
+	approved, err := postgres.ApprovedTranslations(ctx, tx, id, locale)
+	if err != nil || approved[locale] == nil {
+		return err
+	}
+	if err := putTranslation(ctx, tx, id, approved[locale]); err != nil {
+		return err
+	}
+	return postgres.PutPublicLocales(ctx, tx, id)
+}
+
+// TranslationRemoved withdraws report id's translation document in locale
+// after the translation was deleted in tx.
+func TranslationRemoved(ctx context.Context, tx *postgres.Tx, id int64, locale string) error {
+	published, err := postgres.PublicVersion(ctx, tx, id)
+	if err != nil || published == 0 {
+		return err
+	}
+	approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
+	if err != nil {
+		return err
+	}
+	delete(approved, locale)
+	if err := postgres.DeletePublicTranslations(ctx, tx, id, slices.Collect(maps.Keys(approved))); err != nil {
+		return err
+	}
+	return postgres.PutPublicLocales(ctx, tx, id)
+}
+
+func putTranslation(ctx context.Context, tx *postgres.Tx, id int64, t *postgres.ApprovedTranslation) error {
+	doc := editorial.PublicTranslation{Translation: t.Translation, Attendees: t.Attendees}
+	if t.Translation.Body != "" {
+		doc.BodyHTML = richtext.HTML(t.Translation.Body)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return postgres.PutPublicTranslation(ctx, tx, id, t.Translation.Locale, b)
+}

@@ -1,0 +1,160 @@
+package published
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/postgres"
+)
+
+// Queue queues for rebuilding every public document that shows one of refs
+// (postgres.RefPerson, RefOrganization, RefTag, RefEvent), in tx: a
+// directory change calls it in its own transaction, so the rebuild is
+// queued if and only if the change commits.
+func Queue(ctx context.Context, tx *postgres.Tx, refs ...string) error {
+	_, err := postgres.QueuePublicRefresh(ctx, tx, refs)
+	return err
+}
+
+// QueueStale queues every published report whose documents are missing or
+// of another Format, and every leftover document of a report no longer
+// published; it returns how many. Each instance calls it at start-up.
+func QueueStale(ctx context.Context, db *postgres.DB) (int, error) {
+	return postgres.QueueStalePublic(ctx, db, Format, db.Now())
+}
+
+// Worker runs queued rebuilds. Every instance runs one; any number may run
+// against a database: each job is claimed with FOR UPDATE SKIP LOCKED and
+// rebuilt and deleted in the claiming transaction, so a rebuild commits
+// exactly once and a worker that dies mid-job leaves it queued.
+type Worker struct {
+	DB  *postgres.DB
+	Log *slog.Logger
+	// Poll is how often an idle worker looks for jobs (default 500 ms).
+	Poll time.Duration
+	// Parallel is how many jobs one worker runs at once (default 2).
+	Parallel int
+	// RetryAfter is how long a job that failed waits (default 1 min).
+	RetryAfter time.Duration
+}
+
+// Run runs jobs until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	poll := w.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		if _, err := w.Drain(ctx, nil); err != nil && ctx.Err() == nil {
+			w.log().Error("public documents: rebuilding failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Drain runs queued jobs until none is ready and returns how many it ran.
+// progress, when set, is told of each job done. A job that fails is put
+// back (DeferPublicJob) and logged; Drain goes on with the others and
+// returns an error only when the database fails.
+func (w *Worker) Drain(ctx context.Context, progress func(done int)) (int, error) {
+	k := w.Parallel
+	if k <= 0 {
+		k = 2
+	}
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, k)
+	for i := range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				ran, err := w.runOne(ctx)
+				if err != nil || !ran {
+					errs[i] = err
+					return
+				}
+				n := done.Add(1)
+				if progress != nil {
+					progress(int(n))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return int(done.Load()), errors.Join(errs...)
+}
+
+// runOne claims and runs one job; false when none was ready.
+func (w *Worker) runOne(ctx context.Context) (bool, error) {
+	var id int64
+	var failed error
+	err := w.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		var err error
+		if id, err = postgres.ClaimPublicJob(ctx, tx); err != nil || id == 0 {
+			return err
+		}
+		if failed = w.rebuild(ctx, tx, id); failed != nil {
+			return failed
+		}
+		return postgres.DeletePublicJob(ctx, tx, id)
+	})
+	if failed != nil && ctx.Err() == nil {
+		w.log().Error("public documents: rebuild failed; retrying later", "report", id, "err", failed)
+		retry := w.RetryAfter
+		if retry <= 0 {
+			retry = time.Minute
+		}
+		return true, postgres.DeferPublicJob(ctx, w.DB, id, w.DB.Now().Add(retry), fmt.Sprint(failed))
+	}
+	return id != 0 && err == nil, err
+}
+
+// rebuild rebuilds report id's documents: all of them when it has none yet
+// (or they are of another format), else its source document (what a
+// directory change touches).
+func (w *Worker) rebuild(ctx context.Context, tx *postgres.Tx, id int64) error {
+	current, err := postgres.PublicFormat(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if current == Format {
+		return Refresh(ctx, tx, id)
+	}
+	return Build(ctx, tx, id)
+}
+
+func (w *Worker) log() *slog.Logger {
+	if w.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return w.Log
+}
+
+// RebuildAll queues every published report whose documents are missing or
+// stale and rebuilds them with parallel workers, telling progress how far
+// it is (for the benchmark's data set and operators' rebuilds).
+func RebuildAll(ctx context.Context, db *postgres.DB, parallel int, progress func(done, total int)) error {
+	total, err := QueueStale(ctx, db)
+	if err != nil {
+		return err
+	}
+	w := &Worker{DB: db, Parallel: parallel}
+	_, err = w.Drain(ctx, func(done int) {
+		if progress != nil {
+			progress(done, total)
+		}
+	})
+	return err
+}
