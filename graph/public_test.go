@@ -174,7 +174,11 @@ func TestADirectoryRenameReachesPublishedReports(t *testing.T) {
 	f := newPublicFixture(t)
 	public := f.a.as("")
 	name := func() string {
-		var out struct{ Report struct{ Attendees []struct{ Person struct{ Name string } } } }
+		var out struct {
+			Report struct {
+				Attendees []struct{ Person struct{ Name string } }
+			}
+		}
 		public.do(`{ report(slug: "forum-opens") { attendees { person { name } } } }`, nil, &out)
 		return out.Report.Attendees[0].Person.Name
 	}
