@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,7 +48,15 @@ func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, graph.HandlerO
 // newAPIWith is newAPI with the handler's options (limits, hooks, caching) set.
 func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)
+	return newAPIAt(t, pgtest.NewDSN(t), opts, nil)
+}
+
+// newAPIAt is an API instance over the database at dsn, so that several
+// instances can share one (as behind a load balancer); configure, if set,
+// adjusts the resolver before the handler is made.
+func newAPIAt(t *testing.T, dsn string, opts graph.HandlerOptions, configure func(*graph.Resolver)) *api {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,18 +67,26 @@ func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := graph.NewHandler(&graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
+	res := &graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
 		TargetLocales: []string{"zh-Hans", "ja", "ko"},
 		// Long enough that a batch never splits on a busy machine, so the
 		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}, log, opts)
+		LoaderWait: 50 * time.Millisecond}
+	if configure != nil {
+		configure(res)
+	}
+	h := graph.NewHandler(res, log, opts)
 	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter
 		h.ServeHTTP(w, r.WithContext(postgres.WithQueryCounter(r.Context(), &c)))
 		a.sql.Store(c.Count())
 	})
-	a.token = a.newUser("admin@example.org", auth.Grant{Role: auth.Admin})
+	email := "admin@example.org"
+	if n := a.count("users"); n > 0 { // another instance over the same database made one
+		email = fmt.Sprintf("admin+%d@example.org", n)
+	}
+	a.token = a.newUser(email, auth.Grant{Role: auth.Admin})
 	return a
 }
 

@@ -36,9 +36,18 @@ func (r *Resolver) publicReport(ctx context.Context, id int64, slug string, want
 	if rd.Audience() != postgres.Public {
 		return nil, false, nil
 	}
-	doc, err := rd.PublicReport(ctx, id, slug, r.publicCandidates(wanted))
+	locales := r.publicCandidates(wanted)
+	if c := r.PublicCache; c != nil {
+		if doc := c.Get(id, slug, locales); doc != nil {
+			return r.fromDocuments(ctx, doc, wanted), true, nil
+		}
+	}
+	doc, err := rd.PublicReport(ctx, id, slug, locales)
 	if err != nil || doc == nil {
 		return nil, true, err
+	}
+	if c := r.PublicCache; c != nil {
+		c.Put(doc, slug, locales)
 	}
 	return r.fromDocuments(ctx, doc, wanted), true, nil
 }

@@ -2,8 +2,13 @@ package graph_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/graph"
+	"github.com/copydesk/copydesk/internal/pgtest"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/demo"
@@ -198,5 +203,64 @@ func TestADirectoryRenameReachesPublishedReports(t *testing.T) {
 	}
 	if got := f.title(public, "ja"); got != "フォーラム開幕" {
 		t.Errorf("a rebuild keeps the translation documents: %q", got)
+	}
+}
+
+// Two instances behind a load balancer, each with its own cache of hot
+// documents: a cached read costs no SQL, and a change made through either
+// instance reaches the other's readers once its announcement arrives
+// (LISTEN/NOTIFY on the primary), never a stale copy after that.
+func TestCachedPublicDocumentsFollowChangesAcrossInstances(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDSN(t)
+	instance := func() (*api, *published.Cache) {
+		cache := published.NewCache(1 << 20)
+		ctx, stop := context.WithCancel(context.Background())
+		ready, done := make(chan struct{}), make(chan error, 1)
+		go func() { done <- published.Listen(ctx, dsn, cache, slog.New(slog.DiscardHandler), ready) }()
+		t.Cleanup(func() { stop(); <-done })
+		select {
+		case <-ready:
+		case err := <-done:
+			t.Fatal(err)
+		}
+		return newAPIAt(t, dsn, graph.HandlerOptions{}, func(r *graph.Resolver) { r.PublicCache = cache }), cache
+	}
+	a, cacheA := instance()
+	b, _ := instance()
+	f := &publicFixture{a: b, svc: newsroom.New(b.db), ctx: auth.WithViewer(context.Background(), auth.System())}
+	saved, err := f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "Forum opens", SourceLocale: "en", Body: "Text.", Status: editorial.Published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := a.as("")
+	if got := f.title(public, ""); got != "Forum opens" || a.sql.Load() != 1 {
+		t.Fatalf("first read on A: %q in %d statements", got, a.sql.Load())
+	}
+	if got := f.title(public, ""); got != "Forum opens" || a.sql.Load() != 0 {
+		t.Errorf("second read on A: %q in %d statements, want a cache hit", got, a.sql.Load())
+	}
+
+	// Instance B republishes a new headline: A's readers get it as soon as
+	// the announcement reaches A.
+	if _, err := f.svc.Reports.UpdateReport(f.ctx, reports.UpdateReportInput{ID: saved.Report.ID, ExpectedVersion: saved.Report.Version,
+		Title: editorial.SetTo("Forum opens in Qingdao")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Reports.Publish(f.ctx, saved.Report.ID, saved.Report.Version+1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.title(public, "") != "Forum opens in Qingdao" {
+		if time.Now().After(deadline) {
+			t.Fatal("instance A never saw the republication")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.title(public, ""); got != "Forum opens in Qingdao" || a.sql.Load() != 0 {
+		t.Errorf("after the change, A caches the new copy: %q in %d statements", got, a.sql.Load())
+	}
+	if hits, _ := cacheA.Stats(); hits < 2 {
+		t.Errorf("cache hits on A: %d", hits)
 	}
 }

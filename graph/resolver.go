@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/translation"
 )
@@ -36,6 +37,10 @@ type Resolver struct {
 	TargetLocales []string
 	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
 	LoaderWait time.Duration
+	// PublicCache, when set, keeps hot public documents in memory (a public
+	// read it answers costs no SQL). It must be kept current by
+	// published.Listen on the primary database.
+	PublicCache *published.Cache
 
 	// ops is the persisted-operation registry NewHandler set up
 	// (HandlerOptions.Persisted).

@@ -21,7 +21,7 @@ type edgeFlags struct {
 	publicLimits, newsroomLimits, publicOps, corsOrigins *string
 	lockTimeout, cacheMaxAge, cacheSWR                   *time.Duration
 	publicIntrospection                                  *bool
-	apqMax                                               *int
+	apqMax, publicCacheMB                                *int
 }
 
 func registerEdge(fs *flag.FlagSet) *edgeFlags {
@@ -47,6 +47,8 @@ func registerEdge(fs *flag.FlagSet) *edgeFlags {
 		"Cache-Control max-age of anonymous GET queries answered without errors, for browsers and CDNs; 0 disables public caching (env COPYDESK_CACHE_MAX_AGE)")
 	e.cacheSWR = fs.Duration("cache-stale-while-revalidate", envDuration("COPYDESK_CACHE_SWR", 300*time.Second),
 		"Cache-Control stale-while-revalidate of those responses: how long past max-age a cache may serve them while it refetches (env COPYDESK_CACHE_SWR)")
+	e.publicCacheMB = fs.Int("public-cache-mb", envInt("COPYDESK_PUBLIC_CACHE_MB", 32),
+		"MiB of hot public documents each instance keeps in memory, kept current across instances through LISTEN/NOTIFY; 0 turns the cache off (env COPYDESK_PUBLIC_CACHE_MB)")
 	e.corsOrigins = fs.String("cors-origins", os.Getenv("COPYDESK_CORS_ORIGINS"),
 		"comma-separated origins whose pages may call /graphql from a browser, e.g. https://news.example; * allows any; empty sends no CORS headers (env COPYDESK_CORS_ORIGINS)")
 	return e
@@ -62,6 +64,10 @@ func (e *edgeFlags) apply(cfg *app.Config) error {
 		return fmt.Errorf("--apq-max: %d is not a positive number", *e.apqMax)
 	}
 	cfg.NoPublicIntrospection, cfg.MaxAutomaticOperations = !*e.publicIntrospection, *e.apqMax
+	if *e.publicCacheMB < 0 {
+		return fmt.Errorf("--public-cache-mb: %d is negative", *e.publicCacheMB)
+	}
+	cfg.PublicCacheBytes = *e.publicCacheMB << 20
 	if *e.cacheMaxAge < 0 || *e.cacheSWR < 0 {
 		return fmt.Errorf("--cache-max-age and --cache-stale-while-revalidate must not be negative")
 	}

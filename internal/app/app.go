@@ -101,6 +101,9 @@ type Config struct {
 	PublicOperations       graph.PublicOperations
 	NoPublicIntrospection  bool
 	MaxAutomaticOperations int
+	// PublicCacheBytes bounds the in-process cache of hot public documents
+	// (published.Cache); 0 turns it off.
+	PublicCacheBytes int
 	// Cache is how browsers and CDNs may cache anonymous GET queries; the
 	// zero value caches nothing (cmd/copydesk defaults to 60s max-age and
 	// 300s stale-while-revalidate).
@@ -205,8 +208,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		svc.Reports.Workflow = *cfg.Workflow
 	}
 	defer startWorkers(ctx, cfg, db, svc, m, log)()
+	cache, stopCache := startPublicCache(ctx, cfg.PublicCacheBytes, database.DSN, log)
+	defer stopCache()
 	closing := make(chan struct{}) // closed at shutdown: WebSockets go away (1001)
-	scfg, err := httpConfig(cfg, db, svc, limits, m, closing, log)
+	scfg, err := httpConfig(cfg, db, svc, cache, limits, m, closing, log)
 	if err != nil {
 		return err
 	}
@@ -218,13 +223,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 // httpConfig is the root handler's configuration: /graphql with its rate
 // limiter, cost limits, persisted operations, caching and metrics, the
 // explorer, readiness and CORS.
-func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, limits graph.Limits, m *metrics.Metrics, closing <-chan struct{}, log *slog.Logger) (*server.Config, error) {
+func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, cache *published.Cache, limits graph.Limits, m *metrics.Metrics, closing <-chan struct{}, log *slog.Logger) (*server.Config, error) {
 	fallbacks, targets, err := locales(cfg)
 	if err != nil {
 		return nil, err
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
-		Fallbacks: fallbacks, TargetLocales: targets}
+		Fallbacks: fallbacks, TargetLocales: targets, PublicCache: cache}
 	rate := cfg.RateLimit
 	rate.OnLimited = m.RateLimited
 	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
@@ -376,4 +381,30 @@ func startWorkers(ctx context.Context, cfg Config, db *postgres.DB, svc *newsroo
 		(&published.Worker{DB: db, Log: log}).Run(wctx)
 	}()
 	return func() { stop(); wg.Wait() }
+}
+
+// startPublicCache starts the cache of hot public documents, of at most
+// maxBytes, kept current by a listener on the primary database at dsn, and
+// returns it with the function that stops the listener. It returns no
+// cache (nil) when maxBytes is 0, or when the listener cannot start: a
+// cache that misses announcements would serve stale documents.
+func startPublicCache(ctx context.Context, maxBytes int, dsn string, log *slog.Logger) (*published.Cache, func()) {
+	if maxBytes <= 0 {
+		return nil, func() {}
+	}
+	c := published.NewCache(maxBytes)
+	lctx, stop := context.WithCancel(ctx)
+	ready, done := make(chan struct{}), make(chan error, 1)
+	go func() { done <- published.Listen(lctx, dsn, c, log, ready) }()
+	select {
+	case <-ready:
+		log.Info("public documents cache on", "max_bytes", maxBytes)
+		return c, func() { stop(); <-done }
+	case err := <-done:
+		log.Error("public documents cache off: cannot listen for changes", "err", err)
+	case <-time.After(10 * time.Second):
+		log.Error("public documents cache off: listening for changes did not start in 10 s")
+	}
+	stop()
+	return nil, func() {}
 }

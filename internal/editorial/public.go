@@ -48,4 +48,9 @@ type PublicReport struct {
 	Source       *PublicSource
 	Translations []*PublicTranslation
 	Revision     string
+	// SourceRevision is the source document's revision, which every change
+	// to any of the report's documents raises.
+	SourceRevision int64
+	// Size is the documents' size in bytes, as stored.
+	Size int
 }

@@ -63,7 +63,8 @@ func (row *publicRow) decode() (*editorial.PublicReport, error) {
 		return nil, fmt.Errorf("public document of report %d: %w", row.ReportID, err)
 	}
 	src.Locales = row.Locales
-	out := &editorial.PublicReport{Source: &src, Revision: strconv.FormatInt(row.Revision, 10)}
+	out := &editorial.PublicReport{Source: &src, SourceRevision: row.Revision, Revision: strconv.FormatInt(row.Revision, 10),
+		Size: len(row.Doc) + len(row.Docs)}
 	if row.Docs != nil {
 		if err := json.Unmarshal(row.Docs, &out.Translations); err != nil {
 			return nil, fmt.Errorf("public translation documents of report %d: %w", row.ReportID, err)

@@ -14,8 +14,13 @@ import (
 )
 
 // Writing the public documents (internal/published decides what they
-// hold; these functions store them). Every write announces the report on
-// NotifyPublicChannel in the same statement.
+// hold; these functions store them). Every change ends with a write of the
+// source row (PutPublicSource, PutPublicLocales) or its deletion, which
+// announces the report on NotifyPublicChannel in the same statement as
+// "<report ID>:<revision>": the source row's new revision, or a fresh one
+// for a deletion, so a cache can refuse a copy older than the announcement
+// (published.Cache), e.g. one read from a replica that has not replayed the
+// change yet.
 
 // References to what a public document shows (public_reports.refs).
 func RefPerson(id int64) string       { return "person:" + strconv.FormatInt(id, 10) }
@@ -125,22 +130,19 @@ func PutPublicSource(ctx context.Context, tx *Tx, row *PublicSourceRow) error {
 			source_locale = EXCLUDED.source_locale, event_id = EXCLUDED.event_id, tag_slugs = EXCLUDED.tag_slugs,
 			tag_ids = EXCLUDED.tag_ids, refs = EXCLUDED.refs, first_published_at = EXCLUDED.first_published_at,
 			published_at = EXCLUDED.published_at, created_at = EXCLUDED.created_at, doc = EXCLUDED.doc
-		RETURNING report_id)
-		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`,
+		RETURNING report_id, revision)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id || ':' || revision) FROM w`,
 		row.ReportID, row.Format, row.SourceLocale, row.EventID, pq.Array(row.TagSlugs), pq.Array(row.TagIDs), pq.Array(row.Refs),
 		row.FirstPublishedAt, row.PublishedAt, row.CreatedAt, string(row.Doc))
 	return FormatError(err, "PutPublicSource", "Report")
 }
 
 // PutPublicTranslation writes report reportID's translation document in
-// locale, with a new revision.
+// locale, with a new revision (PutPublicLocales then announces it).
 func PutPublicTranslation(ctx context.Context, tx *Tx, reportID int64, locale string, doc []byte) error {
-	_, err := tx.ExecContext(ctx, `WITH w AS (
-		INSERT INTO public_report_translations (report_id, locale, revision, doc)
+	_, err := tx.ExecContext(ctx, `INSERT INTO public_report_translations (report_id, locale, revision, doc)
 		VALUES ($1, $2, nextval('public_document_revisions'), $3)
-		ON CONFLICT (report_id, locale) DO UPDATE SET revision = EXCLUDED.revision, doc = EXCLUDED.doc
-		RETURNING report_id)
-		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`, reportID, locale, string(doc))
+		ON CONFLICT (report_id, locale) DO UPDATE SET revision = EXCLUDED.revision, doc = EXCLUDED.doc`, reportID, locale, string(doc))
 	return FormatError(err, "PutPublicTranslation", "Translation")
 }
 
@@ -150,9 +152,7 @@ func DeletePublicTranslations(ctx context.Context, tx *Tx, reportID int64, keep 
 	if keep == nil {
 		keep = []string{} // pq.Array(nil) is NULL, and <> ALL(NULL) keeps everything
 	}
-	_, err := tx.ExecContext(ctx, `WITH d AS (
-		DELETE FROM public_report_translations WHERE report_id = $1 AND locale <> ALL($2) RETURNING report_id)
-		SELECT pg_notify('`+NotifyPublicChannel+`', $1::text) FROM d LIMIT 1`, reportID, pq.Array(keep))
+	_, err := tx.ExecContext(ctx, `DELETE FROM public_report_translations WHERE report_id = $1 AND locale <> ALL($2)`, reportID, pq.Array(keep))
 	return FormatError(err, "DeletePublicTranslations", "Translation")
 }
 
@@ -162,15 +162,15 @@ func PutPublicLocales(ctx context.Context, tx *Tx, reportID int64) error {
 	_, err := tx.ExecContext(ctx, `WITH w AS (
 		UPDATE public_reports s SET revision = nextval('public_document_revisions'),
 			locales = ARRAY(SELECT s.source_locale UNION SELECT locale FROM public_report_translations WHERE report_id = s.report_id ORDER BY 1)
-		WHERE s.report_id = $1 RETURNING s.report_id)
-		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM w`, reportID)
+		WHERE s.report_id = $1 RETURNING s.report_id, s.revision)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id || ':' || revision) FROM w`, reportID)
 	return FormatError(err, "PutPublicLocales", "Report")
 }
 
 // DeletePublicReport withdraws every public document of report reportID.
 func DeletePublicReport(ctx context.Context, tx *Tx, reportID int64) error {
 	_, err := tx.ExecContext(ctx, `WITH d AS (DELETE FROM public_reports WHERE report_id = $1 RETURNING report_id)
-		SELECT pg_notify('`+NotifyPublicChannel+`', report_id::text) FROM d`, reportID)
+		SELECT pg_notify('`+NotifyPublicChannel+`', report_id || ':' || nextval('public_document_revisions')) FROM d`, reportID)
 	return FormatError(err, "DeletePublicReport", "Report")
 }
 

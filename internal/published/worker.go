@@ -52,8 +52,19 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		if _, err := w.Drain(ctx, nil); err != nil && ctx.Err() == nil {
+		start, last := time.Now(), time.Now()
+		n, err := w.Drain(ctx, func(done int) {
+			if time.Since(last) >= 5*time.Second { // a long rebuild (start-up, a format change) reports progress
+				last = time.Now()
+				left, _ := postgres.PublicJobsQueued(ctx, w.DB)
+				w.log().Info("public documents: rebuilding", "done", done, "queued", left)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
 			w.log().Error("public documents: rebuilding failed", "err", err)
+		}
+		if n > 0 {
+			w.log().Debug("public documents: rebuilt", "reports", n, "ms", time.Since(start).Milliseconds())
 		}
 		select {
 		case <-ctx.Done():
