@@ -52,8 +52,12 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		start, last := time.Now(), time.Now()
+		start := time.Now()
+		var mu sync.Mutex
+		last := start
 		n, err := w.Drain(ctx, func(done int) {
+			mu.Lock()
+			defer mu.Unlock()
 			if time.Since(last) >= 5*time.Second { // a long rebuild (start-up, a format change) reports progress
 				last = time.Now()
 				left, _ := postgres.PublicJobsQueued(ctx, w.DB)
