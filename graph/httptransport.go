@@ -175,7 +175,10 @@ func (t httpTransport) write(w http.ResponseWriter, r *http.Request, media strin
 	case r.Header.Get("Authorization") != "":
 		h.Set("Cache-Control", "private, no-store")
 	case cacheable && status == http.StatusOK && len(out.Errors) == 0 && t.cache.MaxAge >= time.Second:
-		etag := entityTag(media, body)
+		etag, ok := documentTag(r, media)
+		if !ok {
+			etag = entityTag(media, body)
+		}
 		h.Set("ETag", etag)
 		h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
 			int(t.cache.MaxAge/time.Second), int(max(t.cache.StaleWhileRevalidate, 0)/time.Second)))

@@ -281,6 +281,7 @@ type loaderBox struct {
 	cur       *loaders
 	localized localizations  // report copies read in another locale
 	rendered  renderedBodies // bodies public documents hold as HTML
+	docs      documentReads  // public documents read, for the ETag
 }
 
 type loadersKey struct{}

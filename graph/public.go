@@ -2,6 +2,10 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -36,13 +40,15 @@ func (r *Resolver) publicReport(ctx context.Context, id int64, slug string, want
 	if rd.Audience() != postgres.Public {
 		return nil, false, nil
 	}
-	locales := r.publicCandidates(wanted)
+	locales, box := r.publicCandidates(wanted), r.loaderBox(ctx)
 	if c := r.PublicCache; c != nil {
 		if doc := c.Get(id, slug, locales); doc != nil {
+			box.docs.read(doc, false)
 			return r.fromDocuments(ctx, doc, wanted), true, nil
 		}
 	}
 	doc, err := rd.PublicReport(ctx, id, slug, locales)
+	box.docs.read(doc, true)
 	if err != nil || doc == nil {
 		return nil, true, err
 	}
@@ -132,4 +138,60 @@ func (b *renderedBodies) get(obj any) (string, bool) {
 	defer b.mu.Unlock()
 	h, ok := b.html[obj]
 	return h, ok
+}
+
+// documentReads records the public documents one request read, for its
+// ETag: a response made only of single-report reads of documents (no list,
+// whose membership changes with other reports, and no other SQL) is
+// identified by the request and the documents' revisions.
+type documentReads struct {
+	mu        sync.Mutex
+	sql       int64    // statements that read documents
+	revisions []string // of the documents read, in order
+	list      bool     // a list was read: the response depends on more than its documents
+}
+
+func (d *documentReads) read(doc *editorial.PublicReport, sql bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if sql {
+		d.sql++
+	}
+	rev := "-" // nothing found: the revision of "no such report" is the request's SQL alone
+	if doc != nil {
+		rev = strconv.FormatInt(doc.Source.Report.ID, 10) + "@" + doc.Revision
+	}
+	d.revisions = append(d.revisions, rev)
+}
+
+func (d *documentReads) listed() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.list = true
+}
+
+// documentTag is the ETag of a public GET response made only of document
+// reads (documentReads): a hash of the media type, the request URL (the
+// operation and its variables), its Accept-Language and the documents'
+// revisions, so that it changes exactly when a document the response was
+// made of is rebuilt. ok is false for any other response, which gets the
+// hash of its body.
+func documentTag(r *http.Request, media string) (string, bool) {
+	box, ok := r.Context().Value(loadersKey{}).(*loaderBox)
+	c := postgres.CounterFrom(r.Context())
+	if !ok || c == nil || box.read.Audience() != postgres.Public {
+		return "", false
+	}
+	d := &box.docs
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.list || len(d.revisions) == 0 || c.Count() != d.sql {
+		return "", false
+	}
+	h := sha256.New()
+	for _, part := range append([]string{media, r.URL.RawQuery, r.Header.Get("Accept-Language")}, d.revisions...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return `"d` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`, true
 }

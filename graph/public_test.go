@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +264,50 @@ func TestCachedPublicDocumentsFollowChangesAcrossInstances(t *testing.T) {
 	}
 	if hits, _ := cacheA.Stats(); hits < 2 {
 		t.Errorf("cache hits on A: %d", hits)
+	}
+}
+
+// The ETag of a public read of a report derives from its documents'
+// revisions: the same request gets the same tag (and a 304 when it sends
+// it back) until the report is republished; lists, whose membership
+// depends on other reports, are tagged by their bytes.
+func TestThePublicETagFollowsTheDocumentRevision(t *testing.T) {
+	t.Parallel()
+	a := newAPIWith(t, graph.HandlerOptions{Cache: graph.CachePolicy{MaxAge: time.Minute}})
+	f := &publicFixture{a: a, svc: newsroom.New(a.db), ctx: auth.WithViewer(context.Background(), auth.System())}
+	saved, err := f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "Forum opens", SourceLocale: "en", Body: "Text.", Status: editorial.Published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := a.as("")
+	get := func(query string, header http.Header) *httptest.ResponseRecorder {
+		return public.send(http.MethodGet, getQuery("query", query), header, "")
+	}
+	const read = `{ report(slug: "forum-opens") { title body(format: HTML) } }`
+	first := get(read, nil)
+	tag := first.Header().Get("ETag")
+	if first.Code != http.StatusOK || !strings.HasPrefix(tag, `"d`) {
+		t.Fatalf("first read: %d, ETag %q", first.Code, tag)
+	}
+	if again := get(read, http.Header{"If-None-Match": {tag}}); again.Code != http.StatusNotModified {
+		t.Errorf("the same request with its tag: %d, want 304", again.Code)
+	}
+	if ja := get(read, http.Header{"Accept-Language": {"ja"}}).Header().Get("ETag"); ja == tag {
+		t.Error("another Accept-Language is another representation")
+	}
+	if _, err := f.svc.Reports.UpdateReport(f.ctx, reports.UpdateReportInput{ID: saved.Report.ID, ExpectedVersion: 1, Title: editorial.SetTo("Forum opens in Qingdao")}); err != nil {
+		t.Fatal(err)
+	}
+	if same := get(read, nil).Header().Get("ETag"); same != tag {
+		t.Error("an unpublished edit changes nothing readers see, nor the tag")
+	}
+	if _, err := f.svc.Reports.Publish(f.ctx, saved.Report.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if after := get(read, http.Header{"If-None-Match": {tag}}); after.Code != http.StatusOK || after.Header().Get("ETag") == tag {
+		t.Errorf("after republishing: %d, ETag %q (was %q)", after.Code, after.Header().Get("ETag"), tag)
+	}
+	if list := get(`{ reports(first: 5) { nodes { title } } }`, nil).Header().Get("ETag"); strings.HasPrefix(list, `"d`) || list == "" {
+		t.Errorf("a list is tagged by its bytes: %q", list)
 	}
 }

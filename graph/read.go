@@ -222,6 +222,7 @@ func (r *Resolver) listReports(ctx context.Context, first *int, after *string, f
 func (r *Resolver) readReports(ctx context.Context, f postgres.ReportFilter, n int, cur *editorial.Cursor, wanted []string) ([]*editorial.Report, int, error) {
 	rd := r.reader(ctx)
 	if rd.Audience() == postgres.Public {
+		r.loaderBox(ctx).docs.listed()
 		docs, total, err := rd.ListPublicReports(ctx, f, n, cur, r.publicCandidates(wanted), selects(ctx, "totalCount"))
 		if err != nil {
 			return nil, 0, err
