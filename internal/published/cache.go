@@ -39,7 +39,7 @@ type Cache struct {
 // variants are a report's cached documents, one per set of locales asked
 // for (the translation documents differ). Immutable once cached.
 type variants struct {
-	revision int64
+	revision  int64
 	byLocales map[string]*editorial.PublicReport
 	size      int
 }
