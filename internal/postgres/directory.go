@@ -168,6 +168,23 @@ func (s dirSpec[R, T]) byIDs(ctx context.Context, q sqlx.QueryerContext, op stri
 	return dirMap(list, s.id), nil
 }
 
+// ancestorsOf is the recursive query of the IDs in $1 and of all their
+// ancestors (by parent_id) in table; UNION stops at a cycle.
+func ancestorsOf(table string) string {
+	return `WITH RECURSIVE up(id) AS (SELECT unnest($1::bigint[]) UNION SELECT t.parent_id FROM ` + table +
+		` t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL)`
+}
+
+// withAncestors returns the entries with the given IDs and all their
+// ancestors, in one query.
+func (s dirSpec[R, T]) withAncestors(ctx context.Context, q sqlx.QueryerContext, op string, ids []int64) (map[int64]*T, error) {
+	list, err := dirScan(ctx, q, s.conv, ancestorsOf(s.table)+` `+s.selectFrom()+` WHERE id IN (SELECT id FROM up)`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, op, s.what)
+	}
+	return dirMap(list, s.id), nil
+}
+
 // dirNameMatch is the search condition of tags and people: $1 is ” or an
 // ILIKE pattern (dirPattern) that the name or a localized name must match.
 const dirNameMatch = `($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`

@@ -148,6 +148,16 @@ func EventsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 	return dirMap(list, func(e *editorial.Event) int64 { return e.ID }), nil
 }
 
+// EventsWithAncestors returns the events with the given IDs and all the
+// events they are part of, in one query.
+func EventsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Event, error) {
+	list, err := dirScan(ctx, q, (*eventRow).event, ancestorsOf("events")+eventSelect+` WHERE e.id IN (SELECT id FROM up)`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "EventsWithAncestors", "Event")
+	}
+	return dirMap(list, func(e *editorial.Event) int64 { return e.ID }), nil
+}
+
 // EventChildren returns, per parent ID, the parent's sub-events in programme
 // order (start time, undated last, then ID), in one query. Parents without
 // sub-events are missing from the map.

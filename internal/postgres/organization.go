@@ -59,6 +59,12 @@ func OrganizationsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64)
 	return orgTable.byIDs(ctx, q, "OrganizationsByIDs", ids, "")
 }
 
+// OrganizationsWithAncestors returns the organizations with the given IDs
+// and all their parents, in one query.
+func OrganizationsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Organization, error) {
+	return orgTable.withAncestors(ctx, q, "OrganizationsWithAncestors", ids)
+}
+
 // ListOrganizations returns up to first organizations after the cursor (see
 // NameCursor), ordered by name case-insensitively and then ID, and how many
 // match in all. A non-blank search keeps those whose name, acronym or any

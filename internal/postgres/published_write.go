@@ -36,6 +36,7 @@ type PublishedCopy struct {
 	Snapshot         *editorial.Snapshot
 	FirstPublishedAt time.Time
 	PublishedAt      time.Time
+	PreviousSlugs    []string // oldest first
 }
 
 // PublishedCopyOf returns report id as it was last published, or nil when
@@ -51,8 +52,10 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 		FirstPublishedAt time.Time        `db:"first_published_at"`
 		PublishedAt      time.Time        `db:"published_at"`
 		CreatedAt        time.Time        `db:"created_at"`
+		PreviousSlugs    pq.StringArray   `db:"previous_slugs"`
 	}
-	err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at,
+			ARRAY(SELECT s.slug FROM report_slugs s WHERE s.report_id = r.id AND s.slug <> r.slug ORDER BY s.created_at, s.slug) AS previous_slugs
 		FROM reports r JOIN report_publications p ON p.report_id = r.id JOIN report_revisions v ON v.id = p.revision_id
 		WHERE r.id = $1 AND r.status = 'PUBLISHED'`, id)
 	if err != nil || len(rows) == 0 {
@@ -69,7 +72,7 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 		Subtitle: s.Subtitle, Summary: s.Summary, Body: s.Body, EventID: s.EventID, DeskID: row.DeskID,
 		Status: row.Status, Version: row.Version, PublishedAt: &first, CreatedAt: row.CreatedAt, UpdatedAt: row.PublishedAt,
 	}
-	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt}, nil
+	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt, PreviousSlugs: row.PreviousSlugs}, nil
 }
 
 // ApprovedTranslation is a translation's text as last approved (what
@@ -80,16 +83,21 @@ type ApprovedTranslation struct {
 }
 
 // ApprovedTranslations returns report id's approved translations by locale
-// (only locale when it is not empty), in two queries.
+// (only locale when it is not empty) that its translation documents do not
+// hold yet (another version, or no document), in two queries.
 func ApprovedTranslations(ctx context.Context, q sqlx.QueryerContext, id int64, locale string) (map[string]*ApprovedTranslation, error) {
 	var list []*editorial.Translation
 	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+publishedTranslationColumns+` FROM published_translations t
-		WHERE t.report_id = $1 AND ($2 = '' OR t.locale = $2) ORDER BY t.locale`, id, locale); err != nil {
+		LEFT JOIN public_report_translations d ON d.report_id = t.report_id AND d.locale = t.locale
+		WHERE t.report_id = $1 AND ($2 = '' OR t.locale = $2) AND d.version IS DISTINCT FROM t.version ORDER BY t.locale`, id, locale); err != nil {
 		return nil, FormatError(err, "ApprovedTranslations", "Translation")
 	}
 	out := make(map[string]*ApprovedTranslation, len(list))
 	for _, t := range list {
 		out[t.Locale] = &ApprovedTranslation{Translation: t, Attendees: []*editorial.AttendeeTranslation{}}
+	}
+	if len(out) == 0 {
+		return out, nil
 	}
 	var rows []*editorial.AttendeeTranslation
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT attendee_id, locale, role, note FROM published_attendee_translations
@@ -120,13 +128,13 @@ type PublicSourceRow struct {
 }
 
 // PutPublicSource writes report row.ReportID's source document, with a
-// new revision. Its locales are left as they were (PutPublicLocales).
+// new revision, and the locales it can be read in (publicLocales).
 func PutPublicSource(ctx context.Context, tx *Tx, row *PublicSourceRow) error {
 	_, err := tx.ExecContext(ctx, `WITH w AS (
 		INSERT INTO public_reports (report_id, revision, format, source_locale, event_id, tag_slugs, tag_ids, refs, locales,
 			first_published_at, published_at, created_at, doc)
-		VALUES ($1, nextval('public_document_revisions'), $2, $3, $4, $5, $6, $7, ARRAY[$3], $8, $9, $10, $11)
-		ON CONFLICT (report_id) DO UPDATE SET revision = EXCLUDED.revision, format = EXCLUDED.format,
+		VALUES ($1, nextval('public_document_revisions'), $2, $3, $4, $5, $6, $7, `+publicLocales("$1", "$3")+`, $8, $9, $10, $11)
+		ON CONFLICT (report_id) DO UPDATE SET revision = EXCLUDED.revision, format = EXCLUDED.format, locales = EXCLUDED.locales,
 			source_locale = EXCLUDED.source_locale, event_id = EXCLUDED.event_id, tag_slugs = EXCLUDED.tag_slugs,
 			tag_ids = EXCLUDED.tag_ids, refs = EXCLUDED.refs, first_published_at = EXCLUDED.first_published_at,
 			published_at = EXCLUDED.published_at, created_at = EXCLUDED.created_at, doc = EXCLUDED.doc
@@ -137,23 +145,31 @@ func PutPublicSource(ctx context.Context, tx *Tx, row *PublicSourceRow) error {
 	return FormatError(err, "PutPublicSource", "Report")
 }
 
-// PutPublicTranslation writes report reportID's translation document in
-// locale, with a new revision (PutPublicLocales then announces it).
-func PutPublicTranslation(ctx context.Context, tx *Tx, reportID int64, locale string, doc []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO public_report_translations (report_id, locale, revision, doc)
-		VALUES ($1, $2, nextval('public_document_revisions'), $3)
-		ON CONFLICT (report_id, locale) DO UPDATE SET revision = EXCLUDED.revision, doc = EXCLUDED.doc`, reportID, locale, string(doc))
+// PutPublicTranslation writes report reportID's translation document of
+// translation t, with a new revision (PutPublicLocales then announces it).
+func PutPublicTranslation(ctx context.Context, tx *Tx, t *editorial.Translation, doc []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO public_report_translations (report_id, locale, revision, version, doc)
+		VALUES ($1, $2, nextval('public_document_revisions'), $3, $4)
+		ON CONFLICT (report_id, locale) DO UPDATE SET revision = EXCLUDED.revision, version = EXCLUDED.version, doc = EXCLUDED.doc`,
+		t.ReportID, t.Locale, t.Version, string(doc))
 	return FormatError(err, "PutPublicTranslation", "Translation")
 }
 
-// DeletePublicTranslations removes report reportID's translation documents
-// in locales other than keep.
-func DeletePublicTranslations(ctx context.Context, tx *Tx, reportID int64, keep []string) error {
-	if keep == nil {
-		keep = []string{} // pq.Array(nil) is NULL, and <> ALL(NULL) keeps everything
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM public_report_translations WHERE report_id = $1 AND locale <> ALL($2)`, reportID, pq.Array(keep))
-	return FormatError(err, "DeletePublicTranslations", "Translation")
+// DeleteUnapprovedTranslations removes report reportID's translation
+// documents whose translation has no approved text any more (it was
+// deleted).
+func DeleteUnapprovedTranslations(ctx context.Context, tx *Tx, reportID int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM public_report_translations d WHERE d.report_id = $1
+		AND NOT EXISTS (SELECT 1 FROM published_translations t WHERE t.report_id = d.report_id AND t.locale = d.locale)`, reportID)
+	return FormatError(err, "DeleteUnapprovedTranslations", "Translation")
+}
+
+// publicLocales is the SQL of the locales report id (written in source)
+// can be read in: its source locale and those of its approved translations,
+// every one of which has a translation document once the report is
+// published (published.Build, TranslationApproved, TranslationRemoved).
+func publicLocales(id, source string) string {
+	return `ARRAY(SELECT ` + source + `::text UNION SELECT locale FROM published_translations WHERE report_id = ` + id + ` ORDER BY 1)`
 }
 
 // PutPublicLocales records, on report reportID's source document, the
@@ -161,7 +177,7 @@ func DeletePublicTranslations(ctx context.Context, tx *Tx, reportID int64, keep 
 func PutPublicLocales(ctx context.Context, tx *Tx, reportID int64) error {
 	_, err := tx.ExecContext(ctx, `WITH w AS (
 		UPDATE public_reports s SET revision = nextval('public_document_revisions'),
-			locales = ARRAY(SELECT s.source_locale UNION SELECT locale FROM public_report_translations WHERE report_id = s.report_id ORDER BY 1)
+			locales = `+publicLocales("s.report_id", "s.source_locale")+`
 		WHERE s.report_id = $1 RETURNING s.report_id, s.revision)
 		SELECT pg_notify('`+NotifyPublicChannel+`', report_id || ':' || revision) FROM w`, reportID)
 	return FormatError(err, "PutPublicLocales", "Report")

@@ -68,6 +68,12 @@ func TagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int
 	return tagTable.byIDs(ctx, q, "TagsByIDs", ids, "")
 }
 
+// TagsWithAncestors returns the tags with the given IDs and all their
+// broader tags, in one query.
+func TagsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Tag, error) {
+	return tagTable.withAncestors(ctx, q, "TagsWithAncestors", ids)
+}
+
 // ListTags returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and how many match in all.
 // A non-blank search keeps those whose name or any localized name contains it.

@@ -53,8 +53,9 @@ func Sync(ctx context.Context, tx *postgres.Tx, r, before *editorial.Report, rep
 
 // Build rebuilds every public document of report id from its publication
 // and its approved translations (any approved translation qualifies at a
-// publication: it was made against the version published or an older one);
-// a report that is not published loses its documents.
+// publication: it was made against the version published or an older one;
+// a translation document that holds the approved version already is kept
+// as it is); a report that is not published loses its documents.
 func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
 	ok, err := buildSource(ctx, tx, id)
 	if err != nil || !ok {
@@ -69,10 +70,7 @@ func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
 			return err
 		}
 	}
-	if err := postgres.DeletePublicTranslations(ctx, tx, id, slices.Collect(maps.Keys(approved))); err != nil {
-		return err
-	}
-	return postgres.PutPublicLocales(ctx, tx, id)
+	return postgres.DeleteUnapprovedTranslations(ctx, tx, id)
 }
 
 // Refresh rebuilds report id's source document only — what a directory
@@ -123,12 +121,7 @@ func TranslationRemoved(ctx context.Context, tx *postgres.Tx, id int64, locale s
 	if err != nil || published == 0 {
 		return err
 	}
-	approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
-	if err != nil {
-		return err
-	}
-	delete(approved, locale)
-	if err := postgres.DeletePublicTranslations(ctx, tx, id, slices.Collect(maps.Keys(approved))); err != nil {
+	if err := postgres.DeleteUnapprovedTranslations(ctx, tx, id); err != nil {
 		return err
 	}
 	return postgres.PutPublicLocales(ctx, tx, id)
@@ -143,5 +136,5 @@ func putTranslation(ctx context.Context, tx *postgres.Tx, id int64, t *postgres.
 	if err != nil {
 		return err
 	}
-	return postgres.PutPublicTranslation(ctx, tx, id, t.Translation.Locale, b)
+	return postgres.PutPublicTranslation(ctx, tx, t.Translation, b)
 }

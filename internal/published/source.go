@@ -6,8 +6,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
@@ -31,11 +29,7 @@ func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
 	for _, t := range snap.Tags {
 		src.TagIDs = append(src.TagIDs, t.ID)
 	}
-	prev, err := postgres.PreviousSlugsByReportIDs(ctx, tx, []int64{id})
-	if err != nil {
-		return false, err
-	}
-	src.PreviousSlugs = nonNil(prev[id])
+	src.PreviousSlugs = nonNil(pc.PreviousSlugs)
 	if err := collectDirectory(ctx, tx, src); err != nil {
 		return false, err
 	}
@@ -64,15 +58,10 @@ func attendeesOf(reportID int64, snap *editorial.Snapshot) []*editorial.Attendee
 	return out
 }
 
-// maxDepth bounds how far collectDirectory follows parents (an event's
-// parent's parent…); deeper ancestors are read from the directory tables
-// when a query asks for them.
-const maxDepth = 8
-
 // collectDirectory puts into src every directory entry its public read
 // shows: the byline and the attendees' people, their affiliations and
 // organizations, the event's organizers, the tags, and the ancestors of
-// events, tags and organizations.
+// events, tags and organizations. Four queries.
 func collectDirectory(ctx context.Context, tx *postgres.Tx, src *editorial.PublicSource) error {
 	var people, orgs, tags, events []int64
 	people = append(people, src.AuthorIDs...)
@@ -90,37 +79,22 @@ func collectDirectory(ctx context.Context, tx *postgres.Tx, src *editorial.Publi
 	for _, p := range src.People {
 		orgs = appendPtr(orgs, p.AffiliationID)
 	}
-	src.Events, err = closure(ctx, tx, events, postgres.EventsByIDs, func(e *editorial.Event) *int64 { return e.ParentID })
+	em, err := postgres.EventsWithAncestors(ctx, tx, events)
 	if err != nil {
 		return err
 	}
+	src.Events = values(em)
 	for _, e := range src.Events {
 		orgs = append(orgs, e.OrganizerIDs...)
 	}
-	if src.Tags, err = closure(ctx, tx, tags, postgres.TagsByIDs, func(t *editorial.Tag) *int64 { return t.ParentID }); err != nil {
+	tm, err := postgres.TagsWithAncestors(ctx, tx, tags)
+	if err != nil {
 		return err
 	}
-	src.Organizations, err = closure(ctx, tx, orgs, postgres.OrganizationsByIDs, func(o *editorial.Organization) *int64 { return o.ParentID })
+	src.Tags = values(tm)
+	om, err := postgres.OrganizationsWithAncestors(ctx, tx, orgs)
+	src.Organizations = values(om)
 	return err
-}
-
-// closure loads ids and, up to maxDepth levels, their parents, in ID order.
-func closure[T any](ctx context.Context, tx *postgres.Tx, ids []int64, load func(context.Context, sqlx.QueryerContext, []int64) (map[int64]*T, error), parent func(*T) *int64) ([]*T, error) {
-	all := map[int64]*T{}
-	for depth := 0; len(ids) > 0 && depth < maxDepth; depth++ {
-		m, err := load(ctx, tx, ids)
-		if err != nil {
-			return nil, err
-		}
-		ids = nil
-		for id, v := range m {
-			all[id] = v
-			if p := parent(v); p != nil && all[*p] == nil && !slices.Contains(ids, *p) {
-				ids = append(ids, *p)
-			}
-		}
-	}
-	return values(all), nil
 }
 
 // refsOf lists what src shows, for QueueRefresh.

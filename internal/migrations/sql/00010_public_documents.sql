@@ -45,6 +45,9 @@ CREATE TABLE public_report_translations (
     report_id bigint NOT NULL REFERENCES public_reports (report_id) ON DELETE CASCADE,
     locale    text NOT NULL,
     revision  bigint NOT NULL,
+    -- The approved translation's version it holds (published_translations.version):
+    -- a republication rewrites only the documents whose translation changed.
+    version   integer NOT NULL,
     doc       json NOT NULL,
     PRIMARY KEY (report_id, locale)
 );
