@@ -92,7 +92,7 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 	l := r.loaders(ctx)
 	switch typ {
 	case typeReport:
-		return nodeOrNil(load(ctx, l.reports, id))
+		return nodeOrNil(r.reportIn(ctx, id, nil)) // for the public: from its documents, in one statement
 	case typeRevision:
 		return nodeOrNil(load(ctx, l.revisions, id))
 	case typeAttendee:
