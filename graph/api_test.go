@@ -30,10 +30,13 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // api is a copydesk GraphQL endpoint over a fresh database, for one test.
 type api struct {
-	t       *testing.T
+	t       testing.TB
 	db      *postgres.DB
 	ids     *identity.Service
 	handler http.Handler
+	// endpoint is the handler without the counting of sql, for tests that
+	// count the SQL of requests running at once.
+	endpoint http.Handler
 	// token is sent as the bearer token; "" sends no Authorization header.
 	token string
 	// acceptLanguage, when set, is sent as Accept-Language.
@@ -47,6 +50,14 @@ func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, graph.HandlerO
 // newAPIWith is newAPI with the handler's options (limits, hooks, caching) set.
 func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	t.Helper()
+	// Long enough that a batch never splits on a busy machine, so the SQL
+	// round trips a request makes are the same on every run.
+	return newAPIWaiting(t, 50*time.Millisecond, opts)
+}
+
+// newAPIWaiting is newAPIWith with the dataloaders collecting keys for wait.
+func newAPIWaiting(t testing.TB, wait time.Duration, opts graph.HandlerOptions) *api {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.NewDSN(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -59,11 +70,8 @@ func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 		t.Fatal(err)
 	}
 	h := graph.NewHandler(&graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
-		TargetLocales: []string{"zh-Hans", "ja", "ko"},
-		// Long enough that a batch never splits on a busy machine, so the
-		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}, log, opts)
-	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
+		TargetLocales: []string{"zh-Hans", "ja", "ko"}, LoaderWait: wait}, log, opts)
+	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64), endpoint: h}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter
 		h.ServeHTTP(w, r.WithContext(postgres.WithQueryCounter(r.Context(), &c)))
