@@ -44,20 +44,26 @@ type ResolverRoot interface {
 	CommentVersion() CommentVersionResolver
 	Desk() DeskResolver
 	Event() EventResolver
+	EventConnection() EventConnectionResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	OrganizationConnection() OrganizationConnectionResolver
 	PersistedOperation() PersistedOperationResolver
 	Person() PersonResolver
+	PersonConnection() PersonConnectionResolver
 	Query() QueryResolver
 	Report() ReportResolver
+	ReportConnection() ReportConnectionResolver
 	ReportSnapshot() ReportSnapshotResolver
 	ReportTranslation() ReportTranslationResolver
 	Revision() RevisionResolver
+	RevisionConnection() RevisionConnectionResolver
 	RoleGrant() RoleGrantResolver
 	SnapshotAttendee() SnapshotAttendeeResolver
 	SnapshotTag() SnapshotTagResolver
 	StaleField() StaleFieldResolver
 	Tag() TagResolver
+	TagConnection() TagConnectionResolver
 	TranslatorAssignment() TranslatorAssignmentResolver
 	TranslatorQueueItem() TranslatorQueueItemResolver
 	User() UserResolver
@@ -817,6 +823,9 @@ type EventResolver interface {
 
 	Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error)
 }
+type EventConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.EventConnection) (int, error)
+}
 type MutationResolver interface {
 	CreateReport(ctx context.Context, input model.CreateReportInput) (*model.CreateReportPayload, error)
 	UpdateReport(ctx context.Context, input model.UpdateReportInput) (*model.UpdateReportPayload, error)
@@ -873,6 +882,9 @@ type OrganizationResolver interface {
 
 	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
 }
+type OrganizationConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.OrganizationConnection) (int, error)
+}
 type PersistedOperationResolver interface {
 	Name(ctx context.Context, obj *editorial.PersistedOperation) (*string, error)
 
@@ -884,6 +896,9 @@ type PersonResolver interface {
 	LocalizedName(ctx context.Context, obj *model.Person, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Person) ([]*model.LocalizedName, error)
 	Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error)
+}
+type PersonConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.PersonConnection) (int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -938,6 +953,9 @@ type ReportResolver interface {
 	Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*model.CommentThread, error)
 	AuditLog(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.AuditEntryConnection, error)
 }
+type ReportConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error)
+}
 type ReportSnapshotResolver interface {
 	EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error)
 
@@ -957,6 +975,9 @@ type ReportTranslationResolver interface {
 type RevisionResolver interface {
 	ID(ctx context.Context, obj *editorial.Revision) (string, error)
 	Report(ctx context.Context, obj *editorial.Revision) (*editorial.Report, error)
+}
+type RevisionConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.RevisionConnection) (int, error)
 }
 type RoleGrantResolver interface {
 	Desk(ctx context.Context, obj *auth.Grant) (*auth.Desk, error)
@@ -983,6 +1004,9 @@ type TagResolver interface {
 	Parent(ctx context.Context, obj *model.Tag) (*model.Tag, error)
 	Children(ctx context.Context, obj *model.Tag) ([]*model.Tag, error)
 	ReportCount(ctx context.Context, obj *model.Tag) (int, error)
+}
+type TagConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TagConnection) (int, error)
 }
 type TranslatorAssignmentResolver interface {
 	Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error)
@@ -12091,7 +12115,7 @@ func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, fie
 			return ec.fieldContext_EventConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.EventConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -12102,7 +12126,7 @@ func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("EventConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
@@ -14962,7 +14986,7 @@ func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Conte
 			return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.OrganizationConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -14973,7 +14997,7 @@ func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("OrganizationConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
@@ -15790,7 +15814,7 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 			return ec.fieldContext_PersonConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.PersonConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -15801,7 +15825,7 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("PersonConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
@@ -18240,7 +18264,7 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 			return ec.fieldContext_ReportConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.ReportConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -18251,7 +18275,7 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReportConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("ReportConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
@@ -19431,7 +19455,7 @@ func (ec *executionContext) _RevisionConnection_totalCount(ctx context.Context, 
 			return ec.fieldContext_RevisionConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.RevisionConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19442,7 +19466,7 @@ func (ec *executionContext) _RevisionConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_RevisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RevisionConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("RevisionConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _RevisionDiff_from(ctx context.Context, field graphql.CollectedField, obj *model.RevisionDiff) (ret graphql.Marshaler) {
@@ -20691,7 +20715,7 @@ func (ec *executionContext) _TagConnection_totalCount(ctx context.Context, field
 			return ec.fieldContext_TagConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.TagConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20702,7 +20726,7 @@ func (ec *executionContext) _TagConnection_totalCount(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_TagConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TagConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("TagConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _TagEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TagEdge) (ret graphql.Marshaler) {
@@ -27601,23 +27625,24 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		case "edges":
 			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._EventConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._EventConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._EventConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28376,23 +28401,24 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		case "edges":
 			out.Values[i] = ec._OrganizationConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._OrganizationConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._OrganizationConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._OrganizationConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28757,23 +28783,24 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 		case "edges":
 			out.Values[i] = ec._PersonConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._PersonConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._PersonConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._PersonConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersonConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29417,23 +29444,24 @@ func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.Selec
 		case "edges":
 			out.Values[i] = ec._ReportConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._ReportConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ReportConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._ReportConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29849,23 +29877,24 @@ func (ec *executionContext) _RevisionConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._RevisionConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._RevisionConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._RevisionConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._RevisionConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RevisionConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30382,23 +30411,24 @@ func (ec *executionContext) _TagConnection(ctx context.Context, sel ast.Selectio
 		case "edges":
 			out.Values[i] = ec._TagConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._TagConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TagConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._TagConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TagConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

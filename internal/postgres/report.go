@@ -154,11 +154,18 @@ type ReportFilter struct {
 	OrderBy      string // "updated" (default) or "created"
 }
 
-// ListReports returns up to first reports (working copies) after cursor in
-// the filter's order (newest first, ID as tie-breaker), and the total number
-// matching. Two queries regardless of page size. Reader.ListReports lists
-// for an audience.
+// ListReports is ReportPage with the total counted at once: at most two
+// queries, whatever the page size. Reader.ListReports lists for an audience.
 func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
+	list, total, err := ReportPage(ctx, q, f, first, after)
+	return counted(ctx, list, total, err)
+}
+
+// ReportPage returns up to first reports (working copies) after cursor in
+// the filter's order (newest first, ID as tie-breaker), in one query, and
+// the Total of those matching, counted when called. Reader.ReportPage
+// lists for an audience.
+func ReportPage(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
 	col := "updated_at"
 	if f.OrderBy == "created" {
 		col = "created_at"
@@ -185,15 +192,14 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 		where = append(where, "source_locale = "+arg(f.SourceLocale))
 	}
 	cond := strings.Join(where, " AND ")
-	var total int
-	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM reports WHERE `+cond, args...); err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
-	}
+	// The count takes the filter's arguments only: the page's are appended
+	// after them, never into this slice (its capacity ends here).
+	count, countArgs := `SELECT count(*) FROM reports WHERE `+cond, args[:len(args):len(args)]
 	page := cond
 	if after != nil {
 		t, err := time.Parse(time.RFC3339Nano, after.Key)
 		if err != nil {
-			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+			return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
 		}
 		page += fmt.Sprintf(" AND (%s, id) < (%s, %s)", col, arg(t), arg(after.ID))
 	}
@@ -201,9 +207,9 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 	err := sqlx.SelectContext(ctx, q, &list, fmt.Sprintf(`SELECT %s FROM reports WHERE %s ORDER BY %s DESC, id DESC LIMIT %s`,
 		reportColumns, page, col, arg(first)), args...)
 	if err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
+		return nil, nil, FormatError(err, "ListReports", "Report")
 	}
-	return list, total, nil
+	return list, pageTotal(q, len(list), first, after, "ListReports", "Report", count, countArgs...), nil
 }
 
 // ReportCursor returns r's position in a list ordered by orderBy.
