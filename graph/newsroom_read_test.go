@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -90,6 +92,94 @@ func (a *api) countedPost(query string) (int64, []byte) {
 	return c.Count(), rec.Body.Bytes()
 }
 
+// The newsroom's list of 50 reports with tags and attendees costs the same
+// few SQL statements on every request, however the goroutines are
+// scheduled: with loaders that wait only a microsecond for keys and eight
+// clients at once, no batch splits. (The count includes the statement that
+// authenticates the token.)
+func TestNewsroomListCostsTheSameSQLUnderLoad(t *testing.T) {
+	t.Parallel()
+	a := newAPIWaiting(t, time.Microsecond, graph.HandlerOptions{})
+	a.seedNewsroom(50)
+	// The first request records that the token was used: one more statement,
+	// once a minute.
+	a.countedPost(newsroomList)
+	want, first := a.countedPost(newsroomList)
+	if want > 6 {
+		t.Errorf("the list costs %d SQL statements, want at most 6", want)
+	}
+	checkNewsroomList(t, first)
+
+	const clients, requests = 8, 5
+	var wg sync.WaitGroup
+	counts := make([][]int64, clients)
+	bodies := make([][][]byte, clients)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range requests {
+				n, body := a.countedPost(newsroomList)
+				counts[c], bodies[c] = append(counts[c], n), append(bodies[c], body)
+			}
+		}()
+	}
+	wg.Wait()
+	for c := range clients {
+		for i, n := range counts[c] {
+			if n != want {
+				t.Errorf("client %d, request %d: %d SQL statements, want %d as on every request", c, i, n, want)
+			}
+			if !bytes.Equal(bodies[c][i], first) {
+				t.Errorf("client %d, request %d: the response differs from the first one", c, i)
+			}
+		}
+	}
+}
+
+// checkNewsroomList checks the newest report of the list: its tags and
+// attendees in the order the report gives them.
+func checkNewsroomList(t *testing.T, body []byte) {
+	t.Helper()
+	var out struct {
+		Data struct {
+			Reports struct {
+				Nodes []struct {
+					Title     string
+					Tags      []struct{ Name string }
+					Attendees []struct {
+						Role         string
+						Person       struct{ Name string }
+						Organization struct{ Name string }
+					}
+				}
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Errors) > 0 {
+		t.Fatalf("response %s (%v)", body, err)
+	}
+	nodes := out.Data.Reports.Nodes
+	if len(nodes) != 50 || nodes[0].Title != "Report 49" {
+		t.Fatalf("want 50 reports, Report 49 first; got %d", len(nodes))
+	}
+	for j, tag := range nodes[0].Tags {
+		if want := seedTagName(seedTag(49, j)); tag.Name != want {
+			t.Errorf("tag %d is %q, want %q", j, tag.Name, want)
+		}
+	}
+	for j, att := range nodes[0].Attendees {
+		p, o := seedAttendee(49, j)
+		if att.Role != fmt.Sprintf("Role %d", j) || att.Person.Name != fmt.Sprintf("Person %02d", p) || att.Organization.Name != fmt.Sprintf("Organization %02d", o) {
+			t.Errorf("attendee %d is %+v", j, att)
+		}
+	}
+	if len(nodes[0].Tags) != tagsPerReport || len(nodes[0].Attendees) != attendeesPerRep {
+		t.Errorf("%d tags and %d attendees, want %d and %d", len(nodes[0].Tags), len(nodes[0].Attendees), tagsPerReport, attendeesPerRep)
+	}
+}
+
 // BenchmarkNewsroomList serves the newsroom's list of 50 reports (tags,
 // attendees with their people and organizations) from 4 × GOMAXPROCS
 // clients at once, with the default loader wait, and reports the SQL
@@ -114,4 +204,36 @@ func BenchmarkNewsroomList(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(statements.Load())/float64(b.N), "sql/op")
+}
+
+// The prefetch reads what the query selects, however the selection is
+// written: through nodes or edges, in fragments, with @include.
+func TestNewsroomListPrefetchFollowsTheSelection(t *testing.T) {
+	t.Parallel()
+	a := newAPIWaiting(t, time.Microsecond, graph.HandlerOptions{})
+	a.seedNewsroom(3)
+	a.countedPost(newsroomList)
+	const fields = `id title tags { name } attendees { role person { name } organization { name } }`
+	cases := []struct {
+		name, query string
+		sql         int64
+	}{
+		{"nodes", `{ reports(first: 50) { nodes { ` + fields + ` } } }`, 6},
+		{"edges", `{ reports(first: 50) { edges { cursor node { ` + fields + ` } } } }`, 6},
+		{"fragment", `{ reports(first: 50) { ...page } } fragment page on ReportConnection { nodes { ...report } } fragment report on Report { ` + fields + ` }`, 6},
+		{"inline fragment on Node", `{ reports(first: 50) { nodes { ... on Node { ... on Report { ` + fields + ` } } } } }`, 6},
+		// the token, the page, and the tags with the reports' tag lists
+		{"attendees left out", `{ reports(first: 50) { nodes { id title tags { name } attendees @include(if: false) { role } } } }`, 3},
+		{"attendees without people", `{ reports(first: 50) { nodes { id title tags { name } attendees { role organization { name } } } } }`, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 3 {
+				n, body := a.countedPost(c.query)
+				if n != c.sql || bytes.Contains(body, []byte(`"errors"`)) {
+					t.Fatalf("%d SQL statements, want %d; %s", n, c.sql, body)
+				}
+			}
+		})
+	}
 }

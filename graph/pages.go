@@ -10,7 +10,10 @@ import (
 
 // The lists whose totals are counted only when a query asks for them: each
 // reads one page and hands the page's postgres.Total to the connection
-// (model.Total), which the totalCount resolver calls.
+// (model.Total), which the totalCount resolver calls. The newsroom's list
+// of reports also prefetches what the selection asks of every report on
+// the page (prefetch.go), so its SQL does not depend on how the resolvers
+// below it are scheduled.
 
 // newsroomReports is Query.reports for the newsroom: working copies, read
 // in the wanted locales.
@@ -36,7 +39,7 @@ func (r *Resolver) newsroomReports(ctx context.Context, first *int, after *strin
 		return nil, err
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
-	if err := r.localizeAll(ctx, list, wanted); err != nil {
+	if err := r.prefetchReports(ctx, list, wanted); err != nil {
 		return nil, err
 	}
 	return &model.ReportConnection{Nodes: list, PageInfo: info, Total: model.Total(total),

@@ -128,6 +128,16 @@ type dirSpec[R any, T any] struct {
 // selectFrom is the start of a query for whole entries.
 func (s dirSpec[R, T]) selectFrom() string { return `SELECT ` + s.columns + ` FROM ` + s.table }
 
+// columnsOf is the list of columns of whole entries of the table aliased
+// alias, for a query that joins it.
+func (s dirSpec[R, T]) columnsOf(alias string) string {
+	cols := strings.Split(s.columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // conv turns a scanned row into an entry (see dirScan).
 func (s dirSpec[R, T]) conv(r *R) (*T, error) {
 	t, raw := s.split(r)

@@ -46,7 +46,7 @@ func counted[T any](ctx context.Context, list []*T, total Total, err error) ([]*
 	return list, n, nil
 }
 
-// --- the Reader's pages ---
+// --- the Reader's pages and the relations a page of reports prefetches ---
 
 // ReportPage returns up to first reports after cursor in the filter's order
 // and their Total: for the newsroom the working copies (ReportPage), for the
@@ -79,4 +79,34 @@ func (r Reader) OrganizationPage(ctx context.Context, search string, first int, 
 // EventPage lists events, latest first (see the package function EventPage).
 func (r Reader) EventPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
 	return EventPage(ctx, r.db, search, first, after)
+}
+
+// ReportTags returns, per report, its tags in order (of the published
+// snapshot, for the public): for the newsroom in one query (TagsByReportIDs),
+// what TagIDsByReportIDs and TagsByIDs read in two.
+func (r Reader) ReportTags(ctx context.Context, ids []int64) (map[int64][]*editorial.Tag, error) {
+	if r.aud == Newsroom {
+		return TagsByReportIDs(ctx, r.db, ids)
+	}
+	tagIDs, err := publishedTagIDs(ctx, r.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	var all []int64
+	for _, list := range tagIDs {
+		all = append(all, list...)
+	}
+	tags, err := TagsByIDs(ctx, r.db, all)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]*editorial.Tag, len(tagIDs))
+	for id, list := range tagIDs {
+		for _, t := range list {
+			if tags[t] != nil {
+				out[id] = append(out[id], tags[t])
+			}
+		}
+	}
+	return out, nil
 }

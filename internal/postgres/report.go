@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -259,6 +261,49 @@ func ReplaceReportTags(ctx context.Context, tx *Tx, reportID int64, tagIDs []int
 // TagIDsByReportIDs returns, per report, its tag IDs in order.
 func TagIDsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
 	return idLists(ctx, q, `SELECT report_id, tag_id FROM report_tags WHERE report_id = ANY($1) ORDER BY report_id, position`, ids, "TagIDsByReportIDs")
+}
+
+// TagsByReportIDs returns, per report, its tags in order, in one query:
+// what TagIDsByReportIDs and TagsByIDs read in two, for a page of reports
+// whose tags are fetched before their fields are resolved. Each tag comes
+// once, with the reports that carry it and where.
+func TagsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Tag, error) {
+	var rows []struct {
+		tagRow
+		ReportIDs pq.Int64Array `db:"report_ids"`
+		Positions pq.Int64Array `db:"positions"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+tagTable.columnsOf("t")+`,
+			array_agg(rt.report_id) AS report_ids, array_agg(rt.position) AS positions
+		FROM report_tags rt JOIN tags t ON t.id = rt.tag_id
+		WHERE rt.report_id = ANY($1) GROUP BY t.id`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "TagsByReportIDs", "Tag")
+	}
+	type placed struct {
+		pos int64
+		tag *editorial.Tag
+	}
+	byReport := map[int64][]placed{}
+	for i := range rows {
+		t, err := tagTable.conv(&rows[i].tagRow)
+		if err != nil {
+			return nil, err
+		}
+		for j, id := range rows[i].ReportIDs {
+			byReport[id] = append(byReport[id], placed{rows[i].Positions[j], t})
+		}
+	}
+	out := make(map[int64][]*editorial.Tag, len(byReport))
+	for id, list := range byReport {
+		slices.SortFunc(list, func(a, b placed) int { return cmp.Compare(a.pos, b.pos) })
+		tags := make([]*editorial.Tag, len(list))
+		for i, p := range list {
+			tags[i] = p.tag
+		}
+		out[id] = tags
+	}
+	return out, nil
 }
 
 // ReplaceReportAuthors sets the report's byline to personIDs, in order.
