@@ -30,11 +30,6 @@ func (r *approvalResolver) User(ctx context.Context, obj *workflow.Approval) (*a
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
-// ID is the resolver for the id field.
-func (r *attendeeResolver) ID(ctx context.Context, obj *model.Attendee) (string, error) {
-	return encodeID(typeAttendee, obj.ID), nil
-}
-
 // Person is the resolver for the person field.
 func (r *attendeeResolver) Person(ctx context.Context, obj *model.Attendee) (*model.Person, error) {
 	return ref(ctx, r.loaders(ctx).people, obj.PersonID, obj.Chain.Person)
@@ -126,16 +121,6 @@ func (r *commentVersionResolver) Editor(ctx context.Context, obj *comments.Versi
 // ID is the resolver for the id field.
 func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
 	return encodeID(typeDesk, obj.ID), nil
-}
-
-// ID is the resolver for the id field.
-func (r *eventResolver) ID(ctx context.Context, obj *model.Event) (string, error) {
-	return encodeID(typeEvent, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *eventResolver) Name(ctx context.Context, obj *model.Event) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -579,16 +564,6 @@ func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEv
 	return respond(ctx).event(r.Directory.UpdateEvent(ctx, in))
 }
 
-// ID is the resolver for the id field.
-func (r *organizationResolver) ID(ctx context.Context, obj *model.Organization) (string, error) {
-	return encodeID(typeOrganization, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
-}
-
 // LocalizedName is the resolver for the localizedName field.
 func (r *organizationResolver) LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -620,16 +595,6 @@ func (r *persistedOperationResolver) Name(ctx context.Context, obj *editorial.Pe
 // RegisteredBy is the resolver for the registeredBy field.
 func (r *persistedOperationResolver) RegisteredBy(ctx context.Context, obj *editorial.PersistedOperation) (*auth.User, error) {
 	return r.user(ctx, obj.RegisteredBy)
-}
-
-// ID is the resolver for the id field.
-func (r *personResolver) ID(ctx context.Context, obj *model.Person) (string, error) {
-	return encodeID(typePerson, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *personResolver) Name(ctx context.Context, obj *model.Person) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -1035,16 +1000,6 @@ func (r *snapshotTagResolver) ID(ctx context.Context, obj *editorial.SnapshotTag
 // Changes is the resolver for the changes field.
 func (r *staleFieldResolver) Changes(ctx context.Context, obj *translation.StaleField) ([]*model.DiffSegment, error) {
 	return staleChanges(obj), nil
-}
-
-// ID is the resolver for the id field.
-func (r *tagResolver) ID(ctx context.Context, obj *model.Tag) (string, error) {
-	return encodeID(typeTag, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *tagResolver) Name(ctx context.Context, obj *model.Tag) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
