@@ -212,7 +212,9 @@ func BenchmarkNewsroomList(b *testing.B) {
 }
 
 // The prefetch reads what the query selects, however the selection is
-// written: through nodes or edges, in fragments, with @include.
+// written (through nodes or edges, in fragments, with @include) and in
+// whichever locale the list is read: the same statements on every request,
+// with loaders that wait a microsecond.
 func TestNewsroomListPrefetchFollowsTheSelection(t *testing.T) {
 	t.Parallel()
 	a := newAPIWaiting(t, time.Microsecond, graph.HandlerOptions{})
@@ -230,6 +232,8 @@ func TestNewsroomListPrefetchFollowsTheSelection(t *testing.T) {
 		// the token, the page, and the tags with the reports' tag lists
 		{"attendees left out", `{ reports(first: 50) { nodes { id title tags { name } attendees @include(if: false) { role } } } }`, 3},
 		{"attendees without people", `{ reports(first: 50) { nodes { id title tags { name } attendees { role organization { name } } } } }`, 5},
+		// and the reports' translations and their attendees' roles
+		{"read in Japanese", `{ reports(first: 50, locale: "ja") { nodes { ` + fields + ` } } }`, 8},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
