@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -184,9 +185,10 @@ func checkNewsroomList(t *testing.T, body []byte) {
 // BenchmarkNewsroomList serves the newsroom's list of 50 reports (tags,
 // attendees with their people and organizations) from 4 × GOMAXPROCS
 // clients at once, with the default loader wait, and reports the SQL
-// statements per request as sql/op and the CPU time the test process
-// spent per request (user and system, PostgreSQL's not included) as
-// cpu-ns/op, which other load on the machine disturbs less than ns/op:
+// statements per request as sql/op, the goroutines started per request as
+// goroutines/op, and the CPU time the test process spent per request (user
+// and system, PostgreSQL's not included) as cpu-ns/op, which other load on
+// the machine disturbs less than ns/op:
 //
 //	go test ./graph -run '^$' -bench NewsroomList -benchmem
 func BenchmarkNewsroomList(b *testing.B) {
@@ -196,7 +198,7 @@ func BenchmarkNewsroomList(b *testing.B) {
 	var statements atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(4)
-	cpu := processCPU(b)
+	cpu, started := processCPU(b), goroutinesCreated()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -208,6 +210,7 @@ func BenchmarkNewsroomList(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(goroutinesCreated()-started)/float64(b.N), "goroutines/op")
 	b.ReportMetric(float64(statements.Load())/float64(b.N), "sql/op")
 }
 
@@ -254,4 +257,11 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// goroutinesCreated is the number of goroutines the process has started.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
