@@ -31,10 +31,13 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // api is a copydesk GraphQL endpoint over a fresh database, for one test.
 type api struct {
-	t       *testing.T
+	t       testing.TB
 	db      *postgres.DB
 	ids     *identity.Service
 	handler http.Handler
+	// endpoint is the handler without the counting of sql, for tests that
+	// count the SQL of requests running at once.
+	endpoint http.Handler
 	// token is sent as the bearer token; "" sends no Authorization header.
 	token string
 	// acceptLanguage, when set, is sent as Accept-Language.
@@ -48,13 +51,22 @@ func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, graph.HandlerO
 // newAPIWith is newAPI with the handler's options (limits, hooks, caching) set.
 func newAPIWith(t *testing.T, opts graph.HandlerOptions) *api {
 	t.Helper()
-	return newAPIAt(t, pgtest.NewDSN(t), opts, nil)
+	// Long enough that a batch never splits on a busy machine, so the SQL
+	// round trips a request makes are the same on every run.
+	return newAPIAt(t, pgtest.NewDSN(t), 50*time.Millisecond, opts, nil)
+}
+
+// newAPIWaiting is newAPIWith with the dataloaders collecting keys for wait.
+func newAPIWaiting(t testing.TB, wait time.Duration, opts graph.HandlerOptions) *api {
+	t.Helper()
+	return newAPIAt(t, pgtest.NewDSN(t), wait, opts, nil)
 }
 
 // newAPIAt is an API instance over the database at dsn, so that several
-// instances can share one (as behind a load balancer); configure, if set,
-// adjusts the resolver before the handler is made.
-func newAPIAt(t *testing.T, dsn string, opts graph.HandlerOptions, configure func(*graph.Resolver)) *api {
+// instances can share one (as behind a load balancer), its dataloaders
+// collecting keys for wait; configure, if set, adjusts the resolver before
+// the handler is made.
+func newAPIAt(t testing.TB, dsn string, wait time.Duration, opts graph.HandlerOptions, configure func(*graph.Resolver)) *api {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), dsn, nil)
 	if err != nil {
@@ -68,15 +80,12 @@ func newAPIAt(t *testing.T, dsn string, opts graph.HandlerOptions, configure fun
 		t.Fatal(err)
 	}
 	res := &graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
-		TargetLocales: []string{"zh-Hans", "ja", "ko"},
-		// Long enough that a batch never splits on a busy machine, so the
-		// SQL round trips a request makes are the same on every run.
-		LoaderWait: 50 * time.Millisecond}
+		TargetLocales: []string{"zh-Hans", "ja", "ko"}, LoaderWait: wait}
 	if configure != nil {
 		configure(res)
 	}
 	h := graph.NewHandler(res, log, opts)
-	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64)}
+	a := &api{t: t, db: db, ids: ids, sql: new(atomic.Int64), endpoint: h}
 	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var c postgres.QueryCounter
 		h.ServeHTTP(w, r.WithContext(postgres.WithQueryCounter(r.Context(), &c)))

@@ -44,20 +44,26 @@ type ResolverRoot interface {
 	CommentVersion() CommentVersionResolver
 	Desk() DeskResolver
 	Event() EventResolver
+	EventConnection() EventConnectionResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	OrganizationConnection() OrganizationConnectionResolver
 	PersistedOperation() PersistedOperationResolver
 	Person() PersonResolver
+	PersonConnection() PersonConnectionResolver
 	Query() QueryResolver
 	Report() ReportResolver
+	ReportConnection() ReportConnectionResolver
 	ReportSnapshot() ReportSnapshotResolver
 	ReportTranslation() ReportTranslationResolver
 	Revision() RevisionResolver
+	RevisionConnection() RevisionConnectionResolver
 	RoleGrant() RoleGrantResolver
 	SnapshotAttendee() SnapshotAttendeeResolver
 	SnapshotTag() SnapshotTagResolver
 	StaleField() StaleFieldResolver
 	Tag() TagResolver
+	TagConnection() TagConnectionResolver
 	TranslatorAssignment() TranslatorAssignmentResolver
 	TranslatorQueueItem() TranslatorQueueItemResolver
 	User() UserResolver
@@ -96,7 +102,7 @@ type ComplexityRoot struct {
 
 	Attendee struct {
 		Delegation     func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		Note           func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		Participations func(childComplexity int) int
@@ -229,10 +235,10 @@ type ComplexityRoot struct {
 		EndsAt         func(childComplexity int) int
 		Figures        func(childComplexity int) int
 		Format         func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		LocalizedName  func(childComplexity int, locale string) int
 		LocalizedNames func(childComplexity int) int
-		Name           func(childComplexity int) int
+		NameInChain    func(childComplexity int) int
 		Organizers     func(childComplexity int) int
 		Parent         func(childComplexity int) int
 		Region         func(childComplexity int) int
@@ -343,10 +349,10 @@ type ComplexityRoot struct {
 	Organization struct {
 		Acronym        func(childComplexity int) int
 		Country        func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		LocalizedName  func(childComplexity int, locale string) int
 		LocalizedNames func(childComplexity int) int
-		Name           func(childComplexity int) int
+		NameInChain    func(childComplexity int) int
 		Parent         func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
@@ -398,10 +404,10 @@ type ComplexityRoot struct {
 
 	Person struct {
 		Affiliation    func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		LocalizedName  func(childComplexity int, locale string) int
 		LocalizedNames func(childComplexity int) int
-		Name           func(childComplexity int) int
+		NameInChain    func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
 
@@ -637,10 +643,10 @@ type ComplexityRoot struct {
 	Tag struct {
 		Children       func(childComplexity int) int
 		Description    func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		LocalizedName  func(childComplexity int, locale string) int
 		LocalizedNames func(childComplexity int) int
-		Name           func(childComplexity int) int
+		NameInChain    func(childComplexity int) int
 		Parent         func(childComplexity int) int
 		ReportCount    func(childComplexity int) int
 		Slug           func(childComplexity int) int
@@ -770,7 +776,6 @@ type ApprovalResolver interface {
 	User(ctx context.Context, obj *workflow.Approval) (*auth.User, error)
 }
 type AttendeeResolver interface {
-	ID(ctx context.Context, obj *model.Attendee) (string, error)
 	Person(ctx context.Context, obj *model.Attendee) (*model.Person, error)
 	Organization(ctx context.Context, obj *model.Attendee) (*model.Organization, error)
 }
@@ -806,8 +811,6 @@ type DeskResolver interface {
 	ID(ctx context.Context, obj *auth.Desk) (string, error)
 }
 type EventResolver interface {
-	ID(ctx context.Context, obj *model.Event) (string, error)
-	Name(ctx context.Context, obj *model.Event) (string, error)
 	LocalizedName(ctx context.Context, obj *model.Event, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Event) ([]*model.LocalizedName, error)
 	Parent(ctx context.Context, obj *model.Event) (*model.Event, error)
@@ -816,6 +819,9 @@ type EventResolver interface {
 	Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error)
 
 	Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error)
+}
+type EventConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.EventConnection) (int, error)
 }
 type MutationResolver interface {
 	CreateReport(ctx context.Context, input model.CreateReportInput) (*model.CreateReportPayload, error)
@@ -866,12 +872,13 @@ type MutationResolver interface {
 	UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error)
 }
 type OrganizationResolver interface {
-	ID(ctx context.Context, obj *model.Organization) (string, error)
-	Name(ctx context.Context, obj *model.Organization) (string, error)
 	LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Organization) ([]*model.LocalizedName, error)
 
 	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
+}
+type OrganizationConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.OrganizationConnection) (int, error)
 }
 type PersistedOperationResolver interface {
 	Name(ctx context.Context, obj *editorial.PersistedOperation) (*string, error)
@@ -879,11 +886,12 @@ type PersistedOperationResolver interface {
 	RegisteredBy(ctx context.Context, obj *editorial.PersistedOperation) (*auth.User, error)
 }
 type PersonResolver interface {
-	ID(ctx context.Context, obj *model.Person) (string, error)
-	Name(ctx context.Context, obj *model.Person) (string, error)
 	LocalizedName(ctx context.Context, obj *model.Person, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Person) ([]*model.LocalizedName, error)
 	Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error)
+}
+type PersonConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.PersonConnection) (int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -938,6 +946,9 @@ type ReportResolver interface {
 	Comments(ctx context.Context, obj *editorial.Report, includeResolved *bool) ([]*model.CommentThread, error)
 	AuditLog(ctx context.Context, obj *editorial.Report, first *int, after *string) (*model.AuditEntryConnection, error)
 }
+type ReportConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error)
+}
 type ReportSnapshotResolver interface {
 	EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error)
 
@@ -958,6 +969,9 @@ type RevisionResolver interface {
 	ID(ctx context.Context, obj *editorial.Revision) (string, error)
 	Report(ctx context.Context, obj *editorial.Revision) (*editorial.Report, error)
 }
+type RevisionConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.RevisionConnection) (int, error)
+}
 type RoleGrantResolver interface {
 	Desk(ctx context.Context, obj *auth.Grant) (*auth.Desk, error)
 }
@@ -974,15 +988,15 @@ type StaleFieldResolver interface {
 	Changes(ctx context.Context, obj *translation.StaleField) ([]*model.DiffSegment, error)
 }
 type TagResolver interface {
-	ID(ctx context.Context, obj *model.Tag) (string, error)
-
-	Name(ctx context.Context, obj *model.Tag) (string, error)
 	LocalizedName(ctx context.Context, obj *model.Tag, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Tag) ([]*model.LocalizedName, error)
 
 	Parent(ctx context.Context, obj *model.Tag) (*model.Tag, error)
 	Children(ctx context.Context, obj *model.Tag) ([]*model.Tag, error)
 	ReportCount(ctx context.Context, obj *model.Tag) (int, error)
+}
+type TagConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TagConnection) (int, error)
 }
 type TranslatorAssignmentResolver interface {
 	Report(ctx context.Context, obj *editorial.TranslationAssignment) (*editorial.Report, error)
@@ -1121,11 +1135,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Attendee.Delegation(childComplexity), true
 	case "Attendee.id":
-		if e.ComplexityRoot.Attendee.ID == nil {
+		if e.ComplexityRoot.Attendee.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Attendee.ID(childComplexity), true
+		return e.ComplexityRoot.Attendee.GlobalID(childComplexity), true
 	case "Attendee.note":
 		if e.ComplexityRoot.Attendee.Note == nil {
 			break
@@ -1613,11 +1627,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Event.Format(childComplexity), true
 	case "Event.id":
-		if e.ComplexityRoot.Event.ID == nil {
+		if e.ComplexityRoot.Event.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Event.ID(childComplexity), true
+		return e.ComplexityRoot.Event.GlobalID(childComplexity), true
 	case "Event.localizedName":
 		if e.ComplexityRoot.Event.LocalizedName == nil {
 			break
@@ -1636,11 +1650,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Event.LocalizedNames(childComplexity), true
 	case "Event.name":
-		if e.ComplexityRoot.Event.Name == nil {
+		if e.ComplexityRoot.Event.NameInChain == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Event.Name(childComplexity), true
+		return e.ComplexityRoot.Event.NameInChain(childComplexity), true
 	case "Event.organizers":
 		if e.ComplexityRoot.Event.Organizers == nil {
 			break
@@ -2367,11 +2381,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.Country(childComplexity), true
 	case "Organization.id":
-		if e.ComplexityRoot.Organization.ID == nil {
+		if e.ComplexityRoot.Organization.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Organization.ID(childComplexity), true
+		return e.ComplexityRoot.Organization.GlobalID(childComplexity), true
 	case "Organization.localizedName":
 		if e.ComplexityRoot.Organization.LocalizedName == nil {
 			break
@@ -2390,11 +2404,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.LocalizedNames(childComplexity), true
 	case "Organization.name":
-		if e.ComplexityRoot.Organization.Name == nil {
+		if e.ComplexityRoot.Organization.NameInChain == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Organization.Name(childComplexity), true
+		return e.ComplexityRoot.Organization.NameInChain(childComplexity), true
 	case "Organization.parent":
 		if e.ComplexityRoot.Organization.Parent == nil {
 			break
@@ -2566,11 +2580,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Person.Affiliation(childComplexity), true
 	case "Person.id":
-		if e.ComplexityRoot.Person.ID == nil {
+		if e.ComplexityRoot.Person.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Person.ID(childComplexity), true
+		return e.ComplexityRoot.Person.GlobalID(childComplexity), true
 	case "Person.localizedName":
 		if e.ComplexityRoot.Person.LocalizedName == nil {
 			break
@@ -2589,11 +2603,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Person.LocalizedNames(childComplexity), true
 	case "Person.name":
-		if e.ComplexityRoot.Person.Name == nil {
+		if e.ComplexityRoot.Person.NameInChain == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Person.Name(childComplexity), true
+		return e.ComplexityRoot.Person.NameInChain(childComplexity), true
 	case "Person.version":
 		if e.ComplexityRoot.Person.Version == nil {
 			break
@@ -3686,11 +3700,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tag.Description(childComplexity), true
 	case "Tag.id":
-		if e.ComplexityRoot.Tag.ID == nil {
+		if e.ComplexityRoot.Tag.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Tag.ID(childComplexity), true
+		return e.ComplexityRoot.Tag.GlobalID(childComplexity), true
 	case "Tag.localizedName":
 		if e.ComplexityRoot.Tag.LocalizedName == nil {
 			break
@@ -3709,11 +3723,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tag.LocalizedNames(childComplexity), true
 	case "Tag.name":
-		if e.ComplexityRoot.Tag.Name == nil {
+		if e.ComplexityRoot.Tag.NameInChain == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Tag.Name(childComplexity), true
+		return e.ComplexityRoot.Tag.NameInChain(childComplexity), true
 	case "Tag.parent":
 		if e.ComplexityRoot.Tag.Parent == nil {
 			break
@@ -9504,7 +9518,7 @@ func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Attendee_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Attendee().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9515,7 +9529,7 @@ func (ec *executionContext) _Attendee_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Attendee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Attendee", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Attendee", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Attendee_person(ctx context.Context, field graphql.CollectedField, obj *model.Attendee) (ret graphql.Marshaler) {
@@ -11471,7 +11485,7 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Event_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11482,7 +11496,7 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -11494,7 +11508,7 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Event_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Name(ctx, obj)
+			return obj.NameInChain(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11505,7 +11519,7 @@ func (ec *executionContext) _Event_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Event_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
 }
 
 func (ec *executionContext) _Event_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -12091,7 +12105,7 @@ func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, fie
 			return ec.fieldContext_EventConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.EventConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -12102,7 +12116,7 @@ func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EventConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("EventConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
@@ -14643,7 +14657,7 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Organization_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14654,7 +14668,7 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Organization", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -14666,7 +14680,7 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 			return ec.fieldContext_Organization_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Name(ctx, obj)
+			return obj.NameInChain(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14677,7 +14691,7 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Organization", field, true, false, "String")
 }
 
 func (ec *executionContext) _Organization_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -14962,7 +14976,7 @@ func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Conte
 			return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.OrganizationConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -14973,7 +14987,7 @@ func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("OrganizationConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationEdge) (ret graphql.Marshaler) {
@@ -15517,7 +15531,7 @@ func (ec *executionContext) _Person_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Person_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -15528,7 +15542,7 @@ func (ec *executionContext) _Person_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Person", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
@@ -15540,7 +15554,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Person_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Name(ctx, obj)
+			return obj.NameInChain(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -15551,7 +15565,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Person", field, true, false, "String")
 }
 
 func (ec *executionContext) _Person_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
@@ -15790,7 +15804,7 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 			return ec.fieldContext_PersonConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.PersonConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -15801,7 +15815,7 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("PersonConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
@@ -18240,7 +18254,7 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 			return ec.fieldContext_ReportConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.ReportConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -18251,7 +18265,7 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReportConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("ReportConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
@@ -19431,7 +19445,7 @@ func (ec *executionContext) _RevisionConnection_totalCount(ctx context.Context, 
 			return ec.fieldContext_RevisionConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.RevisionConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19442,7 +19456,7 @@ func (ec *executionContext) _RevisionConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_RevisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RevisionConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("RevisionConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _RevisionDiff_from(ctx context.Context, field graphql.CollectedField, obj *model.RevisionDiff) (ret graphql.Marshaler) {
@@ -20317,7 +20331,7 @@ func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.Collected
 			return ec.fieldContext_Tag_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Tag().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20328,7 +20342,7 @@ func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.Collected
 	)
 }
 func (ec *executionContext) fieldContext_Tag_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Tag", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Tag", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Tag_slug(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
@@ -20363,7 +20377,7 @@ func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Tag_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Tag().Name(ctx, obj)
+			return obj.NameInChain(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20374,7 +20388,7 @@ func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Tag_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Tag", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Tag", field, true, false, "String")
 }
 
 func (ec *executionContext) _Tag_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
@@ -20691,7 +20705,7 @@ func (ec *executionContext) _TagConnection_totalCount(ctx context.Context, field
 			return ec.fieldContext_TagConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+			return ec.Resolvers.TagConnection().TotalCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20702,7 +20716,7 @@ func (ec *executionContext) _TagConnection_totalCount(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_TagConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TagConnection", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("TagConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _TagEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TagEdge) (ret graphql.Marshaler) {
@@ -26581,11 +26595,10 @@ func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Attendee")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Attendee_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Attendee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "person":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -27468,17 +27481,15 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Event")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27601,23 +27612,24 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 		case "edges":
 			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._EventConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._EventConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._EventConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28301,17 +28313,15 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28376,23 +28386,24 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		case "edges":
 			out.Values[i] = ec._OrganizationConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._OrganizationConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._OrganizationConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._OrganizationConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28692,17 +28703,15 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Person")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Person_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Person_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Person_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Person_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28757,23 +28766,24 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 		case "edges":
 			out.Values[i] = ec._PersonConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._PersonConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._PersonConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._PersonConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersonConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29417,23 +29427,24 @@ func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.Selec
 		case "edges":
 			out.Values[i] = ec._ReportConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._ReportConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ReportConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._ReportConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29849,23 +29860,24 @@ func (ec *executionContext) _RevisionConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._RevisionConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._RevisionConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._RevisionConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._RevisionConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RevisionConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30295,22 +30307,20 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Tag")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tag_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Tag_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "slug":
 			out.Values[i] = ec._Tag_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tag_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Tag_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -30382,23 +30392,24 @@ func (ec *executionContext) _TagConnection(ctx context.Context, sel ast.Selectio
 		case "edges":
 			out.Values[i] = ec._TagConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._TagConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TagConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			out.Values[i] = ec._TagConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TagConnection_totalCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/locale"
 )
@@ -14,9 +15,7 @@ import (
 // its report and locale, is base64url("ReportTranslation:number:locale").
 
 // encodeID returns the global ID of object number id of type typ.
-func encodeID(typ string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
-}
+func encodeID(typ string, id int64) string { return model.GlobalID(typ, id) }
 
 // encodeTranslationID returns the global ID of a report's translation.
 func encodeTranslationID(reportID int64, loc string) string {

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -187,5 +188,61 @@ func TestNodeFetchesEveryTypeAndFollowsMerges(t *testing.T) {
 	e, _ := a.fail(`{ node(id: "not-an-id") { id } }`, nil)
 	if e.code() != "BAD_USER_INPUT" {
 		t.Errorf("malformed ID: %+v", e)
+	}
+}
+
+// A connection counts its items only when the query selects totalCount:
+// one more SQL statement with it than without, and none more when the
+// first page already holds every item (or, for revisions, ever: their
+// total comes with the page).
+func TestTotalCountIsCountedOnlyWhenSelected(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	a.seedNewsroom(3)
+	for i := range 3 {
+		a.do(`mutation($n: String!) { createEvent(input: {name: $n}) { event { id } } }`, map[string]any{"n": fmt.Sprintf("Event %d", i)}, nil)
+	}
+	var rep struct {
+		Reports struct{ Nodes []struct{ ID string } }
+	}
+	a.do(`{ reports(first: 1) { nodes { id } } }`, nil, &rep)
+	id := rep.Reports.Nodes[0].ID
+	a.do(`mutation($id: ID!) { updateReport(input: {id: $id, expectedVersion: 1, title: "Retitled"}) { report { id } } }`, map[string]any{"id": id}, nil)
+
+	sqlOf := func(t *testing.T, query string) (int64, string) {
+		t.Helper()
+		resp := a.post(query, map[string]any{"id": id})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("%s: %+v", query, resp.Errors)
+		}
+		return a.sql.Load(), string(resp.Data)
+	}
+	cases := []struct {
+		name  string
+		query string // with the page size and the fields to select
+		total int
+		// statements totalCount adds when the page is not the whole list
+		countCosts int64
+	}{
+		{"reports", `{ reports(first: %d) { %s } }`, 3, 1},
+		{"tags", `{ tags(first: %d) { %s } }`, seedTags, 1},
+		{"people", `{ people(first: %d) { %s } }`, seedPeople, 1},
+		{"organizations", `{ organizations(first: %d) { %s } }`, seedOrganizations, 1},
+		{"events", `{ events(first: %d) { %s } }`, 3, 1},
+		{"revisions", `query($id: ID!) { report(id: $id) { revisions(first: %d) { %s } } }`, 2, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			total := fmt.Sprintf(`"totalCount":%d`, c.total)
+			without, _ := sqlOf(t, fmt.Sprintf(c.query, 1, "nodes { id }"))
+			with, data := sqlOf(t, fmt.Sprintf(c.query, 1, "totalCount nodes { id }"))
+			if with != without+c.countCosts || !strings.Contains(data, total) {
+				t.Errorf("with totalCount %d SQL statements, without %d, want %d more; got %s, want %s", with, without, c.countCosts, data, total)
+			}
+			whole, _ := sqlOf(t, fmt.Sprintf(c.query, 100, "nodes { id }"))
+			if all, data := sqlOf(t, fmt.Sprintf(c.query, 100, "totalCount nodes { id }")); all != whole || !strings.Contains(data, total) {
+				t.Errorf("a first page with every item: %d SQL statements with totalCount, %d without; got %s, want %s", all, whole, data, total)
+			}
+		})
 	}
 }

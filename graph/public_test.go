@@ -226,7 +226,7 @@ func TestCachedPublicDocumentsFollowChangesAcrossInstances(t *testing.T) {
 		case err := <-done:
 			t.Fatal(err)
 		}
-		return newAPIAt(t, dsn, graph.HandlerOptions{}, func(r *graph.Resolver) { r.PublicCache = cache }), cache
+		return newAPIAt(t, dsn, 50*time.Millisecond, graph.HandlerOptions{}, func(r *graph.Resolver) { r.PublicCache = cache }), cache
 	}
 	a, cacheA := instance()
 	b, _ := instance()

@@ -3,8 +3,6 @@ package graph
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/copydesk/copydesk/graph/model"
@@ -180,81 +178,6 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error
 
 // --- connections ---
 
-func (r *Resolver) listReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, loc *string) (*model.ReportConnection, error) {
-	wanted, err := wantedLocales(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	n, err := pageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	f := postgres.ReportFilter{OrderBy: "updated"}
-	if orderBy != nil && *orderBy == model.ReportOrderCreatedDesc {
-		f.OrderBy = "created"
-	}
-	if filter != nil {
-		f.Statuses = filter.Status.Value()
-		f.TagSlug = value(filter.TagSlug)
-		if loc := value(filter.SourceLocale); loc != "" {
-			f.SourceLocale = canonicalOr(loc)
-		}
-		if f.EventID, err = optionalIDValue("filter.eventId", typeEvent, filter.EventID.Value()); err != nil {
-			return nil, err
-		}
-	}
-	list, total, err := r.readReports(ctx, f, n+1, cur, wanted)
-	if err != nil {
-		return nil, err
-	}
-	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
-	return &model.ReportConnection{Nodes: list, PageInfo: info, TotalCount: total,
-		Edges: edges(list, cursors, func(c string, n *editorial.Report) *model.ReportEdge { return &model.ReportEdge{Cursor: c, Node: n} })}, nil
-}
-
-// readReports reads one page of a report list in the wanted locales: from
-// public documents for the public (one statement, and one for the count),
-// else working copies localized from their translations.
-func (r *Resolver) readReports(ctx context.Context, f postgres.ReportFilter, n int, cur *editorial.Cursor, wanted []string) ([]*editorial.Report, int, error) {
-	rd := r.reader(ctx)
-	if rd.Audience() == postgres.Public {
-		r.loaderBox(ctx).docs.listed()
-		docs, total, err := rd.ListPublicReports(ctx, f, n, cur, r.publicCandidates(wanted), selects(ctx, "totalCount"))
-		if err != nil {
-			return nil, 0, err
-		}
-		list := make([]*editorial.Report, len(docs))
-		for i, d := range docs {
-			list[i] = r.fromDocuments(ctx, d, wanted)
-		}
-		return list, total, nil
-	}
-	list, total, err := rd.ListReports(ctx, f, n, cur)
-	if err != nil {
-		return nil, 0, err
-	}
-	return list, total, r.localizeAll(ctx, list, wanted)
-}
-
-// selects reports whether the query selects field directly below the field
-// being resolved (e.g. a connection's totalCount), so that what nobody
-// asked for is not computed.
-func selects(ctx context.Context, field string) bool {
-	if graphql.GetFieldContext(ctx) == nil {
-		return true // called outside a GraphQL field: compute everything
-	}
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == field {
-			return true
-		}
-	}
-	return false
-}
-
 // reportIn loads report id read in the wanted locales (see localize.go).
 func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*editorial.Report, error) {
 	if rep, public, err := r.publicReport(ctx, id, "", wanted); public {
@@ -265,71 +188,6 @@ func (r *Resolver) reportIn(ctx context.Context, id int64, wanted []string) (*ed
 		return nil, err
 	}
 	return r.localize(ctx, rep, wanted)
-}
-
-// directoryList is the shape shared by the tag, people, organization and
-// event lists; list is the request reader's list method, wrap presents an
-// item (with a nil chain: see localize.go).
-func directoryList[T, W any](ctx context.Context, first *int, after, search *string,
-	list func(context.Context, string, int, *editorial.Cursor) ([]*T, int, error),
-	cursor func(*T) editorial.Cursor, wrap func(*T) *W,
-) ([]*W, []string, *model.PageInfo, int, error) {
-	n, err := pageSize(first, 50)
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	s := ""
-	if search != nil {
-		s = *search
-	}
-	items, total, err := list(ctx, s, n+1, cur)
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	items, cursors, info := page(items, n, cur, cursor)
-	return each(items, wrap), cursors, info, total, nil
-}
-
-func (r *Resolver) listTags(ctx context.Context, first *int, after, search *string) (*model.TagConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListTags, func(t *editorial.Tag) editorial.Cursor { return postgres.NameCursor(t.Name, t.ID) }, asWritten.Tag)
-	if err != nil {
-		return nil, err
-	}
-	return &model.TagConnection{Nodes: items, PageInfo: info, TotalCount: total,
-		Edges: edges(items, cursors, func(c string, n *model.Tag) *model.TagEdge { return &model.TagEdge{Cursor: c, Node: n} })}, nil
-}
-
-func (r *Resolver) listPeople(ctx context.Context, first *int, after, search *string) (*model.PersonConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListPeople, func(p *editorial.Person) editorial.Cursor { return postgres.NameCursor(p.Name, p.ID) }, asWritten.Person)
-	if err != nil {
-		return nil, err
-	}
-	return &model.PersonConnection{Nodes: items, PageInfo: info, TotalCount: total,
-		Edges: edges(items, cursors, func(c string, n *model.Person) *model.PersonEdge { return &model.PersonEdge{Cursor: c, Node: n} })}, nil
-}
-
-func (r *Resolver) listOrganizations(ctx context.Context, first *int, after, search *string) (*model.OrganizationConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListOrganizations, func(o *editorial.Organization) editorial.Cursor { return postgres.NameCursor(o.Name, o.ID) }, asWritten.Organization)
-	if err != nil {
-		return nil, err
-	}
-	return &model.OrganizationConnection{Nodes: items, PageInfo: info, TotalCount: total,
-		Edges: edges(items, cursors, func(c string, n *model.Organization) *model.OrganizationEdge {
-			return &model.OrganizationEdge{Cursor: c, Node: n}
-		})}, nil
-}
-
-func (r *Resolver) listEvents(ctx context.Context, first *int, after, search *string) (*model.EventConnection, error) {
-	items, cursors, info, total, err := directoryList(ctx, first, after, search, r.reader(ctx).ListEvents, postgres.EventCursor, asWritten.Event)
-	if err != nil {
-		return nil, err
-	}
-	return &model.EventConnection{Nodes: items, PageInfo: info, TotalCount: total,
-		Edges: edges(items, cursors, func(c string, n *model.Event) *model.EventEdge { return &model.EventEdge{Cursor: c, Node: n} })}, nil
 }
 
 func (r *Resolver) listRevisions(ctx context.Context, rep *editorial.Report, first *int, after *string) (*model.RevisionConnection, error) {

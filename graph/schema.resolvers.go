@@ -30,11 +30,6 @@ func (r *approvalResolver) User(ctx context.Context, obj *workflow.Approval) (*a
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
-// ID is the resolver for the id field.
-func (r *attendeeResolver) ID(ctx context.Context, obj *model.Attendee) (string, error) {
-	return encodeID(typeAttendee, obj.ID), nil
-}
-
 // Person is the resolver for the person field.
 func (r *attendeeResolver) Person(ctx context.Context, obj *model.Attendee) (*model.Person, error) {
 	return ref(ctx, r.loaders(ctx).people, obj.PersonID, obj.Chain.Person)
@@ -128,16 +123,6 @@ func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
 	return encodeID(typeDesk, obj.ID), nil
 }
 
-// ID is the resolver for the id field.
-func (r *eventResolver) ID(ctx context.Context, obj *model.Event) (string, error) {
-	return encodeID(typeEvent, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *eventResolver) Name(ctx context.Context, obj *model.Event) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
-}
-
 // LocalizedName is the resolver for the localizedName field.
 func (r *eventResolver) LocalizedName(ctx context.Context, obj *model.Event, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -172,6 +157,11 @@ func (r *eventResolver) Reports(ctx context.Context, obj *model.Event, first *in
 		return nil, err
 	}
 	return nonNilList(load(ctx, r.loaders(ctx).eventReports, eventReportsKey{obj.ID, n}))
+}
+
+// TotalCount is the resolver for the totalCount field.
+func (r *eventConnectionResolver) TotalCount(ctx context.Context, obj *model.EventConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
 }
 
 // CreateReport is the resolver for the createReport field.
@@ -574,16 +564,6 @@ func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEv
 	return respond(ctx).event(r.Directory.UpdateEvent(ctx, in))
 }
 
-// ID is the resolver for the id field.
-func (r *organizationResolver) ID(ctx context.Context, obj *model.Organization) (string, error) {
-	return encodeID(typeOrganization, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *organizationResolver) Name(ctx context.Context, obj *model.Organization) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
-}
-
 // LocalizedName is the resolver for the localizedName field.
 func (r *organizationResolver) LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -599,6 +579,11 @@ func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organizati
 	return ref(ctx, r.loaders(ctx).organizations, obj.ParentID, obj.Chain.Organization)
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *organizationConnectionResolver) TotalCount(ctx context.Context, obj *model.OrganizationConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
+}
+
 // Name is the resolver for the name field.
 func (r *persistedOperationResolver) Name(ctx context.Context, obj *editorial.PersistedOperation) (*string, error) {
 	if obj.Name == "" {
@@ -610,16 +595,6 @@ func (r *persistedOperationResolver) Name(ctx context.Context, obj *editorial.Pe
 // RegisteredBy is the resolver for the registeredBy field.
 func (r *persistedOperationResolver) RegisteredBy(ctx context.Context, obj *editorial.PersistedOperation) (*auth.User, error) {
 	return r.user(ctx, obj.RegisteredBy)
-}
-
-// ID is the resolver for the id field.
-func (r *personResolver) ID(ctx context.Context, obj *model.Person) (string, error) {
-	return encodeID(typePerson, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *personResolver) Name(ctx context.Context, obj *model.Person) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -635,6 +610,11 @@ func (r *personResolver) LocalizedNames(ctx context.Context, obj *model.Person) 
 // Affiliation is the resolver for the affiliation field.
 func (r *personResolver) Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error) {
 	return ref(ctx, r.loaders(ctx).organizations, obj.AffiliationID, obj.Chain.Organization)
+}
+
+// TotalCount is the resolver for the totalCount field.
+func (r *personConnectionResolver) TotalCount(ctx context.Context, obj *model.PersonConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
 }
 
 // Node is the resolver for the node field.
@@ -691,27 +671,30 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 
 // Reports is the resolver for the reports field.
 func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
-	return r.listReports(ctx, first, after, filter, orderBy, locale)
+	if newsroom(ctx) {
+		return r.newsroomReports(ctx, first, after, filter, orderBy, locale)
+	}
+	return r.publicReports(ctx, first, after, filter, orderBy, locale)
 }
 
 // Tags is the resolver for the tags field.
 func (r *queryResolver) Tags(ctx context.Context, first *int, after *string, search *string) (*model.TagConnection, error) {
-	return r.listTags(ctx, first, after, search)
+	return r.tagPage(ctx, first, after, search)
 }
 
 // People is the resolver for the people field.
 func (r *queryResolver) People(ctx context.Context, first *int, after *string, search *string) (*model.PersonConnection, error) {
-	return r.listPeople(ctx, first, after, search)
+	return r.personPage(ctx, first, after, search)
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, search *string) (*model.OrganizationConnection, error) {
-	return r.listOrganizations(ctx, first, after, search)
+	return r.organizationPage(ctx, first, after, search)
 }
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, first *int, after *string, search *string) (*model.EventConnection, error) {
-	return r.listEvents(ctx, first, after, search)
+	return r.eventPage(ctx, first, after, search)
 }
 
 // RevisionDiff is the resolver for the revisionDiff field.
@@ -923,6 +906,11 @@ func (r *reportResolver) AuditLog(ctx context.Context, obj *editorial.Report, fi
 	return r.auditLog(ctx, obj.ID, first, after)
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *reportConnectionResolver) TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
+}
+
 // EventID is the resolver for the eventId field.
 func (r *reportSnapshotResolver) EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error) {
 	return optGlobalID(typeEvent, obj.EventID), nil
@@ -982,6 +970,11 @@ func (r *revisionResolver) Report(ctx context.Context, obj *editorial.Revision) 
 	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *revisionConnectionResolver) TotalCount(ctx context.Context, obj *model.RevisionConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
+}
+
 // Desk is the resolver for the desk field.
 func (r *roleGrantResolver) Desk(ctx context.Context, obj *auth.Grant) (*auth.Desk, error) {
 	return r.desk(ctx, obj.DeskID)
@@ -1012,16 +1005,6 @@ func (r *staleFieldResolver) Changes(ctx context.Context, obj *translation.Stale
 	return staleChanges(obj), nil
 }
 
-// ID is the resolver for the id field.
-func (r *tagResolver) ID(ctx context.Context, obj *model.Tag) (string, error) {
-	return encodeID(typeTag, obj.ID), nil
-}
-
-// Name is the resolver for the name field.
-func (r *tagResolver) Name(ctx context.Context, obj *model.Tag) (string, error) {
-	return obj.Chain.Name(obj.LocalizedNames, obj.Name), nil
-}
-
 // LocalizedName is the resolver for the localizedName field.
 func (r *tagResolver) LocalizedName(ctx context.Context, obj *model.Tag, locale string) (string, error) {
 	return nameIn(obj.LocalizedNames, locale, obj.Name), nil
@@ -1046,6 +1029,11 @@ func (r *tagResolver) Children(ctx context.Context, obj *model.Tag) ([]*model.Ta
 // ReportCount is the resolver for the reportCount field.
 func (r *tagResolver) ReportCount(ctx context.Context, obj *model.Tag) (int, error) {
 	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
+}
+
+// TotalCount is the resolver for the totalCount field.
+func (r *tagConnectionResolver) TotalCount(ctx context.Context, obj *model.TagConnection) (int, error) {
+	return obj.Total.Of(ctx, obj.TotalCount)
 }
 
 // Report is the resolver for the report field.
@@ -1131,11 +1119,19 @@ func (r *Resolver) Desk() DeskResolver { return &deskResolver{r} }
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
+// EventConnection returns EventConnectionResolver implementation.
+func (r *Resolver) EventConnection() EventConnectionResolver { return &eventConnectionResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Organization returns OrganizationResolver implementation.
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
+
+// OrganizationConnection returns OrganizationConnectionResolver implementation.
+func (r *Resolver) OrganizationConnection() OrganizationConnectionResolver {
+	return &organizationConnectionResolver{r}
+}
 
 // PersistedOperation returns PersistedOperationResolver implementation.
 func (r *Resolver) PersistedOperation() PersistedOperationResolver {
@@ -1145,11 +1141,17 @@ func (r *Resolver) PersistedOperation() PersistedOperationResolver {
 // Person returns PersonResolver implementation.
 func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 
+// PersonConnection returns PersonConnectionResolver implementation.
+func (r *Resolver) PersonConnection() PersonConnectionResolver { return &personConnectionResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 // Report returns ReportResolver implementation.
 func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
+
+// ReportConnection returns ReportConnectionResolver implementation.
+func (r *Resolver) ReportConnection() ReportConnectionResolver { return &reportConnectionResolver{r} }
 
 // ReportSnapshot returns ReportSnapshotResolver implementation.
 func (r *Resolver) ReportSnapshot() ReportSnapshotResolver { return &reportSnapshotResolver{r} }
@@ -1161,6 +1163,11 @@ func (r *Resolver) ReportTranslation() ReportTranslationResolver {
 
 // Revision returns RevisionResolver implementation.
 func (r *Resolver) Revision() RevisionResolver { return &revisionResolver{r} }
+
+// RevisionConnection returns RevisionConnectionResolver implementation.
+func (r *Resolver) RevisionConnection() RevisionConnectionResolver {
+	return &revisionConnectionResolver{r}
+}
 
 // RoleGrant returns RoleGrantResolver implementation.
 func (r *Resolver) RoleGrant() RoleGrantResolver { return &roleGrantResolver{r} }
@@ -1177,6 +1184,9 @@ func (r *Resolver) StaleField() StaleFieldResolver { return &staleFieldResolver{
 // Tag returns TagResolver implementation.
 func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
 
+// TagConnection returns TagConnectionResolver implementation.
+func (r *Resolver) TagConnection() TagConnectionResolver { return &tagConnectionResolver{r} }
+
 // TranslatorAssignment returns TranslatorAssignmentResolver implementation.
 func (r *Resolver) TranslatorAssignment() TranslatorAssignmentResolver {
 	return &translatorAssignmentResolver{r}
@@ -1191,31 +1201,37 @@ func (r *Resolver) TranslatorQueueItem() TranslatorQueueItemResolver {
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	apiTokenResolver             struct{ *Resolver }
-	approvalResolver             struct{ *Resolver }
-	attendeeResolver             struct{ *Resolver }
-	attendeeTranslationResolver  struct{ *Resolver }
-	auditEntryResolver           struct{ *Resolver }
-	commentResolver              struct{ *Resolver }
-	commentThreadResolver        struct{ *Resolver }
-	commentVersionResolver       struct{ *Resolver }
-	deskResolver                 struct{ *Resolver }
-	eventResolver                struct{ *Resolver }
-	mutationResolver             struct{ *Resolver }
-	organizationResolver         struct{ *Resolver }
-	persistedOperationResolver   struct{ *Resolver }
-	personResolver               struct{ *Resolver }
-	queryResolver                struct{ *Resolver }
-	reportResolver               struct{ *Resolver }
-	reportSnapshotResolver       struct{ *Resolver }
-	reportTranslationResolver    struct{ *Resolver }
-	revisionResolver             struct{ *Resolver }
-	roleGrantResolver            struct{ *Resolver }
-	snapshotAttendeeResolver     struct{ *Resolver }
-	snapshotTagResolver          struct{ *Resolver }
-	staleFieldResolver           struct{ *Resolver }
-	tagResolver                  struct{ *Resolver }
-	translatorAssignmentResolver struct{ *Resolver }
-	translatorQueueItemResolver  struct{ *Resolver }
-	userResolver                 struct{ *Resolver }
+	apiTokenResolver               struct{ *Resolver }
+	approvalResolver               struct{ *Resolver }
+	attendeeResolver               struct{ *Resolver }
+	attendeeTranslationResolver    struct{ *Resolver }
+	auditEntryResolver             struct{ *Resolver }
+	commentResolver                struct{ *Resolver }
+	commentThreadResolver          struct{ *Resolver }
+	commentVersionResolver         struct{ *Resolver }
+	deskResolver                   struct{ *Resolver }
+	eventResolver                  struct{ *Resolver }
+	eventConnectionResolver        struct{ *Resolver }
+	mutationResolver               struct{ *Resolver }
+	organizationResolver           struct{ *Resolver }
+	organizationConnectionResolver struct{ *Resolver }
+	persistedOperationResolver     struct{ *Resolver }
+	personResolver                 struct{ *Resolver }
+	personConnectionResolver       struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	reportResolver                 struct{ *Resolver }
+	reportConnectionResolver       struct{ *Resolver }
+	reportSnapshotResolver         struct{ *Resolver }
+	reportTranslationResolver      struct{ *Resolver }
+	revisionResolver               struct{ *Resolver }
+	revisionConnectionResolver     struct{ *Resolver }
+	roleGrantResolver              struct{ *Resolver }
+	snapshotAttendeeResolver       struct{ *Resolver }
+	snapshotTagResolver            struct{ *Resolver }
+	staleFieldResolver             struct{ *Resolver }
+	tagResolver                    struct{ *Resolver }
+	tagConnectionResolver          struct{ *Resolver }
+	translatorAssignmentResolver   struct{ *Resolver }
+	translatorQueueItemResolver    struct{ *Resolver }
+	userResolver                   struct{ *Resolver }
 )

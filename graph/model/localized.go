@@ -57,6 +57,38 @@ type CommentThread struct {
 	Chain Chain
 }
 
+// The schema's id and name fields of these objects are bound to the
+// methods below (gqlgen.yml): they only compute a value from the object,
+// so gqlgen resolves them in line rather than as field resolvers (which it
+// schedules as concurrent work, and which cost a resolver value per call).
+
+// GlobalID is the person's global ID.
+func (p *Person) GlobalID() string { return GlobalID("Person", p.ID) }
+
+// NameInChain is the person's name read in its chain.
+func (p *Person) NameInChain() string { return p.Chain.Name(p.LocalizedNames, p.Name) }
+
+// GlobalID is the organization's global ID.
+func (o *Organization) GlobalID() string { return GlobalID("Organization", o.ID) }
+
+// NameInChain is the organization's name read in its chain.
+func (o *Organization) NameInChain() string { return o.Chain.Name(o.LocalizedNames, o.Name) }
+
+// GlobalID is the tag's global ID.
+func (t *Tag) GlobalID() string { return GlobalID("Tag", t.ID) }
+
+// NameInChain is the tag's name read in its chain.
+func (t *Tag) NameInChain() string { return t.Chain.Name(t.LocalizedNames, t.Name) }
+
+// GlobalID is the event's global ID.
+func (e *Event) GlobalID() string { return GlobalID("Event", e.ID) }
+
+// NameInChain is the event's name read in its chain.
+func (e *Event) NameInChain() string { return e.Chain.Name(e.LocalizedNames, e.Name) }
+
+// GlobalID is the attendee's global ID.
+func (a *Attendee) GlobalID() string { return GlobalID("Attendee", a.ID) }
+
 // The constructors below return the object read in c, and nil for a nil
 // object (a missing object stays null).
 

@@ -375,6 +375,8 @@ type EventConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many events match.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // An event in an `EventConnection`.
@@ -469,6 +471,8 @@ type OrganizationConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many organizations match.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // An organization in an `OrganizationConnection`.
@@ -527,6 +531,8 @@ type PersonConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many people match.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // A person in a `PersonConnection`.
@@ -602,6 +608,8 @@ type ReportConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many reports match the filter in all, across every page.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // A report in a `ReportConnection`.
@@ -682,6 +690,8 @@ type RevisionConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many revisions the report has.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // What changed between two revisions of a report, field by field.
@@ -790,6 +800,8 @@ type TagConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many tags match.
 	TotalCount int `json:"totalCount"`
+	// counts the items when totalCount is selected; nil when TotalCount is the total.
+	Total Total `json:"-"`
 }
 
 // A tag in a `TagConnection`.

@@ -113,17 +113,6 @@ func dirGet[R any, T any](ctx context.Context, q sqlx.QueryerContext, conv func(
 	return conv(&row)
 }
 
-// dirTotal returns the number of rows matching a list's search. It skips the
-// query when the first page already holds every match.
-func dirTotal(ctx context.Context, q sqlx.QueryerContext, pageLen, first int, after *editorial.Cursor, query string, args ...any) (int, error) {
-	if after == nil && pageLen < first {
-		return pageLen, nil
-	}
-	var n int
-	err := sqlx.GetContext(ctx, q, &n, query, args...)
-	return n, err
-}
-
 // dirSpec is what the queries every directory table shares (tags, people,
 // organizations) need to know of one: where its entries live, how a row
 // becomes an entry, where an entry keeps what the database sets, and what
@@ -138,6 +127,16 @@ type dirSpec[R any, T any] struct {
 
 // selectFrom is the start of a query for whole entries.
 func (s dirSpec[R, T]) selectFrom() string { return `SELECT ` + s.columns + ` FROM ` + s.table }
+
+// columnsOf is the list of columns of whole entries of the table aliased
+// alias, for a query that joins it.
+func (s dirSpec[R, T]) columnsOf(alias string) string {
+	cols := strings.Split(s.columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
 
 // conv turns a scanned row into an entry (see dirScan).
 func (s dirSpec[R, T]) conv(r *R) (*T, error) {
@@ -189,10 +188,11 @@ func (s dirSpec[R, T]) withAncestors(ctx context.Context, q sqlx.QueryerContext,
 // ILIKE pattern (dirPattern) that the name or a localized name must match.
 const dirNameMatch = `($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`
 
-// list returns up to first entries after the cursor (see NameCursor),
-// ordered by name case-insensitively and then ID, and how many match in all.
-// match is the search condition (see dirNameMatch), search what it looks for.
-func (s dirSpec[R, T]) list(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *editorial.Cursor) ([]*T, int, error) {
+// page returns up to first entries after the cursor (see NameCursor),
+// ordered by name case-insensitively and then ID, and the Total of those
+// matching. match is the search condition (see dirNameMatch), search what
+// it looks for.
+func (s dirSpec[R, T]) page(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *editorial.Cursor) ([]*T, Total, error) {
 	pattern := dirPattern(search)
 	key, id := dirCursorArgs(after)
 	list, err := dirScan(ctx, q, s.conv, s.selectFrom()+`
@@ -200,10 +200,9 @@ func (s dirSpec[R, T]) list(ctx context.Context, q sqlx.QueryerContext, op, matc
 		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
 		ORDER BY lower(name), id LIMIT $4`, pattern, key, id, max(first, 0))
 	if err != nil {
-		return nil, 0, FormatError(err, op, s.what)
+		return nil, nil, FormatError(err, op, s.what)
 	}
-	total, err := dirTotal(ctx, q, len(list), first, after, `SELECT count(*) FROM `+s.table+` WHERE `+match, pattern)
-	return list, total, FormatError(err, op, s.what)
+	return list, pageTotal(q, len(list), first, after, op, s.what, `SELECT count(*) FROM `+s.table+` WHERE `+match, pattern), nil
 }
 
 // dirStamp points at the fields of a directory entry (events too) that the

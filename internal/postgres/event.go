@@ -178,12 +178,18 @@ func EventCursor(e *editorial.Event) editorial.Cursor {
 	return editorial.Cursor{Key: e.StartsAt.UTC().Format(time.RFC3339Nano), ID: e.ID}
 }
 
-// ListEvents returns up to first events after the cursor (see EventCursor),
-// latest start first (undated events last, then by ID descending), and how
-// many match in all. A non-blank search keeps those whose name or any
+// ListEvents is EventPage with the total counted at once.
+func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, int, error) {
+	list, total, err := EventPage(ctx, q, search, first, after)
+	return counted(ctx, list, total, err)
+}
+
+// EventPage returns up to first events after the cursor (see EventCursor),
+// latest start first (undated events last, then by ID descending), and the
+// Total of those matching. A non-blank search keeps those whose name or any
 // localized name contains it. BAD_USER_INPUT (field "after") for a cursor
 // that is not an EventCursor.
-func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, int, error) {
+func EventPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
 	pattern := dirPattern(search)
 	var startsAt *time.Time
 	var afterID int64
@@ -192,21 +198,19 @@ func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first
 		if after.Key != "" {
 			t, err := time.Parse(time.RFC3339Nano, after.Key)
 			if err != nil {
-				return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+				return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
 			}
 			startsAt = &t
 		}
 	}
+	const match = `($1 = '' OR e.name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(e.localized_names) l WHERE l.value ILIKE $1))`
 	list, err := dirScan(ctx, q, (*eventRow).event, eventSelect+`
-		WHERE ($1 = '' OR e.name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(e.localized_names) l WHERE l.value ILIKE $1))
+		WHERE `+match+`
 		AND (NOT $2::boolean OR CASE WHEN $3::timestamptz IS NULL THEN e.starts_at IS NULL AND e.id < $4
 			ELSE e.starts_at < $3 OR (e.starts_at = $3 AND e.id < $4) OR e.starts_at IS NULL END)
 		ORDER BY e.starts_at DESC NULLS LAST, e.id DESC LIMIT $5`, pattern, after != nil, startsAt, afterID, max(first, 0))
 	if err != nil {
-		return nil, 0, FormatError(err, "ListEvents", "Event")
+		return nil, nil, FormatError(err, "ListEvents", "Event")
 	}
-	total, err := dirTotal(ctx, q, len(list), first, after, `
-		SELECT count(*) FROM events e
-		WHERE ($1 = '' OR e.name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(e.localized_names) l WHERE l.value ILIKE $1))`, pattern)
-	return list, total, FormatError(err, "ListEvents", "Event")
+	return list, pageTotal(q, len(list), first, after, "ListEvents", "Event", `SELECT count(*) FROM events e WHERE `+match, pattern), nil
 }

@@ -57,9 +57,16 @@ func PeopleByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 	return peopleTable.byIDs(ctx, q, "PeopleByIDs", ids, "")
 }
 
-// ListPeople returns up to first people after the cursor (see NameCursor),
-// ordered by name case-insensitively and then ID, and how many match in all.
-// A non-blank search keeps those whose name or any localized name contains it.
+// ListPeople is PersonPage with the total counted at once.
 func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, int, error) {
-	return peopleTable.list(ctx, q, "ListPeople", dirNameMatch, search, first, after)
+	list, total, err := PersonPage(ctx, q, search, first, after)
+	return counted(ctx, list, total, err)
+}
+
+// PersonPage returns up to first people after the cursor (see NameCursor),
+// ordered by name case-insensitively and then ID, and the Total of those
+// matching. A non-blank search keeps those whose name or any localized name
+// contains it.
+func PersonPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
+	return peopleTable.page(ctx, q, "ListPeople", dirNameMatch, search, first, after)
 }

@@ -123,13 +123,13 @@ func byReportID(list []*editorial.PublicReport) map[int64]*editorial.PublicRepor
 	return out
 }
 
-// ListPublicReports is ListReports for the public: published reports,
+// ListPublicReports is ReportPage for the public: published reports,
 // filtered and ordered by what was published ("updated" is the last
-// publication), with the translation documents of locales. One statement,
-// and one more for the count when withTotal.
-func ListPublicReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor, locales []string, withTotal bool) ([]*editorial.PublicReport, int, error) {
+// publication), with the translation documents of locales, and their
+// Total. One statement (the count, when called, is another).
+func ListPublicReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor, locales []string) ([]*editorial.PublicReport, Total, error) {
 	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
-		return []*editorial.PublicReport{}, 0, nil // the public sees no other state
+		return []*editorial.PublicReport{}, knownTotal(0), nil // the public sees no other state
 	}
 	col := "s.published_at"
 	if f.OrderBy == "created" {
@@ -148,23 +148,21 @@ func ListPublicReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilte
 		where = append(where, `s.source_locale = `+arg(f.SourceLocale))
 	}
 	cond := strings.Join(where, " AND ")
-	total := 0
-	if withTotal {
-		if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM public_reports s WHERE `+cond, args...); err != nil {
-			return nil, 0, FormatError(err, "ListReports", "Report")
-		}
-	}
+	countQuery, countArgs := `SELECT count(*) FROM public_reports s WHERE `+cond, slices.Clone(args)
 	if after != nil {
 		t, err := time.Parse(time.RFC3339Nano, after.Key)
 		if err != nil {
-			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+			return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
 		}
 		cond += fmt.Sprintf(" AND (%s, s.report_id) < (%s, %s)", col, arg(t), arg(after.ID))
 	}
 	limit := arg(first)
 	list, err := selectPublic(ctx, q, "ListReports", fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, s.report_id DESC LIMIT %s`,
 		publicSelectWith(arg(pq.Array(locales))), cond, col, limit), args...)
-	return list, total, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return list, pageTotal(q, len(list), first, after, "ListReports", "Report", countQuery, countArgs...), nil
 }
 
 // publishedReports returns, by ID, the published copies of the reports in

@@ -213,23 +213,6 @@ func (r Reader) DesksByIDs(ctx context.Context, ids []int64) (map[int64]*auth.De
 
 // --- lists and look-ups ---
 
-// ListReports returns up to first reports after cursor in the filter's
-// order, and how many match: for the newsroom the working copies
-// (ListReports), for the public the published copies of published reports,
-// filtered and ordered by what was published (whatever f.Statuses says
-// besides PUBLISHED).
-func (r Reader) ListReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
-	if r.aud == Public {
-		docs, total, err := ListPublicReports(ctx, r.db, f, first, after, nil, true)
-		list := make([]*editorial.Report, len(docs))
-		for i, d := range docs {
-			list[i] = d.Source.Report
-		}
-		return list, total, err
-	}
-	return ListReports(ctx, r.db, f, first, after)
-}
-
 // PublicReport returns the public documents of a report, by ID or by a
 // slug it has or had, with the translation documents of locales (see the
 // package function PublicReport): one statement. Nil for the newsroom,
@@ -243,38 +226,17 @@ func (r Reader) PublicReport(ctx context.Context, id int64, slug string, locales
 
 // ListPublicReports lists public documents (see the package function
 // ListPublicReports); the newsroom gets none.
-func (r Reader) ListPublicReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor, locales []string, withTotal bool) ([]*editorial.PublicReport, int, error) {
+func (r Reader) ListPublicReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor, locales []string) ([]*editorial.PublicReport, Total, error) {
 	if r.aud != Public {
-		return nil, 0, nil
+		return nil, knownTotal(0), nil
 	}
-	return ListPublicReports(ctx, r.db, f, first, after, locales, withTotal)
+	return ListPublicReports(ctx, r.db, f, first, after, locales)
 }
 
 // ReportIDBySlug returns the report that has, or had, slug. NOT_FOUND if
 // none. (The report itself is read with ReportsByIDs, for the audience.)
 func (r Reader) ReportIDBySlug(ctx context.Context, slug string) (int64, error) {
 	return ReportIDBySlug(ctx, r.db, slug)
-}
-
-// ListTags lists tags by name (see the package function ListTags).
-func (r Reader) ListTags(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, int, error) {
-	return ListTags(ctx, r.db, search, first, after)
-}
-
-// ListPeople lists people by name (see the package function ListPeople).
-func (r Reader) ListPeople(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Person, int, error) {
-	return ListPeople(ctx, r.db, search, first, after)
-}
-
-// ListOrganizations lists organizations by name (see the package function
-// ListOrganizations).
-func (r Reader) ListOrganizations(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, int, error) {
-	return ListOrganizations(ctx, r.db, search, first, after)
-}
-
-// ListEvents lists events, latest first (see the package function ListEvents).
-func (r Reader) ListEvents(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Event, int, error) {
-	return ListEvents(ctx, r.db, search, first, after)
 }
 
 // ResolveMerged returns the ID that directory entry id of kind now stands

@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,11 +156,18 @@ type ReportFilter struct {
 	OrderBy      string // "updated" (default) or "created"
 }
 
-// ListReports returns up to first reports (working copies) after cursor in
-// the filter's order (newest first, ID as tie-breaker), and the total number
-// matching. Two queries regardless of page size. Reader.ListReports lists
-// for an audience.
+// ListReports is ReportPage with the total counted at once: at most two
+// queries, whatever the page size. Reader.ListReports lists for an audience.
 func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
+	list, total, err := ReportPage(ctx, q, f, first, after)
+	return counted(ctx, list, total, err)
+}
+
+// ReportPage returns up to first reports (working copies) after cursor in
+// the filter's order (newest first, ID as tie-breaker), in one query, and
+// the Total of those matching, counted when called. Reader.ReportPage
+// lists for an audience.
+func ReportPage(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
 	col := "updated_at"
 	if f.OrderBy == "created" {
 		col = "created_at"
@@ -185,15 +194,14 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 		where = append(where, "source_locale = "+arg(f.SourceLocale))
 	}
 	cond := strings.Join(where, " AND ")
-	var total int
-	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM reports WHERE `+cond, args...); err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
-	}
+	// The count takes the filter's arguments only: the page's are appended
+	// after them, never into this slice (its capacity ends here).
+	count, countArgs := `SELECT count(*) FROM reports WHERE `+cond, args[:len(args):len(args)]
 	page := cond
 	if after != nil {
 		t, err := time.Parse(time.RFC3339Nano, after.Key)
 		if err != nil {
-			return nil, 0, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+			return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
 		}
 		page += fmt.Sprintf(" AND (%s, id) < (%s, %s)", col, arg(t), arg(after.ID))
 	}
@@ -201,9 +209,9 @@ func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, fir
 	err := sqlx.SelectContext(ctx, q, &list, fmt.Sprintf(`SELECT %s FROM reports WHERE %s ORDER BY %s DESC, id DESC LIMIT %s`,
 		reportColumns, page, col, arg(first)), args...)
 	if err != nil {
-		return nil, 0, FormatError(err, "ListReports", "Report")
+		return nil, nil, FormatError(err, "ListReports", "Report")
 	}
-	return list, total, nil
+	return list, pageTotal(q, len(list), first, after, "ListReports", "Report", count, countArgs...), nil
 }
 
 // ReportCursor returns r's position in a list ordered by orderBy.
@@ -253,6 +261,49 @@ func ReplaceReportTags(ctx context.Context, tx *Tx, reportID int64, tagIDs []int
 // TagIDsByReportIDs returns, per report, its tag IDs in order.
 func TagIDsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]int64, error) {
 	return idLists(ctx, q, `SELECT report_id, tag_id FROM report_tags WHERE report_id = ANY($1) ORDER BY report_id, position`, ids, "TagIDsByReportIDs")
+}
+
+// TagsByReportIDs returns, per report, its tags in order, in one query:
+// what TagIDsByReportIDs and TagsByIDs read in two, for a page of reports
+// whose tags are fetched before their fields are resolved. Each tag comes
+// once, with the reports that carry it and where.
+func TagsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Tag, error) {
+	var rows []struct {
+		tagRow
+		ReportIDs pq.Int64Array `db:"report_ids"`
+		Positions pq.Int64Array `db:"positions"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+tagTable.columnsOf("t")+`,
+			array_agg(rt.report_id) AS report_ids, array_agg(rt.position) AS positions
+		FROM report_tags rt JOIN tags t ON t.id = rt.tag_id
+		WHERE rt.report_id = ANY($1) GROUP BY t.id`, pq.Array(ids))
+	if err != nil {
+		return nil, FormatError(err, "TagsByReportIDs", "Tag")
+	}
+	type placed struct {
+		pos int64
+		tag *editorial.Tag
+	}
+	byReport := map[int64][]placed{}
+	for i := range rows {
+		t, err := tagTable.conv(&rows[i].tagRow)
+		if err != nil {
+			return nil, err
+		}
+		for j, id := range rows[i].ReportIDs {
+			byReport[id] = append(byReport[id], placed{rows[i].Positions[j], t})
+		}
+	}
+	out := make(map[int64][]*editorial.Tag, len(byReport))
+	for id, list := range byReport {
+		slices.SortFunc(list, func(a, b placed) int { return cmp.Compare(a.pos, b.pos) })
+		tags := make([]*editorial.Tag, len(list))
+		for i, p := range list {
+			tags[i] = p.tag
+		}
+		out[id] = tags
+	}
+	return out, nil
 }
 
 // ReplaceReportAuthors sets the report's byline to personIDs, in order.

@@ -74,11 +74,18 @@ func TagsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 	return tagTable.withAncestors(ctx, q, "TagsWithAncestors", ids)
 }
 
-// ListTags returns up to first tags after the cursor (see NameCursor),
-// ordered by name case-insensitively and then ID, and how many match in all.
-// A non-blank search keeps those whose name or any localized name contains it.
+// ListTags is TagPage with the total counted at once.
 func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, int, error) {
-	return tagTable.list(ctx, q, "ListTags", dirNameMatch, search, first, after)
+	list, total, err := TagPage(ctx, q, search, first, after)
+	return counted(ctx, list, total, err)
+}
+
+// TagPage returns up to first tags after the cursor (see NameCursor),
+// ordered by name case-insensitively and then ID, and the Total of those
+// matching. A non-blank search keeps those whose name or any localized name
+// contains it.
+func TagPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+	return tagTable.page(ctx, q, "ListTags", dirNameMatch, search, first, after)
 }
 
 // TagBySlug returns the tag whose slug is slug or, failing that, the tag an

@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// Total counts the rows a list matches, when called. The Page functions
+// return one with their page instead of counting at once, so that a request
+// that does not ask how many there are costs no count(*) (the API calls it
+// from the connection's totalCount field only). Call it while the
+// QueryerContext the page was read with is usable: for the pool, any time.
+type Total func(context.Context) (int, error)
+
+// knownTotal is the Total of a list whose size is known without a query.
+func knownTotal(n int) Total { return func(context.Context) (int, error) { return n, nil } }
+
+// pageTotal is the Total of a list whose page of pageLen rows was read
+// with first and after: query, a SELECT count(*), with args (errors are
+// FormatError's for op and what), or no query at all when the first page
+// already holds every match.
+func pageTotal(q sqlx.QueryerContext, pageLen, first int, after *editorial.Cursor, op, what, query string, args ...any) Total {
+	if after == nil && pageLen < first {
+		return knownTotal(pageLen)
+	}
+	return func(ctx context.Context) (int, error) {
+		var n int
+		err := sqlx.GetContext(ctx, q, &n, query, args...)
+		return n, FormatError(err, op, what)
+	}
+}
+
+// counted returns a page with its total counted at once, for the List
+// functions that return both.
+func counted[T any](ctx context.Context, list []*T, total Total, err error) ([]*T, int, error) {
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := total(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, n, nil
+}
+
+// --- the Reader's pages and the relations a page of reports prefetches ---
+
+// ReportPage returns up to first reports after cursor in the filter's order
+// and their Total: for the newsroom the working copies (ReportPage), for the
+// public the published copies of published reports, from their documents
+// (ListPublicReports).
+func (r Reader) ReportPage(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
+	if r.aud == Public {
+		docs, total, err := ListPublicReports(ctx, r.db, f, first, after, nil)
+		list := make([]*editorial.Report, len(docs))
+		for i, d := range docs {
+			list[i] = d.Source.Report
+		}
+		return list, total, err
+	}
+	return ReportPage(ctx, r.db, f, first, after)
+}
+
+// TagPage lists tags by name (see the package function TagPage).
+func (r Reader) TagPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+	return TagPage(ctx, r.db, search, first, after)
+}
+
+// PersonPage lists people by name (see the package function PersonPage).
+func (r Reader) PersonPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
+	return PersonPage(ctx, r.db, search, first, after)
+}
+
+// OrganizationPage lists organizations by name (see the package function
+// OrganizationPage).
+func (r Reader) OrganizationPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, Total, error) {
+	return OrganizationPage(ctx, r.db, search, first, after)
+}
+
+// EventPage lists events, latest first (see the package function EventPage).
+func (r Reader) EventPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
+	return EventPage(ctx, r.db, search, first, after)
+}
+
+// ReportTags returns, per report, its tags in order (of the published
+// snapshot, for the public): for the newsroom in one query (TagsByReportIDs),
+// what TagIDsByReportIDs and TagsByIDs read in two.
+func (r Reader) ReportTags(ctx context.Context, ids []int64) (map[int64][]*editorial.Tag, error) {
+	if r.aud == Newsroom {
+		return TagsByReportIDs(ctx, r.db, ids)
+	}
+	tagIDs, err := publishedTagIDs(ctx, r.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	var all []int64
+	for _, list := range tagIDs {
+		all = append(all, list...)
+	}
+	tags, err := TagsByIDs(ctx, r.db, all)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]*editorial.Tag, len(tagIDs))
+	for id, list := range tagIDs {
+		for _, t := range list {
+			if tags[t] != nil {
+				out[id] = append(out[id], tags[t])
+			}
+		}
+	}
+	return out, nil
+}
