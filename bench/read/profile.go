@@ -76,13 +76,16 @@ func (b *bench) profile(ctx context.Context, qn string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("go tool pprof: %w: %s", err, top)
 	}
-	lines := strings.Split(strings.TrimRight(string(top), "\n"), "\n")
-	for i, l := range lines { // drop the file and build lines of the header
-		if strings.HasPrefix(l, "Type:") || strings.HasPrefix(l, "Duration:") {
-			continue
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(top), "\n"), "\n") {
+		for _, p := range []string{"File:", "Build ID:", "Type:", "Time:"} { // the header lines that only name this run
+			if strings.HasPrefix(l, p) {
+				l = ""
+			}
 		}
-		lines = lines[i:]
-		break
+		if l != "" {
+			lines = append(lines, clip(l, 170))
+		}
 	}
 	logf("profile %s saved to %s", qn, path)
 	return strings.Join(lines, "\n"), nil

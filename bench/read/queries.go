@@ -73,9 +73,10 @@ const (
 	'tags', COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY rt.position)
 		FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.report_id = r.id), '[]'),
 	'attendees', COALESCE((SELECT json_agg(json_build_object('role', a.role, 'participations', a.participations,
-			'person', (SELECT json_build_object('name', p.name) FROM people p WHERE p.id = a.person_id),
-			'organization', (SELECT json_build_object('name', o.name) FROM organizations o WHERE o.id = a.organization_id)) ORDER BY a.position)
-		FROM report_attendees a WHERE a.report_id = r.id), '[]')))
+			'person', CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name) END,
+			'organization', CASE WHEN o.id IS NOT NULL THEN json_build_object('name', o.name) END) ORDER BY a.position)
+		FROM report_attendees a LEFT JOIN people p ON p.id = a.person_id LEFT JOIN organizations o ON o.id = a.organization_id
+		WHERE a.report_id = r.id), '[]')))
 FROM reports r WHERE r.slug = $1 AND r.status = 'PUBLISHED'`
 
 	// The ja read takes the approved copies readers get (published_translations).
@@ -88,10 +89,10 @@ FROM reports r WHERE r.slug = $1 AND r.status = 'PUBLISHED'`
 	'tags', COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name', COALESCE(t.localized_names->>'ja', t.name)) ORDER BY rt.position)
 		FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.report_id = r.id), '[]'),
 	'attendees', COALESCE((SELECT json_agg(json_build_object('role', COALESCE(pat.role, a.role), 'participations', a.participations,
-			'person', (SELECT json_build_object('name', COALESCE(p.localized_names->>'ja', p.name)) FROM people p WHERE p.id = a.person_id),
-			'organization', (SELECT json_build_object('name', COALESCE(o.localized_names->>'ja', o.name)) FROM organizations o WHERE o.id = a.organization_id))
+			'person', CASE WHEN p.id IS NOT NULL THEN json_build_object('name', COALESCE(p.localized_names->>'ja', p.name)) END,
+			'organization', CASE WHEN o.id IS NOT NULL THEN json_build_object('name', COALESCE(o.localized_names->>'ja', o.name)) END)
 			ORDER BY a.position)
-		FROM report_attendees a
+		FROM report_attendees a LEFT JOIN people p ON p.id = a.person_id LEFT JOIN organizations o ON o.id = a.organization_id
 		LEFT JOIN published_attendee_translations pat ON pat.report_id = r.id AND pat.locale = 'ja' AND pat.attendee_id = a.id
 		WHERE a.report_id = r.id), '[]')))
 FROM reports r LEFT JOIN published_translations tr ON tr.report_id = r.id AND tr.locale = 'ja'
@@ -114,9 +115,10 @@ SELECT json_build_object('reports', json_build_object(
 	'tags', COALESCE((SELECT json_agg(json_build_object('name', t.name) ORDER BY rt.position)
 		FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.report_id = p.id), '[]'),
 	'attendees', COALESCE((SELECT json_agg(json_build_object('role', a.role,
-			'person', (SELECT json_build_object('name', pe.name) FROM people pe WHERE pe.id = a.person_id),
-			'organization', (SELECT json_build_object('name', o.name) FROM organizations o WHERE o.id = a.organization_id)) ORDER BY a.position)
-		FROM report_attendees a WHERE a.report_id = p.id), '[]'))
+			'person', CASE WHEN pe.id IS NOT NULL THEN json_build_object('name', pe.name) END,
+			'organization', CASE WHEN o.id IS NOT NULL THEN json_build_object('name', o.name) END) ORDER BY a.position)
+		FROM report_attendees a LEFT JOIN people pe ON pe.id = a.person_id LEFT JOIN organizations o ON o.id = a.organization_id
+		WHERE a.report_id = p.id), '[]'))
 	ORDER BY p.updated_at DESC, p.id DESC)))
 FROM (SELECT r.id, r.title, r.status, r.version, r.updated_at FROM reports r WHERE r.status <> 'ARCHIVED'
 	ORDER BY r.updated_at DESC, r.id DESC LIMIT 50) p`
