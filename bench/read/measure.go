@@ -35,7 +35,7 @@ type results struct {
 // as BEGIN included), leaving out its own queries.
 func (b *bench) sqlCalls(ctx context.Context) (int64, error) {
 	var n int64
-	err := b.env.DB.GetContext(ctx, &n, `SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements
+	err := b.env.DB.GetContext(ctx, &n, `SELECT COALESCE(sum(calls), 0)::bigint FROM bench_read.pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`)
 	return n, err
 }
@@ -51,7 +51,7 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 	logf("measuring: %d runs of %s (%d rounds × %d queries × %d client counts × %d systems), about %s",
 		total, b.cfg.duration, b.cfg.rounds, len(b.cfg.queries), len(b.cfg.clients), len(systems),
 		(time.Duration(total)*(b.cfg.duration+300*time.Millisecond) + time.Duration(len(b.cfg.queries)*len(systems))*b.cfg.warmup).Round(time.Second))
-	if _, err := b.env.DB.ExecContext(ctx, `SELECT pg_stat_statements_reset()`); err != nil {
+	if _, err := b.env.DB.ExecContext(ctx, `SELECT bench_read.pg_stat_statements_reset()`); err != nil {
 		return nil, err
 	}
 	warm := map[string]bool{}

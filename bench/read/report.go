@@ -184,7 +184,7 @@ func (b *bench) report(res *results, prof []profileTop) error {
 }
 
 func (b *bench) header(w io.Writer, res *results) {
-	fmt.Fprintf(w, "bench/read %s · commit %s · %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit(), machine())
+	fmt.Fprintf(w, "bench/read %s · commit %s · %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.commit, machine())
 	fmt.Fprintf(w, "dataset: %d reports (%d published, %d with ja), %d events, %d tags, %d people, %d organizations; database %s\n",
 		b.cfg.reports, len(b.pools.en), len(b.pools.ja), nEvents, nTags, nPeople, nOrgs, b.dbSize)
 	fmt.Fprintf(w, "runs: %d rounds × %s per (query, clients, system), medians over rounds; took %s; flags: %s\n\n",
