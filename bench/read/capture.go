@@ -33,10 +33,11 @@ const nullParam = "\x00NULL"
 // pgbenchScripts are the scripts of one query and system, and their
 // variables (-D name=value).
 type pgbenchScripts struct {
-	files []string
-	vars  []string
-	stmts int // statements per transaction (per script; they are alike)
-	shape string
+	files  []string
+	vars   []string
+	stmts  int // statements of the first script
+	shape  string
+	lo, hi int // fewest and most statements of the captured requests
 }
 
 // entryRE matches the first line of a server log entry.
@@ -182,12 +183,21 @@ func script(stmts []statement, prefix string) (string, []string, error) {
 	return b.String(), vars, nil
 }
 
-// shape is a request's statements without their parameters, to tell
-// whether two requests ran the same SQL.
+// shape lists a request's distinct statements (whitespace folded), in the
+// order first sent, each with how many times it was sent.
 func shape(stmts []statement) string {
-	var b strings.Builder
+	var order []string
+	count := map[string]int{}
 	for _, s := range stmts {
-		b.WriteString(strings.Join(strings.Fields(s.sql), " ") + "\n")
+		k := strings.Join(strings.Fields(s.sql), " ")
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	var b strings.Builder
+	for _, k := range order {
+		fmt.Fprintf(&b, "%2d× %s\n", count[k], k)
 	}
 	return b.String()
 }
@@ -230,7 +240,8 @@ func (b *bench) captureAll(ctx context.Context) error {
 				return fmt.Errorf("capture %s: %w", name, err)
 			}
 			b.scripts[name+"/"+sysPgbenchA] = s
-			logf("pgbench (a) %-13s %d script(s) from the statement log, %d statements each:\n%s", name, len(s.files), s.stmts, indent(s.shape))
+			logf("pgbench (a) %-13s %d script(s) from the statement log; %d–%d statements per captured request; the first one's:\n%s",
+				name, len(s.files), s.lo, s.hi, indent(s.shape))
 		}
 		if wantB {
 			s, err := oneStatementScripts(q, slugs, dir)
@@ -243,12 +254,22 @@ func (b *bench) captureAll(ctx context.Context) error {
 	return nil
 }
 
+// listCaptures is how many times a list query is captured: the log's
+// statement of the request with the fewest statements is kept, the shape
+// an unhurried server sends (logging every statement slows the server
+// enough that some dataloader batches split).
+const listCaptures = 8
+
 func (b *bench) captureA(ctx context.Context, cap *server, q *query, slugs []string, logPath, dir string) (*pgbenchScripts, error) {
-	out := &pgbenchScripts{}
 	tok := ""
 	if !q.anon {
 		tok = b.token
 	}
+	if !q.bySlug {
+		slugs = make([]string, listCaptures)
+	}
+	var reqs [][]statement
+	lo, hi := 0, 0
 	for k, slug := range slugs {
 		before := fileLen(logPath)
 		if _, err := post(ctx, cap.url, tok, q.body(sysCopydesk, slug)); err != nil {
@@ -265,24 +286,35 @@ func (b *bench) captureA(ctx context.Context, cap *server, q *query, slugs []str
 		if len(stmts) == 0 {
 			return nil, fmt.Errorf("no statement in the server log for request %d (is log_statement=all taking effect?)", k+1)
 		}
-		prefix := fmt.Sprintf("a%d", k+1)
-		src, vars, err := script(stmts, prefix)
+		if k == 0 || len(stmts) < lo {
+			lo = len(stmts)
+		}
+		hi = max(hi, len(stmts))
+		reqs = append(reqs, stmts)
+	}
+	if !q.bySlug {
+		best := reqs[0]
+		for _, r := range reqs {
+			if len(r) < len(best) {
+				best = r
+			}
+		}
+		reqs, slugs = [][]statement{best}, []string{""}
+	}
+	out := &pgbenchScripts{stmts: len(reqs[0]), shape: shape(reqs[0]), lo: lo, hi: hi}
+	for k, stmts := range reqs {
+		src, vars, err := script(stmts, fmt.Sprintf("a%d", k+1))
 		if err != nil {
 			return nil, err
 		}
 		path := filepath.Join(dir, fmt.Sprintf("%s-a-%03d.sql", q.name, k+1))
 		head := fmt.Sprintf("-- bench/read pgbench (a), %s: the %d statements copydesk sent for request %d of %d (slug %q), from the server log\n",
-			q.name, len(stmts), k+1, len(slugs), slug)
+			q.name, len(stmts), k+1, len(reqs), slugs[k])
 		if err := os.WriteFile(path, []byte(head+src), 0o644); err != nil {
 			return nil, err
 		}
 		out.files = append(out.files, path)
 		out.vars = append(out.vars, vars...)
-		if k == 0 {
-			out.stmts, out.shape = len(stmts), shape(stmts)
-		} else if len(stmts) != out.stmts {
-			logf("note: %s request %d sent %d statements, request 1 sent %d", q.name, k+1, len(stmts), out.stmts)
-		}
 	}
 	return out, nil
 }
@@ -332,7 +364,7 @@ func readFrom(path string, offset int64) (string, error) {
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = fmt.Sprintf("    %2d  %s", i+1, clip(l, 150))
+		lines[i] = "    " + clip(l, 160)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -75,7 +75,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&cfg.pgbench, "pgbench", "", "the pgbench binary (default: from PATH or next to the server binaries)")
 	fs.IntVar(&cfg.capture, "capture", 64, "requests per slug query captured from copydesk's statement log for pgbench (a); pgbench picks one at random per transaction (at most 128: pgbench's limit of scripts)")
 	fs.IntVar(&cfg.check, "check", 8, "sample requests per query whose answers are compared across the systems")
-	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "load before the first measured run of each (query, system)")
+	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "load of every system before each query's runs (after the servers restart)")
 	fs.DurationVar(&cfg.profile, "profile", 4*time.Second, "CPU profile of copydesk during slug-en and list-newsroom at 16 clients; 0: none")
 	fs.StringVar(&cfg.results, "results", "bench/RESULTS.md", "append the results to this file; empty: do not")
 	fs.StringVar(&cfg.buffers, "shared-buffers", "4GB", "shared_buffers of the private cluster: the dataset (3.8 GB at 100,000 reports) should fit, since every table is loaded into it (pg_prewarm) before measuring")

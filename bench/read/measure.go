@@ -43,32 +43,36 @@ func (b *bench) sqlCalls(ctx context.Context) (int64, error) {
 // measure runs every query at every client count on every system, -rounds
 // times. Within a round the systems take turns for each (query, clients),
 // starting with a different one each round, so that slow drifts of the
-// machine spread over all of them.
+// machine spread over all of them. Before each query the servers start
+// afresh and every system is warmed up for -warmup; the client counts then
+// run in the order given (ascending by default), so a query's RSS at 64
+// clients is the peak of its own runs.
 func (b *bench) measure(ctx context.Context) (*results, error) {
 	res := &results{started: time.Now()}
 	systems := b.cfg.systems
 	total := b.cfg.rounds * len(b.cfg.queries) * len(b.cfg.clients) * len(systems)
 	logf("measuring: %d runs of %s (%d rounds × %d queries × %d client counts × %d systems), about %s",
 		total, b.cfg.duration, b.cfg.rounds, len(b.cfg.queries), len(b.cfg.clients), len(systems),
-		(time.Duration(total)*(b.cfg.duration+300*time.Millisecond) + time.Duration(len(b.cfg.queries)*len(systems))*b.cfg.warmup).Round(time.Second))
+		(time.Duration(total)*(b.cfg.duration+300*time.Millisecond) + time.Duration(b.cfg.rounds*len(b.cfg.queries))*(time.Duration(len(systems))*b.cfg.warmup+5*time.Second)).Round(time.Second))
 	if _, err := b.env.DB.ExecContext(ctx, `SELECT bench_read.pg_stat_statements_reset()`); err != nil {
 		return nil, err
 	}
-	warm := map[string]bool{}
 	n := 0
 	for round := 1; round <= b.cfg.rounds; round++ {
 		for _, qn := range b.cfg.queries {
+			if err := b.startServers(ctx); err != nil {
+				return nil, err
+			}
+			for _, sys := range systems {
+				if _, err := b.runOne(ctx, qn, sys, b.cfg.clients[0], b.cfg.warmup); err != nil {
+					return nil, fmt.Errorf("warm-up %s %s: %w", qn, sys, err)
+				}
+			}
 			for _, c := range b.cfg.clients {
 				order := slices.Clone(systems)
 				k := (round - 1) % len(order)
 				order = append(order[k:], order[:k]...)
 				for _, sys := range order {
-					if !warm[qn+sys] {
-						warm[qn+sys] = true
-						if _, err := b.runOne(ctx, qn, sys, c, b.cfg.warmup); err != nil {
-							return nil, fmt.Errorf("warm-up %s %s: %w", qn, sys, err)
-						}
-					}
 					r, err := b.runOne(ctx, qn, sys, c, b.cfg.duration)
 					if err != nil {
 						return nil, fmt.Errorf("%s %s %d clients: %w", qn, sys, c, err)

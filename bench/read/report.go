@@ -24,7 +24,7 @@ const (
 
 // cell is the medians over rounds of one (query, clients, system).
 type cell struct {
-	rps, p50, p99, sql, cpu float64 // p50, p99 in ms; cpu: client µs per request
+	rps, p50, p99, sql, cpu float64 // p50, p99 in ms; cpu: the client's CPU, % of one core
 	rss                     int64   // the highest peak over rounds
 	rounds                  int
 	failed                  int
@@ -53,8 +53,8 @@ func (res *results) cell(q string, c int, sys string) *cell {
 		p50 = append(p50, float64(r.pct(0.5).Microseconds())/1000)
 		p99 = append(p99, float64(r.pct(0.99).Microseconds())/1000)
 		sql = append(sql, r.sql)
-		if r.requests > 0 {
-			cpu = append(cpu, float64(r.clientCPU.Microseconds())/float64(r.requests))
+		if r.took > 0 {
+			cpu = append(cpu, 100*r.clientCPU.Seconds()/r.took.Seconds())
 		}
 		out.rss = max(out.rss, r.peakRSS)
 		out.rounds++
@@ -92,7 +92,7 @@ var sysLabel = map[string]string{sysCopydesk: "copydesk", sysPeer: "PostGraphile
 // then copydesk's ratios with the targets that apply.
 func (b *bench) table(w io.Writer, res *results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "query\tclients\tsystem\treq/s\tp50 ms\tp99 ms\tSQL/req\tpeak RSS\tclient µs/req\t÷ PostGraphile\t÷ pgbench (a)\t÷ pgbench (b)\t")
+	fmt.Fprintln(tw, "query\tclients\tsystem\treq/s\tp50 ms\tp99 ms\tSQL/req\tpeak RSS\tclient CPU\t÷ PostGraphile\t÷ pgbench (a)\t÷ pgbench (b)\t")
 	for _, q := range b.cfg.queries {
 		for _, c := range b.cfg.clients {
 			for _, sys := range b.cfg.systems {
@@ -112,7 +112,7 @@ func (b *bench) table(w io.Writer, res *results) {
 				if x.failed > 0 {
 					fail = fmt.Sprintf(" (%d failed)", x.failed)
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f%s\t%.2f\t%.2f\t%.1f\t%s\t%.0f\t%s\t%s\t%s\t\n", q, c, sysLabel[sys], x.rps, fail, x.p50, x.p99, x.sql, mb(x.rss), x.cpu,
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f%s\t%.2f\t%.2f\t%.1f\t%s\t%.0f %%\t%s\t%s\t%s\t\n", q, c, sysLabel[sys], x.rps, fail, x.p50, x.p99, x.sql, mb(x.rss), x.cpu,
 					ratios[0], ratios[1], ratios[2])
 			}
 		}
@@ -229,8 +229,10 @@ clients × system:
 - **SQL/req**: statements per request, from pg_stat_statements (` + "`sum(calls)`" + `
   delta ÷ requests; the same method for every system);
 - **peak RSS**: highest VmRSS of the server process (copydesk serve, node) sampled
-  every 20 ms during the runs; "-" for pgbench;
-- **client µs/req**: CPU the load generator (pgbench: pgbench) spent per request;
+  every 20 ms during the runs; the servers restart before each query, whose
+  client counts run in ascending order; "-" for pgbench;
+- **client CPU**: CPU the load generator (pgbench rows: pgbench) used during
+  the run, in % of one core (of the machine's 2);
 - **÷ PostGraphile, ÷ pgbench (a), ÷ pgbench (b)**: copydesk's req/s over the
   other system's in the same round, median over rounds, with ✓/✗ where one of
   issue 12's targets applies. pgbench (a) runs the statements copydesk sends

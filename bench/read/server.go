@@ -36,7 +36,7 @@ type server struct {
 // startServer runs bin with args and env, its output in logPath, and
 // waits until ready answers true.
 func startServer(ctx context.Context, name, bin string, args, env []string, dir, logPath, url string) (*server, error) {
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // restarts append
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +198,11 @@ func (b *bench) startPeer(ctx context.Context) (*server, error) {
 }
 
 // startServers starts copydesk (always: the checks and the capture read
-// through it) and, when measured, PostGraphile.
+// through it) and, when measured, PostGraphile; running ones are stopped
+// first. The measurement restarts them before each query, so that the RSS
+// of a query's runs is not what an earlier query left behind.
 func (b *bench) startServers(ctx context.Context) error {
+	b.stopServers()
 	s, purl, err := b.startCopydesk(ctx, sysCopydesk, b.cfg.dsnOptions)
 	if err != nil {
 		return err
@@ -218,8 +221,9 @@ func (b *bench) startServers(ctx context.Context) error {
 }
 
 func (b *bench) stopServers() {
-	for _, s := range b.servers {
+	for name, s := range b.servers {
 		s.stop()
+		delete(b.servers, name)
 	}
 }
 
