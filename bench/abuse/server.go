@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 )
 
 // server is `copydesk serve` running as a child process against the
@@ -68,7 +68,7 @@ var tokenRE = regexp.MustCompile(`\bcdk_[A-Za-z0-9_-]{43}`)
 // start runs the server and waits for /readyz. The first start reads the
 // bootstrap admin's token from stderr; later ones (restarts) reuse it.
 func (s *server) start(ctx context.Context) error {
-	port, err := freePort()
+	port, err := benchdb.FreePort()
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (s *server) watch(ctx context.Context, pid int, exited chan struct{}) {
 			return
 		case <-t.C:
 		}
-		rss, _, err := memOf(pid)
+		rss, _, err := benchdb.MemOf(pid)
 		if err != nil {
 			continue
 		}
@@ -245,59 +245,8 @@ func (s *server) rss() (rss, hwm int64) {
 	if !s.alive() {
 		return 0, 0
 	}
-	rss, hwm, _ = memOf(s.pid())
+	rss, hwm, _ = benchdb.MemOf(s.pid())
 	return rss, hwm
-}
-
-// memOf reads VmRSS and VmHWM of pid from /proc/PID/status.
-func memOf(pid int) (rss, hwm int64, err error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
-			continue
-		}
-		f := strings.Fields(v) // "123456 kB"
-		if len(f) < 1 {
-			continue
-		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return 0, 0, err
-		}
-		if k == "VmRSS" {
-			rss = n << 10
-		} else {
-			hwm = n << 10
-		}
-	}
-	if rss == 0 {
-		return 0, 0, errors.New("no VmRSS")
-	}
-	return rss, hwm, nil
-}
-
-// cpuTicks is the server's user + system CPU time in clock ticks.
-func cpuTicks(pid int) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces; fields after ")" are fixed.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64) // utime, field 14
-	k, err2 := strconv.ParseInt(f[12], 10, 64) // stime, field 15
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return u + k, nil
 }
 
 // settle waits until the server's CPU use falls below 10% over 300 ms (work
@@ -311,7 +260,7 @@ func (s *server) settle(ctx context.Context, limit time.Duration) bool {
 			return false
 		}
 		pid := s.pid()
-		t0, err := cpuTicks(pid)
+		t0, err := benchdb.CPUTicks(pid)
 		if err != nil {
 			return false
 		}
@@ -320,7 +269,7 @@ func (s *server) settle(ctx context.Context, limit time.Duration) bool {
 			return false
 		case <-time.After(window):
 		}
-		t1, err := cpuTicks(pid)
+		t1, err := benchdb.CPUTicks(pid)
 		if err != nil {
 			return false
 		}
@@ -329,13 +278,4 @@ func (s *server) settle(ctx context.Context, limit time.Duration) bool {
 		}
 	}
 	return false
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

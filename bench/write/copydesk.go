@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -70,7 +71,7 @@ func showSQL(ctx context.Context, out io.Writer, dsn, logPath string, fx *fixtur
 		return err
 	}
 	defer db.Close()
-	before := fileSize(logPath)
+	before := benchdb.FileSize(logPath)
 	if err := serviceUpdate(newsroom.New(db))(ctx, fx.reports[0]); err != nil {
 		return err
 	}
@@ -117,14 +118,6 @@ func showSQL(ctx context.Context, out io.Writer, dsn, logPath string, fx *fixtur
 		fmt.Fprintf(out, "  %2d  %s\n", n, e)
 	}
 	return sc.Err()
-}
-
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
 }
 
 // prepareRun levels the field before a measured run: current versions, dead

@@ -96,7 +96,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	perClient := (cfg.reports + cfg.clients - 1) / cfg.clients
 	cfg.reports = perClient * cfg.clients
-	pgbenchBin, err := findPgbench(cfg.pgbench)
+	pgbenchBin, err := benchdb.FindPgbench(cfg.pgbench)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/copydesk/copydesk/internal/pgembed"
+	"github.com/copydesk/copydesk/bench/internal/benchdb"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -95,22 +94,6 @@ func scriptStatements(script string) int {
 	return n
 }
 
-func findPgbench(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if p, err := exec.LookPath("pgbench"); err == nil {
-		return p, nil
-	}
-	dir, err := pgembed.FindBinDir()
-	if err == nil {
-		if p := filepath.Join(dir, "pgbench"); fileSize(p) > 0 {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("pgbench not found on PATH nor next to the PostgreSQL server binaries; install postgresql-client (Debian: postgresql-client-15) or pass -pgbench")
-}
-
 func runPgbench(ctx context.Context, db *postgres.DB, bin, dsn, work string, fx *fixture, cfg config) (result, error) {
 	first := fx.reports[0].id
 	ids := make([]int64, len(fx.reports))
@@ -141,7 +124,7 @@ func runPgbench(ctx context.Context, db *postgres.DB, bin, dsn, work string, fx 
 	}
 
 	secs := max(1, int(math.Round(cfg.duration.Seconds())))
-	conn, env := libpqConn(dsn)
+	conn, env := benchdb.PgbenchConn(dsn)
 	args := []string{"-n", "-f", path, "-M", "prepared",
 		"-c", strconv.Itoa(cfg.clients), "-j", strconv.Itoa(cfg.clients), "-T", strconv.Itoa(secs),
 		"-D", "first_id=" + strconv.FormatInt(first, 10),
@@ -195,21 +178,6 @@ func runPgbench(ctx context.Context, db *postgres.DB, bin, dsn, work string, fx 
 		stmtsNote: "(script)",
 		walPerOp:  float64(wal1-wal0) / processed,
 	}, nil
-}
-
-// libpqConn turns a DSN into pgbench's connection argument, moving a URL's
-// password into PGPASSWORD so that it is not on the command line.
-func libpqConn(dsn string) (string, []string) {
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.User == nil {
-		return dsn, nil
-	}
-	pw, ok := u.User.Password()
-	if !ok {
-		return dsn, nil
-	}
-	u.User = url.User(u.User.Username())
-	return u.String(), []string{"PGPASSWORD=" + pw}
 }
 
 func matchFloat(s, re string) (float64, bool) {
