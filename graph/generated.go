@@ -36,7 +36,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	Approval() ApprovalResolver
-	Attendee() AttendeeResolver
 	AttendeeTranslation() AttendeeTranslationResolver
 	AuditEntry() AuditEntryResolver
 	Comment() CommentResolver
@@ -774,10 +773,6 @@ type ApiTokenResolver interface {
 }
 type ApprovalResolver interface {
 	User(ctx context.Context, obj *workflow.Approval) (*auth.User, error)
-}
-type AttendeeResolver interface {
-	Person(ctx context.Context, obj *model.Attendee) (*model.Person, error)
-	Organization(ctx context.Context, obj *model.Attendee) (*model.Organization, error)
 }
 type AttendeeTranslationResolver interface {
 	Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*model.Attendee, error)
@@ -9541,7 +9536,7 @@ func (ec *executionContext) _Attendee_person(ctx context.Context, field graphql.
 			return ec.fieldContext_Attendee_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Attendee().Person(ctx, obj)
+			return obj.Person(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
@@ -9556,7 +9551,7 @@ func (ec *executionContext) fieldContext_Attendee_person(_ context.Context, fiel
 		Object:     "Attendee",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Person(ctx, field)
 		},
@@ -9573,7 +9568,7 @@ func (ec *executionContext) _Attendee_organization(ctx context.Context, field gr
 			return ec.fieldContext_Attendee_organization(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Attendee().Organization(ctx, obj)
+			return obj.Organization(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -9588,7 +9583,7 @@ func (ec *executionContext) fieldContext_Attendee_organization(_ context.Context
 		Object:     "Attendee",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
 		},
@@ -26597,44 +26592,42 @@ func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Attendee_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "person":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Attendee_person(ctx, field, obj)
-				})
+			out.Values[i] = ec._Attendee_person(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "organization":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Attendee_organization(ctx, field, obj)
-				})
+			out.Values[i] = ec._Attendee_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "delegation":
 			out.Values[i] = ec._Attendee_delegation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "role":
 			out.Values[i] = ec._Attendee_role(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "participations":
 			out.Values[i] = ec._Attendee_participations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._Attendee_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "position":
 			out.Values[i] = ec._Attendee_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -145,6 +145,42 @@ type wireResponse struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
+// encode is json.Marshal(resp) without re-reading "data": gqlgen's
+// executor wrote it as valid JSON already, and json.Marshal would compact
+// and validate every byte of it again (the largest cost of writing a
+// response with a rendered body, by profile).
+func (resp wireResponse) encode() ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(len(resp.Data) + 64)
+	b.WriteByte('{')
+	field := func(name string, raw []byte) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + name + `":`)
+		b.Write(raw)
+	}
+	if len(resp.Errors) > 0 {
+		e, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		field("errors", e)
+	}
+	if resp.Data != nil {
+		field("data", resp.Data)
+	}
+	if len(resp.Extensions) > 0 {
+		x, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		field("extensions", x)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
 func (t httpTransport) write(w http.ResponseWriter, r *http.Request, media string, status int, resp *graphql.Response, executed, cacheable bool) {
 	out := wireResponse{Errors: resp.Errors, Extensions: resp.Extensions}
 	if executed {
@@ -153,7 +189,7 @@ func (t httpTransport) write(w http.ResponseWriter, r *http.Request, media strin
 			out.Data = json.RawMessage("null")
 		}
 	}
-	body, err := json.Marshal(out)
+	body, err := out.encode()
 	if err != nil {
 		// Only a resolver returning something unmarshalable gets here.
 		id := reqctx.RequestID(r.Context())

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"context"
+
 	"net/http"
 	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -163,7 +166,7 @@ func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list
 func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report, list []*editorial.Attendee) ([]*model.Attendee, error) {
 	loc := r.loaderBox(ctx).localized.get(rep)
 	if loc == nil {
-		return each(list, asWritten.Attendee), nil
+		return r.withEntries(ctx, each(list, asWritten.Attendee))
 	}
 	translated := loc.chain[:len(loc.chain)-1] // the source locale ends the chain
 	keys := make([]editorial.TranslationKey, len(translated))
@@ -178,7 +181,66 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	for i, l := range translated {
 		byLocale[l] = lists[i]
 	}
-	return each(translation.LocalizeAttendees(list, byLocale, loc.chain), model.Chain(loc.chain).Attendee), nil
+	return r.withEntries(ctx, each(translation.LocalizeAttendees(list, byLocale, loc.chain), model.Chain(loc.chain).Attendee))
+}
+
+// withEntries resolves the people and organizations of attendees that the
+// query selects, with one batch per loader for the whole list
+// (model.Attendee.WithEntries).
+func (r *Resolver) withEntries(ctx context.Context, list []*model.Attendee) ([]*model.Attendee, error) {
+	return r.resolveEntries(ctx, list, selects(ctx, "person"), selects(ctx, "organization"))
+}
+
+// resolveEntries resolves the people (when wantPeople) and organizations
+// (when wantOrgs) of attendees, one batch per loader.
+func (r *Resolver) resolveEntries(ctx context.Context, list []*model.Attendee, wantPeople, wantOrgs bool) ([]*model.Attendee, error) {
+	var people, orgs []int64
+	for _, a := range list {
+		if a.PersonID != nil && wantPeople {
+			people = append(people, *a.PersonID)
+		}
+		if a.OrganizationID != nil && wantOrgs {
+			orgs = append(orgs, *a.OrganizationID)
+		}
+	}
+	l := r.loaders(ctx)
+	ps, err := loadEach(ctx, l.people, people)
+	if err != nil {
+		return nil, err
+	}
+	os, err := loadEach(ctx, l.organizations, orgs)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		var p *editorial.Person
+		var o *editorial.Organization
+		if a.PersonID != nil && wantPeople {
+			p, ps = ps[0], ps[1:]
+		}
+		if a.OrganizationID != nil && wantOrgs {
+			o, os = os[0], os[1:]
+		}
+		a.WithEntries(p, o)
+	}
+	return list, nil
+}
+
+// withEntriesOf resolves both entries of one attendee, as a function of a
+// load's results (nil stays nil): r.withEntriesOf(ctx)(ref(…)). (Its
+// callers' selections hold the attendee's fields one level down or behind
+// a fragment, so it does not look at them.)
+func (r *Resolver) withEntriesOf(ctx context.Context) func(*model.Attendee, error) (*model.Attendee, error) {
+	return func(a *model.Attendee, err error) (*model.Attendee, error) {
+		if a == nil || err != nil {
+			return a, err
+		}
+		list, err := r.resolveEntries(ctx, []*model.Attendee{a}, true, true)
+		if err != nil {
+			return nil, err
+		}
+		return list[0], nil
+	}
 }
 
 // asWritten is the chain of the objects that are below no localized report
@@ -219,4 +281,19 @@ func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *mod
 	}
 	req := loc.requested
 	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: loc.from, Complete: complete}
+}
+
+// selects reports whether the query selects field directly below the
+// field being resolved (through fragments), or cannot tell (outside a
+// GraphQL field), so that nothing unasked is loaded.
+func selects(ctx context.Context, field string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
 }

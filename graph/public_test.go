@@ -70,6 +70,22 @@ func TestAPublicReadIsOneStatement(t *testing.T) {
 	if !strings.HasPrefix(ja.Report.Body, "<p>") || !strings.Contains(ja.Report.Body, "青島") {
 		t.Errorf("the Japanese body in HTML: %.80q", ja.Report.Body)
 	}
+	// An attendee reached by its ID names its person and organization too,
+	// for the public and the newsroom.
+	var ids struct{ Report struct{ Attendees []struct{ ID string } } }
+	public.do(`{ report(slug: "`+demoSlug+`") { attendees { id } } }`, nil, &ids)
+	for _, c := range []*api{public, a} {
+		var n struct {
+			Node struct {
+				Person       *struct{ Name string }
+				Organization *struct{ Name string }
+			}
+		}
+		c.do(`query($id: ID!) { node(id: $id) { ... on Attendee { person { name } organization { name } } } }`, map[string]any{"id": ids.Report.Attendees[0].ID}, &n)
+		if n.Node.Person == nil || n.Node.Person.Name == "" || n.Node.Organization == nil {
+			t.Errorf("node(id:) of an attendee: %+v", n.Node)
+		}
+	}
 }
 
 // publicFixture is a published report with an approved Japanese

@@ -94,7 +94,7 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 	case typeRevision:
 		return nodeOrNil(load(ctx, l.revisions, id))
 	case typeAttendee:
-		return nodeOrNil(ref(ctx, l.attendees, &id, asWritten.Attendee))
+		return nodeOrNil(r.withEntriesOf(ctx)(ref(ctx, l.attendees, &id, asWritten.Attendee)))
 	case typeEvent:
 		return nodeOrNil(ref(ctx, l.events, &id, asWritten.Event))
 	case typeTranslation:

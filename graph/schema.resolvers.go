@@ -30,19 +30,9 @@ func (r *approvalResolver) User(ctx context.Context, obj *workflow.Approval) (*a
 	return load(ctx, r.loaders(ctx).users, obj.UserID)
 }
 
-// Person is the resolver for the person field.
-func (r *attendeeResolver) Person(ctx context.Context, obj *model.Attendee) (*model.Person, error) {
-	return ref(ctx, r.loaders(ctx).people, obj.PersonID, obj.Chain.Person)
-}
-
-// Organization is the resolver for the organization field.
-func (r *attendeeResolver) Organization(ctx context.Context, obj *model.Attendee) (*model.Organization, error) {
-	return ref(ctx, r.loaders(ctx).organizations, obj.OrganizationID, obj.Chain.Organization)
-}
-
 // Attendee is the resolver for the attendee field.
 func (r *attendeeTranslationResolver) Attendee(ctx context.Context, obj *editorial.AttendeeTranslation) (*model.Attendee, error) {
-	return ref(ctx, r.loaders(ctx).attendees, &obj.AttendeeID, r.chainIn(obj.Locale).Attendee)
+	return r.withEntriesOf(ctx)(ref(ctx, r.loaders(ctx).attendees, &obj.AttendeeID, r.chainIn(obj.Locale).Attendee))
 }
 
 // Actor is the resolver for the actor field.
@@ -98,7 +88,9 @@ func (r *commentThreadResolver) Anchor(ctx context.Context, obj *model.CommentTh
 		if err != nil {
 			return nil, err
 		}
-		a.Attendee = obj.Chain.Attendee(att)
+		if a.Attendee, err = r.withEntriesOf(ctx)(obj.Chain.Attendee(att), nil); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -1093,9 +1085,6 @@ func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 // Approval returns ApprovalResolver implementation.
 func (r *Resolver) Approval() ApprovalResolver { return &approvalResolver{r} }
 
-// Attendee returns AttendeeResolver implementation.
-func (r *Resolver) Attendee() AttendeeResolver { return &attendeeResolver{r} }
-
 // AttendeeTranslation returns AttendeeTranslationResolver implementation.
 func (r *Resolver) AttendeeTranslation() AttendeeTranslationResolver {
 	return &attendeeTranslationResolver{r}
@@ -1203,7 +1192,6 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 type (
 	apiTokenResolver               struct{ *Resolver }
 	approvalResolver               struct{ *Resolver }
-	attendeeResolver               struct{ *Resolver }
 	attendeeTranslationResolver    struct{ *Resolver }
 	auditEntryResolver             struct{ *Resolver }
 	commentResolver                struct{ *Resolver }

@@ -48,6 +48,25 @@ type Event struct {
 type Attendee struct {
 	*editorial.Attendee
 	Chain Chain
+	// The person and organization, read in Chain, resolved by whoever
+	// returns the attendee (graph's withEntries, in one batch for a whole
+	// list), so that the fields are bound: gqlgen runs no goroutine and no
+	// resolver per attendee for them.
+	person       *Person
+	organization *Organization
+}
+
+// Person is the attendee's person, as resolved by WithEntries.
+func (a *Attendee) Person() *Person { return a.person }
+
+// Organization is the attendee's organization, as resolved by WithEntries.
+func (a *Attendee) Organization() *Organization { return a.organization }
+
+// WithEntries sets the attendee's person and organization (nil: none, or
+// not found), read in its Chain.
+func (a *Attendee) WithEntries(p *editorial.Person, o *editorial.Organization) *Attendee {
+	a.person, a.organization = a.Chain.Person(p), a.Chain.Organization(o)
+	return a
 }
 
 // CommentThread is a comment thread whose anchored attendee is read in
