@@ -72,7 +72,9 @@ func TestAPublicReadIsOneStatement(t *testing.T) {
 	}
 	// An attendee reached by its ID names its person and organization too,
 	// for the public and the newsroom.
-	var ids struct{ Report struct{ Attendees []struct{ ID string } } }
+	var ids struct {
+		Report struct{ Attendees []struct{ ID string } }
+	}
 	public.do(`{ report(slug: "`+demoSlug+`") { attendees { id } } }`, nil, &ids)
 	for _, c := range []*api{public, a} {
 		var n struct {
