@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -59,14 +59,14 @@ type publicRow struct {
 
 func (row *publicRow) decode() (*editorial.PublicReport, error) {
 	var src editorial.PublicSource
-	if err := json.Unmarshal(row.Doc, &src); err != nil {
+	if err := gojson.Unmarshal(row.Doc, &src); err != nil {
 		return nil, fmt.Errorf("public document of report %d: %w", row.ReportID, err)
 	}
 	src.Locales = row.Locales
 	out := &editorial.PublicReport{Source: &src, SourceRevision: row.Revision, Revision: strconv.FormatInt(row.Revision, 10),
 		Size: len(row.Doc) + len(row.Docs)}
 	if row.Docs != nil {
-		if err := json.Unmarshal(row.Docs, &out.Translations); err != nil {
+		if err := gojson.Unmarshal(row.Docs, &out.Translations); err != nil {
 			return nil, fmt.Errorf("public translation documents of report %d: %w", row.ReportID, err)
 		}
 		out.Revision += "." + row.Revs.String
@@ -238,7 +238,7 @@ func PublicTranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, i
 	out := map[int64][]*editorial.PublicTranslation{}
 	for _, row := range rows {
 		var t editorial.PublicTranslation
-		if err := json.Unmarshal(row.Doc, &t); err != nil {
+		if err := gojson.Unmarshal(row.Doc, &t); err != nil {
 			return nil, fmt.Errorf("public translation document of report %d: %w", row.ReportID, err)
 		}
 		out[row.ReportID] = append(out[row.ReportID], &t)

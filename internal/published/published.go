@@ -17,9 +17,10 @@ package published
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -132,7 +133,7 @@ func putTranslation(ctx context.Context, tx *postgres.Tx, id int64, t *postgres.
 	if t.Translation.Body != "" {
 		doc.BodyHTML = richtext.HTML(t.Translation.Body)
 	}
-	b, err := json.Marshal(doc)
+	b, err := gojson.Marshal(doc)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,10 @@ package published
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -33,7 +34,7 @@ func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
 	if err := collectDirectory(ctx, tx, src); err != nil {
 		return false, err
 	}
-	doc, err := json.Marshal(src)
+	doc, err := gojson.Marshal(src)
 	if err != nil {
 		return false, err
 	}
