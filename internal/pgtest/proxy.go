@@ -47,13 +47,17 @@ func NewProxy(t testing.TB, dsn string) *Proxy {
 func (p *Proxy) DSN() string { return p.dsn }
 
 // Cut makes the server unreachable through the proxy, as a network failure
-// would: open connections are closed under their clients, and new ones
-// are closed as soon as they arrive, until Restore.
+// would: open connections are reset under their clients (TCP RST, not an
+// orderly close), and new ones are closed as soon as they arrive, until
+// Restore.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
 	for c := range p.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // Close sends RST
+		}
 		c.Close()
 	}
 }

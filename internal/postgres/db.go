@@ -32,6 +32,9 @@ type DB struct {
 	// Now returns the current time; tests replace it. Transactions fix it once at BEGIN.
 	Now func() time.Time
 	log *slog.Logger
+	// replica, when set, is the read replica the Public's Reader reads
+	// through (replica.go).
+	replica *replica
 }
 
 // Open connects to the database at dsn (a lib/pq URL or key=value string),
@@ -58,6 +61,9 @@ type Options struct {
 	// MaxOpen is the pool size (default 20). Idle connections are kept up
 	// to the same number, so a steady load opens no new sessions.
 	MaxOpen int
+	// Replica, when its URL is set, is a streaming replica that public
+	// reads go to (see replica.go). Its pool has the settings above.
+	Replica ReplicaOptions
 }
 
 // OpenWith is Open with opts. A setting the DSN already names (e.g.
@@ -78,7 +84,14 @@ func OpenWith(ctx context.Context, dsn string, log *slog.Logger, opts Options) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DB{DB: db, Now: time.Now, log: log}, nil
+	out := &DB{DB: db, Now: time.Now, log: log}
+	if opts.Replica.URL != "" {
+		if out.replica, err = openReplica(ctx, out, dsn, opts, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // newConnector is lib/pq's connector for dsn with opts' session settings
