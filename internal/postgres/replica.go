@@ -255,9 +255,9 @@ func (r *replica) apply(fn func(m *replicaMonitor), cause error) {
 		if cause != nil {
 			attrs = append(attrs, "err", cause)
 		}
-		r.log.Warn("read replica left: public reads go to the primary", attrs...)
+		r.log.Warn("public reads moved to the primary: the read replica is not usable", attrs...)
 	case !before && st.Serving:
-		r.log.Info("read replica back: public reads go to it again", "lag", st.Lag.Round(time.Millisecond))
+		r.log.Info("public reads back on the read replica", "lag", st.Lag.Round(time.Millisecond))
 	}
 }
 
