@@ -194,7 +194,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"serve net/http/pprof under /debug/pprof/ on this address; empty (the default) is off. Never make it public (env COPYDESK_PPROF_ADDR)")
 	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
 		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
-	edge := registerEdge(fs)
+	edge, replica := registerEdge(fs), registerReplica(fs)
 	wf := workflow.DefaultConfig()
 	fs.IntVar(&wf.ApprovalsRequired, "approvals-required", envInt("COPYDESK_APPROVALS_REQUIRED", wf.ApprovalsRequired),
 		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
@@ -209,6 +209,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg := c.config()
 	if err := edge.apply(&cfg); err != nil {
+		return err
+	}
+	if err := replica.apply(&cfg); err != nil {
 		return err
 	}
 	cfg.RateLimit = limits

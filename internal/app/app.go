@@ -111,6 +111,13 @@ type Config struct {
 	// CORSOrigins are the browser origins allowed to call /graphql ("*":
 	// any); empty sends no CORS headers.
 	CORSOrigins []string
+	// ReplicaURL, when set, is a streaming replica of the database that
+	// public reads (anonymous and READ_PUBLISHED requests) go to, while
+	// it is reachable and no further behind than ReplicaMaxLag (0: no
+	// bound); see postgres.ReplicaOptions. Everything else stays on the
+	// primary.
+	ReplicaURL    string
+	ReplicaMaxLag time.Duration
 }
 
 // Database is an open database and, when it is embedded, the cluster behind it.
@@ -203,6 +210,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 	if err := m.RegisterDB(db.DB.DB); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	if err := registerReplica(m, db, log); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	svc := newsroom.New(db)
 	if cfg.Workflow != nil {
 		svc.Reports.Workflow = *cfg.Workflow
@@ -243,10 +253,11 @@ func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, cache *publ
 					Registry:         operations.New(db, operations.Options{MaxAutomatic: cfg.MaxAutomaticOperations, Log: log}),
 					PublicOperations: cfg.PublicOperations, NoPublicIntrospection: cfg.NoPublicIntrospection,
 				}})),
-		Explorer: explorer.Handler(),
-		Ready:    readiness(db),
-		Log:      log,
-		Observer: m,
+		Explorer:  explorer.Handler(),
+		Ready:     readiness(db),
+		ReadyInfo: replicaInfo(db),
+		Log:       log,
+		Observer:  m,
 		// Outside the rate limiter: preflights are not counted and 429s
 		// stay readable by the page.
 		CORSOrigins: cfg.CORSOrigins,
@@ -285,13 +296,14 @@ func connLimits(cfg Config) server.ConnLimits {
 // sessionOptions are the serving pool's session settings: statement_timeout
 // a little above the operation deadline (the context cancels first; the
 // server-side timeout is the backstop), lock_timeout, and an idle-in-
-// transaction timeout.
+// transaction timeout; and its read replica, whose sessions get the same.
 func sessionOptions(cfg Config, limits graph.Limits) postgres.Options {
 	lock := cfg.LockTimeout
 	if lock == 0 {
 		lock = 10 * time.Second
 	}
-	opts := postgres.Options{LockTimeout: lock, IdleInTransactionTimeout: time.Minute}
+	opts := postgres.Options{LockTimeout: lock, IdleInTransactionTimeout: time.Minute,
+		Replica: postgres.ReplicaOptions{URL: cfg.ReplicaURL, MaxLag: cfg.ReplicaMaxLag}}
 	if limits.Timeout > 0 {
 		opts.StatementTimeout = limits.Timeout + 5*time.Second
 	}

@@ -217,12 +217,17 @@ func syncFile(path string) error {
 
 // runTool runs one of the PostgreSQL binaries to completion as the run user.
 func (c *Cluster) runTool(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return c.runToolEnv(ctx, nil, name, args...)
+}
+
+// runToolEnv is runTool with env (NAME=value) added to the tool's environment.
+func (c *Cluster) runToolEnv(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	cmd.Dir = "/"
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid:    true,
 		Pdeathsig:  syscall.SIGKILL,

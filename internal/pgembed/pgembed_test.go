@@ -413,3 +413,75 @@ func TestUnreachableDir(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// A replica is a hot standby of its primary: it answers reads, refuses
+// writes, follows the primary's changes as they are made, and is reused
+// (not copied again) when started again on its directory.
+func TestReplicaFollowsThePrimary(t *testing.T) {
+	primary := start(t, Options{Dir: testDir(t)})
+	defer primary.Stop()
+	pdb := openDB(t, primary.DSN("copydesk"))
+	if _, err := pdb.Exec(`CREATE TABLE notes (body text); INSERT INTO notes VALUES ('before the copy')`); err != nil {
+		t.Fatal(err)
+	}
+	dir := testDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	replica, err := primary.StartReplica(ctx, Options{Dir: dir, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("StartReplica: %v", err)
+	}
+	rdb := openDB(t, replica.DSN("copydesk"))
+	var standby bool
+	if err := rdb.QueryRow(`SELECT pg_is_in_recovery()`).Scan(&standby); err != nil || !standby {
+		t.Fatalf("the replica is in recovery: %v, %v", standby, err)
+	}
+	waitForNote(t, rdb, "before the copy")
+	if _, err := pdb.Exec(`INSERT INTO notes VALUES ('after the copy')`); err != nil {
+		t.Fatal(err)
+	}
+	waitForNote(t, rdb, "after the copy")
+	if _, err := rdb.Exec(`INSERT INTO notes VALUES ('on the replica')`); err == nil {
+		t.Error("the replica accepted a write")
+	}
+	rdb.Close()
+	if err := replica.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pdb.Exec(`INSERT INTO notes VALUES ('while it was down')`); err != nil {
+		t.Fatal(err)
+	}
+	replica, err = primary.StartReplica(ctx, Options{Dir: dir, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("StartReplica again: %v", err)
+	}
+	defer replica.Stop()
+	waitForNote(t, openDB(t, replica.DSN("copydesk")), "while it was down")
+}
+
+func openDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// waitForNote polls db until notes holds body.
+func waitForNote(t *testing.T, db *sql.DB, body string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		err := db.QueryRow(`SELECT count(*) FROM notes WHERE body = $1`, body).Scan(&n)
+		if err == nil && n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica never showed %q (last: %d rows, %v)", body, n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -58,6 +58,12 @@ var (
 func Main(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
+	if err := stopReplica(); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if admin != nil {

@@ -122,3 +122,67 @@ func TestRestart(t *testing.T) {
 	}
 	_ = NewDB(t)
 }
+
+// A test database is readable on the replica, which shows what the primary
+// committed once WaitForReplay returns, and nothing new while replay is
+// paused.
+func TestReplicaFollowsTheTestDatabase(t *testing.T) {
+	dsn := NewDSN(t)
+	primary := connect(t, dsn)
+	replica := connect(t, ReplicaDSN(t, dsn))
+	names := func() []string {
+		t.Helper()
+		var out []string
+		if err := replica.Select(&out, "SELECT name FROM demo_loads ORDER BY name"); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if _, err := primary.Exec("INSERT INTO demo_loads (name) VALUES ('one')"); err != nil {
+		t.Fatal(err)
+	}
+	WaitForReplay(t)
+	if got := names(); len(got) != 1 || got[0] != "one" {
+		t.Fatalf("after replay: %v, want [one]", got)
+	}
+	resume := PauseReplay(t)
+	if _, err := primary.Exec("INSERT INTO demo_loads (name) VALUES ('two')"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 1 {
+		t.Fatalf("with replay paused: %v, want [one]", got)
+	}
+	resume()
+	WaitForReplay(t)
+	if got := names(); len(got) != 2 {
+		t.Fatalf("after resuming: %v, want [one two]", got)
+	}
+	if _, err := replica.Exec("INSERT INTO demo_loads (name) VALUES ('three')"); err == nil {
+		t.Error("the replica accepted a write")
+	}
+}
+
+// Through a cut proxy the server cannot be reached, by open connections or
+// new ones; after Restore it can again.
+func TestProxyCut(t *testing.T) {
+	p := NewProxy(t, NewDSN(t))
+	db := connect(t, p.DSN())
+	db.SetMaxOpenConns(1)
+	ping := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var one int
+		return db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	}
+	if err := ping(); err != nil {
+		t.Fatal(err)
+	}
+	p.Cut()
+	if err := ping(); err == nil {
+		t.Fatal("reached the server through a cut proxy")
+	}
+	p.Restore()
+	if err := ping(); err != nil {
+		t.Fatalf("after Restore: %v", err)
+	}
+}

@@ -34,9 +34,12 @@ func ListAudit(ctx context.Context, q sqlx.QueryerContext, reportID int64, first
 	return rows, FormatError(err, "ListAudit", "Audit entry")
 }
 
+// nullJSON is raw as an argument for a jsonb parameter: NULL when empty,
+// otherwise text. Not []byte: with binary_parameters lib/pq sends []byte in
+// binary format, which for jsonb must start with a version byte.
 func nullJSON(raw []byte) any {
 	if len(raw) == 0 {
 		return nil
 	}
-	return []byte(raw)
+	return string(raw)
 }

@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +32,9 @@ type DB struct {
 	// Now returns the current time; tests replace it. Transactions fix it once at BEGIN.
 	Now func() time.Time
 	log *slog.Logger
+	// replica, when set, is the read replica the Public's Reader reads
+	// through (replica.go).
+	replica *replica
 }
 
 // Open connects to the database at dsn (a lib/pq URL or key=value string),
@@ -56,14 +61,58 @@ type Options struct {
 	// MaxOpen is the pool size (default 20). Idle connections are kept up
 	// to the same number, so a steady load opens no new sessions.
 	MaxOpen int
+	// Replica, when its URL is set, is a streaming replica that public
+	// reads go to (see replica.go). Its pool has the settings above.
+	Replica ReplicaOptions
 }
 
 // OpenWith is Open with opts. A setting the DSN already names (e.g.
-// statement_timeout=0 in DATABASE_URL) wins over opts.
+// statement_timeout=0 or binary_parameters=no in DATABASE_URL) wins over
+// opts and over the defaults.
 func OpenWith(ctx context.Context, dsn string, log *slog.Logger, opts Options) (*DB, error) {
+	connector, err := newConnector(dsn, opts)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", err)
+	}
+	db := newPool(countingConnector{connector}, opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot reach the database: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	out := &DB{DB: db, Now: time.Now, log: log}
+	if opts.Replica.URL != "" {
+		if out.replica, err = openReplica(ctx, out, dsn, opts, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// newConnector is lib/pq's connector for dsn with opts' session settings
+// and binary_parameters on (see withDefault). Its errors never hold the
+// DSN's password.
+func newConnector(dsn string, opts Options) (*pq.Connector, error) {
+	if _, err := pq.NewConfig(dsn); err != nil {
+		return nil, redactDSN(err)
+	}
+	// binary_parameters=yes sends a statement with arguments as one
+	// Parse/Bind/Describe/Execute/Sync exchange: one network round trip
+	// instead of two (a Parse/Describe round trip first). Its one catch is
+	// that []byte arguments then travel in binary format, which is right for
+	// bytea only: JSON goes to jsonb parameters as text (see nullJSON).
+	dsn, err := withDefault(dsn, "binary_parameters", "yes")
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", redactDSN(err))
+		return nil, redactDSN(err)
 	}
 	if cfg.Runtime == nil {
 		cfg.Runtime = map[string]string{}
@@ -76,9 +125,34 @@ func OpenWith(ctx context.Context, dsn string, log *slog.Logger, opts Options) (
 	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: bad DATABASE_URL: %w", redactDSN(err))
+		return nil, redactDSN(err)
 	}
-	sqldb := sql.OpenDB(countingConnector{connector})
+	return connector, nil
+}
+
+// withDefault returns dsn with the connection option name set to value,
+// unless dsn sets it already. dsn is a valid lib/pq URL or key=value string.
+func withDefault(dsn, name, value string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", errors.New("the URL cannot be parsed") // url's error would quote the password
+		}
+		q := u.Query()
+		if !q.Has(name) {
+			q.Set(name, value)
+			u.RawQuery = q.Encode()
+		}
+		return u.String(), nil
+	}
+	// In a key=value string the last of repeated keys wins, so a setting in
+	// dsn overrides one put in front of it.
+	return name + "=" + value + " " + dsn, nil
+}
+
+// newPool is a pool over connector, sized by opts.
+func newPool(connector driver.Connector, opts Options) *sqlx.DB {
+	sqldb := sql.OpenDB(connector)
 	size := opts.MaxOpen
 	if size <= 0 {
 		size = 20
@@ -86,17 +160,7 @@ func OpenWith(ctx context.Context, dsn string, log *slog.Logger, opts Options) (
 	sqldb.SetMaxOpenConns(size)
 	sqldb.SetMaxIdleConns(size)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := sqlx.NewDb(sqldb, "postgres")
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: cannot reach the database: %w", err)
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &DB{DB: db, Now: time.Now, log: log}, nil
+	return sqlx.NewDb(sqldb, "postgres")
 }
 
 // redactDSN keeps a parse error from echoing a password.

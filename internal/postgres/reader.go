@@ -27,8 +27,9 @@ type Reader struct {
 	aud Audience
 }
 
-// Reader returns a reader for aud over db.
-func (db *DB) Reader(aud Audience) Reader { return Reader{db: db, aud: aud} }
+// Reader returns a reader for aud over db (for the Public, over db's read
+// replica when it has one: see replica.go).
+func (db *DB) Reader(aud Audience) Reader { return Reader{db: db.readDB(aud), aud: aud} }
 
 // Audience returns who r reads for.
 func (r Reader) Audience() Audience { return r.aud }

@@ -458,7 +458,7 @@ func InsertRevision(ctx context.Context, tx *Tx, rev *editorial.Revision) error 
 	rev.CreatedAt = tx.Now
 	err = tx.GetContext(ctx, &rev.ID, `
 		INSERT INTO report_revisions (report_id, version, snapshot, message, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, rev.ReportID, rev.Version, snap, rev.Message, tx.Now)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, rev.ReportID, rev.Version, string(snap), rev.Message, tx.Now) // text: a []byte would go as binary jsonb
 	return FormatError(err, "InsertRevision", "Revision")
 }
 

@@ -33,7 +33,11 @@ type Config struct {
 	GraphQL  http.Handler // the /graphql endpoint
 	Explorer http.Handler // serves / and /explorer/ ; may be nil
 	Ready    Readiness
-	Log      *slog.Logger
+	// ReadyInfo, when non-nil, adds its fields to every /readyz answer:
+	// what an operator should see there that does not decide readiness
+	// (the read replica's state).
+	ReadyInfo func() map[string]any
+	Log       *slog.Logger
 	// Metrics, when non-nil, is served at /metrics (not rate-limited: only
 	// GraphQL is). Leave it nil to serve it on a listener of its own (see
 	// MetricsOnly).
@@ -62,10 +66,10 @@ func New(cfg Config) http.Handler {
 				attrs = append(attrs, "cause", cause)
 			}
 			cfg.Log.WarnContext(ctx, "not ready", attrs...)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+			writeJSON(w, http.StatusServiceUnavailable, readyBody(cfg, map[string]any{"status": "unavailable", "reason": err.Error()}))
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, readyBody(cfg, map[string]any{"status": "ok"}))
 	})
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
@@ -170,6 +174,20 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		return serr
 	}
 	return err
+}
+
+// readyBody is body with cfg.ReadyInfo's fields added (status and reason
+// win).
+func readyBody(cfg Config, body map[string]any) map[string]any {
+	if cfg.ReadyInfo == nil {
+		return body
+	}
+	for k, v := range cfg.ReadyInfo() {
+		if _, taken := body[k]; !taken {
+			body[k] = v
+		}
+	}
+	return body
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
