@@ -161,7 +161,10 @@ func (w *Worker) log() *slog.Logger {
 // stale and rebuilds them with parallel workers, telling progress how far
 // it is (for the benchmark's data set and operators' rebuilds).
 func RebuildAll(ctx context.Context, db *postgres.DB, parallel int, progress func(done, total int)) error {
-	total, err := QueueStale(ctx, db)
+	if _, err := QueueStale(ctx, db); err != nil {
+		return err
+	}
+	total, err := postgres.PublicJobsQueued(ctx, db) // with those queued before (by the migration, by directory changes)
 	if err != nil {
 		return err
 	}
