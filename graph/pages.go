@@ -18,19 +18,7 @@ import (
 // newsroomReports is Query.reports for the newsroom: working copies, read
 // in the wanted locales.
 func (r *Resolver) newsroomReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, loc *string) (*model.ReportConnection, error) {
-	wanted, err := wantedLocales(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	n, err := pageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	f, err := reportFilter(filter, orderBy)
+	wanted, n, cur, f, err := reportListArgs(ctx, first, after, filter, orderBy, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -51,19 +39,7 @@ func (r *Resolver) newsroomReports(ctx context.Context, first *int, after *strin
 // totalCount when selected), read in the wanted locales, every report's
 // relations primed from its documents (public.go).
 func (r *Resolver) publicReports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, loc *string) (*model.ReportConnection, error) {
-	wanted, err := wantedLocales(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	n, err := pageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	f, err := reportFilter(filter, orderBy)
+	wanted, n, cur, f, err := reportListArgs(ctx, first, after, filter, orderBy, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +55,26 @@ func (r *Resolver) publicReports(ctx context.Context, first *int, after *string,
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	return &model.ReportConnection{Nodes: list, PageInfo: info, Total: model.Total(total),
 		Edges: edges(list, cursors, func(c string, n *editorial.Report) *model.ReportEdge { return &model.ReportEdge{Cursor: c, Node: n} })}, nil
+}
+
+// reportListArgs decodes the arguments of Query.reports: the wanted
+// locales, the page size, the cursor and the storage filter.
+func reportListArgs(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, loc *string) ([]string, int, *editorial.Cursor, postgres.ReportFilter, error) {
+	var f postgres.ReportFilter
+	wanted, err := wantedLocales(ctx, loc)
+	if err != nil {
+		return nil, 0, nil, f, err
+	}
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, 0, nil, f, err
+	}
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, 0, nil, f, err
+	}
+	f, err = reportFilter(filter, orderBy)
+	return wanted, n, cur, f, err
 }
 
 // reportFilter is the storage filter of Query.reports' filter and orderBy.
