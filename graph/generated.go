@@ -4593,7 +4593,7 @@ type ReportConnection {
   nodes: [Report!]!
   "Where this page sits in the whole list."
   pageInfo: PageInfo!
-  "How many reports match the filter in all, across every page."
+  "How many reports match the filter in all, across every page. Counted only when selected: leave it out of pages that do not show it."
   totalCount: Int!
 }
 
@@ -5101,7 +5101,7 @@ type TagConnection {
   nodes: [Tag!]!
   "Where this page sits."
   pageInfo: PageInfo!
-  "How many tags match."
+  "How many tags match. Counted only when selected: leave it out of pages that do not show it."
   totalCount: Int!
 }
 
@@ -5121,7 +5121,7 @@ type PersonConnection {
   nodes: [Person!]!
   "Where this page sits."
   pageInfo: PageInfo!
-  "How many people match."
+  "How many people match. Counted only when selected: leave it out of pages that do not show it."
   totalCount: Int!
 }
 
@@ -5141,7 +5141,7 @@ type OrganizationConnection {
   nodes: [Organization!]!
   "Where this page sits."
   pageInfo: PageInfo!
-  "How many organizations match."
+  "How many organizations match. Counted only when selected: leave it out of pages that do not show it."
   totalCount: Int!
 }
 
@@ -5161,7 +5161,7 @@ type EventConnection {
   nodes: [Event!]!
   "Where this page sits."
   pageInfo: PageInfo!
-  "How many events match."
+  "How many events match. Counted only when selected: leave it out of pages that do not show it."
   totalCount: Int!
 }
 

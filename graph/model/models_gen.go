@@ -373,7 +373,7 @@ type EventConnection struct {
 	Nodes []*Event `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
-	// How many events match.
+	// How many events match. Counted only when selected: leave it out of pages that do not show it.
 	TotalCount int `json:"totalCount"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
@@ -469,7 +469,7 @@ type OrganizationConnection struct {
 	Nodes []*Organization `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
-	// How many organizations match.
+	// How many organizations match. Counted only when selected: leave it out of pages that do not show it.
 	TotalCount int `json:"totalCount"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
@@ -529,7 +529,7 @@ type PersonConnection struct {
 	Nodes []*Person `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
-	// How many people match.
+	// How many people match. Counted only when selected: leave it out of pages that do not show it.
 	TotalCount int `json:"totalCount"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
@@ -606,7 +606,7 @@ type ReportConnection struct {
 	Nodes []*editorial.Report `json:"nodes"`
 	// Where this page sits in the whole list.
 	PageInfo *PageInfo `json:"pageInfo"`
-	// How many reports match the filter in all, across every page.
+	// How many reports match the filter in all, across every page. Counted only when selected: leave it out of pages that do not show it.
 	TotalCount int `json:"totalCount"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
@@ -798,7 +798,7 @@ type TagConnection struct {
 	Nodes []*Tag `json:"nodes"`
 	// Where this page sits.
 	PageInfo *PageInfo `json:"pageInfo"`
-	// How many tags match.
+	// How many tags match. Counted only when selected: leave it out of pages that do not show it.
 	TotalCount int `json:"totalCount"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
