@@ -4316,7 +4316,7 @@ type Query {
     id: ID
     "A slug the report has or had. Compare ` + "`" + `Report.slug` + "`" + ` with the slug asked for to decide whether to redirect."
     slug: String
-    "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each value came from. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get approved translations only."
+    "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each value came from. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get the translations approved for the published version only."
     locale: String
   ): Report
   "Reports, most recently changed first (see ` + "`" + `orderBy` + "`" + `), archived ones left out unless the filter asks for them."
@@ -4505,7 +4505,7 @@ type Report implements Node {
   tags: [Tag!]!
   "Who took part in the event, in the order the report presents them."
   attendees: [Attendee!]!
-  "Translations of the report, one per locale, ordered by locale. The newsroom sees the working translations in every state; public readers see only approved text (as last approved, even while a newer version is being edited)."
+  "Translations of the report, one per locale, ordered by locale. The newsroom sees the working translations in every state; public readers see only text approved for the published version of the report (as last approved, even while a newer version is being edited; a translation approved for changes not yet published reaches them when the report is republished)."
   translations: [ReportTranslation!]!
   "The translation in one locale, or null when there is none."
   translation("A BCP 47 locale, e.g. ` + "`" + `zh-Hans` + "`" + `." locale: String!): ReportTranslation
