@@ -275,3 +275,11 @@ func PublicFormat(ctx context.Context, q sqlx.QueryerContext, reportID int64) (i
 	}
 	return v[0], nil
 }
+
+// PublicJobsReady reports whether a queued rebuild is due at now (the
+// database handle's clock, as ClaimPublicJob uses).
+func PublicJobsReady(ctx context.Context, q sqlx.QueryerContext, now time.Time) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM public_document_jobs WHERE queued_at <= $1)`, now)
+	return ok, FormatError(err, "PublicJobsReady", "Report")
+}

@@ -35,7 +35,8 @@ func QueueStale(ctx context.Context, db *postgres.DB) (int, error) {
 type Worker struct {
 	DB  *postgres.DB
 	Log *slog.Logger
-	// Poll is how often an idle worker looks for jobs (default 500 ms).
+	// Poll is how often an idle worker looks for jobs (default 1 s; one
+	// statement each time).
 	Poll time.Duration
 	// Parallel is how many jobs one worker runs at once (default 2).
 	Parallel int
@@ -47,7 +48,7 @@ type Worker struct {
 func (w *Worker) Run(ctx context.Context) {
 	poll := w.Poll
 	if poll <= 0 {
-		poll = 500 * time.Millisecond
+		poll = time.Second
 	}
 	t := time.NewTicker(poll)
 	defer t.Stop()
@@ -86,6 +87,10 @@ func (w *Worker) Drain(ctx context.Context, progress func(done int)) (int, error
 	k := w.Parallel
 	if k <= 0 {
 		k = 2
+	}
+	// An idle queue costs one statement, not a transaction per worker.
+	if ready, err := postgres.PublicJobsReady(ctx, w.DB, w.DB.Now()); err != nil || !ready {
+		return 0, err
 	}
 	var done atomic.Int64
 	var wg sync.WaitGroup
