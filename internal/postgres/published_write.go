@@ -37,6 +37,11 @@ type PublishedCopy struct {
 	FirstPublishedAt time.Time
 	PublishedAt      time.Time
 	PreviousSlugs    []string // oldest first
+	// ChangedTranslations says an approved translation is not in a
+	// translation document yet (ApprovedTranslations would return it);
+	// OrphanTranslations that a translation document has no approved
+	// translation any more (DeleteUnapprovedTranslations would delete it).
+	ChangedTranslations, OrphanTranslations bool
 }
 
 // PublishedCopyOf returns report id as it was last published, or nil when
@@ -53,9 +58,15 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 		PublishedAt      time.Time        `db:"published_at"`
 		CreatedAt        time.Time        `db:"created_at"`
 		PreviousSlugs    pq.StringArray   `db:"previous_slugs"`
+		Changed          bool             `db:"changed"`
+		Orphans          bool             `db:"orphans"`
 	}
 	err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at,
-			ARRAY(SELECT s.slug FROM report_slugs s WHERE s.report_id = r.id AND s.slug <> r.slug ORDER BY s.created_at, s.slug) AS previous_slugs
+			ARRAY(SELECT s.slug FROM report_slugs s WHERE s.report_id = r.id AND s.slug <> r.slug ORDER BY s.created_at, s.slug) AS previous_slugs,
+			EXISTS (SELECT 1 FROM published_translations t LEFT JOIN public_report_translations d ON d.report_id = t.report_id AND d.locale = t.locale
+				WHERE t.report_id = r.id AND d.version IS DISTINCT FROM t.version) AS changed,
+			EXISTS (SELECT 1 FROM public_report_translations d WHERE d.report_id = r.id
+				AND NOT EXISTS (SELECT 1 FROM published_translations t WHERE t.report_id = d.report_id AND t.locale = d.locale)) AS orphans
 		FROM reports r JOIN report_publications p ON p.report_id = r.id JOIN report_revisions v ON v.id = p.revision_id
 		WHERE r.id = $1 AND r.status = 'PUBLISHED'`, id)
 	if err != nil || len(rows) == 0 {
@@ -72,7 +83,8 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 		Subtitle: s.Subtitle, Summary: s.Summary, Body: s.Body, EventID: s.EventID, DeskID: row.DeskID,
 		Status: row.Status, Version: row.Version, PublishedAt: &first, CreatedAt: row.CreatedAt, UpdatedAt: row.PublishedAt,
 	}
-	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt, PreviousSlugs: row.PreviousSlugs}, nil
+	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt, PreviousSlugs: row.PreviousSlugs,
+		ChangedTranslations: row.Changed, OrphanTranslations: row.Orphans}, nil
 }
 
 // ApprovedTranslation is a translation's text as last approved (what

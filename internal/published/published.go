@@ -58,18 +58,23 @@ func Sync(ctx context.Context, tx *postgres.Tx, r, before *editorial.Report, rep
 // a translation document that holds the approved version already is kept
 // as it is); a report that is not published loses its documents.
 func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
-	ok, err := buildSource(ctx, tx, id)
-	if err != nil || !ok {
+	pc, err := buildSource(ctx, tx, id)
+	if err != nil || pc == nil {
 		return err
 	}
-	approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
-	if err != nil {
-		return err
-	}
-	for _, loc := range slices.Sorted(maps.Keys(approved)) {
-		if err := putTranslation(ctx, tx, id, approved[loc]); err != nil {
+	if pc.ChangedTranslations { // else every translation document is current: a republication of the source alone
+		approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
+		if err != nil {
 			return err
 		}
+		for _, loc := range slices.Sorted(maps.Keys(approved)) {
+			if err := putTranslation(ctx, tx, id, approved[loc]); err != nil {
+				return err
+			}
+		}
+	}
+	if !pc.OrphanTranslations {
+		return nil
 	}
 	return postgres.DeleteUnapprovedTranslations(ctx, tx, id)
 }

@@ -13,15 +13,15 @@ import (
 )
 
 // buildSource writes report id's source document from its publication and
-// the directory as it is now, and says whether the report is published
-// (when it is not, its documents are deleted).
-func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
+// the directory as it is now, and returns the publication (nil when the
+// report is not published: its documents are then deleted).
+func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.PublishedCopy, error) {
 	pc, err := postgres.PublishedCopyOf(ctx, tx, id)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if pc == nil {
-		return false, postgres.DeletePublicReport(ctx, tx, id)
+		return nil, postgres.DeletePublicReport(ctx, tx, id)
 	}
 	rep, snap := pc.Report, pc.Snapshot
 	rep.WordCount = richtext.WordCount(rep.Body)
@@ -32,11 +32,11 @@ func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
 	}
 	src.PreviousSlugs = nonNil(pc.PreviousSlugs)
 	if err := collectDirectory(ctx, tx, src); err != nil {
-		return false, err
+		return nil, err
 	}
 	doc, err := gojson.Marshal(src)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	row := &postgres.PublicSourceRow{ReportID: id, Format: Format, SourceLocale: rep.SourceLocale, EventID: rep.EventID,
 		TagSlugs: []string{}, TagIDs: src.TagIDs, Refs: refsOf(src), FirstPublishedAt: pc.FirstPublishedAt,
@@ -46,7 +46,7 @@ func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
 			row.TagSlugs = append(row.TagSlugs, t.Slug)
 		}
 	}
-	return true, postgres.PutPublicSource(ctx, tx, row)
+	return pc, postgres.PutPublicSource(ctx, tx, row)
 }
 
 // attendeesOf is the attendee list of a published snapshot.
