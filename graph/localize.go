@@ -188,7 +188,14 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 // query selects, with one batch per loader for the whole list
 // (model.Attendee.WithEntries).
 func (r *Resolver) withEntries(ctx context.Context, list []*model.Attendee) ([]*model.Attendee, error) {
-	return r.resolveEntries(ctx, list, selects(ctx, "person"), selects(ctx, "organization"))
+	people, orgs := true, true // outside a GraphQL field (a test calling a resolver): resolve both
+	if graphql.GetFieldContext(ctx) != nil {
+		people, orgs = false, false
+		for _, f := range graphql.CollectFieldsCtx(ctx, attendeeImplementors) {
+			people, orgs = people || f.Name == "person", orgs || f.Name == "organization"
+		}
+	}
+	return r.resolveEntries(ctx, list, people, orgs)
 }
 
 // resolveEntries resolves the people (when wantPeople) and organizations
@@ -281,19 +288,4 @@ func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *mod
 	}
 	req := loc.requested
 	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: loc.from, Complete: complete}
-}
-
-// selects reports whether the query selects field directly below the
-// field being resolved (through fragments), or cannot tell (outside a
-// GraphQL field), so that nothing unasked is loaded.
-func selects(ctx context.Context, field string) bool {
-	if graphql.GetFieldContext(ctx) == nil {
-		return true
-	}
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == field {
-			return true
-		}
-	}
-	return false
 }

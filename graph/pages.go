@@ -44,13 +44,14 @@ func (r *Resolver) publicReports(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	r.loaderBox(ctx).docs.listed()
-	docs, total, err := r.reader(ctx).ListPublicReports(ctx, f, n+1, cur, r.publicCandidates(wanted))
+	locales := r.publicCandidates(wanted)
+	docs, total, err := r.reader(ctx).ListPublicReports(ctx, f, n+1, cur, locales)
 	if err != nil {
 		return nil, err
 	}
 	list := make([]*editorial.Report, len(docs))
 	for i, d := range docs {
-		list[i] = r.fromDocuments(ctx, d, wanted)
+		list[i] = r.fromDocuments(ctx, d, wanted, locales)
 	}
 	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	return &model.ReportConnection{Nodes: list, PageInfo: info, Total: model.Total(total),

@@ -44,7 +44,7 @@ func (r *Resolver) publicReport(ctx context.Context, id int64, slug string, want
 	if c := r.PublicCache; c != nil {
 		if doc := c.Get(id, slug, locales); doc != nil {
 			box.docs.read(doc, false)
-			return r.fromDocuments(ctx, doc, wanted), true, nil
+			return r.fromDocuments(ctx, doc, wanted, locales), true, nil
 		}
 	}
 	doc, err := rd.PublicReport(ctx, id, slug, locales)
@@ -55,12 +55,13 @@ func (r *Resolver) publicReport(ctx context.Context, id int64, slug string, want
 	if c := r.PublicCache; c != nil {
 		c.Put(doc, slug, locales)
 	}
-	return r.fromDocuments(ctx, doc, wanted), true, nil
+	return r.fromDocuments(ctx, doc, wanted, locales), true, nil
 }
 
 // fromDocuments primes the request's loaders with what doc holds and
-// returns its report read in the wanted locales.
-func (r *Resolver) fromDocuments(ctx context.Context, doc *editorial.PublicReport, wanted []string) *editorial.Report {
+// returns its report read in the wanted locales; locales are the
+// candidates doc was read with (publicCandidates).
+func (r *Resolver) fromDocuments(ctx context.Context, doc *editorial.PublicReport, wanted, locales []string) *editorial.Report {
 	l, box, s := r.loaders(ctx), r.loaderBox(ctx), doc.Source
 	rep := s.Report
 	l.reports.Prime(rep.ID, rep)
@@ -77,21 +78,16 @@ func (r *Resolver) fromDocuments(ctx context.Context, doc *editorial.PublicRepor
 	primeAll(l.events.Prime, s.Events, func(e *editorial.Event) int64 { return e.ID })
 	translations := make([]*editorial.Translation, len(doc.Translations))
 	htmlByLocale := map[string]string{rep.SourceLocale: s.BodyHTML}
+	roles := map[string][]*editorial.AttendeeTranslation{}
 	for i, t := range doc.Translations {
 		translations[i] = t.Translation
-		htmlByLocale[t.Translation.Locale] = t.BodyHTML
+		htmlByLocale[t.Translation.Locale], roles[t.Translation.Locale] = t.BodyHTML, t.Attendees
 		box.rendered.put(t.Translation, t.BodyHTML)
 	}
-	// Every locale of the chain gets its attendee roles primed, an empty
-	// list for a locale without a document, so none is read again.
-	for _, loc := range r.publicCandidates(wanted) {
-		var roles []*editorial.AttendeeTranslation
-		for _, t := range doc.Translations {
-			if t.Translation.Locale == loc {
-				roles = t.Attendees
-			}
-		}
-		l.attendeeTrans.Prime(editorial.TranslationKey{ReportID: rep.ID, Locale: loc}, roles)
+	// Every candidate locale gets its attendee roles primed, an empty list
+	// for a locale without a document, so none is read again.
+	for _, loc := range locales {
+		l.attendeeTrans.Prime(editorial.TranslationKey{ReportID: rep.ID, Locale: loc}, roles[loc])
 	}
 	box.rendered.put(rep, s.BodyHTML)
 	if !needsLocalizing(rep, wanted) {

@@ -172,6 +172,17 @@ func TestNoLocaleRunsAheadOfThePublishedSource(t *testing.T) {
 	if ja := f.title(f.a, "ja"); ja != "フォーラム開幕、参加者は過去最多" {
 		t.Errorf("the newsroom reads the working translation: %q", ja)
 	}
+	// A rebuild meanwhile (a directory change) keeps it so.
+	if _, err := f.svc.Directory.UpdatePerson(f.ctx, directory.UpdatePersonInput{ID: f.person.ID, ExpectedVersion: f.person.Version,
+		Name: editorial.SetTo("Li Wei (CAST)")}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := (&published.Worker{DB: f.a.db}).Drain(f.ctx, nil); err != nil || n != 1 {
+		t.Fatalf("rebuilt %d reports: %v", n, err)
+	}
+	if ja := f.title(public, "ja"); ja != "フォーラム開幕" {
+		t.Errorf("after a rebuild, Japanese readers still get the translation of the published headline: %q", ja)
+	}
 
 	// Republishing publishes both at once.
 	if _, err := f.svc.Reports.Publish(f.ctx, f.report.Report.ID, saved.Report.Version); err != nil {

@@ -225,14 +225,14 @@ func publishedAttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []i
 	return out, nil
 }
 
-// PublicTranslationsByReportIDs returns, per report, its translation
-// documents ordered by locale, in one query.
-func PublicTranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.PublicTranslation, error) {
+// publicTranslations returns translation documents by report ID, ordered
+// by locale, of the rows cond (over public_report_translations) keeps.
+func publicTranslations(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[int64][]*editorial.PublicTranslation, error) {
 	var rows []struct {
 		ReportID int64  `db:"report_id"`
 		Doc      []byte `db:"doc"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT report_id, doc FROM public_report_translations WHERE report_id = ANY($1) ORDER BY report_id, locale`, pq.Array(ids)); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT report_id, doc FROM public_report_translations WHERE `+cond+` ORDER BY report_id, locale`, args...); err != nil {
 		return nil, FormatError(err, "PublicTranslations", "Translation")
 	}
 	out := map[int64][]*editorial.PublicTranslation{}
@@ -248,7 +248,7 @@ func PublicTranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, i
 
 // publishedTranslations is TranslationsByReportIDs for the public.
 func publishedTranslations(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Translation, error) {
-	docs, err := PublicTranslationsByReportIDs(ctx, q, ids)
+	docs, err := publicTranslations(ctx, q, `report_id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -263,20 +263,15 @@ func publishedTranslations(ctx context.Context, q sqlx.QueryerContext, ids []int
 
 // publishedAttendeeTranslations is AttendeeTranslationsByKeys for the public.
 func publishedAttendeeTranslations(ctx context.Context, q sqlx.QueryerContext, keys []editorial.TranslationKey) (map[editorial.TranslationKey][]*editorial.AttendeeTranslation, error) {
-	ids := make([]int64, len(keys))
-	for i, k := range keys {
-		ids[i] = k.ReportID
-	}
-	docs, err := PublicTranslationsByReportIDs(ctx, q, ids)
+	reports, locales := translationKeyArrays(keys)
+	docs, err := publicTranslations(ctx, q, `(report_id, locale) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`, reports, locales)
 	if err != nil {
 		return nil, err
 	}
 	out := map[editorial.TranslationKey][]*editorial.AttendeeTranslation{}
-	for _, k := range keys {
-		for _, d := range docs[k.ReportID] {
-			if d.Translation.Locale == k.Locale {
-				out[k] = d.Attendees
-			}
+	for id, list := range docs {
+		for _, d := range list {
+			out[editorial.TranslationKey{ReportID: id, Locale: d.Translation.Locale}] = d.Attendees
 		}
 	}
 	return out, nil

@@ -39,9 +39,23 @@ type PublishedCopy struct {
 	PreviousSlugs    []string // oldest first
 	// ChangedTranslations says an approved translation is not in a
 	// translation document yet (ApprovedTranslations would return it);
+	// Version is the version published.
 	// OrphanTranslations that a translation document has no approved
 	// translation any more (DeleteUnapprovedTranslations would delete it).
 	ChangedTranslations, OrphanTranslations bool
+	Version                                 int
+}
+
+// publishableTranslation is the condition on an approved translation t
+// (published_translations) of a report published at version published that
+// its translation document does not hold yet (another version, or none;
+// document alias d) and that does not run ahead of the publication: no
+// field of it was translated from a later version of the source
+// (translation_fields; such a translation reaches readers when the report
+// is republished).
+func publishableTranslation(published string) string {
+	return `d.version IS DISTINCT FROM t.version AND NOT EXISTS (SELECT 1 FROM translation_fields f
+		WHERE f.report_id = t.report_id AND f.locale = t.locale AND f.source_version > ` + published + `)`
 }
 
 // PublishedCopyOf returns report id as it was last published, or nil when
@@ -64,7 +78,7 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 	err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.id, r.status, r.desk_id, p.version, v.snapshot, p.first_published_at, p.published_at, r.created_at,
 			ARRAY(SELECT s.slug FROM report_slugs s WHERE s.report_id = r.id AND s.slug <> r.slug ORDER BY s.created_at, s.slug) AS previous_slugs,
 			EXISTS (SELECT 1 FROM published_translations t LEFT JOIN public_report_translations d ON d.report_id = t.report_id AND d.locale = t.locale
-				WHERE t.report_id = r.id AND d.version IS DISTINCT FROM t.version) AS changed,
+				WHERE t.report_id = r.id AND `+publishableTranslation("p.version")+`) AS changed,
 			EXISTS (SELECT 1 FROM public_report_translations d WHERE d.report_id = r.id
 				AND NOT EXISTS (SELECT 1 FROM published_translations t WHERE t.report_id = d.report_id AND t.locale = d.locale)) AS orphans
 		FROM reports r JOIN report_publications p ON p.report_id = r.id JOIN report_revisions v ON v.id = p.revision_id
@@ -84,7 +98,7 @@ func PublishedCopyOf(ctx context.Context, q sqlx.QueryerContext, id int64) (*Pub
 		Status: row.Status, Version: row.Version, PublishedAt: &first, CreatedAt: row.CreatedAt, UpdatedAt: row.PublishedAt,
 	}
 	return &PublishedCopy{Report: rep, Snapshot: &s, FirstPublishedAt: first, PublishedAt: row.PublishedAt, PreviousSlugs: row.PreviousSlugs,
-		ChangedTranslations: row.Changed, OrphanTranslations: row.Orphans}, nil
+		ChangedTranslations: row.Changed, OrphanTranslations: row.Orphans, Version: row.Version}, nil
 }
 
 // ApprovedTranslation is a translation's text as last approved (what
@@ -94,14 +108,15 @@ type ApprovedTranslation struct {
 	Attendees   []*editorial.AttendeeTranslation
 }
 
-// ApprovedTranslations returns report id's approved translations by locale
-// (only locale when it is not empty) that its translation documents do not
-// hold yet (another version, or no document), in two queries.
-func ApprovedTranslations(ctx context.Context, q sqlx.QueryerContext, id int64, locale string) (map[string]*ApprovedTranslation, error) {
+// ApprovedTranslations returns, by locale, report id's approved
+// translations (only locale's when it is not empty) that its translation
+// documents should hold and do not yet, the report being published at
+// version published (publishableTranslation), in two queries.
+func ApprovedTranslations(ctx context.Context, q sqlx.QueryerContext, id int64, locale string, published int) (map[string]*ApprovedTranslation, error) {
 	var list []*editorial.Translation
 	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+publishedTranslationColumns+` FROM published_translations t
 		LEFT JOIN public_report_translations d ON d.report_id = t.report_id AND d.locale = t.locale
-		WHERE t.report_id = $1 AND ($2 = '' OR t.locale = $2) AND d.version IS DISTINCT FROM t.version ORDER BY t.locale`, id, locale); err != nil {
+		WHERE t.report_id = $1 AND ($2 = '' OR t.locale = $2) AND `+publishableTranslation("$3")+` ORDER BY t.locale`, id, locale, published); err != nil {
 		return nil, FormatError(err, "ApprovedTranslations", "Translation")
 	}
 	out := make(map[string]*ApprovedTranslation, len(list))
@@ -275,17 +290,6 @@ func PublicJobsQueued(ctx context.Context, q sqlx.QueryerContext) (int, error) {
 	var n int
 	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM public_document_jobs`)
 	return n, FormatError(err, "PublicJobsQueued", "Report")
-}
-
-// PublicFormat returns the format of report reportID's source document, or
-// 0 when it has none.
-func PublicFormat(ctx context.Context, q sqlx.QueryerContext, reportID int64) (int, error) {
-	var v []int
-	err := sqlx.SelectContext(ctx, q, &v, `SELECT format FROM public_reports WHERE report_id = $1`, reportID)
-	if err != nil || len(v) == 0 {
-		return 0, FormatError(err, "PublicFormat", "Report")
-	}
-	return v[0], nil
 }
 
 // PublicJobsReady reports whether a queued rebuild is due at now (the

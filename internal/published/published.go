@@ -52,23 +52,27 @@ func Sync(ctx context.Context, tx *postgres.Tx, r, before *editorial.Report, rep
 	return nil
 }
 
-// Build rebuilds every public document of report id from its publication
-// and its approved translations (any approved translation qualifies at a
-// publication: it was made against the version published or an older one;
-// a translation document that holds the approved version already is kept
-// as it is); a report that is not published loses its documents.
+// Build rebuilds report id's public documents: the source document from
+// its publication and the directory as it is now, and the translation
+// documents from the approved translations that do not run ahead of the
+// publication (postgres.ApprovedTranslations; at a publication none does,
+// since it publishes the current version). A translation document that
+// holds its approved version already, or whose newer approval runs ahead,
+// is kept as it is; one whose translation was deleted goes. A report that
+// is not published loses its documents. Publishing, the rebuild jobs of
+// directory changes and start-up rebuilds all run it.
 func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
 	pc, err := buildSource(ctx, tx, id)
 	if err != nil || pc == nil {
 		return err
 	}
-	if pc.ChangedTranslations { // else every translation document is current: a republication of the source alone
-		approved, err := postgres.ApprovedTranslations(ctx, tx, id, "")
+	if pc.ChangedTranslations { // else every translation document is current (a directory change, a republication of the source alone)
+		approved, err := postgres.ApprovedTranslations(ctx, tx, id, "", pc.Version)
 		if err != nil {
 			return err
 		}
 		for _, loc := range slices.Sorted(maps.Keys(approved)) {
-			if err := putTranslation(ctx, tx, id, approved[loc]); err != nil {
+			if err := putTranslation(ctx, tx, approved[loc]); err != nil {
 				return err
 			}
 		}
@@ -79,16 +83,9 @@ func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
 	return postgres.DeleteUnapprovedTranslations(ctx, tx, id)
 }
 
-// Refresh rebuilds report id's source document only — what a directory
-// change touches — keeping its translation documents; a report that is no
-// longer published loses its documents.
-func Refresh(ctx context.Context, tx *postgres.Tx, id int64) error {
-	_, err := buildSource(ctx, tx, id)
-	return err
-}
-
-// TranslationApproved updates the public documents after report id's
-// translation into locale was approved in tx. If the report is published
+// TranslationApproved records, in tx, the approved text of report id's
+// translation into locale (postgres.PublishTranslation: what readers of it
+// get from now on) and updates the public documents. If the report is published
 // and the translation was made against the published version or an older
 // one, readers of that locale get it now. If one of its fields was
 // translated from unpublished changes of the source, it would run ahead of
@@ -96,44 +93,34 @@ func Refresh(ctx context.Context, tx *postgres.Tx, id int64) error {
 // the locale keeps the translation approved before, and the new one
 // reaches readers when the report is republished (Build).
 func TranslationApproved(ctx context.Context, tx *postgres.Tx, id int64, locale string) error {
+	if err := postgres.PublishTranslation(ctx, tx, id, locale); err != nil {
+		return err
+	}
 	published, err := postgres.PublicVersion(ctx, tx, id)
 	if err != nil || published == 0 {
 		return err
 	}
-	key := editorial.TranslationKey{ReportID: id, Locale: locale}
-	fields, err := postgres.TranslationFieldsByKeys(ctx, tx, []editorial.TranslationKey{key})
-	if err != nil {
-		return err
-	}
-	for _, v := range fields[key] {
-		if v > published {
-			return nil
-		}
-	}
-	approved, err := postgres.ApprovedTranslations(ctx, tx, id, locale)
+	approved, err := postgres.ApprovedTranslations(ctx, tx, id, locale, published)
 	if err != nil || approved[locale] == nil {
 		return err
 	}
-	if err := putTranslation(ctx, tx, id, approved[locale]); err != nil {
+	if err := putTranslation(ctx, tx, approved[locale]); err != nil {
 		return err
 	}
 	return postgres.PutPublicLocales(ctx, tx, id)
 }
 
-// TranslationRemoved withdraws report id's translation document in locale
-// after the translation was deleted in tx.
-func TranslationRemoved(ctx context.Context, tx *postgres.Tx, id int64, locale string) error {
-	published, err := postgres.PublicVersion(ctx, tx, id)
-	if err != nil || published == 0 {
-		return err
-	}
+// TranslationRemoved withdraws the translation documents of report id
+// whose translation was deleted in tx (nothing when the report has no
+// documents).
+func TranslationRemoved(ctx context.Context, tx *postgres.Tx, id int64) error {
 	if err := postgres.DeleteUnapprovedTranslations(ctx, tx, id); err != nil {
 		return err
 	}
 	return postgres.PutPublicLocales(ctx, tx, id)
 }
 
-func putTranslation(ctx context.Context, tx *postgres.Tx, id int64, t *postgres.ApprovedTranslation) error {
+func putTranslation(ctx context.Context, tx *postgres.Tx, t *postgres.ApprovedTranslation) error {
 	doc := editorial.PublicTranslation{Translation: t.Translation, Attendees: t.Attendees}
 	if t.Translation.Body != "" {
 		doc.BodyHTML = richtext.HTML(t.Translation.Body)

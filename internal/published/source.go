@@ -98,7 +98,7 @@ func collectDirectory(ctx context.Context, tx *postgres.Tx, src *editorial.Publi
 	return err
 }
 
-// refsOf lists what src shows, for QueueRefresh.
+// refsOf lists what src shows, for Queue.
 func refsOf(src *editorial.PublicSource) []string {
 	var refs []string
 	for _, p := range src.People {

@@ -125,7 +125,7 @@ func (w *Worker) runOne(ctx context.Context) (bool, error) {
 		if id, err = postgres.ClaimPublicJob(ctx, tx); err != nil || id == 0 {
 			return err
 		}
-		if failed = w.rebuild(ctx, tx, id); failed != nil {
+		if failed = Build(ctx, tx, id); failed != nil {
 			return failed
 		}
 		return postgres.DeletePublicJob(ctx, tx, id)
@@ -139,20 +139,6 @@ func (w *Worker) runOne(ctx context.Context) (bool, error) {
 		return true, postgres.DeferPublicJob(ctx, w.DB, id, w.DB.Now().Add(retry), fmt.Sprint(failed))
 	}
 	return id != 0 && err == nil, err
-}
-
-// rebuild rebuilds report id's documents: all of them when it has none yet
-// (or they are of another format), else its source document (what a
-// directory change touches).
-func (w *Worker) rebuild(ctx context.Context, tx *postgres.Tx, id int64) error {
-	current, err := postgres.PublicFormat(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if current == Format {
-		return Refresh(ctx, tx, id)
-	}
-	return Build(ctx, tx, id)
 }
 
 func (w *Worker) log() *slog.Logger {

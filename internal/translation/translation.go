@@ -134,9 +134,6 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		return nil, nil, err
 	}
 	if t.Status == editorial.TranslationApproved { // the demo loader's
-		if err := postgres.PublishTranslation(ctx, tx, t.ReportID, t.Locale); err != nil {
-			return nil, nil, err
-		}
 		if err := published.TranslationApproved(ctx, tx, t.ReportID, t.Locale); err != nil {
 			return nil, nil, err
 		}

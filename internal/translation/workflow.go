@@ -90,9 +90,6 @@ func (s *Service) ApproveTranslation(ctx context.Context, reportID int64, locale
 			if err := c.advance(ctx, tx); err != nil {
 				return err
 			}
-			if err := postgres.PublishTranslation(ctx, tx, c.r.ID, c.loc); err != nil {
-				return err
-			}
 			return published.TranslationApproved(ctx, tx, c.r.ID, c.loc)
 		})
 }
@@ -109,7 +106,7 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 			if err := postgres.DeleteTranslation(ctx, tx, c.r.ID, c.loc); err != nil {
 				return err
 			}
-			return published.TranslationRemoved(ctx, tx, c.r.ID, c.loc)
+			return published.TranslationRemoved(ctx, tx, c.r.ID)
 		})
 }
 
