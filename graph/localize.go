@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
@@ -185,17 +186,38 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 }
 
 // withEntries resolves the people and organizations of attendees that the
-// query selects, with one batch per loader for the whole list
-// (model.Attendee.WithEntries).
+// current field's selection (of Attendee fields) asks for, with one batch
+// per loader for the whole list (model.Attendee.WithEntries).
 func (r *Resolver) withEntries(ctx context.Context, list []*model.Attendee) ([]*model.Attendee, error) {
 	people, orgs := true, true // outside a GraphQL field (a test calling a resolver): resolve both
-	if graphql.GetFieldContext(ctx) != nil {
-		people, orgs = false, false
-		for _, f := range graphql.CollectFieldsCtx(ctx, attendeeImplementors) {
-			people, orgs = people || f.Name == "person", orgs || f.Name == "organization"
-		}
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		people, orgs = attendeeWants(graphql.GetOperationContext(ctx), fc.Field.Selections)
 	}
 	return r.resolveEntries(ctx, list, people, orgs)
+}
+
+// withEntriesOf is withEntries for one attendee, as a function of a
+// load's results (nil stays nil): r.withEntriesOf(ctx)(ref(…)).
+func (r *Resolver) withEntriesOf(ctx context.Context) func(*model.Attendee, error) (*model.Attendee, error) {
+	return func(a *model.Attendee, err error) (*model.Attendee, error) {
+		if a == nil || err != nil {
+			return a, err
+		}
+		list, err := r.withEntries(ctx, []*model.Attendee{a})
+		if err != nil {
+			return nil, err
+		}
+		return list[0], nil
+	}
+}
+
+// attendeeWants says whether sel, a selection of Attendee fields (through
+// fragments), asks for the person and for the organization.
+func attendeeWants(oc *graphql.OperationContext, sel ast.SelectionSet) (people, orgs bool) {
+	for _, f := range graphql.CollectFields(oc, sel, attendeeImplementors) {
+		people, orgs = people || f.Name == "person", orgs || f.Name == "organization"
+	}
+	return people, orgs
 }
 
 // resolveEntries resolves the people (when wantPeople) and organizations
@@ -233,21 +255,27 @@ func (r *Resolver) resolveEntries(ctx context.Context, list []*model.Attendee, w
 	return list, nil
 }
 
-// withEntriesOf resolves both entries of one attendee, as a function of a
-// load's results (nil stays nil): r.withEntriesOf(ctx)(ref(…)). (Its
-// callers' selections hold the attendee's fields one level down or behind
-// a fragment, so it does not look at them.)
-func (r *Resolver) withEntriesOf(ctx context.Context) func(*model.Attendee, error) (*model.Attendee, error) {
-	return func(a *model.Attendee, err error) (*model.Attendee, error) {
-		if a == nil || err != nil {
-			return a, err
+// anchoredAttendee is the attendee a comment thread's anchor names, read
+// in chain, with what the anchor's selection asks of it; nil when the
+// selection does not ask for the attendee at all (nothing is loaded).
+func (r *Resolver) anchoredAttendee(ctx context.Context, id int64, chain model.Chain) (*model.Attendee, error) {
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFieldsCtx(ctx, commentAnchorImplementors) {
+		if f.Name != "attendee" {
+			continue
 		}
-		list, err := r.resolveEntries(ctx, []*model.Attendee{a}, true, true)
+		att, err := load(ctx, r.loaders(ctx).attendees, id)
+		if err != nil || att == nil {
+			return nil, err
+		}
+		people, orgs := attendeeWants(oc, f.Selections)
+		list, err := r.resolveEntries(ctx, []*model.Attendee{chain.Attendee(att)}, people, orgs)
 		if err != nil {
 			return nil, err
 		}
 		return list[0], nil
 	}
+	return nil, nil
 }
 
 // asWritten is the chain of the objects that are below no localized report

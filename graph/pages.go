@@ -49,11 +49,11 @@ func (r *Resolver) publicReports(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
+	docs, cursors, info := page(docs, n, cur, func(d *editorial.PublicReport) editorial.Cursor { return postgres.ReportCursor(d.Source.Report, f.OrderBy) })
 	list := make([]*editorial.Report, len(docs))
-	for i, d := range docs {
+	for i, d := range docs { // the page only: the one read ahead to tell hasNextPage is not prepared
 		list[i] = r.fromDocuments(ctx, d, wanted, locales)
 	}
-	list, cursors, info := page(list, n, cur, func(rep *editorial.Report) editorial.Cursor { return postgres.ReportCursor(rep, f.OrderBy) })
 	return &model.ReportConnection{Nodes: list, PageInfo: info, Total: model.Total(total),
 		Edges: edges(list, cursors, func(c string, n *editorial.Report) *model.ReportEdge { return &model.ReportEdge{Cursor: c, Node: n} })}, nil
 }

@@ -68,10 +68,8 @@ func (w *reportWants) add(oc *graphql.OperationContext, sel ast.SelectionSet) {
 			w.translations = true
 		case "attendees":
 			w.attendees = true
-			for _, a := range graphql.CollectFields(oc, f.Selections, attendeeImplementors) {
-				w.people = w.people || a.Name == "person"
-				w.organizations = w.organizations || a.Name == "organization"
-			}
+			people, orgs := attendeeWants(oc, f.Selections)
+			w.people, w.organizations = w.people || people, w.organizations || orgs
 		}
 	}
 }

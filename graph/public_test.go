@@ -70,6 +70,14 @@ func TestAPublicReadIsOneStatement(t *testing.T) {
 	if !strings.HasPrefix(ja.Report.Body, "<p>") || !strings.Contains(ja.Report.Body, "青島") {
 		t.Errorf("the Japanese body in HTML: %.80q", ja.Report.Body)
 	}
+	// Attendees selected through a fragment name their people too.
+	for _, c := range []*api{public, a} {
+		var fr struct{ Report struct{ Attendees []struct{ Person *struct{ Name string } } } }
+		c.do(`{ report(slug: "`+demoSlug+`") { attendees { ...who } } } fragment who on Attendee { person { name } }`, nil, &fr)
+		if len(fr.Report.Attendees) == 0 || fr.Report.Attendees[0].Person == nil || fr.Report.Attendees[0].Person.Name == "" {
+			t.Errorf("attendees through a fragment: %+v", fr.Report.Attendees)
+		}
+	}
 	// An attendee reached by its ID names its person and organization too,
 	// for the public and the newsroom.
 	var ids struct {

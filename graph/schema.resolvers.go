@@ -84,11 +84,8 @@ func (r *commentThreadResolver) ID(ctx context.Context, obj *model.CommentThread
 func (r *commentThreadResolver) Anchor(ctx context.Context, obj *model.CommentThread) (*model.CommentAnchor, error) {
 	a := anchorOf(obj.Root)
 	if a != nil && obj.Root.AttendeeID != nil {
-		att, err := load(ctx, r.loaders(ctx).attendees, *obj.Root.AttendeeID)
-		if err != nil {
-			return nil, err
-		}
-		if a.Attendee, err = r.withEntriesOf(ctx)(obj.Chain.Attendee(att), nil); err != nil {
+		var err error
+		if a.Attendee, err = r.anchoredAttendee(ctx, *obj.Root.AttendeeID, obj.Chain); err != nil {
 			return nil, err
 		}
 	}

@@ -178,12 +178,6 @@ func EventCursor(e *editorial.Event) editorial.Cursor {
 	return editorial.Cursor{Key: e.StartsAt.UTC().Format(time.RFC3339Nano), ID: e.ID}
 }
 
-// ListEvents is EventPage with the total counted at once.
-func ListEvents(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, int, error) {
-	list, total, err := EventPage(ctx, q, search, first, after)
-	return counted(ctx, list, total, err)
-}
-
 // EventPage returns up to first events after the cursor (see EventCursor),
 // latest start first (undated events last, then by ID descending), and the
 // Total of those matching. A non-blank search keeps those whose name or any

@@ -65,12 +65,6 @@ func OrganizationsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids 
 	return orgTable.withAncestors(ctx, q, "OrganizationsWithAncestors", ids)
 }
 
-// ListOrganizations is OrganizationPage with the total counted at once.
-func ListOrganizations(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, int, error) {
-	list, total, err := OrganizationPage(ctx, q, search, first, after)
-	return counted(ctx, list, total, err)
-}
-
 // OrganizationPage returns up to first organizations after the cursor (see
 // NameCursor), ordered by name case-insensitively and then ID, and the Total
 // of those matching. A non-blank search keeps those whose name, acronym or

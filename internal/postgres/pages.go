@@ -33,33 +33,14 @@ func pageTotal(q sqlx.QueryerContext, pageLen, first int, after *editorial.Curso
 	}
 }
 
-// counted returns a page with its total counted at once, for the List
-// functions that return both.
-func counted[T any](ctx context.Context, list []*T, total Total, err error) ([]*T, int, error) {
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := total(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	return list, n, nil
-}
-
 // --- the Reader's pages and the relations a page of reports prefetches ---
 
-// ReportPage returns up to first reports after cursor in the filter's order
-// and their Total: for the newsroom the working copies (ReportPage), for the
-// public the published copies of published reports, from their documents
-// (ListPublicReports).
+// ReportPage returns up to first working copies after cursor in the
+// filter's order and their Total (see the package function ReportPage);
+// newsroom only: the public lists public documents (ListPublicReports).
 func (r Reader) ReportPage(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
-	if r.aud == Public {
-		docs, total, err := ListPublicReports(ctx, r.db, f, first, after, nil)
-		list := make([]*editorial.Report, len(docs))
-		for i, d := range docs {
-			list[i] = d.Source.Report
-		}
-		return list, total, err
+	if r.aud != Newsroom {
+		return []*editorial.Report{}, knownTotal(0), nil
 	}
 	return ReportPage(ctx, r.db, f, first, after)
 }
@@ -85,32 +66,10 @@ func (r Reader) EventPage(ctx context.Context, search string, first int, after *
 	return EventPage(ctx, r.db, search, first, after)
 }
 
-// ReportTags returns, per report, its tags in order (of the published
-// snapshot, for the public): for the newsroom in one query (TagsByReportIDs),
-// what TagIDsByReportIDs and TagsByIDs read in two.
+// ReportTags returns, per report, its tags in order, in one query
+// (TagsByReportIDs: what TagIDsByReportIDs and TagsByIDs read in two);
+// newsroom only, for the list prefetch (the public's tags come with their
+// documents).
 func (r Reader) ReportTags(ctx context.Context, ids []int64) (map[int64][]*editorial.Tag, error) {
-	if r.aud == Newsroom {
-		return TagsByReportIDs(ctx, r.db, ids)
-	}
-	tagIDs, err := publishedTagIDs(ctx, r.db, ids)
-	if err != nil {
-		return nil, err
-	}
-	var all []int64
-	for _, list := range tagIDs {
-		all = append(all, list...)
-	}
-	tags, err := TagsByIDs(ctx, r.db, all)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64][]*editorial.Tag, len(tagIDs))
-	for id, list := range tagIDs {
-		for _, t := range list {
-			if tags[t] != nil {
-				out[id] = append(out[id], tags[t])
-			}
-		}
-	}
-	return out, nil
+	return newsroomOnly(ctx, r, ids, TagsByReportIDs)
 }

@@ -57,12 +57,6 @@ func PeopleByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 	return peopleTable.byIDs(ctx, q, "PeopleByIDs", ids, "")
 }
 
-// ListPeople is PersonPage with the total counted at once.
-func ListPeople(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, int, error) {
-	list, total, err := PersonPage(ctx, q, search, first, after)
-	return counted(ctx, list, total, err)
-}
-
 // PersonPage returns up to first people after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and the Total of those
 // matching. A non-blank search keeps those whose name or any localized name

@@ -156,13 +156,6 @@ type ReportFilter struct {
 	OrderBy      string // "updated" (default) or "created"
 }
 
-// ListReports is ReportPage with the total counted at once: at most two
-// queries, whatever the page size. Reader.ListReports lists for an audience.
-func ListReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, int, error) {
-	list, total, err := ReportPage(ctx, q, f, first, after)
-	return counted(ctx, list, total, err)
-}
-
 // ReportPage returns up to first reports (working copies) after cursor in
 // the filter's order (newest first, ID as tie-breaker), in one query, and
 // the Total of those matching, counted when called. Reader.ReportPage

@@ -74,12 +74,6 @@ func TagsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 	return tagTable.withAncestors(ctx, q, "TagsWithAncestors", ids)
 }
 
-// ListTags is TagPage with the total counted at once.
-func ListTags(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, int, error) {
-	list, total, err := TagPage(ctx, q, search, first, after)
-	return counted(ctx, list, total, err)
-}
-
 // TagPage returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and the Total of those
 // matching. A non-blank search keeps those whose name or any localized name
