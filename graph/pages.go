@@ -49,7 +49,9 @@ func (r *Resolver) publicReports(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	docs, cursors, info := page(docs, n, cur, func(d *editorial.PublicReport) editorial.Cursor { return postgres.ReportCursor(d.Source.Report, f.OrderBy) })
+	docs, cursors, info := page(docs, n, cur, func(d *editorial.PublicReport) editorial.Cursor {
+		return postgres.ReportCursor(d.Source.Report, f.OrderBy)
+	})
 	list := make([]*editorial.Report, len(docs))
 	for i, d := range docs { // the page only: the one read ahead to tell hasNextPage is not prepared
 		list[i] = r.fromDocuments(ctx, d, wanted, locales)

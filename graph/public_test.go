@@ -72,7 +72,11 @@ func TestAPublicReadIsOneStatement(t *testing.T) {
 	}
 	// Attendees selected through a fragment name their people too.
 	for _, c := range []*api{public, a} {
-		var fr struct{ Report struct{ Attendees []struct{ Person *struct{ Name string } } } }
+		var fr struct {
+			Report struct {
+				Attendees []struct{ Person *struct{ Name string } }
+			}
+		}
 		c.do(`{ report(slug: "`+demoSlug+`") { attendees { ...who } } } fragment who on Attendee { person { name } }`, nil, &fr)
 		if len(fr.Report.Attendees) == 0 || fr.Report.Attendees[0].Person == nil || fr.Report.Attendees[0].Person.Name == "" {
 			t.Errorf("attendees through a fragment: %+v", fr.Report.Attendees)
