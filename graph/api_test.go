@@ -68,7 +68,14 @@ func newAPIWaiting(t testing.TB, wait time.Duration, opts graph.HandlerOptions) 
 // the handler is made.
 func newAPIAt(t testing.TB, dsn string, wait time.Duration, opts graph.HandlerOptions, configure func(*graph.Resolver)) *api {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), dsn, nil)
+	return newAPIOn(t, dsn, postgres.Options{}, wait, opts, configure)
+}
+
+// newAPIOn is newAPIAt with the database opened with dbOpts (e.g. a
+// replica for public reads).
+func newAPIOn(t testing.TB, dsn string, dbOpts postgres.Options, wait time.Duration, opts graph.HandlerOptions, configure func(*graph.Resolver)) *api {
+	t.Helper()
+	db, err := postgres.OpenWith(context.Background(), dsn, nil, dbOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

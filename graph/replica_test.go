@@ -2,23 +2,16 @@ package graph_test
 
 import (
 	"context"
-	"log/slog"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/copydesk/copydesk/graph"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/comments"
-	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/identity"
-	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/reports"
-	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // newAPIWithReplica is newAPI over a database whose public reads go to a
@@ -27,21 +20,8 @@ func newAPIWithReplica(t *testing.T) (*api, *pgtest.Proxy) {
 	t.Helper()
 	dsn := pgtest.NewDSN(t)
 	proxy := pgtest.NewProxy(t, pgtest.ReplicaDSN(t, dsn))
-	db, err := postgres.OpenWith(context.Background(), dsn, nil, postgres.Options{Replica: postgres.ReplicaOptions{
-		URL: proxy.DSN(), MaxLag: time.Hour, CheckInterval: 20 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	fallbacks, err := locale.ParseFallbacks("zh-Hant:zh-Hans")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.New(db)
-	h := graph.NewHandler(&graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db),
-		Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks}, slog.New(slog.DiscardHandler), graph.HandlerOptions{})
-	a := &api{t: t, db: db, ids: ids, handler: h, sql: new(atomic.Int64)}
-	a.token = a.newUser("admin@example.org", auth.Grant{Role: auth.Admin})
+	a := newAPIOn(t, dsn, postgres.Options{Replica: postgres.ReplicaOptions{URL: proxy.DSN(), MaxLag: time.Hour, CheckInterval: 20 * time.Millisecond}},
+		50*time.Millisecond, graph.HandlerOptions{}, nil)
 	return a, proxy
 }
 

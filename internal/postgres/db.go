@@ -366,17 +366,30 @@ func Transient(err error) *cerr.Error {
 			return &cerr.Error{Code: cerr.Timeout, Message: "The request took too long and was stopped. Ask for less (smaller pages, fewer nested lists) or try again.", Err: err}
 		case pqErr.Code == "55P03": // lock_not_available: lock_timeout
 			return &cerr.Error{Code: cerr.Unavailable, Message: "The data is busy with another change; try again in a moment.", Err: err}
-		case pqErr.Code.Class() == "08", pqErr.Code.Class() == "57", pqErr.Code == "53300": // connection exception, operator intervention, too many connections
+		case pqErr.Code.Class() == "57", pqErr.Code == "53300": // operator intervention, too many connections
 			return unavailable(err)
 		}
-		return nil
 	}
-	var netErr net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &netErr) {
+	if connectionLost(err) {
 		return unavailable(err)
 	}
 	return nil
+}
+
+// connectionLost reports whether err says the connection to the server is
+// gone (the network, or the server shutting down or refusing sessions),
+// rather than that a statement failed: Transient's outages, and what makes
+// a replica read run again on the primary (routedConn).
+func connectionLost(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		// connection exception; admin_shutdown, crash_shutdown, cannot_connect_now
+		return pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P02" || pqErr.Code == "57P03"
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.As(err, &netErr)
 }
 
 func unavailable(err error) *cerr.Error {

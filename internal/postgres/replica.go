@@ -6,14 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/lib/pq"
@@ -460,28 +457,17 @@ func (c *routedConn) IsValid() bool { return c.wanted() && c.countingConn.IsVali
 
 func (c *routedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := c.countingConn.QueryContext(ctx, query, args)
-	if err != nil && c.onReplica && ctx.Err() == nil && lostConnection(err) {
-		return nil, driver.ErrBadConn
+	if err != nil && c.onReplica && ctx.Err() == nil && (connectionLost(err) || recoveryConflict(err)) {
+		return nil, driver.ErrBadConn // database/sql runs the read again on another connection (public reads are SELECTs)
 	}
 	return rows, err
 }
 
-// lostConnection reports whether err says the connection to the server is
-// gone (the network, or the server shutting down), rather than that a
-// statement failed.
-func lostConnection(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return true
-	}
+// recoveryConflict reports whether a standby cancelled a read that
+// conflicted with the WAL it was replaying (SQLSTATE 40001 or 40P01 outside
+// any serializable transaction: public reads run none), which the same
+// read on another connection does not meet again.
+func recoveryConflict(err error) bool {
 	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		// connection exception; admin_shutdown, crash_shutdown, cannot_connect_now
-		return pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P02" || pqErr.Code == "57P03"
-	}
-	return false
+	return errors.As(err, &pqErr) && (pqErr.Code == "40001" || pqErr.Code == "40P01")
 }

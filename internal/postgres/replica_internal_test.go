@@ -147,7 +147,16 @@ func TestAReadCutOffWhileItRunsIsRunAgainOnThePrimary(t *testing.T) {
 		err := db.readDB(Public).GetContext(context.Background(), &standby, `SELECT pg_is_in_recovery() FROM pg_sleep(1) /* cut me */`)
 		done <- result{standby, err}
 	}()
+	deadline := time.Now().Add(30 * time.Second)
 	for running := false; !running; time.Sleep(5 * time.Millisecond) {
+		select {
+		case res := <-done:
+			t.Fatalf("the read ended before it could be cut off: ran on a standby %v, err %v", res.on, res.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the read never showed up on the replica")
+		}
 		if err := watch.Get(&running, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE '%/* cut me */' AND pid <> pg_backend_pid())`); err != nil {
 			t.Fatal(err)
 		}
