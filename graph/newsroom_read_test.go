@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -238,16 +239,53 @@ func TestNewsroomListPrefetchFollowsTheSelection(t *testing.T) {
 		// and the reports' translations and their attendees' roles
 		{"read in Japanese", `{ reports(first: 50, locale: "ja") { nodes { ` + fields + ` } } }`, 8},
 	}
-	for _, c := range cases {
+	_, plain := a.countedPost(cases[0].query)
+	want := reportNodes(t, plain)
+	if !strings.Contains(want, `"person":{"name":`) || !strings.Contains(want, `"organization":{"name":`) {
+		t.Fatalf("the plain list names no people or organizations: %s", want)
+	}
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for range 3 {
 				n, body := a.countedPost(c.query)
 				if n != c.sql || bytes.Contains(body, []byte(`"errors"`)) {
 					t.Fatalf("%d SQL statements, want %d; %s", n, c.sql, body)
 				}
+				// However the selection is written, the same reports come back.
+				if i < 4 {
+					if got := reportNodes(t, body); got != want {
+						t.Fatalf("reports differ from the plain list's:\n got %s\nwant %s", got, want)
+					}
+				}
 			}
 		})
 	}
+}
+
+// reportNodes is the list of reports of a reports(...) response, under
+// nodes or edges.node, as JSON.
+func reportNodes(t *testing.T, body []byte) string {
+	t.Helper()
+	var resp struct {
+		Data struct {
+			Reports struct {
+				Nodes []json.RawMessage
+				Edges []struct{ Node json.RawMessage }
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		t.Fatal(err)
+	}
+	nodes := resp.Data.Reports.Nodes
+	for _, e := range resp.Data.Reports.Edges {
+		nodes = append(nodes, e.Node)
+	}
+	out, err := json.Marshal(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 // processCPU is the CPU time the test process has used so far.
