@@ -241,7 +241,7 @@ type ComplexityRoot struct {
 		Organizers     func(childComplexity int) int
 		Parent         func(childComplexity int) int
 		Region         func(childComplexity int) int
-		Reports        func(childComplexity int, first *int) int
+		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		StartsAt       func(childComplexity int) int
 		TimeZone       func(childComplexity int) int
 		Venue          func(childComplexity int) int
@@ -353,6 +353,7 @@ type ComplexityRoot struct {
 		LocalizedNames func(childComplexity int) int
 		NameInChain    func(childComplexity int) int
 		Parent         func(childComplexity int) int
+		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		Version        func(childComplexity int) int
 	}
 
@@ -407,6 +408,7 @@ type ComplexityRoot struct {
 		LocalizedName  func(childComplexity int, locale string) int
 		LocalizedNames func(childComplexity int) int
 		NameInChain    func(childComplexity int) int
+		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		Version        func(childComplexity int) int
 	}
 
@@ -445,7 +447,7 @@ type ComplexityRoot struct {
 		People              func(childComplexity int, first *int, after *string, search *string) int
 		PersistedOperations func(childComplexity int, first *int, after *string, source *editorial.PersistedSource) int
 		Report              func(childComplexity int, id *string, slug *string, locale *string) int
-		Reports             func(childComplexity int, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		Reports             func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		RevisionDiff        func(childComplexity int, from string, to string) int
 		ServerInfo          func(childComplexity int) int
 		Tags                func(childComplexity int, first *int, after *string, search *string) int
@@ -518,6 +520,7 @@ type ComplexityRoot struct {
 	ReportEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+		Search func(childComplexity int) int
 	}
 
 	ReportLocale struct {
@@ -609,6 +612,19 @@ type ComplexityRoot struct {
 		TimeZone  func(childComplexity int) int
 	}
 
+	SearchHighlight struct {
+		Field  func(childComplexity int) int
+		HTML   func(childComplexity int) int
+		Locale func(childComplexity int) int
+		Text   func(childComplexity int) int
+	}
+
+	SearchHit struct {
+		Highlights func(childComplexity int) int
+		Locales    func(childComplexity int) int
+		Rank       func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		SchemaVersion func(childComplexity int) int
 		Version       func(childComplexity int) int
@@ -648,6 +664,7 @@ type ComplexityRoot struct {
 		NameInChain    func(childComplexity int) int
 		Parent         func(childComplexity int) int
 		ReportCount    func(childComplexity int) int
+		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
 		Slug           func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
@@ -813,7 +830,7 @@ type EventResolver interface {
 
 	Organizers(ctx context.Context, obj *model.Event) ([]*model.Organization, error)
 
-	Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error)
+	Reports(ctx context.Context, obj *model.Event, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 }
 type EventConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.EventConnection) (int, error)
@@ -871,6 +888,8 @@ type OrganizationResolver interface {
 	LocalizedNames(ctx context.Context, obj *model.Organization) ([]*model.LocalizedName, error)
 
 	Parent(ctx context.Context, obj *model.Organization) (*model.Organization, error)
+
+	Reports(ctx context.Context, obj *model.Organization, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 }
 type OrganizationConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.OrganizationConnection) (int, error)
@@ -884,6 +903,8 @@ type PersonResolver interface {
 	LocalizedName(ctx context.Context, obj *model.Person, locale string) (string, error)
 	LocalizedNames(ctx context.Context, obj *model.Person) ([]*model.LocalizedName, error)
 	Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error)
+
+	Reports(ctx context.Context, obj *model.Person, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 }
 type PersonConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.PersonConnection) (int, error)
@@ -893,7 +914,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
 	Report(ctx context.Context, id *string, slug *string, locale *string) (*editorial.Report, error)
-	Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
+	Reports(ctx context.Context, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 	Tags(ctx context.Context, first *int, after *string, search *string) (*model.TagConnection, error)
 	People(ctx context.Context, first *int, after *string, search *string) (*model.PersonConnection, error)
 	Organizations(ctx context.Context, first *int, after *string, search *string) (*model.OrganizationConnection, error)
@@ -989,6 +1010,8 @@ type TagResolver interface {
 	Parent(ctx context.Context, obj *model.Tag) (*model.Tag, error)
 	Children(ctx context.Context, obj *model.Tag) ([]*model.Tag, error)
 	ReportCount(ctx context.Context, obj *model.Tag) (int, error)
+
+	Reports(ctx context.Context, obj *model.Tag, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error)
 }
 type TagConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.TagConnection) (int, error)
@@ -1678,7 +1701,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Event.Reports(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Event.Reports(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Event.startsAt":
 		if e.ComplexityRoot.Event.StartsAt == nil {
 			break
@@ -2410,6 +2433,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Parent(childComplexity), true
+	case "Organization.reports":
+		if e.ComplexityRoot.Organization.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Reports(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Organization.version":
 		if e.ComplexityRoot.Organization.Version == nil {
 			break
@@ -2603,6 +2637,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.NameInChain(childComplexity), true
+	case "Person.reports":
+		if e.ComplexityRoot.Person.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Person_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.Reports(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Person.version":
 		if e.ComplexityRoot.Person.Version == nil {
 			break
@@ -2802,7 +2847,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
+		return e.ComplexityRoot.Query.Reports(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Query.revisionDiff":
 		if e.ComplexityRoot.Query.RevisionDiff == nil {
 			break
@@ -3200,6 +3245,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportEdge.Node(childComplexity), true
+	case "ReportEdge.search":
+		if e.ComplexityRoot.ReportEdge.Search == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportEdge.Search(childComplexity), true
 
 	case "ReportLocale.chain":
 		if e.ComplexityRoot.ReportLocale.Chain == nil {
@@ -3570,6 +3621,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScheduledPublication.TimeZone(childComplexity), true
 
+	case "SearchHighlight.field":
+		if e.ComplexityRoot.SearchHighlight.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.Field(childComplexity), true
+	case "SearchHighlight.html":
+		if e.ComplexityRoot.SearchHighlight.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.HTML(childComplexity), true
+	case "SearchHighlight.locale":
+		if e.ComplexityRoot.SearchHighlight.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.Locale(childComplexity), true
+	case "SearchHighlight.text":
+		if e.ComplexityRoot.SearchHighlight.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHighlight.Text(childComplexity), true
+
+	case "SearchHit.highlights":
+		if e.ComplexityRoot.SearchHit.Highlights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Highlights(childComplexity), true
+	case "SearchHit.locales":
+		if e.ComplexityRoot.SearchHit.Locales == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Locales(childComplexity), true
+	case "SearchHit.rank":
+		if e.ComplexityRoot.SearchHit.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Rank(childComplexity), true
+
 	case "ServerInfo.schemaVersion":
 		if e.ComplexityRoot.ServerInfo.SchemaVersion == nil {
 			break
@@ -3735,6 +3830,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tag.ReportCount(childComplexity), true
+	case "Tag.reports":
+		if e.ComplexityRoot.Tag.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Tag_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Tag.Reports(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.ReportFilter), args["orderBy"].(*model.ReportOrder), args["locale"].(*string)), true
 	case "Tag.slug":
 		if e.ComplexityRoot.Tag.Slug == nil {
 			break
@@ -4148,6 +4254,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
 			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DateRange", ec.unmarshalInputDateRange),
 			graphql.NewInputUnmarshaler("DeleteCommentInput", ec.unmarshalInputDeleteCommentInput),
 			graphql.NewInputUnmarshaler("DeleteReportInput", ec.unmarshalInputDeleteReportInput),
 			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
@@ -4167,6 +4274,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetReportAttendeesInput", ec.unmarshalInputSetReportAttendeesInput),
 			graphql.NewInputUnmarshaler("TagRefInput", ec.unmarshalInputTagRefInput),
 			graphql.NewInputUnmarshaler("ThreadInput", ec.unmarshalInputThreadInput),
+			graphql.NewInputUnmarshaler("TimeRange", ec.unmarshalInputTimeRange),
 			graphql.NewInputUnmarshaler("TransitionInput", ec.unmarshalInputTransitionInput),
 			graphql.NewInputUnmarshaler("TranslationStepInput", ec.unmarshalInputTranslationStepInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
@@ -4319,17 +4427,43 @@ type Query {
     "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each value came from. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get the translations approved for the published version only."
     locale: String
   ): Report
-  "Reports, most recently changed first (see ` + "`" + `orderBy` + "`" + `), archived ones left out unless the filter asks for them."
+  """
+Reports: a newsroom's working list or the public's published reports,
+searched, filtered and ordered, paginated with keyset cursors in both
+directions (` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + ` forward, ` + "`" + `last` + "`" + `/` + "`" + `before` + "`" + ` backward). Pages stay
+stable while reports are added or changed between them. Archived reports are
+left out unless ` + "`" + `filter.status` + "`" + ` asks for them. The public sees published
+content only: every field searched and filtered is the published one.
+"""
   reports(
-    "How many reports to return, 1 to 100."
-    first: Int = 20
+    """
+Full-text search, in the syntax of web search engines: every word is
+required (` + "`" + `Georgia Tech` + "`" + `), ` + "`" + `"quoted words"` + "`" + ` must stand together, ` + "`" + `-word` + "`" + `
+leaves out reports containing it, ` + "`" + `OR` + "`" + ` between two terms accepts either.
+Searches the title, subtitle, summary, body, tags, the event's names and the
+attendees (people and organizations under every localized name and acronym,
+roles and notes), in the source and in every translation (the public: those
+approved for the published version; the newsroom also working ones). English
+and the other languages PostgreSQL stems (` + "`" + `conferences` + "`" + ` finds ` + "`" + `conference` + "`" + `)
+match any form of a word, accents ignored (` + "`" + `Sao Paulo` + "`" + ` finds ` + "`" + `São Paulo` + "`" + `);
+Chinese, Japanese and Korean match from two characters (` + "`" + `科协` + "`" + `, ` + "`" + `貿易` + "`" + `, ` + "`" + `과학` + "`" + `)
+without spaces. With a search, ` + "`" + `edges.search` + "`" + ` says where each report matched,
+and the default order is ` + "`" + `RELEVANCE` + "`" + `. At most 500 characters.
+"""
+    search: String
+    "How many reports to return from the start (or after ` + "`" + `after` + "`" + `), 1 to 100. Default 20 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
+    first: Int
     "Return the reports after this cursor (` + "`" + `pageInfo.endCursor` + "`" + ` of the previous page)."
     after: String
+    "How many reports to return from the end (or before ` + "`" + `before` + "`" + `), 1 to 100, for paging backward. Not together with ` + "`" + `first` + "`" + `."
+    last: Int
+    "Return the reports before this cursor (` + "`" + `pageInfo.startCursor` + "`" + ` of the next page)."
+    before: String
     "Narrows the list."
     filter: ReportFilter
-    "The order."
-    orderBy: ReportOrder = UPDATED_DESC
-    "Read the reports in this locale, as ` + "`" + `report(locale:)` + "`" + ` does. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else each report's source locale."
+    "The order. Default: ` + "`" + `RELEVANCE` + "`" + ` with a ` + "`" + `search` + "`" + `, else ` + "`" + `UPDATED_DESC` + "`" + `."
+    orderBy: ReportOrder
+    "Read the reports in this locale, as ` + "`" + `report(locale:)` + "`" + ` does; also the locale whose titles ` + "`" + `TITLE_ASC` + "`" + ` sorts by, in its collation. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else each report's source locale."
     locale: String
   ): ReportConnection!
   "The tag vocabulary, by name."
@@ -4603,6 +4737,48 @@ type ReportEdge {
   cursor: String!
   "The report."
   node: Report!
+  "Where the report matched the ` + "`" + `search` + "`" + `: null without one."
+  search: SearchHit
+}
+
+"Where a report matched a search."
+type SearchHit {
+  "How well it matched, higher is better (PostgreSQL's ` + "`" + `ts_rank` + "`" + `: title counts most, then subtitle and summary, then attendees, tags and event, then body). Comparable within one search only."
+  rank: Float!
+  "The locales whose text matched, source first, e.g. ` + "`" + `[\"en\", \"ja\"]` + "`" + `."
+  locales: [String!]!
+  "Snippets of the matching fields, with the words found marked; at most one per field and locale."
+  highlights: [SearchHighlight!]!
+}
+
+"A snippet of a field that matched a search."
+type SearchHighlight {
+  "The field."
+  field: SearchField!
+  "The locale of the text (the source locale or a translation's)."
+  locale: String!
+  "The snippet as plain text (Markdown removed), at most about 200 characters, ` + "`" + `…` + "`" + ` where it is cut."
+  text: String!
+  "The snippet as HTML: the text escaped, each word found in ` + "`" + `<mark>` + "`" + `."
+  html: String!
+}
+
+"A part of a report that search looks in."
+enum SearchField {
+  "The headline."
+  TITLE
+  "The subtitle."
+  SUBTITLE
+  "The summary."
+  SUMMARY
+  "The body."
+  BODY
+  "Attendees: names of people and organizations (every localized name, acronyms), roles and notes."
+  ATTENDEES
+  "Tag names."
+  TAGS
+  "The event's name."
+  EVENT
 }
 
 "Relay page information for a connection."
@@ -4617,24 +4793,98 @@ type PageInfo {
   endCursor: String
 }
 
-"Narrows ` + "`" + `reports` + "`" + `."
+"""
+Narrows ` + "`" + `reports` + "`" + `. Every field given must hold (AND); a list inside a field
+accepts any of its values unless it says otherwise. Fields marked *newsroom
+only* fail with ` + "`" + `FORBIDDEN` + "`" + ` for the public.
+"""
 input ReportFilter {
-  "Only reports in these states. Default: every state but ` + "`" + `ARCHIVED` + "`" + `."
+  "Only reports in these states. Default: every state but ` + "`" + `ARCHIVED` + "`" + ` (the public: ` + "`" + `PUBLISHED` + "`" + `, the only state it sees)."
   status: [ReportStatus!]
+  "Only reports of these desks. *Newsroom only.*"
+  deskIds: [ID!]
   "Only reports tagged with this tag (by slug)."
   tagSlug: String
-  "Only reports covering this event."
+  "Only reports carrying these tags: any of them, or all with ` + "`" + `tagsMatch: ALL` + "`" + `."
+  tagIds: [ID!]
+  "Whether ` + "`" + `tagIds` + "`" + ` asks for any of the tags (default) or all of them."
+  tagsMatch: MatchMode = ANY
+  "Only reports covering this event or one of the events under it (the sessions of a forum)."
   eventId: ID
+  "Only reports of events that take place (at least in part) in this range."
+  eventDate: DateRange
+  "Only reports of events held in this country (ISO 3166-1 alpha-2, e.g. ` + "`" + `CN` + "`" + `)."
+  country: String
+  "Only reports with this person among the attendees."
+  personId: ID
+  "Only reports involving this organization: attending, represented by an attendee, or organizing the event."
+  organizationId: ID
+  "Only reports with an attendee who took part in one of these ways."
+  participation: [Participation!]
+  "Only reports with this person in the byline."
+  authorId: ID
+  "Only reports this user is assigned to review. *Newsroom only.*"
+  reviewerId: ID
+  "Only reports under an embargo that has not ended (` + "`" + `true` + "`" + `), or without one (` + "`" + `false` + "`" + `). *Newsroom only.*"
+  embargoed: Boolean
+  "Only reports scheduled for publication (` + "`" + `true` + "`" + `), or not (` + "`" + `false` + "`" + `). *Newsroom only.*"
+  scheduled: Boolean
+  "Only reports last published in this range (the public: published)."
+  published: TimeRange
+  "Only reports changed in this range. *Newsroom only.*"
+  updated: TimeRange
   "Only reports written in this source locale."
   sourceLocale: String
 }
 
-"The order of ` + "`" + `reports` + "`" + `."
+"Whether a list filter asks for any of its values or all of them."
+enum MatchMode {
+  "At least one of the values."
+  ANY
+  "Every value."
+  ALL
+}
+
+"A range of instants; either end may be left open. Both ends are included."
+input TimeRange {
+  "From this instant (RFC 3339, e.g. ` + "`" + `2026-05-01T00:00:00Z` + "`" + `)."
+  from: String
+  "Up to this instant (RFC 3339)."
+  to: String
+}
+
+"A range of calendar days; either end may be left open. Both ends are included."
+input DateRange {
+  "From this day (` + "`" + `YYYY-MM-DD` + "`" + `, UTC)."
+  from: String
+  "Up to this day (` + "`" + `YYYY-MM-DD` + "`" + `, UTC), included."
+  to: String
+}
+
+"The order of ` + "`" + `reports` + "`" + `. Ties are broken by ID, so that pages never overlap."
 enum ReportOrder {
-  "Most recently changed first (the default)."
+  "Most recently changed first (the default without a search). For the public: most recently published."
   UPDATED_DESC
+  "Least recently changed first."
+  UPDATED_ASC
   "Most recently created first."
   CREATED_DESC
+  "Oldest first."
+  CREATED_ASC
+  "Most recently published first; never published ones last."
+  PUBLISHED_DESC
+  "Earliest published first; never published ones last."
+  PUBLISHED_ASC
+  "Latest event first (by its start); reports without an event or a date last."
+  EVENT_DATE_DESC
+  "Earliest event first; reports without an event or a date last."
+  EVENT_DATE_ASC
+  "By title from A to Z in the reading locale's collation (its translated title where there is one, else the source title)."
+  TITLE_ASC
+  "By title from Z to A."
+  TITLE_DESC
+  "Best match first (the default with a search). Only with ` + "`" + `search` + "`" + `."
+  RELEVANCE
 }
 
 """
@@ -4957,8 +5207,25 @@ type Event implements Node {
   organizers: [Organization!]!
   "Key figures such as attendance and audience."
   figures: [EventFigure!]!
-  "Reports covering this event, newest first."
-  reports("At most this many (up to 100)." first: Int = 20): [Report!]!
+  "Reports covering this event or one of the events under it; ` + "`" + `Query.reports` + "`" + ` with ` + "`" + `filter.eventId` + "`" + ` set to this event."
+  reports(
+    "Full-text search within these reports, as ` + "`" + `Query.reports(search:)` + "`" + `."
+    search: String
+    "How many from the start, 1 to 100 (default 20)."
+    first: Int
+    "After this cursor."
+    after: String
+    "How many from the end, 1 to 100."
+    last: Int
+    "Before this cursor."
+    before: String
+    "Narrows them further, as in ` + "`" + `Query.reports` + "`" + `."
+    filter: ReportFilter
+    "The order, as in ` + "`" + `Query.reports` + "`" + `."
+    orderBy: ReportOrder
+    "The reading locale, as in ` + "`" + `Query.reports` + "`" + `."
+    locale: String
+  ): ReportConnection!
   "Increases by one on every saved change."
   version: Int!
 }
@@ -5047,6 +5314,25 @@ type Person implements Node {
   affiliation: Organization
   "Increases by one on every saved change."
   version: Int!
+  "Reports with this person among the attendees; ` + "`" + `Query.reports` + "`" + ` with ` + "`" + `filter.personId` + "`" + ` set to this person."
+  reports(
+    "Full-text search within these reports, as ` + "`" + `Query.reports(search:)` + "`" + `."
+    search: String
+    "How many from the start, 1 to 100 (default 20)."
+    first: Int
+    "After this cursor."
+    after: String
+    "How many from the end, 1 to 100."
+    last: Int
+    "Before this cursor."
+    before: String
+    "Narrows them further, as in ` + "`" + `Query.reports` + "`" + `."
+    filter: ReportFilter
+    "The order, as in ` + "`" + `Query.reports` + "`" + `."
+    orderBy: ReportOrder
+    "The reading locale, as in ` + "`" + `Query.reports` + "`" + `."
+    locale: String
+  ): ReportConnection!
 }
 
 "An organization in the directory: an association, agency, company or office."
@@ -5067,6 +5353,25 @@ type Organization implements Node {
   parent: Organization
   "Increases by one on every saved change."
   version: Int!
+  "Reports involving this organization (attending, represented by an attendee, or organizing the event); ` + "`" + `Query.reports` + "`" + ` with ` + "`" + `filter.organizationId` + "`" + ` set."
+  reports(
+    "Full-text search within these reports, as ` + "`" + `Query.reports(search:)` + "`" + `."
+    search: String
+    "How many from the start, 1 to 100 (default 20)."
+    first: Int
+    "After this cursor."
+    after: String
+    "How many from the end, 1 to 100."
+    last: Int
+    "Before this cursor."
+    before: String
+    "Narrows them further, as in ` + "`" + `Query.reports` + "`" + `."
+    filter: ReportFilter
+    "The order, as in ` + "`" + `Query.reports` + "`" + `."
+    orderBy: ReportOrder
+    "The reading locale, as in ` + "`" + `Query.reports` + "`" + `."
+    locale: String
+  ): ReportConnection!
 }
 
 "A term of the newsroom's managed tag vocabulary."
@@ -5091,6 +5396,25 @@ type Tag implements Node {
   reportCount: Int!
   "Increases by one on every saved change."
   version: Int!
+  "Reports carrying this tag; ` + "`" + `Query.reports` + "`" + ` with ` + "`" + `filter.tagIds` + "`" + ` set to this tag."
+  reports(
+    "Full-text search within these reports, as ` + "`" + `Query.reports(search:)` + "`" + `."
+    search: String
+    "How many from the start, 1 to 100 (default 20)."
+    first: Int
+    "After this cursor."
+    after: String
+    "How many from the end, 1 to 100."
+    last: Int
+    "Before this cursor."
+    before: String
+    "Narrows them further, as in ` + "`" + `Query.reports` + "`" + `."
+    filter: ReportFilter
+    "The order, as in ` + "`" + `Query.reports` + "`" + `."
+    orderBy: ReportOrder
+    "The reading locale, as in ` + "`" + `Query.reports` + "`" + `."
+    locale: String
+  ): ReportConnection!
 }
 
 "A page of tags."
@@ -6950,6 +7274,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_parent(ctx, field)
 	case "version":
 		return ec.fieldContext_Organization_version(ctx, field)
+	case "reports":
+		return ec.fieldContext_Organization_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -7058,6 +7384,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_affiliation(ctx, field)
 	case "version":
 		return ec.fieldContext_Person_version(ctx, field)
+	case "reports":
+		return ec.fieldContext_Person_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -7236,6 +7564,8 @@ func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field gr
 		return ec.fieldContext_ReportEdge_cursor(ctx, field)
 	case "node":
 		return ec.fieldContext_ReportEdge_node(ctx, field)
+	case "search":
+		return ec.fieldContext_ReportEdge_search(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
 }
@@ -7418,6 +7748,32 @@ func (ec *executionContext) childFields_ScheduledPublication(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ScheduledPublication", field.Name)
 }
 
+func (ec *executionContext) childFields_SearchHighlight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_SearchHighlight_field(ctx, field)
+	case "locale":
+		return ec.fieldContext_SearchHighlight_locale(ctx, field)
+	case "text":
+		return ec.fieldContext_SearchHighlight_text(ctx, field)
+	case "html":
+		return ec.fieldContext_SearchHighlight_html(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchHighlight", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_SearchHit_rank(ctx, field)
+	case "locales":
+		return ec.fieldContext_SearchHit_locales(ctx, field)
+	case "highlights":
+		return ec.fieldContext_SearchHit_highlights(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -7500,6 +7856,8 @@ func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.C
 		return ec.fieldContext_Tag_reportCount(ctx, field)
 	case "version":
 		return ec.fieldContext_Tag_version(ctx, field)
+	case "reports":
+		return ec.fieldContext_Tag_reports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tag", field.Name)
 }
@@ -7859,14 +8217,70 @@ func (ec *executionContext) field_Event_localizedName_args(ctx context.Context, 
 func (ec *executionContext) field_Event_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ReportOrder, error) {
+			return ec.unmarshalOReportOrder2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg7
 	return args, nil
 }
 
@@ -8528,6 +8942,76 @@ func (ec *executionContext) field_Organization_localizedName_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Organization_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ReportOrder, error) {
+			return ec.unmarshalOReportOrder2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Person_localizedName_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8539,6 +9023,76 @@ func (ec *executionContext) field_Person_localizedName_args(ctx context.Context,
 		return nil, err
 	}
 	args["locale"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Person_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ReportOrder, error) {
+			return ec.unmarshalOReportOrder2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg7
 	return args, nil
 }
 
@@ -8781,46 +9335,70 @@ func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ReportFilter, error) {
 			return ec.unmarshalOReportFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.ReportOrder, error) {
 			return ec.unmarshalOReportOrder2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["locale"] = arg4
+	args["locale"] = arg7
 	return args, nil
 }
 
@@ -9037,6 +9615,76 @@ func (ec *executionContext) field_Tag_localizedName_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["locale"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Tag_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ReportOrder, error) {
+			return ec.unmarshalOReportOrder2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "locale",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["locale"] = arg7
 	return args, nil
 }
 
@@ -11938,11 +12586,11 @@ func (ec *executionContext) _Event_reports(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Event().Reports(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Event().Reports(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Report) graphql.Marshaler {
-			return ec.marshalNReport2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReportᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11955,7 +12603,7 @@ func (ec *executionContext) fieldContext_Event_reports(ctx context.Context, fiel
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Report(ctx, field)
+			return ec.childFields_ReportConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -14866,6 +15514,50 @@ func (ec *executionContext) fieldContext_Organization_version(_ context.Context,
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Organization_reports(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Organization().Reports(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Organization_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrganizationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15694,6 +16386,50 @@ func (ec *executionContext) fieldContext_Person_version(_ context.Context, field
 	return graphql.NewScalarFieldContext("Person", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Person_reports(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Person().Reports(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PersonConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16207,7 +16943,7 @@ func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Reports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
+			return ec.Resolvers.Query().Reports(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
@@ -18318,6 +19054,38 @@ func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ReportEdge_search(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Search, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchHit) graphql.Marshaler {
+			return ec.marshalOSearchHit2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_search(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchHit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReportLocale_requested(ctx context.Context, field graphql.CollectedField, obj *model.ReportLocale) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19894,6 +20662,176 @@ func (ec *executionContext) fieldContext_ScheduledPublication_timeZone(_ context
 	return graphql.NewScalarFieldContext("ScheduledPublication", field, false, false, "String")
 }
 
+func (ec *executionContext) _SearchHighlight_field(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SearchField) graphql.Marshaler {
+			return ec.marshalNSearchField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "SearchField")
+}
+
+func (ec *executionContext) _SearchHighlight_locale(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHighlight_text(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHighlight_html(ctx context.Context, field graphql.CollectedField, obj *model.SearchHighlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHighlight_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHighlight_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHighlight", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_rank(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SearchHit_locales(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_locales(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locales, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_locales(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_highlights(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_highlights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Highlights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
+			return ec.marshalNSearchHighlight2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchHighlight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20593,6 +21531,50 @@ func (ec *executionContext) _Tag_version(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Tag_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tag", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Tag_reports(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tag_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Tag().Reports(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.ReportFilter), fc.Args["orderBy"].(*model.ReportOrder), fc.Args["locale"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tag_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tag",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Tag_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TagConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TagConnection) (ret graphql.Marshaler) {
@@ -24352,6 +25334,55 @@ func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any) (model.DateRange, error) {
+	var it model.DateRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = graphql.OmittableOf(data)
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDateRange unmarshals raw into the DateRange input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDateRange(ctx context.Context, raw any) (model.DateRange, error) {
+	var out model.DateRange
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateRange", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteCommentInput(ctx context.Context, obj any) (model.DeleteCommentInput, error) {
 	var it model.DeleteCommentInput
 	if obj == nil {
@@ -24776,7 +25807,11 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "tagSlug", "eventId", "sourceLocale"}
+	if _, present := asMap["tagsMatch"]; !present {
+		asMap["tagsMatch"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"status", "deskIds", "tagSlug", "tagIds", "tagsMatch", "eventId", "eventDate", "country", "personId", "organizationId", "participation", "authorId", "reviewerId", "embargoed", "scheduled", "published", "updated", "sourceLocale"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24790,6 +25825,13 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Status = graphql.OmittableOf(data)
+		case "deskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deskIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeskIds = graphql.OmittableOf(data)
 		case "tagSlug":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagSlug"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -24797,6 +25839,20 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.TagSlug = graphql.OmittableOf(data)
+		case "tagIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagIds = graphql.OmittableOf(data)
+		case "tagsMatch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsMatch"))
+			data, err := ec.unmarshalOMatchMode2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMatchMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsMatch = graphql.OmittableOf(data)
 		case "eventId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -24804,6 +25860,83 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.EventID = graphql.OmittableOf(data)
+		case "eventDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventDate"))
+			data, err := ec.unmarshalODateRange2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDateRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventDate = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "personId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = graphql.OmittableOf(data)
+		case "organizationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = graphql.OmittableOf(data)
+		case "participation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("participation"))
+			data, err := ec.unmarshalOParticipation2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐParticipationᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Participation = graphql.OmittableOf(data)
+		case "authorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorID = graphql.OmittableOf(data)
+		case "reviewerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewerID = graphql.OmittableOf(data)
+		case "embargoed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("embargoed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Embargoed = graphql.OmittableOf(data)
+		case "scheduled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scheduled = graphql.OmittableOf(data)
+		case "published":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("published"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Published = graphql.OmittableOf(data)
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = graphql.OmittableOf(data)
 		case "sourceLocale":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceLocale"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -25357,6 +26490,55 @@ func (ec *executionContext) unmarshalInputThreadInput(ctx context.Context, obj a
 func UnmarshalThreadInput(ctx context.Context, raw any) (model.ThreadInput, error) {
 	var out model.ThreadInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ThreadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any) (model.TimeRange, error) {
+	var it model.TimeRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = graphql.OmittableOf(data)
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeRange unmarshals raw into the TimeRange input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeRange(ctx context.Context, raw any) (model.TimeRange, error) {
+	var out model.TimeRange
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeRange", raw, &out)
 	return out, err
 }
 
@@ -28348,6 +29530,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_reports(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28728,6 +29916,12 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_reports(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29476,6 +30670,11 @@ func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "search":
+			out.Values[i] = ec._ReportEdge_search(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30081,6 +31280,97 @@ func (ec *executionContext) _ScheduledPublication(ctx context.Context, sel ast.S
 	return out
 }
 
+var searchHighlightImplementors = []string{"SearchHighlight"}
+
+func (ec *executionContext) _SearchHighlight(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHighlight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHighlightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchHighlight")
+		case "field":
+			out.Values[i] = ec._SearchHighlight_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._SearchHighlight_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._SearchHighlight_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "html":
+			out.Values[i] = ec._SearchHighlight_html(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchHitImplementors = []string{"SearchHit"}
+
+func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchHit")
+		case "rank":
+			out.Values[i] = ec._SearchHit_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "locales":
+			out.Values[i] = ec._SearchHit_locales(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlights":
+			out.Values[i] = ec._SearchHit_highlights(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serverInfoImplementors = []string{"ServerInfo"}
 
 func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
@@ -30354,6 +31644,12 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tag_reports(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32143,6 +33439,20 @@ func (ec *executionContext) marshalNFigureMetric2string(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32792,6 +34102,40 @@ func (ec *executionContext) unmarshalNRoleGrantInput2ᚖgithubᚗcomᚋcopydesk�
 func (ec *executionContext) unmarshalNScheduleReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduleReportInput(ctx context.Context, v any) (model.ScheduleReportInput, error) {
 	res, err := ec.unmarshalInputScheduleReportInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSearchField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchField(ctx context.Context, v any) (model.SearchField, error) {
+	var res model.SearchField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSearchField2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchField(ctx context.Context, sel ast.SelectionSet, v model.SearchField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSearchHighlight2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHighlight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchHighlight2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHighlight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchHighlight2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHighlight(ctx context.Context, sel ast.SelectionSet, v *model.SearchHighlight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchHighlight!")
+		return graphql.Null
+	}
+	return ec._SearchHighlight(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐServerInfo(ctx context.Context, sel ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
@@ -33628,6 +34972,14 @@ func (ec *executionContext) marshalOCommentThread2ᚖgithubᚗcomᚋcopydeskᚋc
 	return ec._CommentThread(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDateRange(ctx context.Context, v any) (*model.DateRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDateRange(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -33784,6 +35136,22 @@ func (ec *executionContext) unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋco
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOMatchMode2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMatchMode(ctx context.Context, v any) (*model.MatchMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MatchMode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMatchMode2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMatchMode(ctx context.Context, sel ast.SelectionSet, v *model.MatchMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -33796,6 +35164,42 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋco
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOParticipation2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐParticipationᚄ(ctx context.Context, v any) ([]editorial.Participation, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]editorial.Participation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNParticipation2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐParticipation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOParticipation2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []editorial.Participation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNParticipation2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐParticipation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPersistedOperationConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPersistedOperationConnection(ctx context.Context, sel ast.SelectionSet, v *model.PersistedOperationConnection) graphql.Marshaler {
@@ -33947,6 +35351,13 @@ func (ec *executionContext) marshalOScheduledPublication2ᚖgithubᚗcomᚋcopyd
 	return ec._ScheduledPublication(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOSearchHit2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v *model.SearchHit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SearchHit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -34022,6 +35433,14 @@ func (ec *executionContext) unmarshalOTagRefInput2ᚕᚖgithubᚗcomᚋcopydesk�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTimeRange2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTimeRange(ctx context.Context, v any) (*model.TimeRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeRange(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTokenScope2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐScope(ctx context.Context, v any) (*auth.Scope, error) {

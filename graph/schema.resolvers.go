@@ -140,12 +140,8 @@ func (r *eventResolver) Organizers(ctx context.Context, obj *model.Event) ([]*mo
 }
 
 // Reports is the resolver for the reports field.
-func (r *eventResolver) Reports(ctx context.Context, obj *model.Event, first *int) ([]*editorial.Report, error) {
-	n, err := pageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	return nonNilList(load(ctx, r.loaders(ctx).eventReports, eventReportsKey{obj.ID, n}))
+func (r *eventResolver) Reports(ctx context.Context, obj *model.Event, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.reportsOf(ctx, scopeEvent(obj.ID), reportArgs{search, after, first, last, before, filter, orderBy, locale})
 }
 
 // TotalCount is the resolver for the totalCount field.
@@ -568,6 +564,11 @@ func (r *organizationResolver) Parent(ctx context.Context, obj *model.Organizati
 	return ref(ctx, r.loaders(ctx).organizations, obj.ParentID, obj.Chain.Organization)
 }
 
+// Reports is the resolver for the reports field.
+func (r *organizationResolver) Reports(ctx context.Context, obj *model.Organization, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.reportsOf(ctx, scopeOrganization(obj.ID), reportArgs{search, after, first, last, before, filter, orderBy, locale})
+}
+
 // TotalCount is the resolver for the totalCount field.
 func (r *organizationConnectionResolver) TotalCount(ctx context.Context, obj *model.OrganizationConnection) (int, error) {
 	return obj.Total.Of(ctx, obj.TotalCount)
@@ -599,6 +600,11 @@ func (r *personResolver) LocalizedNames(ctx context.Context, obj *model.Person) 
 // Affiliation is the resolver for the affiliation field.
 func (r *personResolver) Affiliation(ctx context.Context, obj *model.Person) (*model.Organization, error) {
 	return ref(ctx, r.loaders(ctx).organizations, obj.AffiliationID, obj.Chain.Organization)
+}
+
+// Reports is the resolver for the reports field.
+func (r *personResolver) Reports(ctx context.Context, obj *model.Person, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.reportsOf(ctx, scopePerson(obj.ID), reportArgs{search, after, first, last, before, filter, orderBy, locale})
 }
 
 // TotalCount is the resolver for the totalCount field.
@@ -659,11 +665,8 @@ func (r *queryResolver) Report(ctx context.Context, id *string, slug *string, lo
 }
 
 // Reports is the resolver for the reports field.
-func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
-	if newsroom(ctx) {
-		return r.newsroomReports(ctx, first, after, filter, orderBy, locale)
-	}
-	return r.publicReports(ctx, first, after, filter, orderBy, locale)
+func (r *queryResolver) Reports(ctx context.Context, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.reportsOf(ctx, nil, reportArgs{search, after, first, last, before, filter, orderBy, locale})
 }
 
 // Tags is the resolver for the tags field.
@@ -1018,6 +1021,11 @@ func (r *tagResolver) Children(ctx context.Context, obj *model.Tag) ([]*model.Ta
 // ReportCount is the resolver for the reportCount field.
 func (r *tagResolver) ReportCount(ctx context.Context, obj *model.Tag) (int, error) {
 	return load(ctx, r.loaders(ctx).tagReportCounts, obj.ID)
+}
+
+// Reports is the resolver for the reports field.
+func (r *tagResolver) Reports(ctx context.Context, obj *model.Tag, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) (*model.ReportConnection, error) {
+	return r.reportsOf(ctx, scopeTag(obj.ID), reportArgs{search, after, first, last, before, filter, orderBy, locale})
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -305,6 +305,14 @@ type CreateUserInput struct {
 	TranslatorLocales graphql.Omittable[[]string] `json:"translatorLocales,omitempty"`
 }
 
+// A range of calendar days; either end may be left open. Both ends are included.
+type DateRange struct {
+	// From this day (`YYYY-MM-DD`, UTC).
+	From graphql.Omittable[*string] `json:"from,omitempty"`
+	// Up to this day (`YYYY-MM-DD`, UTC), included.
+	To graphql.Omittable[*string] `json:"to,omitempty"`
+}
+
 // Deletes a comment (its replies stay).
 type DeleteCommentInput struct {
 	// The comment.
@@ -618,16 +626,48 @@ type ReportEdge struct {
 	Cursor string `json:"cursor"`
 	// The report.
 	Node *editorial.Report `json:"node"`
+	// Where the report matched the `search`: null without one.
+	Search *SearchHit `json:"search,omitempty"`
 }
 
-// Narrows `reports`.
+// Narrows `reports`. Every field given must hold (AND); a list inside a field
+// accepts any of its values unless it says otherwise. Fields marked *newsroom
+// only* fail with `FORBIDDEN` for the public.
 type ReportFilter struct {
-	// Only reports in these states. Default: every state but `ARCHIVED`.
+	// Only reports in these states. Default: every state but `ARCHIVED` (the public: `PUBLISHED`, the only state it sees).
 	Status graphql.Omittable[[]editorial.Status] `json:"status,omitempty"`
+	// Only reports of these desks. *Newsroom only.*
+	DeskIds graphql.Omittable[[]string] `json:"deskIds,omitempty"`
 	// Only reports tagged with this tag (by slug).
 	TagSlug graphql.Omittable[*string] `json:"tagSlug,omitempty"`
-	// Only reports covering this event.
+	// Only reports carrying these tags: any of them, or all with `tagsMatch: ALL`.
+	TagIds graphql.Omittable[[]string] `json:"tagIds,omitempty"`
+	// Whether `tagIds` asks for any of the tags (default) or all of them.
+	TagsMatch graphql.Omittable[*MatchMode] `json:"tagsMatch,omitempty"`
+	// Only reports covering this event or one of the events under it (the sessions of a forum).
 	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
+	// Only reports of events that take place (at least in part) in this range.
+	EventDate graphql.Omittable[*DateRange] `json:"eventDate,omitempty"`
+	// Only reports of events held in this country (ISO 3166-1 alpha-2, e.g. `CN`).
+	Country graphql.Omittable[*string] `json:"country,omitempty"`
+	// Only reports with this person among the attendees.
+	PersonID graphql.Omittable[*string] `json:"personId,omitempty"`
+	// Only reports involving this organization: attending, represented by an attendee, or organizing the event.
+	OrganizationID graphql.Omittable[*string] `json:"organizationId,omitempty"`
+	// Only reports with an attendee who took part in one of these ways.
+	Participation graphql.Omittable[[]editorial.Participation] `json:"participation,omitempty"`
+	// Only reports with this person in the byline.
+	AuthorID graphql.Omittable[*string] `json:"authorId,omitempty"`
+	// Only reports this user is assigned to review. *Newsroom only.*
+	ReviewerID graphql.Omittable[*string] `json:"reviewerId,omitempty"`
+	// Only reports under an embargo that has not ended (`true`), or without one (`false`). *Newsroom only.*
+	Embargoed graphql.Omittable[*bool] `json:"embargoed,omitempty"`
+	// Only reports scheduled for publication (`true`), or not (`false`). *Newsroom only.*
+	Scheduled graphql.Omittable[*bool] `json:"scheduled,omitempty"`
+	// Only reports last published in this range (the public: published).
+	Published graphql.Omittable[*TimeRange] `json:"published,omitempty"`
+	// Only reports changed in this range. *Newsroom only.*
+	Updated graphql.Omittable[*TimeRange] `json:"updated,omitempty"`
 	// Only reports written in this source locale.
 	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
 }
@@ -760,6 +800,28 @@ type ScheduledPublication struct {
 	TimeZone string `json:"timeZone"`
 }
 
+// A snippet of a field that matched a search.
+type SearchHighlight struct {
+	// The field.
+	Field SearchField `json:"field"`
+	// The locale of the text (the source locale or a translation's).
+	Locale string `json:"locale"`
+	// The snippet as plain text (Markdown removed), at most about 200 characters, `…` where it is cut.
+	Text string `json:"text"`
+	// The snippet as HTML: the text escaped, each word found in `<mark>`.
+	HTML string `json:"html"`
+}
+
+// Where a report matched a search.
+type SearchHit struct {
+	// How well it matched, higher is better (PostgreSQL's `ts_rank`: title counts most, then subtitle and summary, then attendees, tags and event, then body). Comparable within one search only.
+	Rank float64 `json:"rank"`
+	// The locales whose text matched, source first, e.g. `["en", "ja"]`.
+	Locales []string `json:"locales"`
+	// Snippets of the matching fields, with the words found marked; at most one per field and locale.
+	Highlights []*SearchHighlight `json:"highlights"`
+}
+
 // Facts about the copydesk server answering the request.
 type ServerInfo struct {
 	// The copydesk version (a git description, or `dev`).
@@ -859,6 +921,14 @@ type ThreadPayload struct {
 	Thread *CommentThread `json:"thread,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A range of instants; either end may be left open. Both ends are included.
+type TimeRange struct {
+	// From this instant (RFC 3339, e.g. `2026-05-01T00:00:00Z`).
+	From graphql.Omittable[*string] `json:"from,omitempty"`
+	// Up to this instant (RFC 3339).
+	To graphql.Omittable[*string] `json:"to,omitempty"`
 }
 
 // A workflow step on one report version.
@@ -1309,24 +1379,109 @@ func (e DiffOp) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// The order of `reports`.
+// Whether a list filter asks for any of its values or all of them.
+type MatchMode string
+
+const (
+	// At least one of the values.
+	MatchModeAny MatchMode = "ANY"
+	// Every value.
+	MatchModeAll MatchMode = "ALL"
+)
+
+var AllMatchMode = []MatchMode{
+	MatchModeAny,
+	MatchModeAll,
+}
+
+func (e MatchMode) IsValid() bool {
+	switch e {
+	case MatchModeAny, MatchModeAll:
+		return true
+	}
+	return false
+}
+
+func (e MatchMode) String() string {
+	return string(e)
+}
+
+func (e *MatchMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchMode", str)
+	}
+	return nil
+}
+
+func (e MatchMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The order of `reports`. Ties are broken by ID, so that pages never overlap.
 type ReportOrder string
 
 const (
-	// Most recently changed first (the default).
+	// Most recently changed first (the default without a search). For the public: most recently published.
 	ReportOrderUpdatedDesc ReportOrder = "UPDATED_DESC"
+	// Least recently changed first.
+	ReportOrderUpdatedAsc ReportOrder = "UPDATED_ASC"
 	// Most recently created first.
 	ReportOrderCreatedDesc ReportOrder = "CREATED_DESC"
+	// Oldest first.
+	ReportOrderCreatedAsc ReportOrder = "CREATED_ASC"
+	// Most recently published first; never published ones last.
+	ReportOrderPublishedDesc ReportOrder = "PUBLISHED_DESC"
+	// Earliest published first; never published ones last.
+	ReportOrderPublishedAsc ReportOrder = "PUBLISHED_ASC"
+	// Latest event first (by its start); reports without an event or a date last.
+	ReportOrderEventDateDesc ReportOrder = "EVENT_DATE_DESC"
+	// Earliest event first; reports without an event or a date last.
+	ReportOrderEventDateAsc ReportOrder = "EVENT_DATE_ASC"
+	// By title from A to Z in the reading locale's collation (its translated title where there is one, else the source title).
+	ReportOrderTitleAsc ReportOrder = "TITLE_ASC"
+	// By title from Z to A.
+	ReportOrderTitleDesc ReportOrder = "TITLE_DESC"
+	// Best match first (the default with a search). Only with `search`.
+	ReportOrderRelevance ReportOrder = "RELEVANCE"
 )
 
 var AllReportOrder = []ReportOrder{
 	ReportOrderUpdatedDesc,
+	ReportOrderUpdatedAsc,
 	ReportOrderCreatedDesc,
+	ReportOrderCreatedAsc,
+	ReportOrderPublishedDesc,
+	ReportOrderPublishedAsc,
+	ReportOrderEventDateDesc,
+	ReportOrderEventDateAsc,
+	ReportOrderTitleAsc,
+	ReportOrderTitleDesc,
+	ReportOrderRelevance,
 }
 
 func (e ReportOrder) IsValid() bool {
 	switch e {
-	case ReportOrderUpdatedDesc, ReportOrderCreatedDesc:
+	case ReportOrderUpdatedDesc, ReportOrderUpdatedAsc, ReportOrderCreatedDesc, ReportOrderCreatedAsc, ReportOrderPublishedDesc, ReportOrderPublishedAsc, ReportOrderEventDateDesc, ReportOrderEventDateAsc, ReportOrderTitleAsc, ReportOrderTitleDesc, ReportOrderRelevance:
 		return true
 	}
 	return false
@@ -1362,6 +1517,79 @@ func (e *ReportOrder) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReportOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A part of a report that search looks in.
+type SearchField string
+
+const (
+	// The headline.
+	SearchFieldTitle SearchField = "TITLE"
+	// The subtitle.
+	SearchFieldSubtitle SearchField = "SUBTITLE"
+	// The summary.
+	SearchFieldSummary SearchField = "SUMMARY"
+	// The body.
+	SearchFieldBody SearchField = "BODY"
+	// Attendees: names of people and organizations (every localized name, acronyms), roles and notes.
+	SearchFieldAttendees SearchField = "ATTENDEES"
+	// Tag names.
+	SearchFieldTags SearchField = "TAGS"
+	// The event's name.
+	SearchFieldEvent SearchField = "EVENT"
+)
+
+var AllSearchField = []SearchField{
+	SearchFieldTitle,
+	SearchFieldSubtitle,
+	SearchFieldSummary,
+	SearchFieldBody,
+	SearchFieldAttendees,
+	SearchFieldTags,
+	SearchFieldEvent,
+}
+
+func (e SearchField) IsValid() bool {
+	switch e {
+	case SearchFieldTitle, SearchFieldSubtitle, SearchFieldSummary, SearchFieldBody, SearchFieldAttendees, SearchFieldTags, SearchFieldEvent:
+		return true
+	}
+	return false
+}
+
+func (e SearchField) String() string {
+	return string(e)
+}
+
+func (e *SearchField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchField", str)
+	}
+	return nil
+}
+
+func (e SearchField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

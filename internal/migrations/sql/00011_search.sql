@@ -70,6 +70,8 @@ CREATE TABLE search_reports (
     report_id bigint NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
     -- search.Format; older rows are rebuilt at start-up.
     format    integer NOT NULL,
+    -- The source title, for ordering by title where no translation has one.
+    title     text NOT NULL,
     -- What the report is about, for filters: 'person:12' (an attendee),
     -- 'organization:3' (an attending organization, an attendee's
     -- affiliation or the event's organizer), 'author:5', 'tag:7',
