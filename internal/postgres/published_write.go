@@ -210,9 +210,12 @@ func PutPublicLocales(ctx context.Context, tx *Tx, reportID int64) error {
 	return FormatError(err, "PutPublicLocales", "Report")
 }
 
-// DeletePublicReport withdraws every public document of report reportID.
+// DeletePublicReport withdraws every public document of report reportID,
+// and its public search document.
 func DeletePublicReport(ctx context.Context, tx *Tx, reportID int64) error {
-	_, err := tx.ExecContext(ctx, `WITH d AS (DELETE FROM public_reports WHERE report_id = $1 RETURNING report_id)
+	_, err := tx.ExecContext(ctx, `WITH l AS (DELETE FROM search_report_locales WHERE audience = 'public' AND report_id = $1),
+			x AS (DELETE FROM search_reports WHERE audience = 'public' AND report_id = $1),
+			d AS (DELETE FROM public_reports WHERE report_id = $1 RETURNING report_id)
 		SELECT pg_notify('`+NotifyPublicChannel+`', report_id || ':' || nextval('public_document_revisions')) FROM d`, reportID)
 	return FormatError(err, "DeletePublicReport", "Report")
 }
@@ -234,7 +237,9 @@ func PublicVersion(ctx context.Context, q sqlx.QueryerContext, reportID int64) (
 // shows one of refs (RefPerson…), and returns how many were queued.
 func QueuePublicRefresh(ctx context.Context, tx *Tx, refs []string) (int, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO public_document_jobs (report_id, queued_at)
-		SELECT report_id, $2 FROM public_reports WHERE refs && $1 ON CONFLICT (report_id) DO NOTHING`, pq.Array(refs), tx.Now)
+		SELECT report_id, $2::timestamptz FROM public_reports WHERE refs && $1
+		UNION SELECT report_id, $2 FROM search_reports WHERE audience = 'newsroom' AND facets && $3
+		ON CONFLICT (report_id) DO NOTHING`, pq.Array(refs), tx.Now, pq.Array(searchRefs(refs)))
 	if err != nil {
 		return 0, FormatError(err, "QueuePublicRefresh", "Report")
 	}
@@ -242,15 +247,19 @@ func QueuePublicRefresh(ctx context.Context, tx *Tx, refs []string) (int, error)
 	return int(n), nil
 }
 
-// QueueStalePublic queues every report whose documents are missing, of
-// another format than format, or left over from a report no longer
-// published, and returns how many were queued.
-func QueueStalePublic(ctx context.Context, q sqlx.ExecerContext, format int, now time.Time) (int, error) {
+// QueueStalePublic queues every report whose documents or search
+// documents (search_reports) are missing, of another format than format
+// (searchFormat), or left over from a report no longer published, and
+// returns how many were queued.
+func QueueStalePublic(ctx context.Context, q sqlx.ExecerContext, format, searchFormat int, now time.Time) (int, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO public_document_jobs (report_id, queued_at)
 		SELECT r.id, $2 FROM reports r LEFT JOIN public_reports s ON s.report_id = r.id
-		WHERE (r.status = 'PUBLISHED' AND (s.report_id IS NULL OR s.format <> $1))
-			OR (r.status <> 'PUBLISHED' AND s.report_id IS NOT NULL)
-		ON CONFLICT (report_id) DO NOTHING`, format, now)
+			LEFT JOIN search_reports n ON n.audience = 'newsroom' AND n.report_id = r.id
+			LEFT JOIN search_reports p ON p.audience = 'public' AND p.report_id = r.id
+		WHERE (r.status = 'PUBLISHED' AND (s.report_id IS NULL OR s.format <> $1 OR p.report_id IS NULL OR p.format <> $3))
+			OR (r.status <> 'PUBLISHED' AND (s.report_id IS NOT NULL OR p.report_id IS NOT NULL))
+			OR n.report_id IS NULL OR n.format <> $3
+		ON CONFLICT (report_id) DO NOTHING`, format, now, searchFormat)
 	if err != nil {
 		return 0, FormatError(err, "QueueStalePublic", "Report")
 	}

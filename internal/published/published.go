@@ -25,6 +25,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/richtext"
+	"github.com/copydesk/copydesk/internal/search"
 )
 
 // Format is the version of the documents' JSON. Raise it when what a
@@ -59,28 +60,39 @@ func Sync(ctx context.Context, tx *postgres.Tx, r, before *editorial.Report, rep
 // since it publishes the current version). A translation document that
 // holds its approved version already, or whose newer approval runs ahead,
 // is kept as it is; one whose translation was deleted goes. A report that
-// is not published loses its documents. Publishing, the rebuild jobs of
-// directory changes and start-up rebuilds all run it.
+// is not published loses its documents. Then the public search document
+// is rebuilt from the documents (search.IndexPublic). Publishing, the
+// rebuild jobs of directory changes and start-up rebuilds all run it.
 func Build(ctx context.Context, tx *postgres.Tx, id int64) error {
+	published, err := build(ctx, tx, id)
+	if err != nil || !published {
+		return err
+	}
+	return search.IndexPublic(ctx, tx, id)
+}
+
+// build is Build without the search document; false when the report is
+// not published.
+func build(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
 	pc, err := buildSource(ctx, tx, id)
 	if err != nil || pc == nil {
-		return err
+		return false, err
 	}
 	if pc.ChangedTranslations { // else every translation document is current (a directory change, a republication of the source alone)
 		approved, err := postgres.ApprovedTranslations(ctx, tx, id, "", pc.Version)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, loc := range slices.Sorted(maps.Keys(approved)) {
 			if err := putTranslation(ctx, tx, approved[loc]); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	if !pc.OrphanTranslations {
-		return nil
+		return true, nil
 	}
-	return postgres.DeleteUnapprovedTranslations(ctx, tx, id)
+	return true, postgres.DeleteUnapprovedTranslations(ctx, tx, id)
 }
 
 // TranslationApproved records, in tx, the approved text of report id's
@@ -107,7 +119,10 @@ func TranslationApproved(ctx context.Context, tx *postgres.Tx, id int64, locale 
 	if err := putTranslation(ctx, tx, approved[locale]); err != nil {
 		return err
 	}
-	return postgres.PutPublicLocales(ctx, tx, id)
+	if err := postgres.PutPublicLocales(ctx, tx, id); err != nil {
+		return err
+	}
+	return search.IndexPublic(ctx, tx, id)
 }
 
 // TranslationRemoved withdraws the translation documents of report id
@@ -117,7 +132,10 @@ func TranslationRemoved(ctx context.Context, tx *postgres.Tx, id int64) error {
 	if err := postgres.DeleteUnapprovedTranslations(ctx, tx, id); err != nil {
 		return err
 	}
-	return postgres.PutPublicLocales(ctx, tx, id)
+	if err := postgres.PutPublicLocales(ctx, tx, id); err != nil {
+		return err
+	}
+	return search.IndexPublic(ctx, tx, id)
 }
 
 func putTranslation(ctx context.Context, tx *postgres.Tx, t *postgres.ApprovedTranslation) error {

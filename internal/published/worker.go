@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/search"
 )
 
-// Queue queues for rebuilding every public document that shows one of refs
-// (postgres.RefPerson, RefOrganization, RefTag, RefEvent), in tx: a
+// Queue queues for rebuilding every public document and every search
+// document that shows one of refs (postgres.RefPerson, RefOrganization,
+// RefTag, RefEvent), in tx: a
 // directory change calls it in its own transaction, so the rebuild is
 // queued if and only if the change commits.
 func Queue(ctx context.Context, tx *postgres.Tx, refs ...string) error {
@@ -22,10 +24,11 @@ func Queue(ctx context.Context, tx *postgres.Tx, refs ...string) error {
 }
 
 // QueueStale queues every published report whose documents are missing or
-// of another Format, and every leftover document of a report no longer
+// of another Format, every report whose search documents are (of
+// search.Format), and every leftover document of a report no longer
 // published; it returns how many. Each instance calls it at start-up.
 func QueueStale(ctx context.Context, db *postgres.DB) (int, error) {
-	return postgres.QueueStalePublic(ctx, db, Format, db.Now())
+	return postgres.QueueStalePublic(ctx, db, Format, search.Format, db.Now())
 }
 
 // Worker runs queued rebuilds. Every instance runs one; any number may run
@@ -126,6 +129,9 @@ func (w *Worker) runOne(ctx context.Context) (bool, error) {
 			return err
 		}
 		if failed = Build(ctx, tx, id); failed != nil {
+			return failed
+		}
+		if failed = search.Reindex(ctx, tx, id); failed != nil {
 			return failed
 		}
 		return postgres.DeletePublicJob(ctx, tx, id)

@@ -12,6 +12,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
+	"github.com/copydesk/copydesk/internal/search"
 	"github.com/copydesk/copydesk/internal/slugs"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -30,6 +31,16 @@ type CreateReportInput struct {
 	// in a later state; the GraphQL API always creates drafts.
 	Status      editorial.Status
 	PublishedAt editorial.Field[*string]
+}
+
+// created brings the read models in line with a report just created in
+// tx: its search document, and its public documents when it was created
+// PUBLISHED (the demo, imports).
+func created(ctx context.Context, tx *postgres.Tx, s *Saved) error {
+	if err := search.IndexSource(ctx, tx, s.Report, s.Revision.Snapshot); err != nil {
+		return err
+	}
+	return published.Sync(ctx, tx, s.Report, &editorial.Report{}, false)
 }
 
 // UpdateReportInput is a partial update: only Set fields change.
@@ -134,7 +145,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 			return err
 		}
 		out = &Saved{Report: r, Revision: rev}
-		return published.Sync(ctx, tx, r, &editorial.Report{}, false) // a report created PUBLISHED (the demo, imports)
+		return created(ctx, tx, out)
 	}, func() *audit.Entry {
 		return &audit.Entry{Action: "report.create", SubjectType: "Report", SubjectID: out.Report.ID, ReportID: &out.Report.ID,
 			After: map[string]any{"status": out.Report.Status, "version": out.Report.Version}}
@@ -291,6 +302,11 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		}
 		if err := postgres.UpdateReport(ctx, tx, r, contentChanged); err != nil {
 			return err
+		}
+		if contentChanged { // searchable in the newsroom in this transaction
+			if err := search.IndexSource(ctx, tx, r, cur); err != nil {
+				return err
+			}
 		}
 		rev := &editorial.Revision{ReportID: r.ID, Version: r.Version, Snapshot: cur, Message: msg}
 		if err := postgres.InsertRevision(ctx, tx, rev); err != nil {

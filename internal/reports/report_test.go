@@ -968,13 +968,13 @@ func TestDeleteAndRestoreReport(t *testing.T) {
 		if saved.Revision.Version != 2 || *saved.Revision.Message != "Archived" {
 			t.Errorf("revision = %+v", saved.Revision)
 		}
-		list, count := testkit.Of2(postgres.ReportPage(ctx, db, postgres.ReportFilter{}, 10, nil)).OK(t)
-		if total := testkit.Of(count(ctx)).OK(t); total != 0 || len(list) != 0 {
+		p := testkit.Of(postgres.ReportPage(ctx, db, postgres.ReportPageArgs{Limit: 10})).OK(t)
+		if total := testkit.Of(p.Total(ctx)).OK(t); total != 0 || len(p.Items) != 0 {
 			t.Errorf("an archived report is listed")
 		}
-		list, _ = testkit.Of2(postgres.ReportPage(ctx, db, postgres.ReportFilter{Statuses: []editorial.Status{editorial.Archived}}, 10, nil)).OK(t)
-		if len(list) != 1 || list[0].ID != r.ID {
-			t.Errorf("archived list = %v", list)
+		p = testkit.Of(postgres.ReportPage(ctx, db, postgres.ReportPageArgs{Limit: 10, Filter: postgres.ReportFilter{Statuses: []editorial.Status{editorial.Archived}}})).OK(t)
+		if len(p.Items) != 1 || p.Items[0].ID != r.ID {
+			t.Errorf("archived list = %v", p.Items)
 		}
 	})
 	testkit.RunFailCases(t, db, testkit.ReportDump, []testkit.FailCase{

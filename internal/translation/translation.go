@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/search"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -131,6 +132,9 @@ func upsertTranslation(ctx context.Context, tx *postgres.Tx, v *auth.Viewer, in 
 		return nil, nil, err
 	}
 	if t.SourceVersion, err = putTranslatedFields(ctx, tx, t, liveSource(r, atts[r.ID]), clean, cv, in.only); err != nil {
+		return nil, nil, err
+	}
+	if err := search.IndexTranslation(ctx, tx, t.ReportID, t.Locale); err != nil { // searchable in the newsroom at once
 		return nil, nil, err
 	}
 	if t.Status == editorial.TranslationApproved { // the demo loader's

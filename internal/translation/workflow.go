@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
+	"github.com/copydesk/copydesk/internal/search"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
 
@@ -104,6 +105,9 @@ func (s *Service) DeleteTranslation(ctx context.Context, reportID int64, locale 
 		func(tx *postgres.Tx, c *trChange) error {
 			c.deleted = true
 			if err := postgres.DeleteTranslation(ctx, tx, c.r.ID, c.loc); err != nil {
+				return err
+			}
+			if err := search.Reindex(ctx, tx, c.r.ID); err != nil {
 				return err
 			}
 			return published.TranslationRemoved(ctx, tx, c.r.ID)

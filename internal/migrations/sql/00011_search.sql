@@ -98,13 +98,14 @@ CREATE TABLE search_report_locales (
     audience  text NOT NULL,
     report_id bigint NOT NULL,
     locale    text NOT NULL,
+    -- The locale's title, for TITLE_ASC in that locale.
     title     text NOT NULL,
     title_tsv tsvector NOT NULL,
     text_tsv  tsvector NOT NULL,
     names_tsv tsvector NOT NULL,
     body_tsv  tsvector NOT NULL,
     PRIMARY KEY (audience, report_id, locale),
-    FOREIGN KEY (audience, report_id) REFERENCES search_reports (audience, report_id) ON DELETE CASCADE
+    FOREIGN KEY (report_id) REFERENCES reports (id) ON DELETE CASCADE
 );
 
 -- +goose Down
