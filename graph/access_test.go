@@ -98,7 +98,7 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 	published, draft := a.newsroomData()
 	readOnly := a.readOnlyToken()
 	queries := []string{
-		`{ reports(first: 100) { totalCount nodes { title body summary status attendees { role } translations { locale title body } tags { name reportCount } event { reports { title } } } } }`,
+		`{ reports(first: 100) { totalCount nodes { title body summary status attendees { role } translations { locale title body } tags { name reportCount } event { reports { nodes { title } } } } } }`,
 		`{ reports(filter: {status: [DRAFT, IN_REVIEW, APPROVED, SCHEDULED, UNPUBLISHED, ARCHIVED]}) { totalCount nodes { title } } }`,
 		fmt.Sprintf(`{ report(id: %q) { title body } }`, gid("Report", draft.Report.ID)),
 		fmt.Sprintf(`{ report(slug: %q) { title body } }`, draft.Report.Slug),
@@ -108,7 +108,7 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:zh-Hans", published.Report.ID))),
 		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:ja", draft.Report.ID))),
 		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } } }`, gid("Report", published.Report.ID)),
-		`{ tags { nodes { name reportCount } } events { nodes { name reports { title } } } people { nodes { name } } }`,
+		`{ tags { nodes { name reportCount } } events { nodes { name reports { nodes { title } } } } people { nodes { name } } }`,
 		`{ viewer { name email } }`,
 		fmt.Sprintf(`{ report(id: %q) { comments { root { body } } availableTransitions published { version } reviewers { name } approvals { version } embargoUntil } }`, gid("Report", published.Report.ID)),
 		`{ myQueue { awaitingMyReview { title } } }`,
@@ -120,7 +120,24 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		fmt.Sprintf(`{ xliffExport(input: {reportIds: [%q, %q], locale: "ja"}) }`, gid("Report", published.Report.ID), gid("Report", draft.Report.ID)),
 		`{ desks { name } }`,
 	}
+	// Every search and filter: a secret word in a draft, an unapproved
+	// translation or unpublished changes yields no hit, snippet or count.
+	hit := `{ totalCount edges { node { title } search { locales highlights { text html } } } }`
+	for _, q := range []string{secret, "SECRET", "secret draft text", "草稿", "未审核", "編集中", "role DRAFT", "Body"} {
+		queries = append(queries,
+			fmt.Sprintf(`{ reports(search: %q) %s }`, q, hit),
+			fmt.Sprintf(`{ reports(search: %q, locale: "ja", orderBy: TITLE_ASC, filter: {participation: [SPEECH]}) %s }`, q, hit),
+			fmt.Sprintf(`{ reports(search: %q, last: 5, filter: {status: [DRAFT, PUBLISHED]}) %s }`, q, hit),
+			fmt.Sprintf(`{ people { nodes { reports(search: %q) %s } } events { nodes { reports(search: %q) %s } } tags { nodes { reports(search: %q) %s } } }`, q, hit, q, hit, q, hit))
+	}
 	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {
+		for _, q := range []string{secret, "草稿", "未审核", "編集中"} {
+			var found struct{ Reports struct{ TotalCount int } }
+			client.do(fmt.Sprintf(`{ reports(search: %q) { totalCount } }`, q), nil, &found)
+			if found.Reports.TotalCount != 0 {
+				t.Errorf("%s: a search for %q counts %d reports", name, q, found.Reports.TotalCount)
+			}
+		}
 		for _, q := range queries {
 			resp := client.post(q, nil)
 			raw, _ := json.Marshal(resp)
@@ -166,11 +183,15 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 			}
 		}
 	}
-	// The newsroom sees everything.
+	// The newsroom sees everything, and finds it.
 	var all struct{ Reports struct{ TotalCount int } }
 	a.do(`{ reports { totalCount } }`, nil, &all)
 	if all.Reports.TotalCount != 6 {
 		t.Errorf("an admin sees %d reports, want 6", all.Reports.TotalCount)
+	}
+	a.do(fmt.Sprintf(`{ reports(search: %q) { totalCount } }`, secret), nil, &all)
+	if all.Reports.TotalCount != 6 { // five drafts and the unpublished changes of the published one
+		t.Errorf("the newsroom finds the secret in %d reports, want 6", all.Reports.TotalCount)
 	}
 }
 

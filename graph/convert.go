@@ -208,11 +208,14 @@ func encodeCursor(c editorial.Cursor) string {
 }
 
 // decodeCursor reads an `after` argument.
-func decodeCursor(after *string) (*editorial.Cursor, error) {
+func decodeCursor(after *string) (*editorial.Cursor, error) { return decodeCursorOn("after", after) }
+
+// decodeCursorOn reads a cursor argument (after, before) named field.
+func decodeCursorOn(field string, after *string) (*editorial.Cursor, error) {
 	if after == nil || *after == "" {
 		return nil, nil
 	}
-	bad := cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid: pass `pageInfo.endCursor` from the previous page of the same list.")
+	bad := cerr.FieldErrorf(cerr.Invalid, field, "The cursor is not valid: pass a cursor (`pageInfo.endCursor`, `startCursor` or an edge's) from the same list.")
 	raw, err := base64.RawURLEncoding.DecodeString(*after)
 	if err != nil {
 		return nil, bad

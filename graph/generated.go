@@ -53,6 +53,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Report() ReportResolver
 	ReportConnection() ReportConnectionResolver
+	ReportEdge() ReportEdgeResolver
 	ReportSnapshot() ReportSnapshotResolver
 	ReportTranslation() ReportTranslationResolver
 	Revision() RevisionResolver
@@ -964,6 +965,9 @@ type ReportResolver interface {
 }
 type ReportConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error)
+}
+type ReportEdgeResolver interface {
+	Search(ctx context.Context, obj *model.ReportEdge) (*model.SearchHit, error)
 }
 type ReportSnapshotResolver interface {
 	EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error)
@@ -19063,7 +19067,7 @@ func (ec *executionContext) _ReportEdge_search(ctx context.Context, field graphq
 			return ec.fieldContext_ReportEdge_search(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Search, nil
+			return ec.Resolvers.ReportEdge().Search(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchHit) graphql.Marshaler {
@@ -19077,8 +19081,8 @@ func (ec *executionContext) fieldContext_ReportEdge_search(_ context.Context, fi
 	fc = &graphql.FieldContext{
 		Object:     "ReportEdge",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchHit(ctx, field)
 		},
@@ -30663,18 +30667,19 @@ func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSe
 		case "cursor":
 			out.Values[i] = ec._ReportEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "node":
 			out.Values[i] = ec._ReportEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "search":
-			out.Values[i] = ec._ReportEdge_search(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportEdge_search(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -69,7 +69,8 @@ func DefaultLimits() Limits {
 			MaxResolved: 50000, MaxBytes: 64 << 10},
 		Newsroom: Audience{Limits: cost.Limits{MaxTokens: 20000, MaxDepth: 20, MaxFields: 2000, MaxAliases: 100, MaxDuplicates: 20, MaxComplexity: 500000, MaxIntrospections: 1},
 			MaxResolved: 500000, MaxBytes: 256 << 10},
-		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40},
+		Sizes: cost.Sizes{List: 10, Fields: map[string]int{"Report.attendees": 40, "ReportTranslation.attendees": 40,
+			"Query.reports": 20, "Person.reports": 20, "Organization.reports": 20, "Tag.reports": 20, "Event.reports": 20},
 			MaxPage: editorial.MaxPage},
 		Timeout: 30 * time.Second,
 	}

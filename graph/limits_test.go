@@ -21,7 +21,7 @@ import (
 func fanOut(depth int) string {
 	q := "id title"
 	for i := range depth {
-		q = fmt.Sprintf("e%d: event { a: reports(first: 100) { %s } b: reports(first: 100) { %s } }", i, q, q)
+		q = fmt.Sprintf("e%d: event { a: reports(first: 100) { nodes { %s } } b: reports(first: 100) { nodes { %s } } }", i, q, q)
 	}
 	return `{ report(slug: "forum") { ` + q + ` } }`
 }

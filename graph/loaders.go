@@ -53,7 +53,6 @@ type loaders struct {
 	tagChildren        *dataloadgen.Loader[int64, []*editorial.Tag]
 	tagReportCounts    *dataloadgen.Loader[int64, int]
 	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
-	eventReports       *dataloadgen.Loader[eventReportsKey, []*editorial.Report]
 	revisionPages      *dataloadgen.Loader[revisionPageKey, *editorial.RevisionPage]
 
 	facts        *dataloadgen.Loader[int64, workflow.Facts]
@@ -80,12 +79,6 @@ type revisionPageKey struct {
 	ReportID      int64
 	First         int
 	BeforeVersion int
-}
-
-// eventReportsKey asks for the newest limit reports of an event.
-type eventReportsKey struct {
-	EventID int64
-	Limit   int
 }
 
 // newLoaders returns loaders that read through rd, so what they fetch is
@@ -124,7 +117,6 @@ func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 		comments:          mapped(wait, r.Comments.CommentsByIDs),
 		versions:          mapped(wait, r.Comments.VersionsByCommentIDs),
 		threads:           mapped(wait, threadsOf(r.Comments)),
-		eventReports:      mapped(wait, eventReportsOf(rd)),
 	}
 }
 
@@ -176,27 +168,6 @@ func threadsOf(svc *comments.Service) func(context.Context, []threadsKey) (map[t
 			for _, id := range ids {
 				out[threadsKey{id, include}] = byReport[id]
 			}
-		}
-		return out, nil
-	}
-}
-
-// eventReportsOf fetches the newest reports of events in one query, with
-// the largest limit asked for, and cuts each list to its own limit.
-func eventReportsOf(rd postgres.Reader) func(context.Context, []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
-	return func(ctx context.Context, keys []eventReportsKey) (map[eventReportsKey][]*editorial.Report, error) {
-		limit, ids := 0, make([]int64, len(keys))
-		for i, k := range keys {
-			ids[i], limit = k.EventID, max(limit, k.Limit)
-		}
-		byEvent, err := rd.ReportsByEventIDs(ctx, ids, limit)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[eventReportsKey][]*editorial.Report, len(keys))
-		for _, k := range keys {
-			list := byEvent[k.EventID]
-			out[k] = list[:min(len(list), k.Limit)]
 		}
 		return out, nil
 	}

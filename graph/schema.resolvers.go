@@ -903,6 +903,14 @@ func (r *reportConnectionResolver) TotalCount(ctx context.Context, obj *model.Re
 	return obj.Total.Of(ctx, obj.TotalCount)
 }
 
+// Search is the resolver for the search field.
+func (r *reportEdgeResolver) Search(ctx context.Context, obj *model.ReportEdge) (*model.SearchHit, error) {
+	if obj.Hits == nil {
+		return nil, nil
+	}
+	return obj.Hits(ctx, obj.Node.ID)
+}
+
 // EventID is the resolver for the eventId field.
 func (r *reportSnapshotResolver) EventID(ctx context.Context, obj *editorial.Snapshot) (*string, error) {
 	return optGlobalID(typeEvent, obj.EventID), nil
@@ -1147,6 +1155,9 @@ func (r *Resolver) Report() ReportResolver { return &reportResolver{r} }
 // ReportConnection returns ReportConnectionResolver implementation.
 func (r *Resolver) ReportConnection() ReportConnectionResolver { return &reportConnectionResolver{r} }
 
+// ReportEdge returns ReportEdgeResolver implementation.
+func (r *Resolver) ReportEdge() ReportEdgeResolver { return &reportEdgeResolver{r} }
+
 // ReportSnapshot returns ReportSnapshotResolver implementation.
 func (r *Resolver) ReportSnapshot() ReportSnapshotResolver { return &reportSnapshotResolver{r} }
 
@@ -1214,6 +1225,7 @@ type (
 	queryResolver                  struct{ *Resolver }
 	reportResolver                 struct{ *Resolver }
 	reportConnectionResolver       struct{ *Resolver }
+	reportEdgeResolver             struct{ *Resolver }
 	reportSnapshotResolver         struct{ *Resolver }
 	reportTranslationResolver      struct{ *Resolver }
 	revisionResolver               struct{ *Resolver }

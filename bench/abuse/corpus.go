@@ -55,7 +55,7 @@ func Corpus(slug string) []Doc {
 			Query: TokenFlood(1 << 20)},
 		{Name: "first-1m", What: "reports(first: 1000000)", Query: `{ reports(first: 1000000) { nodes { id title } } }`},
 		{Name: "first-1m-event", What: "report → event → reports(first: 1000000)",
-			Query: fmt.Sprintf(`{ report(slug: %q) { event { reports(first: 1000000) { id title } } } }`, slug)},
+			Query: fmt.Sprintf(`{ report(slug: %q) { event { reports(first: 1000000) { nodes { id title } } } } }`, slug)},
 	}
 }
 
@@ -75,6 +75,13 @@ func Fanout(slug string, depth, aliases int, fragments bool) string {
 		}
 		return "reports(first: 100)"
 	}
+	// sel selects body under level k's field (a connection's under its nodes).
+	sel := func(k int, body string) string {
+		if k > 1 && k%2 == 1 {
+			return field(k) + " { nodes { " + body + " } }"
+		}
+		return field(k) + " { " + body + " }"
+	}
 	leaves := func(k int) string {
 		if k%2 == 1 {
 			return "id title"
@@ -85,7 +92,7 @@ func Fanout(slug string, depth, aliases int, fragments bool) string {
 		var b strings.Builder
 		b.WriteString("query Fanout {")
 		for a := range aliases {
-			fmt.Fprintf(&b, " a%d: %s { ...L1 }", a, field(1))
+			fmt.Fprintf(&b, " a%d: %s", a, sel(1, "...L1"))
 		}
 		b.WriteString(" }\n")
 		for k := 1; k <= depth; k++ {
@@ -96,7 +103,7 @@ func Fanout(slug string, depth, aliases int, fragments bool) string {
 			fmt.Fprintf(&b, "fragment L%d on %s { %s", k, on, leaves(k))
 			if k < depth {
 				for a := range aliases {
-					fmt.Fprintf(&b, " a%d: %s { ...L%d }", a, field(k+1), k+1)
+					fmt.Fprintf(&b, " a%d: %s", a, sel(k+1, fmt.Sprintf("...L%d", k+1)))
 				}
 			}
 			b.WriteString(" }\n")
@@ -108,7 +115,7 @@ func Fanout(slug string, depth, aliases int, fragments bool) string {
 	for k := depth; k >= 1; k-- {
 		var b strings.Builder
 		for a := range aliases {
-			fmt.Fprintf(&b, " a%d: %s { %s%s }", a, field(k), leaves(k), inner)
+			fmt.Fprintf(&b, " a%d: %s", a, sel(k, leaves(k)+inner))
 		}
 		inner = b.String()
 	}

@@ -252,7 +252,7 @@ func probe(ctx context.Context, c *client, timeout time.Duration) error {
 	if o.status != 200 || o.nErrors != 0 || !o.data {
 		return fmt.Errorf("the normal query failed: %+v", o)
 	}
-	q := fmt.Sprintf(`{ report(slug: %q) { event { reports(first: 100) { id } } } }`, demoSlug)
+	q := fmt.Sprintf(`{ report(slug: %q) { event { reports(first: 100) { nodes { id } } } } }`, demoSlug)
 	p := c.send(ctx, q, "", timeout)
 	if p.status != 200 || p.nErrors != 0 || p.ids != 100 {
 		return fmt.Errorf("the demo event does not list 100 published reports to the public (%d listed, %d errors)", p.ids, p.nErrors)

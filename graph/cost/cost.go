@@ -52,7 +52,9 @@ type Sizes struct {
 	// List is assumed for a list of objects without a `first`, `last` or
 	// `ids` argument (a report's tags, an event's children).
 	List int
-	// Fields overrides List for named fields, as "Type.field".
+	// Fields overrides List for named fields, as "Type.field"; for a
+	// connection whose `first` has no default in the schema (it defaults
+	// in the resolver, as `last` may be given instead), its default page.
 	Fields map[string]int
 	// MaxPage is the largest page a list field returns; a larger `first`
 	// or `last` is refused by the field itself (BAD_USER_INPUT), so the
@@ -290,6 +292,11 @@ func (w *walker) multiplier(f *ast.Field, def *ast.FieldDefinition, parent *ast.
 			n = min(n, w.sizes.MaxPage)
 		}
 		return n
+	}
+	if def != nil && def.Type.Elem == nil && strings.HasSuffix(def.Type.NamedType, "Connection") && parent != nil {
+		if n, ok := w.sizes.Fields[parent.Name+"."+f.Name]; ok { // a connection whose page size defaults in its resolver
+			return n
+		}
 	}
 	if def == nil || def.Type.Elem == nil {
 		return 1

@@ -94,7 +94,7 @@ func TestAbusiveDocumentsAreRefused(t *testing.T) {
 	fanOut := func(depth int) string {
 		q := "id"
 		for range depth {
-			q = fmt.Sprintf("a: event { b: reports(first: 100) { %s } c: reports(first: 100) { %s } }", q, q)
+			q = fmt.Sprintf("a: event { b: reports(first: 100) { nodes { %s } } c: reports(first: 100) { nodes { %s } } }", q, q)
 		}
 		return `{ report(slug: "x") { ` + q + ` } }`
 	}
@@ -102,7 +102,7 @@ func TestAbusiveDocumentsAreRefused(t *testing.T) {
 		name, query, reason string
 	}{
 		{"fan-out through relations", fanOut(3), "complexity"},
-		{"a page of pages", `{ reports(first: 1000000) { nodes { event { reports(first: 100) { title } } } } }`, "complexity"},
+		{"a page of pages", `{ reports(first: 1000000) { nodes { event { reports(first: 100) { nodes { title } } } } } }`, "complexity"},
 		{"duplicated fields", "{" + strings.Repeat(" __typename", 8000) + " }", "duplicates"},
 		{"a fragment spread many times", "{ ...F ...F ...F ...F ...F ...F ...F ...F ...F ...F ...F } fragment F on Query { __typename }", "duplicates"},
 		{"alias bomb", "{" + aliases(1000, "__typename") + " }", "aliases"},
@@ -152,7 +152,7 @@ func fragmentChain(n int) string {
 	var b strings.Builder
 	b.WriteString(`{ report(slug: "x") { ...F0 } }`)
 	for i := range n {
-		fmt.Fprintf(&b, " fragment F%d on Report { event { reports(first: 1) { ...F%d } } }", i, i+1)
+		fmt.Fprintf(&b, " fragment F%d on Report { event { reports(first: 1) { nodes { ...F%d } } } }", i, i+1)
 	}
 	fmt.Fprintf(&b, " fragment F%d on Report { id }", n)
 	return b.String()

@@ -628,6 +628,8 @@ type ReportEdge struct {
 	Node *editorial.Report `json:"node"`
 	// Where the report matched the `search`: null without one.
 	Search *SearchHit `json:"search,omitempty"`
+	// reads the page's search hits, once; nil without a search.
+	Hits Hits `json:"-"`
 }
 
 // Narrows `reports`. Every field given must hold (AND); a list inside a field

@@ -35,14 +35,14 @@ func pageTotal(q sqlx.QueryerContext, pageLen, first int, after *editorial.Curso
 
 // --- the Reader's pages and the relations a page of reports prefetches ---
 
-// ReportPage returns up to first working copies after cursor in the
-// filter's order and their Total (see the package function ReportPage);
-// newsroom only: the public lists public documents (ListPublicReports).
-func (r Reader) ReportPage(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
+// ReportPage returns a page of working copies (see the package function
+// ReportPage); newsroom only: the public lists public documents
+// (ListPublicReports).
+func (r Reader) ReportPage(ctx context.Context, a ReportPageArgs) (ListPage[*editorial.Report], error) {
 	if r.aud != Newsroom {
-		return []*editorial.Report{}, knownTotal(0), nil
+		return ListPage[*editorial.Report]{Items: []*editorial.Report{}, Total: knownTotal(0)}, nil
 	}
-	return ReportPage(ctx, r.db, f, first, after)
+	return ReportPage(ctx, r.db, a)
 }
 
 // TagPage lists tags by name (see the package function TagPage).

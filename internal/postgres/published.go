@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
@@ -121,48 +118,6 @@ func byReportID(list []*editorial.PublicReport) map[int64]*editorial.PublicRepor
 		out[d.Source.Report.ID] = d
 	}
 	return out
-}
-
-// ListPublicReports is ReportPage for the public: published reports,
-// filtered and ordered by what was published ("updated" is the last
-// publication), with the translation documents of locales, and their
-// Total. One statement (the count, when called, is another).
-func ListPublicReports(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor, locales []string) ([]*editorial.PublicReport, Total, error) {
-	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, editorial.Published) {
-		return []*editorial.PublicReport{}, knownTotal(0), nil // the public sees no other state
-	}
-	col := "s.published_at"
-	if f.OrderBy == "created" {
-		col = "s.created_at"
-	}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := []string{"TRUE"}
-	if f.TagSlug != "" {
-		where = append(where, `s.tag_slugs @> ARRAY[`+arg(f.TagSlug)+`]::text[]`)
-	}
-	if f.EventID != 0 {
-		where = append(where, `s.event_id = `+arg(f.EventID))
-	}
-	if f.SourceLocale != "" {
-		where = append(where, `s.source_locale = `+arg(f.SourceLocale))
-	}
-	cond := strings.Join(where, " AND ")
-	countQuery, countArgs := `SELECT count(*) FROM public_reports s WHERE `+cond, slices.Clone(args)
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after.Key)
-		if err != nil {
-			return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
-		}
-		cond += fmt.Sprintf(" AND (%s, s.report_id) < (%s, %s)", col, arg(t), arg(after.ID))
-	}
-	limit := arg(first)
-	list, err := selectPublic(ctx, q, "ListReports", fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, s.report_id DESC LIMIT %s`,
-		publicSelectWith(arg(pq.Array(locales))), cond, col, limit), args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return list, pageTotal(q, len(list), first, after, "ListReports", "Report", countQuery, countArgs...), nil
 }
 
 // publishedReports returns, by ID, the published copies of the reports in
@@ -273,25 +228,6 @@ func publishedAttendeeTranslations(ctx context.Context, q sqlx.QueryerContext, k
 		for _, d := range list {
 			out[editorial.TranslationKey{ReportID: id, Locale: d.Translation.Locale}] = d.Attendees
 		}
-	}
-	return out, nil
-}
-
-// publishedByEvent is reportsByEventIDs for the public: per event, its
-// newest published reports (by the event of their published copy).
-func publishedByEvent(ctx context.Context, q sqlx.QueryerContext, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
-	list, err := selectPublic(ctx, q, "ReportsByEventIDs", publicSelect+` WHERE s.report_id IN (
-		SELECT report_id FROM (
-			SELECT report_id, row_number() OVER (PARTITION BY event_id ORDER BY published_at DESC, report_id DESC) AS n
-			FROM public_reports WHERE event_id = ANY($2)
-		) x WHERE n <= $3) ORDER BY s.published_at DESC, s.report_id DESC`, pq.Array([]string{}), pq.Array(ids), limit)
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64][]*editorial.Report{}
-	for _, d := range list {
-		r := d.Source.Report
-		out[*r.EventID] = append(out[*r.EventID], r)
 	}
 	return out, nil
 }

@@ -89,12 +89,6 @@ func (r Reader) PreviousSlugsByReportIDs(ctx context.Context, ids []int64) (map[
 	return PreviousSlugsByReportIDs(ctx, r.db, ids)
 }
 
-// ReportsByEventIDs returns, per event, its newest reports the audience may
-// read, at most limit per event.
-func (r Reader) ReportsByEventIDs(ctx context.Context, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
-	return reportsByEventIDs(ctx, r.db, r.aud, ids, limit)
-}
-
 // TranslationsByReportIDs returns, per report, its translations by locale:
 // the working ones for the newsroom, the approved text of published
 // reports' translations for the public.
@@ -225,13 +219,24 @@ func (r Reader) PublicReport(ctx context.Context, id int64, slug string, locales
 	return PublicReport(ctx, r.db, id, slug, locales)
 }
 
+// SearchHits returns where the reports of ids (a page searched with sq)
+// matched, in the audience's search documents (see the package function
+// SearchHits).
+func (r Reader) SearchHits(ctx context.Context, ids []int64, sq *SearchQuery) (map[int64]*SearchHit, error) {
+	aud := SearchNewsroom
+	if r.aud == Public {
+		aud = SearchPublic
+	}
+	return SearchHits(ctx, r.db, aud, ids, sq)
+}
+
 // ListPublicReports lists public documents (see the package function
 // ListPublicReports); the newsroom gets none.
-func (r Reader) ListPublicReports(ctx context.Context, f ReportFilter, first int, after *editorial.Cursor, locales []string) ([]*editorial.PublicReport, Total, error) {
+func (r Reader) ListPublicReports(ctx context.Context, a ReportPageArgs, locales []string) (ListPage[*editorial.PublicReport], error) {
 	if r.aud != Public {
-		return nil, knownTotal(0), nil
+		return ListPage[*editorial.PublicReport]{Items: []*editorial.PublicReport{}, Total: knownTotal(0)}, nil
 	}
-	return ListPublicReports(ctx, r.db, f, first, after, locales)
+	return ListPublicReports(ctx, r.db, a, locales)
 }
 
 // ReportIDBySlug returns the report that has, or had, slug. NOT_FOUND if

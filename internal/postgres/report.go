@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -145,97 +143,6 @@ func ReportIDBySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (in
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, `SELECT report_id FROM report_slugs WHERE slug = $1`, slug)
 	return id, FormatError(err, "ReportIDBySlug", "Report")
-}
-
-// ReportFilter narrows ListReports.
-type ReportFilter struct {
-	Statuses     []editorial.Status // empty: every state but ARCHIVED
-	TagSlug      string
-	EventID      int64
-	SourceLocale string
-	OrderBy      string // "updated" (default) or "created"
-}
-
-// ReportPage returns up to first reports (working copies) after cursor in
-// the filter's order (newest first, ID as tie-breaker), in one query, and
-// the Total of those matching, counted when called. Reader.ReportPage
-// lists for an audience.
-func ReportPage(ctx context.Context, q sqlx.QueryerContext, f ReportFilter, first int, after *editorial.Cursor) ([]*editorial.Report, Total, error) {
-	col := "updated_at"
-	if f.OrderBy == "created" {
-		col = "created_at"
-	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		where = append(where, "status = ANY("+arg(pq.Array(ss))+")")
-	} else {
-		where = append(where, "status <> 'ARCHIVED'")
-	}
-	if f.TagSlug != "" {
-		where = append(where, "id IN (SELECT rt.report_id FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.slug = "+arg(f.TagSlug)+")")
-	}
-	if f.EventID != 0 {
-		where = append(where, "event_id = "+arg(f.EventID))
-	}
-	if f.SourceLocale != "" {
-		where = append(where, "source_locale = "+arg(f.SourceLocale))
-	}
-	cond := strings.Join(where, " AND ")
-	// The count takes the filter's arguments only: the page's are appended
-	// after them, never into this slice (its capacity ends here).
-	count, countArgs := `SELECT count(*) FROM reports WHERE `+cond, args[:len(args):len(args)]
-	page := cond
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after.Key)
-		if err != nil {
-			return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
-		}
-		page += fmt.Sprintf(" AND (%s, id) < (%s, %s)", col, arg(t), arg(after.ID))
-	}
-	var list []*editorial.Report
-	err := sqlx.SelectContext(ctx, q, &list, fmt.Sprintf(`SELECT %s FROM reports WHERE %s ORDER BY %s DESC, id DESC LIMIT %s`,
-		reportColumns, page, col, arg(first)), args...)
-	if err != nil {
-		return nil, nil, FormatError(err, "ListReports", "Report")
-	}
-	return list, pageTotal(q, len(list), first, after, "ListReports", "Report", count, countArgs...), nil
-}
-
-// ReportCursor returns r's position in a list ordered by orderBy.
-func ReportCursor(r *editorial.Report, orderBy string) editorial.Cursor {
-	t := r.UpdatedAt
-	if orderBy == "created" {
-		t = r.CreatedAt
-	}
-	return editorial.Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: r.ID}
-}
-
-// reportsByEventIDs returns, per event, its newest reports (at most limit per
-// event, archived ones left out), in one query.
-func reportsByEventIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64, limit int) (map[int64][]*editorial.Report, error) {
-	if aud == Public {
-		return publishedByEvent(ctx, q, ids, limit)
-	}
-	var list []*editorial.Report
-	err := sqlx.SelectContext(ctx, q, &list, `
-		SELECT `+reportColumns+` FROM (
-			SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY updated_at DESC, id DESC) AS n
-			FROM reports WHERE event_id = ANY($1) AND status <> 'ARCHIVED'
-		) r WHERE n <= $2 ORDER BY updated_at DESC, id DESC`, pq.Array(ids), limit)
-	if err != nil {
-		return nil, FormatError(err, "ReportsByEventIDs", "Report")
-	}
-	out := map[int64][]*editorial.Report{}
-	for _, r := range list {
-		out[*r.EventID] = append(out[*r.EventID], r)
-	}
-	return out, nil
 }
 
 // --- tags and authors of reports ---

@@ -1,0 +1,503 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/editorial"
+)
+
+// ReportFilter narrows a list of reports (ReportPage, ListPublicReports).
+// Zero fields do not filter. Fields the public may not filter on (desks,
+// reviewers, embargo, schedule, changes) are refused above storage; the
+// public list ignores them.
+type ReportFilter struct {
+	Statuses       []editorial.Status // empty: every state but ARCHIVED
+	DeskIDs        []int64
+	TagSlug        string
+	TagIDs         []int64
+	AllTags        bool  // every tag of TagIDs, not any
+	TagID          int64 // a tag every report must carry (Tag.reports)
+	EventID        int64
+	EventFrom      *time.Time // events ending at or after
+	EventTo        *time.Time // events starting before
+	Country        string
+	PersonID       int64
+	OrganizationID int64
+	Modes          []string
+	AuthorID       int64
+	ReviewerID     int64
+	Embargoed      *bool
+	Scheduled      *bool
+	PublishedFrom  *time.Time
+	PublishedTo    *time.Time
+	UpdatedFrom    *time.Time
+	UpdatedTo      *time.Time
+	SourceLocale   string
+	// Search is the full-text search (nil: none).
+	Search *SearchQuery
+}
+
+// SearchQuery is a parsed search (internal/search) as to_tsquery input,
+// matched under every configuration in Configs.
+type SearchQuery struct {
+	Source  string // as the user wrote it
+	TSQuery string // what a report must match (search.Query.TSQuery)
+	AnyTerm string // what a field must match to be highlighted (search.Query.AnyTerm)
+	Configs []string
+}
+
+// Order keys of report lists.
+const (
+	OrderUpdated   = "updated"
+	OrderCreated   = "created"
+	OrderPublished = "published"
+	OrderEvent     = "event"
+	OrderTitle     = "title"
+	OrderRelevance = "relevance"
+)
+
+// ReportOrder is the order of a report list: a key and a direction. Ties
+// are broken by ID in the same direction.
+type ReportOrder struct {
+	Key       string
+	Desc      bool
+	Locale    string // OrderTitle: the locale whose titles to sort by ("": the source titles)
+	Collation string // OrderTitle: a collation of pg_collation, e.g. "ja-x-icu"
+}
+
+// ReportPageArgs is one page of a report list: the filter, the order and
+// the window, forward (First reports after After) or backward (the Last
+// reports before Before).
+type ReportPageArgs struct {
+	Filter ReportFilter
+	Order  ReportOrder
+	Limit  int // First or Last; the page functions read one more to tell whether more follow
+	After  *editorial.Cursor
+	Before *editorial.Cursor
+	// Backward: Limit counts from the end (Last).
+	Backward bool
+}
+
+// listTable names the columns of the table a list reads: reports for the
+// newsroom, public_reports for the public.
+type listTable struct {
+	audience                            string // search_reports.audience
+	from                                string
+	id, updated, created, published     string
+	event, sourceLocale, status, desk   string
+	publishedNullable, hasNewsroomState bool
+}
+
+var (
+	newsroomList = listTable{audience: SearchNewsroom, from: "reports r", id: "r.id", updated: "r.updated_at", created: "r.created_at",
+		published: "r.published_at", event: "r.event_id", sourceLocale: "r.source_locale", status: "r.status", desk: "r.desk_id",
+		publishedNullable: true, hasNewsroomState: true}
+	publicList = listTable{audience: SearchPublic, from: "public_reports s", id: "s.report_id", updated: "s.published_at",
+		created: "s.created_at", published: "s.published_at", event: "s.event_id", sourceLocale: "s.source_locale"}
+)
+
+// listQuery builds the statements of one report list.
+type listQuery struct {
+	t     listTable
+	a     ReportPageArgs
+	args  []any
+	joins []string
+	where []string
+	key   string // the order key expression
+	cast  string // how a cursor key is cast back to the key's type
+}
+
+func (q *listQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+// newListQuery builds the joins, conditions and order key of a list.
+func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
+	if a.Order.Key == "" {
+		a.Order = ReportOrder{Key: OrderUpdated, Desc: true}
+	}
+	q := &listQuery{t: t, a: a}
+	f := a.Filter
+	needSearch := f.Search != nil || len(f.TagIDs) > 0 || f.TagID != 0 || f.EventID != 0 || f.Country != "" || f.PersonID != 0 ||
+		f.OrganizationID != 0 || len(f.Modes) > 0 || f.AuthorID != 0 || a.Order.Key == OrderTitle || a.Order.Key == OrderRelevance
+	if needSearch {
+		q.joins = append(q.joins, fmt.Sprintf("JOIN search_reports x ON x.audience = '%s' AND x.report_id = %s", t.audience, t.id))
+	}
+	if f.Search != nil {
+		q.joins = append(q.joins, "CROSS JOIN (SELECT "+q.tsquery(f.Search.TSQuery, f.Search.Configs)+" AS q) sq")
+		q.where = append(q.where, "x.document @@ sq.q")
+	}
+	if f.EventFrom != nil || f.EventTo != nil || a.Order.Key == OrderEvent {
+		q.joins = append(q.joins, "LEFT JOIN events e ON e.id = "+t.event)
+	}
+	q.filters(f)
+	if err := q.order(); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// tsquery is the SQL of a query matched under every configuration.
+func (q *listQuery) tsquery(text string, configs []string) string {
+	p := q.arg(text)
+	parts := make([]string, len(configs))
+	for i, c := range configs {
+		parts[i] = fmt.Sprintf("to_tsquery('%s', %s)", c, p) // configurations come from internal/search, never from a client
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}
+
+// filters adds the filter's conditions.
+func (q *listQuery) filters(f ReportFilter) {
+	t := q.t
+	if t.hasNewsroomState {
+		if len(f.Statuses) > 0 {
+			q.where = append(q.where, t.status+" = ANY("+q.arg(pq.Array(statusStrings(f.Statuses)))+")")
+		} else {
+			q.where = append(q.where, t.status+" <> 'ARCHIVED'")
+		}
+		q.newsroomFilters(f)
+	}
+	if f.TagSlug != "" {
+		q.where = append(q.where, t.id+" IN (SELECT rt.report_id FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.slug = "+q.arg(f.TagSlug)+")")
+		if !t.hasNewsroomState {
+			q.where[len(q.where)-1] = "s.tag_slugs @> ARRAY[" + q.arg(f.TagSlug) + "]::text[]"
+		}
+	}
+	var all, anyTag []string
+	for _, id := range f.TagIDs {
+		anyTag = append(anyTag, RefTag(id))
+	}
+	if f.AllTags {
+		all, anyTag = anyTag, nil
+	}
+	if f.TagID != 0 {
+		all = append(all, RefTag(f.TagID))
+	}
+	if f.EventID != 0 {
+		all = append(all, RefEvent(f.EventID))
+	}
+	if f.Country != "" {
+		all = append(all, "country:"+f.Country)
+	}
+	if f.PersonID != 0 {
+		all = append(all, RefPerson(f.PersonID))
+	}
+	if f.OrganizationID != 0 {
+		all = append(all, RefOrganization(f.OrganizationID))
+	}
+	if f.AuthorID != 0 {
+		all = append(all, "author:"+strconv.FormatInt(f.AuthorID, 10))
+	}
+	if len(all) > 0 {
+		q.where = append(q.where, "x.facets @> "+q.arg(pq.Array(all))+"::text[]")
+	}
+	if len(anyTag) > 0 {
+		q.where = append(q.where, "x.facets && "+q.arg(pq.Array(anyTag))+"::text[]")
+	}
+	if len(f.Modes) > 0 {
+		modes := make([]string, len(f.Modes))
+		for i, m := range f.Modes {
+			modes[i] = "mode:" + m
+		}
+		q.where = append(q.where, "x.facets && "+q.arg(pq.Array(modes))+"::text[]")
+	}
+	if f.EventFrom != nil {
+		q.where = append(q.where, "COALESCE(e.ends_at, e.starts_at) >= "+q.arg(*f.EventFrom))
+	}
+	if f.EventTo != nil {
+		q.where = append(q.where, "e.starts_at < "+q.arg(*f.EventTo))
+	}
+	q.timeRange(t.published, f.PublishedFrom, f.PublishedTo)
+	if f.SourceLocale != "" {
+		q.where = append(q.where, t.sourceLocale+" = "+q.arg(f.SourceLocale))
+	}
+}
+
+// newsroomFilters adds the conditions on what only the newsroom sees.
+func (q *listQuery) newsroomFilters(f ReportFilter) {
+	if len(f.DeskIDs) > 0 {
+		q.where = append(q.where, "r.desk_id = ANY("+q.arg(pq.Array(f.DeskIDs))+")")
+	}
+	if f.ReviewerID != 0 {
+		q.where = append(q.where, "EXISTS (SELECT 1 FROM review_assignments ra WHERE ra.report_id = r.id AND ra.user_id = "+q.arg(f.ReviewerID)+")")
+	}
+	if f.Embargoed != nil {
+		cond := "r.embargo_until > now()"
+		if !*f.Embargoed {
+			cond = "(r.embargo_until IS NULL OR r.embargo_until <= now())"
+		}
+		q.where = append(q.where, cond)
+	}
+	if f.Scheduled != nil {
+		cond := "EXISTS (SELECT 1 FROM publish_jobs pj WHERE pj.report_id = r.id)"
+		if !*f.Scheduled {
+			cond = "NOT " + cond
+		}
+		q.where = append(q.where, cond)
+	}
+	q.timeRange("r.updated_at", f.UpdatedFrom, f.UpdatedTo)
+}
+
+func (q *listQuery) timeRange(col string, from, to *time.Time) {
+	if from != nil {
+		q.where = append(q.where, col+" >= "+q.arg(*from))
+	}
+	if to != nil {
+		q.where = append(q.where, col+" <= "+q.arg(*to))
+	}
+}
+
+// order sets the order key, and the keyset condition of the cursor.
+func (q *listQuery) order() error {
+	t, o := q.t, q.a.Order
+	nulls := "'-infinity'"
+	if !o.Desc {
+		nulls = "'infinity'"
+	}
+	q.cast = "::timestamptz"
+	switch o.Key {
+	case OrderUpdated, "":
+		q.key = t.updated
+	case OrderCreated:
+		q.key = t.created
+	case OrderPublished:
+		q.key = t.published
+		if t.publishedNullable {
+			q.key = "COALESCE(" + t.published + ", " + nulls + ")"
+		}
+	case OrderEvent:
+		q.key = "COALESCE(e.starts_at, " + nulls + ")"
+	case OrderTitle:
+		title := "x.title"
+		if o.Locale != "" {
+			q.joins = append(q.joins, "LEFT JOIN search_report_locales tl ON tl.audience = x.audience AND tl.report_id = x.report_id AND tl.locale = "+q.arg(o.Locale))
+			title = "COALESCE(tl.title, x.title)"
+		}
+		q.key = title + " COLLATE " + pq.QuoteIdentifier(o.Collation)
+		q.cast = " COLLATE " + pq.QuoteIdentifier(o.Collation)
+	case OrderRelevance:
+		if q.a.Filter.Search == nil {
+			return cerr.FieldErrorf(cerr.Invalid, "orderBy", "RELEVANCE needs a search: give `search`, or choose another order.")
+		}
+		q.key, q.cast = "ts_rank(x.document, sq.q)", "::real"
+	default:
+		return fmt.Errorf("unknown report order %q", o.Key)
+	}
+	for _, c := range []struct {
+		cur    *editorial.Cursor
+		before bool
+	}{{q.a.After, false}, {q.a.Before, true}} {
+		if c.cur == nil {
+			continue
+		}
+		k, ok := strings.CutPrefix(c.cur.Key, o.Key+":")
+		if !ok {
+			return cerr.FieldErrorf(cerr.Invalid, cursorField(c.before), "The cursor belongs to another order or list: start again from the first page.")
+		}
+		op := "<" // after, descending
+		if o.Desc == c.before {
+			op = ">"
+		}
+		q.where = append(q.where, fmt.Sprintf("(%s, %s) %s (%s%s, %s)", q.key, t.id, op, q.arg(k), q.cast, q.arg(c.cur.ID)))
+	}
+	return nil
+}
+
+func cursorField(before bool) string {
+	if before {
+		return "before"
+	}
+	return "after"
+}
+
+// cond is the list's WHERE clause.
+func (q *listQuery) cond() string {
+	if len(q.where) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(q.where, " AND ")
+}
+
+// dir is the direction the page is read in: backward pages are read in
+// reverse (and put back in order by trim).
+func (q *listQuery) dir() string {
+	if q.a.Order.Desc != q.a.Backward {
+		return "DESC"
+	}
+	return "ASC"
+}
+
+// page returns the SELECT of the page: columns, with the order key as
+// text (sort_key: the cursor's key) and, with value, as it is
+// (sort_value: for a query around it to keep the order), the joins, the
+// conditions and the order.
+func (q *listQuery) page(columns string, value bool) string {
+	if value {
+		columns += ", " + q.key + " AS sort_value"
+	}
+	dir := q.dir()
+	return fmt.Sprintf(`SELECT %s, '%s:' || (%s)::text AS sort_key FROM %s %s WHERE %s ORDER BY %s %s, %s %s LIMIT %s`,
+		columns, orderName(q.a.Order.Key), q.key, q.t.from, strings.Join(q.joins, " "), q.cond(), q.key, dir, q.t.id, dir, q.arg(q.a.Limit+1))
+}
+
+// countQuery returns the SELECT count(*) of the list of t and f (every
+// page) and its arguments.
+func countQuery(t listTable, f ReportFilter) (string, []any, error) {
+	q, err := newListQuery(t, ReportPageArgs{Filter: f, Order: ReportOrder{Key: OrderUpdated, Desc: true}})
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf(`SELECT count(*) FROM %s %s WHERE %s`, t.from, strings.Join(q.joins, " "), q.cond()), q.args, nil
+}
+
+// listTotal is the Total of a list whose page of pageLen rows was read
+// with args: none needed when the first page holds every match.
+func listTotal(q sqlx.QueryerContext, t listTable, a ReportPageArgs, pageLen int) Total {
+	if a.After == nil && a.Before == nil && pageLen <= a.Limit {
+		return knownTotal(pageLen)
+	}
+	return func(ctx context.Context) (int, error) {
+		query, args, err := countQuery(t, a.Filter)
+		if err != nil {
+			return 0, err
+		}
+		var n int
+		err = sqlx.GetContext(ctx, q, &n, query, args...)
+		return n, FormatError(err, "ListReports", "Report")
+	}
+}
+
+// ListPage is one page of a report list: its rows in list order, their
+// cursors, whether more rows follow in the direction read (after the page
+// reading forward, before it reading backward), and the list's Total.
+type ListPage[T any] struct {
+	Items   []T
+	Cursors []editorial.Cursor
+	More    bool
+	Total   Total
+}
+
+// trim cuts the row read ahead off a page of rows read with Limit+1 and
+// puts a backward page in list order.
+func trim[T any](items []T, keys []string, ids []int64, a ReportPageArgs) ListPage[T] {
+	p := ListPage[T]{Items: items}
+	if len(items) > a.Limit {
+		p.More, p.Items, keys, ids = true, items[:a.Limit], keys[:a.Limit], ids[:a.Limit]
+	}
+	p.Cursors = make([]editorial.Cursor, len(p.Items))
+	for i := range p.Items {
+		p.Cursors[i] = editorial.Cursor{Key: keys[i], ID: ids[i]}
+	}
+	if a.Backward {
+		slices.Reverse(p.Items)
+		slices.Reverse(p.Cursors)
+	}
+	return p
+}
+
+// ReportPage returns a page of working copies (newsroom), in one
+// statement; the Total counts when called.
+func ReportPage(ctx context.Context, db sqlx.QueryerContext, a ReportPageArgs) (ListPage[*editorial.Report], error) {
+	q, err := newListQuery(newsroomList, a)
+	if err != nil {
+		return ListPage[*editorial.Report]{}, err
+	}
+	var rows []struct {
+		editorial.Report
+		SortKey string `db:"sort_key"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, q.page(prefixed("r.", reportColumns), false), q.args...); err != nil {
+		return ListPage[*editorial.Report]{}, FormatError(badCursor(err), "ListReports", "Report")
+	}
+	items, keys, ids := make([]*editorial.Report, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
+	for i := range rows {
+		items[i], keys[i], ids[i] = &rows[i].Report, rows[i].SortKey, rows[i].ID
+	}
+	p := trim(items, keys, ids, a)
+	p.Total = listTotal(db, newsroomList, a, len(rows))
+	return p, nil
+}
+
+// ListPublicReports is ReportPage for the public: published reports from
+// their source documents, with the translation documents of locales, in
+// one statement. "updated" orders by the last publication.
+func ListPublicReports(ctx context.Context, db sqlx.QueryerContext, a ReportPageArgs, locales []string) (ListPage[*editorial.PublicReport], error) {
+	if len(a.Filter.Statuses) > 0 && !slices.Contains(a.Filter.Statuses, editorial.Published) {
+		return ListPage[*editorial.PublicReport]{Items: []*editorial.PublicReport{}, Total: knownTotal(0)}, nil // the public sees no other state
+	}
+	q, err := newListQuery(publicList, a)
+	if err != nil {
+		return ListPage[*editorial.PublicReport]{}, err
+	}
+	dir := q.dir()
+	query := `SELECT p.report_id, p.revision, p.locales, p.doc, t.docs, t.revs, p.sort_key FROM (` +
+		q.page("s.report_id, s.revision, s.locales, s.doc", true) + `) p
+		LEFT JOIN LATERAL (
+			SELECT json_agg(d.doc ORDER BY d.locale) AS docs, string_agg(d.revision::text, '.' ORDER BY d.locale) AS revs
+			FROM public_report_translations d WHERE d.report_id = p.report_id AND d.locale = ANY(` + q.arg(pq.Array(locales)) + `)
+		) t ON true
+		ORDER BY p.sort_value ` + dir + `, p.report_id ` + dir
+	var rows []struct {
+		publicRow
+		SortKey string `db:"sort_key"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, query, q.args...); err != nil {
+		return ListPage[*editorial.PublicReport]{}, FormatError(badCursor(err), "ListReports", "Report")
+	}
+	items, keys, ids := make([]*editorial.PublicReport, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
+	for i := range rows {
+		if items[i], err = rows[i].decode(); err != nil {
+			return ListPage[*editorial.PublicReport]{}, err
+		}
+		keys[i], ids[i] = rows[i].SortKey, rows[i].ReportID
+	}
+	p := trim(items, keys, ids, a)
+	p.Total = listTotal(db, publicList, a, len(rows))
+	return p, nil
+}
+
+// prefixed qualifies every column of a column list with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+func orderName(key string) string {
+	if key == "" {
+		return OrderUpdated
+	}
+	return key
+}
+
+// badCursor turns the error of a cursor whose key PostgreSQL could not
+// read back (one made up or edited by a client) into BAD_USER_INPUT.
+func badCursor(err error) error {
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code.Class() == "22" {
+		return cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+	}
+	return err
+}
+
+func statusStrings(list []editorial.Status) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/pgtest"
+)
+
+// The statements a search sends are served by the search indexes, not by
+// a scan of every document: the plans of the exact statements ReportPage
+// and ListPublicReports send, on 5,000 reports, name the GIN index of the
+// audience's documents (or of their facets).
+func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
+	db := pgtest.NewDB(t)
+	db.MustExec(`
+		INSERT INTO reports (slug, source_locale, title, status, created_at, updated_at, published_at)
+		SELECT 'r-' || i, 'en', 'Report ' || i, CASE WHEN i % 10 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END, now(), now(), now()
+		FROM generate_series(1, 5000) i;
+		INSERT INTO public_reports (report_id, revision, format, source_locale, tag_slugs, tag_ids, refs, locales,
+			first_published_at, published_at, created_at, doc)
+		SELECT id, 1, 1, 'en', '{}', '{}', '{}', '{en}', now(), now(), now(), '{}' FROM reports WHERE status = 'PUBLISHED';
+		INSERT INTO search_reports (audience, report_id, format, title, facets, document)
+		SELECT a, id, 1, title, ARRAY['tag:' || (id % 500)], to_tsvector('copydesk_simple', 'common words word' || id || ' 中国 国科 科协')
+		FROM reports, unnest(ARRAY['newsroom', 'public']) a WHERE a = 'newsroom' OR status = 'PUBLISHED'`)
+	db.MustExec(`VACUUM ANALYZE`) // as autovacuum would: GIN pending lists merged, statistics taken
+	search := &SearchQuery{TSQuery: "'word42'", AnyTerm: "'word42'", Configs: []string{"copydesk_simple", "copydesk_english"}}
+	for _, c := range []struct {
+		name  string
+		table listTable
+		args  ReportPageArgs
+		index string
+	}{
+		{"a public search", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_reports_public_idx"},
+		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_idx"},
+		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_reports_newsroom_idx"},
+		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_reports_newsroom_idx"},
+		{"a public tag filter", publicList, ReportPageArgs{Filter: ReportFilter{TagIDs: []int64{7}}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_facets_idx"},
+	} {
+		if c.args.Order.Key == "" {
+			c.args.Order = ReportOrder{Key: OrderRelevance, Desc: true}
+		}
+		q, err := newListQuery(c.table, c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explain(t, db, q.page("1", false), q.args...)
+		if !strings.Contains(plan, c.index) {
+			t.Errorf("%s: the plan does not use %s:\n%s", c.name, c.index, plan)
+		}
+		count, args, _ := countQuery(c.table, c.args.Filter)
+		if plan := explain(t, db, count, args...); !strings.Contains(plan, c.index) {
+			t.Errorf("%s: the count's plan does not use %s:\n%s", c.name, c.index, plan)
+		}
+	}
+}
+
+func explain(t *testing.T, db *sqlx.DB, query string, args ...any) string {
+	t.Helper()
+	var lines []string
+	if err := db.Select(&lines, "EXPLAIN "+query, args...); err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// SearchHit is where one report of a page matched a search: its rank,
+// each locale with a field that holds one of the terms (and that locale's
+// texts of those fields, to cut snippets from), and the directory entries
+// it shows whose names hold one.
+type SearchHit struct {
+	ReportID int64
+	Rank     float64
+	Locales  []SearchLocaleHit
+	Names    []SearchNameHit
+}
+
+// SearchLocaleHit is one locale of a hit: which fields matched, and their
+// texts (nil for fields that did not match). Body is Markdown.
+type SearchLocaleHit struct {
+	Locale   string  `json:"locale"`
+	Source   bool    `json:"source"`
+	InTitle  bool    `json:"inTitle"`
+	InText   bool    `json:"inText"`
+	InNames  bool    `json:"inNames"`
+	InBody   bool    `json:"inBody"`
+	Title    *string `json:"title"`
+	Subtitle *string `json:"subtitle"`
+	Summary  *string `json:"summary"`
+	Body     *string `json:"body"`
+}
+
+// SearchNameHit is a directory entry shown by a hit whose names hold a
+// term: its kind ("person", "organization", "tag", "event") and every name
+// it has, separated by " · ".
+type SearchNameHit struct {
+	Kind  string `json:"kind"`
+	Names string `json:"names"`
+}
+
+// searchTexts is, per audience, the SQL of the texts of locale row l
+// (source or translation) as JSON, each field only when it matched (the
+// booleans m_title …).
+var searchTexts = map[string]string{
+	SearchNewsroom: `(SELECT CASE WHEN r.source_locale = l.locale
+			THEN json_build_object('title', r.title, 'subtitle', r.subtitle, 'summary', r.summary, 'body', CASE WHEN m.body THEN r.body END)
+			ELSE (SELECT json_build_object('title', t.title, 'subtitle', t.subtitle, 'summary', t.summary, 'body', CASE WHEN m.body THEN t.body END)
+				FROM report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) END
+		FROM reports r WHERE r.id = l.report_id)`,
+	SearchPublic: `(SELECT CASE WHEN s.source_locale = l.locale
+			THEN (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN j->>'Body' END)
+				FROM (SELECT s.doc->'report' AS j) z)
+			ELSE (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN j->>'Body' END)
+				FROM (SELECT t.doc->'translation' AS j FROM public_report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) z) END
+		FROM public_reports s WHERE s.report_id = l.report_id)`,
+}
+
+// searchNames is the SQL of the directory entries of hit x whose names
+// match sq.qa.
+const searchNames = `(SELECT COALESCE(json_agg(json_build_object('kind', n.kind, 'names', n.names)), '[]') FROM (
+		SELECT 'person' AS kind, concat_ws(' · ', p.name, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(p.localized_names))) AS names
+		FROM people p WHERE p.id IN (SELECT substr(f, 8)::bigint FROM unnest(x.facets) f WHERE f LIKE 'person:%') AND p.search @@ sq.qa
+		UNION ALL
+		SELECT 'organization', concat_ws(' · ', o.name, o.acronym, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(o.localized_names)))
+		FROM organizations o WHERE o.id IN (SELECT substr(f, 14)::bigint FROM unnest(x.facets) f WHERE f LIKE 'organization:%') AND o.search @@ sq.qa
+		UNION ALL
+		SELECT 'tag', concat_ws(' · ', t.name, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(t.localized_names)))
+		FROM tags t WHERE t.id IN (SELECT substr(f, 5)::bigint FROM unnest(x.facets) f WHERE f LIKE 'tag:%') AND t.search @@ sq.qa
+		UNION ALL
+		SELECT 'event', concat_ws(' · ', e.name, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(e.localized_names)))
+		FROM events e WHERE e.id IN (SELECT substr(f, 7)::bigint FROM unnest(x.facets) f WHERE f LIKE 'event:%') AND e.search @@ sq.qa) n)`
+
+// SearchHits returns where each report of ids (a page of a list searched
+// with sq) matched, from audience's search documents: one statement.
+func SearchHits(ctx context.Context, db sqlx.QueryerContext, audience string, ids []int64, sq *SearchQuery) (map[int64]*SearchHit, error) {
+	lq := &listQuery{}
+	q, qa := lq.tsquery(sq.TSQuery, sq.Configs), lq.tsquery(sq.AnyTerm, sq.Configs)
+	query := fmt.Sprintf(`SELECT x.report_id, ts_rank(x.document, sq.q) AS rank,
+			(SELECT COALESCE(json_agg(json_build_object('locale', l.locale, 'inTitle', m.title, 'inText', m.text, 'inNames', m.names, 'inBody', m.body,
+				'texts', CASE WHEN m.title OR m.text OR m.body THEN %s END) ORDER BY l.locale), '[]')
+			FROM search_report_locales l
+			CROSS JOIN LATERAL (SELECT l.title_tsv @@ sq.qa AS title, l.text_tsv @@ sq.qa AS text, l.names_tsv @@ sq.qa AS names, l.body_tsv @@ sq.qa AS body) m
+			WHERE l.audience = x.audience AND l.report_id = x.report_id AND (m.title OR m.text OR m.names OR m.body)) AS locales,
+			%s AS names
+		FROM search_reports x CROSS JOIN (SELECT %s AS q, %s AS qa) sq
+		WHERE x.audience = %s AND x.report_id = ANY(%s)`,
+		searchTexts[audience], searchNames, q, qa, lq.arg(audience), lq.arg(pq.Array(ids)))
+	var rows []struct {
+		ReportID int64   `db:"report_id"`
+		Rank     float64 `db:"rank"`
+		Locales  []byte  `db:"locales"`
+		Names    []byte  `db:"names"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, query, lq.args...); err != nil {
+		return nil, FormatError(err, "SearchHits", "Report")
+	}
+	out := make(map[int64]*SearchHit, len(rows))
+	for _, row := range rows {
+		h := &SearchHit{ReportID: row.ReportID, Rank: row.Rank}
+		if err := decodeHit(h, row.Locales, row.Names); err != nil {
+			return nil, err
+		}
+		out[h.ReportID] = h
+	}
+	return out, nil
+}
+
+func decodeHit(h *SearchHit, locales, names []byte) error {
+	var ls []struct {
+		SearchLocaleHit
+		Texts *struct {
+			Title, Subtitle, Summary, Body *string
+		} `json:"texts"`
+	}
+	if err := json.Unmarshal(locales, &ls); err != nil {
+		return fmt.Errorf("search hit of report %d: %w", h.ReportID, err)
+	}
+	for _, l := range ls {
+		if t := l.Texts; t != nil {
+			l.Title, l.Subtitle, l.Summary, l.Body = t.Title, t.Subtitle, t.Summary, t.Body
+		}
+		h.Locales = append(h.Locales, l.SearchLocaleHit)
+	}
+	if err := json.Unmarshal(names, &h.Names); err != nil {
+		return fmt.Errorf("search hit of report %d: %w", h.ReportID, err)
+	}
+	return nil
+}
+
+// collations caches Collation's answers: which collations a server has
+// does not change while it runs.
+var collations sync.Map
+
+// Collation returns the collation that orders text in locale (BCP 47) on
+// this server: its ICU collation ("ja-x-icu", "zh-Hans-x-icu", falling
+// back to the language's, then to the root "und-x-icu"), or "C" on a
+// server built without ICU.
+func (db *DB) Collation(ctx context.Context, locale string) (string, error) {
+	if c, ok := collations.Load(locale); ok {
+		return c.(string), nil
+	}
+	var cands []string
+	if locale != "" {
+		cands = append(cands, locale+"-x-icu")
+		if lang, _, ok := strings.Cut(locale, "-"); ok {
+			cands = append(cands, lang+"-x-icu")
+		}
+	}
+	cands = append(cands, "und-x-icu")
+	var found []string
+	err := sqlx.SelectContext(ctx, db.readDB(Newsroom), &found, `SELECT collname FROM pg_collation WHERE collname = ANY($1)`, pq.Array(cands))
+	if err != nil {
+		return "", FormatError(err, "Collation", "Collation")
+	}
+	c := "C"
+	for i := len(cands) - 1; i >= 0; i-- {
+		for _, f := range found {
+			if f == cands[i] {
+				c = f
+			}
+		}
+	}
+	collations.Store(locale, c)
+	return c, nil
+}
