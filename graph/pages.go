@@ -28,7 +28,7 @@ type dirPage[W any] struct {
 // directoryPage reads one page of a directory list with list, the request
 // reader's Page method.
 func directoryPage[T, W any](ctx context.Context, first *int, after, search *string,
-	list func(context.Context, string, int, *editorial.Cursor) ([]*T, postgres.Total, error),
+	list func(context.Context, postgres.NameSearch, int, *editorial.Cursor) ([]*T, postgres.Total, error),
 	cursor func(*T) editorial.Cursor, wrap func(*T) *W,
 ) (*dirPage[W], error) {
 	n, err := pageSize(first, 50)
@@ -39,7 +39,11 @@ func directoryPage[T, W any](ctx context.Context, first *int, after, search *str
 	if err != nil {
 		return nil, err
 	}
-	items, total, err := list(ctx, deref(search), n+1, cur)
+	ns, err := nameSearch(search)
+	if err != nil {
+		return nil, err
+	}
+	items, total, err := list(ctx, ns, n+1, cur)
 	if err != nil {
 		return nil, err
 	}

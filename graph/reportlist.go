@@ -100,16 +100,34 @@ func pageWindow(first, last *int) (int, bool, error) {
 	return n, false, err
 }
 
-// searchQuery parses the search argument (nil: no search).
+// parseSearch parses a search argument; a query that cannot be searched
+// is BAD_USER_INPUT on the field "search".
+func parseSearch(s string) (search.Query, error) {
+	q, err := search.Parse(s)
+	var se *search.Error
+	if errors.As(err, &se) {
+		return q, cerr.FieldErrorf(cerr.Invalid, "search", "%s", se.Msg)
+	}
+	return q, err
+}
+
+// nameSearch is the search argument of a directory list: a name search as
+// you type (postgres.NameSearch).
+func nameSearch(s *string) (postgres.NameSearch, error) {
+	if s == nil {
+		return postgres.NameSearch{}, nil
+	}
+	q, err := parseSearch(*s)
+	return postgres.NameSearch{Prefix: q.Prefix(), Text: *s}, err
+}
+
+// searchQuery parses the search argument of a report list (nil: no
+// search).
 func (r *Resolver) searchQuery(s *string) (*postgres.SearchQuery, error) {
 	if s == nil {
 		return nil, nil
 	}
-	q, err := search.Parse(*s)
-	var se *search.Error
-	if errors.As(err, &se) {
-		return nil, cerr.FieldErrorf(cerr.Invalid, "search", "%s", se.Msg)
-	}
+	q, err := parseSearch(*s)
 	if err != nil || q.Empty() {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/search"
 	"github.com/copydesk/copydesk/internal/testkit"
 )
 
@@ -738,13 +739,26 @@ func TestLists(t *testing.T) {
 			search string
 			want   []string
 		}{
-			{"ALPHA", []string{"Alpha", "alphabet"}},
-			{"100%", []string{"100% Pure"}},
-			{"under_", []string{"under_score"}},
-			{"经济", []string{"Economy"}},
+			{"ALPHA", []string{"Alpha", "alphabet"}},           // any case, a prefix
+			{"alp", []string{"Alpha", "alphabet"}},             // as you type
+			{"lpha", []string{"Alpha", "alphabet"}},            // inside the name, from 3 characters
+			{"lp", []string{}},                                 // shorter: from the start of a word
+			{"100%", []string{"100% Pure", "1000 Pure"}},       // punctuation is not searched
+			{"pure 100", []string{"100% Pure", "1000 Pure"}},   // every term, in any order
+			{"score", []string{"under_score", "underscore"}},   // a word, or inside the name
+			{"under_", []string{"under_score", "underscore"}},  // _ separates words
+			{"conom", []string{"Economy"}},                     // inside the primary name
+			{"济", []string{"Economy"}},                         // every CJK character of a name
+			{"经济", []string{"Economy"}},                        // localized names, CJK bigrams
+			{"Gam beta", []string{}},                           // both must match one tag
+			{`alpha' & !(:* "`, []string{"Alpha", "alphabet"}}, // tsquery syntax is text
 			{"nothing", []string{}},
 		} {
-			list, count := testkit.Of2(postgres.TagPage(ctx, db, c.search, 10, nil)).OK(t)
+			q, err := search.Parse(c.search)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, count := testkit.Of2(postgres.TagPage(ctx, db, postgres.NameSearch{Prefix: q.Prefix(), Text: c.search}, 10, nil)).OK(t)
 			testkit.Diff(t, fmt.Sprintf("TagPage(%q)", c.search), c.want, names(list))
 			if total := testkit.Of(count(ctx)).OK(t); total != len(c.want) {
 				t.Errorf("TagPage(%q) total %d, want %d", c.search, total, len(c.want))
@@ -755,7 +769,7 @@ func TestLists(t *testing.T) {
 		var all []string
 		var after *editorial.Cursor
 		for page := 0; ; page++ {
-			list, count := testkit.Of2(postgres.TagPage(ctx, db, "", 3, after)).OK(t)
+			list, count := testkit.Of2(postgres.TagPage(ctx, db, postgres.NameSearch{}, 3, after)).OK(t)
 			if total := testkit.Of(count(ctx)).OK(t); total != 9 {
 				t.Fatalf("total = %d, want 9", total)
 			}
@@ -773,7 +787,7 @@ func TestLists(t *testing.T) {
 	})
 	t.Run("OrganizationAcronym", func(t *testing.T) {
 		testkit.Of(svc.CreateOrganization(ctx, directory.CreateOrganizationInput{Name: "China Council for the Promotion of International Trade", Acronym: testkit.Ptr("CCPIT")})).OK(t)
-		list, count := testkit.Of2(postgres.OrganizationPage(ctx, db, "ccpit", 10, nil)).OK(t)
+		list, count := testkit.Of2(postgres.OrganizationPage(ctx, db, postgres.NameSearch{Prefix: "'ccpit':*"}, 10, nil)).OK(t)
 		if total := testkit.Of(count(ctx)).OK(t); len(list) != 1 || total != 1 {
 			t.Errorf("OrganizationPage = %d, total %d", len(list), total)
 		}
@@ -792,7 +806,7 @@ func TestLists(t *testing.T) {
 		var got []int64
 		var after *editorial.Cursor
 		for {
-			list, count := testkit.Of2(postgres.EventPage(ctx, db, "", 2, after)).OK(t)
+			list, count := testkit.Of2(postgres.EventPage(ctx, db, postgres.NameSearch{}, 2, after)).OK(t)
 			if total := testkit.Of(count(ctx)).OK(t); total != 5 {
 				t.Fatalf("total = %d", total)
 			}
@@ -805,7 +819,7 @@ func TestLists(t *testing.T) {
 			after = testkit.Ptr(postgres.EventCursor(list[len(list)-1]))
 		}
 		testkit.Diff(t, "event order", want, got)
-		_, _, err := postgres.EventPage(ctx, db, "", 2, &editorial.Cursor{Key: "yesterday"})
+		_, _, err := postgres.EventPage(ctx, db, postgres.NameSearch{}, 2, &editorial.Cursor{Key: "yesterday"})
 		testkit.WantErr(t, err, cerr.Invalid, "after")
 	})
 	t.Run("TagChildren", func(t *testing.T) {

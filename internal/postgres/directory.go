@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -61,15 +62,33 @@ func dirEncodeNames(names editorial.LocalizedNames) string {
 	return string(b)
 }
 
-// dirPattern returns an ILIKE pattern matching search anywhere, with the
-// pattern characters in search escaped, or "" for a blank search.
-func dirPattern(search string) string {
-	search = strings.TrimSpace(search)
-	if search == "" {
-		return ""
+// NameSearch is a search of a directory list as you type. Prefix is a
+// to_tsquery input under copydesk_simple (search.Query.Prefix): every
+// term must start a word of the entry's name, acronym or localized names
+// (the generated search column and its GIN index, migration 00011), CJK
+// bigrams and single characters included. Text is the search as typed:
+// of 3 characters or more, it also matches anywhere inside the entry's
+// name ("lpha" finds "Alpha"), through the trigram index on lower(name).
+// The zero NameSearch matches every entry.
+type NameSearch struct {
+	Prefix, Text string
+}
+
+// args returns the search as the query arguments of dirSearch.
+func (s NameSearch) args() (prefix, contains string) {
+	text := strings.TrimSpace(s.Text)
+	if s.Prefix == "" || utf8.RuneCountInString(text) < 3 {
+		return s.Prefix, ""
 	}
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(search) + "%"
+	return s.Prefix, "%" + r.Replace(strings.ToLower(text)) + "%"
+}
+
+// dirSearch is the condition of a NameSearch on the entries of alias: $1
+// and $n are its args (” when unused). With them bound, the planner folds
+// the unused tests away and scans the two indexes (a BitmapOr).
+func dirSearch(alias string, n int) string {
+	return fmt.Sprintf(`($1::text = '' OR %[1]ssearch @@ to_tsquery('copydesk_simple', $1) OR ($%[2]d::text <> '' AND lower(%[1]sname) LIKE $%[2]d))`, alias, n)
 }
 
 // NameCursor returns the position of an entry in a list ordered by name
@@ -184,25 +203,34 @@ func (s dirSpec[R, T]) withAncestors(ctx context.Context, q sqlx.QueryerContext,
 	return dirMap(list, s.id), nil
 }
 
-// dirNameMatch is the search condition of tags and people: $1 is ” or an
-// ILIKE pattern (dirPattern) that the name or a localized name must match.
-const dirNameMatch = `($1 = '' OR name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`
-
 // page returns up to first entries after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and the Total of those
-// matching. match is the search condition (see dirNameMatch), search what
-// it looks for.
-func (s dirSpec[R, T]) page(ctx context.Context, q sqlx.QueryerContext, op, match, search string, first int, after *editorial.Cursor) ([]*T, Total, error) {
-	pattern := dirPattern(search)
-	key, id := dirCursorArgs(after)
-	list, err := dirScan(ctx, q, s.conv, s.selectFrom()+`
-		WHERE `+match+`
-		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
-		ORDER BY lower(name), id LIMIT $4`, pattern, key, id, max(first, 0))
+// matching search.
+func (s dirSpec[R, T]) page(ctx context.Context, q sqlx.QueryerContext, op string, search NameSearch, first int, after *editorial.Cursor) ([]*T, Total, error) {
+	query, args := s.pageQuery(search, first, after)
+	list, err := dirScan(ctx, q, s.conv, query, args...)
 	if err != nil {
 		return nil, nil, FormatError(err, op, s.what)
 	}
-	return list, pageTotal(q, len(list), first, after, op, s.what, `SELECT count(*) FROM `+s.table+` WHERE `+match, pattern), nil
+	count, args := dirCount(s.table, "", search)
+	return list, pageTotal(q, len(list), first, after, op, s.what, count, args...), nil
+}
+
+// dirCount is the statement that counts the entries of table (as alias)
+// search matches, and its arguments.
+func dirCount(table, alias string, search NameSearch) (string, []any) {
+	prefix, contains := search.args()
+	return `SELECT count(*) FROM ` + table + ` ` + strings.TrimSuffix(alias, ".") + ` WHERE ` + dirSearch(alias, 2), []any{prefix, contains}
+}
+
+// pageQuery is the statement page sends, and its arguments.
+func (s dirSpec[R, T]) pageQuery(search NameSearch, first int, after *editorial.Cursor) (string, []any) {
+	key, id := dirCursorArgs(after)
+	prefix, contains := search.args()
+	return s.selectFrom() + `
+		WHERE ` + dirSearch("", 5) + `
+		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
+		ORDER BY lower(name), id LIMIT $4`, []any{prefix, key, id, max(first, 0), contains}
 }
 
 // dirStamp points at the fields of a directory entry (events too) that the

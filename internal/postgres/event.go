@@ -180,11 +180,24 @@ func EventCursor(e *editorial.Event) editorial.Cursor {
 
 // EventPage returns up to first events after the cursor (see EventCursor),
 // latest start first (undated events last, then by ID descending), and the
-// Total of those matching. A non-blank search keeps those whose name or any
-// localized name contains it. BAD_USER_INPUT (field "after") for a cursor
-// that is not an EventCursor.
-func EventPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
-	pattern := dirPattern(search)
+// Total of those matching. search keeps those it
+// matches (see NameSearch). BAD_USER_INPUT (field "after") for a cursor that is not an
+// EventCursor.
+func EventPage(ctx context.Context, q sqlx.QueryerContext, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
+	query, args, err := eventPageQuery(search, first, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := dirScan(ctx, q, (*eventRow).event, query, args...)
+	if err != nil {
+		return nil, nil, FormatError(err, "ListEvents", "Event")
+	}
+	count, args := dirCount("events", "e.", search)
+	return list, pageTotal(q, len(list), first, after, "ListEvents", "Event", count, args...), nil
+}
+
+// eventPageQuery is the statement EventPage sends, and its arguments.
+func eventPageQuery(search NameSearch, first int, after *editorial.Cursor) (string, []any, error) {
 	var startsAt *time.Time
 	var afterID int64
 	if after != nil {
@@ -192,19 +205,15 @@ func EventPage(ctx context.Context, q sqlx.QueryerContext, search string, first 
 		if after.Key != "" {
 			t, err := time.Parse(time.RFC3339Nano, after.Key)
 			if err != nil {
-				return nil, nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+				return "", nil, cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
 			}
 			startsAt = &t
 		}
 	}
-	const match = `($1 = '' OR e.name ILIKE $1 OR EXISTS (SELECT 1 FROM jsonb_each_text(e.localized_names) l WHERE l.value ILIKE $1))`
-	list, err := dirScan(ctx, q, (*eventRow).event, eventSelect+`
-		WHERE `+match+`
+	prefix, contains := search.args()
+	return eventSelect + `
+		WHERE ` + dirSearch("e.", 6) + `
 		AND (NOT $2::boolean OR CASE WHEN $3::timestamptz IS NULL THEN e.starts_at IS NULL AND e.id < $4
 			ELSE e.starts_at < $3 OR (e.starts_at = $3 AND e.id < $4) OR e.starts_at IS NULL END)
-		ORDER BY e.starts_at DESC NULLS LAST, e.id DESC LIMIT $5`, pattern, after != nil, startsAt, afterID, max(first, 0))
-	if err != nil {
-		return nil, nil, FormatError(err, "ListEvents", "Event")
-	}
-	return list, pageTotal(q, len(list), first, after, "ListEvents", "Event", `SELECT count(*) FROM events e WHERE `+match, pattern), nil
+		ORDER BY e.starts_at DESC NULLS LAST, e.id DESC LIMIT $5`, []any{prefix, after != nil, startsAt, afterID, max(first, 0), contains}, nil
 }

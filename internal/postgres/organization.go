@@ -67,9 +67,8 @@ func OrganizationsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids 
 
 // OrganizationPage returns up to first organizations after the cursor (see
 // NameCursor), ordered by name case-insensitively and then ID, and the Total
-// of those matching. A non-blank search keeps those whose name, acronym or
-// any localized name contains it, case-insensitively.
-func OrganizationPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, Total, error) {
-	return orgTable.page(ctx, q, "ListOrganizations", `($1 = '' OR name ILIKE $1 OR acronym ILIKE $1
-			OR EXISTS (SELECT 1 FROM jsonb_each_text(localized_names) l WHERE l.value ILIKE $1))`, search, first, after)
+// of those matching. search keeps those it matches (see
+// NameSearch).
+func OrganizationPage(ctx context.Context, q sqlx.QueryerContext, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Organization, Total, error) {
+	return orgTable.page(ctx, q, "ListOrganizations", search, first, after)
 }

@@ -46,23 +46,23 @@ func (r Reader) ReportPage(ctx context.Context, a ReportPageArgs) (ListPage[*edi
 }
 
 // TagPage lists tags by name (see the package function TagPage).
-func (r Reader) TagPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+func (r Reader) TagPage(ctx context.Context, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
 	return TagPage(ctx, r.db, search, first, after)
 }
 
 // PersonPage lists people by name (see the package function PersonPage).
-func (r Reader) PersonPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
+func (r Reader) PersonPage(ctx context.Context, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
 	return PersonPage(ctx, r.db, search, first, after)
 }
 
 // OrganizationPage lists organizations by name (see the package function
 // OrganizationPage).
-func (r Reader) OrganizationPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Organization, Total, error) {
+func (r Reader) OrganizationPage(ctx context.Context, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Organization, Total, error) {
 	return OrganizationPage(ctx, r.db, search, first, after)
 }
 
 // EventPage lists events, latest first (see the package function EventPage).
-func (r Reader) EventPage(ctx context.Context, search string, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
+func (r Reader) EventPage(ctx context.Context, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Event, Total, error) {
 	return EventPage(ctx, r.db, search, first, after)
 }
 

@@ -59,8 +59,7 @@ func PeopleByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[i
 
 // PersonPage returns up to first people after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and the Total of those
-// matching. A non-blank search keeps those whose name or any localized name
-// contains it.
-func PersonPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
-	return peopleTable.page(ctx, q, "ListPeople", dirNameMatch, search, first, after)
+// matching. search keeps those it matches (see NameSearch).
+func PersonPage(ctx context.Context, q sqlx.QueryerContext, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Person, Total, error) {
+	return peopleTable.page(ctx, q, "ListPeople", search, first, after)
 }

@@ -76,10 +76,9 @@ func TagsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 
 // TagPage returns up to first tags after the cursor (see NameCursor),
 // ordered by name case-insensitively and then ID, and the Total of those
-// matching. A non-blank search keeps those whose name or any localized name
-// contains it.
-func TagPage(ctx context.Context, q sqlx.QueryerContext, search string, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
-	return tagTable.page(ctx, q, "ListTags", dirNameMatch, search, first, after)
+// matching. search keeps those it matches (see NameSearch).
+func TagPage(ctx context.Context, q sqlx.QueryerContext, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+	return tagTable.page(ctx, q, "ListTags", search, first, after)
 }
 
 // TagBySlug returns the tag whose slug is slug or, failing that, the tag an

@@ -1,7 +1,9 @@
 package search
 
 import (
+	"cmp"
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -178,11 +180,7 @@ func sameStem(a, b string) bool {
 
 // ordered sorts spans by start and drops those overlapping an earlier one.
 func ordered(spans []span) []span {
-	for i := 1; i < len(spans); i++ {
-		for j := i; j > 0 && spans[j].start < spans[j-1].start; j-- {
-			spans[j], spans[j-1] = spans[j-1], spans[j]
-		}
-	}
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 	out := spans[:0]
 	for _, s := range spans {
 		if len(out) > 0 && s.start < out[len(out)-1].end {

@@ -27,19 +27,42 @@ END $$;
 -- Concatenates tsvectors (|| as an aggregate).
 CREATE AGGREGATE copydesk_tsvector_agg(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
 
--- The text of a name with each CJK run written as its bigrams and its
--- characters, the same cut search.AnalyzeNames makes (a test holds them
--- together), so that directory entries are indexed on any write, COPY
--- included, by a generated column.
+-- The text of a name with each CJK run written, where it stands, as its
+-- bigrams and its characters: exactly the text search.AnalyzeNames
+-- returns (TestNamesAreCutAlikeInGoAndSQL holds them together), so that
+-- directory entries are indexed on any write, COPY included, by a
+-- generated column.
 -- +goose StatementBegin
-CREATE FUNCTION copydesk_name_text(names text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT regexp_replace(names, '[\u1100-\u11ff\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+', ' ', 'g')
-        || ' ' || coalesce((
-        SELECT string_agg(CASE WHEN length(run) = 1 THEN run ELSE
-            (SELECT string_agg(substr(run, i, 2), ' ' ORDER BY i) FROM generate_series(1, length(run) - 1) i) || ' ' ||
-            (SELECT string_agg(substr(run, i, 1), ' ' ORDER BY i) FROM generate_series(1, length(run)) i) END, ' ')
-        FROM (SELECT m[1] AS run FROM regexp_matches(names,
-            '([\u1100-\u11ff\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+)', 'g') m) runs), '')
+CREATE FUNCTION copydesk_name_text(names text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    cjk constant text := '[\u1100-\u11ff\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]+';
+    result text := '';
+    rest text := names;
+    run text;
+    at integer;
+    n integer;
+BEGIN
+    LOOP
+        at := regexp_instr(rest, cjk);
+        EXIT WHEN at IS NULL OR at = 0;
+        run := regexp_substr(rest, cjk);
+        n := length(run);
+        result := result || substr(rest, 1, at - 1) || ' ';
+        IF n = 1 THEN
+            result := result || run;
+        ELSE
+            FOR i IN 1 .. n - 1 LOOP
+                result := result || CASE WHEN i > 1 THEN ' ' ELSE '' END || substr(run, i, 2);
+            END LOOP;
+            FOR i IN 1 .. n LOOP
+                result := result || ' ' || substr(run, i, 1);
+            END LOOP;
+        END IF;
+        result := result || ' ';
+        rest := substr(rest, at + n);
+    END LOOP;
+    RETURN result || coalesce(rest, '');
+END
 $$;
 -- +goose StatementEnd
 
@@ -60,6 +83,10 @@ CREATE INDEX people_search_idx ON people USING gin (search);
 CREATE INDEX organizations_search_idx ON organizations USING gin (search);
 CREATE INDEX tags_search_idx ON tags USING gin (search);
 CREATE INDEX events_search_idx ON events USING gin (search);
+-- and a search of 3 characters or more inside the primary name
+-- (postgres.NameSearch), as people and organizations already have.
+CREATE INDEX tags_name_trgm ON tags USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX events_name_trgm ON events USING gin (lower(name) gin_trgm_ops);
 
 -- A report's search document, per audience: 'newsroom' indexes the working
 -- copy and every working translation; 'public' the published revision and
@@ -111,6 +138,8 @@ CREATE TABLE search_report_locales (
 -- +goose Down
 DROP TABLE search_report_locales;
 DROP TABLE search_reports;
+DROP INDEX tags_name_trgm;
+DROP INDEX events_name_trgm;
 ALTER TABLE people DROP COLUMN search;
 ALTER TABLE organizations DROP COLUMN search;
 ALTER TABLE tags DROP COLUMN search;
