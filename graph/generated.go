@@ -4268,6 +4268,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
 			graphql.NewInputUnmarshaler("RegisterPersistedOperationsInput", ec.unmarshalInputRegisterPersistedOperationsInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("ReportTranslationFilter", ec.unmarshalInputReportTranslationFilter),
 			graphql.NewInputUnmarshaler("RequestChangesInput", ec.unmarshalInputRequestChangesInput),
 			graphql.NewInputUnmarshaler("RestoreReportInput", ec.unmarshalInputRestoreReportInput),
 			graphql.NewInputUnmarshaler("RestoreRevisionInput", ec.unmarshalInputRestoreRevisionInput),
@@ -4839,6 +4840,23 @@ input ReportFilter {
   updated: TimeRange
   "Only reports written in this source locale."
   sourceLocale: String
+  """
+  Only reports whose translation into each of these locales is in one of
+  the given states (` + "`" + `MISSING` + "`" + `: the report has none), at most 10: e.g. the
+  published reports nobody translates into Japanese yet, ` + "`" + `[{locale: "ja",
+  status: [MISSING]}]` + "`" + `. Whether a translation is stale is per translation
+  (` + "`" + `Translation.freshness` + "`" + `, ` + "`" + `Report.translationProgress` + "`" + `), not a filter.
+  *Newsroom only.*
+  """
+  translations: [ReportTranslationFilter!]
+}
+
+"The state a report's translation into one locale must be in (` + "`" + `ReportFilter.translations` + "`" + `)."
+input ReportTranslationFilter {
+  "The locale (BCP 47, e.g. ` + "`" + `zh-Hans` + "`" + `)."
+  locale: String!
+  "The states accepted: ` + "`" + `MISSING` + "`" + ` (no translation), ` + "`" + `IN_PROGRESS` + "`" + `, ` + "`" + `IN_REVIEW` + "`" + `, ` + "`" + `APPROVED` + "`" + `."
+  status: [TranslationStatus!]!
 }
 
 "Whether a list filter asks for any of its values or all of them."
@@ -25815,7 +25833,7 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 		asMap["tagsMatch"] = "ANY"
 	}
 
-	fieldsInOrder := [...]string{"status", "deskIds", "tagSlug", "tagIds", "tagsMatch", "eventId", "eventDate", "country", "personId", "organizationId", "participation", "authorId", "reviewerId", "embargoed", "scheduled", "published", "updated", "sourceLocale"}
+	fieldsInOrder := [...]string{"status", "deskIds", "tagSlug", "tagIds", "tagsMatch", "eventId", "eventDate", "country", "personId", "organizationId", "participation", "authorId", "reviewerId", "embargoed", "scheduled", "published", "updated", "sourceLocale", "translations"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25948,6 +25966,13 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.SourceLocale = graphql.OmittableOf(data)
+		case "translations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("translations"))
+			data, err := ec.unmarshalOReportTranslationFilter2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportTranslationFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Translations = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -25962,6 +25987,55 @@ func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj 
 func UnmarshalReportFilter(ctx context.Context, raw any) (model.ReportFilter, error) {
 	var out model.ReportFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReportTranslationFilter(ctx context.Context, obj any) (model.ReportTranslationFilter, error) {
+	var it model.ReportTranslationFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"locale", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNTranslationStatus2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportTranslationFilter unmarshals raw into the ReportTranslationFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportTranslationFilter(ctx context.Context, raw any) (model.ReportTranslationFilter, error) {
+	var out model.ReportTranslationFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportTranslationFilter", raw, &out)
 	return out, err
 }
 
@@ -33970,6 +34044,11 @@ func (ec *executionContext) marshalNReportTranslation2ᚖgithubᚗcomᚋcopydesk
 	return ec._ReportTranslation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReportTranslationFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportTranslationFilter(ctx context.Context, v any) (*model.ReportTranslationFilter, error) {
+	res, err := ec.unmarshalInputReportTranslationFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRequestChangesInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐRequestChangesInput(ctx context.Context, v any) (model.RequestChangesInput, error) {
 	res, err := ec.unmarshalInputRequestChangesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34441,6 +34520,36 @@ func (ec *executionContext) marshalNTranslationStatus2githubᚗcomᚋcopydeskᚋ
 		graphql.AddInvalidNullFromMarshaler(ctx, "TranslationStatus!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNTranslationStatus2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatusᚄ(ctx context.Context, v any) ([]editorial.TranslationStatus, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]editorial.TranslationStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTranslationStatus2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTranslationStatus2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []editorial.TranslationStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTranslationStatus2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐTranslationStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx context.Context, v any) (model.TranslationStepInput, error) {
@@ -35326,6 +35435,23 @@ func (ec *executionContext) marshalOReportTranslation2ᚖgithubᚗcomᚋcopydesk
 		return graphql.Null
 	}
 	return ec._ReportTranslation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReportTranslationFilter2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportTranslationFilterᚄ(ctx context.Context, v any) ([]*model.ReportTranslationFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReportTranslationFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportTranslationFilter2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐReportTranslationFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalORevision2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐRevision(ctx context.Context, sel ast.SelectionSet, v *editorial.Revision) graphql.Marshaler {

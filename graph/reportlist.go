@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/search"
 )
@@ -189,12 +191,15 @@ var orderKeys = map[model.ReportOrder]struct {
 // would tell what it cannot see (a desk's drafts, who reviews what).
 func newsroomOnlyFilters(f *model.ReportFilter) []string {
 	var out []string
-	for name, set := range map[string]bool{
-		"deskIds": f.DeskIds.IsSet(), "reviewerId": f.ReviewerID.IsSet(), "embargoed": f.Embargoed.IsSet(),
-		"scheduled": f.Scheduled.IsSet(), "updated": f.Updated.IsSet(),
+	for _, field := range []struct {
+		name string
+		set  bool
+	}{
+		{"deskIds", f.DeskIds.IsSet()}, {"reviewerId", f.ReviewerID.IsSet()}, {"embargoed", f.Embargoed.IsSet()},
+		{"scheduled", f.Scheduled.IsSet()}, {"updated", f.Updated.IsSet()}, {"translations", f.Translations.IsSet()},
 	} {
-		if set {
-			out = append(out, name)
+		if field.set {
+			out = append(out, field.name)
 		}
 	}
 	return out
@@ -220,10 +225,43 @@ func reportFilter(filter *model.ReportFilter, newsroom bool) (postgres.ReportFil
 	if loc := value(filter.SourceLocale); loc != "" {
 		f.SourceLocale = canonicalOr(loc)
 	}
+	if err := translationConds(filter.Translations.Value(), &f); err != nil {
+		return f, err
+	}
 	if err := filterIDs(filter, &f); err != nil {
 		return f, err
 	}
 	return f, filterRanges(filter, &f)
+}
+
+// maxTranslationConds bounds ReportFilter.translations.
+const maxTranslationConds = 10
+
+// translationConds is the storage form of ReportFilter.translations.
+func translationConds(list []*model.ReportTranslationFilter, f *postgres.ReportFilter) error {
+	if len(list) > maxTranslationConds {
+		return cerr.FieldErrorf(cerr.Invalid, "filter.translations", "Filter on at most %d locales (got %d).", maxTranslationConds, len(list))
+	}
+	for i, c := range list {
+		field := fmt.Sprintf("filter.translations.%d", i)
+		loc, err := locale.Canonical(c.Locale)
+		if err != nil {
+			return cerr.FieldErrorf(cerr.Invalid, field+".locale", "%q is not a BCP 47 locale (e.g. zh-Hans).", c.Locale)
+		}
+		if len(c.Status) == 0 {
+			return cerr.FieldErrorf(cerr.Invalid, field+".status", "Name at least one state the %s translation may be in.", loc)
+		}
+		cond := postgres.TranslationCond{Locale: loc}
+		for _, st := range c.Status {
+			if st == editorial.TranslationMissing {
+				cond.Missing = true
+			} else if !slices.Contains(cond.Statuses, string(st)) {
+				cond.Statuses = append(cond.Statuses, string(st))
+			}
+		}
+		f.Translations = append(f.Translations, cond)
+	}
+	return nil
 }
 
 // filterIDs decodes the filter's global IDs.

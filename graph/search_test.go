@@ -173,12 +173,13 @@ type searchFixture struct {
 	forum, session     *editorial.Event
 	speaker, moderator *editorial.Person
 	org                *editorial.Organization
+	ids                map[string]int64 // reports by title
 }
 
 func newSearchFixture(t *testing.T) *searchFixture {
 	t.Helper()
 	a := newAPI(t)
-	f := &searchFixture{a: a, svc: newsroom.New(a.db), ctx: auth.WithViewer(context.Background(), auth.System())}
+	f := &searchFixture{a: a, svc: newsroom.New(a.db), ctx: auth.WithViewer(context.Background(), auth.System()), ids: map[string]int64{}}
 	day := func(s string) *time.Time { d, _ := time.Parse(time.DateOnly, s); return &d }
 	var err error
 	must := func(err error) {
@@ -207,8 +208,9 @@ func newSearchFixture(t *testing.T) *searchFixture {
 		{Title: "Delta unrelated", Body: "Nothing about it.", Status: editorial.Published},
 	} {
 		r.SourceLocale = "en"
-		_, err := f.svc.Reports.CreateReport(f.ctx, r)
+		created, err := f.svc.Reports.CreateReport(f.ctx, r)
 		must(err)
+		f.ids[r.Title] = created.Report.ID
 	}
 	return f
 }
@@ -225,6 +227,16 @@ func TestReportFilters(t *testing.T) {
 		return out.Tags.Nodes[0].ID
 	}
 	trade, science := tag("Trade"), tag("Science")
+	ids := f.ids
+	for _, tr := range []translation.UpsertTranslationInput{
+		{ReportID: ids["Alpha forum opens"], Locale: "ja", Title: "アルファ", Body: "貿易", Status: editorial.TranslationApproved},
+		{ReportID: ids["Bravo session report"], Locale: "ja", Title: "ブラボー", Body: "貿易"},
+		{ReportID: ids["Bravo session report"], Locale: "ko", Title: "브라보", Body: "무역", Status: editorial.TranslationApproved},
+	} {
+		if _, err := f.svc.Translations.UpsertTranslation(f.ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct {
 		name, search, filter string
 		want                 []string
@@ -246,6 +258,10 @@ func TestReportFilters(t *testing.T) {
 		{"search and a tag", "trade", fmt.Sprintf(`{tagIds: [%q]}`, trade), []string{"Alpha forum opens", "Bravo session report"}},
 		{"search and a status", "trade", `{status: [DRAFT]}`, []string{"Bravo session report"}},
 		{"search by the event's name", `"trade forum"`, "{}", []string{"Alpha forum opens"}},
+		{"no Japanese translation", "", `{translations: [{locale: "ja", status: [MISSING]}]}`, []string{"Charlie science notes", "Delta unrelated"}},
+		{"an approved Japanese translation", "", `{translations: [{locale: "ja", status: [APPROVED]}]}`, []string{"Alpha forum opens"}},
+		{"Japanese in the works or missing", "", `{translations: [{locale: "JA", status: [MISSING, IN_PROGRESS, IN_REVIEW]}]}`, []string{"Bravo session report", "Charlie science notes", "Delta unrelated"}},
+		{"Japanese in the works, Korean approved", "", `{translations: [{locale: "ja", status: [IN_PROGRESS]}, {locale: "ko", status: [APPROVED]}]}`, []string{"Bravo session report"}},
 	} {
 		got := f.a.search(c.search, ", orderBy: TITLE_ASC, filter: "+c.filter)
 		if !slices.Equal(got.titles(), c.want) || got.Reports.TotalCount != len(c.want) {
@@ -256,6 +272,20 @@ func TestReportFilters(t *testing.T) {
 	e, _ := f.a.as("").fail(`{ reports(filter: {deskIds: []}) { totalCount } }`, nil)
 	if e.code() != "FORBIDDEN" || e.field() != "filter.deskIds" {
 		t.Errorf("public desk filter: %+v", e)
+	}
+	e, _ = f.a.as("").fail(`{ reports(filter: {translations: [{locale: "ja", status: [MISSING]}]}) { totalCount } }`, nil)
+	if e.code() != "FORBIDDEN" || e.field() != "filter.translations" {
+		t.Errorf("public translation filter: %+v", e)
+	}
+	for _, c := range []struct{ filter, field string }{
+		{`{translations: [{locale: "not a locale!", status: [MISSING]}]}`, "filter.translations.0.locale"},
+		{`{translations: [{locale: "ja", status: []}]}`, "filter.translations.0.status"},
+		{`{translations: [` + strings.Repeat(`{locale: "ja", status: [MISSING]}`, 11) + `]}`, "filter.translations"},
+	} {
+		e, _ := f.a.fail(`{ reports(filter: `+c.filter+`) { totalCount } }`, nil)
+		if e.code() != "BAD_USER_INPUT" || e.field() != c.field {
+			t.Errorf("%s: %+v", c.filter, e)
+		}
 	}
 	// The connections of directory entries are the same list.
 	var person struct {

@@ -672,6 +672,13 @@ type ReportFilter struct {
 	Updated graphql.Omittable[*TimeRange] `json:"updated,omitempty"`
 	// Only reports written in this source locale.
 	SourceLocale graphql.Omittable[*string] `json:"sourceLocale,omitempty"`
+	// Only reports whose translation into each of these locales is in one of
+	// the given states (`MISSING`: the report has none), at most 10: e.g. the
+	// published reports nobody translates into Japanese yet, `[{locale: "ja",
+	// status: [MISSING]}]`. Whether a translation is stale is per translation
+	// (`Translation.freshness`, `Report.translationProgress`), not a filter.
+	// *Newsroom only.*
+	Translations graphql.Omittable[[]*ReportTranslationFilter] `json:"translations,omitempty"`
 }
 
 // The locales a report's texts were read in.
@@ -684,6 +691,14 @@ type ReportLocale struct {
 	Fields []*FieldLocale `json:"fields"`
 	// Whether every text came from the requested locale (no fallback was needed).
 	Complete bool `json:"complete"`
+}
+
+// The state a report's translation into one locale must be in (`ReportFilter.translations`).
+type ReportTranslationFilter struct {
+	// The locale (BCP 47, e.g. `zh-Hans`).
+	Locale string `json:"locale"`
+	// The states accepted: `MISSING` (no translation), `IN_PROGRESS`, `IN_REVIEW`, `APPROVED`.
+	Status []editorial.TranslationStatus `json:"status"`
 }
 
 // Sends a report back to its author.

@@ -43,8 +43,19 @@ type ReportFilter struct {
 	UpdatedFrom    *time.Time
 	UpdatedTo      *time.Time
 	SourceLocale   string
+	// Translations: every report has, in each of these locales, a
+	// translation in one of the statuses (newsroom only).
+	Translations []TranslationCond
 	// Search is the full-text search (nil: none).
 	Search *SearchQuery
+}
+
+// TranslationCond is the state a report's translation into Locale must be
+// in: a status of Statuses, or none at all with Missing.
+type TranslationCond struct {
+	Locale   string
+	Statuses []string
+	Missing  bool
 }
 
 // SearchQuery is a parsed search (internal/search) as to_tsquery input,
@@ -232,6 +243,19 @@ func (q *listQuery) newsroomFilters(f ReportFilter) {
 	}
 	if f.ReviewerID != 0 {
 		q.where = append(q.where, "EXISTS (SELECT 1 FROM review_assignments ra WHERE ra.report_id = r.id AND ra.user_id = "+q.arg(f.ReviewerID)+")")
+	}
+	for _, c := range f.Translations {
+		var either []string
+		if c.Missing {
+			either = append(either, "NOT EXISTS (SELECT 1 FROM report_translations tr WHERE tr.report_id = r.id AND tr.locale = "+q.arg(c.Locale)+")")
+		}
+		if len(c.Statuses) > 0 {
+			either = append(either, "EXISTS (SELECT 1 FROM report_translations tr WHERE tr.report_id = r.id AND tr.locale = "+q.arg(c.Locale)+
+				" AND tr.status = ANY("+q.arg(pq.Array(c.Statuses))+"))")
+		}
+		if len(either) > 0 {
+			q.where = append(q.where, "("+strings.Join(either, " OR ")+")")
+		}
 	}
 	if f.Embargoed != nil {
 		cond := "r.embargo_until > now()"

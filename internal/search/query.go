@@ -152,9 +152,10 @@ func (q Query) Prefix() string {
 }
 
 // termQuery renders one term: its Latin parts quoted for the
-// configuration to parse, its CJK runs as bigram phrases, all joined as a
-// phrase (<->) in the order they appear. With prefix, the last part
-// matches as a prefix.
+// configuration to parse, its CJK runs as bigram phrases (a single CJK
+// character as a prefix: it is indexed alone or as the first half of a
+// bigram), all joined as a phrase (<->) in the order they appear. With
+// prefix, the last part matches as a prefix.
 func termQuery(text string, prefix bool) string {
 	parts := splitScripts(text)
 	out := make([]string, 0, len(parts))
@@ -169,12 +170,8 @@ func termQuery(text string, prefix bool) string {
 			continue
 		}
 		runes := []rune(p.text)
-		if len(runes) == 1 {
-			s := quote(p.text)
-			if last {
-				s += ":*"
-			}
-			out = append(out, s)
+		if len(runes) == 1 { // alone, or the first of a bigram
+			out = append(out, quote(p.text)+":*")
 			continue
 		}
 		grams := make([]string, 0, len(runes)-1)
