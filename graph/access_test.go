@@ -128,7 +128,11 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 			fmt.Sprintf(`{ reports(search: %q) %s }`, q, hit),
 			fmt.Sprintf(`{ reports(search: %q, locale: "ja", orderBy: TITLE_ASC, filter: {participation: [SPEECH]}) %s }`, q, hit),
 			fmt.Sprintf(`{ reports(search: %q, last: 5, filter: {status: [DRAFT, PUBLISHED]}) %s }`, q, hit),
-			fmt.Sprintf(`{ people { nodes { reports(search: %q) %s } } events { nodes { reports(search: %q) %s } } tags { nodes { reports(search: %q) %s } } }`, q, hit, q, hit, q, hit))
+			fmt.Sprintf(`{ reports(search: %q, orderBy: PUBLISHED_DESC, filter: {sourceLocale: "en", published: {from: "2000-01-01T00:00:00Z"},
+				eventDate: {from: "2000-01-01"}, tagsMatch: ALL, authorId: null}) %s }`, q, hit),
+			fmt.Sprintf(`{ reports(search: %q, orderBy: EVENT_DATE_ASC, filter: {country: "CN"}) %s }`, q, hit),
+			fmt.Sprintf(`{ people { nodes { reports(search: %q) %s } } events { nodes { reports(search: %q) %s } } tags { nodes { reports(search: %q) %s } }
+				organizations { nodes { reports(search: %q, orderBy: TITLE_DESC) %s } } }`, q, hit, q, hit, q, hit, q, hit))
 	}
 	for name, client := range map[string]*api{"anonymous": a.as(""), "read-only token": a.as(readOnly)} {
 		for _, q := range []string{secret, "草稿", "未审核", "編集中"} {
