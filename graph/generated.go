@@ -4445,9 +4445,10 @@ content only: every field searched and filtered is the published one.
 Full-text search, in the syntax of web search engines: every word is
 required (` + "`" + `Georgia Tech` + "`" + `), ` + "`" + `"quoted words"` + "`" + ` must stand together, ` + "`" + `-word` + "`" + `
 leaves out reports containing it, ` + "`" + `OR` + "`" + ` between two terms accepts either.
-Searches the title, subtitle, summary, body, tags, the event's names and the
-attendees (people and organizations under every localized name and acronym,
-roles and notes), in the source and in every translation (the public: those
+Searches the title, subtitle, summary, body, tags, the event's names, the
+authors' names and the attendees (people and organizations under every
+localized name and acronym, roles and notes), in the source and in every
+translation (the public: those
 approved for the published version; the newsroom also working ones). English
 and the other languages PostgreSQL stems (` + "`" + `conferences` + "`" + ` finds ` + "`" + `conference` + "`" + `)
 match any form of a word, accents ignored (` + "`" + `Sao Paulo` + "`" + ` finds ` + "`" + `São Paulo` + "`" + `);
@@ -4780,6 +4781,8 @@ enum SearchField {
   BODY
   "Attendees: names of people and organizations (every localized name, acronyms), roles and notes."
   ATTENDEES
+  "The byline: names of the report's authors."
+  AUTHORS
   "Tag names."
   TAGS
   "The event's name."

@@ -33,16 +33,32 @@ type reportArgs struct {
 
 // reportScope narrows a reports connection to the reports of one entry
 // (a person's, a tag's, …); nil for Query.reports.
-type reportScope func(*postgres.ReportFilter)
+type reportScope func(*postgres.ReportFilter) error
 
-func scopeEvent(id int64) reportScope { return func(f *postgres.ReportFilter) { f.EventID = id } }
+func scopeEvent(id int64) reportScope {
+	return scopeTo("eventId", "event", id, func(f *postgres.ReportFilter) *int64 { return &f.EventID })
+}
 func scopePerson(id int64) reportScope {
-	return func(f *postgres.ReportFilter) { f.PersonID = id }
+	return scopeTo("personId", "person", id, func(f *postgres.ReportFilter) *int64 { return &f.PersonID })
 }
 func scopeOrganization(id int64) reportScope {
-	return func(f *postgres.ReportFilter) { f.OrganizationID = id }
+	return scopeTo("organizationId", "organization", id, func(f *postgres.ReportFilter) *int64 { return &f.OrganizationID })
 }
-func scopeTag(id int64) reportScope { return func(f *postgres.ReportFilter) { f.TagID = id } }
+func scopeTag(id int64) reportScope {
+	return func(f *postgres.ReportFilter) error { f.TagID = id; return nil } // tagIds filters beside it
+}
+
+// scopeTo is the scope that sets the filter field of dst to id; a filter
+// naming another entry there is refused rather than overridden.
+func scopeTo(field, what string, id int64, dst func(*postgres.ReportFilter) *int64) reportScope {
+	return func(f *postgres.ReportFilter) error {
+		if p := dst(f); *p != 0 && *p != id {
+			return cerr.FieldErrorf(cerr.Invalid, "filter."+field, "This list holds the reports of one %s: leave out `%s`, or use `Query.reports`.", what, field)
+		}
+		*dst(f) = id
+		return nil
+	}
+}
 
 // reportsOf reads one page of a reports connection.
 func (r *Resolver) reportsOf(ctx context.Context, scope reportScope, a reportArgs) (*model.ReportConnection, error) {
@@ -55,7 +71,9 @@ func (r *Resolver) reportsOf(ctx context.Context, scope reportScope, a reportArg
 		return nil, err
 	}
 	if scope != nil {
-		scope(&pa.Filter)
+		if err := scope(&pa.Filter); err != nil {
+			return nil, err
+		}
 	}
 	if newsroom(ctx) {
 		return r.newsroomReports(ctx, pa, wanted)
@@ -124,7 +142,9 @@ func nameSearch(s *string) (postgres.NameSearch, error) {
 }
 
 // searchQuery parses the search argument of a report list (nil: no
-// search).
+// search). Terms are matched under every configuration: a report's locales
+// are indexed each under its own language's, and a query does not say
+// which language it is in.
 func (r *Resolver) searchQuery(s *string) (*postgres.SearchQuery, error) {
 	if s == nil {
 		return nil, nil
@@ -133,21 +153,11 @@ func (r *Resolver) searchQuery(s *string) (*postgres.SearchQuery, error) {
 	if err != nil || q.Empty() {
 		return nil, err
 	}
-	return &postgres.SearchQuery{Source: *s, TSQuery: q.TSQuery(), AnyTerm: q.AnyTerm(), Configs: r.searchConfigs()}, nil
-}
-
-// searchConfigs are the text search configurations a query is matched
-// under: that of every locale the deployment works in (its target
-// locales and English) and the unstemmed one, which matches every other
-// language and CJK bigrams.
-func (r *Resolver) searchConfigs() []string {
-	out := []string{"copydesk_simple", search.Config("en")}
-	for _, l := range r.TargetLocales {
-		if c := search.Config(l); !slices.Contains(out, c) {
-			out = append(out, c)
-		}
+	sq := &postgres.SearchQuery{Source: *s, Configs: search.Configs()}
+	for _, t := range q.Terms {
+		sq.Terms = append(sq.Terms, postgres.SearchTerm{Query: t.TSQuery(), Exclude: t.Exclude, Or: t.Or})
 	}
-	return out
+	return sq, nil
 }
 
 // reportOrder is the storage order of orderBy: RELEVANCE by default with a
@@ -355,7 +365,7 @@ func participationStrings(ps []editorial.Participation) []string {
 	return out
 }
 
-// connectionPage is the page information, cursors and edges of a page.
+// pageInfo is the page information, cursors and edges of a page.
 func pageInfo(pa postgres.ReportPageArgs, more bool, cursors []string) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: more, HasPreviousPage: pa.After != nil}
 	if pa.Backward {

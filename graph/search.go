@@ -89,7 +89,7 @@ func searchHit(h *postgres.SearchHit, source string, terms []string) *model.Sear
 }
 
 var nameFields = map[string]model.SearchField{
-	"person": model.SearchFieldAttendees, "organization": model.SearchFieldAttendees,
+	"person": model.SearchFieldAttendees, "organization": model.SearchFieldAttendees, "author": model.SearchFieldAuthors,
 	"tag": model.SearchFieldTags, "event": model.SearchFieldEvent,
 }
 

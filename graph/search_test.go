@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -215,6 +217,75 @@ func newSearchFixture(t *testing.T) *searchFixture {
 	return f
 }
 
+// What a query means across languages and scripts: exclusions exclude
+// under every stemmer, terms may match in different languages, a stop
+// word of one language is still a word, and a CJK phrase excluded leaves
+// the rest alone.
+func TestSearchQueriesMeanWhatTheySay(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	for _, r := range []reports.CreateReportInput{
+		{Title: "Running the numbers", Body: "Runners and foo.", SourceLocale: "en"},
+		{Title: "Foo alone", Body: "Nothing else.", SourceLocale: "en"},
+		{Title: "Die Häuser", Body: "Foo und die Häuser der Stadt.", SourceLocale: "de"},
+		{Title: "科协之声", Body: "foo 中国科协年会", SourceLocale: "zh-Hans"},
+	} {
+		if _, err := f.svc.Reports.CreateReport(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		search string
+		want   []string
+	}{
+		{"foo -running", []string{"Foo alone", "Die Häuser", "科协之声"}}, // "Runners" stems to "runner", not "run"
+		{"foo -run", []string{"Foo alone", "Die Häuser", "科协之声"}},
+		{"haus foo", []string{"Die Häuser"}}, // German stems, for a query in any language
+		{"the -running", []string{}},         // "the" is no word of these reports
+		{"foo -中国科协", []string{"Running the numbers", "Foo alone", "Die Häuser"}},
+		{"中国科协 OR häuser", []string{"Die Häuser", "科协之声"}},
+	} {
+		got := f.a.search(c.search, ", first: 100, orderBy: TITLE_ASC")
+		titles := got.titles()
+		slices.Sort(titles)
+		want := slices.Clone(c.want)
+		slices.Sort(want)
+		if !slices.Equal(titles, want) {
+			t.Errorf("search %q: got %v, want %v", c.search, titles, want)
+		}
+	}
+}
+
+// Long reports stay searchable: a body past PostgreSQL's limits is
+// indexed as far as it can be (and saved), and a phrase in a translation
+// after a long source is found at its own positions.
+func TestSearchCopesWithLongReports(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	var huge strings.Builder
+	for i := 0; huge.Len() < 1000_000; i++ {
+		fmt.Fprintf(&huge, "w%dx ", i) // every word distinct: a tsvector of all of them would pass 1 MB
+	}
+	if _, err := f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "A huge report", Body: huge.String(), SourceLocale: "en"}); err != nil {
+		t.Fatalf("a 1 MB body of distinct words: %v", err)
+	}
+	if got := f.a.search("w100x", ""); !slices.Equal(got.titles(), []string{"A huge report"}) {
+		t.Errorf("the start of a huge body is searchable: %v", got.titles())
+	}
+	long, err := f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "A long report", SourceLocale: "en",
+		Body: strings.Repeat("many words of a long English body ", 3000)}) // 21,000 positions
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Translations.UpsertTranslation(f.ctx, translation.UpsertTranslationInput{ReportID: long.Report.ID, Locale: "zh-Hans",
+		Title: "长篇报道", Body: "中国科协年会开幕"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.a.search("中国科协", ""); !slices.Equal(got.titles(), []string{"A long report"}) {
+		t.Errorf("a phrase in the translation of a long report: %v", got.titles())
+	}
+}
+
 // Every filter, alone and with a search, as a table.
 func TestReportFilters(t *testing.T) {
 	t.Parallel()
@@ -259,6 +330,7 @@ func TestReportFilters(t *testing.T) {
 		{"search and a status", "trade", `{status: [DRAFT]}`, []string{"Bravo session report"}},
 		{"search by the event's name", `"trade forum"`, "{}", []string{"Alpha forum opens"}},
 		{"no Japanese translation", "", `{translations: [{locale: "ja", status: [MISSING]}]}`, []string{"Charlie science notes", "Delta unrelated"}},
+		{"a source locale is never missing", "", `{translations: [{locale: "en", status: [MISSING]}]}`, []string{}},
 		{"an approved Japanese translation", "", `{translations: [{locale: "ja", status: [APPROVED]}]}`, []string{"Alpha forum opens"}},
 		{"Japanese in the works or missing", "", `{translations: [{locale: "JA", status: [MISSING, IN_PROGRESS, IN_REVIEW]}]}`, []string{"Bravo session report", "Charlie science notes", "Delta unrelated"}},
 		{"Japanese in the works, Korean approved", "", `{translations: [{locale: "ja", status: [IN_PROGRESS]}, {locale: "ko", status: [APPROVED]}]}`, []string{"Bravo session report"}},
@@ -294,6 +366,12 @@ func TestReportFilters(t *testing.T) {
 	f.a.do(fmt.Sprintf(`{ node(id: %q) { ... on Person { reports(search: "alpha") { totalCount } } } }`, gid("Person", f.speaker.ID)), nil, &person)
 	if person.Node.Reports.TotalCount != 1 {
 		t.Errorf("Person.reports(search:) = %d", person.Node.Reports.TotalCount)
+	}
+	// … which a filter naming another entry contradicts.
+	e, _ = f.a.fail(fmt.Sprintf(`{ node(id: %q) { ... on Person { reports(filter: {personId: %q}) { totalCount } } } }`,
+		gid("Person", f.speaker.ID), gid("Person", f.moderator.ID)), nil)
+	if e.code() != "BAD_USER_INPUT" || e.field() != "filter.personId" {
+		t.Errorf("Person.reports(filter: {personId: another}): %+v", e)
 	}
 }
 
@@ -345,6 +423,9 @@ func TestReportPagesWalkBothWays(t *testing.T) {
 		{`first: 2, last: 2`, "last"},
 		{`orderBy: RELEVANCE`, "orderBy"},
 		{`after: "bm9wZQ"`, "after"},
+		// well-formed, with a key PostgreSQL cannot read as the order's time
+		{fmt.Sprintf(`before: %q`, cursorOf("updated:not a time", 1)), "before"},
+		{fmt.Sprintf(`after: %q, orderBy: RELEVANCE, search: "trade"`, cursorOf("relevance:NaNish", 1)), "after"},
 	} {
 		if e, _ := f.a.fail(`{ reports(`+c.args+`) { totalCount } }`, nil); e.code() != "BAD_USER_INPUT" || e.field() != c.field {
 			t.Errorf("%s: %+v", c.args, e)
@@ -355,6 +436,12 @@ func TestReportPagesWalkBothWays(t *testing.T) {
 	if e, _ := f.a.fail(fmt.Sprintf(`{ reports(after: %q, orderBy: UPDATED_DESC) { totalCount } }`, *page.Reports.PageInfo.EndCursor), nil); e.code() != "BAD_USER_INPUT" {
 		t.Errorf("a cursor of another order: %+v", e)
 	}
+}
+
+// cursorOf writes a cursor as the API does (base64url of [key, id]).
+func cursorOf(key string, id int64) string {
+	b, _ := json.Marshal([]any{key, id})
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func quoteOrNull(s *string) string {

@@ -1553,6 +1553,8 @@ const (
 	SearchFieldBody SearchField = "BODY"
 	// Attendees: names of people and organizations (every localized name, acronyms), roles and notes.
 	SearchFieldAttendees SearchField = "ATTENDEES"
+	// The byline: names of the report's authors.
+	SearchFieldAuthors SearchField = "AUTHORS"
 	// Tag names.
 	SearchFieldTags SearchField = "TAGS"
 	// The event's name.
@@ -1565,13 +1567,14 @@ var AllSearchField = []SearchField{
 	SearchFieldSummary,
 	SearchFieldBody,
 	SearchFieldAttendees,
+	SearchFieldAuthors,
 	SearchFieldTags,
 	SearchFieldEvent,
 }
 
 func (e SearchField) IsValid() bool {
 	switch e {
-	case SearchFieldTitle, SearchFieldSubtitle, SearchFieldSummary, SearchFieldBody, SearchFieldAttendees, SearchFieldTags, SearchFieldEvent:
+	case SearchFieldTitle, SearchFieldSubtitle, SearchFieldSummary, SearchFieldBody, SearchFieldAttendees, SearchFieldAuthors, SearchFieldTags, SearchFieldEvent:
 		return true
 	}
 	return false

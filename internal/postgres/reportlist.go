@@ -58,13 +58,31 @@ type TranslationCond struct {
 	Missing  bool
 }
 
-// SearchQuery is a parsed search (internal/search) as to_tsquery input,
-// matched under every configuration in Configs.
+// SearchQuery is a parsed search (internal/search): its terms as
+// to_tsquery input, each matched under any configuration of Configs.
 type SearchQuery struct {
 	Source  string // as the user wrote it
-	TSQuery string // what a report must match (search.Query.TSQuery)
-	AnyTerm string // what a field must match to be highlighted (search.Query.AnyTerm)
+	Terms   []SearchTerm
 	Configs []string
+}
+
+// SearchTerm is one term of a search (search.Term).
+type SearchTerm struct {
+	Query   string // to_tsquery input (search.Term.TSQuery)
+	Exclude bool   // !term
+	Or      bool   // joined to the term before by OR, not AND
+}
+
+// anyTerm is the query a field must match to be highlighted: any of the
+// positive terms.
+func (sq *SearchQuery) anyTerm() []SearchTerm {
+	var out []SearchTerm
+	for _, t := range sq.Terms {
+		if !t.Exclude {
+			out = append(out, SearchTerm{Query: t.Query, Or: true})
+		}
+	}
+	return out
 }
 
 // Order keys of report lists.
@@ -105,13 +123,13 @@ type listTable struct {
 	audience                            string // search_reports.audience
 	from                                string
 	id, updated, created, published     string
-	event, sourceLocale, status, desk   string
+	event, sourceLocale, status         string
 	publishedNullable, hasNewsroomState bool
 }
 
 var (
 	newsroomList = listTable{audience: SearchNewsroom, from: "reports r", id: "r.id", updated: "r.updated_at", created: "r.created_at",
-		published: "r.published_at", event: "r.event_id", sourceLocale: "r.source_locale", status: "r.status", desk: "r.desk_id",
+		published: "r.published_at", event: "r.event_id", sourceLocale: "r.source_locale", status: "r.status",
 		publishedNullable: true, hasNewsroomState: true}
 	publicList = listTable{audience: SearchPublic, from: "public_reports s", id: "s.report_id", updated: "s.published_at",
 		created: "s.created_at", published: "s.published_at", event: "s.event_id", sourceLocale: "s.source_locale"}
@@ -146,8 +164,8 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		q.joins = append(q.joins, fmt.Sprintf("JOIN search_reports x ON x.audience = '%s' AND x.report_id = %s", t.audience, t.id))
 	}
 	if f.Search != nil {
-		q.joins = append(q.joins, "CROSS JOIN (SELECT "+q.tsquery(f.Search.TSQuery, f.Search.Configs)+" AS q) sq")
-		q.where = append(q.where, "x.document @@ sq.q")
+		q.joins = append(q.joins, "CROSS JOIN (SELECT "+q.tsquery(f.Search.Terms, f.Search.Configs)+" AS q) sq")
+		q.where = append(q.where, fmt.Sprintf("x.report_id IN (SELECT l.report_id FROM search_report_locales l WHERE l.audience = '%s' AND l.document @@ sq.q)", t.audience))
 	}
 	if f.EventFrom != nil || f.EventTo != nil || a.Order.Key == OrderEvent {
 		q.joins = append(q.joins, "LEFT JOIN events e ON e.id = "+t.event)
@@ -159,14 +177,41 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 	return q, nil
 }
 
-// tsquery is the SQL of a query matched under every configuration.
-func (q *listQuery) tsquery(text string, configs []string) string {
-	p := q.arg(text)
-	parts := make([]string, len(configs))
-	for i, c := range configs {
-		parts[i] = fmt.Sprintf("to_tsquery('%s', %s)", c, p) // configurations come from internal/search, never from a client
+// searchRank is the relevance of search hit x: the rank of its best
+// matching locale.
+const searchRank = `(SELECT max(ts_rank(l.document, sq.q)) FROM search_report_locales l
+	WHERE l.audience = x.audience AND l.report_id = x.report_id AND l.document @@ sq.q)`
+
+// tsquery is the SQL of a query whose terms each match under any of the
+// configurations: a term is the union of its query under each (so a stop
+// word of one language, empty there, is still a word in copydesk_simple,
+// and a term may match a German stem while the next matches an English
+// one); terms are joined as the query says, AND binding tighter than OR,
+// as in to_tsquery. SQL gives && and || the same precedence: the groups
+// are parenthesized.
+func (q *listQuery) tsquery(terms []SearchTerm, configs []string) string {
+	var groups []string
+	var group []string
+	for _, t := range terms {
+		p := q.arg(t.Query)
+		parts := make([]string, len(configs))
+		for i, c := range configs {
+			parts[i] = fmt.Sprintf("to_tsquery('%s', %s)", c, p) // configurations come from internal/search, never from a client
+		}
+		term := "(" + strings.Join(parts, " || ") + ")"
+		if t.Exclude {
+			term = "!!" + term
+		}
+		if t.Or && len(group) > 0 {
+			groups = append(groups, "("+strings.Join(group, " && ")+")")
+			group = nil
+		}
+		group = append(group, term)
 	}
-	return "(" + strings.Join(parts, " || ") + ")"
+	if len(group) > 0 {
+		groups = append(groups, "("+strings.Join(group, " && ")+")")
+	}
+	return "(" + strings.Join(groups, " || ") + ")"
 }
 
 // filters adds the filter's conditions.
@@ -247,7 +292,8 @@ func (q *listQuery) newsroomFilters(f ReportFilter) {
 	for _, c := range f.Translations {
 		var either []string
 		if c.Missing {
-			either = append(either, "NOT EXISTS (SELECT 1 FROM report_translations tr WHERE tr.report_id = r.id AND tr.locale = "+q.arg(c.Locale)+")")
+			loc := q.arg(c.Locale) // a report is not missing its own source locale
+			either = append(either, "(r.source_locale <> "+loc+" AND NOT EXISTS (SELECT 1 FROM report_translations tr WHERE tr.report_id = r.id AND tr.locale = "+loc+"))")
 		}
 		if len(c.Statuses) > 0 {
 			either = append(either, "EXISTS (SELECT 1 FROM report_translations tr WHERE tr.report_id = r.id AND tr.locale = "+q.arg(c.Locale)+
@@ -315,7 +361,7 @@ func (q *listQuery) order() error {
 		if q.a.Filter.Search == nil {
 			return cerr.FieldErrorf(cerr.Invalid, "orderBy", "RELEVANCE needs a search: give `search`, or choose another order.")
 		}
-		q.key, q.cast = "ts_rank(x.document, sq.q)", "::real"
+		q.key, q.cast = searchRank, "::real"
 	default:
 		return fmt.Errorf("unknown report order %q", o.Key)
 	}
@@ -443,7 +489,7 @@ func ReportPage(ctx context.Context, db sqlx.QueryerContext, a ReportPageArgs) (
 		SortKey string `db:"sort_key"`
 	}
 	if err := sqlx.SelectContext(ctx, db, &rows, q.page(prefixed("r.", reportColumns), false), q.args...); err != nil {
-		return ListPage[*editorial.Report]{}, FormatError(badCursor(err), "ListReports", "Report")
+		return ListPage[*editorial.Report]{}, FormatError(badCursor(err, a), "ListReports", "Report")
 	}
 	items, keys, ids := make([]*editorial.Report, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
 	for i := range rows {
@@ -478,7 +524,7 @@ func ListPublicReports(ctx context.Context, db sqlx.QueryerContext, a ReportPage
 		SortKey string `db:"sort_key"`
 	}
 	if err := sqlx.SelectContext(ctx, db, &rows, query, q.args...); err != nil {
-		return ListPage[*editorial.PublicReport]{}, FormatError(badCursor(err), "ListReports", "Report")
+		return ListPage[*editorial.PublicReport]{}, FormatError(badCursor(err, a), "ListReports", "Report")
 	}
 	items, keys, ids := make([]*editorial.PublicReport, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
 	for i := range rows {
@@ -510,10 +556,14 @@ func orderName(key string) string {
 
 // badCursor turns the error of a cursor whose key PostgreSQL could not
 // read back (one made up or edited by a client) into BAD_USER_INPUT.
-func badCursor(err error) error {
+func badCursor(err error, a ReportPageArgs) error {
 	var pe *pq.Error
 	if errors.As(err, &pe) && pe.Code.Class() == "22" {
-		return cerr.FieldErrorf(cerr.Invalid, "after", "The cursor is not valid for this list.")
+		field := "after"
+		if a.After == nil {
+			field = "before"
+		}
+		return cerr.FieldErrorf(cerr.Invalid, field, "The cursor is not valid for this list.")
 	}
 	return err
 }

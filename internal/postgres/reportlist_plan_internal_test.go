@@ -12,8 +12,8 @@ import (
 
 // The statements a search sends are served by the search indexes, not by
 // a scan of every document: the plans of the exact statements ReportPage
-// and ListPublicReports send, on 5,000 reports, name the GIN index of the
-// audience's documents (or of their facets).
+// and ListPublicReports send, on 5,000 reports in two locales, name the
+// GIN index of the audience's locale documents (or of their facets).
 func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 	db := pgtest.NewDB(t)
 	db.MustExec(`
@@ -23,21 +23,25 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 		INSERT INTO public_reports (report_id, revision, format, source_locale, tag_slugs, tag_ids, refs, locales,
 			first_published_at, published_at, created_at, doc)
 		SELECT id, 1, 1, 'en', '{}', '{}', '{}', '{en}', now(), now(), now(), '{}' FROM reports WHERE status = 'PUBLISHED';
-		INSERT INTO search_reports (audience, report_id, format, title, facets, document)
-		SELECT a, id, 1, title, ARRAY['tag:' || (id % 500)], to_tsvector('copydesk_simple', 'common words word' || id || ' 中国 国科 科协')
-		FROM reports, unnest(ARRAY['newsroom', 'public']) a WHERE a = 'newsroom' OR status = 'PUBLISHED'`)
+		INSERT INTO search_reports (audience, report_id, format, title, facets)
+		SELECT a, id, 1, title, ARRAY['tag:' || (id % 500)]
+		FROM reports, unnest(ARRAY['newsroom', 'public']) a WHERE a = 'newsroom' OR status = 'PUBLISHED';
+		INSERT INTO search_report_locales (audience, report_id, locale, title, title_tsv, text_tsv, names_tsv, body_tsv)
+		SELECT audience, report_id, l, title, to_tsvector('copydesk_simple', title), '', '',
+			to_tsvector('copydesk_simple', 'common words word' || report_id || l || ' 中国 国科 科协')
+		FROM search_reports, unnest(ARRAY['en', 'ja']) l`)
 	db.MustExec(`VACUUM ANALYZE`) // as autovacuum would: GIN pending lists merged, statistics taken
-	search := &SearchQuery{TSQuery: "'word42'", AnyTerm: "'word42'", Configs: []string{"copydesk_simple", "copydesk_english"}}
+	search := &SearchQuery{Terms: []SearchTerm{{Query: "'word42en'"}, {Query: "'common'"}}, Configs: []string{"copydesk_simple", "copydesk_english"}}
 	for _, c := range []struct {
 		name  string
 		table listTable
 		args  ReportPageArgs
 		index string
 	}{
-		{"a public search", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_reports_public_idx"},
-		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_idx"},
-		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_reports_newsroom_idx"},
-		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_reports_newsroom_idx"},
+		{"a public search", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_public_idx"},
+		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_report_locales_public_idx"},
+		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_newsroom_idx"},
+		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_report_locales_newsroom_idx"},
 		{"a public tag filter", publicList, ReportPageArgs{Filter: ReportFilter{TagIDs: []int64{7}}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_facets_idx"},
 	} {
 		if c.args.Order.Key == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -26,7 +27,6 @@ type SearchHit struct {
 // texts (nil for fields that did not match). Body is Markdown.
 type SearchLocaleHit struct {
 	Locale   string  `json:"locale"`
-	Source   bool    `json:"source"`
 	InTitle  bool    `json:"inTitle"`
 	InText   bool    `json:"inText"`
 	InNames  bool    `json:"inNames"`
@@ -38,7 +38,7 @@ type SearchLocaleHit struct {
 }
 
 // SearchNameHit is a directory entry shown by a hit whose names hold a
-// term: its kind ("person", "organization", "tag", "event") and every name
+// term: its kind ("person", "author", "organization", "tag", "event") and every name
 // it has, separated by " · ".
 type SearchNameHit struct {
 	Kind  string `json:"kind"`
@@ -47,17 +47,18 @@ type SearchNameHit struct {
 
 // searchTexts is, per audience, the SQL of the texts of locale row l
 // (source or translation) as JSON, each field only when it matched (the
-// booleans m_title …).
+// booleans m_title …); of a body, its first 65,536 characters, which is
+// where a snippet is looked for (a page's bodies stay bounded).
 var searchTexts = map[string]string{
 	SearchNewsroom: `(SELECT CASE WHEN r.source_locale = l.locale
-			THEN json_build_object('title', r.title, 'subtitle', r.subtitle, 'summary', r.summary, 'body', CASE WHEN m.body THEN r.body END)
-			ELSE (SELECT json_build_object('title', t.title, 'subtitle', t.subtitle, 'summary', t.summary, 'body', CASE WHEN m.body THEN t.body END)
+			THEN json_build_object('title', r.title, 'subtitle', r.subtitle, 'summary', r.summary, 'body', CASE WHEN m.body THEN left(r.body, 65536) END)
+			ELSE (SELECT json_build_object('title', t.title, 'subtitle', t.subtitle, 'summary', t.summary, 'body', CASE WHEN m.body THEN left(t.body, 65536) END)
 				FROM report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) END
 		FROM reports r WHERE r.id = l.report_id)`,
 	SearchPublic: `(SELECT CASE WHEN s.source_locale = l.locale
-			THEN (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN j->>'Body' END)
+			THEN (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN left(j->>'Body', 65536) END)
 				FROM (SELECT s.doc->'report' AS j) z)
-			ELSE (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN j->>'Body' END)
+			ELSE (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN left(j->>'Body', 65536) END)
 				FROM (SELECT t.doc->'translation' AS j FROM public_report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) z) END
 		FROM public_reports s WHERE s.report_id = l.report_id)`,
 }
@@ -67,6 +68,9 @@ var searchTexts = map[string]string{
 const searchNames = `(SELECT COALESCE(json_agg(json_build_object('kind', n.kind, 'names', n.names)), '[]') FROM (
 		SELECT 'person' AS kind, concat_ws(' · ', p.name, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(p.localized_names))) AS names
 		FROM people p WHERE p.id IN (SELECT substr(f, 8)::bigint FROM unnest(x.facets) f WHERE f LIKE 'person:%') AND p.search @@ sq.qa
+		UNION ALL
+		SELECT 'author', concat_ws(' · ', p.name, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(p.localized_names)))
+		FROM people p WHERE p.id IN (SELECT substr(f, 8)::bigint FROM unnest(x.facets) f WHERE f LIKE 'author:%') AND p.search @@ sq.qa
 		UNION ALL
 		SELECT 'organization', concat_ws(' · ', o.name, o.acronym, (SELECT string_agg(value, ' · ' ORDER BY key) FROM jsonb_each_text(o.localized_names)))
 		FROM organizations o WHERE o.id IN (SELECT substr(f, 14)::bigint FROM unnest(x.facets) f WHERE f LIKE 'organization:%') AND o.search @@ sq.qa
@@ -81,8 +85,8 @@ const searchNames = `(SELECT COALESCE(json_agg(json_build_object('kind', n.kind,
 // with sq) matched, from audience's search documents: one statement.
 func SearchHits(ctx context.Context, db sqlx.QueryerContext, audience string, ids []int64, sq *SearchQuery) (map[int64]*SearchHit, error) {
 	lq := &listQuery{}
-	q, qa := lq.tsquery(sq.TSQuery, sq.Configs), lq.tsquery(sq.AnyTerm, sq.Configs)
-	query := fmt.Sprintf(`SELECT x.report_id, ts_rank(x.document, sq.q) AS rank,
+	q, qa := lq.tsquery(sq.Terms, sq.Configs), lq.tsquery(sq.anyTerm(), sq.Configs)
+	query := fmt.Sprintf(`SELECT x.report_id, COALESCE(`+searchRank+`, 0) AS rank,
 			(SELECT COALESCE(json_agg(json_build_object('locale', l.locale, 'inTitle', m.title, 'inText', m.text, 'inNames', m.names, 'inBody', m.body,
 				'texts', CASE WHEN m.title OR m.text OR m.body THEN %s END) ORDER BY l.locale), '[]')
 			FROM search_report_locales l
@@ -138,6 +142,12 @@ func decodeHit(h *SearchHit, locales, names []byte) error {
 // does not change while it runs.
 var collations sync.Map
 
+// collationsKept counts the answers collations keeps, at most
+// maxCollations.
+var collationsKept atomic.Int64
+
+const maxCollations = 256
+
 // Collation returns the collation that orders text in locale (BCP 47) on
 // this server: its ICU collation ("ja-x-icu", "zh-Hans-x-icu", falling
 // back to the language's, then to the root "und-x-icu"), or "C" on a
@@ -167,6 +177,8 @@ func (db *DB) Collation(ctx context.Context, locale string) (string, error) {
 			}
 		}
 	}
-	collations.Store(locale, c)
+	if collationsKept.Add(1) <= maxCollations { // any client's locale tag may ask: the cache stays small
+		collations.Store(locale, c)
+	}
 	return c, nil
 }

@@ -10,8 +10,8 @@ import (
 // Search documents (migration 00011): per report and audience, one row per
 // locale (search_report_locales: the source and each translation, each
 // field indexed under the locale's text search configuration and
-// weighted) and their union (search_reports.document, which the GIN index
-// serves), written in the transaction of the change. internal/search
+// weighted; the GIN index serves their document) and the report's facets
+// (search_reports), written in the transaction of the change. internal/search
 // decides what goes in; these functions only store it.
 
 // Search audiences, as search_reports.audience stores them.
@@ -49,15 +49,6 @@ type SearchSource struct {
 	Modes         []string // participation values
 }
 
-// searchDocument is the SQL of a report's document: every locale row of
-// audience $1, report $2 but locale $3 (read from the table), and the rows
-// of the CTE "loc" (just written, which the table does not show yet).
-const searchDocument = `(SELECT COALESCE(copydesk_tsvector_agg(d ORDER BY l), '') FROM (
-		SELECT locale AS l, title_tsv || text_tsv || names_tsv || body_tsv AS d FROM loc
-		UNION ALL
-		SELECT locale, title_tsv || text_tsv || names_tsv || body_tsv FROM search_report_locales
-		WHERE audience = $1 AND report_id = $2 AND locale <> $3) x)`
-
 // searchLocaleInsert is the CTE "loc" that upserts the locale row of
 // arguments $1–$10 (audience, report, locale, title, config, the four
 // texts), with extra (a tsvector expression) added to the names.
@@ -68,11 +59,11 @@ func searchLocaleInsert(extra string) string {
 			setweight(to_tsvector($5::regconfig, $8)` + extra + `, 'C'), setweight(to_tsvector($5::regconfig, $9), 'D'))
 		ON CONFLICT (audience, report_id, locale) DO UPDATE SET title = EXCLUDED.title, title_tsv = EXCLUDED.title_tsv,
 			text_tsv = EXCLUDED.text_tsv, names_tsv = EXCLUDED.names_tsv, body_tsv = EXCLUDED.body_tsv
-		RETURNING locale, title_tsv, text_tsv, names_tsv, body_tsv)`
+		RETURNING locale)`
 }
 
 // PutSearchSource writes the source locale row of audience's search
-// document of s.ReportID, its facets and its document, in one statement.
+// document of s.ReportID and its facets, in one statement.
 func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSource) error {
 	names := ` || (SELECT COALESCE(copydesk_tsvector_agg(n), '') FROM (
 			SELECT search AS n FROM people WHERE id = ANY($10) OR id = ANY($11)
@@ -82,8 +73,12 @@ func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSour
 	query := `WITH RECURSIVE up AS (
 			SELECT id, parent_id, 0 AS depth FROM events WHERE id = $14
 			UNION ALL SELECT e.id, e.parent_id, up.depth + 1 FROM events e JOIN up ON e.id = up.parent_id WHERE up.depth < 32
-		), ` + searchLocaleInsert(names) + `
-		INSERT INTO search_reports (audience, report_id, format, title, facets, document)
+		), ` + searchLocaleInsert(names) + `,
+		-- the row of a former source locale (the report's locale changed) goes
+		gone AS (DELETE FROM search_report_locales l WHERE l.audience = $1 AND l.report_id = $2 AND l.locale <> $3
+			AND NOT EXISTS (SELECT 1 FROM report_translations t WHERE $1 = 'newsroom' AND t.report_id = $2 AND t.locale = l.locale)
+			AND NOT EXISTS (SELECT 1 FROM public_report_translations t WHERE $1 = 'public' AND t.report_id = $2 AND t.locale = l.locale))
+		INSERT INTO search_reports (audience, report_id, format, title, facets)
 		SELECT $1, $2, $16, $4, ARRAY(SELECT DISTINCT f FROM (
 				SELECT 'person:' || unnest($10::bigint[]) AS f
 				UNION ALL SELECT 'author:' || unnest($11::bigint[])
@@ -93,34 +88,27 @@ func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSour
 				UNION ALL SELECT 'tag:' || unnest($13::bigint[])
 				UNION ALL SELECT 'event:' || id FROM up
 				UNION ALL SELECT 'country:' || country FROM events WHERE id = $14 AND country IS NOT NULL
-				UNION ALL SELECT 'mode:' || unnest($15::text[])) facets ORDER BY f),
-			` + searchDocument + `
+				UNION ALL SELECT 'mode:' || unnest($15::text[])) facets ORDER BY f)
 		ON CONFLICT (audience, report_id) DO UPDATE SET format = EXCLUDED.format, title = EXCLUDED.title,
-			facets = EXCLUDED.facets, document = EXCLUDED.document`
+			facets = EXCLUDED.facets`
 	_, err := tx.ExecContext(ctx, query, audience, s.ReportID, s.Locale, s.Title, s.Config, s.TitleText, s.Text, s.Roles, s.Body,
 		pq.Array(s.People), pq.Array(s.Authors), pq.Array(s.Organizations), pq.Array(s.Tags), s.EventID, pq.Array(s.Modes), s.Format)
 	return FormatError(err, "PutSearchSource", "Report")
 }
 
 // PutSearchTranslation writes the row of a translation (t.Locale) in
-// audience's search document of reportID and updates the document. A
-// report without a document yet (indexed by the rebuild jobs) gets the
-// row only.
+// audience's search document of reportID.
 func PutSearchTranslation(ctx context.Context, tx *Tx, audience string, reportID int64, t *SearchText) error {
-	query := `WITH ` + searchLocaleInsert("") + `
-		UPDATE search_reports SET document = ` + searchDocument + ` WHERE audience = $1 AND report_id = $2`
+	query := `WITH ` + searchLocaleInsert("") + ` SELECT count(*) FROM loc`
 	_, err := tx.ExecContext(ctx, query, audience, reportID, t.Locale, t.Title, t.Config, t.TitleText, t.Text, t.Roles, t.Body)
 	return FormatError(err, "PutSearchTranslation", "Translation")
 }
 
 // DeleteSearchLocales removes the rows of audience's search document of
-// reportID whose locale is not in keep, and updates the document.
+// reportID whose locale is not in keep.
 func DeleteSearchLocales(ctx context.Context, tx *Tx, audience string, reportID int64, keep []string) error {
-	_, err := tx.ExecContext(ctx, `WITH gone AS (
-			DELETE FROM search_report_locales WHERE audience = $1 AND report_id = $2 AND NOT locale = ANY($3) RETURNING locale)
-		UPDATE search_reports SET document = (SELECT COALESCE(copydesk_tsvector_agg(title_tsv || text_tsv || names_tsv || body_tsv ORDER BY locale), '')
-			FROM search_report_locales WHERE audience = $1 AND report_id = $2 AND locale = ANY($3))
-		WHERE audience = $1 AND report_id = $2 AND EXISTS (SELECT 1 FROM gone)`, audience, reportID, pq.Array(keep))
+	_, err := tx.ExecContext(ctx, `DELETE FROM search_report_locales WHERE audience = $1 AND report_id = $2 AND NOT locale = ANY($3)`,
+		audience, reportID, pq.Array(keep))
 	return FormatError(err, "DeleteSearchLocales", "Report")
 }
 

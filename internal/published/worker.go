@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/search"
 )
@@ -126,6 +127,12 @@ func (w *Worker) runOne(ctx context.Context) (bool, error) {
 	err := w.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		var err error
 		if id, err = postgres.ClaimPublicJob(ctx, tx); err != nil || id == 0 {
+			return err
+		}
+		// Locked as every edit locks it, so that a rebuild read before an
+		// edit commits cannot write its older text over the edit's.
+		if _, err := postgres.LockReport(ctx, tx, id); err != nil && !cerr.Is(err, cerr.NotFound) {
+			failed = err
 			return err
 		}
 		if failed = Build(ctx, tx, id); failed != nil {

@@ -304,7 +304,13 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 			return err
 		}
 		if contentChanged { // searchable in the newsroom in this transaction
-			if err := search.IndexSource(ctx, tx, r, cur); err != nil {
+			index := search.IndexSource
+			if attendeesRemoved(latest.Snapshot, cur) { // their translated roles went with them
+				index = func(ctx context.Context, tx *postgres.Tx, r *editorial.Report, _ editorial.Snapshot) error {
+					return search.Reindex(ctx, tx, r.ID)
+				}
+			}
+			if err := index(ctx, tx, r, cur); err != nil {
 				return err
 			}
 		}
@@ -444,4 +450,18 @@ func allExist(ctx context.Context, tx *postgres.Tx, table string, ids []int64, f
 		return cerr.FieldErrorf(cerr.NotFound, field(missing[0]), "%s not found.", what)
 	}
 	return nil
+}
+
+// attendeesRemoved reports whether an attendee of before is gone in after.
+func attendeesRemoved(before, after editorial.Snapshot) bool {
+	kept := make(map[int64]bool, len(after.Attendees))
+	for _, a := range after.Attendees {
+		kept[a.ID] = true
+	}
+	for _, a := range before.Attendees {
+		if !kept[a.ID] {
+			return true
+		}
+	}
+	return false
 }

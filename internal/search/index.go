@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
@@ -141,10 +142,27 @@ func publicSource(s *editorial.PublicSource) *postgres.SearchSource {
 	return src
 }
 
+// MaxIndexedBody is how much of a body's analyzed text (bytes, CJK runs
+// as bigrams) is indexed: PostgreSQL refuses a tsvector whose lexemes
+// exceed 1 MB, and a body may be 1 MiB of Markdown. Words after it are
+// not found (about 40,000 English words, 40,000 Chinese characters).
+const MaxIndexedBody = 256 << 10
+
 // sourceText is the analyzed text of a report's source fields.
 func sourceText(locale, title string, subtitle, summary *string, body string) postgres.SearchText {
 	return postgres.SearchText{Locale: locale, Config: Config(locale), Title: title, TitleText: Analyze(title),
-		Text: Analyze(strings.Join(appendText(nil, subtitle, summary), "\n")), Body: Analyze(richtext.Text(body))}
+		Text: Analyze(strings.Join(appendText(nil, subtitle, summary), "\n")), Body: cut(Analyze(richtext.Text(body)), MaxIndexedBody)}
+}
+
+// cut returns the first n bytes of s at most, not splitting a character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // translationText is the analyzed text of translation t, with the

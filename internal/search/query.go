@@ -128,16 +128,10 @@ func (q Query) TSQuery() string {
 	return b.String()
 }
 
-// AnyTerm returns a to_tsquery input that matches a text holding any of
-// the query's positive terms: what decides which fields and locales of a
-// hit get a snippet.
-func (q Query) AnyTerm() string {
-	var parts []string
-	for _, t := range q.Positive() {
-		parts = append(parts, termQuery(t, false))
-	}
-	return strings.Join(parts, " | ")
-}
+// TSQuery returns the term alone as to_tsquery input (see Query.TSQuery),
+// without its exclusion or OR: what storage matches under each
+// configuration before joining the terms.
+func (t Term) TSQuery() string { return termQuery(t.Text, false) }
 
 // Prefix returns a to_tsquery input for a name search as you type: every
 // term required, its last word (or CJK character run) matched as a prefix
@@ -178,7 +172,11 @@ func termQuery(text string, prefix bool) string {
 		for j := 0; j+1 < len(runes); j++ {
 			grams = append(grams, quote(string(runes[j:j+2])))
 		}
-		out = append(out, strings.Join(grams, " <-> "))
+		if len(grams) == 1 {
+			out = append(out, grams[0])
+		} else { // parenthesized: ! binds tighter than <->
+			out = append(out, "("+strings.Join(grams, " <-> ")+")")
+		}
 	}
 	if len(out) == 1 {
 		return out[0]

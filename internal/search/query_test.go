@@ -25,10 +25,11 @@ func TestParse(t *testing.T) {
 		{"trade OR tariff", `'trade' | 'tariff'`, `'trade':* & 'tariff':*`},
 		{"OR trade", `'trade'`, `'trade':*`}, // OR with nothing before it is a word to skip
 		{"科协", `'科协'`, `'科协'`},
-		{"中国科协", `'中国' <-> '国科' <-> '科协'`, `'中国' <-> '国科' <-> '科协'`},
+		{"中国科协", `('中国' <-> '国科' <-> '科协')`, `('中国' <-> '国科' <-> '科协')`},
+		{"forum -中国科协", `'forum' & !('中国' <-> '国科' <-> '科协')`, `'forum':*`},
 		{"宋", `'宋':*`, `'宋':*`}, // alone, or the first of a bigram ("宋军", not "北宋")
-		{"技術貿易", `'技術' <-> '術貿' <-> '貿易'`, `'技術' <-> '術貿' <-> '貿易'`},
-		{"과학기술", `'과학' <-> '학기' <-> '기술'`, `'과학' <-> '학기' <-> '기술'`},
+		{"技術貿易", `('技術' <-> '術貿' <-> '貿易')`, `('技術' <-> '術貿' <-> '貿易')`},
+		{"과학기술", `('과학' <-> '학기' <-> '기술')`, `('과학' <-> '학기' <-> '기술')`},
 		{"CAST中国", `('CAST' <-> '中国')`, `('CAST' <-> '中国')`},
 		{"it's", `'it''s'`, `'it''s':*`},
 		{`back\slash`, `'back\\slash'`, `'back\\slash':*`},
@@ -87,7 +88,11 @@ func FuzzParse(f *testing.F) {
 		if q.Empty() {
 			return
 		}
-		for _, tsq := range []string{q.TSQuery(), q.AnyTerm(), q.Prefix()} {
+		tsqs := []string{q.TSQuery(), q.Prefix()}
+		for _, t := range q.Terms {
+			tsqs = append(tsqs, t.TSQuery())
+		}
+		for _, tsq := range tsqs {
 			for _, config := range []string{"copydesk_simple", "copydesk_english"} {
 				var out string
 				if err := db.Get(&out, `SELECT to_tsquery($1::regconfig, $2)::text`, config, tsq); err != nil {

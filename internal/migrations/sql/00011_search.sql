@@ -106,12 +106,8 @@ CREATE TABLE search_reports (
     -- event's), 'mode:SPEECH' (a way an attendee took part). A directory
     -- change queues the reports whose facets name it.
     facets    text[] NOT NULL,
-    -- Every locale's document (search_report_locales.document), together.
-    document  tsvector NOT NULL,
     PRIMARY KEY (audience, report_id)
 );
-CREATE INDEX search_reports_newsroom_idx ON search_reports USING gin (document) WHERE audience = 'newsroom';
-CREATE INDEX search_reports_public_idx ON search_reports USING gin (document) WHERE audience = 'public';
 CREATE INDEX search_reports_newsroom_facets_idx ON search_reports USING gin (facets) WHERE audience = 'newsroom';
 CREATE INDEX search_reports_public_facets_idx ON search_reports USING gin (facets) WHERE audience = 'public';
 CREATE INDEX search_reports_report_idx ON search_reports (report_id);
@@ -119,8 +115,12 @@ CREATE INDEX search_reports_report_idx ON search_reports (report_id);
 -- One row per locale of a search document: the source and each
 -- translation, their fields indexed under the locale's configuration and
 -- weighted (title A, subtitle and summary B, attendees, tags and event C,
--- body D). Read for a page of hits only (which locale and field matched),
--- and for ordering by title in a locale.
+-- body D), and together (document, which the GIN index per audience
+-- serves). A report matches when one of its locales matches, so that a
+-- phrase in a translation is matched at its own positions: one document of
+-- every locale would push later locales past PostgreSQL's last position
+-- (16,383), where phrases no longer match. Also read for a page of hits
+-- (which locale and field matched) and for ordering by title in a locale.
 CREATE TABLE search_report_locales (
     audience  text NOT NULL,
     report_id bigint NOT NULL,
@@ -131,9 +131,13 @@ CREATE TABLE search_report_locales (
     text_tsv  tsvector NOT NULL,
     names_tsv tsvector NOT NULL,
     body_tsv  tsvector NOT NULL,
+    document  tsvector GENERATED ALWAYS AS (title_tsv || text_tsv || names_tsv || body_tsv) STORED,
     PRIMARY KEY (audience, report_id, locale),
     FOREIGN KEY (report_id) REFERENCES reports (id) ON DELETE CASCADE
 );
+CREATE INDEX search_report_locales_newsroom_idx ON search_report_locales USING gin (document) WHERE audience = 'newsroom';
+CREATE INDEX search_report_locales_public_idx ON search_report_locales USING gin (document) WHERE audience = 'public';
+CREATE INDEX search_report_locales_report_idx ON search_report_locales (report_id);
 
 -- +goose Down
 DROP TABLE search_report_locales;
