@@ -178,9 +178,12 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 }
 
 // searchRank is the relevance of search hit x: the rank of its best
-// matching locale.
-const searchRank = `(SELECT max(ts_rank(l.document, sq.q)) FROM search_report_locales l
-	WHERE l.audience = x.audience AND l.report_id = x.report_id AND l.document @@ sq.q)`
+// locale on everything but the body (head: title A, subtitle and summary
+// B, names, roles and notes C), so that ranking every match of a common
+// word reads small rows, not each match's TOASTed document; reports
+// matching in the body only rank after, newest first.
+const searchRank = `(SELECT max(ts_rank(l.head, sq.q)) FROM search_report_locales l
+	WHERE l.audience = x.audience AND l.report_id = x.report_id)`
 
 // tsquery is the SQL of a query whose terms each match under any of the
 // configurations: a term is the union of its query under each (so a stop
