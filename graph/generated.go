@@ -4749,7 +4749,7 @@ type ReportEdge {
 
 "Where a report matched a search."
 type SearchHit {
-  "How well it matched, higher is better (PostgreSQL's ` + "`" + `ts_rank` + "`" + `: title counts most, then subtitle and summary, then attendees, tags and event, then body). Comparable within one search only."
+  "How well it matched, higher is better: PostgreSQL's ` + "`" + `ts_rank` + "`" + ` of the best locale's title (which counts most), subtitle and summary; 0 for a report that matched elsewhere only (body, attendees, authors, tags, event), which ranks after, newest first. Comparable within one search only."
   rank: Float!
   "The locales whose text matched, source first, e.g. ` + "`" + `[\"en\", \"ja\"]` + "`" + `."
   locales: [String!]!

@@ -831,7 +831,7 @@ type SearchHighlight struct {
 
 // Where a report matched a search.
 type SearchHit struct {
-	// How well it matched, higher is better (PostgreSQL's `ts_rank`: title counts most, then subtitle and summary, then attendees, tags and event, then body). Comparable within one search only.
+	// How well it matched, higher is better: PostgreSQL's `ts_rank` of the best locale's title (which counts most), subtitle and summary; 0 for a report that matched elsewhere only (body, attendees, authors, tags, event), which ranks after, newest first. Comparable within one search only.
 	Rank float64 `json:"rank"`
 	// The locales whose text matched, source first, e.g. `["en", "ja"]`.
 	Locales []string `json:"locales"`

@@ -167,7 +167,7 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		q.joins = append(q.joins, "CROSS JOIN (SELECT "+q.tsquery(f.Search.Terms, f.Search.Configs)+" AS q) sq")
 		q.where = append(q.where, fmt.Sprintf("x.report_id IN (SELECT l.report_id FROM search_report_locales l WHERE l.audience = '%s' AND l.document @@ sq.q)", t.audience))
 	}
-	if f.EventFrom != nil || f.EventTo != nil || a.Order.Key == OrderEvent {
+	if a.Order.Key == OrderEvent {
 		q.joins = append(q.joins, "LEFT JOIN events e ON e.id = "+t.event)
 	}
 	q.filters(f)
@@ -178,10 +178,9 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 }
 
 // searchRank is the relevance of search hit x: the rank of its best
-// locale on everything but the body (head: title A, subtitle and summary
-// B, names, roles and notes C), so that ranking every match of a common
-// word reads small rows, not each match's TOASTed document; reports
-// matching in the body only rank after, newest first.
+// locale's head (title A, subtitle and summary B), so that ranking every
+// match of a common word reads small rows, not each match's TOASTed
+// document; reports matching elsewhere only rank after, newest first.
 const searchRank = `(SELECT max(ts_rank(l.head, sq.q)) FROM search_report_locales l
 	WHERE l.audience = x.audience AND l.report_id = x.report_id)`
 
@@ -272,11 +271,15 @@ func (q *listQuery) filters(f ReportFilter) {
 		}
 		q.where = append(q.where, "x.facets && "+q.arg(pq.Array(modes))+"::text[]")
 	}
-	if f.EventFrom != nil {
-		q.where = append(q.where, "COALESCE(e.ends_at, e.starts_at) >= "+q.arg(*f.EventFrom))
-	}
-	if f.EventTo != nil {
-		q.where = append(q.where, "e.starts_at < "+q.arg(*f.EventTo))
+	if f.EventFrom != nil || f.EventTo != nil { // the events first, then their reports by index
+		var cond []string
+		if f.EventFrom != nil {
+			cond = append(cond, "COALESCE(ev.ends_at, ev.starts_at) >= "+q.arg(*f.EventFrom))
+		}
+		if f.EventTo != nil {
+			cond = append(cond, "ev.starts_at < "+q.arg(*f.EventTo))
+		}
+		q.where = append(q.where, t.event+" IN (SELECT ev.id FROM events ev WHERE "+strings.Join(cond, " AND ")+")")
 	}
 	q.timeRange(t.published, f.PublishedFrom, f.PublishedTo)
 	if f.SourceLocale != "" {

@@ -132,10 +132,11 @@ CREATE TABLE search_report_locales (
     names_tsv tsvector NOT NULL,
     body_tsv  tsvector NOT NULL,
     document  tsvector GENERATED ALWAYS AS (title_tsv || text_tsv || names_tsv || body_tsv) STORED,
-    -- What relevance is ranked on: everything but the body, small enough
-    -- to stay in the row, so that ranking thousands of matches reads no
-    -- TOASTed document (the GIN index alone decides what matches).
-    head      tsvector GENERATED ALWAYS AS (title_tsv || text_tsv || names_tsv) STORED,
+    -- What relevance is ranked on: the title, subtitle and summary, small
+    -- enough to stay in the row, so that ranking thousands of matches
+    -- reads no TOASTed document (the GIN index alone decides what matches;
+    -- names are left out: with bigrams, a report's can be kilobytes).
+    head      tsvector GENERATED ALWAYS AS (title_tsv || text_tsv) STORED,
     PRIMARY KEY (audience, report_id, locale),
     FOREIGN KEY (report_id) REFERENCES reports (id) ON DELETE CASCADE
 );
