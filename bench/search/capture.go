@@ -56,6 +56,8 @@ func (b *bench) captureAll(ctx context.Context) error {
 				return fmt.Errorf("capture %s: %w", t.name(), err)
 			}
 		}
+		// The server's rebuild worker polls its queue now and then: not the request's.
+		stmts = slices.DeleteFunc(stmts, func(st httpbench.Statement) bool { return strings.Contains(st.SQL, "public_document_jobs") })
 		if len(stmts) == 0 {
 			return fmt.Errorf("capture %s: no statement in the server log", t.name())
 		}
