@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 )
 
 // pgbench (a) replays what copydesk sends. A second copydesk serve (the
@@ -22,14 +20,6 @@ import (
 // pgbench variables (-M prepared: one round trip per statement, plans
 // cached). pgbench picks one of the scripts at random per transaction.
 
-// statement is one statement of a captured request.
-type statement struct {
-	sql    string
-	params []string // $1, $2, … as logged; NULL is nullParam
-}
-
-const nullParam = "\x00NULL"
-
 // pgbenchScripts are the scripts of one query and system, and their
 // variables (-D name=value).
 type pgbenchScripts struct {
@@ -38,168 +28,6 @@ type pgbenchScripts struct {
 	stmts  int // statements of the first script
 	shape  string
 	lo, hi int // fewest and most statements of the captured requests
-}
-
-// entryRE matches the first line of a server log entry.
-var entryRE = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] (LOG|DETAIL|ERROR|STATEMENT|FATAL|WARNING):  (.*)$`)
-
-// parseLog reads the statements logged in text, in order.
-func parseLog(text string) ([]statement, error) {
-	var out []statement
-	var cur *strings.Builder
-	var kind string
-	flush := func() error {
-		if cur == nil {
-			return nil
-		}
-		body := cur.String()
-		cur = nil
-		switch kind {
-		case "LOG":
-			for _, p := range []string{"execute <unnamed>: ", "statement: "} {
-				if s, ok := strings.CutPrefix(body, p); ok {
-					if strings.TrimSpace(s) != ";" && strings.TrimSpace(s) != "" { // lib/pq's pings
-						out = append(out, statement{sql: s})
-					}
-					return nil
-				}
-			}
-			if strings.HasPrefix(body, "execute ") {
-				return fmt.Errorf("a named prepared statement in the log: %s", clip(body, 200))
-			}
-		case "DETAIL":
-			if s, ok := strings.CutPrefix(body, "parameters: "); ok && len(out) > 0 {
-				ps, err := parseParams(s)
-				if err != nil {
-					return err
-				}
-				out[len(out)-1].params = ps
-			}
-		case "ERROR", "FATAL":
-			return fmt.Errorf("the server logged an error while capturing: %s", clip(body, 300))
-		}
-		return nil
-	}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := entryRE.FindStringSubmatch(line); m != nil {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			cur, kind = &strings.Builder{}, m[2]
-			cur.WriteString(m[3])
-			continue
-		}
-		if cur != nil { // a continuation line of a multi-line statement or value
-			cur.WriteString("\n" + strings.TrimPrefix(line, "\t"))
-		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, sc.Err()
-}
-
-// parseParams reads "$1 = 'a', $2 = NULL, $3 = 'it”s'".
-func parseParams(s string) ([]string, error) {
-	var out []string
-	for i := 0; i < len(s); {
-		j := strings.Index(s[i:], " = ")
-		if j < 0 || s[i] != '$' {
-			return nil, fmt.Errorf("cannot read parameters %q", clip(s, 200))
-		}
-		n, err := strconv.Atoi(s[i+1 : i+j])
-		if err != nil || n != len(out)+1 {
-			return nil, fmt.Errorf("cannot read parameters %q", clip(s, 200))
-		}
-		i += j + 3
-		if strings.HasPrefix(s[i:], "NULL") {
-			out = append(out, nullParam)
-			i += 4
-		} else if s[i] == '\'' {
-			var v strings.Builder
-			for i++; i < len(s); i++ {
-				if s[i] == '\'' {
-					if i+1 < len(s) && s[i+1] == '\'' {
-						v.WriteByte('\'')
-						i++
-						continue
-					}
-					break
-				}
-				v.WriteByte(s[i])
-			}
-			i++
-			out = append(out, v.String())
-		} else {
-			return nil, fmt.Errorf("cannot read parameter $%d in %q", n, clip(s, 200))
-		}
-		for i < len(s) && (s[i] == ',' || s[i] == ' ') {
-			i++
-		}
-	}
-	return out, nil
-}
-
-var placeholderRE = regexp.MustCompile(`\$(\d+)`)
-
-// pgbenchVarRE finds what pgbench would read as a variable reference.
-var pgbenchVarRE = regexp.MustCompile(`(^|[^:]):[A-Za-z_]`)
-
-// script turns the statements of request k into a pgbench script and its
-// variables (prefix names them apart from the other scripts').
-func script(stmts []statement, prefix string) (string, []string, error) {
-	var b strings.Builder
-	var vars []string
-	for i, st := range stmts {
-		if pgbenchVarRE.MatchString(st.sql) {
-			return "", nil, fmt.Errorf("statement %d holds what pgbench would read as a variable: %s", i+1, clip(st.sql, 200))
-		}
-		var bad error
-		sql := placeholderRE.ReplaceAllStringFunc(st.sql, func(m string) string {
-			n, _ := strconv.Atoi(m[1:])
-			if n < 1 || n > len(st.params) {
-				bad = fmt.Errorf("statement %d uses %s but %d parameters were logged", i+1, m, len(st.params))
-				return m
-			}
-			if st.params[n-1] == nullParam {
-				return "NULL"
-			}
-			return fmt.Sprintf(":%s_%d_%d", prefix, i+1, n)
-		})
-		if bad != nil {
-			return "", nil, bad
-		}
-		for n, v := range st.params {
-			if v != nullParam {
-				vars = append(vars, fmt.Sprintf("%s_%d_%d=%s", prefix, i+1, n+1, v))
-			}
-		}
-		// pgbench reads one statement per line unless it ends with ";".
-		fmt.Fprintf(&b, "%s;\n", strings.TrimRight(strings.TrimSpace(sql), ";"))
-	}
-	return b.String(), vars, nil
-}
-
-// shape lists a request's distinct statements (whitespace folded), in the
-// order first sent, each with how many times it was sent.
-func shape(stmts []statement) string {
-	var order []string
-	count := map[string]int{}
-	for _, s := range stmts {
-		k := strings.Join(strings.Fields(s.sql), " ")
-		if count[k] == 0 {
-			order = append(order, k)
-		}
-		count[k]++
-	}
-	var b strings.Builder
-	for _, k := range order {
-		fmt.Fprintf(&b, "%2d× %s\n", count[k], k)
-	}
-	return b.String()
 }
 
 // captureAll builds the pgbench scripts of every query: (a) from the
@@ -222,7 +50,7 @@ func (b *bench) captureAll(ctx context.Context) error {
 		if cap, _, err = b.startCopydesk(ctx, "copydesk-capture", withOptionsJoin("log_statement=all", b.cfg.dsnOptions)); err != nil {
 			return err
 		}
-		defer cap.stop()
+		defer cap.Stop()
 	}
 	dir := filepath.Join(b.env.Work, "pgbench")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -268,18 +96,18 @@ func (b *bench) captureA(ctx context.Context, cap *server, q *query, slugs []str
 	if !q.bySlug {
 		slugs = make([]string, listCaptures)
 	}
-	var reqs [][]statement
+	var reqs [][]httpbench.Statement
 	lo, hi := 0, 0
 	for k, slug := range slugs {
-		before := fileLen(logPath)
-		if _, err := post(ctx, cap.url, tok, q.body(sysCopydesk, slug)); err != nil {
+		before := httpbench.FileLen(logPath)
+		if _, err := post(ctx, cap.URL, tok, q.body(sysCopydesk, slug)); err != nil {
 			return nil, err
 		}
-		text, err := readFrom(logPath, before)
+		text, err := httpbench.ReadFrom(logPath, before)
 		if err != nil {
 			return nil, err
 		}
-		stmts, err := parseLog(text)
+		stmts, err := httpbench.ParseLog(text)
 		if err != nil {
 			return nil, err
 		}
@@ -299,11 +127,11 @@ func (b *bench) captureA(ctx context.Context, cap *server, q *query, slugs []str
 				best = r
 			}
 		}
-		reqs, slugs = [][]statement{best}, []string{""}
+		reqs, slugs = [][]httpbench.Statement{best}, []string{""}
 	}
-	out := &pgbenchScripts{stmts: len(reqs[0]), shape: shape(reqs[0]), lo: lo, hi: hi}
+	out := &pgbenchScripts{stmts: len(reqs[0]), shape: httpbench.Shape(reqs[0]), lo: lo, hi: hi}
 	for k, stmts := range reqs {
-		src, vars, err := script(stmts, fmt.Sprintf("a%d", k+1))
+		src, vars, err := httpbench.Script(stmts, fmt.Sprintf("a%d", k+1))
 		if err != nil {
 			return nil, err
 		}
@@ -338,27 +166,6 @@ func oneStatementScripts(q *query, slugs []string, dir string) (*pgbenchScripts,
 		out.files = append(out.files, path)
 	}
 	return out, nil
-}
-
-func fileLen(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func readFrom(path string, offset int64) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(f)
-	return string(b), err
 }
 
 func indent(s string) string {

@@ -310,20 +310,20 @@ func (b *bench) answers(ctx context.Context, q *query, slug string) ([]answer, e
 	if !q.anon {
 		tok = b.token
 	}
-	data, err := post(ctx, cd.url, tok, q.body(sysCopydesk, slug))
+	data, err := post(ctx, cd.URL, tok, q.body(sysCopydesk, slug))
 	if err != nil {
 		return nil, err
 	}
 	out := []answer{{map[bool]string{true: "copydesk (anonymous)", false: "copydesk (admin token)"}[q.anon], fromCopydesk(q, data, false)}}
 	if q.anon && q.bySlug {
-		data, err := post(ctx, cd.url, b.token, q.body(sysCopydesk, slug))
+		data, err := post(ctx, cd.URL, b.token, q.body(sysCopydesk, slug))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, answer{"copydesk (admin token)", fromCopydesk(q, data, false)})
 	}
 	if pg := b.servers[sysPeer]; pg != nil {
-		data, err := post(ctx, pg.url, "", q.body(sysPeer, slug))
+		data, err := post(ctx, pg.URL, "", q.body(sysPeer, slug))
 		if err != nil {
 			return nil, err
 		}

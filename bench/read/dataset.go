@@ -32,7 +32,7 @@ const (
 
 	// datasetVersion changes whenever the rows built for a -reports change,
 	// so that a kept dataset (-keep, -dsn) of an older build is not reused.
-	datasetVersion = "read-v1"
+	datasetVersion = "read-v2"
 )
 
 // targetLocales are the locales every third report is translated into.
@@ -331,6 +331,25 @@ func (rep *report) snapshot(d *directory) string {
 // localePrefix marks a translated text (the translation of "X" into ja is
 // "【ja】X"), so the checks can tell a translation from its source.
 func localePrefix(loc string) string { return "【" + loc + "】" }
+
+// translatedTexts are the title, subtitle, summary and body of rep's
+// translation into loc (the k-th target locale): text in that language
+// (lorem.CJKSentence, lorem.CJKMarkdown, drawn from the report's number),
+// so that a search in Chinese, Japanese or Korean finds what a newsroom's
+// translations would hold, each marked with localePrefix.
+func translatedTexts(rep *report, k int, loc string) (title string, sub, sum *string, body string) {
+	r := rng(7, uint64(rep.ID)*4+uint64(k))
+	p := localePrefix(loc)
+	title = p + strings.TrimRight(lorem.CJKSentence(r, loc, 4+r.IntN(4)), "。.")
+	if rep.Subtitle != nil {
+		s := p + lorem.CJKSentence(r, loc, 8+r.IntN(6))
+		sub = &s
+	}
+	s := p + lorem.CJKSentence(r, loc, 14+r.IntN(8))
+	sum = &s
+	body = p + " " + lorem.CJKMarkdown(uint64(rep.ID)*4+uint64(k), loc, len(rep.Body)/4)
+	return title, sub, sum, body
+}
 
 func prefixed(loc string, s *string) *string {
 	if s == nil {

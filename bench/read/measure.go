@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 )
 
 // runResult is one measured run: a query at a client count on a system in
@@ -12,16 +14,16 @@ import (
 type runResult struct {
 	query, system  string
 	clients, round int
-	loadResult
+	httpbench.Result
 	sql     float64 // statements per request (pg_stat_statements)
 	peakRSS int64   // bytes; 0 for pgbench
 }
 
 func (r *runResult) rps() float64 {
-	if r.took <= 0 {
+	if r.Took <= 0 {
 		return 0
 	}
-	return float64(r.requests-r.failed) / r.took.Seconds()
+	return float64(r.Requests-r.Failed) / r.Took.Seconds()
 }
 
 type results struct {
@@ -81,7 +83,7 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 					res.runs = append(res.runs, r)
 					n++
 					logf("[%d/%d] round %d  %-13s %3d clients  %-12s %8.1f req/s  p50 %s  p99 %s  SQL/req %.1f  RSS %s%s",
-						n, total, round, qn, c, sys, r.rps(), ms(r.pct(0.5)), ms(r.pct(0.99)), r.sql, mb(r.peakRSS), failures(r))
+						n, total, round, qn, c, sys, r.rps(), ms(r.Pct(0.5)), ms(r.Pct(0.99)), r.sql, mb(r.peakRSS), failures(r))
 				}
 			}
 		}
@@ -91,10 +93,10 @@ func (b *bench) measure(ctx context.Context) (*results, error) {
 }
 
 func failures(r *runResult) string {
-	if r.failed == 0 {
+	if r.Failed == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  FAILED %d (first: %s)", r.failed, r.firstFailure)
+	return fmt.Sprintf("  FAILED %d (first: %s)", r.Failed, r.FirstFailure)
 }
 
 // runOne measures query qn on system sys with c clients for d.
@@ -108,22 +110,22 @@ func (b *bench) runOne(ctx context.Context, qn, sys string, c int, d time.Durati
 	switch sys {
 	case sysCopydesk, sysPeer:
 		s := b.servers[sys]
-		if !s.alive() {
-			return nil, fmt.Errorf("%s is not running (its log: %s)", sys, s.logPath)
+		if !s.Alive() {
+			return nil, fmt.Errorf("%s is not running (its log: %s)", sys, s.LogPath)
 		}
-		l := &load{url: s.url, bodies: b.bodies(q, sys), clients: c, d: d}
+		l := &httpbench.Load{URL: s.URL, Bodies: b.bodies(q, sys), Clients: c, D: d, Seed: seed}
 		if sys == sysCopydesk && !q.anon {
-			l.token = b.token
+			l.Token = b.token
 		}
-		peak := s.measure()
-		r.loadResult = l.run(ctx)
+		peak := s.Measure()
+		r.Result = l.Run(ctx)
 		r.peakRSS = peak()
 	default:
 		s := b.scripts[qn+"/"+sys]
 		if s == nil {
 			return nil, fmt.Errorf("no pgbench script for %s %s", qn, sys)
 		}
-		if r.loadResult, err = b.runPgbench(ctx, s, c, d, qn+" "+sys); err != nil {
+		if r.Result, err = b.runPgbench(ctx, s, c, d, qn+" "+sys); err != nil {
 			return nil, err
 		}
 	}
@@ -131,14 +133,14 @@ func (b *bench) runOne(ctx context.Context, qn, sys string, c int, d time.Durati
 	if err != nil {
 		return nil, err
 	}
-	if r.requests > 0 {
-		r.sql = float64(calls1-calls0) / float64(r.requests)
+	if r.Requests > 0 {
+		r.sql = float64(calls1-calls0) / float64(r.Requests)
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if r.failed > 0 && r.failed == r.requests {
-		return nil, fmt.Errorf("every request failed; the first: %s", r.firstFailure)
+	if r.Failed > 0 && r.Failed == r.Requests {
+		return nil, fmt.Errorf("every request failed; the first: %s", r.FirstFailure)
 	}
 	return r, nil
 }

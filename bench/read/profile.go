@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 )
 
 // profileTop is the top of one CPU profile of copydesk.
@@ -44,12 +46,12 @@ func (b *bench) profiles(ctx context.Context) []profileTop {
 func (b *bench) profile(ctx context.Context, qn string) (string, error) {
 	q := queries[qn]
 	s := b.servers[sysCopydesk]
-	l := &load{url: s.url, bodies: b.bodies(q, sysCopydesk), clients: 16, d: b.cfg.profile + time.Second}
+	l := &httpbench.Load{URL: s.URL, Bodies: b.bodies(q, sysCopydesk), Clients: 16, D: b.cfg.profile + time.Second, Seed: seed}
 	if !q.anon {
-		l.token = b.token
+		l.Token = b.token
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { l.run(ctx) })
+	wg.Go(func() { l.Run(ctx) })
 	defer wg.Wait()
 	time.Sleep(500 * time.Millisecond) // the load is on
 	secs := max(1, int(b.cfg.profile.Seconds()))

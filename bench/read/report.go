@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 )
 
 // The issue's targets.
@@ -50,15 +50,15 @@ func (res *results) cell(q string, c int, sys string) *cell {
 			continue
 		}
 		rps = append(rps, r.rps())
-		p50 = append(p50, float64(r.pct(0.5).Microseconds())/1000)
-		p99 = append(p99, float64(r.pct(0.99).Microseconds())/1000)
+		p50 = append(p50, float64(r.Pct(0.5).Microseconds())/1000)
+		p99 = append(p99, float64(r.Pct(0.99).Microseconds())/1000)
 		sql = append(sql, r.sql)
-		if r.took > 0 {
-			cpu = append(cpu, 100*r.clientCPU.Seconds()/r.took.Seconds())
+		if r.Took > 0 {
+			cpu = append(cpu, 100*r.ClientCPU.Seconds()/r.Took.Seconds())
 		}
 		out.rss = max(out.rss, r.peakRSS)
 		out.rounds++
-		out.failed += r.failed
+		out.failed += r.Failed
 	}
 	if out.rounds == 0 {
 		return nil
@@ -184,36 +184,11 @@ func (b *bench) report(res *results, prof []profileTop) error {
 }
 
 func (b *bench) header(w io.Writer, res *results) {
-	fmt.Fprintf(w, "bench/read %s · commit %s · %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.commit, machine())
+	fmt.Fprintf(w, "bench/read %s · commit %s · %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.commit, httpbench.Machine())
 	fmt.Fprintf(w, "dataset: %d reports (%d published, %d with ja), %d events, %d tags, %d people, %d organizations; database %s\n",
 		b.cfg.reports, len(b.pools.en), len(b.pools.ja), nEvents, nTags, nPeople, nOrgs, b.dbSize)
 	fmt.Fprintf(w, "runs: %d rounds × %s per (query, clients, system), medians over rounds; took %s; flags: %s\n\n",
 		b.cfg.rounds, b.cfg.duration, res.took.Round(time.Second), strings.Join(os.Args[1:], " "))
-}
-
-func commit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
-		c += "-dirty"
-	}
-	return c
-}
-
-func machine() string {
-	model := "?"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return fmt.Sprintf("%d × %s, %s", runtime.NumCPU(), model, runtime.Version())
 }
 
 const resultsHeader = `# bench/read results
@@ -243,18 +218,7 @@ Then the targets that are not ratios, and the top of copydesk's CPU profile.
 `
 
 func appendResults(path, entry string) error {
-	if _, err := os.Stat(path); os.IsNotExist(err) {
-		if err := os.WriteFile(path, []byte(resultsHeader), 0o644); err != nil {
-			return err
-		}
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	lines := strings.SplitN(entry, "\n", 2)
-	_, err = fmt.Fprintf(f, "\n## %s\n\n```\n%s```\n", lines[0], lines[1])
+	err := httpbench.AppendResults(path, resultsHeader, entry)
 	if err == nil {
 		logf("appended the results to %s", path)
 	}

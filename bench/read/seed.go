@@ -218,9 +218,8 @@ func (t *reportTables) emit(b *batcher, rep *report, d *directory, firstRev, app
 // the published copy readers get.
 func (t *reportTables) emitTranslations(add func(*stream, ...any), rep *report) {
 	at := rep.Created.Add(30 * time.Second)
-	for _, loc := range targetLocales {
-		title, sub, sum := localePrefix(loc)+rep.Title, prefixed(loc, rep.Subtitle), prefixed(loc, rep.Summary)
-		body := localePrefix(loc) + " " + rep.Body
+	for k, loc := range targetLocales {
+		title, sub, sum, body := translatedTexts(rep, k, loc)
 		add(t.translations, rep.ID, loc, title, sub, sum, body, "APPROVED", 1, 1, at, at, nil)
 		add(t.published, rep.ID, loc, title, sub, sum, body, 1, 1, at, at)
 		for _, f := range []struct {
