@@ -164,8 +164,13 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		q.joins = append(q.joins, fmt.Sprintf("JOIN search_reports x ON x.audience = '%s' AND x.report_id = %s", t.audience, t.id))
 	}
 	if f.Search != nil {
-		q.joins = append(q.joins, "CROSS JOIN (SELECT "+q.tsquery(f.Search.Terms, f.Search.Configs)+" AS q) sq")
-		q.where = append(q.where, fmt.Sprintf("x.report_id IN (SELECT l.report_id FROM search_report_locales l WHERE l.audience = '%s' AND l.document @@ sq.q)", t.audience))
+		tsq := q.tsquery(f.Search.Terms, f.Search.Configs)
+		q.joins = append(q.joins, "CROSS JOIN (SELECT "+tsq+" AS q) sq")
+		// The query written out, not sq.q: a subquery on sq.q becomes a
+		// hashed subplan that scans every locale row; this one the planner
+		// turns into a semi-join, probing a few reports' locales by key
+		// (a narrow filter) or the GIN index (a broad search).
+		q.where = append(q.where, fmt.Sprintf("EXISTS (SELECT 1 FROM search_report_locales l WHERE l.audience = '%s' AND l.report_id = x.report_id AND l.document @@ %s)", t.audience, tsq))
 	}
 	if a.Order.Key == OrderEvent {
 		q.joins = append(q.joins, "LEFT JOIN events e ON e.id = "+t.event)
