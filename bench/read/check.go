@@ -6,14 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 	"github.com/copydesk/copydesk/internal/richtext"
 )
 
@@ -226,41 +225,21 @@ func deref(s *string) string {
 	return *s
 }
 
-var checkClient = &http.Client{Timeout: 60 * time.Second}
-
 // post sends a GraphQL request and returns its data, failing on a non-200
 // status or any error in the response.
 func post(ctx context.Context, url, token string, body []byte) (any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := checkClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	b, err := httpbench.PostRaw(ctx, url, token, body)
 	if err != nil {
 		return nil, err
 	}
 	v, err := decode(b)
-	if err != nil || resp.StatusCode != http.StatusOK || at(v, "errors") != nil {
-		return nil, fmt.Errorf("%s: status %d: %s", url, resp.StatusCode, clip(string(b), 800))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
 	}
 	return at(v, "data"), nil
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
+func clip(s string, n int) string { return httpbench.Clip(s, n) }
 
 // answers of one sample request, by who answered.
 type answer struct {
