@@ -372,7 +372,9 @@ func (q *listQuery) order() error {
 		if q.a.Filter.Search == nil {
 			return cerr.FieldErrorf(cerr.Invalid, "orderBy", "RELEVANCE needs a search: give `search`, or choose another order.")
 		}
-		q.key, q.cast = searchRank, "::real"
+		// once per row, for the select, the cursor's condition and the order
+		q.joins = append(q.joins, "CROSS JOIN LATERAL (SELECT "+searchRank+" AS rank) rk")
+		q.key, q.cast = "rk.rank", "::real"
 	default:
 		return fmt.Errorf("unknown report order %q", o.Key)
 	}
