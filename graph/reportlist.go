@@ -153,9 +153,9 @@ func (r *Resolver) searchQuery(s *string) (*postgres.SearchQuery, error) {
 	if err != nil || q.Empty() {
 		return nil, err
 	}
-	sq := &postgres.SearchQuery{Source: *s, Configs: search.Configs()}
+	sq := &postgres.SearchQuery{Configs: search.Configs()}
 	for _, t := range q.Terms {
-		sq.Terms = append(sq.Terms, postgres.SearchTerm{Query: t.TSQuery(), Exclude: t.Exclude, Or: t.Or})
+		sq.Terms = append(sq.Terms, postgres.SearchTerm{Text: t.Text, Query: t.TSQuery(), Exclude: t.Exclude, Or: t.Or})
 	}
 	return sq, nil
 }

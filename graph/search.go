@@ -34,7 +34,7 @@ func (r *Resolver) hitsOf(sq *postgres.SearchQuery, page []*editorial.Report) mo
 			if raw, err = r.reader(ctx).SearchHits(ctx, ids, sq); err != nil {
 				return
 			}
-			terms := searchTerms(sq)
+			terms := sq.Positive()
 			hits = make(map[int64]*model.SearchHit, len(raw))
 			for id, h := range raw {
 				hits[id] = searchHit(h, sources[id], terms)
@@ -42,12 +42,6 @@ func (r *Resolver) hitsOf(sq *postgres.SearchQuery, page []*editorial.Report) mo
 		})
 		return hits[id], err
 	}
-}
-
-// searchTerms are the terms of the query a page was searched with.
-func searchTerms(sq *postgres.SearchQuery) []string {
-	q, _ := search.Parse(sq.Source)
-	return q.Positive()
 }
 
 // searchHit presents a hit: its locales (the source first) and a snippet

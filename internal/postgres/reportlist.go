@@ -61,16 +61,28 @@ type TranslationCond struct {
 // SearchQuery is a parsed search (internal/search): its terms as
 // to_tsquery input, each matched under any configuration of Configs.
 type SearchQuery struct {
-	Source  string // as the user wrote it
 	Terms   []SearchTerm
 	Configs []string
 }
 
 // SearchTerm is one term of a search (search.Term).
 type SearchTerm struct {
+	Text    string // as the user wrote it (search.Term.Text), for snippets
 	Query   string // to_tsquery input (search.Term.TSQuery)
 	Exclude bool   // !term
 	Or      bool   // joined to the term before by OR, not AND
+}
+
+// Positive returns the texts of the terms a report must hold (not the
+// exclusions): what snippets mark.
+func (sq *SearchQuery) Positive() []string {
+	var out []string
+	for _, t := range sq.Terms {
+		if !t.Exclude {
+			out = append(out, t.Text)
+		}
+	}
+	return out
 }
 
 // anyTerm is the query a field must match to be highlighted: any of the
