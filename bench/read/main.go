@@ -15,11 +15,11 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 	"github.com/copydesk/copydesk/internal/auth"
 )
 
@@ -91,14 +91,10 @@ func parseFlags(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	for _, s := range strings.Split(clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-clients: %q is not a positive number", s)
-		}
-		cfg.clients = append(cfg.clients, n)
-	}
 	var err error
+	if cfg.clients, err = httpbench.ParseClients(clients); err != nil {
+		return nil, err
+	}
 	if cfg.queries, err = subset("-queries", queries, queryNames); err != nil {
 		return nil, err
 	}

@@ -17,10 +17,11 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/copydesk/copydesk/bench/internal/httpbench"
 )
 
 type config struct {
@@ -83,12 +84,9 @@ func parseFlags(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	for _, s := range strings.Split(clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-clients: %q is not a positive number", s)
-		}
-		cfg.clients = append(cfg.clients, n)
+	var err error
+	if cfg.clients, err = httpbench.ParseClients(clients); err != nil {
+		return nil, err
 	}
 	for _, s := range strings.Split(classes, ",") {
 		s = strings.TrimSpace(s)

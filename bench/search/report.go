@@ -23,17 +23,7 @@ type cell struct {
 	failed        int
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
+func median(xs []float64) float64 { return httpbench.Median(xs) }
 
 func (res *results) cell(t *testCase, sys string, c int) *cell {
 	var rps, p50, p99 []float64
