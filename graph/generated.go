@@ -4749,7 +4749,7 @@ type ReportEdge {
 
 "Where a report matched a search."
 type SearchHit {
-  "How well it matched, higher is better: PostgreSQL's ` + "`" + `ts_rank` + "`" + ` of the best locale's title (which counts most), subtitle and summary; 0 for a report that matched elsewhere only (body, attendees, authors, tags, event), which ranks after, newest first. Comparable within one search only."
+  "The relevance tier the report is in: 1 when the title, subtitle or summary of one of its locales holds the whole query (what the report is about), 0 when it matched elsewhere only (body, attendees, authors, tags, event, or the query spread over several fields). ` + "`" + `RELEVANCE` + "`" + ` lists tier 1 first, then tier 0, each newest first."
   rank: Float!
   "The locales whose text matched, source first, e.g. ` + "`" + `[\"en\", \"ja\"]` + "`" + `."
   locales: [String!]!
@@ -4908,7 +4908,7 @@ enum ReportOrder {
   TITLE_ASC
   "By title from Z to A."
   TITLE_DESC
-  "Best match first (the default with a search). Only with ` + "`" + `search` + "`" + `."
+  "Best match first (the default with a search): the reports whose title, subtitle or summary holds the whole query, newest first, then the other matches, newest first (` + "`" + `SearchHit.rank` + "`" + `). Only with ` + "`" + `search` + "`" + `."
   RELEVANCE
 }
 

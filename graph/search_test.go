@@ -256,6 +256,47 @@ func TestSearchQueriesMeanWhatTheySay(t *testing.T) {
 	}
 }
 
+// Relevance: reports whose title, subtitle or summary holds the whole
+// query come first (rank 1), newest first; then the reports matching only
+// elsewhere (body, attendees, the query spread over fields: rank 0),
+// newest first. A head that holds the query does not make a hit of a
+// report whose body holds an excluded word.
+func TestRelevanceRanksTheHeadFirstThenNewest(t *testing.T) {
+	t.Parallel()
+	f := newSearchFixture(t)
+	for _, r := range []reports.CreateReportInput{
+		{Title: "Quokka census opens", Body: "Counting begins."},
+		{Title: "Harbour notes", Body: "A quokka was seen at the harbour."},
+		{Title: "Island day", Summary: testkit.Ptr("The quokka colony grows."), Body: "More to follow."},
+		{Title: "Quokka watch", Body: "Photographers wanted."},
+		{Title: "Quokka split", Body: "A census of the island."}, // "quokka census" spread over title and body
+		{Title: "Quokka fakes", Body: "Only stuffed toys."},
+	} {
+		r.SourceLocale = "en"
+		if _, err := f.svc.Reports.CreateReport(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		search string
+		want   []string
+		ranks  []float64
+	}{
+		{"quokka", []string{"Quokka fakes", "Quokka split", "Quokka watch", "Island day", "Quokka census opens", "Harbour notes"}, []float64{1, 1, 1, 1, 1, 0}},
+		{"quokka census", []string{"Quokka census opens", "Quokka split"}, []float64{1, 0}},
+		{"quokka -toys", []string{"Quokka split", "Quokka watch", "Island day", "Quokka census opens", "Harbour notes"}, []float64{1, 1, 1, 1, 0}},
+	} {
+		got := f.a.search(c.search, ", first: 100")
+		var ranks []float64
+		for _, e := range got.Reports.Edges {
+			ranks = append(ranks, e.Search.Rank)
+		}
+		if !slices.Equal(got.titles(), c.want) || !slices.Equal(ranks, c.ranks) {
+			t.Errorf("search %q: got %v ranked %v, want %v ranked %v", c.search, got.titles(), ranks, c.want, c.ranks)
+		}
+	}
+}
+
 // Long reports stay searchable: a body past PostgreSQL's limits is
 // indexed as far as it can be (and saved), and a phrase in a translation
 // after a long source is found at its own positions.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -56,11 +57,40 @@ func Up(ctx context.Context, db *sql.DB, log *slog.Logger) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := requireExtensions(ctx, db); err != nil {
+		return 0, err
+	}
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate up: %w", err)
 	}
 	return len(res), nil
+}
+
+// extensions are the PostgreSQL extensions the migrations create, and the
+// Debian package of each.
+var extensions = []struct{ name, pkg string }{
+	{"pg_trgm", "postgresql-contrib"},
+	{"unaccent", "postgresql-contrib"},
+}
+
+// requireExtensions says which extensions the server lacks, and how to
+// install them, before a migration fails on one halfway.
+func requireExtensions(ctx context.Context, db *sql.DB) error {
+	var missing []string
+	for _, e := range extensions {
+		var ok bool
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)`, e.name).Scan(&ok); err != nil {
+			return fmt.Errorf("migrate up: list the server's extensions: %w", err)
+		}
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%s (Debian/Ubuntu package %s)", e.name, e.pkg))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("migrate up: the PostgreSQL server lacks the extensions %s: install them on the database server (scripts/deps.sh does on this machine) and start again", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Down rolls back the most recent migration, or, with all, every migration.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -63,6 +64,25 @@ type TranslationCond struct {
 type SearchQuery struct {
 	Terms   []SearchTerm
 	Configs []string
+
+	once     sync.Once
+	compiled struct{ all, any string } // the tsqueries, as text (compile)
+	err      error
+}
+
+// compile has PostgreSQL build the search's tsqueries once for all the
+// statements of a request: the whole query, and any of its positive terms
+// (what a highlighted field holds). The statements then hold them as
+// constants, planned with the query itself (for the planner's estimates)
+// and without evaluating copydesk_term_query in each place it is used.
+func (sq *SearchQuery) compile(ctx context.Context, db sqlx.QueryerContext) error {
+	sq.once.Do(func() {
+		lq := &listQuery{}
+		all, anyTerm := lq.tsquery(sq.Terms, sq.Configs), lq.tsquery(sq.anyTerm(), sq.Configs)
+		err := db.QueryRowxContext(ctx, "SELECT ("+all+")::text, ("+anyTerm+")::text", lq.args...).Scan(&sq.compiled.all, &sq.compiled.any)
+		sq.err = FormatError(err, "ListReports", "Report")
+	})
+	return sq.err
 }
 
 // SearchTerm is one term of a search (search.Term).
@@ -83,6 +103,11 @@ func (sq *SearchQuery) Positive() []string {
 		}
 	}
 	return out
+}
+
+// excludes tells whether the search excludes a term.
+func (sq *SearchQuery) excludes() bool {
+	return slices.ContainsFunc(sq.Terms, func(t SearchTerm) bool { return t.Exclude })
 }
 
 // anyTerm is the query a field must match to be highlighted: any of the
@@ -156,6 +181,14 @@ type listQuery struct {
 	where []string
 	key   string // the order key expression
 	cast  string // how a cursor key is cast back to the key's type
+	// With a search: the SQL of its tsquery, and whether it excludes
+	// words (then a row's head holding the query does not make it a hit).
+	tsq      string
+	excludes bool
+	match    string // the condition of q.where that a report matches the search
+	// rel holds the cursors of a RELEVANCE page (relevance.go), which are
+	// conditions of each of its two parts, not of the list.
+	rel []relCursor
 }
 
 func (q *listQuery) arg(v any) string {
@@ -176,13 +209,18 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		q.joins = append(q.joins, fmt.Sprintf("JOIN search_reports x ON x.audience = '%s' AND x.report_id = %s", t.audience, t.id))
 	}
 	if f.Search != nil {
-		tsq := q.tsquery(f.Search.Terms, f.Search.Configs)
-		q.joins = append(q.joins, "CROSS JOIN (SELECT "+tsq+" AS q) sq")
-		// The query written out, not sq.q: a subquery on sq.q becomes a
-		// hashed subplan that scans every locale row; this one the planner
-		// turns into a semi-join, probing a few reports' locales by key
-		// (a narrow filter) or the GIN index (a broad search).
-		q.where = append(q.where, fmt.Sprintf("EXISTS (SELECT 1 FROM search_report_locales l WHERE l.audience = '%s' AND l.report_id = x.report_id AND l.document @@ %s)", t.audience, tsq))
+		if f.Search.compiled.all == "" && f.Search.err == nil {
+			return nil, errors.New("search query used before compile")
+		}
+		q.tsq = q.arg(f.Search.compiled.all) + "::tsquery"
+		q.excludes = f.Search.excludes()
+		// The query written out, not a column of a joined row: a subquery
+		// on such a column becomes a hashed subplan that scans every
+		// locale row; this one the planner turns into a semi-join, probing
+		// a few reports' locales by key (a narrow filter) or the GIN index
+		// (a broad search).
+		q.match = fmt.Sprintf("EXISTS (SELECT 1 FROM search_report_locales l WHERE l.audience = '%s' AND l.report_id = x.report_id AND l.document @@ %s)", t.audience, q.tsq)
+		q.where = append(q.where, q.match)
 	}
 	if a.Order.Key == OrderEvent {
 		q.joins = append(q.joins, "LEFT JOIN events e ON e.id = "+t.event)
@@ -194,30 +232,21 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 	return q, nil
 }
 
-// searchRank is the relevance of search hit x: the rank of its best
-// locale's head (title A, subtitle and summary B), so that ranking every
-// match of a common word reads small rows, not each match's TOASTed
-// document; reports matching elsewhere only rank after, newest first.
-const searchRank = `(SELECT max(ts_rank(l.head, sq.q)) FROM search_report_locales l
-	WHERE l.audience = x.audience AND l.report_id = x.report_id)`
-
 // tsquery is the SQL of a query whose terms each match under any of the
-// configurations: a term is the union of its query under each (so a stop
-// word of one language, empty there, is still a word in copydesk_simple,
-// and a term may match a German stem while the next matches an English
-// one); terms are joined as the query says, AND binding tighter than OR,
-// as in to_tsquery. SQL gives && and || the same precedence: the groups
-// are parenthesized.
+// configurations: a term is the union of its query under each, without
+// repeats (copydesk_term_query; so a stop word of one language, empty
+// there, is still a word in copydesk_simple, and a term may match a German
+// stem while the next matches an English one); terms are joined as the
+// query says, AND binding tighter than OR, as in to_tsquery. SQL gives &&
+// and || the same precedence: the groups are parenthesized. The function
+// is immutable and its arguments known at planning, so the plan holds the
+// query itself, which the RUM index needs to order by it.
 func (q *listQuery) tsquery(terms []SearchTerm, configs []string) string {
 	var groups []string
 	var group []string
+	cfgs := "'{" + strings.Join(configs, ",") + "}'::regconfig[]" // configurations come from internal/search, never from a client
 	for _, t := range terms {
-		p := q.arg(t.Query)
-		parts := make([]string, len(configs))
-		for i, c := range configs {
-			parts[i] = fmt.Sprintf("to_tsquery('%s', %s)", c, p) // configurations come from internal/search, never from a client
-		}
-		term := "(" + strings.Join(parts, " || ") + ")"
+		term := "copydesk_term_query(" + q.arg(t.Query) + ", " + cfgs + ")"
 		if t.Exclude {
 			term = "!!" + term
 		}
@@ -384,9 +413,7 @@ func (q *listQuery) order() error {
 		if q.a.Filter.Search == nil {
 			return cerr.FieldErrorf(cerr.Invalid, "orderBy", "RELEVANCE needs a search: give `search`, or choose another order.")
 		}
-		// once per row, for the select, the cursor's condition and the order
-		q.joins = append(q.joins, "CROSS JOIN LATERAL (SELECT "+searchRank+" AS rank) rk")
-		q.key, q.cast = "rk.rank", "::real"
+		q.key, q.cast = "h.tier", "::int" // relevance.go
 	default:
 		return fmt.Errorf("unknown report order %q", o.Key)
 	}
@@ -400,6 +427,10 @@ func (q *listQuery) order() error {
 		k, ok := strings.CutPrefix(c.cur.Key, o.Key+":")
 		if !ok {
 			return cerr.FieldErrorf(cerr.Invalid, cursorField(c.before), "The cursor belongs to another order or list: start again from the first page.")
+		}
+		if o.Key == OrderRelevance {
+			q.rel = append(q.rel, relCursor{tier: q.arg(k) + q.cast, id: q.arg(c.cur.ID), before: c.before})
+			continue
 		}
 		op := "<" // after, descending
 		if o.Desc == c.before {
@@ -439,12 +470,24 @@ func (q *listQuery) dir() string {
 // (sort_value: for a query around it to keep the order), the joins, the
 // conditions and the order.
 func (q *listQuery) page(columns string, value bool) string {
+	if q.a.Order.Key == OrderRelevance {
+		return q.relevancePage(columns, value)
+	}
 	if value {
 		columns += ", " + q.key + " AS sort_value"
 	}
+	return fmt.Sprintf(`SELECT %s, '%s:' || (%s)::text AS sort_key FROM %s %s WHERE %s ORDER BY %s LIMIT %s`,
+		columns, orderName(q.a.Order.Key), q.key, q.t.from, strings.Join(q.joins, " "), q.cond(), q.orderBy(q.key, q.t.id), q.arg(q.a.Limit+1))
+}
+
+// orderBy is the ORDER BY of a page by key and then id, in the direction
+// the page is read in.
+func (q *listQuery) orderBy(key, id string) string {
+	if q.a.Order.Key == OrderRelevance {
+		return relevanceOrder(key, id, q.a.Backward)
+	}
 	dir := q.dir()
-	return fmt.Sprintf(`SELECT %s, '%s:' || (%s)::text AS sort_key FROM %s %s WHERE %s ORDER BY %s %s, %s %s LIMIT %s`,
-		columns, orderName(q.a.Order.Key), q.key, q.t.from, strings.Join(q.joins, " "), q.cond(), q.key, dir, q.t.id, dir, q.arg(q.a.Limit+1))
+	return key + " " + dir + ", " + id + " " + dir
 }
 
 // countQuery returns the SELECT count(*) of the list of t and f (every
@@ -472,6 +515,14 @@ func listTotal(q sqlx.QueryerContext, t listTable, a ReportPageArgs, pageLen int
 		err = sqlx.GetContext(ctx, q, &n, query, args...)
 		return n, FormatError(err, "ListReports", "Report")
 	}
+}
+
+// compileSearch compiles the search of f, if any (SearchQuery.compile).
+func compileSearch(ctx context.Context, db sqlx.QueryerContext, f ReportFilter) error {
+	if f.Search == nil {
+		return nil
+	}
+	return f.Search.compile(ctx, db)
 }
 
 // ListPage is one page of a report list: its rows in list order, their
@@ -505,6 +556,9 @@ func trim[T any](items []T, keys []string, ids []int64, a ReportPageArgs) ListPa
 // ReportPage returns a page of working copies (newsroom), in one
 // statement; the Total counts when called.
 func ReportPage(ctx context.Context, db sqlx.QueryerContext, a ReportPageArgs) (ListPage[*editorial.Report], error) {
+	if err := compileSearch(ctx, db, a.Filter); err != nil {
+		return ListPage[*editorial.Report]{}, err
+	}
 	q, err := newListQuery(newsroomList, a)
 	if err != nil {
 		return ListPage[*editorial.Report]{}, err
@@ -532,18 +586,20 @@ func ListPublicReports(ctx context.Context, db sqlx.QueryerContext, a ReportPage
 	if len(a.Filter.Statuses) > 0 && !slices.Contains(a.Filter.Statuses, editorial.Published) {
 		return ListPage[*editorial.PublicReport]{Items: []*editorial.PublicReport{}, Total: knownTotal(0)}, nil // the public sees no other state
 	}
+	if err := compileSearch(ctx, db, a.Filter); err != nil {
+		return ListPage[*editorial.PublicReport]{}, err
+	}
 	q, err := newListQuery(publicList, a)
 	if err != nil {
 		return ListPage[*editorial.PublicReport]{}, err
 	}
-	dir := q.dir()
 	query := `SELECT p.report_id, p.revision, p.locales, p.doc, t.docs, t.revs, p.sort_key FROM (` +
 		q.page("s.report_id, s.revision, s.locales, s.doc", true) + `) p
 		LEFT JOIN LATERAL (
 			SELECT json_agg(d.doc ORDER BY d.locale) AS docs, string_agg(d.revision::text, '.' ORDER BY d.locale) AS revs
 			FROM public_report_translations d WHERE d.report_id = p.report_id AND d.locale = ANY(` + q.arg(pq.Array(locales)) + `)
 		) t ON true
-		ORDER BY p.sort_value ` + dir + `, p.report_id ` + dir
+		ORDER BY ` + q.orderBy("p.sort_value", "p.report_id")
 	var rows []struct {
 		publicRow
 		SortKey string `db:"sort_key"`

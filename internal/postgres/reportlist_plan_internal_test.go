@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -13,7 +14,9 @@ import (
 // The statements a search sends are served by the search indexes, not by
 // a scan of every document: the plans of the exact statements ReportPage
 // and ListPublicReports send, on 5,000 reports in two locales, name the
-// GIN index of the audience's locale documents (or of their facets).
+// GIN index of the audience's locale documents (or of their facets), and
+// for a rare word of a title, the index of the locale heads (relevance's
+// upper tier).
 func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 	db := pgtest.NewDB(t)
 	db.MustExec(`
@@ -26,26 +29,33 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 		INSERT INTO search_reports (audience, report_id, format, title, facets)
 		SELECT a, id, 1, title, ARRAY['tag:' || (id % 500)]
 		FROM reports, unnest(ARRAY['newsroom', 'public']) a WHERE a = 'newsroom' OR status = 'PUBLISHED';
-		INSERT INTO search_report_locales (audience, report_id, locale, title, title_tsv, text_tsv, names_tsv, body_tsv)
-		SELECT audience, report_id, l, title, to_tsvector('copydesk_simple', title), '', '',
-			to_tsvector('copydesk_simple', 'common words word' || report_id || l || ' 中国 国科 科协')
+		INSERT INTO search_report_locales (audience, report_id, locale, title, head, document)
+		SELECT audience, report_id, l, title, to_tsvector('copydesk_simple', title),
+			to_tsvector('copydesk_simple', title) || to_tsvector('copydesk_simple', 'common words word' || report_id || l || ' 中国 国科 科协')
 		FROM search_reports, unnest(ARRAY['en', 'ja']) l`)
 	db.MustExec(`VACUUM ANALYZE`) // as autovacuum would: GIN pending lists merged, statistics taken
 	search := &SearchQuery{Terms: []SearchTerm{{Query: "'word42en'"}, {Query: "'common'"}}, Configs: []string{"copydesk_simple", "copydesk_english"}}
+	title := &SearchQuery{Terms: []SearchTerm{{Query: "'4242'"}}, Configs: search.Configs}
 	for _, c := range []struct {
 		name  string
 		table listTable
 		args  ReportPageArgs
 		index string
+		count string // the index of the count's plan, when not index
 	}{
-		{"a public search", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_public_idx"},
-		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_report_locales_public_idx"},
-		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_newsroom_idx"},
-		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_report_locales_newsroom_idx"},
-		{"a public tag filter", publicList, ReportPageArgs{Filter: ReportFilter{TagIDs: []int64{7}}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_facets_idx"},
+		{"a public search for a rare title word", publicList, ReportPageArgs{Filter: ReportFilter{Search: title}, Limit: 20}, "search_report_locales_public_head_idx", "search_report_locales_public_idx"},
+		{"a newsroom search for a rare title word", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: title}, Limit: 20}, "search_report_locales_newsroom_head_idx", "search_report_locales_newsroom_idx"},
+		{"a public search", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_public_idx", ""},
+		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_report_locales_public_idx", ""},
+		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_newsroom_idx", ""},
+		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_report_locales_newsroom_idx", ""},
+		{"a public tag filter", publicList, ReportPageArgs{Filter: ReportFilter{TagIDs: []int64{7}}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_facets_idx", ""},
 	} {
 		if c.args.Order.Key == "" {
 			c.args.Order = ReportOrder{Key: OrderRelevance, Desc: true}
+		}
+		if err := compileSearch(context.Background(), db, c.args.Filter); err != nil {
+			t.Fatal(err)
 		}
 		q, err := newListQuery(c.table, c.args)
 		if err != nil {
@@ -55,9 +65,12 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 		if !strings.Contains(plan, c.index) {
 			t.Errorf("%s: the plan does not use %s:\n%s", c.name, c.index, plan)
 		}
+		if c.count == "" {
+			c.count = c.index
+		}
 		count, args, _ := countQuery(c.table, c.args.Filter)
-		if plan := explain(t, db, count, args...); !strings.Contains(plan, c.index) {
-			t.Errorf("%s: the count's plan does not use %s:\n%s", c.name, c.index, plan)
+		if plan := explain(t, db, count, args...); !strings.Contains(plan, c.count) {
+			t.Errorf("%s: the count's plan does not use %s:\n%s", c.name, c.count, plan)
 		}
 	}
 }

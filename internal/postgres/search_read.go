@@ -56,12 +56,16 @@ var searchTexts = map[string]string{
 				FROM report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) END
 		FROM reports r WHERE r.id = l.report_id)`,
 	SearchPublic: `(SELECT CASE WHEN s.source_locale = l.locale
-			THEN (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN left(j->>'Body', 65536) END)
-				FROM (SELECT s.doc->'report' AS j) z)
-			ELSE (SELECT json_build_object('title', j->>'Title', 'subtitle', j->>'Subtitle', 'summary', j->>'Summary', 'body', CASE WHEN m.body THEN left(j->>'Body', 65536) END)
-				FROM (SELECT t.doc->'translation' AS j FROM public_report_translations t WHERE t.report_id = l.report_id AND t.locale = l.locale) z) END
+			THEN (SELECT ` + publicTexts + ` FROM json_to_record(s.doc->'report') AS j("Title" text, "Subtitle" text, "Summary" text, "Body" text))
+			ELSE (SELECT ` + publicTexts + ` FROM public_report_translations t,
+				json_to_record(t.doc->'translation') AS j("Title" text, "Subtitle" text, "Summary" text, "Body" text)
+				WHERE t.report_id = l.report_id AND t.locale = l.locale) END
 		FROM public_reports s WHERE s.report_id = l.report_id)`,
 }
+
+// publicTexts builds the texts of a public document's fields j (read with
+// one parse of the document, json_to_record).
+const publicTexts = `json_build_object('title', j."Title", 'subtitle', j."Subtitle", 'summary', j."Summary", 'body', CASE WHEN m.body THEN left(j."Body", 65536) END)`
 
 // searchNames is the SQL of the directory entries of hit x whose names
 // match sq.qa.
@@ -84,17 +88,23 @@ const searchNames = `(SELECT COALESCE(json_agg(json_build_object('kind', n.kind,
 // SearchHits returns where each report of ids (a page of a list searched
 // with sq) matched, from audience's search documents: one statement.
 func SearchHits(ctx context.Context, db sqlx.QueryerContext, audience string, ids []int64, sq *SearchQuery) (map[int64]*SearchHit, error) {
-	lq := &listQuery{}
-	q, qa := lq.tsquery(sq.Terms, sq.Configs), lq.tsquery(sq.anyTerm(), sq.Configs)
-	query := fmt.Sprintf(`SELECT x.report_id, COALESCE(`+searchRank+`, 0) AS rank,
-			(SELECT COALESCE(json_agg(json_build_object('locale', l.locale, 'inTitle', m.title, 'inText', m.text, 'inNames', m.names, 'inBody', m.body,
-				'texts', CASE WHEN m.title OR m.text OR m.body THEN %s END) ORDER BY l.locale), '[]')
+	if err := sq.compile(ctx, db); err != nil {
+		return nil, err
+	}
+	lq := &listQuery{tsq: "sq.q", excludes: sq.excludes()}
+	q, qa := lq.arg(sq.compiled.all)+"::tsquery", lq.arg(sq.compiled.any)+"::tsquery"
+	// The directory entries are looked up only for a hit whose names
+	// matched in some locale.
+	query := fmt.Sprintf(`SELECT x.report_id, `+lq.searchRank()+` AS rank, COALESCE(lh.locales, '[]') AS locales,
+			CASE WHEN lh.names THEN %[2]s ELSE '[]' END AS names
+		FROM search_reports x CROSS JOIN (SELECT %[3]s AS q, %[4]s AS qa) sq
+		CROSS JOIN LATERAL (SELECT json_agg(json_build_object('locale', l.locale, 'inTitle', m.title, 'inText', m.text, 'inNames', m.names, 'inBody', m.body,
+				'texts', CASE WHEN m.title OR m.text OR m.body THEN %[1]s END) ORDER BY l.locale) AS locales, bool_or(m.names) AS names
 			FROM search_report_locales l
-			CROSS JOIN LATERAL (SELECT l.title_tsv @@ sq.qa AS title, l.text_tsv @@ sq.qa AS text, l.names_tsv @@ sq.qa AS names, l.body_tsv @@ sq.qa AS body) m
-			WHERE l.audience = x.audience AND l.report_id = x.report_id AND (m.title OR m.text OR m.names OR m.body)) AS locales,
-			%s AS names
-		FROM search_reports x CROSS JOIN (SELECT %s AS q, %s AS qa) sq
-		WHERE x.audience = %s AND x.report_id = ANY(%s)`,
+			CROSS JOIN LATERAL (SELECT ts_filter(l.document, '{a}') @@ sq.qa AS title, ts_filter(l.document, '{b}') @@ sq.qa AS text,
+				ts_filter(l.document, '{c}') @@ sq.qa AS names, ts_filter(l.document, '{d}') @@ sq.qa AS body) m
+			WHERE l.audience = x.audience AND l.report_id = x.report_id AND (m.title OR m.text OR m.names OR m.body)) lh
+		WHERE x.audience = %[5]s AND x.report_id = ANY(%[6]s)`,
 		searchTexts[audience], searchNames, q, qa, lq.arg(audience), lq.arg(pq.Array(ids)))
 	var rows []struct {
 		ReportID int64   `db:"report_id"`

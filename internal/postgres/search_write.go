@@ -10,7 +10,7 @@ import (
 // Search documents (migration 00011): per report and audience, one row per
 // locale (search_report_locales: the source and each translation, each
 // field indexed under the locale's text search configuration and
-// weighted; the GIN index serves their document) and the report's facets
+// weighted in one document; GIN indexes serve the document and its head) and the report's facets
 // (search_reports), written in the transaction of the change. internal/search
 // decides what goes in; these functions only store it.
 
@@ -51,14 +51,16 @@ type SearchSource struct {
 
 // searchLocaleInsert is the CTE "loc" that upserts the locale row of
 // arguments $1–$10 (audience, report, locale, title, config, the four
-// texts), with extra (a tsvector expression) added to the names.
+// texts), with extra (a tsvector expression) added to the names: its head
+// (title A, subtitle and summary B) and its document (the head, names C,
+// body D). A row that would not change is not written again.
 func searchLocaleInsert(extra string) string {
 	return `loc AS (
-		INSERT INTO search_report_locales (audience, report_id, locale, title, title_tsv, text_tsv, names_tsv, body_tsv)
-		VALUES ($1, $2, $3, $4, setweight(to_tsvector($5::regconfig, $6), 'A'), setweight(to_tsvector($5::regconfig, $7), 'B'),
-			setweight(to_tsvector($5::regconfig, $8)` + extra + `, 'C'), setweight(to_tsvector($5::regconfig, $9), 'D'))
-		ON CONFLICT (audience, report_id, locale) DO UPDATE SET title = EXCLUDED.title, title_tsv = EXCLUDED.title_tsv,
-			text_tsv = EXCLUDED.text_tsv, names_tsv = EXCLUDED.names_tsv, body_tsv = EXCLUDED.body_tsv
+		INSERT INTO search_report_locales (audience, report_id, locale, title, head, document)
+		SELECT $1, $2, $3, $4, v.head, v.head || setweight(to_tsvector($5::regconfig, $8)` + extra + `, 'C') || setweight(to_tsvector($5::regconfig, $9), 'D')
+		FROM (SELECT setweight(to_tsvector($5::regconfig, $6), 'A') || setweight(to_tsvector($5::regconfig, $7), 'B') AS head) v
+		ON CONFLICT (audience, report_id, locale) DO UPDATE SET title = EXCLUDED.title, head = EXCLUDED.head, document = EXCLUDED.document
+			WHERE (search_report_locales.title, search_report_locales.document) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.document)
 		RETURNING locale)`
 }
 
@@ -90,7 +92,8 @@ func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSour
 				UNION ALL SELECT 'country:' || country FROM events WHERE id = $14 AND country IS NOT NULL
 				UNION ALL SELECT 'mode:' || unnest($15::text[])) facets ORDER BY f)
 		ON CONFLICT (audience, report_id) DO UPDATE SET format = EXCLUDED.format, title = EXCLUDED.title,
-			facets = EXCLUDED.facets`
+			facets = EXCLUDED.facets
+			WHERE (search_reports.format, search_reports.title, search_reports.facets) IS DISTINCT FROM (EXCLUDED.format, EXCLUDED.title, EXCLUDED.facets)`
 	_, err := tx.ExecContext(ctx, query, audience, s.ReportID, s.Locale, s.Title, s.Config, s.TitleText, s.Text, s.Roles, s.Body,
 		pq.Array(s.People), pq.Array(s.Authors), pq.Array(s.Organizations), pq.Array(s.Tags), s.EventID, pq.Array(s.Modes), s.Format)
 	return FormatError(err, "PutSearchSource", "Report")

@@ -5,6 +5,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,12 +33,21 @@ type span struct{ start, end int }
 // decided that the field matched; this only shows where. ok is false when
 // no term is found in text (a match through a stem this cannot see).
 func MakeSnippet(text string, terms []string) (s Snippet, ok bool) {
-	spans := matches(text, terms)
-	start := 0
-	if len(spans) > 0 {
-		start = snippetStart(text, spans[0].start)
+	m := newMatcher(terms)
+	// Only the first match decides where the snippet is; then only the
+	// snippet's own text is searched for the spans to mark, so a long body
+	// costs a scan up to its first match.
+	start, found := 0, false
+	if first := m.find(text, true); len(first) > 0 {
+		start, found = snippetStart(text, first[0].start), true
 	}
 	end := snippetEnd(text, start)
+	var spans []span
+	if found {
+		for _, sp := range m.find(text[start:wordEnd(text, end)], false) {
+			spans = append(spans, span{start + sp.start, start + sp.end})
+		}
+	}
 	var plain, h strings.Builder
 	if start > 0 {
 		plain.WriteString("…")
@@ -58,7 +68,19 @@ func MakeSnippet(text string, terms []string) (s Snippet, ok bool) {
 		plain.WriteString("…")
 		h.WriteString("…")
 	}
-	return Snippet{Text: oneLine(plain.String()), HTML: oneLine(h.String())}, len(spans) > 0
+	return Snippet{Text: oneLine(plain.String()), HTML: oneLine(h.String())}, found
+}
+
+// wordEnd is the end of the word at i of text (i itself between words).
+func wordEnd(text string, i int) int {
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if notWordRune(r) || IsCJK(r) {
+			break
+		}
+		i += size
+	}
+	return i
 }
 
 // snippetStart backs off from the first match by a third of a snippet, to
@@ -95,38 +117,60 @@ func snippetEnd(text string, start int) int {
 	return end
 }
 
-// matches returns the places text holds a term, in order, not overlapping.
-func matches(text string, terms []string) []span {
-	var cjk, words []string
+// matcher finds the places a text holds one of a query's terms: CJK parts
+// where they stand, other words by stem (folded).
+type matcher struct {
+	cjk, words []string
+}
+
+func newMatcher(terms []string) matcher {
+	var m matcher
 	for _, t := range terms {
 		for _, p := range splitScripts(t) {
 			if p.cjk {
-				cjk = append(cjk, p.text)
+				m.cjk = append(m.cjk, p.text)
 				continue
 			}
 			for _, w := range strings.FieldsFunc(p.text, notWordRune) {
-				words = append(words, fold(w))
+				m.words = append(m.words, fold(w))
 			}
 		}
 	}
+	return m
+}
+
+// find returns the places text holds a term, in order, not overlapping;
+// with first, only the first of them.
+func (m matcher) find(text string, first bool) []span {
 	var out []span
-	for _, c := range cjk {
+	for _, c := range m.cjk {
 		for i := 0; ; {
 			j := strings.Index(text[i:], c)
 			if j < 0 {
 				break
 			}
 			out = append(out, span{i + j, i + j + len(c)})
+			if first {
+				break
+			}
 			i += j + len(c)
 		}
 	}
-	out = append(out, wordMatches(text, words)...)
-	return ordered(out)
+	limit := len(text)
+	if first && len(out) > 0 { // a word match counts only before the first CJK one
+		limit = slices.MinFunc(out, func(a, b span) int { return cmp.Compare(a.start, b.start) }).end
+	}
+	out = append(out, wordMatches(text[:wordEnd(text, limit)], m.words, first)...)
+	out = ordered(out)
+	if first && len(out) > 1 {
+		out = out[:1]
+	}
+	return out
 }
 
 // wordMatches returns the words of text that share a stem with one of
-// words (folded).
-func wordMatches(text string, words []string) []span {
+// words (folded); with first, only the first such word.
+func wordMatches(text string, words []string, first bool) []span {
 	if len(words) == 0 {
 		return nil
 	}
@@ -137,20 +181,16 @@ func wordMatches(text string, words []string) []span {
 			i += size
 			continue
 		}
-		j := i
-		for j < len(text) {
-			r, size := utf8.DecodeRuneInString(text[j:])
-			if notWordRune(r) || IsCJK(r) {
-				break
-			}
-			j += size
-		}
+		j := wordEnd(text, i)
 		w := fold(text[i:j])
 		for _, q := range words {
 			if sameStem(w, q) {
 				out = append(out, span{i, j})
 				break
 			}
+		}
+		if first && len(out) > 0 {
+			break
 		}
 		i = j
 	}
@@ -164,18 +204,33 @@ func sameStem(a, b string) bool {
 	if a == b {
 		return true
 	}
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
+	if isASCII(a) && isASCII(b) { // most words: bytes are letters, nothing to allocate
+		return stemOf([]byte(a), []byte(b))
 	}
-	if len(ra) < 3 || len(rb)-len(ra) > 3 {
+	return stemOf([]rune(a), []rune(b))
+}
+
+func stemOf[E byte | rune](a, b []E) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(a) < 3 || len(b)-len(a) > 3 {
 		return false
 	}
 	common := 0
-	for common < len(ra) && ra[common] == rb[common] {
+	for common < len(a) && a[common] == b[common] {
 		common++
 	}
-	return common == len(ra) || (len(ra) >= 4 && common >= len(ra)-1)
+	return common == len(a) || (len(a) >= 4 && common >= len(a)-1)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // ordered sorts spans by start and drops those overlapping an earlier one.
@@ -197,13 +252,22 @@ func notWordRune(r rune) bool {
 
 // fold lower-cases s and removes its accents, as unaccent does.
 func fold(s string) string {
-	// A chain keeps state: one per call, so that calls may run concurrently.
-	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), strings.ToLower(s))
+	if isASCII(s) { // no accents to remove
+		return strings.ToLower(s)
+	}
+	// A chain keeps state: each call takes one of its own from the pool.
+	t := folders.Get().(transform.Transformer)
+	defer folders.Put(t)
+	out, _, err := transform.String(t, strings.ToLower(s))
 	if err != nil {
 		return strings.ToLower(s)
 	}
 	return out
 }
+
+var folders = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 // oneLine replaces line breaks with spaces.
 func oneLine(s string) string {
