@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -77,13 +78,29 @@ var extensions = []struct{ name, pkg string }{
 // requireExtensions says which extensions the server lacks, and how to
 // install them, before a migration fails on one halfway.
 func requireExtensions(ctx context.Context, db *sql.DB) error {
-	var missing []string
-	for _, e := range extensions {
-		var ok bool
-		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)`, e.name).Scan(&ok); err != nil {
+	names := make([]string, len(extensions))
+	for i, e := range extensions {
+		names[i] = e.name
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pg_available_extensions WHERE name = ANY($1)`, pq.Array(names))
+	if err != nil {
+		return fmt.Errorf("migrate up: list the server's extensions: %w", err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
 			return fmt.Errorf("migrate up: list the server's extensions: %w", err)
 		}
-		if !ok {
+		have[n] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate up: list the server's extensions: %w", err)
+	}
+	var missing []string
+	for _, e := range extensions {
+		if !have[e.name] {
 			missing = append(missing, fmt.Sprintf("%s (Debian/Ubuntu package %s)", e.name, e.pkg))
 		}
 	}

@@ -66,8 +66,11 @@ type SearchQuery struct {
 	Configs []string
 
 	once     sync.Once
-	compiled struct{ all, any string } // the tsqueries, as text (compile)
-	err      error
+	compiled struct {
+		all, any string // the tsqueries, as text (compile)
+		ok       bool
+	}
+	err error
 }
 
 // compile has PostgreSQL build the search's tsqueries once for all the
@@ -80,7 +83,7 @@ func (sq *SearchQuery) compile(ctx context.Context, db sqlx.QueryerContext) erro
 		lq := &listQuery{}
 		all, anyTerm := lq.tsquery(sq.Terms, sq.Configs), lq.tsquery(sq.anyTerm(), sq.Configs)
 		err := db.QueryRowxContext(ctx, "SELECT ("+all+")::text, ("+anyTerm+")::text", lq.args...).Scan(&sq.compiled.all, &sq.compiled.any)
-		sq.err = FormatError(err, "ListReports", "Report")
+		sq.compiled.ok, sq.err = err == nil, FormatError(err, "ListReports", "Report")
 	})
 	return sq.err
 }
@@ -209,7 +212,7 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		q.joins = append(q.joins, fmt.Sprintf("JOIN search_reports x ON x.audience = '%s' AND x.report_id = %s", t.audience, t.id))
 	}
 	if f.Search != nil {
-		if f.Search.compiled.all == "" && f.Search.err == nil {
+		if !f.Search.compiled.ok { // a query without lexemes compiles to ""
 			return nil, errors.New("search query used before compile")
 		}
 		q.tsq = q.arg(f.Search.compiled.all) + "::tsquery"
@@ -238,9 +241,8 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 // there, is still a word in copydesk_simple, and a term may match a German
 // stem while the next matches an English one); terms are joined as the
 // query says, AND binding tighter than OR, as in to_tsquery. SQL gives &&
-// and || the same precedence: the groups are parenthesized. The function
-// is immutable and its arguments known at planning, so the plan holds the
-// query itself, which the RUM index needs to order by it.
+// and || the same precedence: the groups are parenthesized (compile
+// evaluates it once per request).
 func (q *listQuery) tsquery(terms []SearchTerm, configs []string) string {
 	var groups []string
 	var group []string
