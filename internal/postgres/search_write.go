@@ -49,61 +49,24 @@ type SearchSource struct {
 	Modes         []string // participation values
 }
 
-// searchLocaleInsert is the CTE "loc" that upserts the locale row of
-// arguments $1–$10 (audience, report, locale, title, config, the four
-// texts), with extra (a tsvector expression) added to the names: its head
-// (title A, subtitle and summary B) and its document (the head, names C,
-// body D). A row that would not change is not written again.
-func searchLocaleInsert(extra string) string {
-	return `loc AS (
-		INSERT INTO search_report_locales (audience, report_id, locale, title, head, document)
-		SELECT $1, $2, $3, $4, v.head, v.head || setweight(to_tsvector($5::regconfig, $8)` + extra + `, 'C') || setweight(to_tsvector($5::regconfig, $9), 'D')
-		FROM (SELECT setweight(to_tsvector($5::regconfig, $6), 'A') || setweight(to_tsvector($5::regconfig, $7), 'B') AS head) v
-		ON CONFLICT (audience, report_id, locale) DO UPDATE SET title = EXCLUDED.title, head = EXCLUDED.head, document = EXCLUDED.document
-			WHERE (search_report_locales.title, search_report_locales.document) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.document)
-		RETURNING locale)`
-}
-
 // PutSearchSource writes the source locale row of audience's search
-// document of s.ReportID and its facets, in one statement.
+// document of s.ReportID and its facets. The statement is a function of
+// migration 00013 (copydesk_put_search_source), where each session plans
+// it once: sent from here, it was planned on every write, and planning
+// cost four times its execution.
 func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSource) error {
-	names := ` || (SELECT COALESCE(copydesk_tsvector_agg(n), '') FROM (
-			SELECT search AS n FROM people WHERE id = ANY($10) OR id = ANY($11)
-			UNION ALL SELECT search FROM organizations WHERE id = ANY($12)
-			UNION ALL SELECT search FROM tags WHERE id = ANY($13)
-			UNION ALL SELECT search FROM events WHERE id = $14) names)`
-	query := `WITH RECURSIVE up AS (
-			SELECT id, parent_id, 0 AS depth FROM events WHERE id = $14
-			UNION ALL SELECT e.id, e.parent_id, up.depth + 1 FROM events e JOIN up ON e.id = up.parent_id WHERE up.depth < 32
-		), ` + searchLocaleInsert(names) + `,
-		-- the row of a former source locale (the report's locale changed) goes
-		gone AS (DELETE FROM search_report_locales l WHERE l.audience = $1 AND l.report_id = $2 AND l.locale <> $3
-			AND NOT EXISTS (SELECT 1 FROM report_translations t WHERE $1 = 'newsroom' AND t.report_id = $2 AND t.locale = l.locale)
-			AND NOT EXISTS (SELECT 1 FROM public_report_translations t WHERE $1 = 'public' AND t.report_id = $2 AND t.locale = l.locale))
-		INSERT INTO search_reports (audience, report_id, format, title, facets)
-		SELECT $1, $2, $16, $4, ARRAY(SELECT DISTINCT f FROM (
-				SELECT 'person:' || unnest($10::bigint[]) AS f
-				UNION ALL SELECT 'author:' || unnest($11::bigint[])
-				UNION ALL SELECT 'organization:' || unnest($12::bigint[])
-				UNION ALL SELECT 'organization:' || affiliation_id FROM people WHERE id = ANY($10) AND affiliation_id IS NOT NULL
-				UNION ALL SELECT 'organization:' || organization_id FROM event_organizers WHERE event_id = $14
-				UNION ALL SELECT 'tag:' || unnest($13::bigint[])
-				UNION ALL SELECT 'event:' || id FROM up
-				UNION ALL SELECT 'country:' || country FROM events WHERE id = $14 AND country IS NOT NULL
-				UNION ALL SELECT 'mode:' || unnest($15::text[])) facets ORDER BY f)
-		ON CONFLICT (audience, report_id) DO UPDATE SET format = EXCLUDED.format, title = EXCLUDED.title,
-			facets = EXCLUDED.facets
-			WHERE (search_reports.format, search_reports.title, search_reports.facets) IS DISTINCT FROM (EXCLUDED.format, EXCLUDED.title, EXCLUDED.facets)`
-	_, err := tx.ExecContext(ctx, query, audience, s.ReportID, s.Locale, s.Title, s.Config, s.TitleText, s.Text, s.Roles, s.Body,
+	_, err := tx.ExecContext(ctx, `SELECT copydesk_put_search_source($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		audience, s.ReportID, s.Locale, s.Title, s.Config, s.TitleText, s.Text, s.Roles, s.Body,
 		pq.Array(s.People), pq.Array(s.Authors), pq.Array(s.Organizations), pq.Array(s.Tags), s.EventID, pq.Array(s.Modes), s.Format)
 	return FormatError(err, "PutSearchSource", "Report")
 }
 
 // PutSearchTranslation writes the row of a translation (t.Locale) in
-// audience's search document of reportID.
+// audience's search document of reportID (copydesk_put_search_translation,
+// migration 00013).
 func PutSearchTranslation(ctx context.Context, tx *Tx, audience string, reportID int64, t *SearchText) error {
-	query := `WITH ` + searchLocaleInsert("") + ` SELECT count(*) FROM loc`
-	_, err := tx.ExecContext(ctx, query, audience, reportID, t.Locale, t.Title, t.Config, t.TitleText, t.Text, t.Roles, t.Body)
+	_, err := tx.ExecContext(ctx, `SELECT copydesk_put_search_translation($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		audience, reportID, t.Locale, t.Title, t.Config, t.TitleText, t.Text, t.Roles, t.Body)
 	return FormatError(err, "PutSearchTranslation", "Translation")
 }
 
