@@ -7,12 +7,13 @@ import (
 	"github.com/lib/pq"
 )
 
-// Search documents (migration 00011): per report and audience, one row per
-// locale (search_report_locales: the source and each translation, each
-// field indexed under the locale's text search configuration and
-// weighted in one document; GIN indexes serve the document and its head) and the report's facets
-// (search_reports), written in the transaction of the change. internal/search
-// decides what goes in; these functions only store it.
+// Search documents (migrations 00011–00013): per report and audience, one
+// row per locale (search_report_locales: the source and each translation,
+// each field indexed under the locale's text search configuration and
+// weighted in one document; GIN indexes serve the document and its head)
+// and the report's facets (search_reports), written in the transaction of
+// the change. internal/search decides what goes in; these functions only
+// store it.
 
 // Search audiences, as search_reports.audience stores them.
 const (
@@ -62,10 +63,10 @@ func PutSearchSource(ctx context.Context, tx *Tx, audience string, s *SearchSour
 }
 
 // PutSearchTranslation writes the row of a translation (t.Locale) in
-// audience's search document of reportID (copydesk_put_search_translation,
-// migration 00013).
+// audience's search document of reportID (copydesk_put_search_locale,
+// migration 00013, which also writes the source row).
 func PutSearchTranslation(ctx context.Context, tx *Tx, audience string, reportID int64, t *SearchText) error {
-	_, err := tx.ExecContext(ctx, `SELECT copydesk_put_search_translation($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := tx.ExecContext(ctx, `SELECT copydesk_put_search_locale($1, $2, $3, $4, $5, $6, $7, $8, $9, '')`,
 		audience, reportID, t.Locale, t.Title, t.Config, t.TitleText, t.Text, t.Roles, t.Body)
 	return FormatError(err, "PutSearchTranslation", "Translation")
 }

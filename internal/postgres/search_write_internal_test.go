@@ -15,7 +15,7 @@ import (
 // planning them: its estimate of the generic plan is the higher one.
 func TestSearchWritesArePlannedOncePerSession(t *testing.T) {
 	db := pgtest.NewDB(t)
-	for _, fn := range []string{"copydesk_put_search_source", "copydesk_put_search_translation"} {
+	for _, fn := range []string{"copydesk_put_search_source", "copydesk_put_search_locale"} {
 		var config []string
 		if err := db.QueryRow(`SELECT COALESCE(proconfig, '{}') FROM pg_proc WHERE proname = $1`, fn).Scan(pq.Array(&config)); err != nil {
 			t.Fatalf("%s: %v", fn, err)
