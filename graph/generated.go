@@ -512,10 +512,11 @@ type ComplexityRoot struct {
 	}
 
 	ReportConnection struct {
-		Edges      func(childComplexity int) int
-		Nodes      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges             func(childComplexity int) int
+		Nodes             func(childComplexity int) int
+		PageInfo          func(childComplexity int) int
+		TotalCount        func(childComplexity int) int
+		TotalCountIsExact func(childComplexity int) int
 	}
 
 	ReportEdge struct {
@@ -965,6 +966,7 @@ type ReportResolver interface {
 }
 type ReportConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error)
+	TotalCountIsExact(ctx context.Context, obj *model.ReportConnection) (bool, error)
 }
 type ReportEdgeResolver interface {
 	Search(ctx context.Context, obj *model.ReportEdge) (*model.SearchHit, error)
@@ -3236,6 +3238,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportConnection.TotalCount(childComplexity), true
+	case "ReportConnection.totalCountIsExact":
+		if e.ComplexityRoot.ReportConnection.TotalCountIsExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportConnection.TotalCountIsExact(childComplexity), true
 
 	case "ReportEdge.cursor":
 		if e.ComplexityRoot.ReportEdge.Cursor == nil {
@@ -4733,8 +4741,13 @@ type ReportConnection {
   nodes: [Report!]!
   "Where this page sits in the whole list."
   pageInfo: PageInfo!
-  "How many reports match the filter in all, across every page. Counted only when selected: leave it out of pages that do not show it."
+  """
+  How many reports match the filter in all, across every page. Counted only when selected: leave it out of pages that do not show it.
+  A search counts up to 1,000 matches: when more match, this is 1000 and ` + "`" + `totalCountIsExact` + "`" + ` is false (show "1,000+" and invite the reader to narrow the search). A list without ` + "`" + `search` + "`" + ` is always counted exactly.
+  """
   totalCount: Int!
+  "False when ` + "`" + `totalCount` + "`" + ` is a lower bound: a search with more than 1,000 matches. Counted with ` + "`" + `totalCount` + "`" + `, once per connection."
+  totalCountIsExact: Boolean!
 }
 
 "A report in a ` + "`" + `ReportConnection` + "`" + `."
@@ -7579,6 +7592,8 @@ func (ec *executionContext) childFields_ReportConnection(ctx context.Context, fi
 		return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+	case "totalCountIsExact":
+		return ec.fieldContext_ReportConnection_totalCountIsExact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportConnection", field.Name)
 }
@@ -19022,6 +19037,29 @@ func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReportConnection", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ReportConnection_totalCountIsExact(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_totalCountIsExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReportConnection().TotalCountIsExact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_totalCountIsExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportConnection", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
@@ -30712,6 +30750,12 @@ func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.Selec
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReportConnection_totalCount(ctx, field, obj)
+				})
+		case "totalCountIsExact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReportConnection_totalCountIsExact(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -385,10 +385,24 @@ func reportConnection(pa postgres.ReportPageArgs, list []*editorial.Report, curs
 	for i, c := range cursors {
 		enc[i] = encodeCursor(c)
 	}
-	return &model.ReportConnection{Nodes: list, PageInfo: pageInfo(pa, more, enc), Total: model.Total(total),
+	return &model.ReportConnection{Nodes: list, PageInfo: pageInfo(pa, more, enc), Total: model.Total(total).Once(), Searched: pa.Filter.Search != nil,
 		Edges: edges(list, enc, func(c string, n *editorial.Report) *model.ReportEdge {
 			return &model.ReportEdge{Cursor: c, Node: n, Hits: hits}
 		})}
+}
+
+// reportTotal is a reports connection's totalCount and whether it is
+// exact: a search's Total counts up to postgres.SearchCountLimit+1, which
+// reads as "more than SearchCountLimit".
+func reportTotal(ctx context.Context, c *model.ReportConnection) (int, bool, error) {
+	n, err := c.Total.Of(ctx, c.TotalCount)
+	if err != nil {
+		return 0, false, err
+	}
+	if c.Searched && n > postgres.SearchCountLimit {
+		return postgres.SearchCountLimit, false, nil
+	}
+	return n, true, nil
 }
 
 // newsroomReports is a reports connection for the newsroom: working

@@ -900,7 +900,14 @@ func (r *reportResolver) AuditLog(ctx context.Context, obj *editorial.Report, fi
 
 // TotalCount is the resolver for the totalCount field.
 func (r *reportConnectionResolver) TotalCount(ctx context.Context, obj *model.ReportConnection) (int, error) {
-	return obj.Total.Of(ctx, obj.TotalCount)
+	n, _, err := reportTotal(ctx, obj)
+	return n, err
+}
+
+// TotalCountIsExact is the resolver for the totalCountIsExact field.
+func (r *reportConnectionResolver) TotalCountIsExact(ctx context.Context, obj *model.ReportConnection) (bool, error) {
+	_, exact, err := reportTotal(ctx, obj)
+	return exact, err
 }
 
 // Search is the resolver for the search field.

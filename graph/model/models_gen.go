@@ -615,7 +615,12 @@ type ReportConnection struct {
 	// Where this page sits in the whole list.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many reports match the filter in all, across every page. Counted only when selected: leave it out of pages that do not show it.
+	// A search counts up to 1,000 matches: when more match, this is 1000 and `totalCountIsExact` is false (show "1,000+" and invite the reader to narrow the search). A list without `search` is always counted exactly.
 	TotalCount int `json:"totalCount"`
+	// False when `totalCount` is a lower bound: a search with more than 1,000 matches. Counted with `totalCount`, once per connection.
+	TotalCountIsExact bool `json:"totalCountIsExact"`
+	// the list has a search, whose Total counts up to postgres.SearchCountLimit+1.
+	Searched bool `json:"-"`
 	// counts the items when totalCount is selected; nil when TotalCount is the total.
 	Total Total `json:"-"`
 }

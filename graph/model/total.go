@@ -1,6 +1,9 @@
 package model
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Total counts a connection's items, when called. A list that would need a
 // query to know its size sets Total and leaves TotalCount zero, so the
@@ -15,4 +18,21 @@ func (t Total) Of(ctx context.Context, known int) (int, error) {
 		return known, nil
 	}
 	return t(ctx)
+}
+
+// Once returns t counting at most once, however many fields ask (totalCount
+// and totalCountIsExact of one connection); nil stays nil.
+func (t Total) Once() Total {
+	if t == nil {
+		return nil
+	}
+	var (
+		once sync.Once
+		n    int
+		err  error
+	)
+	return func(ctx context.Context) (int, error) {
+		once.Do(func() { n, err = t(ctx) })
+		return n, err
+	}
 }

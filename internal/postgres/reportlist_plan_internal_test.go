@@ -75,6 +75,37 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 	}
 }
 
+// A search counts its matches up to SearchCountLimit+1, which the API
+// shows as "1,000, not exact"; a list without a search counts every row.
+func TestSearchCountsStopPastTheLimit(t *testing.T) {
+	db := pgtest.NewDB(t)
+	db.MustExec(`
+		INSERT INTO reports (slug, source_locale, title, status, created_at, updated_at)
+		SELECT 'r-' || i, 'en', 'Report ' || i, 'DRAFT', now(), now() FROM generate_series(1, 1500) i;
+		INSERT INTO search_reports (audience, report_id, format, title, facets) SELECT 'newsroom', id, 1, title, '{}' FROM reports;
+		INSERT INTO search_report_locales (audience, report_id, locale, title, head, document)
+		SELECT 'newsroom', id, 'en', title, to_tsvector('copydesk_simple', title), to_tsvector('copydesk_simple', title || ' common') FROM reports`)
+	common := &SearchQuery{Terms: []SearchTerm{{Query: "'common'"}}, Configs: []string{"copydesk_simple"}}
+	for _, c := range []struct {
+		name string
+		f    ReportFilter
+		want int
+	}{
+		{"a search matching 1,500 reports", ReportFilter{Search: common}, SearchCountLimit + 1},
+		{"the same list without the search", ReportFilter{}, 1500},
+	} {
+		ctx := context.Background()
+		if err := compileSearch(ctx, db, c.f); err != nil {
+			t.Fatal(err)
+		}
+		a := ReportPageArgs{Filter: c.f, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}
+		n, err := listTotal(db, newsroomList, a, a.Limit+1)(ctx)
+		if err != nil || n != c.want {
+			t.Errorf("%s: total %d, %v; want %d", c.name, n, err, c.want)
+		}
+	}
+}
+
 func explain(t *testing.T, db *sqlx.DB, query string, args ...any) string {
 	t.Helper()
 	var lines []string
