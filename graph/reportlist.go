@@ -392,17 +392,14 @@ func reportConnection(pa postgres.ReportPageArgs, list []*editorial.Report, curs
 }
 
 // reportTotal is a reports connection's totalCount and whether it is
-// exact: a search's Total counts up to postgres.SearchCountLimit+1, which
-// reads as "more than SearchCountLimit".
+// exact (postgres.CappedTotal).
 func reportTotal(ctx context.Context, c *model.ReportConnection) (int, bool, error) {
 	n, err := c.Total.Of(ctx, c.TotalCount)
 	if err != nil {
 		return 0, false, err
 	}
-	if c.Searched && n > postgres.SearchCountLimit {
-		return postgres.SearchCountLimit, false, nil
-	}
-	return n, true, nil
+	n, exact := postgres.CappedTotal(n, c.Searched)
+	return n, exact, nil
 }
 
 // newsroomReports is a reports connection for the newsroom: working

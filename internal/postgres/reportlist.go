@@ -514,6 +514,16 @@ func countQuery(t listTable, f ReportFilter) (string, []any, error) {
 // narrow the search, as on GitHub or in Elasticsearch (total.relation).
 const SearchCountLimit = 1000
 
+// CappedTotal is the count to show of a list whose Total counted n, and
+// whether it is exact: a search's Total stops at SearchCountLimit+1, which
+// means "more than SearchCountLimit".
+func CappedTotal(n int, searched bool) (int, bool) {
+	if searched && n > SearchCountLimit {
+		return SearchCountLimit, false
+	}
+	return n, true
+}
+
 // listTotal is the Total of a list whose page of pageLen rows was read
 // with args: none needed when the first page holds every match.
 func listTotal(q sqlx.QueryerContext, t listTable, a ReportPageArgs, pageLen int) Total {
