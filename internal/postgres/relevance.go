@@ -36,9 +36,9 @@ type relCursor struct {
 // word, its whole document must match as well (the word may be in the
 // body).
 func (q *listQuery) hitRow(l string) string {
-	cond := l + ".head @@ " + q.tsq
+	cond := q.holds(l + ".head")
 	if q.excludes {
-		cond += " AND " + l + ".document @@ " + q.tsq
+		cond += " AND " + q.holds(l+".document")
 	}
 	return cond
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -68,6 +69,7 @@ type SearchQuery struct {
 	once     sync.Once
 	compiled struct {
 		all, any string // the tsqueries, as text (compile)
+		probe    string // all's probe (probe.go), "" when it has no phrase
 		ok       bool
 	}
 	err error
@@ -82,10 +84,34 @@ func (sq *SearchQuery) compile(ctx context.Context, db sqlx.QueryerContext) erro
 	sq.once.Do(func() {
 		lq := &listQuery{}
 		all, anyTerm := lq.tsquery(sq.Terms, sq.Configs), lq.tsquery(sq.anyTerm(), sq.Configs)
-		err := db.QueryRowxContext(ctx, "SELECT ("+all+")::text, ("+anyTerm+")::text", lq.args...).Scan(&sq.compiled.all, &sq.compiled.any)
+		var freqs []byte
+		err := db.QueryRowxContext(ctx, "SELECT c.a, c.b, CASE WHEN strpos(c.a, '<') > 0 THEN "+strings.ReplaceAll(probeFrequencies, "$text", "c.a")+
+			" END FROM (SELECT ("+all+")::text AS a, ("+anyTerm+")::text AS b) c", lq.args...).Scan(&sq.compiled.all, &sq.compiled.any, &freqs)
+		if err == nil {
+			err = sq.probe(freqs)
+		}
 		sq.compiled.ok, sq.err = err == nil, FormatError(err, "ListReports", "Report")
 	})
 	return sq.err
+}
+
+// probe sets the probe of the compiled query from its lexemes'
+// frequencies (a JSON object, or NULL).
+func (sq *SearchQuery) probe(freqs []byte) error {
+	freq := map[string]float64{}
+	if len(freqs) > 0 {
+		if err := json.Unmarshal(freqs, &freq); err != nil {
+			return fmt.Errorf("lexeme frequencies: %w", err)
+		}
+	}
+	probe, changed, err := probeQuery(sq.compiled.all, freq)
+	if err != nil {
+		return fmt.Errorf("probe of %q: %w", sq.compiled.all, err)
+	}
+	if changed {
+		sq.compiled.probe = probe
+	}
+	return nil
 }
 
 // SearchTerm is one term of a search (search.Term).
@@ -187,6 +213,7 @@ type listQuery struct {
 	// With a search: the SQL of its tsquery, and whether it excludes
 	// words (then a row's head holding the query does not make it a hit).
 	tsq      string
+	probe    string // the SQL of the tsquery's probe (probe.go), or ""
 	excludes bool
 	match    string // the condition of q.where that a report matches the search
 	// rel holds the cursors of a RELEVANCE page (relevance.go), which are
@@ -216,13 +243,16 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 			return nil, errors.New("search query used before compile")
 		}
 		q.tsq = q.arg(f.Search.compiled.all) + "::tsquery"
+		if f.Search.compiled.probe != "" {
+			q.probe = q.arg(f.Search.compiled.probe) + "::tsquery"
+		}
 		q.excludes = f.Search.excludes()
 		// The query written out, not a column of a joined row: a subquery
 		// on such a column becomes a hashed subplan that scans every
 		// locale row; this one the planner turns into a semi-join, probing
 		// a few reports' locales by key (a narrow filter) or the GIN index
 		// (a broad search).
-		q.match = fmt.Sprintf("EXISTS (SELECT 1 FROM search_report_locales l WHERE l.audience = '%s' AND l.report_id = x.report_id AND l.document @@ %s)", t.audience, q.tsq)
+		q.match = fmt.Sprintf("EXISTS (SELECT 1 FROM search_report_locales l WHERE l.audience = '%s' AND l.report_id = x.report_id AND %s)", t.audience, q.holds("l.document"))
 		q.where = append(q.where, q.match)
 	}
 	if a.Order.Key == OrderEvent {
@@ -233,6 +263,15 @@ func newListQuery(t listTable, a ReportPageArgs) (*listQuery, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// holds is the condition that tsvector col holds the search: through
+// its probe when it has one (probe.go).
+func (q *listQuery) holds(col string) string {
+	if q.probe == "" {
+		return col + " @@ " + q.tsq
+	}
+	return col + " @@ " + q.probe + " AND ts_match_vq(" + col + ", " + q.tsq + ")"
 }
 
 // tsquery is the SQL of a query whose terms each match under any of the

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,7 +17,8 @@ import (
 // and ListPublicReports send, on 5,000 reports in two locales, name the
 // GIN index of the audience's locale documents (or of their facets), and
 // for a rare word of a title, the index of the locale heads (relevance's
-// upper tier).
+// upper tier). A phrase is found through its rarest word (probe.go): a
+// common one reads the reports newest first, a rare one the index.
 func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 	db := pgtest.NewDB(t)
 	db.MustExec(`
@@ -32,10 +34,18 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 		INSERT INTO search_report_locales (audience, report_id, locale, title, head, document)
 		SELECT audience, report_id, l, title, to_tsvector('copydesk_simple', title),
 			to_tsvector('copydesk_simple', title) || to_tsvector('copydesk_simple', 'common words word' || report_id || l || ' 中国 国科 科协')
+				|| CASE WHEN report_id % 1000 = 0 THEN to_tsvector('copydesk_simple', '技术 术贸 贸易') ELSE '' END
 		FROM search_reports, unnest(ARRAY['en', 'ja']) l`)
 	db.MustExec(`VACUUM ANALYZE`) // as autovacuum would: GIN pending lists merged, statistics taken
 	search := &SearchQuery{Terms: []SearchTerm{{Query: "'word42en'"}, {Query: "'common'"}}, Configs: []string{"copydesk_simple", "copydesk_english"}}
 	title := &SearchQuery{Terms: []SearchTerm{{Query: "'4242'"}}, Configs: search.Configs}
+	phrase := &SearchQuery{Terms: []SearchTerm{{Query: "'中国' <-> '国科' <-> '科协'"}}, Configs: search.Configs}
+	rare := &SearchQuery{Terms: []SearchTerm{{Query: "'技术' <-> '术贸' <-> '贸易'"}}, Configs: search.Configs}
+	// The probe is the rarer word, by the statistics VACUUM ANALYZE took.
+	mixed := &SearchQuery{Terms: []SearchTerm{{Query: "'中国' <-> '贸易'"}}, Configs: search.Configs}
+	if err := mixed.compile(context.Background(), db); err != nil || mixed.compiled.probe != "'贸易'" {
+		t.Errorf("the probe of %s is %q, %v; want '贸易', in 10 of 10,000 documents, not 中国, in every one", mixed.compiled.all, mixed.compiled.probe, err)
+	}
 	for _, c := range []struct {
 		name  string
 		table listTable
@@ -49,6 +59,10 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 		{"a public search by date", publicList, ReportPageArgs{Filter: ReportFilter{Search: search}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_report_locales_public_idx", ""},
 		{"a newsroom search", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search}, Limit: 20}, "search_report_locales_newsroom_idx", ""},
 		{"a newsroom search with a status", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: search, Statuses: []editorial.Status{editorial.Published}}, Limit: 20}, "search_report_locales_newsroom_idx", ""},
+		{"a newsroom search for a phrase in every report: newest first", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: phrase}, Limit: 20}, "Backward", "-"},
+		{"a public search for a phrase in every report: newest first", publicList, ReportPageArgs{Filter: ReportFilter{Search: phrase}, Limit: 20}, "Backward", "-"},
+		{"a newsroom search for a rare phrase", newsroomList, ReportPageArgs{Filter: ReportFilter{Search: rare}, Limit: 20}, "search_report_locales_newsroom_idx", ""},
+		{"a public search for a rare phrase", publicList, ReportPageArgs{Filter: ReportFilter{Search: rare}, Limit: 20}, "search_report_locales_public_idx", ""},
 		{"a public tag filter", publicList, ReportPageArgs{Filter: ReportFilter{TagIDs: []int64{7}}, Order: ReportOrder{Key: OrderUpdated, Desc: true}, Limit: 20}, "search_reports_public_facets_idx", ""},
 	} {
 		if c.args.Order.Key == "" {
@@ -69,8 +83,14 @@ func TestSearchStatementsUseTheSearchIndexes(t *testing.T) {
 			c.count = c.index
 		}
 		count, args, _ := countQuery(c.table, c.args.Filter)
-		if plan := explain(t, db, count, args...); !strings.Contains(plan, c.count) {
-			t.Errorf("%s: the count's plan does not use %s:\n%s", c.name, c.count, plan)
+		countPlan := explain(t, db, count, args...)
+		if c.count != "-" && !strings.Contains(countPlan, c.count) {
+			t.Errorf("%s: the count's plan does not use %s:\n%s", c.name, c.count, countPlan)
+		}
+		for _, p := range []string{plan, countPlan} {
+			if phraseCond.MatchString(p) {
+				t.Errorf("%s: a phrase is an index condition (it is checked on its rarest word's candidates, probe.go):\n%s", c.name, p)
+			}
 		}
 	}
 }
@@ -105,6 +125,9 @@ func TestSearchCountsStopPastTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// phraseCond finds a phrase in a plan's index condition.
+var phraseCond = regexp.MustCompile(`Cond: .*<->`)
 
 func explain(t *testing.T, db *sqlx.DB, query string, args ...any) string {
 	t.Helper()
