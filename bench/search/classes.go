@@ -91,7 +91,7 @@ func classByName(name string) *class {
 func document(total bool) string {
 	count := ""
 	if total {
-		count = "totalCount "
+		count = "totalCount totalCountIsExact "
 	}
 	return `query Search($q: String!, $filter: ReportFilter, $order: ReportOrder, $after: String) {
   reports(search: $q, first: 20, filter: $filter, orderBy: $order, after: $after) { ` + count + `

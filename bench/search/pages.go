@@ -13,6 +13,7 @@ import (
 type pageResult struct {
 	class, aud, order string
 	matches           int
+	atLeast           bool
 	walk              time.Duration // walking to the deep page, every page
 	first, deep       []time.Duration
 }
@@ -56,7 +57,7 @@ func (b *bench) deepPages(ctx context.Context) error {
 			continue
 		}
 		for _, order := range pageOrders {
-			r := &pageResult{class: t.c.name, aud: aud, order: order, matches: t.matches}
+			r := &pageResult{class: t.c.name, aud: aud, order: order, matches: t.matches, atLeast: t.atLeast}
 			seen := map[string]bool{}
 			after := ""
 			t0 := time.Now()
