@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -305,6 +306,55 @@ func TestCachedPublicDocumentsFollowChangesAcrossInstances(t *testing.T) {
 	}
 	if hits, _ := cacheA.Stats(); hits < 2 {
 		t.Errorf("cache hits on A: %d", hits)
+	}
+}
+
+// A public list takes the documents the instance has cached at the
+// revision it lists instead of decoding them again, and caches those it
+// decodes; a republished report is listed, and then read, at its new
+// revision even before its announcement arrives (this instance does not
+// listen at all).
+func TestPublicListsReuseCachedDocumentsOfTheListedRevision(t *testing.T) {
+	t.Parallel()
+	cache := published.NewCache(1 << 20)
+	a := newAPIAt(t, pgtest.NewDSN(t), 50*time.Millisecond, graph.HandlerOptions{}, func(r *graph.Resolver) { r.PublicCache = cache })
+	f := &publicFixture{a: a, svc: newsroom.New(a.db), ctx: auth.WithViewer(context.Background(), auth.System())}
+	saved, err := f.svc.Reports.CreateReport(f.ctx, reports.CreateReportInput{Title: "Forum opens", SourceLocale: "en", Body: "Text.", Status: editorial.Published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := a.as("")
+	listed := func() string {
+		var out struct {
+			Reports struct {
+				Edges []struct{ Node struct{ Title string } }
+			}
+		}
+		public.do(`{ reports(first: 5) { edges { node { title } } } }`, nil, &out)
+		if len(out.Reports.Edges) != 1 {
+			return fmt.Sprintf("(%d reports)", len(out.Reports.Edges))
+		}
+		return out.Reports.Edges[0].Node.Title
+	}
+	hits := func() int64 { h, _ := cache.Stats(); return h }
+	if got := listed(); got != "Forum opens" || hits() != 0 {
+		t.Fatalf("first list: %q, %d cache hits", got, hits())
+	}
+	if got := listed(); got != "Forum opens" || hits() != 1 {
+		t.Errorf("second list: %q, %d cache hits; want the document decoded by the first", got, hits())
+	}
+	if _, err := f.svc.Reports.UpdateReport(f.ctx, reports.UpdateReportInput{ID: saved.Report.ID, ExpectedVersion: saved.Report.Version,
+		Title: editorial.SetTo("Forum opens in Qingdao")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Reports.Publish(f.ctx, saved.Report.ID, saved.Report.Version+1); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(); got != "Forum opens in Qingdao" {
+		t.Errorf("the list after a republish: %q, want the new revision, not the cached one", got)
+	}
+	if got := f.title(public, ""); got != "Forum opens in Qingdao" {
+		t.Errorf("a read after that list: %q, want the revision the list cached", got)
 	}
 }
 

@@ -423,12 +423,28 @@ func (r *Resolver) newsroomReports(ctx context.Context, pa postgres.ReportPageAr
 func (r *Resolver) publicReports(ctx context.Context, pa postgres.ReportPageArgs, wanted []string) (*model.ReportConnection, error) {
 	r.loaderBox(ctx).docs.listed()
 	locales := r.publicCandidates(wanted)
-	p, err := r.reader(ctx).ListPublicReports(ctx, pa, locales)
+	// Documents the instance's cache holds at the listed revision are not
+	// decoded again; those decoded are cached for the next page or read.
+	var decoded postgres.DecodedFunc
+	cached := map[*editorial.PublicReport]bool{}
+	if c := r.PublicCache; c != nil {
+		decoded = func(id int64, rev string) *editorial.PublicReport {
+			if d := c.Get(id, "", locales); d != nil && d.Revision == rev {
+				cached[d] = true
+				return d
+			}
+			return nil
+		}
+	}
+	p, err := r.reader(ctx).ListPublicReports(ctx, pa, locales, decoded)
 	if err != nil {
 		return nil, err
 	}
 	list := make([]*editorial.Report, len(p.Items))
 	for i, d := range p.Items {
+		if c := r.PublicCache; c != nil && !cached[d] {
+			c.Put(d, "", locales)
+		}
 		list[i] = r.fromDocuments(ctx, d, wanted, locales)
 	}
 	return reportConnection(pa, list, p.Cursors, p.More, p.Total, r.hitsOf(pa.Filter.Search, list)), nil

@@ -15,6 +15,7 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/reports"
+	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
 )
 
@@ -41,6 +42,9 @@ type Resolver struct {
 	// read it answers costs no SQL). It must be kept current by
 	// published.Listen on the primary database.
 	PublicCache *published.Cache
+	// Texts, when set, remembers the plain text of bodies that search
+	// snippets were cut from (nil: each is converted again).
+	Texts *richtext.Memo
 
 	// ops is the persisted-operation registry NewHandler set up
 	// (HandlerOptions.Persisted).

@@ -37,7 +37,7 @@ func (r *Resolver) hitsOf(sq *postgres.SearchQuery, page []*editorial.Report) mo
 			terms := sq.Positive()
 			hits = make(map[int64]*model.SearchHit, len(raw))
 			for id, h := range raw {
-				hits[id] = searchHit(h, sources[id], terms)
+				hits[id] = searchHit(h, sources[id], terms, r.Texts)
 			}
 		})
 		return hits[id], err
@@ -46,7 +46,7 @@ func (r *Resolver) hitsOf(sq *postgres.SearchQuery, page []*editorial.Report) mo
 
 // searchHit presents a hit: its locales (the source first) and a snippet
 // per field that matched.
-func searchHit(h *postgres.SearchHit, source string, terms []string) *model.SearchHit {
+func searchHit(h *postgres.SearchHit, source string, terms []string, texts *richtext.Memo) *model.SearchHit {
 	out := &model.SearchHit{Rank: h.Rank, Locales: []string{}, Highlights: []*model.SearchHighlight{}}
 	locs := slices.Clone(h.Locales)
 	slices.SortStableFunc(locs, func(a, b postgres.SearchLocaleHit) int {
@@ -71,7 +71,7 @@ func searchHit(h *postgres.SearchHit, source string, terms []string) *model.Sear
 			add(model.SearchFieldSummary, l.Summary, true)
 		}
 		if l.InBody && l.Body != nil {
-			text := richtext.Text(*l.Body)
+			text := texts.Text(*l.Body)
 			add(model.SearchFieldBody, &text, true)
 		}
 	}

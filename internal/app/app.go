@@ -35,6 +35,7 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/scheduler"
 	"github.com/copydesk/copydesk/internal/server"
 	"github.com/copydesk/copydesk/internal/workflow"
@@ -239,7 +240,8 @@ func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, cache *publ
 		return nil, err
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
-		Fallbacks: fallbacks, TargetLocales: targets, PublicCache: cache}
+		Fallbacks: fallbacks, TargetLocales: targets, PublicCache: cache,
+		Texts: richtext.NewMemo(textMemoBytes)}
 	rate := cfg.RateLimit
 	rate.OnLimited = m.RateLimited
 	limiter := ratelimit.New(rate) // one set of buckets for HTTP requests and socket operations
@@ -394,6 +396,10 @@ func startWorkers(ctx context.Context, cfg Config, db *postgres.DB, svc *newsroo
 	}()
 	return func() { stop(); wg.Wait() }
 }
+
+// textMemoBytes bounds the memo of plain texts of bodies that search
+// snippets are cut from (graph.Resolver.Texts): about 400 bodies of 20 KB.
+const textMemoBytes = 16 << 20
 
 // startPublicCache starts the cache of hot public documents, of at most
 // maxBytes, kept current by a listener on the primary database at dsn, and

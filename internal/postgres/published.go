@@ -54,19 +54,28 @@ type publicRow struct {
 	Revs     sql.NullString `db:"revs"`
 }
 
+// revision is the revision of the row's documents (PublicReport.Revision):
+// the source's, then each translation's.
+func (row *publicRow) revision() string {
+	rev := strconv.FormatInt(row.Revision, 10)
+	if row.Docs != nil {
+		rev += "." + row.Revs.String
+	}
+	return rev
+}
+
 func (row *publicRow) decode() (*editorial.PublicReport, error) {
 	var src editorial.PublicSource
 	if err := gojson.Unmarshal(row.Doc, &src); err != nil {
 		return nil, fmt.Errorf("public document of report %d: %w", row.ReportID, err)
 	}
 	src.Locales = row.Locales
-	out := &editorial.PublicReport{Source: &src, SourceRevision: row.Revision, Revision: strconv.FormatInt(row.Revision, 10),
+	out := &editorial.PublicReport{Source: &src, SourceRevision: row.Revision, Revision: row.revision(),
 		Size: len(row.Doc) + len(row.Docs)}
 	if row.Docs != nil {
 		if err := gojson.Unmarshal(row.Docs, &out.Translations); err != nil {
 			return nil, fmt.Errorf("public translation documents of report %d: %w", row.ReportID, err)
 		}
-		out.Revision += "." + row.Revs.String
 	}
 	return out, nil
 }

@@ -232,11 +232,11 @@ func (r Reader) SearchHits(ctx context.Context, ids []int64, sq *SearchQuery) (m
 
 // ListPublicReports lists public documents (see the package function
 // ListPublicReports); the newsroom gets none.
-func (r Reader) ListPublicReports(ctx context.Context, a ReportPageArgs, locales []string) (ListPage[*editorial.PublicReport], error) {
+func (r Reader) ListPublicReports(ctx context.Context, a ReportPageArgs, locales []string, decoded DecodedFunc) (ListPage[*editorial.PublicReport], error) {
 	if r.aud != Public {
 		return ListPage[*editorial.PublicReport]{Items: []*editorial.PublicReport{}, Total: knownTotal(0)}, nil
 	}
-	return ListPublicReports(ctx, r.db, a, locales)
+	return ListPublicReports(ctx, r.db, a, locales, decoded)
 }
 
 // ReportIDBySlug returns the report that has, or had, slug. NOT_FOUND if
