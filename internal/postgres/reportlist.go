@@ -104,11 +104,10 @@ func (sq *SearchQuery) probe(freqs []byte) error {
 			return fmt.Errorf("lexeme frequencies: %w", err)
 		}
 	}
+	// The probe decides a plan, never a result: a query it cannot read
+	// (a tsquery form probe.go does not know) is searched without one.
 	probe, changed, err := probeQuery(sq.compiled.all, freq)
-	if err != nil {
-		return fmt.Errorf("probe of %q: %w", sq.compiled.all, err)
-	}
-	if changed {
+	if err == nil && changed {
 		sq.compiled.probe = probe
 	}
 	return nil
