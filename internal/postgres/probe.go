@@ -12,7 +12,8 @@ import (
 //	document @@ probe AND ts_match_vq(document, query)
 //
 // in place of document @@ query: the GIN index serves the first, exactly
-// and with a true estimate, and the second (the same test as @@, which the
+// and with an estimate from real statistics (times the planner's default
+// third for the function), and the second (the same test as @@, which the
 // planner cannot index) checks the phrase on the candidates.
 //
 // Why: a Chinese, Japanese or Korean word is a phrase of its bigrams
@@ -54,6 +55,14 @@ type tsNode struct {
 
 func (n *tsNode) phrase() bool { return strings.HasPrefix(n.op, "<") }
 
+// prefix tells whether operand n matches a prefix ('股':*). The statistics
+// name whole lexemes, so a prefix, unknown to them, would pass for the
+// rarest where it matches every lexeme it begins: a phrase is probed by
+// a prefix only when it has no whole word.
+func (n *tsNode) prefix() bool {
+	return strings.Contains(n.text[strings.LastIndexByte(n.text, '\'')+1:], "*")
+}
+
 // probeQuery returns the probe of tsquery text query (as PostgreSQL prints
 // a tsquery), given the frequencies of its lexemes, and whether it differs
 // from the query (it has a phrase to replace).
@@ -75,7 +84,8 @@ func probeQuery(query string, freq map[string]float64) (string, bool, error) {
 		case n.phrase():
 			var best *tsNode
 			for _, o := range impliedOperands(n, nil) {
-				if best == nil || freq[o.lexeme] < freq[best.lexeme] {
+				if best == nil || o.prefix() != best.prefix() && best.prefix() ||
+					o.prefix() == best.prefix() && freq[o.lexeme] < freq[best.lexeme] {
 					best = o
 				}
 			}

@@ -22,6 +22,8 @@ func TestProbeReplacesEachPhraseByItsRarestWord(t *testing.T) {
 		{"a word under | in a phrase is not implied", `( 'a' | 'b' ) <-> 'コン'`, `'コン'`, true},
 		{"no implied word: the phrase is kept", `( 'a' | 'b' ) <-> !'c'`, `( ( 'a' | 'b' ) <-> !( 'c' ) )`, false},
 		{"distance and prefix", `'renew':* <2> 'energi':AB`, `'energi':AB`, true},
+		{"a whole word before a rarer-looking prefix", `'a' <-> '股':*`, `'a'`, true},
+		{"only prefixes: the rarest", `'コン':* <-> '股':*`, `'股':*`, true},
 		{"quotes and backslashes are read", `'c\\d' <-> 'e' <-> 'a''b'`, `'e'`, true},
 		{"nothing", ``, ``, false},
 	} {
