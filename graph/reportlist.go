@@ -429,11 +429,11 @@ func (r *Resolver) publicReports(ctx context.Context, pa postgres.ReportPageArgs
 	cached := map[*editorial.PublicReport]bool{}
 	if c := r.PublicCache; c != nil {
 		decoded = func(id int64, rev string) *editorial.PublicReport {
-			if d := c.Get(id, "", locales); d != nil && d.Revision == rev {
+			d := c.GetAt(id, locales, rev)
+			if d != nil {
 				cached[d] = true
-				return d
 			}
-			return nil
+			return d
 		}
 	}
 	p, err := r.reader(ctx).ListPublicReports(ctx, pa, locales, decoded)

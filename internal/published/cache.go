@@ -87,6 +87,16 @@ func (c *Cache) Get(id int64, slug string, locales []string) *editorial.PublicRe
 	return nil
 }
 
+// GetAt returns the cached documents of report id with the translation
+// documents of locales if they are at revision rev (PublicReport.Revision,
+// as a list just read it), or nil.
+func (c *Cache) GetAt(id int64, locales []string, rev string) *editorial.PublicReport {
+	if d := c.Get(id, "", locales); d != nil && d.Revision == rev {
+		return d
+	}
+	return nil
+}
+
 // Put caches d, read for slug (if set) with the translation documents of
 // locales, unless a newer revision of the report was announced.
 func (c *Cache) Put(d *editorial.PublicReport, slug string, locales []string) {
