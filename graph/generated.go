@@ -4587,7 +4587,7 @@ type UserError {
   message: String!
   "For ` + "`" + `CONFLICT` + "`" + ` on a stale ` + "`" + `expectedVersion` + "`" + `: the version the object is at now."
   currentVersion: Int
-  "For ` + "`" + `CONFLICT` + "`" + ` on a stale ` + "`" + `expectedVersion` + "`" + `: the fields changed since the version you edited, so a merge screen can show them."
+  "For ` + "`" + `CONFLICT` + "`" + ` on a stale ` + "`" + `expectedVersion` + "`" + `: the fields changed since the version you edited, so a merge screen can show them. Besides content fields (` + "`" + `title` + "`" + `, ` + "`" + `body` + "`" + `, ` + "`" + `attendees` + "`" + `, …) a report's list names workflow changes: ` + "`" + `status` + "`" + ` (a transition moved it to another state), ` + "`" + `approvals` + "`" + `, ` + "`" + `reviewers` + "`" + `, ` + "`" + `embargo` + "`" + `."
   changedFields: [String!]
 }
 

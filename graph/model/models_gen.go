@@ -1192,7 +1192,7 @@ type UserError struct {
 	Message string `json:"message"`
 	// For `CONFLICT` on a stale `expectedVersion`: the version the object is at now.
 	CurrentVersion *int `json:"currentVersion,omitempty"`
-	// For `CONFLICT` on a stale `expectedVersion`: the fields changed since the version you edited, so a merge screen can show them.
+	// For `CONFLICT` on a stale `expectedVersion`: the fields changed since the version you edited, so a merge screen can show them. Besides content fields (`title`, `body`, `attendees`, …) a report's list names workflow changes: `status` (a transition moved it to another state), `approvals`, `reviewers`, `embargo`.
 	ChangedFields []string `json:"changedFields,omitempty"`
 }
 

@@ -43,3 +43,25 @@ func nullJSON(raw []byte) any {
 	}
 	return string(raw)
 }
+
+// VersionStep is what one audited change of a report did to its workflow:
+// the audit action and the status before and after it.
+type VersionStep struct {
+	Action string `db:"action"`
+	Before string `db:"before_status"`
+	After  string `db:"after_status"`
+}
+
+// StepsBetween returns the audited changes that took report reportID from
+// version from to version to (after from, up to and including to), oldest
+// first, in one query over the report's audit entries.
+func StepsBetween(ctx context.Context, q sqlx.QueryerContext, reportID int64, from, to int) ([]VersionStep, error) {
+	var rows []VersionStep
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT action, coalesce(before_state->>'status', '') AS before_status, coalesce(after_state->>'status', '') AS after_status
+		FROM audit_log
+		WHERE report_id = $1 AND subject_type = 'Report' AND jsonb_typeof(after_state->'version') = 'number'
+			AND (after_state->>'version')::int > $2 AND (after_state->>'version')::int <= $3
+		ORDER BY id`, reportID, from, to)
+	return rows, FormatError(err, "StepsBetween", "Audit entry")
+}

@@ -361,11 +361,42 @@ func checkVersion(ctx context.Context, tx *postgres.Tx, r *editorial.Report, exp
 	if expected > 0 && expected < r.Version {
 		then, err1 := postgres.RevisionByVersion(ctx, tx, r.ID, expected)
 		now, err2 := postgres.RevisionByVersion(ctx, tx, r.ID, r.Version)
-		if err1 == nil && err2 == nil {
-			e.WithDetail("changedFields", nonNil(editorial.Diff(then.Snapshot, now.Snapshot).ChangedFields))
+		steps, err3 := postgres.StepsBetween(ctx, tx, r.ID, expected, r.Version)
+		if err1 == nil && err2 == nil && err3 == nil {
+			changed := editorial.Diff(then.Snapshot, now.Snapshot).ChangedFields
+			e.WithDetail("changedFields", nonNil(append(changed, workflowChanges(steps)...)))
 		}
 	}
 	return e
+}
+
+// workflowChanges names what the workflow steps changed besides the
+// content, in this order: "status" (a transition moved the report to
+// another state), "approvals", "reviewers", "embargo". A client that loses
+// a race for a button learns from it that the report's state moved on.
+func workflowChanges(steps []postgres.VersionStep) []string {
+	var status, approvals, reviewers, embargo bool
+	for _, s := range steps {
+		status = status || s.Before != s.After
+		switch s.Action {
+		case "report.approve":
+			approvals = true
+		case "report.assignReviewers":
+			reviewers = true
+		case "report.embargo":
+			embargo = true
+		}
+	}
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"status", status}, {"approvals", approvals}, {"reviewers", reviewers}, {"embargo", embargo}} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

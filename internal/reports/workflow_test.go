@@ -326,7 +326,8 @@ func viewerOf(u *auth.User) *auth.Viewer {
 // --- races ---
 
 // Sixteen callers approving, then publishing, the same version at once:
-// one wins, the others get CONFLICT, and only the winner left a trace.
+// one wins, the others get CONFLICT naming what moved on (the status, the
+// approvals), and only the winner left a trace.
 func TestRacingTransitions(t *testing.T) {
 	t.Parallel()
 	d := testkit.NewDesk(t)
@@ -340,7 +341,7 @@ func TestRacingTransitions(t *testing.T) {
 	r := d.Draft(t, "Raced")
 	r = testkit.Of(d.Svc.Submit(d.As(t, d.Reporter), r.ID, 1, nil)).OK(t).Report
 
-	race := func(call func(i int) (*reports.Saved, error)) (wins int, winner *reports.Saved) {
+	race := func(changed []string, call func(i int) (*reports.Saved, error)) (wins int, winner *reports.Saved) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		start := make(chan struct{})
@@ -359,6 +360,8 @@ func TestRacingTransitions(t *testing.T) {
 				case cerr.Conflict:
 					if e := cerr.As(err); e.Field != "input.expectedVersion" || e.Details["currentVersion"] != r.Version+1 {
 						t.Errorf("conflict: %v %v", e, e.Details)
+					} else if got := e.Details["changedFields"]; !slices.Equal(got.([]string), changed) {
+						t.Errorf("conflict names %v as changed, want %v", got, changed)
 					}
 				default:
 					t.Errorf("caller %d: %v", i, err)
@@ -377,12 +380,12 @@ func TestRacingTransitions(t *testing.T) {
 		return c
 	}
 
-	wins, saved := race(func(i int) (*reports.Saved, error) { return d.Svc.Approve(d.As(t, reviewers[i]), r.ID, r.Version) })
+	wins, saved := race([]string{"status", "approvals"}, func(i int) (*reports.Saved, error) { return d.Svc.Approve(d.As(t, reviewers[i]), r.ID, r.Version) })
 	if wins != 1 || saved.Report.Status != editorial.Approved || count("report.approve") != 1 || testkit.RowCount(t, d.DB, "report_approvals") != 1 {
 		t.Fatalf("approve race: %d wins, %d audit entries, %d approvals", wins, count("report.approve"), testkit.RowCount(t, d.DB, "report_approvals"))
 	}
 	r = saved.Report
-	wins, saved = race(func(i int) (*reports.Saved, error) {
+	wins, saved = race([]string{"status"}, func(i int) (*reports.Saved, error) {
 		u := d.Editor
 		if i%2 == 1 {
 			u = d.Admin
