@@ -86,8 +86,14 @@ func newAPIOn(t testing.TB, dsn string, dbOpts postgres.Options, wait time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Reports on no desk, and the desks the tests create, are to be
+	// translated into these.
+	if _, err := ids.UpdateDeskSettings(auth.WithViewer(context.Background(), auth.System()), nil,
+		identity.SettingsChange{TargetLocales: []string{"zh-Hans", "ja", "ko"}}); err != nil {
+		t.Fatal(err)
+	}
 	res := &graph.Resolver{DB: db, Reports: reports.New(db), Directory: directory.New(db), Translations: translation.New(db), Identity: ids, Comments: comments.New(db), Version: "test", Fallbacks: fallbacks,
-		TargetLocales: []string{"zh-Hans", "ja", "ko"}, LoaderWait: wait}
+		LoaderWait: wait}
 	if configure != nil {
 		configure(res)
 	}

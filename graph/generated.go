@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/translation"
 	"github.com/copydesk/copydesk/internal/workflow"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -42,9 +43,11 @@ type ResolverRoot interface {
 	CommentThread() CommentThreadResolver
 	CommentVersion() CommentVersionResolver
 	Desk() DeskResolver
+	DeskSettings() DeskSettingsResolver
 	Event() EventResolver
 	EventConnection() EventConnectionResolver
 	Mutation() MutationResolver
+	Notification() NotificationResolver
 	Organization() OrganizationResolver
 	OrganizationConnection() OrganizationConnectionResolver
 	PersistedOperation() PersistedOperationResolver
@@ -175,7 +178,10 @@ type ComplexityRoot struct {
 	CommentThread struct {
 		Anchor     func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
 		Replies    func(childComplexity int) int
+		Report     func(childComplexity int) int
+		Required   func(childComplexity int) int
 		ResolvedAt func(childComplexity int) int
 		ResolvedBy func(childComplexity int) int
 		Root       func(childComplexity int) int
@@ -212,13 +218,32 @@ type ComplexityRoot struct {
 	}
 
 	Desk struct {
-		ID   func(childComplexity int) int
-		Name func(childComplexity int) int
-		Slug func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Settings func(childComplexity int) int
+		Slug     func(childComplexity int) int
 	}
 
 	DeskPayload struct {
 		Desk       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeskSettings struct {
+		ApprovalsRequired            func(childComplexity int) int
+		AssignedReviewersOnly        func(childComplexity int) int
+		Desk                         func(childComplexity int) int
+		EditReopensReview            func(childComplexity int) int
+		PrivateDrafts                func(childComplexity int) int
+		RequiredChangesBlockApproval func(childComplexity int) int
+		TagCreatorRoles              func(childComplexity int) int
+		TargetLocales                func(childComplexity int) int
+		UpdatedAt                    func(childComplexity int) int
+		UpdatedBy                    func(childComplexity int) int
+	}
+
+	DeskSettingsPayload struct {
+		Settings   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -297,6 +322,12 @@ type ComplexityRoot struct {
 		Value  func(childComplexity int) int
 	}
 
+	MarkNotificationsReadPayload struct {
+		Notifications func(childComplexity int) int
+		UnreadCount   func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddComment                    func(childComplexity int, input model.AddCommentInput) int
 		ApproveReport                 func(childComplexity int, input model.TransitionInput) int
@@ -319,6 +350,7 @@ type ComplexityRoot struct {
 		DeleteTranslation             func(childComplexity int, input model.TranslationStepInput) int
 		EditComment                   func(childComplexity int, input model.EditCommentInput) int
 		ImportXliff                   func(childComplexity int, input model.ImportXliffInput) int
+		MarkNotificationsRead         func(childComplexity int, input model.MarkNotificationsReadInput) int
 		MergeOrganizations            func(childComplexity int, input model.MergeInput) int
 		MergePeople                   func(childComplexity int, input model.MergeInput) int
 		MergeTags                     func(childComplexity int, input model.MergeInput) int
@@ -337,6 +369,7 @@ type ComplexityRoot struct {
 		SubmitTranslation             func(childComplexity int, input model.TranslationStepInput) int
 		UnpublishReport               func(childComplexity int, input model.UnpublishReportInput) int
 		UnregisterPersistedOperations func(childComplexity int, input model.UnregisterPersistedOperationsInput) int
+		UpdateDeskSettings            func(childComplexity int, input model.UpdateDeskSettingsInput) int
 		UpdateEvent                   func(childComplexity int, input model.UpdateEventInput) int
 		UpdateOrganization            func(childComplexity int, input model.UpdateOrganizationInput) int
 		UpdatePerson                  func(childComplexity int, input model.UpdatePersonInput) int
@@ -344,6 +377,28 @@ type ComplexityRoot struct {
 		UpdateTag                     func(childComplexity int, input model.UpdateTagInput) int
 		UpdateUserRoles               func(childComplexity int, input model.UpdateUserRolesInput) int
 		UpsertTranslation             func(childComplexity int, input model.UpsertTranslationInput) int
+	}
+
+	Notification struct {
+		Actor     func(childComplexity int) int
+		Comment   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Locale    func(childComplexity int) int
+		ReadAt    func(childComplexity int) int
+		Report    func(childComplexity int) int
+	}
+
+	NotificationConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NotificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -438,28 +493,32 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog            func(childComplexity int, first *int, after *string) int
-		Desks               func(childComplexity int) int
-		Events              func(childComplexity int, first *int, after *string, search *string) int
-		MyQueue             func(childComplexity int, day *string, timeZone *string) int
-		Node                func(childComplexity int, id string) int
-		Nodes               func(childComplexity int, ids []string) int
-		Organizations       func(childComplexity int, first *int, after *string, search *string) int
-		People              func(childComplexity int, first *int, after *string, search *string) int
-		PersistedOperations func(childComplexity int, first *int, after *string, source *editorial.PersistedSource) int
-		Report              func(childComplexity int, id *string, slug *string, locale *string) int
-		Reports             func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		RevisionDiff        func(childComplexity int, from string, to string) int
-		ServerInfo          func(childComplexity int) int
-		Tags                func(childComplexity int, first *int, after *string, search *string) int
-		TranslatorQueue     func(childComplexity int, first *int) int
-		Users               func(childComplexity int, first *int, after *string) int
-		Viewer              func(childComplexity int) int
-		XliffExport         func(childComplexity int, input model.XliffExportInput) int
+		AuditLog                func(childComplexity int, first *int, after *string) int
+		DeskSettings            func(childComplexity int, deskID *string) int
+		Desks                   func(childComplexity int) int
+		Events                  func(childComplexity int, first *int, after *string, search *string) int
+		MyQueue                 func(childComplexity int, day *string, timeZone *string) int
+		Node                    func(childComplexity int, id string) int
+		Nodes                   func(childComplexity int, ids []string) int
+		Notifications           func(childComplexity int, first *int, after *string, unreadOnly *bool) int
+		Organizations           func(childComplexity int, first *int, after *string, search *string) int
+		People                  func(childComplexity int, first *int, after *string, search *string) int
+		PersistedOperations     func(childComplexity int, first *int, after *string, source *editorial.PersistedSource) int
+		Report                  func(childComplexity int, id *string, slug *string, locale *string) int
+		Reports                 func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		RevisionDiff            func(childComplexity int, from string, to string) int
+		ServerInfo              func(childComplexity int) int
+		Tags                    func(childComplexity int, first *int, after *string, search *string) int
+		TranslatorQueue         func(childComplexity int, first *int) int
+		UnreadNotificationCount func(childComplexity int) int
+		Users                   func(childComplexity int, first *int, after *string) int
+		Viewer                  func(childComplexity int) int
+		XliffExport             func(childComplexity int, input model.XliffExportInput) int
 	}
 
 	Queue struct {
 		AwaitingMyReview func(childComplexity int) int
+		ChangeRequests   func(childComplexity int) int
 		ChangesRequested func(childComplexity int) int
 		ScheduledToday   func(childComplexity int) int
 	}
@@ -815,6 +874,9 @@ type CommentThreadResolver interface {
 	ID(ctx context.Context, obj *model.CommentThread) (string, error)
 
 	Anchor(ctx context.Context, obj *model.CommentThread) (*model.CommentAnchor, error)
+	Report(ctx context.Context, obj *model.CommentThread) (*editorial.Report, error)
+	Kind(ctx context.Context, obj *model.CommentThread) (model.CommentThreadKind, error)
+	Required(ctx context.Context, obj *model.CommentThread) (bool, error)
 	ResolvedAt(ctx context.Context, obj *model.CommentThread) (*time.Time, error)
 	ResolvedBy(ctx context.Context, obj *model.CommentThread) (*auth.User, error)
 }
@@ -823,6 +885,13 @@ type CommentVersionResolver interface {
 }
 type DeskResolver interface {
 	ID(ctx context.Context, obj *auth.Desk) (string, error)
+
+	Settings(ctx context.Context, obj *auth.Desk) (*workflow.Settings, error)
+}
+type DeskSettingsResolver interface {
+	Desk(ctx context.Context, obj *workflow.Settings) (*auth.Desk, error)
+
+	UpdatedBy(ctx context.Context, obj *workflow.Settings) (*auth.User, error)
 }
 type EventResolver interface {
 	LocalizedName(ctx context.Context, obj *model.Event, locale string) (string, error)
@@ -881,9 +950,19 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, input model.RevokeAPITokenInput) (*model.APITokenPayload, error)
 	CreateDesk(ctx context.Context, input model.CreateDeskInput) (*model.DeskPayload, error)
+	MarkNotificationsRead(ctx context.Context, input model.MarkNotificationsReadInput) (*model.MarkNotificationsReadPayload, error)
+	UpdateDeskSettings(ctx context.Context, input model.UpdateDeskSettingsInput) (*model.DeskSettingsPayload, error)
 	RegisterPersistedOperations(ctx context.Context, input model.RegisterPersistedOperationsInput) (*model.RegisterPersistedOperationsPayload, error)
 	UnregisterPersistedOperations(ctx context.Context, input model.UnregisterPersistedOperationsInput) (*model.UnregisterPersistedOperationsPayload, error)
 	UpdateEvent(ctx context.Context, input model.UpdateEventInput) (*model.EventPayload, error)
+}
+type NotificationResolver interface {
+	ID(ctx context.Context, obj *notify.Notification) (string, error)
+
+	Report(ctx context.Context, obj *notify.Notification) (*editorial.Report, error)
+	Comment(ctx context.Context, obj *notify.Notification) (*comments.Comment, error)
+
+	Actor(ctx context.Context, obj *notify.Notification) (*auth.User, error)
 }
 type OrganizationResolver interface {
 	LocalizedName(ctx context.Context, obj *model.Organization, locale string) (string, error)
@@ -925,6 +1004,9 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*auth.User, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Desks(ctx context.Context) ([]*auth.Desk, error)
+	DeskSettings(ctx context.Context, deskID *string) (*workflow.Settings, error)
+	Notifications(ctx context.Context, first *int, after *string, unreadOnly *bool) (*model.NotificationConnection, error)
+	UnreadNotificationCount(ctx context.Context) (*int, error)
 	MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error)
 	TranslatorQueue(ctx context.Context, first *int) ([]*translation.QueueItem, error)
 	XliffExport(ctx context.Context, input model.XliffExportInput) (*string, error)
@@ -1443,12 +1525,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommentThread.ID(childComplexity), true
+	case "CommentThread.kind":
+		if e.ComplexityRoot.CommentThread.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Kind(childComplexity), true
 	case "CommentThread.replies":
 		if e.ComplexityRoot.CommentThread.Replies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CommentThread.Replies(childComplexity), true
+	case "CommentThread.report":
+		if e.ComplexityRoot.CommentThread.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Report(childComplexity), true
+	case "CommentThread.required":
+		if e.ComplexityRoot.CommentThread.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentThread.Required(childComplexity), true
 	case "CommentThread.resolvedAt":
 		if e.ComplexityRoot.CommentThread.ResolvedAt == nil {
 			break
@@ -1575,6 +1675,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Desk.Name(childComplexity), true
+	case "Desk.settings":
+		if e.ComplexityRoot.Desk.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Desk.Settings(childComplexity), true
 	case "Desk.slug":
 		if e.ComplexityRoot.Desk.Slug == nil {
 			break
@@ -1594,6 +1700,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeskPayload.UserErrors(childComplexity), true
+
+	case "DeskSettings.approvalsRequired":
+		if e.ComplexityRoot.DeskSettings.ApprovalsRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.ApprovalsRequired(childComplexity), true
+	case "DeskSettings.assignedReviewersOnly":
+		if e.ComplexityRoot.DeskSettings.AssignedReviewersOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.AssignedReviewersOnly(childComplexity), true
+	case "DeskSettings.desk":
+		if e.ComplexityRoot.DeskSettings.Desk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.Desk(childComplexity), true
+	case "DeskSettings.editReopensReview":
+		if e.ComplexityRoot.DeskSettings.EditReopensReview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.EditReopensReview(childComplexity), true
+	case "DeskSettings.privateDrafts":
+		if e.ComplexityRoot.DeskSettings.PrivateDrafts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.PrivateDrafts(childComplexity), true
+	case "DeskSettings.requiredChangesBlockApproval":
+		if e.ComplexityRoot.DeskSettings.RequiredChangesBlockApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.RequiredChangesBlockApproval(childComplexity), true
+	case "DeskSettings.tagCreatorRoles":
+		if e.ComplexityRoot.DeskSettings.TagCreatorRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.TagCreatorRoles(childComplexity), true
+	case "DeskSettings.targetLocales":
+		if e.ComplexityRoot.DeskSettings.TargetLocales == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.TargetLocales(childComplexity), true
+	case "DeskSettings.updatedAt":
+		if e.ComplexityRoot.DeskSettings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.UpdatedAt(childComplexity), true
+	case "DeskSettings.updatedBy":
+		if e.ComplexityRoot.DeskSettings.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettings.UpdatedBy(childComplexity), true
+
+	case "DeskSettingsPayload.settings":
+		if e.ComplexityRoot.DeskSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettingsPayload.Settings(childComplexity), true
+	case "DeskSettingsPayload.userErrors":
+		if e.ComplexityRoot.DeskSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeskSettingsPayload.UserErrors(childComplexity), true
 
 	case "DiffSegment.op":
 		if e.ComplexityRoot.DiffSegment.Op == nil {
@@ -1885,6 +2065,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LocalizedName.Value(childComplexity), true
 
+	case "MarkNotificationsReadPayload.notifications":
+		if e.ComplexityRoot.MarkNotificationsReadPayload.Notifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkNotificationsReadPayload.Notifications(childComplexity), true
+	case "MarkNotificationsReadPayload.unreadCount":
+		if e.ComplexityRoot.MarkNotificationsReadPayload.UnreadCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkNotificationsReadPayload.UnreadCount(childComplexity), true
+	case "MarkNotificationsReadPayload.userErrors":
+		if e.ComplexityRoot.MarkNotificationsReadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkNotificationsReadPayload.UserErrors(childComplexity), true
+
 	case "Mutation.addComment":
 		if e.ComplexityRoot.Mutation.AddComment == nil {
 			break
@@ -2116,6 +2315,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportXliff(childComplexity, args["input"].(model.ImportXliffInput)), true
+	case "Mutation.markNotificationsRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationsRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["input"].(model.MarkNotificationsReadInput)), true
 	case "Mutation.mergeOrganizations":
 		if e.ComplexityRoot.Mutation.MergeOrganizations == nil {
 			break
@@ -2314,6 +2524,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnregisterPersistedOperations(childComplexity, args["input"].(model.UnregisterPersistedOperationsInput)), true
+	case "Mutation.updateDeskSettings":
+		if e.ComplexityRoot.Mutation.UpdateDeskSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDeskSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDeskSettings(childComplexity, args["input"].(model.UpdateDeskSettingsInput)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -2391,6 +2612,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertTranslation(childComplexity, args["input"].(model.UpsertTranslationInput)), true
+
+	case "Notification.actor":
+		if e.ComplexityRoot.Notification.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Actor(childComplexity), true
+	case "Notification.comment":
+		if e.ComplexityRoot.Notification.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Comment(childComplexity), true
+	case "Notification.createdAt":
+		if e.ComplexityRoot.Notification.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.CreatedAt(childComplexity), true
+	case "Notification.id":
+		if e.ComplexityRoot.Notification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ID(childComplexity), true
+	case "Notification.kind":
+		if e.ComplexityRoot.Notification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Kind(childComplexity), true
+	case "Notification.locale":
+		if e.ComplexityRoot.Notification.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Locale(childComplexity), true
+	case "Notification.readAt":
+		if e.ComplexityRoot.Notification.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ReadAt(childComplexity), true
+	case "Notification.report":
+		if e.ComplexityRoot.Notification.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Report(childComplexity), true
+
+	case "NotificationConnection.edges":
+		if e.ComplexityRoot.NotificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.Edges(childComplexity), true
+	case "NotificationConnection.nodes":
+		if e.ComplexityRoot.NotificationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.Nodes(childComplexity), true
+	case "NotificationConnection.pageInfo":
+		if e.ComplexityRoot.NotificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.PageInfo(childComplexity), true
+
+	case "NotificationEdge.cursor":
+		if e.ComplexityRoot.NotificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Cursor(childComplexity), true
+	case "NotificationEdge.node":
+		if e.ComplexityRoot.NotificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
 	case "Organization.acronym":
 		if e.ComplexityRoot.Organization.Acronym == nil {
@@ -2748,6 +3050,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.deskSettings":
+		if e.ComplexityRoot.Query.DeskSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deskSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeskSettings(childComplexity, args["deskId"].(*string)), true
 	case "Query.desks":
 		if e.ComplexityRoot.Query.Desks == nil {
 			break
@@ -2799,6 +3112,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.notifications":
+		if e.ComplexityRoot.Query.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["first"].(*int), args["after"].(*string), args["unreadOnly"].(*bool)), true
 	case "Query.organizations":
 		if e.ComplexityRoot.Query.Organizations == nil {
 			break
@@ -2893,6 +3217,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TranslatorQueue(childComplexity, args["first"].(*int)), true
+	case "Query.unreadNotificationCount":
+		if e.ComplexityRoot.Query.UnreadNotificationCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.UnreadNotificationCount(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2928,6 +3258,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Queue.AwaitingMyReview(childComplexity), true
+	case "Queue.changeRequests":
+		if e.ComplexityRoot.Queue.ChangeRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Queue.ChangeRequests(childComplexity), true
 	case "Queue.changesRequested":
 		if e.ComplexityRoot.Queue.ChangesRequested == nil {
 			break
@@ -4273,6 +4609,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EventFigureInput", ec.unmarshalInputEventFigureInput),
 			graphql.NewInputUnmarshaler("ImportXliffInput", ec.unmarshalInputImportXliffInput),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
+			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
 			graphql.NewInputUnmarshaler("RegisterPersistedOperationsInput", ec.unmarshalInputRegisterPersistedOperationsInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
@@ -4292,6 +4629,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TranslationStepInput", ec.unmarshalInputTranslationStepInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
 			graphql.NewInputUnmarshaler("UnregisterPersistedOperationsInput", ec.unmarshalInputUnregisterPersistedOperationsInput),
+			graphql.NewInputUnmarshaler("UpdateDeskSettingsInput", ec.unmarshalInputUpdateDeskSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdatePersonInput", ec.unmarshalInputUpdatePersonInput),
@@ -4534,6 +4872,22 @@ and the default order is ` + "`" + `RELEVANCE` + "`" + `. At most 500 characters
   ): UserConnection
   "The newsroom's desks (sections such as ` + "`" + `Science & Technology` + "`" + `), by name."
   desks: [Desk!]!
+  "The editorial settings of a desk, or without ` + "`" + `deskId` + "`" + ` those of reports on no desk (which new desks start from). Newsroom only."
+  deskSettings(
+    "The desk; omit for the settings of reports on no desk."
+    deskId: ID
+  ): DeskSettings
+  "The signed-in user's notifications, newest first: mentions, review requests, assignments, changes requested, translation work, publication of my reports. Null, with an ` + "`" + `UNAUTHENTICATED` + "`" + ` error, for anonymous requests."
+  notifications(
+    "How many to return, 1 to 100."
+    first: Int = 20
+    "Return the notifications after this cursor (older ones)."
+    after: String
+    "Only the unread ones."
+    unreadOnly: Boolean = false
+  ): NotificationConnection
+  "How many of the signed-in user's notifications are unread (the badge). Null for anonymous requests."
+  unreadNotificationCount: Int
   "The signed-in user's work queue. Null for anonymous requests."
   myQueue(
     "The day ` + "`" + `scheduledToday` + "`" + ` covers, as ` + "`" + `YYYY-MM-DD` + "`" + `. Default: today in ` + "`" + `timeZone` + "`" + `."
@@ -4678,7 +5032,7 @@ type Report implements Node {
   reviewers: [User!]!
   "Approvals of the current version (an edit after approval resets them)."
   approvals: [Approval!]!
-  "How many approvals publication needs (a deployment setting)."
+  "How many approvals of the current version make the report ` + "`" + `APPROVED` + "`" + `: its desk's ` + "`" + `settings.approvalsRequired` + "`" + `. Newsroom only: 0 for public readers."
   approvalsRequired: Int!
   "The report cannot be published before this instant, whoever asks; null when there is no embargo."
   embargoUntil: DateTime
@@ -5633,6 +5987,10 @@ type Mutation {
   revokeApiToken("The mutation's arguments; see ` + "`" + `RevokeApiTokenInput` + "`" + `." input: RevokeApiTokenInput!): ApiTokenPayload!
   "Adds a desk. Admins only."
   createDesk("The mutation's arguments; see ` + "`" + `CreateDeskInput` + "`" + `." input: CreateDeskInput!): DeskPayload!
+  "Marks the signed-in user's notifications read: those in ` + "`" + `ids` + "`" + `, or with ` + "`" + `all` + "`" + ` every unread one (up to ` + "`" + `upTo` + "`" + `, the newest the screen shows, so ones that arrived since stay unread). Not audited: it changes only your own inbox."
+  markNotificationsRead("The mutation's arguments; see ` + "`" + `MarkNotificationsReadInput` + "`" + `." input: MarkNotificationsReadInput!): MarkNotificationsReadPayload!
+  "Changes a desk's editorial settings (or, without ` + "`" + `deskId` + "`" + `, those of reports on no desk). Only the fields given change, so two admins changing different settings at once do not undo each other. Every instance applies the new values at once. Admins only; audited as ` + "`" + `desk.settings` + "`" + `."
+  updateDeskSettings("The mutation's arguments; see ` + "`" + `UpdateDeskSettingsInput` + "`" + `." input: UpdateDeskSettingsInput!): DeskSettingsPayload!
   "Registers the operations of a persisted-query manifest that a frontend build produced (Apollo's ` + "`" + `persisted-query-manifest.json` + "`" + `, or Relay's ` + "`" + `persisted-queries.json` + "`" + ` made with SHA-256), so clients may send their hash instead of their text, and, when the server runs with ` + "`" + `--public-operations=allowlist` + "`" + `, so the public may run them at all. Every id must be the SHA-256 of its body and every body a valid operation of this schema: otherwise nothing is registered and one ` + "`" + `BAD_USER_INPUT` + "`" + ` names the first bad entry. Registering a manifest again changes nothing. Admins only."
   registerPersistedOperations("The mutation's arguments; see ` + "`" + `RegisterPersistedOperationsInput` + "`" + `." input: RegisterPersistedOperationsInput!): RegisterPersistedOperationsPayload!
   "Removes persisted operations by hash: a client sending one of them by hash then gets ` + "`" + `PERSISTED_QUERY_NOT_FOUND` + "`" + `, and in allowlist mode the public may no longer run it (other server instances follow within a minute). Every hash must be registered, else nothing is removed. Admins only."
@@ -6121,6 +6479,37 @@ type Desk implements Node {
   slug: String!
   "The desk's name, unique."
   name: String!
+  "The desk's editorial settings (approvals, who approves, required changes, target locales, tag creation). Newsroom only: null for public readers."
+  settings: DeskSettings
+}
+
+"""
+A desk's editorial policy, stored in the database so every server instance
+applies the same values. Admins change it with ` + "`" + `updateDeskSettings` + "`" + ` or
+` + "`" + `copydesk desk settings` + "`" + `. Reports on no desk follow the settings read with
+` + "`" + `deskSettings` + "`" + ` without a ` + "`" + `deskId` + "`" + `, which a new desk starts from.
+"""
+type DeskSettings {
+  "The desk; null for the settings of reports on no desk."
+  desk: Desk
+  "How many approvals of a report's current version make it ` + "`" + `APPROVED` + "`" + ` (1 to 10)."
+  approvalsRequired: Int!
+  "Only the report's assigned reviewers may approve it; otherwise any ` + "`" + `REVIEWER` + "`" + ` or ` + "`" + `EDITOR` + "`" + ` of the desk may."
+  assignedReviewersOnly: Boolean!
+  "A report with an open required change (a thread marked ` + "`" + `required` + "`" + `, as ` + "`" + `requestChanges` + "`" + ` opens by default) cannot be approved until the thread is resolved."
+  requiredChangesBlockApproval: Boolean!
+  "An edit to an ` + "`" + `APPROVED` + "`" + ` or ` + "`" + `SCHEDULED` + "`" + ` report sends it back to ` + "`" + `IN_REVIEW` + "`" + ` (and cancels its schedule)."
+  editReopensReview: Boolean!
+  "The desk's drafts are private to its members: users whose roles are on other desks only do not see its unpublished reports in the newsroom."
+  privateDrafts: Boolean!
+  "The locales the desk's reports should be translated into (BCP 47); ` + "`" + `Report.translationProgress` + "`" + ` counts them."
+  targetLocales: [String!]!
+  "The roles (on the report's desk) that may create a tag by naming one that does not exist yet; admins always may. Others must pick an existing tag."
+  tagCreatorRoles: [Role!]!
+  "When the settings were last changed; null if never."
+  updatedAt: DateTime
+  "Who last changed them."
+  updatedBy: User
 }
 
 "An API token. The secret is shown once, when the token is created, and stored only as a hash."
@@ -6251,6 +6640,110 @@ input CreateDeskInput {
   slug: String!
   "The desk's name."
   name: String!
+}
+
+"What a notification is about."
+enum NotificationKind {
+  "A comment mentions you (` + "`" + `comment` + "`" + ` is it)."
+  MENTIONED
+  "A report you are assigned to review was submitted for review."
+  REVIEW_REQUESTED
+  "You were made a reviewer of the report."
+  REVIEWER_ASSIGNED
+  "A reviewer sent your report back; ` + "`" + `comment` + "`" + ` is the change request."
+  CHANGES_REQUESTED
+  "You were assigned the report's translation into ` + "`" + `locale` + "`" + `."
+  TRANSLATION_ASSIGNED
+  "The source of your translation into ` + "`" + `locale` + "`" + ` changed: it may be stale. One unread notice however many edits follow."
+  SOURCE_CHANGED
+  "Your report was published (or its changes republished)."
+  REPORT_PUBLISHED
+}
+
+"Something you were told about. Notifications are written with the change that causes them, never for your own changes."
+type Notification implements Node {
+  "The global ID of the notification."
+  id: ID!
+  "What it is about."
+  kind: NotificationKind!
+  "The report concerned; null if you can no longer see it."
+  report: Report
+  "The comment, for ` + "`" + `MENTIONED` + "`" + ` and ` + "`" + `CHANGES_REQUESTED` + "`" + `; null once deleted."
+  comment: Comment
+  "The translation's locale, for ` + "`" + `TRANSLATION_ASSIGNED` + "`" + ` and ` + "`" + `SOURCE_CHANGED` + "`" + `."
+  locale: String
+  "Who caused it; null for copydesk itself (the scheduler publishing) or a deleted user."
+  actor: User
+  "When it happened."
+  createdAt: DateTime!
+  "When you marked it read; null while unread."
+  readAt: DateTime
+}
+
+"A page of notifications."
+type NotificationConnection {
+  "Notifications on this page, with cursors."
+  edges: [NotificationEdge!]!
+  "Notifications on this page."
+  nodes: [Notification!]!
+  "Where this page sits."
+  pageInfo: PageInfo!
+}
+
+"A notification in a ` + "`" + `NotificationConnection` + "`" + `."
+type NotificationEdge {
+  "An opaque cursor."
+  cursor: String!
+  "The notification."
+  node: Notification!
+}
+
+"Which notifications to mark read: ` + "`" + `ids` + "`" + `, or ` + "`" + `all` + "`" + `."
+input MarkNotificationsReadInput {
+  "The notifications, at most 100."
+  ids: [ID!]
+  "Mark every unread notification read (up to ` + "`" + `upTo` + "`" + `)."
+  all: Boolean = false
+  "With ` + "`" + `all` + "`" + `: the newest notification the screen shows; newer ones stay unread. Omit for every one."
+  upTo: ID
+}
+
+"The result of ` + "`" + `markNotificationsRead` + "`" + `."
+type MarkNotificationsReadPayload {
+  "The notifications this marked read (those read already are left out)."
+  notifications: [Notification!]!
+  "How many remain unread."
+  unreadCount: Int
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Changes a desk's settings: each field left out keeps its value."
+input UpdateDeskSettingsInput {
+  "The desk; omit (or null) for the settings of reports on no desk."
+  deskId: ID
+  "How many approvals make a report ` + "`" + `APPROVED` + "`" + `, 1 to 10."
+  approvalsRequired: Int
+  "Whether only assigned reviewers may approve."
+  assignedReviewersOnly: Boolean
+  "Whether open required changes block approval."
+  requiredChangesBlockApproval: Boolean
+  "Whether an edit after approval reopens review."
+  editReopensReview: Boolean
+  "Whether the desk's drafts are private to its members."
+  privateDrafts: Boolean
+  "The target locales (BCP 47, e.g. ` + "`" + `zh-Hans` + "`" + `); replaces the list. An empty list: none."
+  targetLocales: [String!]
+  "The roles that may create tags by name (not ` + "`" + `ADMIN` + "`" + `, who always may); replaces the list. An empty list: admins only."
+  tagCreatorRoles: [Role!]
+}
+
+"The result of ` + "`" + `updateDeskSettings` + "`" + `."
+type DeskSettingsPayload {
+  "The settings as saved; null when the mutation failed."
+  settings: DeskSettings
+  "What was wrong with the input, when the mutation failed; empty on success."
+  userErrors: [UserError!]!
 }
 
 "The result of ` + "`" + `createDesk` + "`" + `."
@@ -6417,6 +6910,8 @@ type Queue {
   awaitingMyReview: [Report!]!
   "My reports sent back with changes requested."
   changesRequested: [Report!]!
+  "The open change requests on reports I created, oldest first (at most 100): what reviewers asked me to change, with the report each is on. Resolved threads leave the list."
+  changeRequests: [CommentThread!]!
   "Reports scheduled to be published on the given day."
   scheduledToday: [Report!]!
 }
@@ -6431,10 +6926,24 @@ type CommentThread {
   replies: [Comment!]!
   "What the thread is about, when it is anchored to a field (and a range of its text)."
   anchor: CommentAnchor
+  "The report the thread is on."
+  report: Report!
+  "What started the thread: a comment, or a reviewer's ` + "`" + `requestChanges` + "`" + `."
+  kind: CommentThreadKind!
+  "A required change: while open, it blocks approval where the desk's ` + "`" + `settings.requiredChangesBlockApproval` + "`" + ` is on."
+  required: Boolean!
   "When the thread was resolved; null while it is open."
   resolvedAt: DateTime
   "Who resolved it."
   resolvedBy: User
+}
+
+"What started a comment thread."
+enum CommentThreadKind {
+  "A comment (` + "`" + `addComment` + "`" + `)."
+  COMMENT
+  "A reviewer sent the report back with this comment (` + "`" + `requestChanges` + "`" + `)."
+  CHANGE_REQUEST
 }
 
 "Where a thread is anchored."
@@ -6567,8 +7076,20 @@ input RequestChangesInput {
   id: ID!
   "The ` + "`" + `version` + "`" + ` you last read."
   expectedVersion: Int!
-  "What to change; required. It is recorded with the transition."
+  "What to change (Markdown); required. It opens a change-request thread on the report (see ` + "`" + `Report.comments` + "`" + `, ` + "`" + `Queue.changeRequests` + "`" + `) and is recorded with the transition."
   comment: String!
+  "Whether the thread is a required change: where the desk's ` + "`" + `settings.requiredChangesBlockApproval` + "`" + ` is on, the report cannot be approved until the thread is resolved. Default true."
+  required: Boolean = true
+  "Users to notify, by ID (besides the reporter, who always is)."
+  mentionIds: [ID!]
+  "Anchor the thread to this field."
+  field: CommentField
+  "With ` + "`" + `field: ATTENDEE` + "`" + `, the attendee."
+  attendeeId: ID
+  "The start of the text the change is about, in characters (Unicode code points) of the field."
+  rangeStart: Int
+  "The end of that text (exclusive)."
+  rangeEnd: Int
 }
 
 "Schedules a publication."
@@ -6619,8 +7140,10 @@ input AddCommentInput {
   rangeStart: Int
   "The end of the commented text (exclusive)."
   rangeEnd: Int
-  "Users to notify, by ID."
+  "Users to notify, by ID: each gets a ` + "`" + `MENTIONED` + "`" + ` notification."
   mentionIds: [ID!]
+  "Make the new thread a required change, which (where the desk's ` + "`" + `settings.requiredChangesBlockApproval` + "`" + ` is on) must be resolved before the report can be approved. Reviewers and editors of the report's desk only; not for replies."
+  required: Boolean = false
 }
 
 "Edits your comment."
@@ -7054,6 +7577,12 @@ func (ec *executionContext) childFields_CommentThread(ctx context.Context, field
 		return ec.fieldContext_CommentThread_replies(ctx, field)
 	case "anchor":
 		return ec.fieldContext_CommentThread_anchor(ctx, field)
+	case "report":
+		return ec.fieldContext_CommentThread_report(ctx, field)
+	case "kind":
+		return ec.fieldContext_CommentThread_kind(ctx, field)
+	case "required":
+		return ec.fieldContext_CommentThread_required(ctx, field)
 	case "resolvedAt":
 		return ec.fieldContext_CommentThread_resolvedAt(ctx, field)
 	case "resolvedBy":
@@ -7130,6 +7659,8 @@ func (ec *executionContext) childFields_Desk(ctx context.Context, field graphql.
 		return ec.fieldContext_Desk_slug(ctx, field)
 	case "name":
 		return ec.fieldContext_Desk_name(ctx, field)
+	case "settings":
+		return ec.fieldContext_Desk_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Desk", field.Name)
 }
@@ -7142,6 +7673,42 @@ func (ec *executionContext) childFields_DeskPayload(ctx context.Context, field g
 		return ec.fieldContext_DeskPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeskPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeskSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "desk":
+		return ec.fieldContext_DeskSettings_desk(ctx, field)
+	case "approvalsRequired":
+		return ec.fieldContext_DeskSettings_approvalsRequired(ctx, field)
+	case "assignedReviewersOnly":
+		return ec.fieldContext_DeskSettings_assignedReviewersOnly(ctx, field)
+	case "requiredChangesBlockApproval":
+		return ec.fieldContext_DeskSettings_requiredChangesBlockApproval(ctx, field)
+	case "editReopensReview":
+		return ec.fieldContext_DeskSettings_editReopensReview(ctx, field)
+	case "privateDrafts":
+		return ec.fieldContext_DeskSettings_privateDrafts(ctx, field)
+	case "targetLocales":
+		return ec.fieldContext_DeskSettings_targetLocales(ctx, field)
+	case "tagCreatorRoles":
+		return ec.fieldContext_DeskSettings_tagCreatorRoles(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DeskSettings_updatedAt(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_DeskSettings_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeskSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_DeskSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_DeskSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeskSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeskSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DiffSegment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7292,6 +7859,62 @@ func (ec *executionContext) childFields_LocalizedName(ctx context.Context, field
 		return ec.fieldContext_LocalizedName_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LocalizedName", field.Name)
+}
+
+func (ec *executionContext) childFields_MarkNotificationsReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notifications":
+		return ec.fieldContext_MarkNotificationsReadPayload_notifications(ctx, field)
+	case "unreadCount":
+		return ec.fieldContext_MarkNotificationsReadPayload_unreadCount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MarkNotificationsReadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkNotificationsReadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Notification_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
+	case "report":
+		return ec.fieldContext_Notification_report(ctx, field)
+	case "comment":
+		return ec.fieldContext_Notification_comment(ctx, field)
+	case "locale":
+		return ec.fieldContext_Notification_locale(ctx, field)
+	case "actor":
+		return ec.fieldContext_Notification_actor(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Notification_createdAt(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Notification_readAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_NotificationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7482,6 +8105,8 @@ func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql
 		return ec.fieldContext_Queue_awaitingMyReview(ctx, field)
 	case "changesRequested":
 		return ec.fieldContext_Queue_changesRequested(ctx, field)
+	case "changeRequests":
+		return ec.fieldContext_Queue_changeRequests(ctx, field)
 	case "scheduledToday":
 		return ec.fieldContext_Queue_scheduledToday(ctx, field)
 	}
@@ -8618,6 +9243,20 @@ func (ec *executionContext) field_Mutation_importXliff_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MarkNotificationsReadInput, error) {
+			return ec.unmarshalNMarkNotificationsReadInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMarkNotificationsReadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_mergeOrganizations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8862,6 +9501,20 @@ func (ec *executionContext) field_Mutation_unregisterPersistedOperations_args(ct
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UnregisterPersistedOperationsInput, error) {
 			return ec.unmarshalNUnregisterPersistedOperationsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUnregisterPersistedOperationsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDeskSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateDeskSettingsInput, error) {
+			return ec.unmarshalNUpdateDeskSettingsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateDeskSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9172,6 +9825,20 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_deskSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "deskId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deskId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9249,6 +9916,36 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "unreadOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unreadOnly"] = arg2
 	return args, nil
 }
 
@@ -11490,6 +12187,84 @@ func (ec *executionContext) fieldContext_CommentThread_anchor(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CommentThread_report(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().Report(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentThread",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentThread_kind(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CommentThreadKind) graphql.Marshaler {
+			return ec.marshalNCommentThreadKind2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "CommentThreadKind")
+}
+
+func (ec *executionContext) _CommentThread_required(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentThread_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommentThread().Required(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentThread_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentThread", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _CommentThread_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *model.CommentThread) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12049,6 +12824,38 @@ func (ec *executionContext) fieldContext_Desk_name(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Desk", field, false, false, "String")
 }
 
+func (ec *executionContext) _Desk_settings(ctx context.Context, field graphql.CollectedField, obj *auth.Desk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Desk_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Desk().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Settings) graphql.Marshaler {
+			return ec.marshalODeskSettings2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Desk_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Desk",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeskSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeskPayload_desk(ctx context.Context, field graphql.CollectedField, obj *model.DeskPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12103,6 +12910,318 @@ func (ec *executionContext) _DeskPayload_userErrors(ctx context.Context, field g
 func (ec *executionContext) fieldContext_DeskPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeskPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeskSettings_desk(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_desk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeskSettings().Desk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Desk) graphql.Marshaler {
+			return ec.marshalODesk2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐDesk(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_desk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeskSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Desk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeskSettings_approvalsRequired(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_approvalsRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalsRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_approvalsRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeskSettings_assignedReviewersOnly(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_assignedReviewersOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssignedReviewersOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_assignedReviewersOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeskSettings_requiredChangesBlockApproval(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_requiredChangesBlockApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredChangesBlockApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_requiredChangesBlockApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeskSettings_editReopensReview(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_editReopensReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EditReopensReview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_editReopensReview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeskSettings_privateDrafts(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_privateDrafts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrivateDrafts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_privateDrafts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeskSettings_targetLocales(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_targetLocales(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetLocales, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_targetLocales(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeskSettings_tagCreatorRoles(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_tagCreatorRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TagCreatorRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []auth.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_tagCreatorRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "Role")
+}
+
+func (ec *executionContext) _DeskSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeskSettings", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DeskSettings_updatedBy(ctx context.Context, field graphql.CollectedField, obj *workflow.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettings_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeskSettings().UpdatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettings_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeskSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeskSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.DeskSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Settings) graphql.Marshaler {
+			return ec.marshalODeskSettings2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeskSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeskSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeskSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeskSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeskSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeskSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeskSettingsPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -13305,6 +14424,93 @@ func (ec *executionContext) _LocalizedName_value(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_LocalizedName_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalizedName", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarkNotificationsReadPayload_notifications(ctx context.Context, field graphql.CollectedField, obj *model.MarkNotificationsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkNotificationsReadPayload_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notifications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*notify.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarkNotificationsReadPayload_notifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkNotificationsReadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkNotificationsReadPayload_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.MarkNotificationsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkNotificationsReadPayload_unreadCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnreadCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkNotificationsReadPayload_unreadCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarkNotificationsReadPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarkNotificationsReadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.MarkNotificationsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkNotificationsReadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarkNotificationsReadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkNotificationsReadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -15199,6 +16405,94 @@ func (ec *executionContext) fieldContext_Mutation_createDesk(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markNotificationsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkNotificationsRead(ctx, fc.Args["input"].(model.MarkNotificationsReadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkNotificationsReadPayload) graphql.Marshaler {
+			return ec.marshalNMarkNotificationsReadPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMarkNotificationsReadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarkNotificationsReadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markNotificationsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDeskSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDeskSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDeskSettings(ctx, fc.Args["input"].(model.UpdateDeskSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeskSettingsPayload) graphql.Marshaler {
+			return ec.marshalNDeskSettingsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeskSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDeskSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeskSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDeskSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerPersistedOperations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15327,6 +16621,368 @@ func (ec *executionContext) fieldContext_Mutation_updateEvent(ctx context.Contex
 	if fc.Args, err = ec.field_Mutation_updateEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v notify.Kind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "NotificationKind")
+}
+
+func (ec *executionContext) _Notification_report(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Report(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_comment(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *comments.Comment) graphql.Marshaler {
+			return ec.marshalOComment2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐComment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_locale(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_actor(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_createdAt(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Notification_readAt(ctx context.Context, field graphql.CollectedField, obj *notify.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_readAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_readAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationEdge) graphql.Marshaler {
+			return ec.marshalNNotificationEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*notify.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *notify.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -17345,6 +19001,117 @@ func (ec *executionContext) fieldContext_Query_desks(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deskSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deskSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DeskSettings(ctx, fc.Args["deskId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Settings) graphql.Marshaler {
+			return ec.marshalODeskSettings2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deskSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeskSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deskSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["unreadOnly"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationConnection) graphql.Marshaler {
+			return ec.marshalONotificationConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unreadNotificationCount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unreadNotificationCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().UnreadNotificationCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Query_myQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17700,6 +19467,38 @@ func (ec *executionContext) fieldContext_Queue_changesRequested(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Queue_changeRequests(ctx context.Context, field graphql.CollectedField, obj *model.Queue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Queue_changeRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangeRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CommentThread) graphql.Marshaler {
+			return ec.marshalNCommentThread2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Queue_changeRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Queue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentThread(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24365,7 +26164,11 @@ func (ec *executionContext) unmarshalInputAddCommentInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"reportId", "replyTo", "body", "field", "attendeeId", "rangeStart", "rangeEnd", "mentionIds"}
+	if _, present := asMap["required"]; !present {
+		asMap["required"] = false
+	}
+
+	fieldsInOrder := [...]string{"reportId", "replyTo", "body", "field", "attendeeId", "rangeStart", "rangeEnd", "mentionIds", "required"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24428,6 +26231,13 @@ func (ec *executionContext) unmarshalInputAddCommentInput(ctx context.Context, o
 				return it, err
 			}
 			it.MentionIds = graphql.OmittableOf(data)
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -25768,6 +27578,66 @@ func UnmarshalLocalizedNameInput(ctx context.Context, raw any) (model.LocalizedN
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMarkNotificationsReadInput(ctx context.Context, obj any) (model.MarkNotificationsReadInput, error) {
+	var it model.MarkNotificationsReadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["all"]; !present {
+		asMap["all"] = false
+	}
+
+	fieldsInOrder := [...]string{"ids", "all", "upTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = graphql.OmittableOf(data)
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = graphql.OmittableOf(data)
+		case "upTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("upTo"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpTo = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkNotificationsReadInput unmarshals raw into the MarkNotificationsReadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkNotificationsReadInput(ctx context.Context, raw any) (model.MarkNotificationsReadInput, error) {
+	var out model.MarkNotificationsReadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkNotificationsReadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMergeInput(ctx context.Context, obj any) (model.MergeInput, error) {
 	var it model.MergeInput
 	if obj == nil {
@@ -26091,7 +27961,11 @@ func (ec *executionContext) unmarshalInputRequestChangesInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "comment"}
+	if _, present := asMap["required"]; !present {
+		asMap["required"] = true
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "comment", "required", "mentionIds", "field", "attendeeId", "rangeStart", "rangeEnd"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26119,6 +27993,48 @@ func (ec *executionContext) unmarshalInputRequestChangesInput(ctx context.Contex
 				return it, err
 			}
 			it.Comment = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = graphql.OmittableOf(data)
+		case "mentionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentionIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MentionIds = graphql.OmittableOf(data)
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOCommentField2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = graphql.OmittableOf(data)
+		case "attendeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendeeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendeeID = graphql.OmittableOf(data)
+		case "rangeStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rangeStart"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RangeStart = graphql.OmittableOf(data)
+		case "rangeEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rangeEnd"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RangeEnd = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -26868,6 +28784,97 @@ func (ec *executionContext) unmarshalInputUnregisterPersistedOperationsInput(ctx
 func UnmarshalUnregisterPersistedOperationsInput(ctx context.Context, raw any) (model.UnregisterPersistedOperationsInput, error) {
 	var out model.UnregisterPersistedOperationsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnregisterPersistedOperationsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDeskSettingsInput(ctx context.Context, obj any) (model.UpdateDeskSettingsInput, error) {
+	var it model.UpdateDeskSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"deskId", "approvalsRequired", "assignedReviewersOnly", "requiredChangesBlockApproval", "editReopensReview", "privateDrafts", "targetLocales", "tagCreatorRoles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "deskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deskId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeskID = graphql.OmittableOf(data)
+		case "approvalsRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalsRequired"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalsRequired = graphql.OmittableOf(data)
+		case "assignedReviewersOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignedReviewersOnly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignedReviewersOnly = graphql.OmittableOf(data)
+		case "requiredChangesBlockApproval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredChangesBlockApproval"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredChangesBlockApproval = graphql.OmittableOf(data)
+		case "editReopensReview":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("editReopensReview"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EditReopensReview = graphql.OmittableOf(data)
+		case "privateDrafts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privateDrafts"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivateDrafts = graphql.OmittableOf(data)
+		case "targetLocales":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetLocales"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetLocales = graphql.OmittableOf(data)
+		case "tagCreatorRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagCreatorRoles"))
+			data, err := ec.unmarshalORole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagCreatorRoles = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDeskSettingsInput unmarshals raw into the UpdateDeskSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDeskSettingsInput(ctx context.Context, raw any) (model.UpdateDeskSettingsInput, error) {
+	var out model.UpdateDeskSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDeskSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -27642,6 +29649,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Organization(ctx, sel, obj)
+	case notify.Notification:
+		return ec._Notification(ctx, sel, &obj)
+	case *notify.Notification:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Notification(ctx, sel, obj)
 	case model.Event:
 		return ec._Event(ctx, sel, &obj)
 	case *model.Event:
@@ -28398,6 +30412,24 @@ func (ec *executionContext) _CommentThread(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CommentThread_anchor(ctx, field, obj)
 				})
+		case "report":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_report(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_kind(ctx, field, obj)
+				})
+		case "required":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommentThread_required(ctx, field, obj)
+				})
 		case "resolvedAt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -28670,6 +30702,12 @@ func (ec *executionContext) _Desk(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Desk_settings(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28705,6 +30743,124 @@ func (ec *executionContext) _DeskPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "userErrors":
 			out.Values[i] = ec._DeskPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deskSettingsImplementors = []string{"DeskSettings"}
+
+func (ec *executionContext) _DeskSettings(ctx context.Context, sel ast.SelectionSet, obj *workflow.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deskSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeskSettings")
+		case "desk":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeskSettings_desk(ctx, field, obj)
+				})
+		case "approvalsRequired":
+			out.Values[i] = ec._DeskSettings_approvalsRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignedReviewersOnly":
+			out.Values[i] = ec._DeskSettings_assignedReviewersOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiredChangesBlockApproval":
+			out.Values[i] = ec._DeskSettings_requiredChangesBlockApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "editReopensReview":
+			out.Values[i] = ec._DeskSettings_editReopensReview(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "privateDrafts":
+			out.Values[i] = ec._DeskSettings_privateDrafts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targetLocales":
+			out.Values[i] = ec._DeskSettings_targetLocales(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tagCreatorRoles":
+			out.Values[i] = ec._DeskSettings_tagCreatorRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._DeskSettings_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeskSettings_updatedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deskSettingsPayloadImplementors = []string{"DeskSettingsPayload"}
+
+func (ec *executionContext) _DeskSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeskSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deskSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeskSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._DeskSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeskSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29237,6 +31393,49 @@ func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var markNotificationsReadPayloadImplementors = []string{"MarkNotificationsReadPayload"}
+
+func (ec *executionContext) _MarkNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkNotificationsReadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, markNotificationsReadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarkNotificationsReadPayload")
+		case "notifications":
+			out.Values[i] = ec._MarkNotificationsReadPayload_notifications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unreadCount":
+			out.Values[i] = ec._MarkNotificationsReadPayload_unreadCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._MarkNotificationsReadPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -29557,6 +31756,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "markNotificationsRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markNotificationsRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDeskSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDeskSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerPersistedOperations":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerPersistedOperations(ctx, field)
@@ -29575,6 +31788,159 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEvent(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationImplementors = []string{"Notification", "Node"}
+
+func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *notify.Notification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Notification")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_id(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Notification_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "report":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_report(ctx, field, obj)
+				})
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_comment(ctx, field, obj)
+				})
+		case "locale":
+			out.Values[i] = ec._Notification_locale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_actor(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Notification_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readAt":
+			out.Values[i] = ec._Notification_readAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationConnectionImplementors = []string{"NotificationConnection"}
+
+func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationConnection")
+		case "edges":
+			out.Values[i] = ec._NotificationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._NotificationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NotificationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationEdgeImplementors = []string{"NotificationEdge"}
+
+func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationEdge")
+		case "cursor":
+			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NotificationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30328,6 +32694,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_desks(ctx, field)
 				})
+		case "deskSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deskSettings(ctx, field)
+				})
+		case "notifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notifications(ctx, field)
+				})
+		case "unreadNotificationCount":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unreadNotificationCount(ctx, field)
+				})
 		case "myQueue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -30407,6 +32791,11 @@ func (ec *executionContext) _Queue(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "changesRequested":
 			out.Values[i] = ec._Queue_changesRequested(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeRequests":
+			out.Values[i] = ec._Queue_changeRequests(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33242,6 +35631,16 @@ func (ec *executionContext) marshalNCommentThread2ᚖgithubᚗcomᚋcopydeskᚋc
 	return ec._CommentThread(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCommentThreadKind2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadKind(ctx context.Context, v any) (model.CommentThreadKind, error) {
+	var res model.CommentThreadKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCommentThreadKind2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCommentThreadKind(ctx context.Context, sel ast.SelectionSet, v model.CommentThreadKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNCommentVersion2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋcommentsᚐVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []*comments.Version) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33397,6 +35796,14 @@ func (ec *executionContext) marshalNDeskPayload2ᚖgithubᚗcomᚋcopydeskᚋcop
 		return graphql.Null
 	}
 	return ec._DeskPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeskSettingsPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDeskSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeskSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeskSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._DeskSettingsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDiffOp2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐDiffOp(ctx context.Context, v any) (model.DiffOp, error) {
@@ -33712,6 +36119,19 @@ func (ec *executionContext) unmarshalNLocalizedNameInput2ᚖgithubᚗcomᚋcopyd
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMarkNotificationsReadInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMarkNotificationsReadInput(ctx context.Context, v any) (model.MarkNotificationsReadInput, error) {
+	res, err := ec.unmarshalInputMarkNotificationsReadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMarkNotificationsReadPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMarkNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, v *model.MarkNotificationsReadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarkNotificationsReadPayload!")
+		return graphql.Null
+	}
+	return ec._MarkNotificationsReadPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMergeInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐMergeInput(ctx context.Context, v any) (model.MergeInput, error) {
 	res, err := ec.unmarshalInputMergeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33725,6 +36145,69 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋcopydeskᚋcopydesk�
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*notify.Notification) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotification2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐNotification(ctx context.Context, sel ast.SelectionSet, v *notify.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationEdge2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationEdge2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v *model.NotificationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationEdge!")
+		return graphql.Null
+	}
+	return ec._NotificationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationKind2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐKind(ctx context.Context, v any) (notify.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := notify.Kind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationKind2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋnotifyᚐKind(ctx context.Context, sel ast.SelectionSet, v notify.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
@@ -34187,6 +36670,36 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋcopydeskᚋcopydeskᚋin
 	return res
 }
 
+func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx context.Context, v any) ([]auth.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]auth.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []auth.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRoleGrant2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.Grant) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34628,6 +37141,11 @@ func (ec *executionContext) marshalNUnregisterPersistedOperationsPayload2ᚖgith
 		return graphql.Null
 	}
 	return ec._UnregisterPersistedOperationsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateDeskSettingsInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateDeskSettingsInput(ctx context.Context, v any) (model.UpdateDeskSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateDeskSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateEventInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateEventInput(ctx context.Context, v any) (model.UpdateEventInput, error) {
@@ -35166,6 +37684,13 @@ func (ec *executionContext) marshalODesk2ᚖgithubᚗcomᚋcopydeskᚋcopydesk�
 	return ec._Desk(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODeskSettings2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋworkflowᚐSettings(ctx context.Context, sel ast.SelectionSet, v *workflow.Settings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeskSettings(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -35318,6 +37843,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋcopydeskᚋcopydeskᚋgr
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotificationConnection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *model.NotificationConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -35520,6 +38052,42 @@ func (ec *executionContext) marshalORevisionDiff2ᚖgithubᚗcomᚋcopydeskᚋco
 		return graphql.Null
 	}
 	return ec._RevisionDiff(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx context.Context, v any) ([]auth.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]auth.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []auth.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOScheduledPublication2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐScheduledPublication(ctx context.Context, sel ast.SelectionSet, v *model.ScheduledPublication) graphql.Marshaler {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/copydesk/copydesk/graph/ws"
 	"github.com/copydesk/copydesk/internal/metrics"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
@@ -34,6 +35,9 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	rc := *r
 	r = &rc
 	r.ops = pers.Registry
+	if r.Notifications == nil {
+		r.Notifications = notify.New(r.DB)
+	}
 	es := NewExecutableSchema(Config{Resolvers: r})
 	limits := DefaultLimits()
 	if opts.Limits != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Resolver helpers for users, desks and API tokens. They decode input and
@@ -145,4 +146,51 @@ func (r *Resolver) identityNode(ctx context.Context, typ string, id int64) (mode
 
 func identityNewUser(in model.CreateUserInput, grants []auth.Grant) identity.NewUser {
 	return identity.NewUser{Email: in.Email, Name: in.Name, Locale: value(in.Locale), Grants: grants, Locales: in.TranslatorLocales.Value()}
+}
+
+// deskSettings are a desk's settings for the newsroom; null for the public.
+func (r *Resolver) deskSettings(ctx context.Context, deskID *int64) (*workflow.Settings, error) {
+	if !auth.ViewerFrom(ctx).SeesDrafts() {
+		return nil, nil
+	}
+	var key int64
+	if deskID != nil {
+		key = *deskID
+	}
+	s, err := load(ctx, r.loaders(ctx).settings, key)
+	if err != nil {
+		return nil, err
+	}
+	s.DeskID = deskID
+	return &s, nil
+}
+
+func (r *Resolver) updateDeskSettings(ctx context.Context, in model.UpdateDeskSettingsInput) (*model.DeskSettingsPayload, error) {
+	var s workflow.Settings
+	desk, err := optID("input.deskId", typeDesk, in.DeskID)
+	if err == nil {
+		s, err = r.Identity.UpdateDeskSettings(ctx, desk, settingsChange(in))
+	}
+	if err != nil {
+		ue, err := failed(ctx, err)
+		return &model.DeskSettingsPayload{UserErrors: ue}, err
+	}
+	return &model.DeskSettingsPayload{Settings: &s, UserErrors: noUserErrors()}, nil
+}
+
+// settingsChange is in as the identity service takes it: a field sent as
+// null is left alone, like one left out.
+func settingsChange(in model.UpdateDeskSettingsInput) identity.SettingsChange {
+	c := identity.SettingsChange{
+		ApprovalsRequired: in.ApprovalsRequired.Value(), AssignedReviewersOnly: in.AssignedReviewersOnly.Value(),
+		RequiredChangesBlockApproval: in.RequiredChangesBlockApproval.Value(), EditReopensReview: in.EditReopensReview.Value(),
+		PrivateDrafts: in.PrivateDrafts.Value(),
+	}
+	if list, set := partialList(in.TargetLocales); set {
+		c.TargetLocales = list
+	}
+	if list, set := partialList(in.TagCreatorRoles); set {
+		c.TagCreatorRoles = list
+	}
+	return c
 }

@@ -43,6 +43,7 @@ type loaders struct {
 	attendees     *dataloadgen.Loader[int64, *editorial.Attendee]
 	users         *dataloadgen.Loader[int64, *auth.User]
 	desks         *dataloadgen.Loader[int64, *auth.Desk]
+	settings      *dataloadgen.Loader[int64, workflow.Settings] // by desk ID; 0: reports on no desk
 
 	reportTagIDs       *dataloadgen.Loader[int64, []int64]
 	reportAuthorIDs    *dataloadgen.Loader[int64, []int64]
@@ -95,6 +96,7 @@ func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 		attendees:     mapped(wait, rd.AttendeesByIDs),
 		users:         mapped(wait, rd.UsersByIDs),
 		desks:         mapped(wait, rd.DesksByIDs),
+		settings:      mapped(wait, r.Identity.SettingsByDeskIDs),
 
 		reportTagIDs:       mapped(wait, rd.TagIDsByReportIDs),
 		reportAuthorIDs:    mapped(wait, rd.AuthorIDsByReportIDs),

@@ -116,6 +116,8 @@ func (r *Resolver) node(ctx context.Context, field, gid string) (model.Node, err
 			return nil, nil
 		}
 		return nodeOrNil(load(ctx, l.comments, id))
+	case typeNotification:
+		return r.notificationNode(ctx, id)
 	}
 	return nil, nil
 }

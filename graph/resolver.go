@@ -11,6 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/operations"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
@@ -30,12 +31,11 @@ type Resolver struct {
 	Translations *translation.Service
 	Identity     *identity.Service
 	Comments     *comments.Service
-	Version      string
+	// Notifications is the signed-in user's inbox (nil: notify.New(DB)).
+	Notifications *notify.Service
+	Version       string
 	// Fallbacks are the deployment's locale fallback chains.
 	Fallbacks locale.Fallbacks
-	// TargetLocales are the locales every report should be translated
-	// into (canonical BCP 47); Report.translationProgress counts them.
-	TargetLocales []string
 	// LoaderWait is how long dataloaders collect keys (DefaultLoaderWait when zero).
 	LoaderWait time.Duration
 	// PublicCache, when set, keeps hot public documents in memory (a public

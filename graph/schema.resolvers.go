@@ -9,11 +9,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/copydesk/copydesk/graph/model"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/translation"
@@ -92,6 +94,21 @@ func (r *commentThreadResolver) Anchor(ctx context.Context, obj *model.CommentTh
 	return a, nil
 }
 
+// Report is the resolver for the report field.
+func (r *commentThreadResolver) Report(ctx context.Context, obj *model.CommentThread) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.Root.ReportID)
+}
+
+// Kind is the resolver for the kind field.
+func (r *commentThreadResolver) Kind(ctx context.Context, obj *model.CommentThread) (model.CommentThreadKind, error) {
+	return threadKind(obj.Thread), nil
+}
+
+// Required is the resolver for the required field.
+func (r *commentThreadResolver) Required(ctx context.Context, obj *model.CommentThread) (bool, error) {
+	return obj.Root.Required, nil
+}
+
 // ResolvedAt is the resolver for the resolvedAt field.
 func (r *commentThreadResolver) ResolvedAt(ctx context.Context, obj *model.CommentThread) (*time.Time, error) {
 	return obj.Root.ResolvedAt, nil
@@ -110,6 +127,21 @@ func (r *commentVersionResolver) Editor(ctx context.Context, obj *comments.Versi
 // ID is the resolver for the id field.
 func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
 	return encodeID(typeDesk, obj.ID), nil
+}
+
+// Settings is the resolver for the settings field.
+func (r *deskResolver) Settings(ctx context.Context, obj *auth.Desk) (*workflow.Settings, error) {
+	return r.deskSettings(ctx, &obj.ID)
+}
+
+// Desk is the resolver for the desk field.
+func (r *deskSettingsResolver) Desk(ctx context.Context, obj *workflow.Settings) (*auth.Desk, error) {
+	return r.desk(ctx, obj.DeskID)
+}
+
+// UpdatedBy is the resolver for the updatedBy field.
+func (r *deskSettingsResolver) UpdatedBy(ctx context.Context, obj *workflow.Settings) (*auth.User, error) {
+	return r.user(ctx, obj.UpdatedBy)
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -343,11 +375,8 @@ func (r *mutationResolver) AssignReviewers(ctx context.Context, input model.Assi
 
 // RequestChanges is the resolver for the requestChanges field.
 func (r *mutationResolver) RequestChanges(ctx context.Context, input model.RequestChangesInput) (*model.UpdateReportPayload, error) {
-	id, err := decodeID("input.id", typeReport, input.ID)
-	if err != nil {
-		return respond(ctx).report(nil, err)
-	}
-	return respond(ctx).report(r.Reports.RequestChanges(ctx, id, input.ExpectedVersion, input.Comment))
+	saved, err := r.requestChanges(ctx, input)
+	return respond(ctx).report(saved, commentFields(err))
 }
 
 // ApproveReport is the resolver for the approveReport field.
@@ -530,6 +559,16 @@ func (r *mutationResolver) CreateDesk(ctx context.Context, input model.CreateDes
 	return &model.DeskPayload{Desk: d, UserErrors: noUserErrors()}, nil
 }
 
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, input model.MarkNotificationsReadInput) (*model.MarkNotificationsReadPayload, error) {
+	return r.markNotificationsRead(ctx, input)
+}
+
+// UpdateDeskSettings is the resolver for the updateDeskSettings field.
+func (r *mutationResolver) UpdateDeskSettings(ctx context.Context, input model.UpdateDeskSettingsInput) (*model.DeskSettingsPayload, error) {
+	return r.updateDeskSettings(ctx, input)
+}
+
 // RegisterPersistedOperations is the resolver for the registerPersistedOperations field.
 func (r *mutationResolver) RegisterPersistedOperations(ctx context.Context, input model.RegisterPersistedOperationsInput) (*model.RegisterPersistedOperationsPayload, error) {
 	return r.registerPersistedOperations(ctx, input)
@@ -547,6 +586,33 @@ func (r *mutationResolver) UpdateEvent(ctx context.Context, input model.UpdateEv
 		return respond(ctx).event(nil, err)
 	}
 	return respond(ctx).event(r.Directory.UpdateEvent(ctx, in))
+}
+
+// ID is the resolver for the id field.
+func (r *notificationResolver) ID(ctx context.Context, obj *notify.Notification) (string, error) {
+	return encodeID(typeNotification, obj.ID), nil
+}
+
+// Report is the resolver for the report field.
+func (r *notificationResolver) Report(ctx context.Context, obj *notify.Notification) (*editorial.Report, error) {
+	return load(ctx, r.loaders(ctx).reports, obj.ReportID)
+}
+
+// Comment is the resolver for the comment field.
+func (r *notificationResolver) Comment(ctx context.Context, obj *notify.Notification) (*comments.Comment, error) {
+	if obj.CommentID == nil {
+		return nil, nil
+	}
+	c, err := load(ctx, r.loaders(ctx).comments, *obj.CommentID)
+	if c == nil || c.Deleted() {
+		return nil, err
+	}
+	return c, err
+}
+
+// Actor is the resolver for the actor field.
+func (r *notificationResolver) Actor(ctx context.Context, obj *notify.Notification) (*auth.User, error) {
+	return r.user(ctx, obj.ActorID)
 }
 
 // LocalizedName is the resolver for the localizedName field.
@@ -713,6 +779,29 @@ func (r *queryResolver) Desks(ctx context.Context) ([]*auth.Desk, error) {
 	return r.Identity.Desks(ctx)
 }
 
+// DeskSettings is the resolver for the deskSettings field.
+func (r *queryResolver) DeskSettings(ctx context.Context, deskID *string) (*workflow.Settings, error) {
+	id, err := optID("deskId", typeDesk, graphql.OmittableOf(deskID))
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Identity.DeskSettings(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, first *int, after *string, unreadOnly *bool) (*model.NotificationConnection, error) {
+	return r.notifications(ctx, first, after, unreadOnly)
+}
+
+// UnreadNotificationCount is the resolver for the unreadNotificationCount field.
+func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (*int, error) {
+	return r.unreadNotifications(ctx)
+}
+
 // MyQueue is the resolver for the myQueue field.
 func (r *queryResolver) MyQueue(ctx context.Context, day *string, timeZone *string) (*model.Queue, error) {
 	return r.myQueue(ctx, day, timeZone)
@@ -870,7 +959,11 @@ func (r *reportResolver) Approvals(ctx context.Context, obj *editorial.Report) (
 
 // ApprovalsRequired is the resolver for the approvalsRequired field.
 func (r *reportResolver) ApprovalsRequired(ctx context.Context, obj *editorial.Report) (int, error) {
-	return max(r.Reports.Workflow.ApprovalsRequired, 1), nil
+	if !newsroom(ctx) {
+		return 0, nil
+	}
+	f, err := load(ctx, r.loaders(ctx).facts, obj.ID)
+	return f.Required(), err
 }
 
 // EmbargoUntil is the resolver for the embargoUntil field.
@@ -1125,6 +1218,9 @@ func (r *Resolver) CommentVersion() CommentVersionResolver { return &commentVers
 // Desk returns DeskResolver implementation.
 func (r *Resolver) Desk() DeskResolver { return &deskResolver{r} }
 
+// DeskSettings returns DeskSettingsResolver implementation.
+func (r *Resolver) DeskSettings() DeskSettingsResolver { return &deskSettingsResolver{r} }
+
 // Event returns EventResolver implementation.
 func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
@@ -1133,6 +1229,9 @@ func (r *Resolver) EventConnection() EventConnectionResolver { return &eventConn
 
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// Notification returns NotificationResolver implementation.
+func (r *Resolver) Notification() NotificationResolver { return &notificationResolver{r} }
 
 // Organization returns OrganizationResolver implementation.
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
@@ -1221,9 +1320,11 @@ type (
 	commentThreadResolver          struct{ *Resolver }
 	commentVersionResolver         struct{ *Resolver }
 	deskResolver                   struct{ *Resolver }
+	deskSettingsResolver           struct{ *Resolver }
 	eventResolver                  struct{ *Resolver }
 	eventConnectionResolver        struct{ *Resolver }
 	mutationResolver               struct{ *Resolver }
+	notificationResolver           struct{ *Resolver }
 	organizationResolver           struct{ *Resolver }
 	organizationConnectionResolver struct{ *Resolver }
 	persistedOperationResolver     struct{ *Resolver }

@@ -146,7 +146,15 @@ func (r *Resolver) translationProgress(ctx context.Context, rep *editorial.Repor
 	for i, k := range keys {
 		byKey[k] = states[i]
 	}
-	p := translation.ProgressOf(rep.SourceLocale, list, byKey, r.TargetLocales)
+	var desk int64
+	if rep.DeskID != nil {
+		desk = *rep.DeskID
+	}
+	settings, err := load(ctx, r.loaders(ctx).settings, desk)
+	if err != nil {
+		return nil, err
+	}
+	p := translation.ProgressOf(rep.SourceLocale, list, byKey, settings.TargetLocales)
 	return &p, nil
 }
 

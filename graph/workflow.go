@@ -142,7 +142,10 @@ func (r *Resolver) myQueue(ctx context.Context, day, tz *string) (*model.Queue, 
 	if out.ChangesRequested, err = loadAll(ctx, l, q.ChangesRequested); err != nil {
 		return nil, err
 	}
-	out.ScheduledToday, err = loadAll(ctx, l, q.ScheduledToday)
+	if out.ScheduledToday, err = loadAll(ctx, l, q.ScheduledToday); err != nil {
+		return nil, err
+	}
+	out.ChangeRequests, err = r.changeRequests(ctx, v.UserID)
 	return out, err
 }
 
@@ -204,7 +207,8 @@ func anchorOf(c *comments.Comment) *model.CommentAnchor {
 }
 
 func (r *Resolver) addComment(ctx context.Context, in model.AddCommentInput) (*comments.Comment, error) {
-	nc := comments.NewComment{Body: in.Body, RangeStart: opt(in.RangeStart), RangeEnd: opt(in.RangeEnd)}
+	nc := comments.NewComment{Body: in.Body, RangeStart: opt(in.RangeStart), RangeEnd: opt(in.RangeEnd),
+		Required: in.Required.Value() != nil && *in.Required.Value()}
 	var err error
 	if nc.ReportID, err = decodeID("input.reportId", typeReport, in.ReportID); err != nil {
 		return nil, err

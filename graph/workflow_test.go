@@ -113,6 +113,23 @@ func TestEditorialWorkflowThroughTheAPI(t *testing.T) {
 		map[string]any{"id": id, "c": comment.AddComment.Comment.ID}, nil)
 	v = reviewer.step(`mutation($id: ID!, $v: Int!) { requestChanges(input: {id: $id, expectedVersion: $v, comment: "Name the forum."}) { report { version } } }`,
 		map[string]any{"id": id, "v": v})
+	// The reporter finds the change request in their queue, as a required change.
+	var asked struct {
+		MyQueue struct {
+			ChangeRequests []struct {
+				ID       string
+				Kind     string
+				Required bool
+				Root     struct{ Body string }
+				Report   struct{ ID string }
+			}
+		}
+	}
+	reporter.do(`{ myQueue { changeRequests { id kind required root { body } report { id } } } }`, nil, &asked)
+	if cr := asked.MyQueue.ChangeRequests; len(cr) != 1 || cr[0].Kind != "CHANGE_REQUEST" || !cr[0].Required || cr[0].Root.Body != "Name the forum." || cr[0].Report.ID != id {
+		t.Fatalf("the reporter's change requests: %+v", cr)
+	}
+	changeRequest := asked.MyQueue.ChangeRequests[0].ID
 	v = reporter.step(`mutation($id: ID!, $v: Int!) { updateReport(input: {id: $id, expectedVersion: $v, title: "China-Japan-Korea forum opens"}) { report { version } } }`,
 		map[string]any{"id": id, "v": v})
 	reporter.do(`mutation($c: ID!) { resolveThread(input: {threadId: $c}) { thread { resolvedAt } } }`, map[string]any{"c": comment.AddComment.Comment.ID}, nil)
@@ -122,6 +139,13 @@ func TestEditorialWorkflowThroughTheAPI(t *testing.T) {
 	if got := reporter.state(id).Report.AvailableTransitions; len(got) != 0 {
 		t.Errorf("a reporter cannot act on a report in review, yet is offered %v", got)
 	}
+	if got := reviewer.state(id).Report.AvailableTransitions; slices.Contains(got, "APPROVE") {
+		t.Errorf("approval is offered while a required change is open: %v", got)
+	}
+	if e, _ := reporter.fail(`mutation($c: ID!) { resolveThread(input: {threadId: $c}) { thread { resolvedAt } } }`, map[string]any{"c": changeRequest}); e.code() != "FORBIDDEN" {
+		t.Errorf("the reporter resolving the required change: %+v", e)
+	}
+	reviewer.do(`mutation($c: ID!) { resolveThread(input: {threadId: $c}) { thread { resolvedAt } } }`, map[string]any{"c": changeRequest}, nil)
 	if got := reviewer.state(id).Report.AvailableTransitions; !slices.Contains(got, "APPROVE") || slices.Contains(got, "PUBLISH") {
 		t.Errorf("a reviewer of a report in review is offered %v", got)
 	}
@@ -176,12 +200,13 @@ func TestEditorialWorkflowThroughTheAPI(t *testing.T) {
 		actions = append(actions, n.Action)
 	}
 	slices.Reverse(actions)
-	want := "report.create report.submit report.assignReviewers comment.create comment.create report.requestChanges report.update comment.resolve report.submit report.approve report.publish report.update report.publish report.unpublish"
+	want := "report.create report.submit report.assignReviewers comment.create comment.create report.requestChanges report.update comment.resolve report.submit comment.resolve report.approve report.publish report.update report.publish report.unpublish"
 	if got := strings.Join(actions, " "); got != want {
 		t.Errorf("audit trail:\n got %s\nwant %s", got, want)
 	}
-	if len(final.Comments) != 1 || len(final.Comments[0].Replies) != 1 || final.Comments[0].ResolvedAt == nil ||
-		final.Comments[0].Anchor == nil || *final.Comments[0].Anchor.Quote != "Forum" {
+	if len(final.Comments) != 2 || len(final.Comments[0].Replies) != 1 || final.Comments[0].ResolvedAt == nil ||
+		final.Comments[0].Anchor == nil || *final.Comments[0].Anchor.Quote != "Forum" ||
+		final.Comments[1].Root.Body != "Name the forum." || final.Comments[1].ResolvedAt == nil {
 		t.Errorf("comment thread: %+v", final.Comments)
 	}
 	// The public sees none of it.

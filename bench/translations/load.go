@@ -147,7 +147,7 @@ func newBench(db *postgres.DB, svc *newsroom.Services, ids *identity.Service, to
 	}
 	serve := func(loaderWait time.Duration) *httptest.Server {
 		resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: ids, Comments: comments.New(db), Version: "bench",
-			Fallbacks: fallbacks, TargetLocales: targetLocales, LoaderWait: loaderWait}
+			Fallbacks: fallbacks, LoaderWait: loaderWait}
 		return httptest.NewServer(server.New(server.Config{
 			GraphQL: graph.NewHandler(resolver, log, graph.HandlerOptions{}),
 			Ready:   func(context.Context) error { return nil },

@@ -17,6 +17,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/translation"
 )
@@ -29,8 +30,9 @@ const (
 	seedWorkers  = 4 // reports are seeded by this many goroutines
 )
 
-// targetLocales are the deployment's target locales (graph.Resolver.TargetLocales);
-// every report gets an APPROVED translation into each.
+// targetLocales are the target locales of reports on no desk (the
+// desk_settings row seed writes); every report gets an APPROVED
+// translation into each.
 var targetLocales = []string{"zh-Hans", "ja", "ko"}
 
 // fixture is what seed created.
@@ -56,6 +58,9 @@ func seed(ctx context.Context, svc *newsroom.Services, n int) (*fixture, error) 
 	run := strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36) // unique names with -dsn
 	r := rand.New(rand.NewPCG(42, 11))
 	fx := &fixture{people: nPeople, orgs: nOrgs}
+	if _, err := identity.New(svc.Reports.DB).UpdateDeskSettings(ctx, nil, identity.SettingsChange{TargetLocales: targetLocales}); err != nil {
+		return nil, fmt.Errorf("target locales: %w", err)
+	}
 
 	var orgs, people []int64
 	for i := range nOrgs {

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +30,6 @@ import (
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 func main() {
@@ -179,8 +179,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		"on an external database without users, create a local admin and print its API token once, as the embedded database always does (env COPYDESK_BOOTSTRAP_ADMIN)")
 	fallbacks := fs.String("locale-fallbacks", envOr("COPYDESK_LOCALE_FALLBACKS", locale.DefaultFallbacks),
 		"locale fallback chains for reading reports in other locales, as from:next:next,from:next (env COPYDESK_LOCALE_FALLBACKS)")
-	targets := fs.String("target-locales", os.Getenv("COPYDESK_TARGET_LOCALES"),
-		"comma-separated locales every report should be translated into, e.g. zh-Hans,ja,ko; translation progress counts them (env COPYDESK_TARGET_LOCALES)")
 	limits := ratelimit.DefaultConfig()
 	fs.IntVar(&limits.AnonymousPerMinute, "rate-anonymous", envInt("COPYDESK_RATE_ANONYMOUS", limits.AnonymousPerMinute),
 		"requests per minute allowed to each client IP without a token; 0 disables (env COPYDESK_RATE_ANONYMOUS)")
@@ -195,12 +193,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	noScheduler := fs.Bool("no-scheduler", envBool("COPYDESK_NO_SCHEDULER"),
 		"do not run the publishing worker in this instance; scheduled reports are published by instances that do (env COPYDESK_NO_SCHEDULER)")
 	edge, replica := registerEdge(fs), registerReplica(fs)
-	wf := workflow.DefaultConfig()
-	fs.IntVar(&wf.ApprovalsRequired, "approvals-required", envInt("COPYDESK_APPROVALS_REQUIRED", wf.ApprovalsRequired),
-		"approvals of a report's current version that make it APPROVED (env COPYDESK_APPROVALS_REQUIRED)")
-	fs.BoolVar(&wf.EditReopensReview, "edit-reopens-review", envBoolOr("COPYDESK_EDIT_REOPENS_REVIEW", wf.EditReopensReview),
-		"an edit to an approved or scheduled report sends it back to review (env COPYDESK_EDIT_REOPENS_REVIEW)")
+	moved := movedToDeskSettings(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := moved(); err != nil {
 		return err
 	}
 	log, err := c.logger(stderr)
@@ -215,13 +212,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.RateLimit = limits
-	cfg.LocaleFallbacks, cfg.TargetLocales = *fallbacks, *targets
+	cfg.LocaleFallbacks = *fallbacks
 	cfg.Addr, cfg.NoMigrate, cfg.DrainTimeout = *addr, *noMigrate, *drain
 	cfg.BootstrapAdmin, cfg.Stderr = *bootstrapAdmin, stderr
-	if wf.ApprovalsRequired < 1 {
-		return fmt.Errorf("--approvals-required: %d is not a positive number", wf.ApprovalsRequired)
-	}
-	cfg.Workflow, cfg.NoScheduler = &wf, *noScheduler
+	cfg.NoScheduler = *noScheduler
 	cfg.MetricsAddr, cfg.PprofAddr = *metricsAddr, *pprofAddr
 	switch d := app.Demo(*demo); d {
 	case app.DemoAuto, app.DemoAlways, app.DemoNever:
@@ -325,4 +319,34 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// movedToDeskSettings registers the flags that were per-instance settings
+// before desks owned them in the database (issue 14: two instances could
+// disagree about one report). Given as a flag or in the environment, each
+// stops the server with what to run instead; the returned function says so
+// after parsing.
+func movedToDeskSettings(fs *flag.FlagSet) func() error {
+	type movedFlag struct{ flag, env, setting string }
+	list := []movedFlag{
+		{"approvals-required", "COPYDESK_APPROVALS_REQUIRED", "--approvals-required N"},
+		{"edit-reopens-review", "COPYDESK_EDIT_REOPENS_REVIEW", "--edit-reopens-review=true|false"},
+		{"target-locales", "COPYDESK_TARGET_LOCALES", "--target-locales zh-Hans,ja,ko"},
+	}
+	var given []string
+	for _, m := range list {
+		fs.Func(m.flag, "moved to the desk settings in the database: see 'copydesk desk settings --help'", func(string) error {
+			given = append(given, m.flag)
+			return nil
+		})
+	}
+	return func() error {
+		var errs []error
+		for _, m := range list {
+			if slices.Contains(given, m.flag) || os.Getenv(m.env) != "" {
+				errs = append(errs, fmt.Errorf("--%s (env %s) is no longer an instance setting: desks own it in the database, so every instance applies the same value. Run 'copydesk desk settings --desk SLUG %s' (or --no-desk for reports on no desk), or use the updateDeskSettings mutation, and remove the flag", m.flag, m.env, m.setting))
+			}
+		}
+		return errors.Join(errs...)
+	}
 }

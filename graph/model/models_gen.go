@@ -13,6 +13,8 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Adds a comment, or a reply to a thread.
@@ -31,8 +33,10 @@ type AddCommentInput struct {
 	RangeStart graphql.Omittable[*int] `json:"rangeStart,omitempty"`
 	// The end of the commented text (exclusive).
 	RangeEnd graphql.Omittable[*int] `json:"rangeEnd,omitempty"`
-	// Users to notify, by ID.
+	// Users to notify, by ID: each gets a `MENTIONED` notification.
 	MentionIds graphql.Omittable[[]string] `json:"mentionIds,omitempty"`
+	// Make the new thread a required change, which (where the desk's `settings.requiredChangesBlockApproval` is on) must be resolved before the report can be approved. Reviewers and editors of the report's desk only; not for replies.
+	Required graphql.Omittable[*bool] `json:"required,omitempty"`
 }
 
 // The result of `revokeApiToken`.
@@ -353,6 +357,14 @@ type DeskPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The result of `updateDeskSettings`.
+type DeskSettingsPayload struct {
+	// The settings as saved; null when the mutation failed.
+	Settings *workflow.Settings `json:"settings,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A run of text in a diff.
 type DiffSegment struct {
 	// Whether the run is kept, inserted or deleted.
@@ -457,6 +469,26 @@ type LocalizedNameInput struct {
 	Value string `json:"value"`
 }
 
+// Which notifications to mark read: `ids`, or `all`.
+type MarkNotificationsReadInput struct {
+	// The notifications, at most 100.
+	Ids graphql.Omittable[[]string] `json:"ids,omitempty"`
+	// Mark every unread notification read (up to `upTo`).
+	All graphql.Omittable[*bool] `json:"all,omitempty"`
+	// With `all`: the newest notification the screen shows; newer ones stay unread. Omit for every one.
+	UpTo graphql.Omittable[*string] `json:"upTo,omitempty"`
+}
+
+// The result of `markNotificationsRead`.
+type MarkNotificationsReadPayload struct {
+	// The notifications this marked read (those read already are left out).
+	Notifications []*notify.Notification `json:"notifications"`
+	// How many remain unread.
+	UnreadCount *int `json:"unreadCount,omitempty"`
+	// What was wrong with the input, when the mutation failed; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Merges directory entries or tags of one kind into a target.
 type MergeInput struct {
 	// The entries to merge away (at most 50).
@@ -467,6 +499,24 @@ type MergeInput struct {
 
 // Every write. Each mutation runs in one transaction: it either applies whole or changes nothing.
 type Mutation struct {
+}
+
+// A page of notifications.
+type NotificationConnection struct {
+	// Notifications on this page, with cursors.
+	Edges []*NotificationEdge `json:"edges"`
+	// Notifications on this page.
+	Nodes []*notify.Notification `json:"nodes"`
+	// Where this page sits.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A notification in a `NotificationConnection`.
+type NotificationEdge struct {
+	// An opaque cursor.
+	Cursor string `json:"cursor"`
+	// The notification.
+	Node *notify.Notification `json:"node"`
 }
 
 // A page of organizations.
@@ -581,6 +631,8 @@ type Queue struct {
 	AwaitingMyReview []*editorial.Report `json:"awaitingMyReview"`
 	// My reports sent back with changes requested.
 	ChangesRequested []*editorial.Report `json:"changesRequested"`
+	// The open change requests on reports I created, oldest first (at most 100): what reviewers asked me to change, with the report each is on. Resolved threads leave the list.
+	ChangeRequests []*CommentThread `json:"changeRequests"`
 	// Reports scheduled to be published on the given day.
 	ScheduledToday []*editorial.Report `json:"scheduledToday"`
 }
@@ -712,8 +764,20 @@ type RequestChangesInput struct {
 	ID string `json:"id"`
 	// The `version` you last read.
 	ExpectedVersion int `json:"expectedVersion"`
-	// What to change; required. It is recorded with the transition.
+	// What to change (Markdown); required. It opens a change-request thread on the report (see `Report.comments`, `Queue.changeRequests`) and is recorded with the transition.
 	Comment string `json:"comment"`
+	// Whether the thread is a required change: where the desk's `settings.requiredChangesBlockApproval` is on, the report cannot be approved until the thread is resolved. Default true.
+	Required graphql.Omittable[*bool] `json:"required,omitempty"`
+	// Users to notify, by ID (besides the reporter, who always is).
+	MentionIds graphql.Omittable[[]string] `json:"mentionIds,omitempty"`
+	// Anchor the thread to this field.
+	Field graphql.Omittable[*CommentField] `json:"field,omitempty"`
+	// With `field: ATTENDEE`, the attendee.
+	AttendeeID graphql.Omittable[*string] `json:"attendeeId,omitempty"`
+	// The start of the text the change is about, in characters (Unicode code points) of the field.
+	RangeStart graphql.Omittable[*int] `json:"rangeStart,omitempty"`
+	// The end of that text (exclusive).
+	RangeEnd graphql.Omittable[*int] `json:"rangeEnd,omitempty"`
 }
 
 // Restores an archived report.
@@ -995,6 +1059,26 @@ type UnregisterPersistedOperationsPayload struct {
 	RemovedCount *int `json:"removedCount,omitempty"`
 	// What was wrong with the input, when the mutation failed; empty on success.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes a desk's settings: each field left out keeps its value.
+type UpdateDeskSettingsInput struct {
+	// The desk; omit (or null) for the settings of reports on no desk.
+	DeskID graphql.Omittable[*string] `json:"deskId,omitempty"`
+	// How many approvals make a report `APPROVED`, 1 to 10.
+	ApprovalsRequired graphql.Omittable[*int] `json:"approvalsRequired,omitempty"`
+	// Whether only assigned reviewers may approve.
+	AssignedReviewersOnly graphql.Omittable[*bool] `json:"assignedReviewersOnly,omitempty"`
+	// Whether open required changes block approval.
+	RequiredChangesBlockApproval graphql.Omittable[*bool] `json:"requiredChangesBlockApproval,omitempty"`
+	// Whether an edit after approval reopens review.
+	EditReopensReview graphql.Omittable[*bool] `json:"editReopensReview,omitempty"`
+	// Whether the desk's drafts are private to its members.
+	PrivateDrafts graphql.Omittable[*bool] `json:"privateDrafts,omitempty"`
+	// The target locales (BCP 47, e.g. `zh-Hans`); replaces the list. An empty list: none.
+	TargetLocales graphql.Omittable[[]string] `json:"targetLocales,omitempty"`
+	// The roles that may create tags by name (not `ADMIN`, who always may); replaces the list. An empty list: admins only.
+	TagCreatorRoles graphql.Omittable[[]auth.Role] `json:"tagCreatorRoles,omitempty"`
 }
 
 // Changes an event; only fields present change.
@@ -1335,6 +1419,64 @@ func (e *CommentField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CommentField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What started a comment thread.
+type CommentThreadKind string
+
+const (
+	// A comment (`addComment`).
+	CommentThreadKindComment CommentThreadKind = "COMMENT"
+	// A reviewer sent the report back with this comment (`requestChanges`).
+	CommentThreadKindChangeRequest CommentThreadKind = "CHANGE_REQUEST"
+)
+
+var AllCommentThreadKind = []CommentThreadKind{
+	CommentThreadKindComment,
+	CommentThreadKindChangeRequest,
+}
+
+func (e CommentThreadKind) IsValid() bool {
+	switch e {
+	case CommentThreadKindComment, CommentThreadKindChangeRequest:
+		return true
+	}
+	return false
+}
+
+func (e CommentThreadKind) String() string {
+	return string(e)
+}
+
+func (e *CommentThreadKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CommentThreadKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CommentThreadKind", str)
+	}
+	return nil
+}
+
+func (e CommentThreadKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CommentThreadKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CommentThreadKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

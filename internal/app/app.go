@@ -38,7 +38,6 @@ import (
 	"github.com/copydesk/copydesk/internal/richtext"
 	"github.com/copydesk/copydesk/internal/scheduler"
 	"github.com/copydesk/copydesk/internal/server"
-	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Demo says when the demo data set is loaded.
@@ -67,16 +66,9 @@ type Config struct {
 	// locales, as "zh-Hant:zh-Hans:en,ja:en" (locale.ParseFallbacks); empty
 	// means locale.DefaultFallbacks.
 	LocaleFallbacks string
-	// TargetLocales are the locales every report should be translated
-	// into, comma-separated ("zh-Hans,ja,ko"); translation progress counts
-	// them. Empty: only the locales a report has translations in.
-	TargetLocales string
 	// RateLimit limits /graphql per API token and per client IP; the zero
 	// value limits nothing (cmd/copydesk sets ratelimit.DefaultConfig).
 	RateLimit ratelimit.Config
-	// Workflow is the newsroom's workflow policy; nil means
-	// workflow.DefaultConfig() (one approval; edits reopen review).
-	Workflow *workflow.Config
 	// NoScheduler leaves out the publishing worker (internal/scheduler),
 	// which otherwise runs in every instance.
 	NoScheduler bool
@@ -215,9 +207,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 		return fmt.Errorf("metrics: %w", err)
 	}
 	svc := newsroom.New(db)
-	if cfg.Workflow != nil {
-		svc.Reports.Workflow = *cfg.Workflow
-	}
 	defer startWorkers(ctx, cfg, db, svc, m, log)()
 	cache, stopCache := startPublicCache(ctx, cfg.PublicCacheBytes, database.DSN, log)
 	defer stopCache()
@@ -235,12 +224,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(net.Addr)
 // limiter, cost limits, persisted operations, caching and metrics, the
 // explorer, readiness and CORS.
 func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, cache *published.Cache, limits graph.Limits, m *metrics.Metrics, closing <-chan struct{}, log *slog.Logger) (*server.Config, error) {
-	fallbacks, targets, err := locales(cfg)
+	fallbacks, err := localeFallbacks(cfg)
 	if err != nil {
 		return nil, err
 	}
 	resolver := &graph.Resolver{DB: db, Reports: svc.Reports, Directory: svc.Directory, Translations: svc.Translations, Identity: identity.New(db), Comments: comments.New(db), Version: Version(),
-		Fallbacks: fallbacks, TargetLocales: targets, PublicCache: cache,
+		Fallbacks: fallbacks, PublicCache: cache,
 		Texts: richtext.NewMemo(textMemoBytes)}
 	rate := cfg.RateLimit
 	rate.OnLimited = m.RateLimited
@@ -266,21 +255,17 @@ func httpConfig(cfg Config, db *postgres.DB, svc *newsroom.Services, cache *publ
 	}, nil
 }
 
-// locales are cfg's locale fallback chains and target locales.
-func locales(cfg Config) (locale.Fallbacks, []string, error) {
+// localeFallbacks are cfg's locale fallback chains.
+func localeFallbacks(cfg Config) (locale.Fallbacks, error) {
 	chains := cfg.LocaleFallbacks
 	if chains == "" {
 		chains = locale.DefaultFallbacks
 	}
 	fallbacks, err := locale.ParseFallbacks(chains)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--locale-fallbacks: %w", err)
+		return nil, fmt.Errorf("--locale-fallbacks: %w", err)
 	}
-	targets, err := locale.ParseList(cfg.TargetLocales)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--target-locales: %w", err)
-	}
-	return fallbacks, targets, nil
+	return fallbacks, nil
 }
 
 // connLimits are cfg's connection limits.

@@ -30,6 +30,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -70,7 +71,23 @@ type Comment struct {
 	DeletedAt            *time.Time // Body is nil once deleted
 	ResolvedAt           *time.Time // roots only
 	ResolvedBy           *int64
+	// Kind is KindComment, or KindChangeRequest for the thread a
+	// requestChanges opened (roots only; replies are KindComment).
+	Kind string
+	// Required: the thread is a required change, which (where the desk's
+	// settings say so) must be resolved before the report is approved.
+	Required bool
 }
+
+// MsgRequiredChangeReviewersOnly is the error for resolving or reopening a
+// required change without the right to review the report.
+const MsgRequiredChangeReviewersOnly = "Only a reviewer or editor of the report's desk can resolve or reopen a required change; reply to the thread to say it is done."
+
+// Kinds of thread.
+const (
+	KindComment       = "COMMENT"
+	KindChangeRequest = "CHANGE_REQUEST"
+)
 
 // Deleted reports whether the comment was deleted.
 func (c *Comment) Deleted() bool { return c.DeletedAt != nil }
@@ -103,6 +120,9 @@ type NewComment struct {
 	AttendeeID           *int64
 	RangeStart, RangeEnd *int
 	MentionIDs           []int64
+	// Required makes a new thread a required change; only those who may
+	// review the report (auth.ReviewReport) can open one.
+	Required bool
 }
 
 // Service reads and writes comments. It is safe for concurrent use.
@@ -134,37 +154,79 @@ func (s *Service) Create(ctx context.Context, in NewComment) (*Comment, error) {
 		if err := auth.Check(v, auth.Comment, auth.Resource{DeskID: r.DeskID}); err != nil {
 			return err
 		}
-		body, err := checkBody("input.body", in.Body)
-		if err != nil {
-			return err
+		if in.Required {
+			if in.ParentID != nil {
+				return cerr.FieldErrorf(cerr.Invalid, "input.required", "Only a new thread can be a required change, not a reply.")
+			}
+			if err := auth.Check(v, auth.ReviewReport, auth.Resource{DeskID: r.DeskID}); err != nil {
+				return err
+			}
 		}
-		row := &postgres.CommentRow{ReportID: r.ID, AuthorID: v.UserRef(), Body: &body}
 		if in.ParentID != nil {
 			if in.Field != "" || in.AttendeeID != nil || in.RangeStart != nil || in.RangeEnd != nil {
 				return cerr.FieldErrorf(cerr.Invalid, "input.parentId", "A reply belongs to its thread's anchor: leave out field, attendeeId and the range.")
+			}
+			body, err := checkBody("input.body", in.Body)
+			if err != nil {
+				return err
 			}
 			root, err := s.threadRoot(ctx, tx, r.ID, *in.ParentID)
 			if err != nil {
 				return err
 			}
-			row.ParentID = &root.ID
-		} else if err := anchor(ctx, tx, r, in, row); err != nil {
+			row := &postgres.CommentRow{ReportID: r.ID, AuthorID: v.UserRef(), Body: &body, ParentID: &root.ID}
+			if row.MentionIDs, err = checkMentions(ctx, tx, in.MentionIDs); err != nil {
+				return err
+			}
+			if err := postgres.InsertComment(ctx, tx, row); err != nil {
+				return err
+			}
+			out = fromRow(row)
+		} else if out, err = OpenThread(ctx, tx, r, in, KindComment); err != nil {
 			return err
 		}
-		if row.MentionIDs, err = checkMentions(ctx, tx, in.MentionIDs); err != nil {
+		if err := notifyMentions(ctx, tx, r.ID, out.ID, out.MentionIDs); err != nil {
 			return err
 		}
-		if err := postgres.InsertComment(ctx, tx, row); err != nil {
-			return err
-		}
-		out = fromRow(row)
 		detail := map[string]any{"threadId": out.ThreadID}
+		if out.Required {
+			detail["required"] = true
+		}
 		if len(out.MentionIDs) > 0 {
 			detail["mentionIds"] = out.MentionIDs
 		}
 		return record(ctx, tx, "comment.create", out, nil, map[string]any{"version": out.Version}, detail)
 	})
 	return out, err
+}
+
+// OpenThread validates and writes a new thread on report r (locked or
+// read FOR SHARE in tx) by the context's viewer: its body, anchor and
+// mentions as in (ParentID must be nil), of kind (KindComment or
+// KindChangeRequest), a required change when in.Required. It checks no
+// permission and records no audit entry and no notification: Create, and
+// the report service's requestChanges, do those as part of their own
+// change.
+func OpenThread(ctx context.Context, tx *postgres.Tx, r *editorial.Report, in NewComment, kind string) (*Comment, error) {
+	bodyField := "input.body"
+	if kind == KindChangeRequest {
+		bodyField = "input.comment" // requestChanges calls the body its comment
+	}
+	body, err := checkBody(bodyField, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	row := &postgres.CommentRow{ReportID: r.ID, AuthorID: auth.ViewerFrom(ctx).UserRef(), Body: &body, Kind: kind, Required: in.Required}
+	if err := anchor(ctx, tx, r, in, row); err != nil {
+		return nil, err
+	}
+	if row.MentionIDs, err = checkMentions(ctx, tx, in.MentionIDs); err != nil {
+		return nil, err
+	}
+	if err := postgres.InsertComment(ctx, tx, row); err != nil {
+		return nil, err
+	}
+	return fromRow(row), nil
 }
 
 // threadRoot returns the root of the thread comment parentID belongs to,
@@ -319,11 +381,16 @@ func (s *Service) Edit(ctx context.Context, id int64, expectedVersion int, body 
 			out = fromRow(c)
 			return nil
 		}
-		before := c.Version
+		before, had := c.Version, slices.Clone([]int64(c.MentionIDs))
 		if err := postgres.EditComment(ctx, tx, c, b, mentions, v.UserRef()); err != nil {
 			return err
 		}
 		out = fromRow(c)
+		// Only the users the edit newly mentions are told.
+		added := slices.DeleteFunc(slices.Clone(mentions), func(u int64) bool { return slices.Contains(had, u) })
+		if err := notifyMentions(ctx, tx, c.ReportID, c.ID, added); err != nil {
+			return err
+		}
 		return record(ctx, tx, "comment.edit", out, map[string]any{"version": before}, map[string]any{"version": out.Version},
 			map[string]any{"threadId": out.ThreadID, "mentionIds": nonNil(out.MentionIDs)})
 	})
@@ -382,12 +449,17 @@ func (s *Service) setResolved(ctx context.Context, threadID int64, resolved bool
 	}
 	var out *Comment
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		c, err := lockComment(ctx, tx, v, "input.threadId", threadID)
+		c, desk, err := lockCommentDesk(ctx, tx, v, "input.threadId", threadID)
 		if err != nil {
 			return err
 		}
 		if c.ParentID != nil {
 			return cerr.FieldErrorf(cerr.Invalid, "input.threadId", "This comment is a reply; resolve or reopen its thread, comment %d.", *c.ParentID)
+		}
+		// A required change is the reviewers' to close: the reporter says
+		// it is done in a reply.
+		if c.Required && auth.Check(v, auth.ReviewReport, auth.Resource{DeskID: desk}) != nil {
+			return cerr.FieldErrorf(cerr.Forbidden, "input.threadId", "%s", MsgRequiredChangeReviewersOnly)
 		}
 		was := c.ResolvedAt != nil
 		if was == resolved {
@@ -497,6 +569,23 @@ func (s *Service) MentioningUser(ctx context.Context, userID int64, first int, a
 	return out, nil
 }
 
+// OpenChangeRequests returns the roots of the open change-request threads
+// on the reports user userID created, oldest first, at most first.
+func (s *Service) OpenChangeRequests(ctx context.Context, userID int64, first int) ([]*Comment, error) {
+	if _, err := gate(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := postgres.OpenChangeRequests(ctx, s.DB, userID, first)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Comment, len(rows))
+	for i, row := range rows {
+		out[i] = fromRow(row)
+	}
+	return out, nil
+}
+
 // --- helpers ---
 
 // gate lets through only viewers who may read the newsroom's unpublished
@@ -585,6 +674,7 @@ func fromRow(r *postgres.CommentRow) *Comment {
 		AttendeeID: r.AttendeeID, RangeStart: r.RangeStart, RangeEnd: r.RangeEnd, Quote: r.Quote, Version: r.Version,
 		MentionIDs: slices.Clone([]int64(r.MentionIDs)), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		EditedAt: r.EditedAt, DeletedAt: r.DeletedAt, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy,
+		Kind: r.Kind, Required: r.Required,
 	}
 	if r.ParentID != nil {
 		c.ThreadID = *r.ParentID
@@ -613,4 +703,9 @@ func clip(s string) string {
 		return string(r[:40]) + "…"
 	}
 	return s
+}
+
+// notifyMentions tells the users a new comment mentions.
+func notifyMentions(ctx context.Context, tx *postgres.Tx, reportID, commentID int64, userIDs []int64) error {
+	return notify.Send(ctx, tx, notify.Event{Kind: notify.Mentioned, ReportID: reportID, CommentID: &commentID}, userIDs...)
 }

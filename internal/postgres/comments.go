@@ -32,6 +32,8 @@ type CommentRow struct {
 	DeletedAt  *time.Time    `db:"deleted_at"`
 	ResolvedAt *time.Time    `db:"resolved_at"`
 	ResolvedBy *int64        `db:"resolved_by"`
+	Kind       string        `db:"kind"`     // COMMENT or CHANGE_REQUEST (roots; replies are COMMENT)
+	Required   bool          `db:"required"` // a root that is a required change
 	MentionIDs pq.Int64Array `db:"mention_ids"` // ascending
 }
 
@@ -46,7 +48,7 @@ type CommentVersionRow struct {
 
 const commentSelect = `SELECT c.id, c.report_id, c.parent_id, c.author_id, c.body, c.field, c.attendee_id,
 	c.range_start, c.range_end, c.quote, c.version, c.created_at, c.updated_at, c.edited_at, c.deleted_at,
-	c.resolved_at, c.resolved_by,
+	c.resolved_at, c.resolved_by, c.kind, c.required,
 	ARRAY(SELECT m.user_id FROM comment_mentions m WHERE m.comment_id = c.id ORDER BY m.user_id) AS mention_ids
 	FROM comments c`
 
@@ -82,11 +84,14 @@ func LockComment(ctx context.Context, tx *Tx, id int64) (*CommentRow, *int64, er
 // c.Version and the timestamps.
 func InsertComment(ctx context.Context, tx *Tx, c *CommentRow) error {
 	c.Version, c.CreatedAt, c.UpdatedAt, c.EditedAt = 1, tx.Now, tx.Now, nil
+	if c.Kind == "" {
+		c.Kind = "COMMENT"
+	}
 	err := tx.GetContext(ctx, &c.ID, `
 		INSERT INTO comments (report_id, parent_id, author_id, body, field, attendee_id, range_start, range_end, quote,
-			version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id`,
-		c.ReportID, c.ParentID, c.AuthorID, c.Body, c.Field, c.AttendeeID, c.RangeStart, c.RangeEnd, c.Quote, tx.Now)
+			version, created_at, updated_at, kind, required)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12) RETURNING id`,
+		c.ReportID, c.ParentID, c.AuthorID, c.Body, c.Field, c.AttendeeID, c.RangeStart, c.RangeEnd, c.Quote, tx.Now, c.Kind, c.Required)
 	if err != nil {
 		return FormatError(err, "InsertComment", "Comment")
 	}
@@ -229,4 +234,17 @@ func CommentsMentioning(ctx context.Context, q sqlx.QueryerContext, userID int64
 		JOIN comment_mentions me ON me.comment_id = c.id AND me.user_id = $1
 		WHERE c.id < $2 ORDER BY c.id DESC LIMIT $3`, userID, before, first)
 	return list, FormatError(err, "CommentsMentioning", "Comment")
+}
+
+// OpenChangeRequests returns the open (unresolved, not deleted) change
+// request threads' roots on the reports created by user userID, oldest
+// first, at most first: the reporter's "what I must change" list.
+func OpenChangeRequests(ctx context.Context, q sqlx.QueryerContext, userID int64, first int) ([]*CommentRow, error) {
+	var list []*CommentRow
+	err := sqlx.SelectContext(ctx, q, &list, commentSelect+`
+		JOIN reports r ON r.id = c.report_id
+		WHERE r.created_by = $1 AND r.status <> 'ARCHIVED' AND c.parent_id IS NULL AND c.kind = 'CHANGE_REQUEST'
+			AND c.resolved_at IS NULL AND c.deleted_at IS NULL
+		ORDER BY c.id LIMIT $2`, userID, first)
+	return list, FormatError(err, "OpenChangeRequests", "Comment")
 }

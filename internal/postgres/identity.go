@@ -47,13 +47,23 @@ func (r *deskRow) desk() (*auth.Desk, error) {
 	return &auth.Desk{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt}, nil
 }
 
-// InsertDesk stores a new desk, setting its ID and CreatedAt (tx.Now).
+// InsertDesk stores a new desk, setting its ID and CreatedAt (tx.Now), with
+// a copy of the no-desk settings as its settings.
 // CONFLICT with constraint desks_slug_key or desks_name_key when another
 // desk has the slug or the name (compared case-insensitively).
 func InsertDesk(ctx context.Context, tx *Tx, d *auth.Desk) error {
 	err := tx.GetContext(ctx, &d.ID, `INSERT INTO desks (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id`, d.Slug, d.Name, tx.Now)
 	if err != nil {
 		return FormatError(err, "InsertDesk", "Desk")
+	}
+	// The new desk starts with the settings of reports on no desk.
+	_, err = tx.ExecContext(ctx, `INSERT INTO desk_settings (desk_id, approvals_required, assigned_reviewers_only, required_changes_block,
+			edit_reopens_review, private_drafts, target_locales, tag_creator_roles)
+		SELECT $1, approvals_required, assigned_reviewers_only, required_changes_block,
+			edit_reopens_review, private_drafts, target_locales, tag_creator_roles
+		FROM desk_settings WHERE desk_id IS NULL`, d.ID)
+	if err != nil {
+		return FormatError(err, "InsertDesk", "Desk settings")
 	}
 	d.CreatedAt = tx.Now
 	return nil

@@ -82,6 +82,11 @@ type WorkflowState struct {
 	ApprovedByViewer bool       `db:"approved_by_viewer"` // among them
 	PublishedVersion *int       `db:"published_version"`  // nil: never published
 	PublishAt        *time.Time `db:"publish_at"`         // its publish job, if any
+	// From its desk's settings.
+	ApprovalsRequired     int  `db:"approvals_required"`
+	AssignedReviewersOnly bool `db:"assigned_reviewers_only"`
+	ViewerAssigned        bool `db:"viewer_assigned"`       // the viewer is an assigned reviewer
+	OpenRequiredChanges   int  `db:"open_required_changes"` // 0 unless the desk makes them block approval
 }
 
 // WorkflowStates returns the workflow state of the reports in ids as seen
@@ -92,10 +97,19 @@ func WorkflowStates(ctx context.Context, q sqlx.QueryerContext, ids []int64, vie
 		SELECT r.id, r.content_version, r.embargo_until,
 			(SELECT count(*) FROM report_approvals a WHERE a.report_id = r.id AND a.version >= r.content_version) AS approvals,
 			EXISTS (SELECT 1 FROM report_approvals a WHERE a.report_id = r.id AND a.version >= r.content_version AND a.user_id = $2) AS approved_by_viewer,
-			p.version AS published_version, j.run_at AS publish_at
+			p.version AS published_version, j.run_at AS publish_at,
+			coalesce(ds.approvals_required, 1) AS approvals_required,
+			coalesce(ds.assigned_reviewers_only, false) AS assigned_reviewers_only,
+			EXISTS (SELECT 1 FROM review_assignments ra WHERE ra.report_id = r.id AND ra.user_id = $2) AS viewer_assigned,
+			CASE WHEN coalesce(ds.required_changes_block, true) THEN
+				(SELECT count(*) FROM comments c WHERE c.report_id = r.id AND c.required AND c.parent_id IS NULL
+					AND c.resolved_at IS NULL AND c.deleted_at IS NULL)
+			ELSE 0 END AS open_required_changes
 		FROM reports r
 		LEFT JOIN report_publications p ON p.report_id = r.id
 		LEFT JOIN publish_jobs j ON j.report_id = r.id
+		LEFT JOIN LATERAL (SELECT * FROM desk_settings s WHERE s.desk_id = r.desk_id OR s.desk_id IS NULL
+			ORDER BY s.desk_id NULLS LAST LIMIT 1) ds ON true
 		WHERE r.id = ANY($1)`, pq.Array(ids), viewerID)
 	if err != nil {
 		return nil, FormatError(err, "WorkflowStates", "Report")

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/audit"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/search"
@@ -302,6 +304,12 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		}
 		if err := postgres.UpdateReport(ctx, tx, r, contentChanged); err != nil {
 			return err
+		}
+		if len(diff.Text) > 0 || slices.Contains(diff.ChangedFields, "attendees") { // what translators translate
+			// (Their translations may now be stale.)
+			if err := notify.SendSourceChanged(ctx, tx, r.ID); err != nil {
+				return err
+			}
 		}
 		if contentChanged { // searchable in the newsroom in this transaction
 			index := search.IndexSource

@@ -14,16 +14,14 @@ package reports
 
 import (
 	"github.com/copydesk/copydesk/internal/postgres"
-	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // Service runs report mutations. It is safe for concurrent use.
 type Service struct {
 	DB *postgres.DB
-	// Workflow is the newsroom's workflow policy (approvals required, whether
-	// edits reopen review). New sets workflow.DefaultConfig().
-	Workflow workflow.Config
 }
 
-// New returns a Service over db with the default workflow policy.
-func New(db *postgres.DB) *Service { return &Service{DB: db, Workflow: workflow.DefaultConfig()} }
+// New returns a Service over db. The workflow policy (approvals required,
+// whether edits reopen review, …) is each desk's workflow.Settings, read
+// from the database in the transaction that applies it.
+func New(db *postgres.DB) *Service { return &Service{DB: db} }

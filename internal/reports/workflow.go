@@ -8,7 +8,9 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/workflow"
 )
@@ -75,10 +77,18 @@ func (s *Service) transition(ctx context.Context, a workflow.Action, idField str
 // its revision snapshot holds), before UpdateReport records the version the
 // content changed at (so earlier approvals stop counting and a published
 // report has unpublished changes): it applies workflow's rule "an edit
-// reopens review" (Config.ReopenReview), dropping the publish job of a
+// reopens review" (Settings.ReopenReview, with the settings of the
+// report's desk), dropping the publish job of a
 // report it sends back to IN_REVIEW.
 func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
-	if next, reopened := s.Workflow.ReopenReview(action, before.Status, r.Status); reopened {
+	if r.Status != editorial.Approved && r.Status != editorial.Scheduled {
+		return nil // the rule cannot apply: no need to read the settings
+	}
+	settings, err := postgres.SettingsFor(ctx, tx, r.DeskID)
+	if err != nil {
+		return err
+	}
+	if next, reopened := settings.ReopenReview(action, before.Status, r.Status); reopened {
 		if err := postgres.DeletePublishJob(ctx, tx, r.ID); err != nil {
 			return err
 		}
@@ -118,10 +128,12 @@ func (s *Service) factsIn(ctx context.Context, tx *postgres.Tx, r *editorial.Rep
 }
 
 func (s *Service) factsOf(st *postgres.WorkflowState, now time.Time) workflow.Facts {
-	f := workflow.Facts{Now: now, ApprovalsRequired: max(s.Workflow.ApprovalsRequired, 1)}
+	f := workflow.Facts{Now: now, ApprovalsRequired: 1}
 	if st == nil {
 		return f
 	}
+	f.ApprovalsRequired = max(st.ApprovalsRequired, 1)
+	f.AssignedReviewersOnly, f.ViewerAssigned, f.OpenRequiredChanges = st.AssignedReviewersOnly, st.ViewerAssigned, st.OpenRequiredChanges
 	f.Approvals, f.ApprovedByViewer = st.Approvals, st.ApprovedByViewer
 	f.EmbargoUntil, f.PublishAt = st.EmbargoUntil, st.PublishAt
 	if st.PublishedVersion != nil {
@@ -141,13 +153,32 @@ func viewerUserID(v *auth.Viewer) int64 {
 // Submit sends a DRAFT or CHANGES_REQUESTED report to review (IN_REVIEW).
 // message, if given, is the revision's message.
 func (s *Service) Submit(ctx context.Context, id int64, expectedVersion int, message *string) (*Saved, error) {
-	return s.transition(ctx, workflow.Submit, "input.id", id, expectedVersion, func(_ *postgres.Tx, _ *editorial.Report, _ workflow.Facts, _ *step) (*string, error) {
+	return s.transition(ctx, workflow.Submit, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, _ *step) (*string, error) {
 		msg, err := editorial.OptionalText("input.message", "message", message, editorial.MaxMessage)
-		if msg == nil && err == nil {
+		if err != nil {
+			return nil, err
+		}
+		if msg == nil {
 			msg = ptrTo("Submitted for review")
 		}
-		return msg, err
+		return msg, notifyReviewers(ctx, tx, r.ID, notify.ReviewRequested, nil)
 	})
+}
+
+// notifyReviewers tells report reportID's assigned reviewers of kind; with
+// only set, only those of them.
+func notifyReviewers(ctx context.Context, tx *postgres.Tx, reportID int64, kind notify.Kind, only []int64) error {
+	assigned, err := postgres.ReviewersByReportIDs(ctx, tx, []int64{reportID})
+	if err != nil {
+		return err
+	}
+	var to []int64
+	for _, a := range assigned[reportID] {
+		if only == nil || slices.Contains(only, a.UserID) {
+			to = append(to, a.UserID)
+		}
+	}
+	return notify.Send(ctx, tx, notify.Event{Kind: kind, ReportID: reportID}, to...)
 }
 
 // AssignReviewers makes userIDs the report's reviewers (replacing the list;
@@ -201,20 +232,57 @@ func (s *Service) AssignReviewers(ctx context.Context, id int64, expectedVersion
 		}
 		st.detail["reviewerIds"] = nonNilIDs(userIDs)
 		st.detail["previousReviewerIds"] = nonNilIDs(had)
+		added := slices.DeleteFunc(slices.Clone(userIDs), func(u int64) bool { return slices.Contains(had, u) })
+		if err := notify.Send(ctx, tx, notify.Event{Kind: notify.ReviewerAssigned, ReportID: r.ID}, added...); err != nil {
+			return nil, err
+		}
 		return ptrTo("Reviewers assigned"), nil
 	})
 }
 
+// ChangeRequest is what RequestChanges takes: the comment (required), and
+// the thread it opens — a required change unless Required is false, with
+// the users it mentions and an anchor as comments.NewComment has (Field,
+// AttendeeID, RangeStart, RangeEnd).
+type ChangeRequest struct {
+	Comment              string
+	Required             bool
+	MentionIDs           []int64
+	Field                string
+	AttendeeID           *int64
+	RangeStart, RangeEnd *int
+}
+
 // RequestChanges sends an IN_REVIEW report back to its reporter
-// (CHANGES_REQUESTED) with comment, which is required and kept in the
-// audit entry.
-func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion int, comment string) (*Saved, error) {
-	return s.transition(ctx, workflow.RequestChanges, "input.id", id, expectedVersion, func(_ *postgres.Tx, _ *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
-		c, err := editorial.RequiredText("input.comment", "comment", comment, editorial.MaxComment)
+// (CHANGES_REQUESTED). The comment opens a change-request thread on the
+// report (a required change when req.Required: where the desk says so,
+// the report cannot be approved until the thread is resolved), which the
+// reporter sees in its comments and in their queue; the reporter is
+// notified (CHANGES_REQUESTED), and so are the users it mentions. The audit
+// entry "report.requestChanges" keeps the comment and the thread's ID.
+func (s *Service) RequestChanges(ctx context.Context, id int64, expectedVersion int, req ChangeRequest) (*Saved, error) {
+	return s.transition(ctx, workflow.RequestChanges, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, _ workflow.Facts, st *step) (*string, error) {
+		c, err := editorial.RequiredText("input.comment", "comment", req.Comment, editorial.MaxComment)
 		if err != nil {
 			return nil, err
 		}
-		st.detail["comment"] = c
+		thread, err := comments.OpenThread(ctx, tx, r, comments.NewComment{ReportID: r.ID, Body: c, Field: req.Field, AttendeeID: req.AttendeeID,
+			RangeStart: req.RangeStart, RangeEnd: req.RangeEnd, MentionIDs: req.MentionIDs, Required: req.Required}, comments.KindChangeRequest)
+		if err != nil {
+			return nil, err
+		}
+		if r.CreatedBy != nil {
+			if err := notify.Send(ctx, tx, notify.Event{Kind: notify.ChangesRequested, ReportID: r.ID, CommentID: &thread.ID}, *r.CreatedBy); err != nil {
+				return nil, err
+			}
+		}
+		if err := notify.Send(ctx, tx, notify.Event{Kind: notify.Mentioned, ReportID: r.ID, CommentID: &thread.ID}, thread.MentionIDs...); err != nil {
+			return nil, err
+		}
+		st.detail["comment"], st.detail["threadId"], st.detail["required"] = c, thread.ID, thread.Required
+		if len(thread.MentionIDs) > 0 {
+			st.detail["mentionIds"] = thread.MentionIDs
+		}
 		return ptrTo("Changes requested"), nil
 	})
 }
@@ -267,7 +335,10 @@ func (s *Service) Publish(ctx context.Context, id int64, expectedVersion int) (*
 			}
 			st.detail["revisionId"], st.detail["firstPublishedAt"] = p.RevisionID, p.FirstPublishedAt.UTC()
 			st.published = true
-			return nil
+			if r.CreatedBy == nil {
+				return nil
+			}
+			return notify.Send(ctx, tx, notify.Event{Kind: notify.ReportPublished, ReportID: r.ID}, *r.CreatedBy)
 		}
 		if republish {
 			return ptrTo("Published the changes"), nil

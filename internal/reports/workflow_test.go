@@ -29,7 +29,7 @@ import (
 func TestWorkflowHappyPath(t *testing.T) {
 	t.Parallel()
 	d := testkit.NewDesk(t)
-	d.Svc.Workflow.ApprovalsRequired = 2
+	d.Settings(t, identity.SettingsChange{ApprovalsRequired: testkit.Ptr(2)})
 	r := d.Draft(t, "Qingdao tech trade forum opens")
 	step := func(name string, status editorial.Status, version int) func(*reports.Saved, error) *editorial.Report {
 		return func(saved *reports.Saved, err error) *editorial.Report {
@@ -57,7 +57,7 @@ func TestWorkflowHappyPath(t *testing.T) {
 	if !slices.Equal(q.AwaitingReview, []int64{r.ID}) {
 		t.Fatalf("reviewer 1's queue: %+v", q)
 	}
-	r = step("request changes", editorial.ChangesRequested, 4)(d.Svc.RequestChanges(d.As(t, d.Reviewer1), r.ID, 3, "Give the number of participants."))
+	r = step("request changes", editorial.ChangesRequested, 4)(d.Svc.RequestChanges(d.As(t, d.Reviewer1), r.ID, 3, reports.ChangeRequest{Comment: "Give the number of participants."}))
 	if q := testkit.Of(d.Svc.Queue(d.As(t, d.Reporter), d.Reporter.ID, d.Clock.Now(), time.UTC)).OK(t); !slices.Equal(q.ChangesRequested, []int64{r.ID}) {
 		t.Fatalf("reporter's queue: %+v", q)
 	}
@@ -208,7 +208,7 @@ func TestEditAfterApprovalReopensReview(t *testing.T) {
 	})
 	t.Run("EditDuringReviewVoidsEarlierApprovals", func(t *testing.T) {
 		d := testkit.NewDesk(t)
-		d.Svc.Workflow.ApprovalsRequired = 2
+		d.Settings(t, identity.SettingsChange{ApprovalsRequired: testkit.Ptr(2)})
 		r := d.Draft(t, "Two approvals")
 		r = testkit.Of(d.Svc.Submit(d.As(t, d.Reporter), r.ID, 1, nil)).OK(t).Report
 		r = testkit.Of(d.Svc.Approve(d.As(t, d.Reviewer1), r.ID, r.Version)).OK(t).Report
@@ -227,7 +227,7 @@ func TestEditAfterApprovalReopensReview(t *testing.T) {
 	})
 	t.Run("ConfiguredOff", func(t *testing.T) {
 		d := testkit.NewDesk(t)
-		d.Svc.Workflow.EditReopensReview = false
+		d.Settings(t, identity.SettingsChange{EditReopensReview: testkit.Ptr(false)})
 		r := d.Approved(t, "Stays approved")
 		saved := testkit.Of(d.Svc.UpdateReport(d.As(t, d.Editor), reports.UpdateReportInput{ID: r.ID, ExpectedVersion: r.Version, Title: testkit.Set("Stays approved, edited")})).OK(t)
 		if saved.Report.Status != editorial.Approved {
@@ -505,8 +505,8 @@ func TestWorkflowAuditCompleteness(t *testing.T) {
 		{"assign reviewers", func() (*reports.Saved, error) { return d.Svc.AssignReviewers(ed, r.ID, ver(), []int64{d.Reviewer1.ID}) }, "report.assignReviewers", ""},
 		{"submit with a stale version", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver()-1, nil) }, "", cerr.Conflict},
 		{"submit", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver(), testkit.Ptr("Please review")) }, "report.submit", ""},
-		{"request changes without a comment", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), " ") }, "", cerr.Invalid},
-		{"request changes", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), "Name the speakers.") }, "report.requestChanges", ""},
+		{"request changes without a comment", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: " "}) }, "", cerr.Invalid},
+		{"request changes", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: "Name the speakers."}) }, "report.requestChanges", ""},
 		{"submit again", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver(), nil) }, "report.submit", ""},
 		{"approve own report", func() (*reports.Saved, error) { return d.Svc.Approve(rep, r.ID, ver()) }, "", cerr.Forbidden},
 		{"approve", func() (*reports.Saved, error) { return d.Svc.Approve(rev1, r.ID, ver()) }, "report.approve", ""},

@@ -138,13 +138,19 @@ func (d *Desk) Approved(t *testing.T, title string) *editorial.Report {
 	t.Helper()
 	r := d.Draft(t, title)
 	r = Of(d.Svc.Submit(d.As(t, d.Reporter), r.ID, r.Version, nil)).OK(t).Report
-	for _, u := range []*auth.User{d.Reviewer1, d.Reviewer2}[:max(d.Svc.Workflow.ApprovalsRequired, 1)] {
+	for _, u := range []*auth.User{d.Reviewer1, d.Reviewer2}[:d.Facts(t, d.Reviewer1, r.ID).Required()] {
 		r = Of(d.Svc.Approve(d.As(t, u), r.ID, r.Version)).OK(t).Report
 	}
 	if r.Status != editorial.Approved {
 		t.Fatalf("report not approved: %s", r.Status)
 	}
 	return r
+}
+
+// Settings changes the desk's settings, as an admin.
+func (d *Desk) Settings(t *testing.T, c identity.SettingsChange) workflow.Settings {
+	t.Helper()
+	return Of(d.IDs.UpdateDeskSettings(AsSystem(t), &d.Desk.ID, c)).OK(t)
 }
 
 // Current reads report id as stored.

@@ -9,6 +9,7 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/search"
@@ -160,7 +161,10 @@ func (s *Service) AssignTranslator(ctx context.Context, reportID int64, locale s
 		}
 		out = &editorial.TranslationAssignment{ReportID: r.ID, Locale: loc, UserID: userID, AssignedBy: v.UserRef()}
 		changed = true
-		return postgres.PutTranslationAssignment(ctx, tx, out)
+		if err := postgres.PutTranslationAssignment(ctx, tx, out); err != nil {
+			return err
+		}
+		return notify.Send(ctx, tx, notify.Event{Kind: notify.TranslationAssigned, ReportID: r.ID, Locale: &loc}, userID)
 	}, func() *audit.Entry {
 		if !changed {
 			return nil

@@ -22,8 +22,9 @@
 // Transitions is that table, with the rule of internal/auth that decides
 // who may run each action and its preconditions. An edit that changes the
 // content of an APPROVED (or SCHEDULED) report sends it back to IN_REVIEW
-// when Config.EditReopensReview is set (Config.ReopenReview; the content
-// service calls it on every content change). Setting an embargo is not a
+// when the desk's Settings.EditReopensReview is set (Settings.ReopenReview;
+// the content service calls it on every content change). Settings are per
+// desk and live in the database. Setting an embargo is not a
 // transition; CanSetEmbargo says whether the API offers it.
 //
 // The translation workflow is TranslationTransitions (translation.go).
@@ -70,13 +71,22 @@ type Facts struct {
 	// Now is the current time (the database clock).
 	Now time.Time
 	// ApprovalsRequired is how many approvals of the current version make
-	// a report APPROVED (Config.ApprovalsRequired; 0 counts as 1).
+	// a report APPROVED (its desk's Settings.ApprovalsRequired; 0 counts as 1).
 	ApprovalsRequired int
 	// Approvals counts the approvals of the report's current version
 	// (approvals given before its content last changed do not count).
 	Approvals int
 	// ApprovedByViewer: the viewer is among those approvals.
 	ApprovedByViewer bool
+	// AssignedReviewersOnly: only the report's assigned reviewers may
+	// approve it (its desk's Settings.AssignedReviewersOnly).
+	AssignedReviewersOnly bool
+	// ViewerAssigned: the viewer is one of the report's assigned reviewers.
+	ViewerAssigned bool
+	// OpenRequiredChanges counts the report's open required-change
+	// threads that block its approval: 0 when its desk does not make them
+	// block (Settings.RequiredChangesBlockApproval).
+	OpenRequiredChanges int
 	// Published: the report has a publication (it was published at least once).
 	Published bool
 	// HasUnpublishedChanges: its content changed since it was last published.
@@ -94,28 +104,60 @@ func (f Facts) Required() int { return max(f.ApprovalsRequired, 1) }
 // Embargoed reports whether the report may not be published at f.Now.
 func (f Facts) Embargoed() bool { return f.EmbargoUntil != nil && f.Now.Before(*f.EmbargoUntil) }
 
-// Config is the newsroom's workflow policy.
-type Config struct {
+// Settings is a desk's editorial policy. It is stored in the database
+// (one row per desk, and one for reports on no desk, which new desks start
+// from), so every instance applies the same values; admins change it
+// through the API or `copydesk desk settings`.
+type Settings struct {
+	// DeskID is the desk; nil for the settings of reports on no desk.
+	DeskID *int64
 	// ApprovalsRequired is how many reviewers must approve the current
-	// version before a report is APPROVED. 0 counts as 1.
+	// version before a report is APPROVED, 1 to MaxApprovalsRequired.
 	ApprovalsRequired int
+	// AssignedReviewersOnly: only a report's assigned reviewers may approve
+	// it (otherwise any REVIEWER or EDITOR of the desk may).
+	AssignedReviewersOnly bool
+	// RequiredChangesBlockApproval: a report with an open required-change
+	// thread cannot be approved until the thread is resolved.
+	RequiredChangesBlockApproval bool
 	// EditReopensReview sends an APPROVED (or SCHEDULED) report back to
 	// IN_REVIEW when an edit changes its content.
 	EditReopensReview bool
+	// PrivateDrafts: the desk's unpublished reports are for its members.
+	// (Stored and shown; see the README for what it covers.)
+	PrivateDrafts bool
+	// TargetLocales are the locales the desk's reports should be
+	// translated into (canonical BCP 47), for translation progress and the
+	// translator queue.
+	TargetLocales []string
+	// TagCreatorRoles are the roles (on the report's desk) that may create
+	// a tag by naming one that does not exist; ADMIN always may.
+	TagCreatorRoles []auth.Role
+	// UpdatedAt and UpdatedBy say who last changed the settings (nil: never).
+	UpdatedAt *time.Time
+	UpdatedBy *int64
 }
 
-// DefaultConfig is one approval, and edits after approval reopen review.
-func DefaultConfig() Config { return Config{ApprovalsRequired: 1, EditReopensReview: true} }
+// MaxApprovalsRequired bounds Settings.ApprovalsRequired.
+const MaxApprovalsRequired = 10
+
+// DefaultSettings is what a new installation starts with: one approval by
+// any reviewer of the desk, open required changes block approval, edits
+// after approval reopen review, reporters and editors create tags.
+func DefaultSettings() Settings {
+	return Settings{ApprovalsRequired: 1, RequiredChangesBlockApproval: true, EditReopensReview: true,
+		TargetLocales: []string{}, TagCreatorRoles: []auth.Role{auth.Reporter, auth.Editor}}
+}
 
 // ReopenReview is the rule "an edit reopens review": an edit (a change
 // made under auth.EditReport) that changes the content of a report which
 // was APPROVED or SCHEDULED and is still in that state sends it back to
-// IN_REVIEW when c.EditReopensReview is set. It returns the state the
+// IN_REVIEW when s.EditReopensReview is set. It returns the state the
 // report is in after the edit and whether the rule applied (the content
 // service then drops the report's publish job and says so in the audit
 // entry).
-func (c Config) ReopenReview(by auth.Action, before, after editorial.Status) (editorial.Status, bool) {
-	if by == auth.EditReport && c.EditReopensReview && after == before &&
+func (s Settings) ReopenReview(by auth.Action, before, after editorial.Status) (editorial.Status, bool) {
+	if by == auth.EditReport && s.EditReopensReview && after == before &&
 		(after == editorial.Approved || after == editorial.Scheduled) {
 		return editorial.InReview, true
 	}
@@ -172,14 +214,26 @@ const (
 	MsgOwnReport       = "You created this report; someone else must approve it."
 	MsgApprovedAlready = "You have already approved this version of the report."
 	MsgApproverNotUser = "Approvals are recorded for a user; sign in as one to approve."
+	MsgNotAssigned     = "On this desk only the report's assigned reviewers may approve it, and you are not one of them; ask an editor to assign you."
 )
+
+// RequiredChangesMessage is the message of the error for approving a
+// report with n open required changes.
+func RequiredChangesMessage(n int) string {
+	if n == 1 {
+		return "1 required change is still open on this report (see its comments); it must be resolved before the report can be approved."
+	}
+	return fmt.Sprintf("%d required changes are still open on this report (see its comments); they must be resolved before the report can be approved.", n)
+}
 
 // Check returns nil when v may run action a on r now. Otherwise, in this
 // order: the error of auth.Check for the action's rule (UNAUTHENTICATED or
 // FORBIDDEN); BAD_USER_INPUT naming the current state when a does not run
 // in it ("The report is DRAFT; approve needs IN_REVIEW."); or the error of
-// an unmet precondition: FORBIDDEN for approving one's own report,
-// BAD_USER_INPUT for approving twice, publishing during an embargo or
+// an unmet precondition: FORBIDDEN for approving one's own report or,
+// where only assigned reviewers approve, a report one is not assigned to;
+// BAD_USER_INPUT for approving twice or while required changes are open,
+// publishing during an embargo or
 // republishing a PUBLISHED report without unpublished changes. An unknown
 // action is a programming error (a plain, INTERNAL error). The errors carry
 // no Field; the content service sets the one of its input.
@@ -222,8 +276,14 @@ func canApprove(_ *ReportTransition, v *auth.Viewer, r *editorial.Report, f Fact
 	if r.CreatedBy != nil && *r.CreatedBy == v.UserID {
 		return cerr.Errorf(cerr.Forbidden, "%s", MsgOwnReport)
 	}
+	if f.AssignedReviewersOnly && !f.ViewerAssigned {
+		return cerr.Errorf(cerr.Forbidden, "%s", MsgNotAssigned)
+	}
 	if f.ApprovedByViewer {
 		return cerr.Errorf(cerr.Invalid, "%s", MsgApprovedAlready)
+	}
+	if f.OpenRequiredChanges > 0 {
+		return cerr.Errorf(cerr.Invalid, "%s", RequiredChangesMessage(f.OpenRequiredChanges)).WithDetail("openRequiredChanges", f.OpenRequiredChanges)
 	}
 	return nil
 }

@@ -239,6 +239,11 @@ func TestPreconditions(t *testing.T) {
 		{"the creator may not approve, even as an editor", ownerEditor, editorial.InReview, okFacts(), workflow.Approve, cerr.Forbidden, workflow.MsgOwnReport},
 		{"the creator may request changes as an editor", ownerEditor, editorial.InReview, okFacts(), workflow.RequestChanges, "", ""},
 		{"approving twice", reviewer, editorial.InReview, with(func(f *workflow.Facts) { f.ApprovedByViewer, f.Approvals = true, 1 }), workflow.Approve, cerr.Invalid, workflow.MsgApprovedAlready},
+		{"only assigned reviewers approve, and this one is not", reviewer, editorial.InReview, with(func(f *workflow.Facts) { f.AssignedReviewersOnly = true }), workflow.Approve, cerr.Forbidden, workflow.MsgNotAssigned},
+		{"only assigned reviewers approve, and this one is", reviewer, editorial.InReview, with(func(f *workflow.Facts) { f.AssignedReviewersOnly, f.ViewerAssigned = true, true }), workflow.Approve, "", ""},
+		{"only assigned reviewers approve: admins too", admin, editorial.InReview, with(func(f *workflow.Facts) { f.AssignedReviewersOnly = true }), workflow.Approve, cerr.Forbidden, workflow.MsgNotAssigned},
+		{"an open required change blocks approval", reviewer, editorial.InReview, with(func(f *workflow.Facts) { f.OpenRequiredChanges = 1 }), workflow.Approve, cerr.Invalid, workflow.RequiredChangesMessage(1)},
+		{"open required changes do not block requesting more", reviewer, editorial.InReview, with(func(f *workflow.Facts) { f.OpenRequiredChanges = 2 }), workflow.RequestChanges, "", ""},
 		{"another reviewer after a first approval", editor, editorial.InReview, with(func(f *workflow.Facts) { f.Approvals = 1 }), workflow.Approve, "", ""},
 		{"the System viewer cannot approve", auth.System(), editorial.InReview, okFacts(), workflow.Approve, cerr.Forbidden, workflow.MsgApproverNotUser},
 		{"a read-only token", readOnlyAdmin, editorial.Approved, okFacts(), workflow.Publish, cerr.Forbidden, auth.MsgReadPublished},
@@ -399,10 +404,10 @@ func TestLoadTimeZone(t *testing.T) {
 // "An edit reopens review", by hand: which content changes send a report
 // back to IN_REVIEW.
 func TestReopenReview(t *testing.T) {
-	on, off := workflow.DefaultConfig(), workflow.Config{ApprovalsRequired: 1}
+	on, off := workflow.DefaultSettings(), workflow.Settings{ApprovalsRequired: 1}
 	cases := []struct {
 		name          string
-		c             workflow.Config
+		c             workflow.Settings
 		by            auth.Action
 		before, after editorial.Status
 		want          editorial.Status
