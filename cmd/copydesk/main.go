@@ -29,6 +29,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/locale"
+	"github.com/copydesk/copydesk/internal/pgembed"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
@@ -75,9 +76,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "copydesk %s: %v\n", cmd, err)
+		if a := advice(cmd, err); a != "" {
+			fmt.Fprintf(stderr, "  %s\n", a)
+		}
 		return 1
 	}
 	return 0
+}
+
+// advice is what to do about err, beyond what it says itself, when the
+// embedded database is in the way; "" otherwise.
+func advice(cmd string, err error) string {
+	switch {
+	case cmd == "serve" && errors.Is(err, pgembed.ErrInUse):
+		// A second server on one embedded cluster would lose its database
+		// whenever the first one stops: one data dir, one server.
+		return "One data dir runs one server: stop the other one first (an operator command lets go of it when it ends), or give this one its own --data-dir. " +
+			"Several servers share a database through --database-url (env DATABASE_URL). " +
+			"The operator commands (copydesk token, user, desk, …) do run beside a server on its data dir."
+	case errors.Is(err, pgembed.ErrCannotJoin), errors.Is(err, pgembed.ErrNoAccess):
+		return "To run the command against a PostgreSQL of your choosing instead of the embedded one, pass --database-url (env DATABASE_URL)."
+	}
+	return ""
 }
 
 func usage(w io.Writer) {
@@ -99,6 +119,8 @@ Usage:
 With no DATABASE_URL, copydesk starts its own PostgreSQL under --data-dir
 (default ./.copydesk) and stops it on exit. On an empty embedded database,
 serve creates a local admin (admin@localhost) and prints its API token once.
+The other commands also run beside a server on the same data dir: they use
+the PostgreSQL it runs and leave it running.
 
 Run 'copydesk COMMAND --help' for the flags of a command.
 `)

@@ -131,8 +131,21 @@ func (d *Database) Close() error {
 }
 
 // OpenDatabase connects to cfg.DatabaseURL, or starts the embedded cluster in
-// cfg.DataDir when it is empty.
+// cfg.DataDir when it is empty. It is how the server opens its database:
+// a data dir another copydesk process holds is refused (pgembed.ErrInUse).
 func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database, error) {
+	return openDatabase(ctx, cfg, log, pgembed.Start)
+}
+
+// openCommandDatabase is OpenDatabase for the operator commands, which work
+// beside a running server: when another copydesk process holds cfg.DataDir,
+// they use the cluster it runs (pgembed.StartOrJoin) and leave it running.
+func openCommandDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database, error) {
+	return openDatabase(ctx, cfg, log, pgembed.StartOrJoin)
+}
+
+func openDatabase(ctx context.Context, cfg Config, log *slog.Logger,
+	start func(context.Context, pgembed.Options) (*pgembed.Cluster, error)) (*Database, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL, log)
 		if err != nil {
@@ -140,20 +153,41 @@ func OpenDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*Database,
 		}
 		return &Database{DB: db, DSN: cfg.DatabaseURL}, nil
 	}
-	start := time.Now()
+	t0 := time.Now()
 	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "pg", "PG_VERSION"))
 	fresh := errors.Is(statErr, fs.ErrNotExist)
-	cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: cfg.DataDir, Logger: log})
+	cluster, err := start(ctx, pgembed.Options{Dir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 	}
-	log.Info("embedded PostgreSQL ready", "dir", cfg.DataDir, "port", cluster.Port(), "fresh", fresh, "ms", time.Since(start).Milliseconds())
-	db, err := postgres.Open(ctx, cluster.DSN("copydesk"), log)
-	if err != nil {
-		_ = cluster.Stop()
-		return nil, err
+	if cluster.Joined() {
+		fresh = false
+	} else {
+		log.Info("embedded PostgreSQL ready", "dir", cfg.DataDir, "port", cluster.Port(), "fresh", fresh, "ms", time.Since(t0).Milliseconds())
 	}
-	return &Database{DB: db, DSN: cluster.DSN("copydesk"), Cluster: cluster, FreshDir: fresh}, nil
+	d := &Database{DSN: cluster.DSN("copydesk"), Cluster: cluster, FreshDir: fresh}
+	if d.DB, err = postgres.Open(ctx, d.DSN, log); err != nil {
+		_ = cluster.Stop()
+		return nil, d.explain(err)
+	}
+	return d, nil
+}
+
+// explain adds to err, a command's failure, that the embedded cluster it
+// ran on stopped meanwhile, when it did: the usual cause when the command
+// joined a server's cluster and the server shut down.
+func (d *Database) explain(err error) error {
+	if err == nil || d.Cluster == nil {
+		return err
+	}
+	if lost := d.Cluster.Lost(); lost != nil {
+		again := "Run it again"
+		if d.Cluster.Joined() {
+			again = "Run it again: beside a running server it uses the server's database, and with none it starts the database itself"
+		}
+		return fmt.Errorf("%w\n  %v while the command ran, so the command may not have finished. %s.", err, lost, again)
+	}
+	return err
 }
 
 // Run starts copydesk and serves until ctx ends. ready, if non-nil, is called

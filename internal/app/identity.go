@@ -386,7 +386,8 @@ From a script:
     curl -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' \
          -d '{"query": "{ serverInfo { version } }"}' %[4]s/graphql
 
-Lost it? 'copydesk token create --email %[2]s' prints a new one.
+Lost it? 'copydesk token create --email %[2]s' prints a new one, also
+while this server runs (give it the server's --data-dir or DATABASE_URL).
 %[1]s
 
 `, rule, identity.LocalAdminEmail, token, base)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,12 +15,15 @@ import (
 // Migrate runs `copydesk migrate ACTION` (up, down or status) against the
 // configured database, writing a human-readable result to out.
 func Migrate(ctx context.Context, cfg Config, action string, all bool, out io.Writer, log *slog.Logger) error {
-	database, err := OpenDatabase(ctx, cfg, log)
+	database, err := openCommandDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer database.Close()
-	sqldb := database.DB.DB.DB
+	return database.explain(migrate(ctx, database.DB.DB.DB, action, all, out, log))
+}
+
+func migrate(ctx context.Context, sqldb *sql.DB, action string, all bool, out io.Writer, log *slog.Logger) error {
 	switch action {
 	case "up":
 		n, err := migrations.Up(ctx, sqldb, log)
@@ -62,15 +66,16 @@ func LoadDemo(ctx context.Context, cfg Config, log *slog.Logger) (loaded bool, e
 }
 
 // withMigrated opens the database, applies migrations and calls fn: how
-// every operator command but migrate starts.
+// every operator command but migrate starts. Like migrate, it works beside
+// a server running on the embedded database (openCommandDatabase).
 func withMigrated(ctx context.Context, cfg Config, log *slog.Logger, fn func(*postgres.DB) error) error {
-	database, err := OpenDatabase(ctx, cfg, log)
+	database, err := openCommandDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer database.Close()
 	if _, err := migrations.Up(ctx, database.DB.DB.DB, log); err != nil {
-		return err
+		return database.explain(err)
 	}
-	return fn(database.DB)
+	return database.explain(fn(database.DB))
 }

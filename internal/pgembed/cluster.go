@@ -22,8 +22,19 @@ import (
 
 // lockDataDir makes dir absolute, creates it if missing (created reports
 // whether it did), resolves its symlinks and takes the data dir lock. dir is
-// the real path of the directory.
+// the real path of the directory. A permission error says who may use the
+// directory (ErrNoAccess).
 func lockDataDir(path string) (dir string, created bool, lock *os.File, err error) {
+	dir, created, lock, err = lockDir(path)
+	if err != nil {
+		abs, _ := filepath.Abs(path)
+		return "", false, nil, noAccess(abs, err)
+	}
+	return dir, created, lock, nil
+}
+
+// lockDir is lockDataDir without the explanation of permission errors.
+func lockDir(path string) (dir string, created bool, lock *os.File, err error) {
 	dir, err = filepath.Abs(path)
 	if err != nil {
 		return "", false, nil, err

@@ -5,7 +5,9 @@
 // The cluster lives in Options.Dir: PGDATA in Dir/pg, the generated password
 // of the "copydesk" superuser in Dir/password, the server log in
 // Dir/postgres.log and an flock in Dir/copydesk.lock that keeps two copydesk
-// processes from using one data directory at once.
+// processes from running postgres on one data directory at once. A
+// short-lived command may still use the cluster a running copydesk holds:
+// StartOrJoin joins it, without the lock, and leaves it to its owner.
 //
 // postgres is started directly (not through pg_ctl), in its own process
 // group, with a parent-death signal of SIGINT: if the copydesk process dies
@@ -89,6 +91,7 @@ type Cluster struct {
 	runAs    runUser
 	lock     *os.File
 	proc     *proc
+	joined   *joinedCluster // set when another process owns the cluster (StartOrJoin)
 
 	mu      sync.Mutex // serialises Stop/Kill
 	stopped bool
@@ -98,7 +101,27 @@ type Cluster struct {
 // Start starts the PostgreSQL cluster in opts.Dir, creating it with initdb
 // on first use, and returns once it accepts connections. On the first start
 // it also creates the database "copydesk". ctx bounds only the startup.
+// When another copydesk process holds opts.Dir, the error matches ErrInUse;
+// StartOrJoin joins that process's cluster instead.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	s, err := newStarter(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.start(ctx)
+}
+
+// starter is what Start knows before it takes the data dir: the options,
+// checked, and the binaries and user postgres runs with.
+type starter struct {
+	opts   Options
+	log    *slog.Logger
+	binDir string
+	major  int
+	runAs  runUser
+}
+
+func newStarter(opts Options) (*starter, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -124,18 +147,22 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &starter{opts: opts, log: log, binDir: binDir, major: major, runAs: runAs}, nil
+}
 
-	dir, created, lock, err := lockDataDir(opts.Dir)
+// start takes the data dir and starts the cluster in it.
+func (s *starter) start(ctx context.Context) (*Cluster, error) {
+	dir, created, lock, err := lockDataDir(s.opts.Dir)
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{
 		dir:    dir,
 		pgdata: filepath.Join(dir, pgSubdir),
-		binDir: binDir,
-		fast:   opts.Fast,
-		log:    log,
-		runAs:  runAs,
+		binDir: s.binDir,
+		fast:   s.opts.Fast,
+		log:    s.log,
+		runAs:  s.runAs,
 		lock:   lock,
 	}
 	ok := false
@@ -145,10 +172,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}()
 
-	if err := c.prepare(ctx, major, created); err != nil {
+	if err := c.prepare(ctx, s.major, created); err != nil {
 		return nil, err
 	}
-	if err := c.startServer(ctx, opts.Port); err != nil {
+	if err := c.startServer(ctx, s.opts.Port); err != nil {
 		return nil, err
 	}
 	if err := c.ensureDatabase(ctx); err != nil {
@@ -177,7 +204,8 @@ func (c *Cluster) Port() int { return c.port }
 
 // Stop shuts postgres down the "fast" way (SIGINT: roll back open
 // transactions, checkpoint, exit), waits for it to exit and releases the
-// data directory. If postgres does not exit within a minute it is shut down
+// data directory. On a joined cluster (StartOrJoin) it does nothing: the
+// process holding the data directory owns postgres. If postgres does not exit within a minute it is shut down
 // immediately, then killed. Stop is idempotent and safe for concurrent use;
 // calling it (or Kill) again returns the first result.
 func (c *Cluster) Stop() error {
@@ -187,7 +215,7 @@ func (c *Cluster) Stop() error {
 // Kill shuts postgres down the "immediate" way (SIGQUIT: no checkpoint, the
 // next start runs crash recovery), waits for it to exit and releases the
 // data directory. It is meant for tests of crash behaviour. Like Stop, it is
-// idempotent.
+// idempotent, and does nothing on a joined cluster.
 func (c *Cluster) Kill() error {
 	return c.shutdown(syscall.SIGQUIT, 10*time.Second)
 }
@@ -199,6 +227,11 @@ func (c *Cluster) shutdown(sig syscall.Signal, grace time.Duration) error {
 		return c.stopErr
 	}
 	c.stopped = true
+	if c.joined != nil {
+		c.log.Debug("leaving the PostgreSQL of the copydesk process holding the data dir running",
+			"dir", c.dir, "holder_pid", c.joined.holder, "postgres_pid", c.joined.postmaster)
+		return nil
+	}
 	t0 := time.Now()
 	c.stopErr = c.proc.stop(c.log, sig, grace)
 	c.lock.Close()

@@ -166,19 +166,11 @@ func processesIn(dir string) []int {
 // readPostmasterPID returns the pid on the first line of pgdata/postmaster.pid,
 // or 0 if there is no such file.
 func readPostmasterPID(pgdata string) (int, error) {
-	b, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+	pm, err := readPostmasterFile(pgdata)
+	if err != nil || pm == nil || pm.pid <= 0 {
+		return 0, err // an unreadable or half-written pid: postgres itself will judge it
 	}
-	if err != nil {
-		return 0, err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || pid <= 0 {
-		return 0, nil // unreadable or half-written: postgres itself will judge it
-	}
-	return pid, nil
+	return pm.pid, nil
 }
 
 // processAlive reports whether pid is a live (non-zombie) process.

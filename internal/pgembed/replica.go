@@ -27,6 +27,9 @@ func (c *Cluster) StartReplica(ctx context.Context, opts Options) (*Cluster, err
 	if opts.Dir == "" {
 		return nil, errors.New("pgembed: Options.Dir is required")
 	}
+	if c.joined != nil {
+		return nil, errors.New("pgembed: a replica is started by the cluster's owner, not by a process that joined it")
+	}
 	log := opts.Logger
 	if log == nil {
 		log = c.log
