@@ -22,9 +22,15 @@ import (
 // secret marks text that must never reach a public reader.
 const secret = "SECRET-DRAFT-TEXT"
 
+// takenDownSlug is the slug of newsroomData's TAKEN_DOWN report.
+const takenDownSlug = "secret-draft-text-taken-down-report"
+
 // newsroomData creates, as the System viewer, one published report (with an
 // approved and an in-progress translation) and reports in every other state,
-// all sharing an event and a tag.
+// all sharing an event and a tag. The TAKEN_DOWN one was public, secret
+// text and all, republished with a correction note and a translation, and
+// carries a tag of its own; a republication with a secret note that failed
+// left the published report as it was.
 func (a *api) newsroomData() (published, draft reports.Saved) {
 	a.t.Helper()
 	ctx := auth.WithViewer(context.Background(), auth.System())
@@ -82,7 +88,38 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 		Summary: editorial.SetTo(testkit.Ptr("Public summary"))}); err != nil {
 		a.t.Fatal(err)
 	}
+	if _, err := svc.Reports.PublishWithCorrection(ctx, published.Report.ID, 1, testkit.Ptr("Correction "+secret)); cerr.Code(err) != cerr.Conflict {
+		a.t.Fatalf("a stale republication with a correction: %v", err)
+	}
+	a.takenDown(svc, ctx, ev.ID, person.ID)
 	return published, draft
+}
+
+// takenDown makes the TAKEN_DOWN report of newsroomData.
+func (a *api) takenDown(svc *newsroom.Services, ctx context.Context, eventID, personID int64) {
+	a.t.Helper()
+	s, err := svc.Reports.CreateReport(ctx, reports.CreateReportInput{
+		Title: secret + " TAKEN_DOWN report", SourceLocale: "en", Body: "Body " + secret, Status: editorial.Published, EventID: &eventID,
+		Tags:      []reports.TagRef{{Name: "Shared tag"}, {Name: "Taken-down tag"}},
+		Attendees: []reports.AttendeeInput{{PersonID: &personID, Role: testkit.Ptr("role " + secret), Participations: []editorial.Participation{"SPEECH"}}},
+	})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	id := s.Report.ID
+	if _, err := svc.Translations.UpsertTranslation(ctx, translation.UpsertTranslationInput{ReportID: id, Locale: "ja", Title: secret + " 撤回", Body: secret,
+		Status: editorial.TranslationApproved}); err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{ID: id, ExpectedVersion: 1, Summary: editorial.SetTo(testkit.Ptr("Summary " + secret))}); err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := svc.Reports.PublishWithCorrection(ctx, id, 2, testkit.Ptr("Correction "+secret)); err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := svc.Reports.TakeDown(ctx, id, 3, "Legal "+secret); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
 func gid(typ string, id int64) string { return encodeB64(typ + ":" + fmt.Sprint(id)) }
@@ -98,8 +135,10 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 	published, draft := a.newsroomData()
 	readOnly := a.readOnlyToken()
 	queries := []string{
-		`{ reports(first: 100) { totalCount nodes { title body summary status attendees { role } translations { locale title body } tags { name reportCount } event { reports { nodes { title } } } } } }`,
-		`{ reports(filter: {status: [DRAFT, IN_REVIEW, APPROVED, SCHEDULED, UNPUBLISHED, ARCHIVED]}) { totalCount nodes { title } } }`,
+		`{ reports(first: 100) { totalCount nodes { title body summary status corrections { note } attendees { role } translations { locale title body } tags { name reportCount } event { reports { nodes { title } } } } } }`,
+		`{ reports(filter: {status: [DRAFT, IN_REVIEW, APPROVED, SCHEDULED, UNPUBLISHED, TAKEN_DOWN, ARCHIVED]}) { totalCount nodes { title corrections { note } } } }`,
+		fmt.Sprintf(`{ report(slug: %q) { title body corrections { note } } }`, takenDownSlug),
+		fmt.Sprintf(`{ report(slug: %q, locale: "ja") { title body corrections { note } translations { title body } } }`, takenDownSlug),
 		fmt.Sprintf(`{ report(id: %q) { title body } }`, gid("Report", draft.Report.ID)),
 		fmt.Sprintf(`{ report(slug: %q) { title body } }`, draft.Report.Slug),
 		fmt.Sprintf(`{ node(id: %q) { id ... on Report { title } } }`, gid("Report", draft.Report.ID)),
@@ -107,7 +146,7 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 			gid("Revision", published.Revision.ID), gid("Attendee", draftAttendee(t, a, draft.Report.ID))),
 		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:zh-Hans", published.Report.ID))),
 		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:ja", draft.Report.ID))),
-		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } } }`, gid("Report", published.Report.ID)),
+		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } corrections { note createdBy { name } revision { id } } } }`, gid("Report", published.Report.ID)),
 		`{ tags { nodes { name reportCount } } events { nodes { name reports { nodes { title } } } } people { nodes { name } } }`,
 		`{ viewer { name email } }`,
 		fmt.Sprintf(`{ report(id: %q) { comments { root { body } } availableTransitions published { version } reviewers { name } approvals { version } embargoUntil } }`, gid("Report", published.Report.ID)),
@@ -162,6 +201,21 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		if list.Reports.TotalCount != 1 || len(list.Reports.Nodes[0].Translations) != 1 || list.Reports.Nodes[0].Tags[0].ReportCount != 1 {
 			t.Errorf("%s: want the one published report, its approved translation, and a tag count of 1: %+v", name, list.Reports)
 		}
+		var tags struct {
+			Tags struct {
+				Nodes []struct {
+					Name        string
+					ReportCount int
+					Reports     struct{ TotalCount int }
+				}
+			}
+		}
+		client.do(`{ tags(first: 50) { nodes { name reportCount reports { totalCount } } } }`, nil, &tags)
+		for _, tg := range tags.Tags.Nodes {
+			if tg.Name == "Taken-down tag" && (tg.ReportCount != 0 || tg.Reports.TotalCount != 0) {
+				t.Errorf("%s: the tag only the taken-down report uses counts %d reports, lists %d", name, tg.ReportCount, tg.Reports.TotalCount)
+			}
+		}
 		var ja struct{ Report struct{ Title string } }
 		client.do(fmt.Sprintf(`{ report(id: %q, locale: "ja") { title } }`, gid("Report", published.Report.ID)), nil, &ja)
 		if ja.Report.Title != "公開された翻訳" {
@@ -190,12 +244,19 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 	// The newsroom sees everything, and finds it.
 	var all struct{ Reports struct{ TotalCount int } }
 	a.do(`{ reports { totalCount } }`, nil, &all)
-	if all.Reports.TotalCount != 6 {
-		t.Errorf("an admin sees %d reports, want 6", all.Reports.TotalCount)
+	if all.Reports.TotalCount != 7 {
+		t.Errorf("an admin sees %d reports, want 7", all.Reports.TotalCount)
 	}
 	a.do(fmt.Sprintf(`{ reports(search: %q) { totalCount } }`, secret), nil, &all)
-	if all.Reports.TotalCount != 6 { // five drafts and the unpublished changes of the published one
-		t.Errorf("the newsroom finds the secret in %d reports, want 6", all.Reports.TotalCount)
+	if all.Reports.TotalCount != 7 { // five drafts, the taken-down one and the unpublished changes of the published one
+		t.Errorf("the newsroom finds the secret in %d reports, want 7", all.Reports.TotalCount)
+	}
+	var notes struct {
+		Report struct{ Corrections []struct{ Note string } }
+	}
+	a.do(fmt.Sprintf(`{ report(slug: %q) { corrections { note } } }`, takenDownSlug), nil, &notes)
+	if len(notes.Report.Corrections) != 1 || notes.Report.Corrections[0].Note != "Correction "+secret {
+		t.Errorf("the newsroom's corrections of the taken-down report: %+v", notes.Report.Corrections)
 	}
 }
 

@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Comment() CommentResolver
 	CommentThread() CommentThreadResolver
 	CommentVersion() CommentVersionResolver
+	Correction() CorrectionResolver
 	Desk() DeskResolver
 	DeskSettings() DeskSettingsResolver
 	Event() EventResolver
@@ -192,6 +193,16 @@ type ComplexityRoot struct {
 		EditedAt func(childComplexity int) int
 		Editor   func(childComplexity int) int
 		Version  func(childComplexity int) int
+	}
+
+	Correction struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Locale    func(childComplexity int) int
+		Note      func(childComplexity int) int
+		Revision  func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	CreateApiTokenPayload struct {
@@ -350,6 +361,7 @@ type ComplexityRoot struct {
 		DeleteTranslation             func(childComplexity int, input model.TranslationStepInput) int
 		EditComment                   func(childComplexity int, input model.EditCommentInput) int
 		ImportXliff                   func(childComplexity int, input model.ImportXliffInput) int
+		LiftTakedown                  func(childComplexity int, input model.LiftTakedownInput) int
 		MarkNotificationsRead         func(childComplexity int, input model.MarkNotificationsReadInput) int
 		MergeOrganizations            func(childComplexity int, input model.MergeInput) int
 		MergePeople                   func(childComplexity int, input model.MergeInput) int
@@ -367,6 +379,7 @@ type ComplexityRoot struct {
 		SetReportAttendees            func(childComplexity int, input model.SetReportAttendeesInput) int
 		SubmitReport                  func(childComplexity int, input model.TransitionInput) int
 		SubmitTranslation             func(childComplexity int, input model.TranslationStepInput) int
+		TakeDownReport                func(childComplexity int, input model.TakeDownReportInput) int
 		UnpublishReport               func(childComplexity int, input model.UnpublishReportInput) int
 		UnregisterPersistedOperations func(childComplexity int, input model.UnregisterPersistedOperationsInput) int
 		UpdateDeskSettings            func(childComplexity int, input model.UpdateDeskSettingsInput) int
@@ -539,6 +552,7 @@ type ComplexityRoot struct {
 		AvailableTransitions  func(childComplexity int) int
 		Body                  func(childComplexity int, format *model.BodyFormat) int
 		Comments              func(childComplexity int, includeResolved *bool) int
+		Corrections           func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		CreatedBy             func(childComplexity int) int
 		Desk                  func(childComplexity int) int
@@ -883,6 +897,12 @@ type CommentThreadResolver interface {
 type CommentVersionResolver interface {
 	Editor(ctx context.Context, obj *comments.Version) (*auth.User, error)
 }
+type CorrectionResolver interface {
+	ID(ctx context.Context, obj *editorial.Correction) (string, error)
+
+	Revision(ctx context.Context, obj *editorial.Correction) (*editorial.Revision, error)
+	CreatedBy(ctx context.Context, obj *editorial.Correction) (*auth.User, error)
+}
 type DeskResolver interface {
 	ID(ctx context.Context, obj *auth.Desk) (string, error)
 
@@ -932,6 +952,8 @@ type MutationResolver interface {
 	ScheduleReport(ctx context.Context, input model.ScheduleReportInput) (*model.UpdateReportPayload, error)
 	CancelSchedule(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
 	UnpublishReport(ctx context.Context, input model.UnpublishReportInput) (*model.UpdateReportPayload, error)
+	TakeDownReport(ctx context.Context, input model.TakeDownReportInput) (*model.UpdateReportPayload, error)
+	LiftTakedown(ctx context.Context, input model.LiftTakedownInput) (*model.UpdateReportPayload, error)
 	ArchiveReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error)
 	SetEmbargo(ctx context.Context, input model.SetEmbargoInput) (*model.UpdateReportPayload, error)
 	AddComment(ctx context.Context, input model.AddCommentInput) (*model.CommentPayload, error)
@@ -1037,6 +1059,7 @@ type ReportResolver interface {
 	Published(ctx context.Context, obj *editorial.Report) (*model.PublishedCopy, error)
 	HasUnpublishedChanges(ctx context.Context, obj *editorial.Report) (bool, error)
 	UnpublishedChanges(ctx context.Context, obj *editorial.Report) (*model.RevisionDiff, error)
+	Corrections(ctx context.Context, obj *editorial.Report) ([]*editorial.Correction, error)
 	AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error)
 	Reviewers(ctx context.Context, obj *editorial.Report) ([]*auth.User, error)
 	Approvals(ctx context.Context, obj *editorial.Report) ([]*workflow.Approval, error)
@@ -1592,6 +1615,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommentVersion.Version(childComplexity), true
+
+	case "Correction.publishedAt":
+		if e.ComplexityRoot.Correction.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.CreatedAt(childComplexity), true
+	case "Correction.createdBy":
+		if e.ComplexityRoot.Correction.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.CreatedBy(childComplexity), true
+	case "Correction.id":
+		if e.ComplexityRoot.Correction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.ID(childComplexity), true
+	case "Correction.locale":
+		if e.ComplexityRoot.Correction.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Locale(childComplexity), true
+	case "Correction.note":
+		if e.ComplexityRoot.Correction.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Note(childComplexity), true
+	case "Correction.revision":
+		if e.ComplexityRoot.Correction.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Revision(childComplexity), true
+	case "Correction.version":
+		if e.ComplexityRoot.Correction.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correction.Version(childComplexity), true
 
 	case "CreateApiTokenPayload.secret":
 		if e.ComplexityRoot.CreateApiTokenPayload.Secret == nil {
@@ -2315,6 +2381,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportXliff(childComplexity, args["input"].(model.ImportXliffInput)), true
+	case "Mutation.liftTakedown":
+		if e.ComplexityRoot.Mutation.LiftTakedown == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_liftTakedown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LiftTakedown(childComplexity, args["input"].(model.LiftTakedownInput)), true
 	case "Mutation.markNotificationsRead":
 		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
 			break
@@ -2502,6 +2579,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitTranslation(childComplexity, args["input"].(model.TranslationStepInput)), true
+	case "Mutation.takeDownReport":
+		if e.ComplexityRoot.Mutation.TakeDownReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takeDownReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakeDownReport(childComplexity, args["input"].(model.TakeDownReportInput)), true
 	case "Mutation.unpublishReport":
 		if e.ComplexityRoot.Mutation.UnpublishReport == nil {
 			break
@@ -3365,6 +3453,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Comments(childComplexity, args["includeResolved"].(*bool)), true
+	case "Report.corrections":
+		if e.ComplexityRoot.Report.Corrections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Corrections(childComplexity), true
 	case "Report.createdAt":
 		if e.ComplexityRoot.Report.CreatedAt == nil {
 			break
@@ -4608,6 +4702,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EditCommentInput", ec.unmarshalInputEditCommentInput),
 			graphql.NewInputUnmarshaler("EventFigureInput", ec.unmarshalInputEventFigureInput),
 			graphql.NewInputUnmarshaler("ImportXliffInput", ec.unmarshalInputImportXliffInput),
+			graphql.NewInputUnmarshaler("LiftTakedownInput", ec.unmarshalInputLiftTakedownInput),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("MarkNotificationsReadInput", ec.unmarshalInputMarkNotificationsReadInput),
 			graphql.NewInputUnmarshaler("MergeInput", ec.unmarshalInputMergeInput),
@@ -4623,6 +4718,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetEmbargoInput", ec.unmarshalInputSetEmbargoInput),
 			graphql.NewInputUnmarshaler("SetReportAttendeesInput", ec.unmarshalInputSetReportAttendeesInput),
 			graphql.NewInputUnmarshaler("TagRefInput", ec.unmarshalInputTagRefInput),
+			graphql.NewInputUnmarshaler("TakeDownReportInput", ec.unmarshalInputTakeDownReportInput),
 			graphql.NewInputUnmarshaler("ThreadInput", ec.unmarshalInputThreadInput),
 			graphql.NewInputUnmarshaler("TimeRange", ec.unmarshalInputTimeRange),
 			graphql.NewInputUnmarshaler("TransitionInput", ec.unmarshalInputTransitionInput),
@@ -5026,6 +5122,8 @@ type Report implements Node {
   hasUnpublishedChanges: Boolean!
   "What the working copy changed since publication; null when it was never published or nothing changed. Newsroom only."
   unpublishedChanges: RevisionDiff
+  "Public correction notes, newest first: one for each republication that carried one (` + "`" + `publishReport` + "`" + ` with ` + "`" + `correction` + "`" + `). Public readers get them with the published report, each from the republication that published it (never earlier), and none once the report leaves the public site; the newsroom sees every one, also while the report is unpublished or taken down. Show them with the report, e.g. under the headline."
+  corrections: [Correction!]!
   "The workflow actions this viewer may take now: the buttons to show. Empty for public readers."
   availableTransitions: [WorkflowAction!]!
   "Reviewers assigned to the report."
@@ -5081,8 +5179,10 @@ enum ReportStatus {
   SCHEDULED
   "Live on the public site."
   PUBLISHED
-  "Was published, then taken down."
+  "Was published, then taken off the public site with ` + "`" + `unpublishReport` + "`" + `; ` + "`" + `publishReport` + "`" + ` republishes it."
   UNPUBLISHED
+  "Taken down with ` + "`" + `takeDownReport` + "`" + ` (with a reason, e.g. a legal order): off every public surface, and neither ` + "`" + `publishReport` + "`" + `, ` + "`" + `scheduleReport` + "`" + ` nor the scheduler can bring it back until an editor lifts the takedown with ` + "`" + `liftTakedown` + "`" + `."
+  TAKEN_DOWN
   "Soft-deleted: hidden from lists, restorable with ` + "`" + `restoreReport` + "`" + `."
   ARCHIVED
 }
@@ -5941,7 +6041,7 @@ type Mutation {
   requestChanges("The mutation's arguments; see ` + "`" + `RequestChangesInput` + "`" + `." input: RequestChangesInput!): UpdateReportPayload!
   "Approves the current version. With enough approvals the report becomes ` + "`" + `APPROVED` + "`" + `."
   approveReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
-  "Publishes an approved (or unpublished) report now, or republishes a published report's changes. Refused before an embargo."
+  "Publishes an approved (or unpublished) report now, or republishes a published report's changes, optionally with a public correction note (` + "`" + `TransitionInput.correction` + "`" + `). Refused before an embargo, and for a ` + "`" + `TAKEN_DOWN` + "`" + ` report until its takedown is lifted (` + "`" + `liftTakedown` + "`" + `)."
   publishReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
   "Schedules an approved report to be published at a set time; a server publishes it within seconds of that time, exactly once."
   scheduleReport("The mutation's arguments; see ` + "`" + `ScheduleReportInput` + "`" + `." input: ScheduleReportInput!): UpdateReportPayload!
@@ -5949,6 +6049,10 @@ type Mutation {
   cancelSchedule("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
   "Takes a published report off the public site at once. Its slug keeps working for redirects once republished."
   unpublishReport("The mutation's arguments; see ` + "`" + `UnpublishReportInput` + "`" + `." input: UnpublishReportInput!): UpdateReportPayload!
+  "Takes a report down (` + "`" + `TAKEN_DOWN` + "`" + `), e.g. on a legal order: a published report leaves every public surface at once (its reads, lists, search, tag counts and every server's cache), a scheduled one will not go out, and a plain ` + "`" + `publishReport` + "`" + ` cannot bring it back until an editor lifts the takedown. From ` + "`" + `PUBLISHED` + "`" + `, ` + "`" + `SCHEDULED` + "`" + ` or ` + "`" + `UNPUBLISHED` + "`" + `; editors of the desk and admins; the reason is kept in the audit trail."
+  takeDownReport("The mutation's arguments; see ` + "`" + `TakeDownReportInput` + "`" + `." input: TakeDownReportInput!): UpdateReportPayload!
+  "Lifts a takedown: the report becomes ` + "`" + `UNPUBLISHED` + "`" + ` (` + "`" + `APPROVED` + "`" + ` if it was never published), still off the public site, and can be published again, with a correction note if it was published before. Editors of the desk and admins; the reason is kept in the audit trail."
+  liftTakedown("The mutation's arguments; see ` + "`" + `LiftTakedownInput` + "`" + `." input: LiftTakedownInput!): UpdateReportPayload!
   "Archives a report (the same as ` + "`" + `deleteReport` + "`" + `)."
   archiveReport("The mutation's arguments; see ` + "`" + `TransitionInput` + "`" + `." input: TransitionInput!): UpdateReportPayload!
   "Sets or lifts an embargo on publication."
@@ -6866,6 +6970,10 @@ enum WorkflowAction {
   CANCEL_SCHEDULE
   "Take the report off the public site: ` + "`" + `unpublishReport` + "`" + `."
   UNPUBLISH
+  "Take the report down, off every public surface, until an editor lifts the takedown: ` + "`" + `takeDownReport` + "`" + `."
+  TAKE_DOWN
+  "Lift the takedown so the report can be published again: ` + "`" + `liftTakedown` + "`" + `."
+  LIFT_TAKEDOWN
   "Archive (soft-delete) the report: ` + "`" + `archiveReport` + "`" + `."
   ARCHIVE
   "Bring an archived report back: ` + "`" + `restoreReport` + "`" + `."
@@ -6884,6 +6992,29 @@ type PublishedCopy {
   firstPublishedAt: DateTime!
   "When this copy was published (the latest publication)."
   publishedAt: DateTime!
+}
+
+"""
+A public correction note: what a republication of a report corrected,
+kept with the report for good (` + "`" + `Report.corrections` + "`" + `). It is public content
+from the republication that carried it, for as long as the report is
+published.
+"""
+type Correction {
+  "An opaque ID of the correction, stable, for keys in a list (not resolvable with ` + "`" + `node` + "`" + `)."
+  id: ID!
+  "The note as the editor wrote it: plain text (no Markdown; line breaks as written), at most 2,000 characters. Escape it when you put it into a page."
+  note: String!
+  "The locale the note is written in (canonical BCP 47): the report's source locale when it was republished. Notes are not translated: readers of other locales get it in this one."
+  locale: String!
+  "The report version published with the correction."
+  version: Int!
+  "When the correction was published: the instant of the republication that carried it."
+  publishedAt: DateTime!
+  "The revision published with the correction. Newsroom only: null for public readers."
+  revision: Revision
+  "Who wrote the note. Newsroom only: null for public readers."
+  createdBy: User
 }
 
 "A reviewer's approval of one version of a report."
@@ -7058,6 +7189,18 @@ input TransitionInput {
   expectedVersion: Int!
   "A note for the history."
   message: String
+  """
+  ` + "`" + `publishReport` + "`" + ` only (any other mutation refuses it with ` + "`" + `BAD_USER_INPUT` + "`" + `
+  on ` + "`" + `input.correction` + "`" + `): a public correction note to publish with the
+  republication, e.g. "An earlier version misstated the date of the
+  forum." Plain text, at most 2,000 characters, in the report's source
+  locale; blank means none. Allowed only when republishing a report that
+  was published before (` + "`" + `PUBLISHED` + "`" + ` with changes, or ` + "`" + `UNPUBLISHED` + "`" + `); a
+  first publication with one fails with ` + "`" + `BAD_USER_INPUT` + "`" + ` on
+  ` + "`" + `input.correction` + "`" + `. Readers see it in ` + "`" + `Report.corrections` + "`" + ` from this
+  publication on; the audit entry of the publish records it.
+  """
+  correction: String
 }
 
 "Chooses a report's reviewers."
@@ -7111,6 +7254,26 @@ input UnpublishReportInput {
   "The ` + "`" + `version` + "`" + ` you last read."
   expectedVersion: Int!
   "Why; required, and kept in the audit trail."
+  reason: String!
+}
+
+"Takes a report down."
+input TakeDownReportInput {
+  "The report: ` + "`" + `PUBLISHED` + "`" + `, ` + "`" + `SCHEDULED` + "`" + ` or ` + "`" + `UNPUBLISHED` + "`" + `."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "Why (e.g. the legal order it answers); required, at most 1,000 characters, and kept in the audit trail (` + "`" + `report.takeDown` + "`" + `)."
+  reason: String!
+}
+
+"Lifts a takedown."
+input LiftTakedownInput {
+  "The report: ` + "`" + `TAKEN_DOWN` + "`" + `."
+  id: ID!
+  "The ` + "`" + `version` + "`" + ` you last read."
+  expectedVersion: Int!
+  "Why the report may be published again; required, at most 1,000 characters, and kept in the audit trail (` + "`" + `report.liftTakedown` + "`" + `)."
   reason: String!
 }
 
@@ -7603,6 +7766,26 @@ func (ec *executionContext) childFields_CommentVersion(ctx context.Context, fiel
 		return ec.fieldContext_CommentVersion_editor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommentVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_Correction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Correction_id(ctx, field)
+	case "note":
+		return ec.fieldContext_Correction_note(ctx, field)
+	case "locale":
+		return ec.fieldContext_Correction_locale(ctx, field)
+	case "version":
+		return ec.fieldContext_Correction_version(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Correction_publishedAt(ctx, field)
+	case "revision":
+		return ec.fieldContext_Correction_revision(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Correction_createdBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Correction", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8179,6 +8362,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_hasUnpublishedChanges(ctx, field)
 	case "unpublishedChanges":
 		return ec.fieldContext_Report_unpublishedChanges(ctx, field)
+	case "corrections":
+		return ec.fieldContext_Report_corrections(ctx, field)
 	case "availableTransitions":
 		return ec.fieldContext_Report_availableTransitions(ctx, field)
 	case "reviewers":
@@ -9243,6 +9428,20 @@ func (ec *executionContext) field_Mutation_importXliff_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_liftTakedown_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LiftTakedownInput, error) {
+			return ec.unmarshalNLiftTakedownInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐLiftTakedownInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9473,6 +9672,20 @@ func (ec *executionContext) field_Mutation_submitTranslation_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TranslationStepInput, error) {
 			return ec.unmarshalNTranslationStepInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTranslationStepInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_takeDownReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TakeDownReportInput, error) {
+			return ec.unmarshalNTakeDownReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTakeDownReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12411,6 +12624,185 @@ func (ec *executionContext) _CommentVersion_editor(ctx context.Context, field gr
 func (ec *executionContext) fieldContext_CommentVersion_editor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CommentVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Correction_id(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Correction_note(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correction_locale(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correction_version(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Correction_publishedAt(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correction", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Correction_revision(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().Revision(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *editorial.Revision) graphql.Marshaler {
+			return ec.marshalORevision2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐRevision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Revision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Correction_createdBy(ctx context.Context, field graphql.CollectedField, obj *editorial.Correction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correction_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Correction().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Correction_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Correction",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
@@ -15607,6 +15999,94 @@ func (ec *executionContext) fieldContext_Mutation_unpublishReport(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unpublishReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_takeDownReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takeDownReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakeDownReport(ctx, fc.Args["input"].(model.TakeDownReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takeDownReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takeDownReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_liftTakedown(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_liftTakedown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LiftTakedown(ctx, fc.Args["input"].(model.LiftTakedownInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_liftTakedown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_liftTakedown_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20369,6 +20849,38 @@ func (ec *executionContext) fieldContext_Report_unpublishedChanges(_ context.Con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RevisionDiff(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_corrections(ctx context.Context, field graphql.CollectedField, obj *editorial.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_corrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Corrections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*editorial.Correction) graphql.Marshaler {
+			return ec.marshalNCorrection2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐCorrectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_corrections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Correction(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27529,6 +28041,62 @@ func UnmarshalImportXliffInput(ctx context.Context, raw any) (model.ImportXliffI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLiftTakedownInput(ctx context.Context, obj any) (model.LiftTakedownInput, error) {
+	var it model.LiftTakedownInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLiftTakedownInput unmarshals raw into the LiftTakedownInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLiftTakedownInput(ctx context.Context, raw any) (model.LiftTakedownInput, error) {
+	var out model.LiftTakedownInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LiftTakedownInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLocalizedNameInput(ctx context.Context, obj any) (model.LocalizedNameInput, error) {
 	var it model.LocalizedNameInput
 	if obj == nil {
@@ -28486,6 +29054,62 @@ func UnmarshalTagRefInput(ctx context.Context, raw any) (model.TagRefInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTakeDownReportInput(ctx context.Context, obj any) (model.TakeDownReportInput, error) {
+	var it model.TakeDownReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTakeDownReportInput unmarshals raw into the TakeDownReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTakeDownReportInput(ctx context.Context, raw any) (model.TakeDownReportInput, error) {
+	var out model.TakeDownReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TakeDownReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputThreadInput(ctx context.Context, obj any) (model.ThreadInput, error) {
 	var it model.ThreadInput
 	if obj == nil {
@@ -28588,7 +29212,7 @@ func (ec *executionContext) unmarshalInputTransitionInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "message"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "message", "correction"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28616,6 +29240,13 @@ func (ec *executionContext) unmarshalInputTransitionInput(ctx context.Context, o
 				return it, err
 			}
 			it.Message = graphql.OmittableOf(data)
+		case "correction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correction"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correction = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -30508,6 +31139,72 @@ func (ec *executionContext) _CommentVersion(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var correctionImplementors = []string{"Correction"}
+
+func (ec *executionContext) _Correction(ctx context.Context, sel ast.SelectionSet, obj *editorial.Correction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Correction")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_id(ctx, field, obj)
+				})
+		case "note":
+			out.Values[i] = ec._Correction_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "locale":
+			out.Values[i] = ec._Correction_locale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Correction_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Correction_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revision":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_revision(ctx, field, obj)
+				})
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Correction_createdBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
 
 func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
@@ -31626,6 +32323,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unpublishReport":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unpublishReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "takeDownReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takeDownReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "liftTakedown":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_liftTakedown(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -33022,6 +33733,12 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Report_unpublishedChanges(ctx, field, obj)
+				})
+		case "corrections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_corrections(ctx, field, obj)
 				})
 		case "availableTransitions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -35670,6 +36387,30 @@ func (ec *executionContext) unmarshalNConfirmTranslationFieldsInput2githubᚗcom
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCorrection2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*editorial.Correction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐCorrection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCorrection2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋeditorialᚐCorrection(ctx context.Context, sel ast.SelectionSet, v *editorial.Correction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Correction!")
+		return graphql.Null
+	}
+	return ec._Correction(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateApiTokenInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
 	res, err := ec.unmarshalInputCreateApiTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36068,6 +36809,11 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLiftTakedownInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐLiftTakedownInput(ctx context.Context, v any) (model.LiftTakedownInput, error) {
+	res, err := ec.unmarshalInputLiftTakedownInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNLocaleProgress2githubᚗcomᚋcopydeskᚋcopydeskᚋinternalᚋtranslationᚐLocaleProgress(ctx context.Context, sel ast.SelectionSet, v translation.LocaleProgress) graphql.Marshaler {
@@ -36994,6 +37740,11 @@ func (ec *executionContext) marshalNTagPayload2ᚖgithubᚗcomᚋcopydeskᚋcopy
 func (ec *executionContext) unmarshalNTagRefInput2ᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTagRefInput(ctx context.Context, v any) (*model.TagRefInput, error) {
 	res, err := ec.unmarshalInputTagRefInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTakeDownReportInput2githubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTakeDownReportInput(ctx context.Context, v any) (model.TakeDownReportInput, error) {
+	res, err := ec.unmarshalInputTakeDownReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTextChange2ᚕᚖgithubᚗcomᚋcopydeskᚋcopydeskᚋgraphᚋmodelᚐTextChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TextChange) graphql.Marshaler {

@@ -55,6 +55,7 @@ type loaders struct {
 	tagReportCounts    *dataloadgen.Loader[int64, int]
 	eventChildren      *dataloadgen.Loader[int64, []*editorial.Event]
 	revisionPages      *dataloadgen.Loader[revisionPageKey, *editorial.RevisionPage]
+	corrections        *dataloadgen.Loader[int64, []*editorial.Correction]
 
 	facts        *dataloadgen.Loader[int64, workflow.Facts]
 	publications *dataloadgen.Loader[int64, *workflow.Publication]
@@ -108,6 +109,7 @@ func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 		tagReportCounts:    mapped(wait, rd.ReportCountsByTagIDs),
 		eventChildren:      mapped(wait, rd.EventChildren),
 		revisionPages:      mapped(wait, revisionPagesOf(rd)),
+		corrections:        mapped(wait, rd.CorrectionsByReportIDs),
 		facts:              mapped(wait, r.Reports.Facts),
 		publications:       mapped(wait, rd.PublicationsByReportIDs),
 		reviewers:          mapped(wait, rd.ReviewersByReportIDs),

@@ -17,7 +17,8 @@ import (
 // returns the source document and the translation documents of the
 // reader's locales, and the request's loaders are primed with everything
 // the documents hold — the published copy, its tags, byline, attendees,
-// their people and organizations, the event and its ancestors — so that
+// their people and organizations, the event and its ancestors, its
+// correction notes — so that
 // the fields below resolve from memory, through the same resolvers and the
 // same localization as the newsroom's copies (localize.go).
 
@@ -69,6 +70,7 @@ func (r *Resolver) fromDocuments(ctx context.Context, doc *editorial.PublicRepor
 	l.reportAuthorIDs.Prime(rep.ID, s.AuthorIDs)
 	l.reportAttendees.Prime(rep.ID, s.Attendees)
 	l.previousSlugs.Prime(rep.ID, s.PreviousSlugs)
+	l.corrections.Prime(rep.ID, s.Corrections)
 	for _, a := range s.Attendees {
 		l.attendees.Prime(a.ID, a)
 	}

@@ -28,15 +28,16 @@ const demoSlug = "international-technology-trade-conference-qingdao-2020"
 
 // A public read is one SQL statement, whatever it selects of the report:
 // texts, rendered HTML, the event and its parent, tags, the byline,
-// attendees with their people, affiliations and organizations, in the
-// source locale or another; and a public list page is one statement too.
+// attendees with their people, affiliations and organizations, correction
+// notes, in the source locale or another; and a public list page is one
+// statement too.
 func TestAPublicReadIsOneStatement(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	if _, err := demo.Load(context.Background(), a.db, nil); err != nil {
 		t.Fatal(err)
 	}
-	const fields = `id slug previousSlugs title subtitle summary body(format: HTML) wordCount publishedAt updatedAt
+	const fields = `id slug previousSlugs title subtitle summary body(format: HTML) wordCount publishedAt updatedAt corrections { id note locale publishedAt }
 		locale { requested chain complete fields { field locale } }
 		event { name parent { name } organizers { name } } tags { slug name parent { name } } authors { name }
 		attendees { role participations note person { name affiliation { name } } organization { name acronym parent { name } } }`

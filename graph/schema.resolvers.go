@@ -125,6 +125,21 @@ func (r *commentVersionResolver) Editor(ctx context.Context, obj *comments.Versi
 }
 
 // ID is the resolver for the id field.
+func (r *correctionResolver) ID(ctx context.Context, obj *editorial.Correction) (string, error) {
+	return encodeID(typeCorrection, obj.ID), nil
+}
+
+// Revision is the resolver for the revision field.
+func (r *correctionResolver) Revision(ctx context.Context, obj *editorial.Correction) (*editorial.Revision, error) {
+	return r.correctionRevision(ctx, obj)
+}
+
+// CreatedBy is the resolver for the createdBy field.
+func (r *correctionResolver) CreatedBy(ctx context.Context, obj *editorial.Correction) (*auth.User, error) {
+	return r.user(ctx, obj.CreatedBy)
+}
+
+// ID is the resolver for the id field.
 func (r *deskResolver) ID(ctx context.Context, obj *auth.Desk) (string, error) {
 	return encodeID(typeDesk, obj.ID), nil
 }
@@ -388,9 +403,7 @@ func (r *mutationResolver) ApproveReport(ctx context.Context, input model.Transi
 
 // PublishReport is the resolver for the publishReport field.
 func (r *mutationResolver) PublishReport(ctx context.Context, input model.TransitionInput) (*model.UpdateReportPayload, error) {
-	return r.transition(ctx, input, func(id int64, v int, _ *string) (*reports.Saved, error) {
-		return r.Reports.Publish(ctx, id, v)
-	})
+	return r.publishReport(ctx, input)
 }
 
 // ScheduleReport is the resolver for the scheduleReport field.
@@ -420,6 +433,16 @@ func (r *mutationResolver) UnpublishReport(ctx context.Context, input model.Unpu
 		return respond(ctx).report(nil, err)
 	}
 	return respond(ctx).report(r.Reports.Unpublish(ctx, id, input.ExpectedVersion, input.Reason))
+}
+
+// TakeDownReport is the resolver for the takeDownReport field.
+func (r *mutationResolver) TakeDownReport(ctx context.Context, input model.TakeDownReportInput) (*model.UpdateReportPayload, error) {
+	return r.takeDown(ctx, input)
+}
+
+// LiftTakedown is the resolver for the liftTakedown field.
+func (r *mutationResolver) LiftTakedown(ctx context.Context, input model.LiftTakedownInput) (*model.UpdateReportPayload, error) {
+	return r.liftTakedown(ctx, input)
 }
 
 // ArchiveReport is the resolver for the archiveReport field.
@@ -939,6 +962,11 @@ func (r *reportResolver) UnpublishedChanges(ctx context.Context, obj *editorial.
 	return r.unpublishedChanges(ctx, obj)
 }
 
+// Corrections is the resolver for the corrections field.
+func (r *reportResolver) Corrections(ctx context.Context, obj *editorial.Report) ([]*editorial.Correction, error) {
+	return r.corrections(ctx, obj)
+}
+
 // AvailableTransitions is the resolver for the availableTransitions field.
 func (r *reportResolver) AvailableTransitions(ctx context.Context, obj *editorial.Report) ([]model.WorkflowAction, error) {
 	return r.availableTransitions(ctx, obj)
@@ -1215,6 +1243,9 @@ func (r *Resolver) CommentThread() CommentThreadResolver { return &commentThread
 // CommentVersion returns CommentVersionResolver implementation.
 func (r *Resolver) CommentVersion() CommentVersionResolver { return &commentVersionResolver{r} }
 
+// Correction returns CorrectionResolver implementation.
+func (r *Resolver) Correction() CorrectionResolver { return &correctionResolver{r} }
+
 // Desk returns DeskResolver implementation.
 func (r *Resolver) Desk() DeskResolver { return &deskResolver{r} }
 
@@ -1319,6 +1350,7 @@ type (
 	commentResolver                struct{ *Resolver }
 	commentThreadResolver          struct{ *Resolver }
 	commentVersionResolver         struct{ *Resolver }
+	correctionResolver             struct{ *Resolver }
 	deskResolver                   struct{ *Resolver }
 	deskSettingsResolver           struct{ *Resolver }
 	eventResolver                  struct{ *Resolver }

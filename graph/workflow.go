@@ -28,6 +28,7 @@ var workflowActions = map[workflow.Action]model.WorkflowAction{
 	workflow.RequestChanges: model.WorkflowActionRequestChanges, workflow.Approve: model.WorkflowActionApprove,
 	workflow.Publish: model.WorkflowActionPublish, workflow.Schedule: model.WorkflowActionSchedule,
 	workflow.CancelSchedule: model.WorkflowActionCancelSchedule, workflow.Unpublish: model.WorkflowActionUnpublish,
+	workflow.TakeDown: model.WorkflowActionTakeDown, workflow.LiftTakedown: model.WorkflowActionLiftTakedown,
 	workflow.Archive: model.WorkflowActionArchive, workflow.Restore: model.WorkflowActionRestore,
 }
 
@@ -293,6 +294,9 @@ func (rs responder) comment(c *comments.Comment, err error) (*model.CommentPaylo
 // transition runs a workflow step on the report a TransitionInput names.
 func (r *Resolver) transition(ctx context.Context, in model.TransitionInput, step func(id int64, version int, message *string) (*reports.Saved, error)) (*model.UpdateReportPayload, error) {
 	id, err := decodeID("input.id", typeReport, in.ID)
+	if err == nil {
+		err = noCorrection(in)
+	}
 	if err != nil {
 		return respond(ctx).report(nil, err)
 	}

@@ -453,6 +453,16 @@ type ImportXliffPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Lifts a takedown.
+type LiftTakedownInput struct {
+	// The report: `TAKEN_DOWN`.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Why the report may be published again; required, at most 1,000 characters, and kept in the audit trail (`report.liftTakedown`).
+	Reason string `json:"reason"`
+}
+
 // A name in one locale.
 type LocalizedName struct {
 	// The BCP 47 locale.
@@ -979,6 +989,16 @@ type TagRefInput struct {
 	Name graphql.Omittable[*string] `json:"name,omitempty"`
 }
 
+// Takes a report down.
+type TakeDownReportInput struct {
+	// The report: `PUBLISHED`, `SCHEDULED` or `UNPUBLISHED`.
+	ID string `json:"id"`
+	// The `version` you last read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Why (e.g. the legal order it answers); required, at most 1,000 characters, and kept in the audit trail (`report.takeDown`).
+	Reason string `json:"reason"`
+}
+
 // A change to one text field of a report.
 type TextChange struct {
 	// The field: `title`, `subtitle`, `summary`, `body`, `slug`, `section` or `sourceLocale`.
@@ -1025,6 +1045,16 @@ type TransitionInput struct {
 	ExpectedVersion int `json:"expectedVersion"`
 	// A note for the history.
 	Message graphql.Omittable[*string] `json:"message,omitempty"`
+	// `publishReport` only (any other mutation refuses it with `BAD_USER_INPUT`
+	// on `input.correction`): a public correction note to publish with the
+	// republication, e.g. "An earlier version misstated the date of the
+	// forum." Plain text, at most 2,000 characters, in the report's source
+	// locale; blank means none. Allowed only when republishing a report that
+	// was published before (`PUBLISHED` with changes, or `UNPUBLISHED`); a
+	// first publication with one fails with `BAD_USER_INPUT` on
+	// `input.correction`. Readers see it in `Report.corrections` from this
+	// publication on; the audit entry of the publish records it.
+	Correction graphql.Omittable[*string] `json:"correction,omitempty"`
 }
 
 // Names one translation and the version you read.
@@ -1849,6 +1879,10 @@ const (
 	WorkflowActionCancelSchedule WorkflowAction = "CANCEL_SCHEDULE"
 	// Take the report off the public site: `unpublishReport`.
 	WorkflowActionUnpublish WorkflowAction = "UNPUBLISH"
+	// Take the report down, off every public surface, until an editor lifts the takedown: `takeDownReport`.
+	WorkflowActionTakeDown WorkflowAction = "TAKE_DOWN"
+	// Lift the takedown so the report can be published again: `liftTakedown`.
+	WorkflowActionLiftTakedown WorkflowAction = "LIFT_TAKEDOWN"
 	// Archive (soft-delete) the report: `archiveReport`.
 	WorkflowActionArchive WorkflowAction = "ARCHIVE"
 	// Bring an archived report back: `restoreReport`.
@@ -1866,6 +1900,8 @@ var AllWorkflowAction = []WorkflowAction{
 	WorkflowActionSchedule,
 	WorkflowActionCancelSchedule,
 	WorkflowActionUnpublish,
+	WorkflowActionTakeDown,
+	WorkflowActionLiftTakedown,
 	WorkflowActionArchive,
 	WorkflowActionRestore,
 	WorkflowActionSetEmbargo,
@@ -1873,7 +1909,7 @@ var AllWorkflowAction = []WorkflowAction{
 
 func (e WorkflowAction) IsValid() bool {
 	switch e {
-	case WorkflowActionSubmit, WorkflowActionAssignReviewers, WorkflowActionRequestChanges, WorkflowActionApprove, WorkflowActionPublish, WorkflowActionSchedule, WorkflowActionCancelSchedule, WorkflowActionUnpublish, WorkflowActionArchive, WorkflowActionRestore, WorkflowActionSetEmbargo:
+	case WorkflowActionSubmit, WorkflowActionAssignReviewers, WorkflowActionRequestChanges, WorkflowActionApprove, WorkflowActionPublish, WorkflowActionSchedule, WorkflowActionCancelSchedule, WorkflowActionUnpublish, WorkflowActionTakeDown, WorkflowActionLiftTakedown, WorkflowActionArchive, WorkflowActionRestore, WorkflowActionSetEmbargo:
 		return true
 	}
 	return false

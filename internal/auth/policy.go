@@ -43,6 +43,11 @@ const (
 	ReviewReport    Action = "report.review"          // REVIEWER or EDITOR on the desk; ADMIN: request changes, approve
 	AssignReviewers Action = "report.assignReviewers" // EDITOR on the desk; ADMIN
 	PublishReport   Action = "report.publish"         // EDITOR on the desk; ADMIN: publish, schedule, cancel a schedule, unpublish, embargo
+	// TakeDownReport: EDITOR on the desk; ADMIN — take a report down (off
+	// every public surface, with a reason) and lift a takedown. As
+	// privileged as PublishReport today, and a rule of its own so that it
+	// can be narrowed without touching publishing.
+	TakeDownReport Action = "report.takeDown"
 )
 
 // The translation workflow's actions (internal/workflow's
@@ -161,6 +166,13 @@ var Rules = []Rule{
 	{
 		Action:      PublishReport,
 		Description: "Only editors of this desk and admins may publish, schedule, unpublish and embargo reports.",
+		Allow: staff(func(v *Viewer, r Resource) bool {
+			return v.HasRole(Editor, r.DeskID)
+		}),
+	},
+	{
+		Action:      TakeDownReport,
+		Description: "Only editors of this desk and admins may take reports down or lift a takedown.",
 		Allow: staff(func(v *Viewer, r Resource) bool {
 			return v.HasRole(Editor, r.DeskID)
 		}),

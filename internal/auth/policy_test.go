@@ -132,6 +132,10 @@ var matrix = map[auth.Action]map[string]string{
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
 		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
 	},
+	auth.TakeDownReport: {
+		"ADMIN": allY, "EDITOR": allY, "REPORTER": allF, "REVIEWER": allF, "TRANSLATOR": allF,
+		"ADMIN@d1": onlyD1, "EDITOR@d1": onlyD1, "REPORTER@d1": allF, "REVIEWER@d1": allF, "TRANSLATOR@d1": allF,
+	},
 	auth.ReadDrafts: {
 		"ADMIN": allY, "EDITOR": allY, "REPORTER": allY, "REVIEWER": allY, "TRANSLATOR": allY,
 		"ADMIN@d1": allY, "EDITOR@d1": allY, "REPORTER@d1": allY, "REVIEWER@d1": allY, "TRANSLATOR@d1": allY,
@@ -214,7 +218,7 @@ func TestPermissionMatrix(t *testing.T) {
 	viewers := matrixViewers()
 	// Every action has exactly one rule, and every rule a matrix.
 	actions := []auth.Action{auth.CreateReport, auth.EditReport, auth.ArchiveReport,
-		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
+		auth.SubmitReport, auth.ReviewReport, auth.AssignReviewers, auth.PublishReport, auth.TakeDownReport, auth.ReadDrafts, auth.Comment, auth.EditTranslation,
 		auth.ReviewTranslation, auth.AssignTranslators, auth.DeleteTranslation, auth.EditDirectory, auth.MergeDirectory, auth.ManageUsers, auth.ManageOperations, auth.ManageOwnTokens,
 		auth.CreateToken, auth.RevokeToken, auth.ReadUserPrivate}
 	for _, a := range actions {

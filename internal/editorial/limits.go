@@ -41,8 +41,11 @@ const (
 
 	// Workflow transitions.
 	MaxComment   = 10000 // characters of a requestChanges comment
-	MaxReason    = 1000  // characters of an unpublish reason
+	MaxReason    = 1000  // characters of an unpublish, takedown or lift-takedown reason
 	MaxReviewers = 20    // reviewers assigned to one report
+
+	// Corrections (migration 00016 backs MaxCorrection).
+	MaxCorrection = 2000 // characters of a correction note (plain text)
 
 	// Comments (migration 00006 backs MaxCommentBody).
 	MaxCommentBody = 10000 // characters (Unicode code points) of Markdown

@@ -26,6 +26,9 @@ type PublicSource struct {
 	Organizations []*Organization `json:"organizations"`
 	Tags          []*Tag          `json:"tags"`
 	Events        []*Event        `json:"events"`
+	// Corrections are the report's correction notes, newest first (a
+	// document written before migration 00016 has none, as no report had).
+	Corrections []*Correction `json:"corrections"`
 	// Locales are the locales readers can read it in: the source locale
 	// and those of its translation documents, sorted.
 	Locales []string `json:"locales"`

@@ -18,6 +18,7 @@ const (
 	Scheduled        Status = "SCHEDULED"
 	Published        Status = "PUBLISHED"
 	Unpublished      Status = "UNPUBLISHED"
+	TakenDown        Status = "TAKEN_DOWN" // off every public surface; publishing needs the takedown lifted first
 	Archived         Status = "ARCHIVED"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/copydesk/copydesk/internal/richtext"
 )
 
-// buildSource writes report id's source document from its publication and
-// the directory as it is now, and returns the publication (nil when the
+// buildSource writes report id's source document from its publication, its
+// correction notes and the directory as it is now, and returns the publication (nil when the
 // report is not published: its documents are then deleted).
 func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.PublishedCopy, error) {
 	pc, err := postgres.PublishedCopyOf(ctx, tx, id)
@@ -31,6 +31,11 @@ func buildSource(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.Publ
 		src.TagIDs = append(src.TagIDs, t.ID)
 	}
 	src.PreviousSlugs = nonNil(pc.PreviousSlugs)
+	corrections, err := postgres.CorrectionsByReportIDs(ctx, tx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	src.Corrections = nonNil(corrections[id])
 	if err := collectDirectory(ctx, tx, src); err != nil {
 		return nil, err
 	}

@@ -312,9 +312,22 @@ func (s *Service) Approve(ctx context.Context, id int64, expectedVersion int) (*
 // job is dropped) or UNPUBLISHED → PUBLISHED, or a PUBLISHED report with
 // unpublished changes again. Its publication then points at the revision
 // this records, and the report's publishedAt is set the first time. Before
-// the report's embargo it fails with BAD_USER_INPUT, whoever asks.
+// the report's embargo it fails with BAD_USER_INPUT, whoever asks; so does
+// publishing a TAKEN_DOWN report (workflow.MsgTakenDown). It is
+// PublishWithCorrection without a correction.
 func (s *Service) Publish(ctx context.Context, id int64, expectedVersion int) (*Saved, error) {
+	return s.PublishWithCorrection(ctx, id, expectedVersion, nil)
+}
+
+// PublishWithCorrection is Publish with, when correction is not blank, a
+// public correction note (plain text, input.correction) recorded with the
+// publication (see correct).
+func (s *Service) PublishWithCorrection(ctx context.Context, id int64, expectedVersion int, correction *string) (*Saved, error) {
 	return s.transition(ctx, workflow.Publish, "input.id", id, expectedVersion, func(tx *postgres.Tx, r *editorial.Report, f workflow.Facts, st *step) (*string, error) {
+		note, err := correctionNote("input.correction", correction, f)
+		if err != nil {
+			return nil, err
+		}
 		if err := postgres.DeletePublishJob(ctx, tx, r.ID); err != nil {
 			return nil, err
 		}
@@ -334,16 +347,25 @@ func (s *Service) Publish(ctx context.Context, id int64, expectedVersion int) (*
 				return err
 			}
 			st.detail["revisionId"], st.detail["firstPublishedAt"] = p.RevisionID, p.FirstPublishedAt.UTC()
+			if note != nil {
+				if err := correct(ctx, tx, r, rev, *note, st); err != nil {
+					return err
+				}
+			}
 			st.published = true
 			if r.CreatedBy == nil {
 				return nil
 			}
 			return notify.Send(ctx, tx, notify.Event{Kind: notify.ReportPublished, ReportID: r.ID}, *r.CreatedBy)
 		}
+		msg := "Published"
 		if republish {
-			return ptrTo("Published the changes"), nil
+			msg = "Published the changes"
 		}
-		return ptrTo("Published"), nil
+		if note != nil {
+			msg += " with a correction"
+		}
+		return &msg, nil
 	})
 }
 

@@ -64,6 +64,7 @@ func WorkflowDump(t testing.TB, db *postgres.DB) string {
 		(SELECT json_agg(x ORDER BY report_id, user_id, version)::text FROM report_approvals x),
 		(SELECT json_agg(x ORDER BY report_id)::text FROM report_publications x),
 		(SELECT json_agg(x ORDER BY report_id)::text FROM publish_jobs x),
+		(SELECT json_agg(x ORDER BY id)::text FROM report_corrections x),
 		(SELECT json_agg(json_build_array(id, embargo_until, content_version) ORDER BY id)::text FROM reports x))`)
 	if err != nil {
 		t.Fatal(err)

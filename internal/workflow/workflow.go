@@ -16,6 +16,8 @@
 //	cancelSchedule  SCHEDULED                       → APPROVED
 //	publish         APPROVED, SCHEDULED, UNPUBLISHED → PUBLISHED; PUBLISHED → PUBLISHED with unpublished changes
 //	unpublish       PUBLISHED                       → UNPUBLISHED
+//	takeDown        SCHEDULED, PUBLISHED, UNPUBLISHED → TAKEN_DOWN (off every public surface)
+//	liftTakedown    TAKEN_DOWN                      → UNPUBLISHED; APPROVED if never published
 //	archive         any other state                 → ARCHIVED
 //	restore         ARCHIVED                        → the state it had
 //
@@ -26,6 +28,12 @@
 // the content service calls it on every content change). Settings are per
 // desk and live in the database. Setting an embargo is not a
 // transition; CanSetEmbargo says whether the API offers it.
+//
+// A takedown differs from unpublishing in what may follow: publish and
+// schedule refuse a TAKEN_DOWN report (MsgTakenDown), so neither a plain
+// publish nor the scheduler can bring it back; only liftTakedown, an
+// editor's explicit action with a reason, returns it to a state publish
+// runs from. Archiving and restoring keep it TAKEN_DOWN.
 //
 // The translation workflow is TranslationTransitions (translation.go).
 package workflow
@@ -52,17 +60,19 @@ const (
 	CancelSchedule  Action = "cancelSchedule"  // SCHEDULED → APPROVED
 	Publish         Action = "publish"         // APPROVED | SCHEDULED | UNPUBLISHED → PUBLISHED; PUBLISHED → PUBLISHED with unpublished changes
 	Unpublish       Action = "unpublish"       // PUBLISHED → UNPUBLISHED (with a reason)
+	TakeDown        Action = "takeDown"        // SCHEDULED | PUBLISHED | UNPUBLISHED → TAKEN_DOWN (with a reason)
+	LiftTakedown    Action = "liftTakedown"    // TAKEN_DOWN → UNPUBLISHED, or APPROVED if never published (with a reason)
 	Archive         Action = "archive"         // any state but ARCHIVED → ARCHIVED
 	Restore         Action = "restore"         // ARCHIVED → the state it had
 )
 
 // Actions lists every action, in the order a user interface offers them.
-var Actions = []Action{Submit, AssignReviewers, RequestChanges, Approve, Schedule, CancelSchedule, Publish, Unpublish, Archive, Restore}
+var Actions = []Action{Submit, AssignReviewers, RequestChanges, Approve, Schedule, CancelSchedule, Publish, Unpublish, TakeDown, LiftTakedown, Archive, Restore}
 
 // Statuses lists every report state, in workflow order.
 var Statuses = []editorial.Status{
 	editorial.Draft, editorial.InReview, editorial.ChangesRequested, editorial.Approved,
-	editorial.Scheduled, editorial.Published, editorial.Unpublished, editorial.Archived,
+	editorial.Scheduled, editorial.Published, editorial.Unpublished, editorial.TakenDown, editorial.Archived,
 }
 
 // Facts is what Check needs to know about a report beyond the report row,
@@ -178,7 +188,7 @@ var beforeApproval = []editorial.Status{editorial.Draft, editorial.InReview, edi
 
 // Transitions is the report workflow: one row per action, in the order of
 // Actions. Next says the target of the rows without To (assignReviewers,
-// restore) and of approve, which depends on the approvals.
+// liftTakedown, restore) and of approve, which depends on the approvals.
 var Transitions = Table[editorial.Status, *editorial.Report, Facts]{
 	{Action: Submit, From: []editorial.Status{editorial.Draft, editorial.ChangesRequested}, To: editorial.InReview,
 		Auth: auth.SubmitReport, Audit: "report.submit"},
@@ -196,6 +206,10 @@ var Transitions = Table[editorial.Status, *editorial.Report, Facts]{
 		Auth: auth.PublishReport, Audit: "report.publish", pre: canPublish},
 	{Action: Unpublish, From: []editorial.Status{editorial.Published}, To: editorial.Unpublished,
 		Auth: auth.PublishReport, Audit: "report.unpublish"},
+	{Action: TakeDown, From: []editorial.Status{editorial.Scheduled, editorial.Published, editorial.Unpublished}, To: editorial.TakenDown,
+		Auth: auth.TakeDownReport, Audit: "report.takeDown"},
+	{Action: LiftTakedown, From: []editorial.Status{editorial.TakenDown},
+		Auth: auth.TakeDownReport, Audit: "report.liftTakedown"},
 	{Action: Archive, From: except(editorial.Archived), To: editorial.Archived,
 		Auth: auth.ArchiveReport, Audit: "report.archive"},
 	{Action: Restore, From: []editorial.Status{editorial.Archived},
@@ -248,11 +262,15 @@ func Check(v *auth.Viewer, r *editorial.Report, f Facts, a Action) error {
 }
 
 // StateMessage is the message of Check's error for action a in a state it
-// does not run in.
+// does not run in (MsgTakenDown for publishing or scheduling a TAKEN_DOWN
+// report).
 func StateMessage(s editorial.Status, a Action) string {
 	t := Lookup(a)
 	if t == nil {
 		return ""
+	}
+	if s == editorial.TakenDown && (a == Publish || a == Schedule) {
+		return MsgTakenDown
 	}
 	if len(t.From) == len(Statuses)-1 {
 		return fmt.Sprintf("The report is %s; %s needs any other state.", s, a)
@@ -263,6 +281,26 @@ func StateMessage(s editorial.Status, a Action) string {
 // EmbargoMessage is the message of the error for publishing before until.
 func EmbargoMessage(until time.Time) string {
 	return fmt.Sprintf("The report is embargoed until %s; it cannot be published before then.", until.UTC().Format(time.RFC3339))
+}
+
+// MsgTakenDown is the message for publishing or scheduling a TAKEN_DOWN
+// report: it names the explicit action that must come first.
+const MsgTakenDown = "The report was taken down; an editor must lift the takedown (liftTakedown, with a reason) before it can be published or scheduled again."
+
+// MsgCorrectionFirstPublication is the message for a correction note given
+// with a report's first publication.
+const MsgCorrectionFirstPublication = "A correction note goes with republishing a report that was published before; this report has never been published, so publish it without a correction."
+
+// CheckCorrection says whether a correction note may go with publishing a
+// report with facts f now: only when it republishes one that was published
+// before (f.Published: PUBLISHED with changes, or UNPUBLISHED, also after a
+// lifted takedown). A first publication has nothing to correct: the error
+// is BAD_USER_INPUT on field. Check decides the publish itself.
+func CheckCorrection(field string, f Facts) error {
+	if !f.Published {
+		return cerr.FieldErrorf(cerr.Invalid, field, "%s", MsgCorrectionFirstPublication)
+	}
+	return nil
 }
 
 // MsgNothingToPublish is the message for publishing a PUBLISHED report
@@ -315,9 +353,17 @@ func Available(v *auth.Viewer, r *editorial.Report, f Facts) []Action {
 // required and IN_REVIEW otherwise; for restore, the state r had before it
 // was archived (APPROVED for a report archived while SCHEDULED, since
 // archiving dropped its publish job; DRAFT when unknown); for
-// assignReviewers, r's state.
+// assignReviewers, r's state; for liftTakedown, UNPUBLISHED when r was
+// published before (f.Published) and APPROVED when it was not (it was
+// taken down while SCHEDULED for its first publication): both are states
+// publish runs from.
 func Next(r *editorial.Report, f Facts, a Action) editorial.Status {
 	switch a {
+	case LiftTakedown:
+		if f.Published {
+			return editorial.Unpublished
+		}
+		return editorial.Approved
 	case Approve:
 		if f.Approvals+1 >= f.Required() {
 			return editorial.Approved

@@ -56,59 +56,68 @@ var roles = []struct {
 // states is the column order of each row below.
 var states = []editorial.Status{
 	editorial.Draft, editorial.InReview, editorial.ChangesRequested, editorial.Approved,
-	editorial.Scheduled, editorial.Published, editorial.Unpublished, editorial.Archived,
+	editorial.Scheduled, editorial.Published, editorial.Unpublished, editorial.TakenDown, editorial.Archived,
 }
 
 // The matrix, written out by hand from the workflow's specification (not
 // derived from the code under test). Per action and role, one cell per
 // state in the order of states: Y allowed, U UNAUTHENTICATED (sign in), F
-// FORBIDDEN with the action's rule, S BAD_USER_INPUT naming the state.
+// FORBIDDEN with the action's rule, S BAD_USER_INPUT naming the state (or,
+// for publish and schedule on TAKEN_DOWN, the takedown to lift first).
 const (
-	allU = "UUUUUUUU"
-	allF = "FFFFFFFF"
+	allU = "UUUUUUUUU"
+	allF = "FFFFFFFFF"
 )
 
 var matrix = map[workflow.Action]map[string]string{
-	//                         DRAFT IN_REVIEW CHANGES_REQ APPROVED SCHEDULED PUBLISHED UNPUBLISHED ARCHIVED
+	//                         DRAFT IN_REVIEW CHANGES_REQ APPROVED SCHEDULED PUBLISHED UNPUBLISHED TAKEN_DOWN ARCHIVED
 	workflow.Submit: {
-		"reporter-owner": "YFYFFFFF", "other-reporter": allF, "reviewer": allF,
-		"editor": "YSYSSSSS", "other-desk-editor": allF, "admin": "YSYSSSSS",
+		"reporter-owner": "YFYFFFFFF", "other-reporter": allF, "reviewer": allF,
+		"editor": "YSYSSSSSS", "other-desk-editor": allF, "admin": "YSYSSSSSS",
 	},
 	workflow.AssignReviewers: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "YYYSSSSS", "other-desk-editor": allF, "admin": "YYYSSSSS",
+		"editor": "YYYSSSSSS", "other-desk-editor": allF, "admin": "YYYSSSSSS",
 	},
 	workflow.RequestChanges: {
-		"reporter-owner": allF, "other-reporter": allF, "reviewer": "SYSSSSSS",
-		"editor": "SYSSSSSS", "other-desk-editor": allF, "admin": "SYSSSSSS",
+		"reporter-owner": allF, "other-reporter": allF, "reviewer": "SYSSSSSSS",
+		"editor": "SYSSSSSSS", "other-desk-editor": allF, "admin": "SYSSSSSSS",
 	},
 	workflow.Approve: {
-		"reporter-owner": allF, "other-reporter": allF, "reviewer": "SYSSSSSS",
-		"editor": "SYSSSSSS", "other-desk-editor": allF, "admin": "SYSSSSSS",
+		"reporter-owner": allF, "other-reporter": allF, "reviewer": "SYSSSSSSS",
+		"editor": "SYSSSSSSS", "other-desk-editor": allF, "admin": "SYSSSSSSS",
 	},
 	workflow.Schedule: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "SSSYSSSS", "other-desk-editor": allF, "admin": "SSSYSSSS",
+		"editor": "SSSYSSSSS", "other-desk-editor": allF, "admin": "SSSYSSSSS",
 	},
 	workflow.CancelSchedule: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "SSSSYSSS", "other-desk-editor": allF, "admin": "SSSSYSSS",
+		"editor": "SSSSYSSSS", "other-desk-editor": allF, "admin": "SSSSYSSSS",
 	},
 	workflow.Publish: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "SSSYYYYS", "other-desk-editor": allF, "admin": "SSSYYYYS",
+		"editor": "SSSYYYYSS", "other-desk-editor": allF, "admin": "SSSYYYYSS",
 	},
 	workflow.Unpublish: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "SSSSSYSS", "other-desk-editor": allF, "admin": "SSSSSYSS",
+		"editor": "SSSSSYSSS", "other-desk-editor": allF, "admin": "SSSSSYSSS",
+	},
+	workflow.TakeDown: {
+		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
+		"editor": "SSSSYYYSS", "other-desk-editor": allF, "admin": "SSSSYYYSS",
+	},
+	workflow.LiftTakedown: {
+		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
+		"editor": "SSSSSSSYS", "other-desk-editor": allF, "admin": "SSSSSSSYS",
 	},
 	workflow.Archive: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "YYYYYYYS", "other-desk-editor": allF, "admin": "YYYYYYYS",
+		"editor": "YYYYYYYYS", "other-desk-editor": allF, "admin": "YYYYYYYYS",
 	},
 	workflow.Restore: {
 		"reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
-		"editor": "SSSSSSSY", "other-desk-editor": allF, "admin": "SSSSSSSY",
+		"editor": "SSSSSSSSY", "other-desk-editor": allF, "admin": "SSSSSSSSY",
 	},
 }
 
@@ -122,8 +131,22 @@ var needs = map[workflow.Action]string{
 	workflow.CancelSchedule:  "SCHEDULED",
 	workflow.Publish:         "APPROVED, SCHEDULED, UNPUBLISHED or PUBLISHED",
 	workflow.Unpublish:       "PUBLISHED",
+	workflow.TakeDown:        "SCHEDULED, PUBLISHED or UNPUBLISHED",
+	workflow.LiftTakedown:    "TAKEN_DOWN",
 	workflow.Archive:         "any other state",
 	workflow.Restore:         "ARCHIVED",
+}
+
+// msgTakenDown is, by hand, what publishing or scheduling a TAKEN_DOWN
+// report says instead of the states it needs: the explicit action first.
+const msgTakenDown = "The report was taken down; an editor must lift the takedown (liftTakedown, with a reason) before it can be published or scheduled again."
+
+// wrongState is the message of action a refused in state s.
+func wrongState(s editorial.Status, a workflow.Action) string {
+	if s == editorial.TakenDown && (a == workflow.Publish || a == workflow.Schedule) {
+		return msgTakenDown
+	}
+	return fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a])
 }
 
 // rules is the auth rule each action is decided by, by hand.
@@ -136,6 +159,8 @@ var rules = map[workflow.Action]auth.Action{
 	workflow.CancelSchedule:  auth.PublishReport,
 	workflow.Publish:         auth.PublishReport,
 	workflow.Unpublish:       auth.PublishReport,
+	workflow.TakeDown:        auth.TakeDownReport,
+	workflow.LiftTakedown:    auth.TakeDownReport,
 	workflow.Archive:         auth.ArchiveReport,
 	workflow.Restore:         auth.ArchiveReport,
 }
@@ -164,7 +189,7 @@ func TestTransitionMatrix(t *testing.T) {
 				r, f := report(s), okFacts()
 				err := workflow.Check(role.v, r, f, a)
 				cell := matrixCell(t, fmt.Sprintf("%s by %s on %s", a, role.name, s), err,
-					auth.RuleFor(rules[a]).Description, fmt.Sprintf("The report is %s; %s needs %s.", s, a, needs[a]))
+					auth.RuleFor(rules[a]).Description, wrongState(s, a))
 				if cell == "Y" && want[i] == 'Y' {
 					// Check must not have changed anything it was given.
 					if !equalReports(r, report(s)) {
@@ -257,6 +282,16 @@ func TestPreconditions(t *testing.T) {
 		{"the embargo does not hide the state", editor, editorial.Draft, with(func(f *workflow.Facts) { f.EmbargoUntil = &embargo }), workflow.Publish, cerr.Invalid, "The report is DRAFT; publish needs APPROVED, SCHEDULED, UNPUBLISHED or PUBLISHED."},
 		{"unauthorized before the state", reviewer, editorial.Draft, okFacts(), workflow.Publish, cerr.Forbidden, auth.RuleFor(auth.PublishReport).Description},
 		{"submitting a report with no desk as its reporter", user(owner, auth.Grant{Role: auth.Reporter}), editorial.Draft, okFacts(), workflow.Submit, "", ""},
+		{"publishing a taken-down report, as an admin", admin, editorial.TakenDown, okFacts(), workflow.Publish, cerr.Invalid, msgTakenDown},
+		{"publishing a taken-down report, as the scheduler", auth.System(), editorial.TakenDown, okFacts(), workflow.Publish, cerr.Invalid, msgTakenDown},
+		{"publishing a taken-down report never published", editor, editorial.TakenDown, with(func(f *workflow.Facts) { f.Published, f.HasUnpublishedChanges = false, false }), workflow.Publish, cerr.Invalid, msgTakenDown},
+		{"scheduling a taken-down report", editor, editorial.TakenDown, okFacts(), workflow.Schedule, cerr.Invalid, msgTakenDown},
+		{"the takedown does not wait for an embargo", editor, editorial.Published, with(func(f *workflow.Facts) { f.EmbargoUntil = &embargo }), workflow.TakeDown, "", ""},
+		{"taking down a published report without changes", editor, editorial.Published, with(func(f *workflow.Facts) { f.HasUnpublishedChanges = false }), workflow.TakeDown, "", ""},
+		{"taking down a scheduled first publication", editor, editorial.Scheduled, with(func(f *workflow.Facts) { f.Published = false }), workflow.TakeDown, "", ""},
+		{"a reviewer may not take down", reviewer, editorial.Published, okFacts(), workflow.TakeDown, cerr.Forbidden, auth.RuleFor(auth.TakeDownReport).Description},
+		{"a read-only token may not lift a takedown", readOnlyAdmin, editorial.TakenDown, okFacts(), workflow.LiftTakedown, cerr.Forbidden, auth.MsgReadPublished},
+		{"lifting a takedown during an embargo", editor, editorial.TakenDown, with(func(f *workflow.Facts) { f.EmbargoUntil = &embargo }), workflow.LiftTakedown, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -287,7 +322,11 @@ func TestAvailable(t *testing.T) {
 		{editor, editorial.InReview, okFacts(), []workflow.Action{workflow.AssignReviewers, workflow.RequestChanges, workflow.Approve, workflow.Archive}},
 		{reviewer, editorial.InReview, okFacts(), []workflow.Action{workflow.RequestChanges, workflow.Approve}},
 		{editor, editorial.Approved, okFacts(), []workflow.Action{workflow.Schedule, workflow.Publish, workflow.Archive}},
-		{editor, editorial.Published, workflow.Facts{Now: now, Published: true}, []workflow.Action{workflow.Unpublish, workflow.Archive}},
+		{editor, editorial.Published, workflow.Facts{Now: now, Published: true}, []workflow.Action{workflow.Unpublish, workflow.TakeDown, workflow.Archive}},
+		{editor, editorial.Scheduled, okFacts(), []workflow.Action{workflow.CancelSchedule, workflow.Publish, workflow.TakeDown, workflow.Archive}},
+		{editor, editorial.Unpublished, okFacts(), []workflow.Action{workflow.Publish, workflow.TakeDown, workflow.Archive}},
+		{editor, editorial.TakenDown, okFacts(), []workflow.Action{workflow.LiftTakedown, workflow.Archive}},
+		{reviewer, editorial.TakenDown, okFacts(), []workflow.Action{}},
 		{roles[0].v, editorial.Published, okFacts(), []workflow.Action{}},
 	}
 	for _, c := range cases {
@@ -322,6 +361,11 @@ func TestNext(t *testing.T) {
 		{"cancel a schedule", report(editorial.Scheduled), two, workflow.CancelSchedule, editorial.Approved},
 		{"publish", report(editorial.Scheduled), two, workflow.Publish, editorial.Published},
 		{"unpublish", report(editorial.Published), two, workflow.Unpublish, editorial.Unpublished},
+		{"take down a published report", report(editorial.Published), okFacts(), workflow.TakeDown, editorial.TakenDown},
+		{"take down a scheduled report", report(editorial.Scheduled), two, workflow.TakeDown, editorial.TakenDown},
+		{"lift the takedown of a report published before", report(editorial.TakenDown), okFacts(), workflow.LiftTakedown, editorial.Unpublished},
+		{"lift the takedown of a report never published", report(editorial.TakenDown), two, workflow.LiftTakedown, editorial.Approved},
+		{"restore a taken-down report: still taken down", archived(st(editorial.TakenDown)), okFacts(), workflow.Restore, editorial.TakenDown},
 		{"archive", report(editorial.Published), two, workflow.Archive, editorial.Archived},
 		{"restore a published report", archived(st(editorial.Published)), two, workflow.Restore, editorial.Published},
 		{"restore a scheduled report (its job is gone)", archived(st(editorial.Scheduled)), two, workflow.Restore, editorial.Approved},
@@ -435,8 +479,8 @@ func TestReopenReview(t *testing.T) {
 // in every state but ARCHIVED.
 func TestCanSetEmbargo(t *testing.T) {
 	want := map[string]string{ // columns: states
-		"anonymous": "FFFFFFFF", "reporter-owner": "FFFFFFFF", "other-reporter": "FFFFFFFF", "reviewer": "FFFFFFFF",
-		"editor": "YYYYYYYF", "other-desk-editor": "FFFFFFFF", "admin": "YYYYYYYF",
+		"anonymous": allF, "reporter-owner": allF, "other-reporter": allF, "reviewer": allF,
+		"editor": "YYYYYYYYF", "other-desk-editor": allF, "admin": "YYYYYYYYF",
 	}
 	for _, role := range roles {
 		var got strings.Builder
@@ -454,5 +498,33 @@ func TestCanSetEmbargo(t *testing.T) {
 	readOnlyAdmin := &auth.Viewer{UserID: 16, Scope: auth.ScopeReadPublished, Grants: []auth.Grant{{Role: auth.Admin}}}
 	if workflow.CanSetEmbargo(readOnlyAdmin, report(editorial.Approved)) {
 		t.Error("a read-only token is offered SET_EMBARGO")
+	}
+}
+
+// Who may give a correction note with a publish, by hand: only a report
+// that was published before, whatever its state now.
+func TestCheckCorrection(t *testing.T) {
+	const first = "A correction note goes with republishing a report that was published before; this report has never been published, so publish it without a correction."
+	cases := []struct {
+		name  string
+		facts workflow.Facts
+		msg   string // "" allowed
+	}{
+		{"republishing the changes of a published report", okFacts(), ""},
+		{"republishing an unpublished report without changes", workflow.Facts{Now: now, Published: true}, ""},
+		{"a first publication", workflow.Facts{Now: now}, first},
+		{"a first publication of an approved report with changes", workflow.Facts{Now: now, HasUnpublishedChanges: true}, first},
+	}
+	for _, c := range cases {
+		err := workflow.CheckCorrection("input.correction", c.facts)
+		if c.msg == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if e := cerr.As(err); e == nil || e.Code != cerr.Invalid || e.Field != "input.correction" || e.Message != c.msg {
+			t.Errorf("%s: %v, want BAD_USER_INPUT on input.correction: %q", c.name, err, c.msg)
+		}
 	}
 }
