@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/identity"
 )
 
 // The operator commands for users, API tokens and desks. Commands that
@@ -45,6 +47,11 @@ const deskUsage = `Manage desks (the newsroom's sections; roles may be limited t
 Usage:
   copydesk desk add --slug S --name N
   copydesk desk list
+  copydesk desk settings (--desk SLUG | --no-desk) [--approvals-required N] [--assigned-reviewers-only=BOOL]
+                         [--required-changes-block=BOOL] [--edit-reopens-review=BOOL] [--private-drafts=BOOL]
+                         [--target-locales L,L] [--tag-creators ROLE,ROLE]
+                    print a desk's editorial settings (or those of reports on no desk), changing
+                    those given first; every server instance applies them at once
 `
 
 // subcommand splits args into a subcommand and its arguments. With none, or
@@ -224,7 +231,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func deskCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, deskUsage, stderr, "add", "list")
+	sub, args, err := subcommand(args, deskUsage, stderr, "add", "list", "settings")
 	if err != nil {
 		return err
 	}
@@ -251,6 +258,8 @@ func deskCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintln(stdout, d.ID)
 		return nil
+	case "settings":
+		return deskSettingsCmd(ctx, args, stdout, stderr)
 	default: // list
 		fs := newFlagSet("desk list", "Print every desk: ID, slug, name and creation time.", stderr)
 		c.register(fs)
@@ -263,4 +272,71 @@ func deskCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return app.ListDesks(ctx, c.config(), stdout, log)
 	}
+}
+
+func deskSettingsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("desk settings", "Print a desk's editorial settings, changing those given first (admins' work: audited as desk.settings).", stderr)
+	c.register(fs)
+	desk := fs.String("desk", "", "the desk's slug; see 'copydesk desk list'")
+	noDesk := fs.Bool("no-desk", false, "the settings of reports on no desk, which new desks start from")
+	var change identity.SettingsChange
+	changed := false
+	intFlag := func(name, usage string, dst **int) {
+		fs.Func(name, usage, func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a number", v)
+			}
+			*dst, changed = &n, true
+			return nil
+		})
+	}
+	boolFlag := func(name, usage string, dst **bool) {
+		fs.BoolFunc(name, usage, func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			*dst, changed = &b, true
+			return nil
+		})
+	}
+	listFlag := func(name, usage string, set func([]string)) {
+		fs.Func(name, usage, func(v string) error {
+			var list []string
+			for _, x := range strings.Split(v, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					list = append(list, x)
+				}
+			}
+			set(append([]string{}, list...))
+			changed = true
+			return nil
+		})
+	}
+	intFlag("approvals-required", "approvals of a report's current version that make it APPROVED, 1 to 10", &change.ApprovalsRequired)
+	boolFlag("assigned-reviewers-only", "only a report's assigned reviewers may approve it", &change.AssignedReviewersOnly)
+	boolFlag("required-changes-block", "an open required change blocks approval", &change.RequiredChangesBlockApproval)
+	boolFlag("edit-reopens-review", "an edit to an approved or scheduled report sends it back to review", &change.EditReopensReview)
+	boolFlag("private-drafts", "the desk's unpublished reports are for its members", &change.PrivateDrafts)
+	listFlag("target-locales", "comma-separated locales the desk's reports should be translated into, e.g. zh-Hans,ja,ko (\"\": none)",
+		func(l []string) { change.TargetLocales = l })
+	listFlag("tag-creators", "comma-separated roles that may create tags by name, e.g. REPORTER,EDITOR (\"\": admins only)", func(l []string) {
+		change.TagCreatorRoles = make([]auth.Role, len(l))
+		for i, r := range l {
+			change.TagCreatorRoles[i] = auth.Role(strings.ToUpper(r))
+		}
+	})
+	if err := parseOnly(fs, args); err != nil {
+		return err
+	}
+	if (*desk == "") == !*noDesk {
+		return errors.New("give --desk SLUG, or --no-desk for the settings of reports on no desk")
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	return app.DeskSettings(ctx, c.config(), strings.TrimSpace(*desk), change, changed, stdout, log)
 }

@@ -226,3 +226,39 @@ func TestIdentityCommandsHelp(t *testing.T) {
 		t.Errorf("serve --help lacks --bootstrap-admin:\n%s", serve)
 	}
 }
+
+// desk settings prints a desk's settings, changes those given, names the
+// flag of a refused value, and the old per-instance flags say where they went.
+func TestDeskSettingsCommand(t *testing.T) {
+	s := setup(t)
+	cli(t, "desk", "add", "--slug", "politics", "--name", "Politics").ok(t)
+	cli(t, "desk", "settings").fails(t, "--desk SLUG, or --no-desk")
+	out := cli(t, "desk", "settings", "--desk", "politics").ok(t).stdout
+	for _, want := range []string{"desk politics", "approvals-required       1", "required-changes-block   true", "tag-creators             REPORTER,EDITOR"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("settings lack %q:\n%s", want, out)
+		}
+	}
+	out = cli(t, "desk", "settings", "--desk", "politics", "--approvals-required", "2", "--assigned-reviewers-only",
+		"--target-locales", "zh-hans, ja", "--tag-creators", "editor").ok(t).stdout
+	for _, want := range []string{"approvals-required       2", "assigned-reviewers-only  true", "target-locales           zh-Hans,ja", "tag-creators             EDITOR"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("changed settings lack %q:\n%s", want, out)
+		}
+	}
+	d, err := s.DeskBySlug(t.Context(), "politics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DeskSettings(auth.WithViewer(t.Context(), auth.System()), &d.ID)
+	if err != nil || got.ApprovalsRequired != 2 || !got.AssignedReviewersOnly {
+		t.Fatalf("stored: %+v %v", got, err)
+	}
+	cli(t, "desk", "settings", "--desk", "politics", "--approvals-required", "11").fails(t, "--approvals-required: Approvals required must be between 1 and 10")
+	cli(t, "desk", "settings", "--no-desk", "--tag-creators", "admin").fails(t, "--tag-creators:")
+	cli(t, "desk", "settings", "--desk", "nope").fails(t, `no desk has the slug "nope"`)
+
+	cli(t, "serve", "--approvals-required", "2").fails(t, "--approvals-required (env COPYDESK_APPROVALS_REQUIRED) is no longer an instance setting", "copydesk desk settings --desk SLUG --approvals-required N")
+	t.Setenv("COPYDESK_TARGET_LOCALES", "ja")
+	cli(t, "serve").fails(t, "--target-locales (env COPYDESK_TARGET_LOCALES) is no longer an instance setting")
+}

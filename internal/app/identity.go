@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // The operator commands for users, desks and tokens (`copydesk user …`,
@@ -309,6 +310,54 @@ func ListDesks(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger)
 		}
 		return w.Flush()
 	})
+}
+
+// DeskSettings runs `copydesk desk settings`: it applies c to the settings
+// of the desk with slug deskSlug ("": of reports on no desk) when c
+// changes anything, then prints the settings.
+func DeskSettings(ctx context.Context, cfg Config, deskSlug string, c identity.SettingsChange, change bool, out io.Writer, log *slog.Logger) error {
+	return withIdentity(ctx, cfg, log, func(ctx context.Context, s *identity.Service) error {
+		var deskID *int64
+		name := "reports on no desk"
+		if deskSlug != "" {
+			d, err := s.DeskBySlug(ctx, deskSlug)
+			if err != nil {
+				return unknownDesk(ctx, s, deskSlug)
+			}
+			deskID, name = &d.ID, "desk "+d.Slug
+		}
+		var st workflow.Settings
+		var err error
+		if change {
+			if st, err = s.UpdateDeskSettings(ctx, deskID, c); err != nil {
+				return flagError(err, settingsFlags)
+			}
+			log.Info("desk settings changed", "desk", name)
+		} else if st, err = s.DeskSettings(ctx, deskID); err != nil {
+			return err
+		}
+		roles := make([]string, len(st.TagCreatorRoles))
+		for i, r := range st.TagCreatorRoles {
+			roles[i] = string(r)
+		}
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(w, "settings of\t%s\n", name)
+		fmt.Fprintf(w, "approvals-required\t%d\n", st.ApprovalsRequired)
+		fmt.Fprintf(w, "assigned-reviewers-only\t%t\n", st.AssignedReviewersOnly)
+		fmt.Fprintf(w, "required-changes-block\t%t\n", st.RequiredChangesBlockApproval)
+		fmt.Fprintf(w, "edit-reopens-review\t%t\n", st.EditReopensReview)
+		fmt.Fprintf(w, "private-drafts\t%t\n", st.PrivateDrafts)
+		fmt.Fprintf(w, "target-locales\t%s\n", strings.Join(st.TargetLocales, ","))
+		fmt.Fprintf(w, "tag-creators\t%s\n", strings.Join(roles, ","))
+		return w.Flush()
+	})
+}
+
+var settingsFlags = []flagFor{
+	{"input.approvalsRequired", "--approvals-required"},
+	{"input.targetLocales", "--target-locales"},
+	{"input.tagCreatorRoles", "--tag-creators"},
+	{"input.deskId", "--desk"},
 }
 
 // flagFor maps an input path prefix to the CLI flag that sets it.

@@ -35,8 +35,12 @@ func (s *Service) DeskSettings(ctx context.Context, deskID *int64) (workflow.Set
 		return workflow.Settings{}, err
 	}
 	if deskID != nil {
-		if _, err := postgres.DesksByIDs(ctx, s.DB, []int64{*deskID}); err != nil {
+		desks, err := postgres.DesksByIDs(ctx, s.DB, []int64{*deskID})
+		if err != nil {
 			return workflow.Settings{}, err
+		}
+		if desks[*deskID] == nil {
+			return workflow.Settings{}, cerr.FieldErrorf(cerr.NotFound, "deskId", "Desk not found.")
 		}
 	}
 	return postgres.SettingsFor(ctx, s.DB, deskID)

@@ -55,7 +55,9 @@ func ReportDump(t testing.TB, db *postgres.DB) string {
 	return Dump(t, db) + "\n" + strings.Join(lines, "\n")
 }
 
-// WorkflowDump is ReportDump plus the workflow's tables.
+// WorkflowDump is ReportDump plus the workflow's tables: reviewers,
+// approvals, publications, jobs, corrections, comment threads,
+// notifications and desk settings.
 func WorkflowDump(t testing.TB, db *postgres.DB) string {
 	t.Helper()
 	var s string
@@ -65,6 +67,9 @@ func WorkflowDump(t testing.TB, db *postgres.DB) string {
 		(SELECT json_agg(x ORDER BY report_id)::text FROM report_publications x),
 		(SELECT json_agg(x ORDER BY report_id)::text FROM publish_jobs x),
 		(SELECT json_agg(x ORDER BY id)::text FROM report_corrections x),
+		(SELECT json_agg(x ORDER BY id)::text FROM comments x),
+		(SELECT json_agg(x ORDER BY id)::text FROM notifications x),
+		(SELECT json_agg(x ORDER BY desk_id NULLS FIRST)::text FROM desk_settings x),
 		(SELECT json_agg(json_build_array(id, embargo_until, content_version) ORDER BY id)::text FROM reports x))`)
 	if err != nil {
 		t.Fatal(err)
