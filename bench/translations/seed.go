@@ -15,9 +15,9 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/directory"
 	"github.com/copydesk/copydesk/internal/editorial"
+	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/newsroom"
 	"github.com/copydesk/copydesk/internal/postgres"
-	"github.com/copydesk/copydesk/internal/identity"
 	"github.com/copydesk/copydesk/internal/reports"
 	"github.com/copydesk/copydesk/internal/translation"
 )

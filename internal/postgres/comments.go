@@ -32,8 +32,8 @@ type CommentRow struct {
 	DeletedAt  *time.Time    `db:"deleted_at"`
 	ResolvedAt *time.Time    `db:"resolved_at"`
 	ResolvedBy *int64        `db:"resolved_by"`
-	Kind       string        `db:"kind"`     // COMMENT or CHANGE_REQUEST (roots; replies are COMMENT)
-	Required   bool          `db:"required"` // a root that is a required change
+	Kind       string        `db:"kind"`        // COMMENT or CHANGE_REQUEST (roots; replies are COMMENT)
+	Required   bool          `db:"required"`    // a root that is a required change
 	MentionIDs pq.Int64Array `db:"mention_ids"` // ascending
 }
 

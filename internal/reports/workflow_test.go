@@ -505,8 +505,12 @@ func TestWorkflowAuditCompleteness(t *testing.T) {
 		{"assign reviewers", func() (*reports.Saved, error) { return d.Svc.AssignReviewers(ed, r.ID, ver(), []int64{d.Reviewer1.ID}) }, "report.assignReviewers", ""},
 		{"submit with a stale version", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver()-1, nil) }, "", cerr.Conflict},
 		{"submit", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver(), testkit.Ptr("Please review")) }, "report.submit", ""},
-		{"request changes without a comment", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: " "}) }, "", cerr.Invalid},
-		{"request changes", func() (*reports.Saved, error) { return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: "Name the speakers."}) }, "report.requestChanges", ""},
+		{"request changes without a comment", func() (*reports.Saved, error) {
+			return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: " "})
+		}, "", cerr.Invalid},
+		{"request changes", func() (*reports.Saved, error) {
+			return d.Svc.RequestChanges(rev1, r.ID, ver(), reports.ChangeRequest{Comment: "Name the speakers."})
+		}, "report.requestChanges", ""},
 		{"submit again", func() (*reports.Saved, error) { return d.Svc.Submit(rep, r.ID, ver(), nil) }, "report.submit", ""},
 		{"approve own report", func() (*reports.Saved, error) { return d.Svc.Approve(rep, r.ID, ver()) }, "", cerr.Forbidden},
 		{"approve", func() (*reports.Saved, error) { return d.Svc.Approve(rev1, r.ID, ver()) }, "report.approve", ""},
