@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -150,6 +151,21 @@ func TestMetricsCountWhatTheServerDid(t *testing.T) {
 	}
 }
 
+// awaitListening is listening over what has been logged so far, waiting up
+// to 10 s for the line when want says the listener exists: a side
+// listener is bound before the server reports ready, but its goroutine
+// logs "listening" on its own schedule.
+func awaitListening(logged *syncBuffer, name string, want bool) string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		addr := listening(logged.String(), name)
+		if addr != "" || !want || time.Now().After(deadline) {
+			return addr
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // listening returns the address the log says the named side listener
 // ("metrics", "pprof") is on, or "".
 func listening(log, name string) string {
@@ -205,7 +221,7 @@ func TestMetricsAndPprofListeners(t *testing.T) {
 			if code, _ := get(t, base+"/debug/pprof/"); code == 200 {
 				t.Errorf("main listener /debug/pprof/ = %d: pprof must never be on the main listener", code)
 			}
-			maddr := listening(logged.String(), "metrics")
+			maddr := awaitListening(&logged, "metrics", tt.metricsListener)
 			if (maddr != "") != tt.metricsListener {
 				t.Fatalf("metrics listener logged at %q, want one: %v", maddr, tt.metricsListener)
 			}
@@ -217,7 +233,7 @@ func TestMetricsAndPprofListeners(t *testing.T) {
 					t.Errorf("metrics listener /graphql = %d, want 404: it serves /metrics only", code)
 				}
 			}
-			paddr := listening(logged.String(), "pprof")
+			paddr := awaitListening(&logged, "pprof", tt.pprofListener)
 			if (paddr != "") != tt.pprofListener {
 				t.Fatalf("pprof listener logged at %q, want one: %v", paddr, tt.pprofListener)
 			}
