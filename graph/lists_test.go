@@ -40,30 +40,39 @@ func TestListQueriesCostConstantSQL(t *testing.T) {
 	// translations and the directory, still batched.
 	const localized = `{ reports(first: 100, locale: "ja") { nodes { title wordCount locale { complete fields { field locale } }
 		attendees { role person { name } organization { name } } tags { name } event { name } } } }`
-	addReports(1)
-	a.do(deep, nil, nil)
-	small := a.sql.Load()
-	a.do(localized, nil, nil)
-	smallLocalized := a.sql.Load()
-	addReports(18)
-	a.do(localized, nil, nil)
-	if a.sql.Load() != smallLocalized {
-		t.Errorf("SQL round trips of a localized list grow with the list: %d for 2 reports, %d for 20 (N+1)", smallLocalized, a.sql.Load())
+	// A loader batch that splits on a saturated machine costs a statement
+	// more, never one less: each count is the fewest of three runs, which
+	// an N+1 (a statement per report) still makes grow with the list.
+	fewest := func(query string, out any) int64 {
+		n := int64(1 << 62)
+		for range 3 {
+			a.do(query, nil, out)
+			n = min(n, a.sql.Load())
+		}
+		return n
 	}
-	t.Logf("SQL round trips for the localized list: %d with 2 reports, %d with 20", smallLocalized, a.sql.Load())
+	addReports(1)
+	small := fewest(deep, nil)
+	smallLocalized := fewest(localized, nil)
+	addReports(18)
+	if n := fewest(localized, nil); n != smallLocalized {
+		t.Errorf("SQL round trips of a localized list grow with the list: %d for 2 reports, %d for 20 (N+1)", smallLocalized, n)
+	} else {
+		t.Logf("SQL round trips for the localized list: %d with 2 reports and with 20", n)
+	}
 	var out struct {
 		Reports struct{ TotalCount int }
 	}
-	a.do(deep, nil, &out)
+	big := fewest(deep, &out)
 	if out.Reports.TotalCount != 20 {
 		t.Fatalf("want 20 reports, got %d", out.Reports.TotalCount)
 	}
-	t.Logf("SQL round trips for the deep list: %d with 2 reports, %d with 20", small, a.sql.Load())
-	if a.sql.Load() != small {
-		t.Errorf("SQL round trips grow with the list: %d for 2 reports, %d for 20 (N+1)", small, a.sql.Load())
+	t.Logf("SQL round trips for the deep list: %d with 2 reports, %d with 20", small, big)
+	if big != small {
+		t.Errorf("SQL round trips grow with the list: %d for 2 reports, %d for 20 (N+1)", small, big)
 	}
-	if a.sql.Load() > 32 {
-		t.Errorf("the deep list takes %d SQL round trips; expected about one per relation", a.sql.Load())
+	if big > 32 {
+		t.Errorf("the deep list takes %d SQL round trips; expected about one per relation", big)
 	}
 }
 
