@@ -85,8 +85,11 @@ func TestANewsroomsFirstWeek(t *testing.T) {
 	v = reviewer.step(`mutation($id: ID!, $v: Int!, $ed: ID!) { requestChanges(input: {id: $id, expectedVersion: $v,
 		comment: "Which Monday? Give the date.", field: BODY, rangeStart: 20, rangeEnd: 26, mentionIds: [$ed]}) { report { version } } }`,
 		map[string]any{"id": id, "v": v, "ed": editorID})
+	t.Logf("SQL statements: requestChanges %d", a.sql.Load())
 	audit("changes are requested", id, "report.requestChanges")
-	if n, list := inbox(reporter); n != 1 || list[0].Kind != "CHANGES_REQUESTED" || list[0].Report.ID != id || list[0].Comment.Body != "Which Monday? Give the date." {
+	n, list := inbox(reporter)
+	t.Logf("SQL statements: unreadNotificationCount + notifications with report, comment, actor %d", a.sql.Load())
+	if n != 1 || list[0].Kind != "CHANGES_REQUESTED" || list[0].Report.ID != id || list[0].Comment.Body != "Which Monday? Give the date." {
 		t.Fatalf("the reporter's notifications: %d %+v", n, list)
 	}
 	if n, list := inbox(editor); n != 1 || list[0].Kind != "MENTIONED" || list[0].Actor.Name != "reviewer@example.org" {
@@ -110,6 +113,7 @@ func TestANewsroomsFirstWeek(t *testing.T) {
 	if len(q.ChangesRequested) != 1 || len(q.ChangeRequests) != 1 || !q.ChangeRequests[0].Required || q.ChangeRequests[0].Anchor.Quote != "Monday" {
 		t.Fatalf("the reporter's queue: %+v", q)
 	}
+	t.Logf("SQL statements: myQueue with changeRequests %d", a.sql.Load())
 	thread := q.ChangeRequests[0].ID
 	reporter.do(`mutation { markNotificationsRead(input: {all: true}) { unreadCount } }`, nil, nil)
 	if n, _ := inbox(reporter); n != 0 {
@@ -137,10 +141,12 @@ func TestANewsroomsFirstWeek(t *testing.T) {
 		t.Fatalf("after one of two approvals: %s", st)
 	}
 	v = second.step(`mutation($id: ID!, $v: Int!) { approveReport(input: {id: $id, expectedVersion: $v}) { report { version } } }`, map[string]any{"id": id, "v": v})
+	t.Logf("SQL statements: approveReport %d", a.sql.Load())
 	audit("two approvals", id, "comment.resolve", "report.approve", "report.approve")
 
 	// Thursday. The editor publishes; the reporter is told.
 	v = editor.step(`mutation($id: ID!, $v: Int!) { publishReport(input: {id: $id, expectedVersion: $v}) { report { version } } }`, map[string]any{"id": id, "v": v})
+	t.Logf("SQL statements: publishReport %d", a.sql.Load())
 	audit("publication", id, "report.publish")
 	if n, list := inbox(reporter); n != 1 || list[0].Kind != "REPORT_PUBLISHED" {
 		t.Fatalf("the reporter after publication: %d %+v", n, list)
