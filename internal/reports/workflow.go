@@ -8,6 +8,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
+	"github.com/copydesk/copydesk/internal/comments"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/workflow"
@@ -76,19 +77,39 @@ func (s *Service) transition(ctx context.Context, a workflow.Action, idField str
 // content changed at (so earlier approvals stop counting and a published
 // report has unpublished changes): it applies workflow's rule "an edit
 // reopens review" (Config.ReopenReview), dropping the publish job of a
-// report it sends back to IN_REVIEW.
-func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
+// report it sends back to IN_REVIEW; and it makes the comment threads
+// anchored to what changed follow the edit (comments.FollowEdit; removed
+// says attendees left the report). The edit's audit entry names the threads
+// whose anchor moved (movedAnchors) and those outdated (outdatedThreads),
+// each only when there are some.
+func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, removed bool, st *step) error {
+	if st.detail == nil {
+		st.detail = map[string]any{}
+	}
 	if next, reopened := s.Workflow.ReopenReview(action, before.Status, r.Status); reopened {
 		if err := postgres.DeletePublishJob(ctx, tx, r.ID); err != nil {
 			return err
 		}
 		r.Status = next
-		if st.detail == nil {
-			st.detail = map[string]any{}
-		}
 		st.detail["reviewReopened"] = true
 	}
+	f, err := comments.FollowEdit(ctx, tx, before, r, removed)
+	if err != nil {
+		return err
+	}
+	// (Set or cleared: save may run again after a serialization failure.)
+	setIDs(st.detail, "movedAnchors", f.Moved)
+	setIDs(st.detail, "outdatedThreads", f.Outdated)
 	return nil
+}
+
+// setIDs sets detail[key] to ids, or deletes it when there are none.
+func setIDs(detail map[string]any, key string, ids []int64) {
+	if len(ids) == 0 {
+		delete(detail, key)
+		return
+	}
+	detail[key] = ids
 }
 
 // Facts returns the workflow facts of the reports in ids for the context's
