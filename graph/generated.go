@@ -164,11 +164,14 @@ type ComplexityRoot struct {
 	}
 
 	CommentAnchor struct {
-		Attendee   func(childComplexity int) int
-		Field      func(childComplexity int) int
-		Quote      func(childComplexity int) int
-		RangeEnd   func(childComplexity int) int
-		RangeStart func(childComplexity int) int
+		Attendee     func(childComplexity int) int
+		CurrentQuote func(childComplexity int) int
+		Field        func(childComplexity int) int
+		Outdated     func(childComplexity int) int
+		OutdatedAt   func(childComplexity int) int
+		Quote        func(childComplexity int) int
+		RangeEnd     func(childComplexity int) int
+		RangeStart   func(childComplexity int) int
 	}
 
 	CommentPayload struct {
@@ -1498,12 +1501,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommentAnchor.Attendee(childComplexity), true
+	case "CommentAnchor.currentQuote":
+		if e.ComplexityRoot.CommentAnchor.CurrentQuote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.CurrentQuote(childComplexity), true
 	case "CommentAnchor.field":
 		if e.ComplexityRoot.CommentAnchor.Field == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CommentAnchor.Field(childComplexity), true
+	case "CommentAnchor.outdated":
+		if e.ComplexityRoot.CommentAnchor.Outdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.Outdated(childComplexity), true
+	case "CommentAnchor.outdatedAt":
+		if e.ComplexityRoot.CommentAnchor.OutdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentAnchor.OutdatedAt(childComplexity), true
 	case "CommentAnchor.quote":
 		if e.ComplexityRoot.CommentAnchor.Quote == nil {
 			break
@@ -7077,18 +7098,31 @@ enum CommentThreadKind {
   CHANGE_REQUEST
 }
 
-"Where a thread is anchored."
+"""
+Where a thread is anchored. A range follows edits of its field: text inserted
+or deleted before it moves it, and an edit inside it makes it cover the new
+text as long as most of the quoted words are still there (at least half of
+the quote's characters kept, making up at least half of the range). When the
+quoted text is deleted or rewritten, the thread is ` + "`" + `outdated` + "`" + `: it has no range
+any more, and ` + "`" + `quote` + "`" + ` still says what was commented on.
+"""
 type CommentAnchor {
   "The field commented on."
   field: CommentField!
-  "The attendee commented on, when ` + "`" + `field` + "`" + ` is ` + "`" + `ATTENDEE` + "`" + `."
+  "The attendee commented on, when ` + "`" + `field` + "`" + ` is ` + "`" + `ATTENDEE` + "`" + `; null once the attendee left the report (the thread is then ` + "`" + `outdated` + "`" + `)."
   attendee: Attendee
-  "The start of the commented text, in characters (Unicode code points) from the start of the field."
+  "The start of the commented text in the field as it is now, in characters (Unicode code points) from the start of the field. Null for a comment on the whole field, and once the thread is ` + "`" + `outdated` + "`" + `."
   rangeStart: Int
-  "The end of the commented text (exclusive)."
+  "The end of the commented text in the field as it is now (exclusive). Null when ` + "`" + `rangeStart` + "`" + ` is."
   rangeEnd: Int
-  "The commented text as it was when the comment was made."
+  "The commented text as it was when the comment was made. Kept when the thread is ` + "`" + `outdated` + "`" + `; null for a comment on a whole field or an attendee."
   quote: String
+  "The text between ` + "`" + `rangeStart` + "`" + ` and ` + "`" + `rangeEnd` + "`" + ` now: ` + "`" + `quote` + "`" + ` as edited since, if the field was edited inside the range. Null when there is no range."
+  currentQuote: String
+  "True when what the thread is about is gone: the quoted text was deleted or rewritten, or the attendee left the report. An outdated thread stays outdated, whatever later edits bring back."
+  outdated: Boolean!
+  "When the thread became outdated (the edit that removed its text or its attendee); null while it is not."
+  outdatedAt: DateTime
 }
 
 "A report field a comment can be anchored to."
@@ -7716,6 +7750,12 @@ func (ec *executionContext) childFields_CommentAnchor(ctx context.Context, field
 		return ec.fieldContext_CommentAnchor_rangeEnd(ctx, field)
 	case "quote":
 		return ec.fieldContext_CommentAnchor_quote(ctx, field)
+	case "currentQuote":
+		return ec.fieldContext_CommentAnchor_currentQuote(ctx, field)
+	case "outdated":
+		return ec.fieldContext_CommentAnchor_outdated(ctx, field)
+	case "outdatedAt":
+		return ec.fieldContext_CommentAnchor_outdatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommentAnchor", field.Name)
 }
@@ -12215,6 +12255,75 @@ func (ec *executionContext) _CommentAnchor_quote(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CommentAnchor_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "String")
+}
+
+func (ec *executionContext) _CommentAnchor_currentQuote(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_currentQuote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentQuote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_currentQuote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "String")
+}
+
+func (ec *executionContext) _CommentAnchor_outdated(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_outdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_outdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommentAnchor_outdatedAt(ctx context.Context, field graphql.CollectedField, obj *model.CommentAnchor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentAnchor_outdatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommentAnchor_outdatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommentAnchor", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _CommentPayload_comment(ctx context.Context, field graphql.CollectedField, obj *model.CommentPayload) (ret graphql.Marshaler) {
@@ -30952,6 +31061,21 @@ func (ec *executionContext) _CommentAnchor(ctx context.Context, sel ast.Selectio
 			}
 		case "quote":
 			out.Values[i] = ec._CommentAnchor_quote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currentQuote":
+			out.Values[i] = ec._CommentAnchor_currentQuote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outdated":
+			out.Values[i] = ec._CommentAnchor_outdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outdatedAt":
+			out.Values[i] = ec._CommentAnchor_outdatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -124,7 +124,7 @@ func TestANewsroomsFirstWeek(t *testing.T) {
 	v = reporter.step(`mutation($id: ID!, $v: Int!) { updateReport(input: {id: $id, expectedVersion: $v,
 		body: "Update: The forum opened on Monday, 10 June, in Qingdao."}) { report { version } } }`, map[string]any{"id": id, "v": v})
 	audit("the reporter revises", id, "report.update")
-	//ANCHOR checkAnchorFollowed(t, reporter, id, thread)
+	checkAnchorFollowed(t, reporter, id, thread)
 	reporter.do(`mutation($id: ID!, $c: ID!) { addComment(input: {reportId: $id, replyTo: $c, body: "Done: 10 June."}) { comment { id } } }`,
 		map[string]any{"id": id, "c": thread}, nil)
 	v = reporter.step(`mutation($id: ID!, $v: Int!) { submitReport(input: {id: $id, expectedVersion: $v}) { report { version } } }`, map[string]any{"id": id, "v": v})

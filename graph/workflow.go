@@ -204,7 +204,8 @@ func anchorOf(c *comments.Comment) *model.CommentAnchor {
 	if c.Field == "" {
 		return nil
 	}
-	return &model.CommentAnchor{Field: model.CommentField(strings.ToUpper(c.Field)), RangeStart: c.RangeStart, RangeEnd: c.RangeEnd, Quote: c.Quote}
+	return &model.CommentAnchor{Field: model.CommentField(strings.ToUpper(c.Field)), RangeStart: c.RangeStart, RangeEnd: c.RangeEnd,
+		Quote: c.Quote, CurrentQuote: c.CurrentQuote, Outdated: c.OutdatedAt != nil, OutdatedAt: c.OutdatedAt}
 }
 
 func (r *Resolver) addComment(ctx context.Context, in model.AddCommentInput) (*comments.Comment, error) {

@@ -121,18 +121,29 @@ type AuditEntryEdge struct {
 	Node *editorial.AuditRecord `json:"node"`
 }
 
-// Where a thread is anchored.
+// Where a thread is anchored. A range follows edits of its field: text inserted
+// or deleted before it moves it, and an edit inside it makes it cover the new
+// text as long as most of the quoted words are still there (at least half of
+// the quote's characters kept, making up at least half of the range). When the
+// quoted text is deleted or rewritten, the thread is `outdated`: it has no range
+// any more, and `quote` still says what was commented on.
 type CommentAnchor struct {
 	// The field commented on.
 	Field CommentField `json:"field"`
-	// The attendee commented on, when `field` is `ATTENDEE`.
+	// The attendee commented on, when `field` is `ATTENDEE`; null once the attendee left the report (the thread is then `outdated`).
 	Attendee *Attendee `json:"attendee,omitempty"`
-	// The start of the commented text, in characters (Unicode code points) from the start of the field.
+	// The start of the commented text in the field as it is now, in characters (Unicode code points) from the start of the field. Null for a comment on the whole field, and once the thread is `outdated`.
 	RangeStart *int `json:"rangeStart,omitempty"`
-	// The end of the commented text (exclusive).
+	// The end of the commented text in the field as it is now (exclusive). Null when `rangeStart` is.
 	RangeEnd *int `json:"rangeEnd,omitempty"`
-	// The commented text as it was when the comment was made.
+	// The commented text as it was when the comment was made. Kept when the thread is `outdated`; null for a comment on a whole field or an attendee.
 	Quote *string `json:"quote,omitempty"`
+	// The text between `rangeStart` and `rangeEnd` now: `quote` as edited since, if the field was edited inside the range. Null when there is no range.
+	CurrentQuote *string `json:"currentQuote,omitempty"`
+	// True when what the thread is about is gone: the quoted text was deleted or rewritten, or the attendee left the report. An outdated thread stays outdated, whatever later edits bring back.
+	Outdated bool `json:"outdated"`
+	// When the thread became outdated (the edit that removed its text or its attendee); null while it is not.
+	OutdatedAt *time.Time `json:"outdatedAt,omitempty"`
 }
 
 // The result of a comment mutation.

@@ -2,6 +2,9 @@
 // editorial comments, anchored to the report as a whole, to one of its text
 // fields (optionally a range of it), or to an attendee, with mentions of
 // users, resolving and reopening of threads, and the history of every edit.
+// A range follows edits of its field, or the thread is marked outdated when
+// the quoted text is gone: FollowEdit, which every edit of a report calls in
+// its own transaction (anchors.go has the rule).
 //
 // Comments are newsroom-only. They are never part of published content: the
 // public read path (package content with the Public audience, and the
@@ -47,6 +50,9 @@ const (
 // Fields lists the anchor fields, text fields first.
 var Fields = []string{FieldTitle, FieldSubtitle, FieldSummary, FieldBody, FieldAttendee}
 
+// textFields are the fields a range can be in.
+var textFields = Fields[:4]
+
 // Comment is one comment. A root (ParentID nil) starts a thread and carries
 // its anchor and resolution; a reply has ParentID = ThreadID = its root's ID.
 type Comment struct {
@@ -59,11 +65,16 @@ type Comment struct {
 	// The anchor: Field is "" for the report as a whole. AttendeeID is set
 	// for an attendee anchor (and becomes nil if the attendee leaves the
 	// report). RangeStart and RangeEnd are code-point offsets into the
-	// field's text as it was, which Quote holds.
+	// field's current text; they follow edits of the field (see
+	// FollowEdit), and CurrentQuote is the text they cover. Quote is the
+	// text the range covered when the comment was made. OutdatedAt is set
+	// once the quoted text is gone (the range and CurrentQuote are nil
+	// then, Quote stays) or the attendee left.
 	Field                string
 	AttendeeID           *int64
 	RangeStart, RangeEnd *int
-	Quote                *string
+	Quote, CurrentQuote  *string
+	OutdatedAt           *time.Time
 	Version              int     // 1, plus one per edit
 	MentionIDs           []int64 // ascending
 	CreatedAt, UpdatedAt time.Time
@@ -671,7 +682,8 @@ func record(ctx context.Context, tx *postgres.Tx, action string, c *Comment, bef
 func fromRow(r *postgres.CommentRow) *Comment {
 	c := &Comment{
 		ID: r.ID, ReportID: r.ReportID, ThreadID: r.ID, ParentID: r.ParentID, AuthorID: r.AuthorID, Body: r.Body,
-		AttendeeID: r.AttendeeID, RangeStart: r.RangeStart, RangeEnd: r.RangeEnd, Quote: r.Quote, Version: r.Version,
+		AttendeeID: r.AttendeeID, RangeStart: r.RangeStart, RangeEnd: r.RangeEnd, Quote: r.Quote, CurrentQuote: r.CurrentQuote,
+		OutdatedAt: r.OutdatedAt, Version: r.Version,
 		MentionIDs: slices.Clone([]int64(r.MentionIDs)), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		EditedAt: r.EditedAt, DeletedAt: r.DeletedAt, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy,
 		Kind: r.Kind, Required: r.Required,

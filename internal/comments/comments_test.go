@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -159,8 +160,8 @@ func TestAnchorsAndRanges(t *testing.T) {
 		})
 	}
 
-	// The quote keeps the anchored text after the report changes, and an
-	// attendee anchor outlives the attendee (it becomes nil).
+	// The range follows the edit and the quote keeps the anchored text; an
+	// attendee anchor outlives the attendee (it becomes nil), outdated.
 	sys := auth.WithViewer(t.Context(), auth.System())
 	quoted := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Check the name.", Field: "title", RangeStart: i(5), RangeEnd: i(9)})).OK(t)
 	onAttendee := testkit.Of(n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "Who exactly?", Field: "attendee", AttendeeID: &att})).OK(t)
@@ -169,11 +170,11 @@ func TestAnchorsAndRanges(t *testing.T) {
 	d := "Officers from the Consulates General of ROK and Japan"
 	testkit.Of(n.content.SetAttendees(sys, n.report.ID, saved.Report.Version, []reports.AttendeeInput{{ID: keep, Delegation: &d, Participations: []editorial.Participation{"ATTENDED"}}}, nil)).OK(t)
 	now := testkit.Of(n.svc.CommentsByIDs(ctx, []int64{quoted.ID, onAttendee.ID})).OK(t)
-	if q := now[quoted.ID]; str(q.Quote) != `"中国科协"` || *q.RangeStart != 5 || *q.RangeEnd != 9 {
-		t.Fatalf("after the title changed: quote %s range %d..%d", str(q.Quote), *q.RangeStart, *q.RangeEnd)
+	if q := now[quoted.ID]; str(q.Quote) != `"中国科协"` || str(q.CurrentQuote) != `"中国科协"` || *q.RangeStart != 0 || *q.RangeEnd != 4 || q.OutdatedAt != nil {
+		t.Fatalf("after the title changed: quote %s (now %s) range %d..%d", str(q.Quote), str(q.CurrentQuote), *q.RangeStart, *q.RangeEnd)
 	}
-	if a := now[onAttendee.ID]; a.Field != "attendee" || a.AttendeeID != nil || a.Body == nil {
-		t.Fatalf("after the attendee left: field %q attendee %v", a.Field, a.AttendeeID)
+	if a := now[onAttendee.ID]; a.Field != "attendee" || a.AttendeeID != nil || a.Body == nil || a.OutdatedAt == nil {
+		t.Fatalf("after the attendee left: field %q attendee %v outdated %v", a.Field, a.AttendeeID, a.OutdatedAt)
 	}
 	// New ranges are checked against the new text (now 8 characters).
 	_, err := n.svc.Create(ctx, comments.NewComment{ReportID: n.report.ID, Body: "x", Field: "title", RangeStart: i(5), RangeEnd: i(9)})
@@ -676,8 +677,8 @@ func TestDatabaseConstraints(t *testing.T) {
 	root := n.thread(t, "reporter", "Root")
 	reply := n.reply(t, "editor", root.ID, "Reply")
 	otherRoot := testkit.Of(n.svc.Create(n.as(t, "editor"), comments.NewComment{ReportID: other.ID, Body: "Elsewhere"})).OK(t)
-	insert := `INSERT INTO comments (report_id, parent_id, body, field, attendee_id, range_start, range_end, quote, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())`
+	insert := `INSERT INTO comments (report_id, parent_id, body, field, attendee_id, range_start, range_end, quote, current_quote, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, now(), now())`
 	type row struct {
 		report             int64
 		parent             *int64
@@ -714,6 +715,52 @@ func TestDatabaseConstraints(t *testing.T) {
 	// A valid row goes in (the statement above is right).
 	if _, err := n.db.ExecContext(ctx, insert, n.report.ID, nil, body, "title", nil, 0, 2, "第二"); err != nil {
 		t.Fatalf("valid insert: %v", err)
+	}
+	// Anchors that followed edits: the range covers current_quote; quote is
+	// the original, kept alone only by an outdated thread.
+	anchored := `INSERT INTO comments (report_id, parent_id, body, field, attendee_id, range_start, range_end, quote, current_quote, outdated_at, created_at, updated_at)
+		VALUES ($1, $2, 'x', $3, $4, $5, $6, $7, $8, $9, now(), now())`
+	type anchorRow struct {
+		parent, attendee   *int64
+		field              string
+		start, end         *int
+		quote, current     *string
+		outdated           bool
+		constraint, reason string
+	}
+	for _, c := range []anchorRow{
+		{field: "title", start: testkit.Ptr(0), end: testkit.Ptr(2), quote: testkit.Ptr("第二"), current: testkit.Ptr("第"), constraint: "comments_range_check", reason: "current quote shorter than the range"},
+		{field: "title", start: testkit.Ptr(0), end: testkit.Ptr(2), current: testkit.Ptr("第二"), constraint: "comments_range_check", reason: "range without the original quote"},
+		{field: "title", start: testkit.Ptr(0), end: testkit.Ptr(2), quote: testkit.Ptr("第二"), current: testkit.Ptr("第二"), outdated: true, constraint: "comments_outdated_check", reason: "outdated with a range"},
+		{field: "title", quote: testkit.Ptr("第二"), constraint: "comments_outdated_check", reason: "quote without range, not outdated"},
+		{field: "title", outdated: true, constraint: "comments_outdated_check", reason: "outdated without a quote"},
+		{field: "attendee", attendee: &n.attendees[0], outdated: true, constraint: "comments_outdated_check", reason: "outdated with its attendee"},
+		{field: "attendee", quote: testkit.Ptr("第二"), outdated: true, constraint: "comments_outdated_check", reason: "outdated quote on an attendee anchor"},
+		{parent: &root.ID, outdated: true, constraint: "comments_outdated_check", reason: "outdated reply"},
+	} {
+		var outdated *time.Time
+		if c.outdated {
+			outdated = testkit.Ptr(time.Now())
+		}
+		var field *string
+		if c.field != "" {
+			field = &c.field
+		}
+		_, err := n.db.ExecContext(ctx, anchored, n.report.ID, c.parent, field, c.attendee, c.start, c.end, c.quote, c.current, outdated)
+		wantConstraint(t, c.reason, err, c.constraint)
+	}
+	for _, ok := range []anchorRow{
+		{field: "title", start: testkit.Ptr(0), end: testkit.Ptr(1), quote: testkit.Ptr("第二"), current: testkit.Ptr("第"), reason: "a range that shrank"},
+		{field: "title", quote: testkit.Ptr("第二"), outdated: true, reason: "an outdated text anchor"},
+		{field: "attendee", outdated: true, reason: "an outdated attendee anchor"},
+	} {
+		var outdated *time.Time
+		if ok.outdated {
+			outdated = testkit.Ptr(time.Now())
+		}
+		if _, err := n.db.ExecContext(ctx, anchored, n.report.ID, nil, ok.field, nil, ok.start, ok.end, ok.quote, ok.current, outdated); err != nil {
+			t.Errorf("%s: %v", ok.reason, err)
+		}
 	}
 
 	_, err := n.db.ExecContext(ctx, `UPDATE comments SET report_id = $2 WHERE id = $1`, root.ID, other.ID)

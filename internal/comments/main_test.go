@@ -46,7 +46,24 @@ const (
 
 func newNewsroom(t *testing.T) *newsroom {
 	t.Helper()
-	db := postgres.Wrap(pgtest.NewDB(t))
+	return newNewsroomOn(t, postgres.Wrap(pgtest.NewDB(t)))
+}
+
+// newCountingNewsroom is newNewsroom on a DB opened as the server opens
+// it, whose statements a postgres.QueryCounter counts.
+func newCountingNewsroom(t *testing.T) *newsroom {
+	t.Helper()
+	db, err := postgres.Open(t.Context(), pgtest.NewDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newNewsroomOn(t, db)
+}
+
+// newNewsroomOn is newNewsroom on db, a fresh database.
+func newNewsroomOn(t *testing.T, db *postgres.DB) *newsroom {
+	t.Helper()
 	n := &newsroom{db: db, svc: comments.New(db), content: reports.New(db), ident: identity.New(db), users: map[string]*auth.User{}}
 	sys := auth.WithViewer(t.Context(), auth.System())
 	d1, err := n.ident.CreateDesk(sys, "news", "News")

@@ -15,26 +15,28 @@ import (
 
 // CommentRow is an editorial comment as stored, with the users it mentions.
 type CommentRow struct {
-	ID         int64         `db:"id"`
-	ReportID   int64         `db:"report_id"`
-	ParentID   *int64        `db:"parent_id"` // the thread's root; nil for a root
-	AuthorID   *int64        `db:"author_id"`
-	Body       *string       `db:"body"` // nil once deleted
-	Field      *string       `db:"field"`
-	AttendeeID *int64        `db:"attendee_id"`
-	RangeStart *int          `db:"range_start"`
-	RangeEnd   *int          `db:"range_end"`
-	Quote      *string       `db:"quote"`
-	Version    int           `db:"version"`
-	CreatedAt  time.Time     `db:"created_at"`
-	UpdatedAt  time.Time     `db:"updated_at"`
-	EditedAt   *time.Time    `db:"edited_at"`
-	DeletedAt  *time.Time    `db:"deleted_at"`
-	ResolvedAt *time.Time    `db:"resolved_at"`
-	ResolvedBy *int64        `db:"resolved_by"`
-	Kind       string        `db:"kind"`        // COMMENT or CHANGE_REQUEST (roots; replies are COMMENT)
-	Required   bool          `db:"required"`    // a root that is a required change
-	MentionIDs pq.Int64Array `db:"mention_ids"` // ascending
+	ID           int64         `db:"id"`
+	ReportID     int64         `db:"report_id"`
+	ParentID     *int64        `db:"parent_id"` // the thread's root; nil for a root
+	AuthorID     *int64        `db:"author_id"`
+	Body         *string       `db:"body"` // nil once deleted
+	Field        *string       `db:"field"`
+	AttendeeID   *int64        `db:"attendee_id"`
+	RangeStart   *int          `db:"range_start"`
+	RangeEnd     *int          `db:"range_end"`
+	Quote        *string       `db:"quote"`         // as quoted when the comment was made; kept once outdated
+	CurrentQuote *string       `db:"current_quote"` // what the range covers now
+	OutdatedAt   *time.Time    `db:"outdated_at"`
+	Version      int           `db:"version"`
+	CreatedAt    time.Time     `db:"created_at"`
+	UpdatedAt    time.Time     `db:"updated_at"`
+	EditedAt     *time.Time    `db:"edited_at"`
+	DeletedAt    *time.Time    `db:"deleted_at"`
+	ResolvedAt   *time.Time    `db:"resolved_at"`
+	ResolvedBy   *int64        `db:"resolved_by"`
+	Kind         string        `db:"kind"`        // COMMENT or CHANGE_REQUEST (roots; replies are COMMENT)
+	Required     bool          `db:"required"`    // a root that is a required change
+	MentionIDs   pq.Int64Array `db:"mention_ids"` // ascending
 }
 
 // CommentVersionRow is one body a comment has had.
@@ -47,7 +49,7 @@ type CommentVersionRow struct {
 }
 
 const commentSelect = `SELECT c.id, c.report_id, c.parent_id, c.author_id, c.body, c.field, c.attendee_id,
-	c.range_start, c.range_end, c.quote, c.version, c.created_at, c.updated_at, c.edited_at, c.deleted_at,
+	c.range_start, c.range_end, c.quote, c.current_quote, c.outdated_at, c.version, c.created_at, c.updated_at, c.edited_at, c.deleted_at,
 	c.resolved_at, c.resolved_by, c.kind, c.required,
 	ARRAY(SELECT m.user_id FROM comment_mentions m WHERE m.comment_id = c.id ORDER BY m.user_id) AS mention_ids
 	FROM comments c`
@@ -81,16 +83,17 @@ func LockComment(ctx context.Context, tx *Tx, id int64) (*CommentRow, *int64, er
 
 // InsertComment inserts c as version 1 of a new comment, with its body as
 // the first entry of its history and its mentions; it sets c.ID,
-// c.Version and the timestamps.
+// c.Version and the timestamps. Its range covers its quote: c.CurrentQuote is
+// set to c.Quote.
 func InsertComment(ctx context.Context, tx *Tx, c *CommentRow) error {
-	c.Version, c.CreatedAt, c.UpdatedAt, c.EditedAt = 1, tx.Now, tx.Now, nil
+	c.Version, c.CreatedAt, c.UpdatedAt, c.EditedAt, c.CurrentQuote, c.OutdatedAt = 1, tx.Now, tx.Now, nil, c.Quote, nil
 	if c.Kind == "" {
 		c.Kind = "COMMENT"
 	}
 	err := tx.GetContext(ctx, &c.ID, `
 		INSERT INTO comments (report_id, parent_id, author_id, body, field, attendee_id, range_start, range_end, quote,
-			version, created_at, updated_at, kind, required)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12) RETURNING id`,
+			current_quote, version, created_at, updated_at, kind, required)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $10, $11, $12) RETURNING id`,
 		c.ReportID, c.ParentID, c.AuthorID, c.Body, c.Field, c.AttendeeID, c.RangeStart, c.RangeEnd, c.Quote, tx.Now, c.Kind, c.Required)
 	if err != nil {
 		return FormatError(err, "InsertComment", "Comment")
@@ -155,6 +158,64 @@ func SetCommentResolved(ctx context.Context, tx *Tx, c *CommentRow, resolved boo
 	}
 	c.ResolvedAt, c.ResolvedBy, c.UpdatedAt = at, by, tx.Now
 	return nil
+}
+
+// AnchorRow is the anchor of a thread that an edit of its report may move.
+type AnchorRow struct {
+	ID           int64   `db:"id"`
+	Field        string  `db:"field"`
+	RangeStart   *int    `db:"range_start"` // nil for an attendee's thread
+	RangeEnd     *int    `db:"range_end"`
+	CurrentQuote *string `db:"current_quote"`
+}
+
+// AnchorsToFollow returns, in one query and by ID, the anchors on report
+// reportID that an edit of it may move: the thread roots with a range in one
+// of fields and, with attendeesLeft, those anchored to an attendee who is
+// gone (attendee_id set NULL) and not yet outdated.
+func AnchorsToFollow(ctx context.Context, tx *Tx, reportID int64, fields []string, attendeesLeft bool) ([]*AnchorRow, error) {
+	var list []*AnchorRow
+	err := tx.SelectContext(ctx, &list, `
+		SELECT id, field, range_start, range_end, current_quote FROM comments
+		WHERE report_id = $1 AND parent_id IS NULL AND (
+			(range_start IS NOT NULL AND field = ANY($2))
+			OR ($3 AND field = 'attendee' AND attendee_id IS NULL AND outdated_at IS NULL))
+		ORDER BY id`, reportID, pq.StringArray(fields), attendeesLeft)
+	return list, FormatError(err, "AnchorsToFollow", "Comment")
+}
+
+// AnchorMove is where an edit moved a thread's anchor: to range
+// [Start, End), which covers Quote now, or nowhere (Outdated).
+type AnchorMove struct {
+	ID         int64
+	Start, End int
+	Quote      string
+	Outdated   bool
+}
+
+// MoveAnchors writes moves in one statement: a moved anchor gets its new
+// range and text, an outdated one loses its range and is outdated now.
+// Either keeps the quote it was made on.
+func MoveAnchors(ctx context.Context, tx *Tx, moves []AnchorMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	ids, starts, ends := make([]int64, len(moves)), make([]int64, len(moves)), make([]int64, len(moves))
+	quotes, outdated := make([]string, len(moves)), make([]bool, len(moves))
+	for i, m := range moves {
+		ids[i], starts[i], ends[i], quotes[i], outdated[i] = m.ID, int64(m.Start), int64(m.End), m.Quote, m.Outdated
+	}
+	_, err := tx.ExecContext(ctx, `
+		UPDATE comments c SET
+			range_start = CASE WHEN m.outdated THEN NULL ELSE m.range_start END,
+			range_end = CASE WHEN m.outdated THEN NULL ELSE m.range_end END,
+			current_quote = CASE WHEN m.outdated THEN NULL ELSE m.quote END,
+			outdated_at = CASE WHEN m.outdated THEN $6 ELSE c.outdated_at END,
+			updated_at = $6
+		FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::text[], $5::boolean[]) AS m(id, range_start, range_end, quote, outdated)
+		WHERE c.id = m.id`,
+		pq.Int64Array(ids), pq.Int64Array(starts), pq.Int64Array(ends), pq.StringArray(quotes), pq.BoolArray(outdated), tx.Now)
+	return FormatError(err, "MoveAnchors", "Comment")
 }
 
 func insertCommentVersion(ctx context.Context, tx *Tx, commentID int64, version int, body string, editorID *int64) error {

@@ -297,8 +297,9 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 			return errNoChange
 		}
 		contentChanged := len(diff.ChangedFields) > 0
+		removed := contentChanged && attendeesRemoved(latest.Snapshot, cur)
 		if contentChanged {
-			if err := s.contentChanged(ctx, tx, action, &before, r, st); err != nil {
+			if err := s.contentChanged(ctx, tx, action, &before, r, removed, st); err != nil {
 				return err
 			}
 		}
@@ -313,7 +314,7 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 		}
 		if contentChanged { // searchable in the newsroom in this transaction
 			index := search.IndexSource
-			if attendeesRemoved(latest.Snapshot, cur) { // their translated roles went with them
+			if removed { // their translated roles went with them
 				index = func(ctx context.Context, tx *postgres.Tx, r *editorial.Report, _ editorial.Snapshot) error {
 					return search.Reindex(ctx, tx, r.ID)
 				}

@@ -78,9 +78,31 @@ func (s *Service) transition(ctx context.Context, a workflow.Action, idField str
 // content changed at (so earlier approvals stop counting and a published
 // report has unpublished changes): it applies workflow's rule "an edit
 // reopens review" (Settings.ReopenReview, with the settings of the
-// report's desk), dropping the publish job of a
-// report it sends back to IN_REVIEW.
-func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
+// report's desk, read only when the rule can apply), dropping the publish
+// job of a report it sends back to IN_REVIEW; and it makes the comment
+// threads anchored to what changed follow the edit (comments.FollowEdit;
+// removed says attendees left the report). The edit's audit entry names
+// the threads whose anchor moved (movedAnchors) and those outdated
+// (outdatedThreads), each only when there are some.
+func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, removed bool, st *step) error {
+	if st.detail == nil {
+		st.detail = map[string]any{}
+	}
+	if err := s.reopenReview(ctx, tx, action, before, r, st); err != nil {
+		return err
+	}
+	f, err := comments.FollowEdit(ctx, tx, before, r, removed)
+	if err != nil {
+		return err
+	}
+	// (Set or cleared: save may run again after a serialization failure.)
+	setIDs(st.detail, "movedAnchors", f.Moved)
+	setIDs(st.detail, "outdatedThreads", f.Outdated)
+	return nil
+}
+
+// reopenReview applies "an edit reopens review" with the desk's settings.
+func (s *Service) reopenReview(ctx context.Context, tx *postgres.Tx, action auth.Action, before, r *editorial.Report, st *step) error {
 	if r.Status != editorial.Approved && r.Status != editorial.Scheduled {
 		return nil // the rule cannot apply: no need to read the settings
 	}
@@ -93,12 +115,18 @@ func (s *Service) contentChanged(ctx context.Context, tx *postgres.Tx, action au
 			return err
 		}
 		r.Status = next
-		if st.detail == nil {
-			st.detail = map[string]any{}
-		}
 		st.detail["reviewReopened"] = true
 	}
 	return nil
+}
+
+// setIDs sets detail[key] to ids, or deletes it when there are none.
+func setIDs(detail map[string]any, key string, ids []int64) {
+	if len(ids) == 0 {
+		delete(detail, key)
+		return
+	}
+	detail[key] = ids
 }
 
 // Facts returns the workflow facts of the reports in ids for the context's
