@@ -569,15 +569,7 @@ func (s *Service) MentioningUser(ctx context.Context, userID int64, first int, a
 	if first < 1 || first > editorial.MaxPage {
 		return nil, cerr.FieldErrorf(cerr.Invalid, "first", "Ask for 1 to %d comments at a time.", editorial.MaxPage)
 	}
-	rows, err := postgres.CommentsMentioning(ctx, s.DB, userID, first, after)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Comment, len(rows))
-	for i, row := range rows {
-		out[i] = fromRow(row)
-	}
-	return out, nil
+	return fromRows(postgres.CommentsMentioning(ctx, s.DB, userID, first, after))
 }
 
 // OpenChangeRequests returns the roots of the open change-request threads
@@ -586,7 +578,13 @@ func (s *Service) OpenChangeRequests(ctx context.Context, userID int64, first in
 	if _, err := gate(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := postgres.OpenChangeRequests(ctx, s.DB, userID, first)
+	return fromRows(postgres.OpenChangeRequests(ctx, s.DB, userID, first))
+}
+
+// --- helpers ---
+
+// fromRows is fromRow over a list read with err.
+func fromRows(rows []*postgres.CommentRow, err error) ([]*Comment, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -596,8 +594,6 @@ func (s *Service) OpenChangeRequests(ctx context.Context, userID int64, first in
 	}
 	return out, nil
 }
-
-// --- helpers ---
 
 // gate lets through only viewers who may read the newsroom's unpublished
 // content, before anything is read: an anonymous caller or a read-only
