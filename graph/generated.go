@@ -6625,7 +6625,7 @@ type DeskSettings {
   requiredChangesBlockApproval: Boolean!
   "An edit to an ` + "`" + `APPROVED` + "`" + ` or ` + "`" + `SCHEDULED` + "`" + ` report sends it back to ` + "`" + `IN_REVIEW` + "`" + ` (and cancels its schedule)."
   editReopensReview: Boolean!
-  "The desk's drafts are private to its members: users whose roles are on other desks only do not see its unpublished reports in the newsroom."
+  "The desk's drafts are private to its members (users with a role on the desk, or on every desk): to users whose roles are on other desks only, the desk's reports do not exist in the newsroom, published ones included (they would show unpublished changes): not by ID or ` + "`" + `node` + "`" + `, in ` + "`" + `reports` + "`" + ` and its ` + "`" + `totalCount` + "`" + `, search, a tag's, person's, organization's or event's reports and counts, ` + "`" + `myQueue` + "`" + `, nor their comments, revisions, attendees and translations; a notification about one has a null ` + "`" + `report` + "`" + `. They read its published reports as the public does (anonymously or with a ` + "`" + `READ_PUBLISHED` + "`" + ` token). Reports on no desk are never private."
   privateDrafts: Boolean!
   "The locales the desk's reports should be translated into (BCP 47); ` + "`" + `Report.translationProgress` + "`" + ` counts them."
   targetLocales: [String!]!

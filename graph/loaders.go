@@ -87,7 +87,8 @@ type revisionPageKey struct {
 // what rd's audience may see (postgres.Reader).
 func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 	wait := r.loaderWait()
-	return &loaders{
+	l := &loaders{}
+	*l = loaders{
 		reports:       mapped(wait, rd.ReportsByIDs),
 		revisions:     mapped(wait, rd.RevisionsByIDs),
 		people:        mapped(wait, rd.PeopleByIDs),
@@ -118,9 +119,44 @@ func newLoaders(r *Resolver, rd postgres.Reader) *loaders {
 
 		translationStates: mapped(wait, r.Translations.TranslationStates),
 		assignments:       mapped(wait, rd.TranslationAssignmentsByKeys),
-		comments:          mapped(wait, r.Comments.CommentsByIDs),
-		versions:          mapped(wait, r.Comments.VersionsByCommentIDs),
-		threads:           mapped(wait, threadsOf(r.Comments)),
+		comments: mapped(wait, ofVisibleReports(rd, l, r.Comments.CommentsByIDs,
+			func(_ int64, c *comments.Comment) int64 { return c.ReportID })),
+		versions: mapped(wait, r.Comments.VersionsByCommentIDs),
+		threads: mapped(wait, ofVisibleReports(rd, l, threadsOf(r.Comments),
+			func(k threadsKey, _ []*comments.Thread) int64 { return k.ReportID })),
+	}
+	return l
+}
+
+// ofVisibleReports drops from what fetch returns what belongs to a report
+// the reader leaves out (private drafts: postgres.Reader.For), as the
+// reports loader tells: what is read by its own ID (a comment) is then
+// absent like its report. It costs nothing more when the reader hides no
+// desk; otherwise one batched load of the reports, usually already cached.
+func ofVisibleReports[K comparable, V any](rd postgres.Reader, l *loaders, fetch func(context.Context, []K) (map[K]V, error), reportOf func(K, V) int64) func(context.Context, []K) (map[K]V, error) {
+	return func(ctx context.Context, keys []K) (map[K]V, error) {
+		out, err := fetch(ctx, keys)
+		if err != nil || len(out) == 0 {
+			return out, err
+		}
+		if hidden, err := rd.HiddenDesks(ctx); err != nil || len(hidden) == 0 {
+			return out, err
+		}
+		ks := make([]K, 0, len(out))
+		ids := make([]int64, 0, len(out))
+		for k, v := range out {
+			ks, ids = append(ks, k), append(ids, reportOf(k, v))
+		}
+		reports, err := loadEach(ctx, l.reports, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, rep := range reports {
+			if rep == nil {
+				delete(out, ks[i])
+			}
+		}
+		return out, nil
 	}
 }
 
@@ -252,6 +288,7 @@ func loadAll[K comparable, V comparable](ctx context.Context, l *dataloadgen.Loa
 type loaderBox struct {
 	mu        sync.Mutex
 	r         *Resolver
+	viewer    *auth.Viewer
 	read      postgres.Reader
 	cur       *loaders
 	localized localizations  // report copies read in another locale
@@ -269,10 +306,13 @@ func withLoaders(res *Resolver, next http.Handler) http.Handler {
 	})
 }
 
-// newBox returns a box reading for the context's viewer.
+// newBox returns a box reading for the context's viewer: what its
+// audience may see, without the reports of private desks the viewer is not
+// a member of (postgres.Reader.For).
 func (r *Resolver) newBox(ctx context.Context) *loaderBox {
-	rd := r.DB.Reader(audienceOf(auth.ViewerFrom(ctx)))
-	return &loaderBox{r: r, read: rd, cur: newLoaders(r, rd)}
+	v := auth.ViewerFrom(ctx)
+	rd := r.DB.Reader(audienceOf(v)).For(v)
+	return &loaderBox{r: r, viewer: v, read: rd, cur: newLoaders(r, rd)}
 }
 
 // loaderBox returns the request's box (a fresh one when the context has
@@ -300,6 +340,7 @@ func (r *Resolver) reader(ctx context.Context) postgres.Reader { return r.loader
 func forget(ctx context.Context) {
 	if box, ok := ctx.Value(loadersKey{}).(*loaderBox); ok {
 		box.mu.Lock()
+		box.read = box.read.For(box.viewer) // a write may have changed which desks are private
 		box.cur = newLoaders(box.r, box.read)
 		box.mu.Unlock()
 	}

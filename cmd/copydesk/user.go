@@ -319,7 +319,7 @@ func deskSettingsCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	boolFlag("assigned-reviewers-only", "only a report's assigned reviewers may approve it", &change.AssignedReviewersOnly)
 	boolFlag("required-changes-block", "an open required change blocks approval", &change.RequiredChangesBlockApproval)
 	boolFlag("edit-reopens-review", "an edit to an approved or scheduled report sends it back to review", &change.EditReopensReview)
-	boolFlag("private-drafts", "the desk's unpublished reports are for its members", &change.PrivateDrafts)
+	boolFlag("private-drafts", "the desk's reports are for its members in the newsroom (others see its published ones as the public does)", &change.PrivateDrafts)
 	listFlag("target-locales", "comma-separated locales the desk's reports should be translated into, e.g. zh-Hans,ja,ko (\"\": none)",
 		func(l []string) { change.TargetLocales = l })
 	listFlag("tag-creators", "comma-separated roles that may create tags by name, e.g. REPORTER,EDITOR (\"\": admins only)", func(l []string) {

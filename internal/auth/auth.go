@@ -197,3 +197,50 @@ func Gate(ctx context.Context) (*Viewer, error) {
 	v := ViewerFrom(ctx)
 	return v, Check(v, ReadDrafts, Resource{})
 }
+
+// OnEveryDesk reports whether v holds a grant on every desk (DeskID nil;
+// every ADMIN grant is one, and the System viewer holds one): a member of
+// every desk, who sees every desk's private drafts.
+func (v *Viewer) OnEveryDesk() bool {
+	if v == nil {
+		return false
+	}
+	for _, g := range v.Grants {
+		if g.DeskID == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberOf reports whether v is a member of desk deskID: holds any role on
+// it, or a grant on every desk. The token's scope is not considered here
+// (a viewer whose token is not FULL reads as the public does).
+func (v *Viewer) MemberOf(deskID int64) bool {
+	if v == nil {
+		return false
+	}
+	for _, g := range v.Grants {
+		if g.DeskID == nil || *g.DeskID == deskID {
+			return true
+		}
+	}
+	return false
+}
+
+// HiddenDesks returns the desks of private (the desks whose drafts are
+// private to their members: workflow.Settings.PrivateDrafts) that v is not
+// a member of: their reports do not exist for v in the newsroom. Nil when
+// v is a member of every desk.
+func HiddenDesks(v *Viewer, private []int64) []int64 {
+	if v.OnEveryDesk() {
+		return nil
+	}
+	var out []int64
+	for _, id := range private {
+		if !v.MemberOf(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -465,3 +465,25 @@ func TestSeesUserPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestHiddenDesks(t *testing.T) {
+	inv, sport := int64(1), int64(2)
+	private := []int64{inv}
+	for _, c := range []struct {
+		name   string
+		v      *auth.Viewer
+		hidden []int64
+	}{
+		{"member reporter", &auth.Viewer{Grants: []auth.Grant{{Role: auth.Reporter, DeskID: &inv}}}, nil},
+		{"translator of the desk", &auth.Viewer{Grants: []auth.Grant{{Role: auth.Translator, DeskID: &inv}}}, nil},
+		{"reporter of another desk", &auth.Viewer{Grants: []auth.Grant{{Role: auth.Reporter, DeskID: &sport}}}, []int64{inv}},
+		{"editor of every desk", &auth.Viewer{Grants: []auth.Grant{{Role: auth.Editor}}}, nil},
+		{"admin", &auth.Viewer{Grants: []auth.Grant{{Role: auth.Admin}}}, nil},
+		{"System", auth.System(), nil},
+		{"no grants", &auth.Viewer{}, []int64{inv}},
+	} {
+		if got := auth.HiddenDesks(c.v, private); !slices.Equal(got, c.hidden) {
+			t.Errorf("%s: hidden %v, want %v", c.name, got, c.hidden)
+		}
+	}
+}

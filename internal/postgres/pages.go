@@ -42,6 +42,11 @@ func (r Reader) ReportPage(ctx context.Context, a ReportPageArgs) (ListPage[*edi
 	if r.aud != Newsroom {
 		return ListPage[*editorial.Report]{Items: []*editorial.Report{}, Total: knownTotal(0)}, nil
 	}
+	hidden, err := r.HiddenDesks(ctx)
+	if err != nil {
+		return ListPage[*editorial.Report]{}, err
+	}
+	a.Filter.HiddenDeskIDs = hidden
 	return ReportPage(ctx, r.db, a)
 }
 

@@ -22,9 +22,13 @@ import (
 // absent, meaning "none"): they are the dataloaders' batch functions, one
 // query each unless they say otherwise. Writes, and the reads a service
 // makes inside its transaction, use the package functions with a Tx.
+//
+// A newsroom reader made For a viewer also leaves out the reports of the
+// private desks the viewer is not a member of (privacy.go).
 type Reader struct {
-	db  *DB
-	aud Audience
+	db      *DB
+	aud     Audience
+	privacy *deskPrivacy // nil: every desk's reports
 }
 
 // Reader returns a reader for aud over db (for the Public, over db's read
@@ -51,12 +55,25 @@ func nothing[K comparable, V any](context.Context, sqlx.QueryerContext, []K) (ma
 	return map[K]V{}, nil
 }
 
+// hiding reads with fetch, for the newsroom, without the reports of the
+// desks hidden from the viewer.
+func hiding[K comparable, V any](ctx context.Context, r Reader, keys []K, fetch func(context.Context, sqlx.QueryerContext, []K, []int64) (map[K]V, error)) (map[K]V, error) {
+	hidden, err := r.HiddenDesks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return fetch(ctx, r.db, keys, hidden)
+}
+
 // --- reports and what they carry ---
 
 // ReportsByIDs returns reports by ID: working copies for the newsroom, the
 // published copies of published reports for the public.
 func (r Reader) ReportsByIDs(ctx context.Context, ids []int64) (map[int64]*editorial.Report, error) {
-	return byAudience(ctx, r, ids, ReportsByIDs, publishedReports)
+	if r.aud == Public {
+		return publishedReports(ctx, r.db, ids)
+	}
+	return hiding(ctx, r, ids, reportsByIDs)
 }
 
 // TagIDsByReportIDs returns, per report, its tag IDs in order (of the
@@ -80,7 +97,10 @@ func (r Reader) AttendeesByReportIDs(ctx context.Context, ids []int64) (map[int6
 // AttendeesByIDs returns attendees by ID (for the public, only those of a
 // published snapshot, as published).
 func (r Reader) AttendeesByIDs(ctx context.Context, ids []int64) (map[int64]*editorial.Attendee, error) {
-	return byAudience(ctx, r, ids, AttendeesByIDs, publishedAttendeesByIDs)
+	if r.aud == Public {
+		return publishedAttendeesByIDs(ctx, r.db, ids)
+	}
+	return hiding(ctx, r, ids, attendeesByIDs)
 }
 
 // PreviousSlugsByReportIDs returns, per report, the slugs it had before,
@@ -93,9 +113,10 @@ func (r Reader) PreviousSlugsByReportIDs(ctx context.Context, ids []int64) (map[
 // the working ones for the newsroom, the approved text of published
 // reports' translations for the public.
 func (r Reader) TranslationsByReportIDs(ctx context.Context, ids []int64) (map[int64][]*editorial.Translation, error) {
-	return byAudience(ctx, r, ids, func(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64][]*editorial.Translation, error) {
-		return TranslationsByReportIDs(ctx, q, Newsroom, ids)
-	}, publishedTranslations)
+	if r.aud == Public {
+		return publishedTranslations(ctx, r.db, ids)
+	}
+	return hiding(ctx, r, ids, translationsByReportIDs)
 }
 
 // AttendeeTranslationsByKeys returns, per translation, its attendee roles
@@ -109,7 +130,10 @@ func (r Reader) AttendeeTranslationsByKeys(ctx context.Context, keys []editorial
 // RevisionsByIDs returns revisions by ID; the public reads none (they hold
 // draft text).
 func (r Reader) RevisionsByIDs(ctx context.Context, ids []int64) (map[int64]*editorial.Revision, error) {
-	return newsroomOnly(ctx, r, ids, RevisionsByIDs)
+	if r.aud == Public {
+		return map[int64]*editorial.Revision{}, nil
+	}
+	return hiding(ctx, r, ids, revisionsByIDs)
 }
 
 // RevisionPages returns, per report of ids, one page of its revisions (see
@@ -183,7 +207,12 @@ func (r Reader) TagChildren(ctx context.Context, parentIDs []int64) (map[int64][
 // ReportCountsByTagIDs returns, per tag, how many reports the audience may
 // read carry it; every ID has an entry.
 func (r Reader) ReportCountsByTagIDs(ctx context.Context, ids []int64) (map[int64]int, error) {
-	return ReportCountsByTagIDs(ctx, r.db, r.aud, ids)
+	if r.aud == Public {
+		return ReportCountsByTagIDs(ctx, r.db, r.aud, ids)
+	}
+	return hiding(ctx, r, ids, func(ctx context.Context, q sqlx.QueryerContext, ids, hidden []int64) (map[int64]int, error) {
+		return reportCountsByTagIDs(ctx, q, r.aud, ids, hidden)
+	})
 }
 
 // EventsByIDs returns events by ID, with their organizers and figures.

@@ -127,8 +127,15 @@ func PreviousSlugsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []
 // copies), keyed by ID, in one query. Reader.ReportsByIDs reads for an
 // audience.
 func ReportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Report, error) {
+	return reportsByIDs(ctx, q, ids, nil)
+}
+
+// reportsByIDs is ReportsByIDs without the reports of the hidden desks.
+func reportsByIDs(ctx context.Context, q sqlx.QueryerContext, ids, hidden []int64) (map[int64]*editorial.Report, error) {
 	var list []*editorial.Report
-	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	h := hiddenArgs{hidden, 2}
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT `+reportColumns+` FROM reports WHERE id = ANY($1) AND `+h.reportVisible("desk_id"),
+		h.args(pq.Array(ids))...); err != nil {
 		return nil, FormatError(err, "ReportsByIDs", "Report")
 	}
 	out := make(map[int64]*editorial.Report, len(list))
@@ -282,10 +289,17 @@ func AttendeesByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids []int6
 // AttendeesByIDs returns attendees (of working copies) by their IDs, in one
 // query. Reader.AttendeesByIDs reads for an audience.
 func AttendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Attendee, error) {
+	return attendeesByIDs(ctx, q, ids, nil)
+}
+
+// attendeesByIDs is AttendeesByIDs without the attendees of the reports of
+// the hidden desks.
+func attendeesByIDs(ctx context.Context, q sqlx.QueryerContext, ids, hidden []int64) (map[int64]*editorial.Attendee, error) {
 	var rows []attendeeRow
+	h := hiddenArgs{hidden, 2}
 	err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT id, report_id, position, person_id, organization_id, delegation, role, participations, note
-		FROM report_attendees WHERE id = ANY($1)`, pq.Array(ids))
+		FROM report_attendees WHERE id = ANY($1) AND `+h.ofVisibleReport("report_id"), h.args(pq.Array(ids))...)
 	if err != nil {
 		return nil, FormatError(err, "AttendeesByIDs", "Attendee")
 	}
@@ -383,8 +397,16 @@ const revisionColumns = `id, report_id, version, snapshot, message, created_at`
 
 // RevisionsByIDs returns revisions by ID, in one query.
 func RevisionsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Revision, error) {
+	return revisionsByIDs(ctx, q, ids, nil)
+}
+
+// revisionsByIDs is RevisionsByIDs without the revisions of the reports of
+// the hidden desks.
+func revisionsByIDs(ctx context.Context, q sqlx.QueryerContext, ids, hidden []int64) (map[int64]*editorial.Revision, error) {
 	var rows []revisionRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	h := hiddenArgs{hidden, 2}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+revisionColumns+` FROM report_revisions WHERE id = ANY($1) AND `+h.ofVisibleReport("report_id"),
+		h.args(pq.Array(ids))...); err != nil {
 		return nil, FormatError(err, "RevisionsByIDs", "Revision")
 	}
 	list, err := scanRevisions(rows)

@@ -50,6 +50,10 @@ type ReportFilter struct {
 	Translations []TranslationCond
 	// Search is the full-text search (nil: none).
 	Search *SearchQuery
+	// HiddenDeskIDs are desks whose reports the list leaves out, as if they
+	// did not exist (private drafts: Reader.For); newsroom only. Set by the
+	// Reader, never from a client's filter.
+	HiddenDeskIDs []int64
 }
 
 // TranslationCond is the state a report's translation into Locale must be
@@ -375,6 +379,9 @@ func (q *listQuery) filters(f ReportFilter) {
 
 // newsroomFilters adds the conditions on what only the newsroom sees.
 func (q *listQuery) newsroomFilters(f ReportFilter) {
+	if len(f.HiddenDeskIDs) > 0 {
+		q.where = append(q.where, "(r.desk_id IS NULL OR r.desk_id <> ALL("+q.arg(pq.Array(f.HiddenDeskIDs))+"))")
+	}
 	if len(f.DeskIDs) > 0 {
 		q.where = append(q.where, "r.desk_id = ANY("+q.arg(pq.Array(f.DeskIDs))+")")
 	}

@@ -110,13 +110,20 @@ func TagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) 
 // ReportCountsByTagIDs returns, per tag ID, how many reports the audience
 // can see carry the tag (archived ones never count), in one query. Every ID in ids has an entry.
 func ReportCountsByTagIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]int, error) {
+	return reportCountsByTagIDs(ctx, q, aud, ids, nil)
+}
+
+// reportCountsByTagIDs is ReportCountsByTagIDs without the reports of the
+// hidden desks (newsroom).
+func reportCountsByTagIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids, hidden []int64) (map[int64]int, error) {
 	var rows *sqlx.Rows
 	var err error
 	if aud == Public {
 		rows, err = publishedTagCounts(ctx, q, ids) // what the public sees: the tags of published copies
 	} else {
+		h := hiddenArgs{hidden, 2}
 		rows, err = q.QueryxContext(ctx, `SELECT rt.tag_id, count(*) FROM report_tags rt JOIN reports r ON r.id = rt.report_id
-		WHERE rt.tag_id = ANY($1) AND r.status <> 'ARCHIVED' GROUP BY rt.tag_id`, pq.Array(ids))
+		WHERE rt.tag_id = ANY($1) AND r.status <> 'ARCHIVED' AND `+h.reportVisible("r.desk_id")+` GROUP BY rt.tag_id`, h.args(pq.Array(ids))...)
 	}
 	if err != nil {
 		return nil, FormatError(err, "ReportCountsByTagIDs", "Tag")

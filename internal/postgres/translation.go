@@ -114,12 +114,19 @@ const publishedTranslationColumns = `t.report_id, t.locale, t.title, t.subtitle,
 // locale, in one query. The newsroom gets the working translations; the
 // public the approved text of translations of published reports.
 func TranslationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64][]*editorial.Translation, error) {
-	var list []*editorial.Translation
-	query := `SELECT ` + translationColumns + ` FROM report_translations t WHERE report_id = ANY($1) ORDER BY report_id, locale`
 	if aud == Public {
 		return publishedTranslations(ctx, q, ids)
 	}
-	if err := sqlx.SelectContext(ctx, q, &list, query, pq.Array(ids)); err != nil {
+	return translationsByReportIDs(ctx, q, ids, nil)
+}
+
+// translationsByReportIDs is TranslationsByReportIDs for the newsroom,
+// without the translations of the reports of the hidden desks.
+func translationsByReportIDs(ctx context.Context, q sqlx.QueryerContext, ids, hidden []int64) (map[int64][]*editorial.Translation, error) {
+	var list []*editorial.Translation
+	h := hiddenArgs{hidden, 2}
+	query := `SELECT ` + translationColumns + ` FROM report_translations t WHERE report_id = ANY($1) AND ` + h.ofVisibleReport("t.report_id") + ` ORDER BY report_id, locale`
+	if err := sqlx.SelectContext(ctx, q, &list, query, h.args(pq.Array(ids))...); err != nil {
 		return nil, FormatError(err, "TranslationsByReportIDs", "Translation")
 	}
 	out := map[int64][]*editorial.Translation{}

@@ -133,8 +133,9 @@ type Settings struct {
 	// EditReopensReview sends an APPROVED (or SCHEDULED) report back to
 	// IN_REVIEW when an edit changes its content.
 	EditReopensReview bool
-	// PrivateDrafts: the desk's unpublished reports are for its members.
-	// (Stored and shown; see the README for what it covers.)
+	// PrivateDrafts: the desk's reports are for its members in the
+	// newsroom (auth.HiddenDesks; enforced by postgres.Reader.For). Not
+	// read for the no-desk settings: reports on no desk are never private.
 	PrivateDrafts bool
 	// TargetLocales are the locales the desk's reports should be
 	// translated into (canonical BCP 47), for translation progress and the
