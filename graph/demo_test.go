@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -78,5 +80,61 @@ func TestDemoReportThroughTheAPI(t *testing.T) {
 	}
 	if r.Event.Parent.Name == "" || len(r.Event.Figures) == 0 {
 		t.Errorf("the forum's event is part of the annual meeting and has figures: %+v", r.Event)
+	}
+}
+
+// readmeQueries returns the GraphQL examples of the repository's README
+// (its ```graphql blocks), in order.
+func readmeQueries(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile("(?ms)^```graphql\n(.*?)^```").FindAllStringSubmatch(string(raw), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// The README's explorer examples run against the demo data as it says:
+// the first anonymously, the second (the newsroom view) with an admin
+// token, which it needs.
+func TestTheReadmeQueriesRun(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	if _, err := demo.Load(context.Background(), a.db, nil); err != nil {
+		t.Fatal(err)
+	}
+	queries := readmeQueries(t)
+	if len(queries) < 2 {
+		t.Fatalf("the README has %d GraphQL examples, want the public one and the newsroom one", len(queries))
+	}
+	type report struct {
+		Report map[string]any `json:"report"`
+	}
+	run := func(c *api, q string) (report, response) {
+		t.Helper()
+		resp := c.post(q, nil)
+		var out report
+		if len(resp.Data) > 0 {
+			if err := json.Unmarshal(resp.Data, &out); err != nil {
+				t.Fatalf("decoding %s: %v", resp.Data, err)
+			}
+		}
+		return out, resp
+	}
+	public, newsroom := queries[0], queries[1]
+	if got, resp := run(a.as(""), public); len(resp.Errors) > 0 || got.Report == nil || got.Report["title"] == nil {
+		t.Errorf("the first example, anonymously: %+v, data %s", resp.Errors, resp.Data)
+	}
+	got, resp := run(a, newsroom)
+	if len(resp.Errors) > 0 || got.Report == nil || got.Report["status"] != "PUBLISHED" || got.Report["revisions"] == nil {
+		t.Errorf("the second example, with an admin token: %+v, data %s", resp.Errors, resp.Data)
+	}
+	// It needs the token, as the README says.
+	if _, resp := run(a.as(""), newsroom); len(resp.Errors) == 0 || resp.Errors[0].code() != "UNAUTHENTICATED" {
+		t.Errorf("the second example, anonymously: errors %+v", resp.Errors)
 	}
 }

@@ -267,25 +267,26 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
-		AllDay         func(childComplexity int) int
-		Children       func(childComplexity int) int
-		City           func(childComplexity int) int
-		Country        func(childComplexity int) int
-		EndsAt         func(childComplexity int) int
-		Figures        func(childComplexity int) int
-		Format         func(childComplexity int) int
-		GlobalID       func(childComplexity int) int
-		LocalizedName  func(childComplexity int, locale string) int
-		LocalizedNames func(childComplexity int) int
-		NameInChain    func(childComplexity int) int
-		Organizers     func(childComplexity int) int
-		Parent         func(childComplexity int) int
-		Region         func(childComplexity int) int
-		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		StartsAt       func(childComplexity int) int
-		TimeZone       func(childComplexity int) int
-		Venue          func(childComplexity int) int
-		Version        func(childComplexity int) int
+		AllDay            func(childComplexity int) int
+		Children          func(childComplexity int) int
+		City              func(childComplexity int) int
+		Country           func(childComplexity int) int
+		EndsAt            func(childComplexity int) int
+		Figures           func(childComplexity int) int
+		Format            func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		LocalizedName     func(childComplexity int, locale string) int
+		LocalizedNames    func(childComplexity int) int
+		NameInChain       func(childComplexity int) int
+		NameLocaleInChain func(childComplexity int) int
+		Organizers        func(childComplexity int) int
+		Parent            func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Reports           func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		StartsAt          func(childComplexity int) int
+		TimeZone          func(childComplexity int) int
+		Venue             func(childComplexity int) int
+		Version           func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -418,15 +419,16 @@ type ComplexityRoot struct {
 	}
 
 	Organization struct {
-		Acronym        func(childComplexity int) int
-		Country        func(childComplexity int) int
-		GlobalID       func(childComplexity int) int
-		LocalizedName  func(childComplexity int, locale string) int
-		LocalizedNames func(childComplexity int) int
-		NameInChain    func(childComplexity int) int
-		Parent         func(childComplexity int) int
-		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		Version        func(childComplexity int) int
+		Acronym           func(childComplexity int) int
+		Country           func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		LocalizedName     func(childComplexity int, locale string) int
+		LocalizedNames    func(childComplexity int) int
+		NameInChain       func(childComplexity int) int
+		NameLocaleInChain func(childComplexity int) int
+		Parent            func(childComplexity int) int
+		Reports           func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		Version           func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -475,13 +477,14 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
-		Affiliation    func(childComplexity int) int
-		GlobalID       func(childComplexity int) int
-		LocalizedName  func(childComplexity int, locale string) int
-		LocalizedNames func(childComplexity int) int
-		NameInChain    func(childComplexity int) int
-		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		Version        func(childComplexity int) int
+		Affiliation       func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		LocalizedName     func(childComplexity int, locale string) int
+		LocalizedNames    func(childComplexity int) int
+		NameInChain       func(childComplexity int) int
+		NameLocaleInChain func(childComplexity int) int
+		Reports           func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		Version           func(childComplexity int) int
 	}
 
 	PersonConnection struct {
@@ -734,17 +737,18 @@ type ComplexityRoot struct {
 	}
 
 	Tag struct {
-		Children       func(childComplexity int) int
-		Description    func(childComplexity int) int
-		GlobalID       func(childComplexity int) int
-		LocalizedName  func(childComplexity int, locale string) int
-		LocalizedNames func(childComplexity int) int
-		NameInChain    func(childComplexity int) int
-		Parent         func(childComplexity int) int
-		ReportCount    func(childComplexity int) int
-		Reports        func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
-		Slug           func(childComplexity int) int
-		Version        func(childComplexity int) int
+		Children          func(childComplexity int) int
+		Description       func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		LocalizedName     func(childComplexity int, locale string) int
+		LocalizedNames    func(childComplexity int) int
+		NameInChain       func(childComplexity int) int
+		NameLocaleInChain func(childComplexity int) int
+		Parent            func(childComplexity int) int
+		ReportCount       func(childComplexity int) int
+		Reports           func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.ReportFilter, orderBy *model.ReportOrder, locale *string) int
+		Slug              func(childComplexity int) int
+		Version           func(childComplexity int) int
 	}
 
 	TagConnection struct {
@@ -1946,6 +1950,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.NameInChain(childComplexity), true
+	case "Event.nameLocale":
+		if e.ComplexityRoot.Event.NameLocaleInChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.NameLocaleInChain(childComplexity), true
 	case "Event.organizers":
 		if e.ComplexityRoot.Event.Organizers == nil {
 			break
@@ -2844,6 +2854,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.NameInChain(childComplexity), true
+	case "Organization.nameLocale":
+		if e.ComplexityRoot.Organization.NameLocaleInChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.NameLocaleInChain(childComplexity), true
 	case "Organization.parent":
 		if e.ComplexityRoot.Organization.Parent == nil {
 			break
@@ -3054,6 +3070,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.NameInChain(childComplexity), true
+	case "Person.nameLocale":
+		if e.ComplexityRoot.Person.NameLocaleInChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.NameLocaleInChain(childComplexity), true
 	case "Person.reports":
 		if e.ComplexityRoot.Person.Reports == nil {
 			break
@@ -4281,6 +4303,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tag.NameInChain(childComplexity), true
+	case "Tag.nameLocale":
+		if e.ComplexityRoot.Tag.NameLocaleInChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tag.NameLocaleInChain(childComplexity), true
 	case "Tag.parent":
 		if e.ComplexityRoot.Tag.Parent == nil {
 			break
@@ -4892,7 +4920,7 @@ type Query {
     id: ID
     "A slug the report has or had. Compare ` + "`" + `Report.slug` + "`" + ` with the slug asked for to decide whether to redirect."
     slug: String
-    "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each value came from. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get the translations approved for the published version only."
+    "Read the report in this locale (BCP 47): every text field, attendee role and directory name comes from its translation, through the deployment's fallback chain (e.g. ` + "`" + `zh-Hant → zh-Hans` + "`" + `), and falls back to the source text. ` + "`" + `Report.locale` + "`" + ` says where each text and attendee role came from, and each person, organization, tag and event says the locale of its name in ` + "`" + `nameLocale` + "`" + `. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else the source locale. Public readers get the translations approved for the published version only."
     locale: String
   ): Report
   """
@@ -5688,8 +5716,10 @@ type AttendeeChange {
 type Event implements Node {
   "The global ID of the event."
   id: ID!
-  "The event's name; under a report read in another locale or under a translation, the name in that locale when there is one."
+  "The event's name; under a report read in another locale or under a translation, the name in that locale when there is one (` + "`" + `nameLocale` + "`" + ` says which)."
   name: String!
+  "The locale ` + "`" + `name` + "`" + ` is in, when it is one of the event's localized names: the first locale of the reading chain (` + "`" + `Report.locale.chain` + "`" + ` of the report it is read under, or the translation's locale and its fallbacks) that the event has a name in, e.g. ` + "`" + `zh-Hans` + "`" + `. Null when ` + "`" + `name` + "`" + ` is the name as the newsroom writes it in the directory, whose locale is not recorded: always outside a report read in another locale or a translation, and under one when the event has no name in any locale of the chain. To show a \"not yet translated\" notice, compare it with ` + "`" + `Report.locale.requested` + "`" + `: any other value, null included, means the name is not in the locale asked for. Directory names do not count in ` + "`" + `Report.locale.complete` + "`" + `."
+  nameLocale: String
   "The name in a locale, falling back to ` + "`" + `name` + "`" + ` when it has none."
   localizedName("A BCP 47 locale." locale: String!): String!
   "Every localized name the event has."
@@ -5817,8 +5847,10 @@ type LocalizedName {
 type Person implements Node {
   "The global ID of the person."
   id: ID!
-  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `; under a report read in another locale (` + "`" + `report(locale:)` + "`" + `) or under a translation, the name in that locale when the directory has one (` + "`" + `宋军` + "`" + `)."
+  "The name as the newsroom writes it in its main language, e.g. ` + "`" + `Song Jun` + "`" + `; under a report read in another locale (` + "`" + `report(locale:)` + "`" + `) or under a translation, the name in that locale when the directory has one (` + "`" + `宋军` + "`" + `); ` + "`" + `nameLocale` + "`" + ` says which."
   name: String!
+  "The locale ` + "`" + `name` + "`" + ` is in, when it is one of the person's localized names: the first locale of the reading chain (` + "`" + `Report.locale.chain` + "`" + ` of the report it is read under, or the translation's locale and its fallbacks) that the person has a name in, e.g. ` + "`" + `zh-Hans` + "`" + `. Null when ` + "`" + `name` + "`" + ` is the name as the newsroom writes it in the directory, whose locale is not recorded: always outside a report read in another locale or a translation, and under one when the person has no name in any locale of the chain. To show a \"not yet translated\" notice, compare it with ` + "`" + `Report.locale.requested` + "`" + `: any other value, null included, means the name is not in the locale asked for. Directory names do not count in ` + "`" + `Report.locale.complete` + "`" + `."
+  nameLocale: String
   "The name in a locale (e.g. ` + "`" + `宋军` + "`" + ` for ` + "`" + `zh-Hans` + "`" + `), falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
   "Every localized name."
@@ -5852,8 +5884,10 @@ type Person implements Node {
 type Organization implements Node {
   "The global ID of the organization."
   id: ID!
-  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `; under a report read in another locale or under a translation, the name in that locale when the directory has one."
+  "The full name, e.g. ` + "`" + `China Association for Science and Technology` + "`" + `; under a report read in another locale or under a translation, the name in that locale when the directory has one (` + "`" + `nameLocale` + "`" + ` says which)."
   name: String!
+  "The locale ` + "`" + `name` + "`" + ` is in, when it is one of the organization's localized names: the first locale of the reading chain (` + "`" + `Report.locale.chain` + "`" + ` of the report it is read under, or the translation's locale and its fallbacks) that the organization has a name in, e.g. ` + "`" + `zh-Hans` + "`" + `. Null when ` + "`" + `name` + "`" + ` is the name as the newsroom writes it in the directory, whose locale is not recorded: always outside a report read in another locale or a translation, and under one when the organization has no name in any locale of the chain. To show a \"not yet translated\" notice, compare it with ` + "`" + `Report.locale.requested` + "`" + `: any other value, null included, means the name is not in the locale asked for. Directory names do not count in ` + "`" + `Report.locale.complete` + "`" + `."
+  nameLocale: String
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
   "Every localized name."
@@ -5893,8 +5927,10 @@ type Tag implements Node {
   id: ID!
   "The URL slug, unique."
   slug: String!
-  "The display name, unique regardless of case; under a report read in another locale or under a translation, the name in that locale when there is one."
+  "The display name, unique regardless of case; under a report read in another locale or under a translation, the name in that locale when there is one (` + "`" + `nameLocale` + "`" + ` says which)."
   name: String!
+  "The locale ` + "`" + `name` + "`" + ` is in, when it is one of the tag's localized names: the first locale of the reading chain (` + "`" + `Report.locale.chain` + "`" + ` of the report it is read under, or the translation's locale and its fallbacks) that the tag has a name in, e.g. ` + "`" + `zh-Hans` + "`" + `. Null when ` + "`" + `name` + "`" + ` is the name as the newsroom writes it in the directory, whose locale is not recorded: always outside a report read in another locale or a translation, and under one when the tag has no name in any locale of the chain. To show a \"not yet translated\" notice, compare it with ` + "`" + `Report.locale.requested` + "`" + `: any other value, null included, means the name is not in the locale asked for. Directory names do not count in ` + "`" + `Report.locale.complete` + "`" + `."
+  nameLocale: String
   "The name in a locale, falling back to ` + "`" + `name` + "`" + `."
   localizedName("A BCP 47 locale." locale: String!): String!
   "Every localized name."
@@ -7389,9 +7425,9 @@ type ReportLocale {
   requested: String
   "The locales tried, best first: the requested one, the fallback chain, then the source locale."
   chain: [String!]!
-  "Where each text field came from: ` + "`" + `title` + "`" + `, ` + "`" + `subtitle` + "`" + `, ` + "`" + `summary` + "`" + `, ` + "`" + `body` + "`" + `, and ` + "`" + `attendees.<position>.role` + "`" + ` for translated roles."
+  "Where each of the report's texts came from, one entry per text the report has: ` + "`" + `title` + "`" + `, ` + "`" + `subtitle` + "`" + `, ` + "`" + `summary` + "`" + ` and ` + "`" + `body` + "`" + `, then per attendee (by ` + "`" + `Attendee.position` + "`" + `) ` + "`" + `attendees.<position>.role` + "`" + ` when it has a role and ` + "`" + `attendees.<position>.note` + "`" + ` when it has a note, e.g. ` + "`" + `attendees.3.role` + "`" + ` in ` + "`" + `zh-Hans` + "`" + `. A note is translated with its role: when the role comes from a translation without a note, the note is the source's. Directory names (people, organizations, tags, events) are not listed here: each says its own ` + "`" + `nameLocale` + "`" + `."
   fields: [FieldLocale!]!
-  "Whether every text came from the requested locale (no fallback was needed)."
+  "Whether every text listed in ` + "`" + `fields` + "`" + ` (attendee roles and notes included) came from the requested locale: no fallback was needed. Directory names do not count: they are kept in the directory, not translated with the report; check their ` + "`" + `nameLocale` + "`" + `."
   complete: Boolean!
 }
 
@@ -7950,6 +7986,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Event_name(ctx, field)
+	case "nameLocale":
+		return ec.fieldContext_Event_nameLocale(ctx, field)
 	case "localizedName":
 		return ec.fieldContext_Event_localizedName(ctx, field)
 	case "localizedNames":
@@ -8146,6 +8184,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Organization_name(ctx, field)
+	case "nameLocale":
+		return ec.fieldContext_Organization_nameLocale(ctx, field)
 	case "localizedName":
 		return ec.fieldContext_Organization_localizedName(ctx, field)
 	case "localizedNames":
@@ -8260,6 +8300,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
+	case "nameLocale":
+		return ec.fieldContext_Person_nameLocale(ctx, field)
 	case "localizedName":
 		return ec.fieldContext_Person_localizedName(ctx, field)
 	case "localizedNames":
@@ -8732,6 +8774,8 @@ func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.C
 		return ec.fieldContext_Tag_slug(ctx, field)
 	case "name":
 		return ec.fieldContext_Tag_name(ctx, field)
+	case "nameLocale":
+		return ec.fieldContext_Tag_nameLocale(ctx, field)
 	case "localizedName":
 		return ec.fieldContext_Tag_localizedName(ctx, field)
 	case "localizedNames":
@@ -13825,6 +13869,29 @@ func (ec *executionContext) fieldContext_Event_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
 }
 
+func (ec *executionContext) _Event_nameLocale(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_nameLocale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameLocaleInChain(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_nameLocale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, false, "String")
+}
+
 func (ec *executionContext) _Event_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17622,6 +17689,29 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organization", field, true, false, "String")
 }
 
+func (ec *executionContext) _Organization_nameLocale(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_nameLocale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameLocaleInChain(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_nameLocale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, true, false, "String")
+}
+
 func (ec *executionContext) _Organization_localizedName(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18537,6 +18627,29 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, true, false, "String")
+}
+
+func (ec *executionContext) _Person_nameLocale(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_nameLocale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameLocaleInChain(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_nameLocale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, true, false, "String")
 }
 
@@ -23804,6 +23917,29 @@ func (ec *executionContext) _Tag_name(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Tag_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tag", field, true, false, "String")
+}
+
+func (ec *executionContext) _Tag_nameLocale(ctx context.Context, field graphql.CollectedField, obj *model.Tag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tag_nameLocale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameLocaleInChain(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tag_nameLocale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tag", field, true, false, "String")
 }
 
@@ -31761,6 +31897,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nameLocale":
+			out.Values[i] = ec._Event_nameLocale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -32817,6 +32958,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nameLocale":
+			out.Values[i] = ec._Organization_nameLocale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "localizedName":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -33211,6 +33357,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		case "name":
 			out.Values[i] = ec._Person_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nameLocale":
+			out.Values[i] = ec._Person_nameLocale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "localizedName":
@@ -34958,6 +35109,11 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 		case "name":
 			out.Values[i] = ec._Tag_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nameLocale":
+			out.Values[i] = ec._Tag_nameLocale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "localizedName":

@@ -43,7 +43,12 @@ import (
 //     payloads) start asWritten.
 //
 // Nothing is read for it: the wrappers are made from what the loaders
-// return, so a request costs the same SQL round trips.
+// return, so a request costs the same SQL round trips. Each name field has
+// its provenance beside it (nameLocale, obj.Chain.NameLocale): the locale
+// of the chain the name was found in, null for the name as written.
+// Report.locale lists where the report's texts and its attendees' roles and
+// notes came from; for the attendees it reads the same loaders as
+// Report.attendees, which public documents and list prefetching prime.
 
 // localization records how one report copy was localized.
 type localization struct {
@@ -152,10 +157,7 @@ func needsLocalizing(rep *editorial.Report, wanted []string) bool {
 func (r *Resolver) localizeWith(ctx context.Context, rep *editorial.Report, list []*editorial.Translation, wanted []string) *editorial.Report {
 	chain := r.Fallbacks.For(wanted, rep.SourceLocale)
 	cp, from := translation.Localize(rep, list, chain)
-	loc := &localization{requested: wanted[0], chain: chain, from: make([]*model.FieldLocale, len(from))}
-	for i, f := range from {
-		loc.from[i] = &model.FieldLocale{Field: f.Field, Locale: f.Locale}
-	}
+	loc := &localization{requested: wanted[0], chain: chain, from: fieldLocales(from)}
 	r.loaderBox(ctx).localized.put(cp, loc)
 	return cp
 }
@@ -169,6 +171,16 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	if loc == nil {
 		return r.withEntries(ctx, each(list, asWritten.Attendee))
 	}
+	localized, _, err := r.attendeesAlong(ctx, rep, loc, list)
+	if err != nil {
+		return nil, err
+	}
+	return r.withEntries(ctx, each(localized, model.Chain(loc.chain).Attendee))
+}
+
+// attendeesAlong localizes list, the attendees of rep, along loc's chain,
+// and says where each role and note came from.
+func (r *Resolver) attendeesAlong(ctx context.Context, rep *editorial.Report, loc *localization, list []*editorial.Attendee) ([]*editorial.Attendee, []translation.FieldSource, error) {
 	translated := loc.chain[:len(loc.chain)-1] // the source locale ends the chain
 	keys := make([]editorial.TranslationKey, len(translated))
 	for i, l := range translated {
@@ -176,13 +188,14 @@ func (r *Resolver) localizedAttendees(ctx context.Context, rep *editorial.Report
 	}
 	lists, err := loadEach(ctx, r.loaders(ctx).attendeeTrans, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byLocale := make(map[string][]*editorial.AttendeeTranslation, len(translated))
 	for i, l := range translated {
 		byLocale[l] = lists[i]
 	}
-	return r.withEntries(ctx, each(translation.LocalizeAttendees(list, byLocale, loc.chain), model.Chain(loc.chain).Attendee))
+	localized, from := translation.LocalizeAttendees(list, byLocale, loc.chain)
+	return localized, from, nil
 }
 
 // withEntries resolves the people and organizations of attendees that the
@@ -303,17 +316,57 @@ func each[T, W any](list []*T, wrap func(*T) *W) []*W {
 	return out
 }
 
-func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) *model.ReportLocale {
+// reportLocale says how rep was localized: the requested locale, the
+// chain, and where each text came from, its attendees' roles and notes
+// included. Those are read, when the selection asks for fields or
+// complete, through the same loaders as Report.attendees (primed by public
+// documents and by list prefetching), so they cost no statement there.
+func (r *Resolver) reportLocale(ctx context.Context, rep *editorial.Report) (*model.ReportLocale, error) {
 	loc := r.loaderBox(ctx).localized.get(rep)
 	if loc == nil {
-		return &model.ReportLocale{Chain: []string{rep.SourceLocale}, Fields: []*model.FieldLocale{}, Complete: true}
+		return &model.ReportLocale{Chain: []string{rep.SourceLocale}, Fields: []*model.FieldLocale{}, Complete: true}, nil
+	}
+	fields := loc.from
+	if wantsFieldLocales(ctx) {
+		list, err := load(ctx, r.loaders(ctx).reportAttendees, rep.ID)
+		if err != nil {
+			return nil, err
+		}
+		_, from, err := r.attendeesAlong(ctx, rep, loc, list)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields[:len(fields):len(fields)], fieldLocales(from)...)
 	}
 	complete := true
-	for _, f := range loc.from {
+	for _, f := range fields {
 		if f.Locale != loc.requested {
 			complete = false
 		}
 	}
 	req := loc.requested
-	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: loc.from, Complete: complete}
+	return &model.ReportLocale{Requested: &req, Chain: loc.chain, Fields: fields, Complete: complete}, nil
+}
+
+// wantsFieldLocales says whether the current field, a ReportLocale, selects
+// what depends on the attendees (fields or complete); true outside a
+// GraphQL field.
+func wantsFieldLocales(ctx context.Context) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, reportLocaleImplementors) {
+		if f.Name == "fields" || f.Name == "complete" {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldLocales(from []translation.FieldSource) []*model.FieldLocale {
+	out := make([]*model.FieldLocale, len(from))
+	for i, f := range from {
+		out[i] = &model.FieldLocale{Field: f.Field, Locale: f.Locale}
+	}
+	return out
 }

@@ -238,6 +238,8 @@ func TestNewsroomListPrefetchFollowsTheSelection(t *testing.T) {
 		{"attendees without people", `{ reports(first: 50) { nodes { id title tags { name } attendees { role organization { name } } } } }`, 5},
 		// and the reports' translations and their attendees' roles
 		{"read in Japanese", `{ reports(first: 50, locale: "ja") { nodes { ` + fields + ` } } }`, 8},
+		// the token, the page, the translations, the attendees and their roles
+		{"where a Japanese read came from", `{ reports(first: 50, locale: "ja") { nodes { id locale { complete fields { field locale } } } } }`, 5},
 	}
 	_, plain := a.countedPost(cases[0].query)
 	want := reportNodes(t, plain)

@@ -29,6 +29,9 @@ import (
 type reportWants struct {
 	tags, authors, event, translations bool
 	attendees                          bool
+	// locale { fields } or locale { complete }: the attendees' roles and
+	// notes, when the reports are localized
+	localeFields bool
 	// people and organizations of the attendees
 	people, organizations bool
 }
@@ -70,6 +73,10 @@ func (w *reportWants) add(oc *graphql.OperationContext, sel ast.SelectionSet) {
 			w.attendees = true
 			people, orgs := attendeeWants(oc, f.Selections)
 			w.people, w.organizations = w.people || people, w.organizations || orgs
+		case "locale":
+			for _, g := range graphql.CollectFields(oc, f.Selections, reportLocaleImplementors) {
+				w.localeFields = w.localeFields || g.Name == "fields" || g.Name == "complete"
+			}
 		}
 	}
 }
@@ -114,7 +121,7 @@ func (r *Resolver) prefetchReports(ctx context.Context, reps []*editorial.Report
 			people.add(list...)
 		}
 	}
-	if w.attendees {
+	if w.attendees || w.localeFields && localizing {
 		if err := r.prefetchAttendees(ctx, reps, w, &people, &orgs); err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ func TestAPublicReadIsOneStatement(t *testing.T) {
 		{"in zh-Hant, falling back to zh-Hans", `{ report(slug: "` + demoSlug + `", locale: "zh-Hant") { ` + fields + ` } }`},
 		{"by ID", `{ report(id: "` + first.Report.ID + `", locale: "ko") { ` + fields + ` } }`},
 		{"a list page", `{ reports(first: 10, locale: "ja") { edges { cursor node { ` + fields + ` } } pageInfo { hasNextPage endCursor } } }`},
+		// where the attendees' roles came from, with no attendees selected
+		{"the locale alone", `{ report(slug: "` + demoSlug + `", locale: "zh-Hant") { locale { complete fields { field locale } } } }`},
+		{"the locale alone, listed", `{ reports(first: 10, locale: "zh-Hant") { nodes { locale { complete fields { field locale } } } } }`},
 	} {
 		var out map[string]any
 		public.do(c.query, nil, &out)

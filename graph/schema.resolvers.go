@@ -862,7 +862,7 @@ func (r *reportResolver) PreviousSlugs(ctx context.Context, obj *editorial.Repor
 
 // Locale is the resolver for the locale field.
 func (r *reportResolver) Locale(ctx context.Context, obj *editorial.Report) (*model.ReportLocale, error) {
-	return r.reportLocale(ctx, obj), nil
+	return r.reportLocale(ctx, obj)
 }
 
 // Desk is the resolver for the desk field.

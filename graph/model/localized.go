@@ -19,6 +19,16 @@ type Chain []string
 // has a name in, else name (as the newsroom writes it).
 func (c Chain) Name(names editorial.LocalizedNames, name string) string { return names.In(c, name) }
 
+// NameLocale is the locale of the name Name returns: the first locale of c
+// the entry has a name in; nil when Name returns the name as the newsroom
+// writes it (whose locale the directory does not record).
+func (c Chain) NameLocale(names editorial.LocalizedNames) *string {
+	if _, l := names.Pick(c); l != "" {
+		return &l
+	}
+	return nil
+}
+
 // Person is a directory person read in Chain.
 type Person struct {
 	*editorial.Person
@@ -87,11 +97,19 @@ func (p *Person) GlobalID() string { return GlobalID("Person", p.ID) }
 // NameInChain is the person's name read in its chain.
 func (p *Person) NameInChain() string { return p.Chain.Name(p.LocalizedNames, p.Name) }
 
+// NameLocaleInChain is the locale of NameInChain; nil for the name as the
+// newsroom writes it.
+func (p *Person) NameLocaleInChain() *string { return p.Chain.NameLocale(p.LocalizedNames) }
+
 // GlobalID is the organization's global ID.
 func (o *Organization) GlobalID() string { return GlobalID("Organization", o.ID) }
 
 // NameInChain is the organization's name read in its chain.
 func (o *Organization) NameInChain() string { return o.Chain.Name(o.LocalizedNames, o.Name) }
+
+// NameLocaleInChain is the locale of NameInChain; nil for the name as the
+// newsroom writes it.
+func (o *Organization) NameLocaleInChain() *string { return o.Chain.NameLocale(o.LocalizedNames) }
 
 // GlobalID is the tag's global ID.
 func (t *Tag) GlobalID() string { return GlobalID("Tag", t.ID) }
@@ -99,11 +117,19 @@ func (t *Tag) GlobalID() string { return GlobalID("Tag", t.ID) }
 // NameInChain is the tag's name read in its chain.
 func (t *Tag) NameInChain() string { return t.Chain.Name(t.LocalizedNames, t.Name) }
 
+// NameLocaleInChain is the locale of NameInChain; nil for the name as the
+// newsroom writes it.
+func (t *Tag) NameLocaleInChain() *string { return t.Chain.NameLocale(t.LocalizedNames) }
+
 // GlobalID is the event's global ID.
 func (e *Event) GlobalID() string { return GlobalID("Event", e.ID) }
 
 // NameInChain is the event's name read in its chain.
 func (e *Event) NameInChain() string { return e.Chain.Name(e.LocalizedNames, e.Name) }
+
+// NameLocaleInChain is the locale of NameInChain; nil for the name as the
+// newsroom writes it.
+func (e *Event) NameLocaleInChain() *string { return e.Chain.NameLocale(e.LocalizedNames) }
 
 // GlobalID is the attendee's global ID.
 func (a *Attendee) GlobalID() string { return GlobalID("Attendee", a.ID) }

@@ -765,9 +765,9 @@ type ReportLocale struct {
 	Requested *string `json:"requested,omitempty"`
 	// The locales tried, best first: the requested one, the fallback chain, then the source locale.
 	Chain []string `json:"chain"`
-	// Where each text field came from: `title`, `subtitle`, `summary`, `body`, and `attendees.<position>.role` for translated roles.
+	// Where each of the report's texts came from, one entry per text the report has: `title`, `subtitle`, `summary` and `body`, then per attendee (by `Attendee.position`) `attendees.<position>.role` when it has a role and `attendees.<position>.note` when it has a note, e.g. `attendees.3.role` in `zh-Hans`. A note is translated with its role: when the role comes from a translation without a note, the note is the source's. Directory names (people, organizations, tags, events) are not listed here: each says its own `nameLocale`.
 	Fields []*FieldLocale `json:"fields"`
-	// Whether every text came from the requested locale (no fallback was needed).
+	// Whether every text listed in `fields` (attendee roles and notes included) came from the requested locale: no fallback was needed. Directory names do not count: they are kept in the directory, not translated with the report; check their `nameLocale`.
 	Complete bool `json:"complete"`
 }
 

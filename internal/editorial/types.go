@@ -73,12 +73,21 @@ type LocalizedNames map[string]string
 // In returns the name in the first locale of chain that has one, else
 // fallback (the name as the newsroom writes it).
 func (n LocalizedNames) In(chain []string, fallback string) string {
-	for _, l := range chain {
-		if v := n[l]; v != "" {
-			return v
-		}
+	if v, l := n.Pick(chain); l != "" {
+		return v
 	}
 	return fallback
+}
+
+// Pick returns the name in the first locale of chain that has one, and
+// that locale; "", "" when no locale of chain has a name.
+func (n LocalizedNames) Pick(chain []string) (name, locale string) {
+	for _, l := range chain {
+		if v := n[l]; v != "" {
+			return v, l
+		}
+	}
+	return "", ""
 }
 
 // Organization is a directory entry for an association, agency, company or office.

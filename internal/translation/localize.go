@@ -1,6 +1,8 @@
 package translation
 
 import (
+	"strconv"
+
 	"github.com/copydesk/copydesk/internal/editorial"
 )
 
@@ -11,7 +13,7 @@ import (
 
 // FieldSource says which locale a localized field's text came from.
 type FieldSource struct {
-	Field  string // title, subtitle, summary, body
+	Field  string // title, subtitle, summary, body; attendees.<position>.role|note
 	Locale string
 }
 
@@ -48,11 +50,18 @@ func Localize(rep *editorial.Report, translations []*editorial.Translation, chai
 	return &cp, from
 }
 
-// LocalizeAttendees returns copies of attendees whose role (and note, when
-// translated too) come from the first locale along chain with a translated
-// role; an attendee without a role in the source keeps none. byLocale holds
-// each chain locale's attendee translations.
-func LocalizeAttendees(attendees []*editorial.Attendee, byLocale map[string][]*editorial.AttendeeTranslation, chain []string) []*editorial.Attendee {
+// LocalizeAttendees returns copies of attendees whose role and note each
+// come, as Localize's fields do, from the first locale along chain whose
+// translation has text for it; a role or note the source has no text for
+// is left as it is (an attendee without a role in the source keeps none).
+// byLocale holds each chain locale's attendee translations; chain ends with
+// the source locale, as for Localize.
+//
+// It also returns where each role and note came from, as
+// "attendees.<position>.role" and "attendees.<position>.note" (the
+// position is the attendee's in the report's list, which is how a reader
+// of the report finds it), for every role and note the source has.
+func LocalizeAttendees(attendees []*editorial.Attendee, byLocale map[string][]*editorial.AttendeeTranslation, chain []string) ([]*editorial.Attendee, []FieldSource) {
 	index := make(map[string]map[int64]*editorial.AttendeeTranslation, len(byLocale))
 	for l, list := range byLocale {
 		m := make(map[int64]*editorial.AttendeeTranslation, len(list))
@@ -61,21 +70,44 @@ func LocalizeAttendees(attendees []*editorial.Attendee, byLocale map[string][]*e
 		}
 		index[l] = m
 	}
+	source := ""
+	if len(chain) > 0 {
+		source = chain[len(chain)-1]
+	}
 	out := make([]*editorial.Attendee, len(attendees))
+	var from []FieldSource
 	for i, a := range attendees {
 		cp := *a
-		for _, l := range chain {
-			if t := index[l][a.ID]; t != nil && hasText(t.Role) && a.Role != nil {
-				cp.Role = t.Role
-				if hasText(t.Note) {
-					cp.Note = t.Note
-				}
-				break
+		pick := func(kind string, text *string, get func(*editorial.AttendeeTranslation) *string, set func(*string)) {
+			if !hasText(text) {
+				return // nothing to translate
 			}
+			loc := source
+			for _, l := range chain {
+				if l == source {
+					break
+				}
+				if t := index[l][a.ID]; t != nil && hasText(get(t)) {
+					set(get(t))
+					loc = l
+					break
+				}
+			}
+			from = append(from, FieldSource{Field: PositionField(a.Position, kind), Locale: loc})
 		}
+		pick("role", a.Role, func(t *editorial.AttendeeTranslation) *string { return t.Role }, func(v *string) { cp.Role = v })
+		pick("note", a.Note, func(t *editorial.AttendeeTranslation) *string { return t.Note }, func(v *string) { cp.Note = v })
 		out[i] = &cp
 	}
-	return out
+	return out, from
+}
+
+// PositionField names an attendee's role or note (kind) by the attendee's
+// position in the report's list, as a reader of the report sees it:
+// "attendees.3.role". (Translations name them by attendee ID instead,
+// which survives reordering: attendeeFieldName.)
+func PositionField(position int, kind string) string {
+	return "attendees." + strconv.Itoa(position) + "." + kind
 }
 
 // TranslationIn returns the translation into locale in list, or nil.

@@ -1,6 +1,7 @@
 package translation_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/editorial"
@@ -39,20 +40,36 @@ func TestLocalize(t *testing.T) {
 }
 
 func TestLocalizeAttendees(t *testing.T) {
-	chair := &editorial.Attendee{ID: 1, Role: testkit.Ptr("Chair"), Note: testkit.Ptr("Opened the forum.")}
-	guest := &editorial.Attendee{ID: 2}
-	speaker := &editorial.Attendee{ID: 3, Role: testkit.Ptr("Speaker")}
+	chair := &editorial.Attendee{ID: 1, Position: 0, Role: testkit.Ptr("Chair"), Note: testkit.Ptr("Opened the forum.")}
+	guest := &editorial.Attendee{ID: 2, Position: 1}
+	speaker := &editorial.Attendee{ID: 3, Position: 2, Role: testkit.Ptr("Speaker")}
+	host := &editorial.Attendee{ID: 4, Position: 3, Role: testkit.Ptr("Host"), Note: testkit.Ptr("Welcomed the guests.")}
+	delegation := &editorial.Attendee{ID: 5, Position: 4, Note: testkit.Ptr("Exchanged ideas.")}
 	byLocale := map[string][]*editorial.AttendeeTranslation{
 		"zh-Hant": {{AttendeeID: 1, Role: testkit.Ptr("主席")}},
-		"zh-Hans": {{AttendeeID: 1, Role: testkit.Ptr("主席"), Note: testkit.Ptr("主持开幕。")}, {AttendeeID: 2, Role: testkit.Ptr("嘉宾")}, {AttendeeID: 3, Role: testkit.Ptr("发言人"), Note: testkit.Ptr("发言。")}},
+		"zh-Hans": {{AttendeeID: 1, Role: testkit.Ptr("主席"), Note: testkit.Ptr("主持开幕。")}, {AttendeeID: 2, Role: testkit.Ptr("嘉宾")}, {AttendeeID: 3, Role: testkit.Ptr("发言人"), Note: testkit.Ptr("发言。")}, {AttendeeID: 5, Note: testkit.Ptr("交流了意见。")}},
 	}
-	got := translation.LocalizeAttendees([]*editorial.Attendee{chair, guest, speaker}, byLocale, []string{"zh-Hant", "zh-Hans", "en"})
+	got, from := translation.LocalizeAttendees([]*editorial.Attendee{chair, guest, speaker, host, delegation}, byLocale, []string{"zh-Hant", "zh-Hans", "en"})
 	roles := func(a *editorial.Attendee) [2]string { return [2]string{deref(a.Role), deref(a.Note)} }
-	want := [][2]string{{"主席", "Opened the forum."}, {"", ""}, {"发言人", "发言。"}}
+	// Role and note each from the first locale with text for it; none
+	// where the source has none (the guest's role, the speaker's note).
+	want := [][2]string{{"主席", "主持开幕。"}, {"", ""}, {"发言人", ""}, {"Host", "Welcomed the guests."}, {"", "交流了意见。"}}
 	for i, a := range got {
 		if roles(a) != want[i] {
 			t.Errorf("attendee %d: %q, want %q", i+1, roles(a), want[i])
 		}
+	}
+	// Where each role and note came from, by position: the chair's role
+	// from zh-Hant, its note from zh-Hans (zh-Hant has none); nothing for
+	// what the source lacks.
+	wantFrom := []translation.FieldSource{
+		{Field: "attendees.0.role", Locale: "zh-Hant"}, {Field: "attendees.0.note", Locale: "zh-Hans"},
+		{Field: "attendees.2.role", Locale: "zh-Hans"},
+		{Field: "attendees.3.role", Locale: "en"}, {Field: "attendees.3.note", Locale: "en"},
+		{Field: "attendees.4.note", Locale: "zh-Hans"},
+	}
+	if fmt.Sprint(from) != fmt.Sprint(wantFrom) {
+		t.Errorf("sources:\n got %v\nwant %v", from, wantFrom)
 	}
 	if *chair.Role != "Chair" {
 		t.Error("LocalizeAttendees changed an attendee it was given")
