@@ -25,9 +25,19 @@ const secret = "SECRET-DRAFT-TEXT"
 // takenDownSlug is the slug of newsroomData's TAKEN_DOWN report.
 const takenDownSlug = "secret-draft-text-taken-down-report"
 
+// The tags of newsroomData that the public must never see: one only the
+// draft uses (a narrower tag of "Shared tag"), one only the unpublished
+// changes of the published report add.
+const (
+	draftOnlyTag       = secret + " draft-only tag"
+	unpublishedOnlyTag = secret + " unpublished-change tag"
+)
+
 // newsroomData creates, as the System viewer, one published report (with an
 // approved and an in-progress translation) and reports in every other state,
-// all sharing an event and a tag. The TAKEN_DOWN one was public, secret
+// all sharing an event and a tag; the draft has a tag of its own
+// (draftOnlyTag) and the published report's unpublished changes add one
+// (unpublishedOnlyTag). The TAKEN_DOWN one was public, secret
 // text and all, republished with a correction note and a translation, and
 // carries a tag of its own; a republication with a secret note that failed
 // left the published report as it was.
@@ -65,6 +75,17 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 			draft = s
 		}
 	}
+	// The draft's own tag, narrower than the shared one.
+	up, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{ID: draft.Report.ID, ExpectedVersion: 1,
+		Tags: editorial.SetTo([]reports.TagRef{{Name: "Shared tag"}, {Name: draftOnlyTag}})})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	draft = *up
+	shared, own := up.Revision.Snapshot.Tags[0], up.Revision.Snapshot.Tags[1]
+	if _, err := svc.Directory.UpdateTag(ctx, directory.UpdateTagInput{ID: own.ID, ExpectedVersion: 1, ParentID: editorial.SetTo(&shared.ID)}); err != nil {
+		a.t.Fatal(err)
+	}
 	for _, tr := range []translation.UpsertTranslationInput{
 		{ReportID: published.Report.ID, Locale: "ja", Title: "公開された翻訳", Status: editorial.TranslationApproved},
 		{ReportID: published.Report.ID, Locale: "zh-Hans", Title: secret + " 未审核", Body: secret, Status: editorial.TranslationInProgress},
@@ -83,9 +104,10 @@ func (a *api) newsroomData() (published, draft reports.Saved) {
 	if _, err := comments.New(a.db).Create(ctx, comments.NewComment{ReportID: published.Report.ID, Body: "Comment " + secret}); err != nil {
 		a.t.Fatal(err)
 	}
-	// A second revision, so the published report's history holds old text.
+	// A second revision, so the published report's history holds old text;
+	// it adds a tag that only these unpublished changes use.
 	if _, err := svc.Reports.UpdateReport(ctx, reports.UpdateReportInput{ID: published.Report.ID, ExpectedVersion: 1,
-		Summary: editorial.SetTo(testkit.Ptr("Public summary"))}); err != nil {
+		Summary: editorial.SetTo(testkit.Ptr("Public summary")), Tags: editorial.SetTo([]reports.TagRef{{Name: "Shared tag"}, {Name: unpublishedOnlyTag}})}); err != nil {
 		a.t.Fatal(err)
 	}
 	if _, err := svc.Reports.PublishWithCorrection(ctx, published.Report.ID, 1, testkit.Ptr("Correction "+secret)); cerr.Code(err) != cerr.Conflict {
@@ -134,6 +156,14 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 	a := newAPI(t)
 	published, draft := a.newsroomData()
 	readOnly := a.readOnlyToken()
+	hiddenTag := func(name string) int64 {
+		var id int64
+		if err := a.db.GetContext(context.Background(), &id, `SELECT id FROM tags WHERE name = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	draftTag, unpublishedTag := hiddenTag(draftOnlyTag), hiddenTag(unpublishedOnlyTag)
 	queries := []string{
 		`{ reports(first: 100) { totalCount nodes { title body summary status corrections { note } attendees { role } translations { locale title body } tags { name reportCount } event { reports { nodes { title } } } } } }`,
 		`{ reports(filter: {status: [DRAFT, IN_REVIEW, APPROVED, SCHEDULED, UNPUBLISHED, TAKEN_DOWN, ARCHIVED]}) { totalCount nodes { title corrections { note } } } }`,
@@ -148,6 +178,11 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		fmt.Sprintf(`{ node(id: %q) { ... on ReportTranslation { title body } } }`, encodeB64(fmt.Sprintf("ReportTranslation:%d:ja", draft.Report.ID))),
 		fmt.Sprintf(`{ report(id: %q) { title translation(locale: "zh-Hans") { title } translations { locale title } createdBy { name email } corrections { note createdBy { name } revision { id } } } }`, gid("Report", published.Report.ID)),
 		`{ tags { nodes { name reportCount } } events { nodes { name reports { nodes { title } } } } people { nodes { name } } }`,
+		`{ tags(first: 100) { totalCount nodes { name slug parent { name } children { name } } } }`,
+		`{ tags(search: "secret") { totalCount nodes { name } } }`,
+		`{ reports(first: 100) { nodes { tags { name children { name } parent { name } } } } }`,
+		fmt.Sprintf(`{ nodes(ids: [%q, %q]) { id ... on Tag { name reportCount } } }`, gid("Tag", draftTag), gid("Tag", unpublishedTag)),
+		fmt.Sprintf(`{ node(id: %q) { id ... on Tag { name } } }`, gid("Tag", draftTag)),
 		`{ viewer { name email } }`,
 		fmt.Sprintf(`{ report(id: %q) { comments { root { body } } availableTransitions published { version } reviewers { name } approvals { version } embargoUntil } }`, gid("Report", published.Report.ID)),
 		`{ myQueue { awaitingMyReview { title } } }`,
@@ -203,18 +238,25 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		}
 		var tags struct {
 			Tags struct {
-				Nodes []struct {
+				TotalCount int
+				Nodes      []struct {
 					Name        string
 					ReportCount int
 					Reports     struct{ TotalCount int }
+					Children    []struct{ Name string }
 				}
 			}
 		}
-		client.do(`{ tags(first: 50) { nodes { name reportCount reports { totalCount } } } }`, nil, &tags)
-		for _, tg := range tags.Tags.Nodes {
-			if tg.Name == "Taken-down tag" && (tg.ReportCount != 0 || tg.Reports.TotalCount != 0) {
-				t.Errorf("%s: the tag only the taken-down report uses counts %d reports, lists %d", name, tg.ReportCount, tg.Reports.TotalCount)
-			}
+		client.do(`{ tags(first: 50) { totalCount nodes { name reportCount reports { totalCount } children { name } } } }`, nil, &tags)
+		// Only the tag a published report uses, as published: not the
+		// taken-down report's, the draft's or the unpublished changes'.
+		if n := tags.Tags.Nodes; tags.Tags.TotalCount != 1 || len(n) != 1 || n[0].Name != "Shared tag" || n[0].ReportCount != 1 || n[0].Reports.TotalCount != 1 || len(n[0].Children) != 0 {
+			t.Errorf("%s: the public tag list is %+v, want only the shared tag, counting the one published report", name, tags.Tags)
+		}
+		var nodes struct{ Nodes []*struct{ ID string } }
+		client.do(fmt.Sprintf(`{ nodes(ids: [%q, %q]) { id } }`, gid("Tag", draftTag), gid("Tag", unpublishedTag)), nil, &nodes)
+		if len(nodes.Nodes) != 2 || nodes.Nodes[0] != nil || nodes.Nodes[1] != nil {
+			t.Errorf("%s: the tags only a draft and unpublished changes use resolve by ID: %+v", name, nodes.Nodes)
 		}
 		var ja struct{ Report struct{ Title string } }
 		client.do(fmt.Sprintf(`{ report(id: %q, locale: "ja") { title } }`, gid("Report", published.Report.ID)), nil, &ja)
@@ -242,6 +284,22 @@ func TestPublicReadersSeePublishedContentOnly(t *testing.T) {
 		}
 	}
 	// The newsroom sees everything, and finds it.
+	var vocabulary struct {
+		Tags struct {
+			Nodes []struct {
+				Name        string
+				ReportCount int
+			}
+		}
+	}
+	a.do(`{ tags(first: 50) { nodes { name reportCount } } }`, nil, &vocabulary)
+	counts := map[string]int{}
+	for _, tg := range vocabulary.Tags.Nodes {
+		counts[tg.Name] = tg.ReportCount
+	}
+	if want := map[string]int{"Shared tag": 7, "Taken-down tag": 1, draftOnlyTag: 1, unpublishedOnlyTag: 1}; fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("the newsroom's tags and counts: %v, want %v", counts, want)
+	}
 	var all struct{ Reports struct{ TotalCount int } }
 	a.do(`{ reports { totalCount } }`, nil, &all)
 	if all.Reports.TotalCount != 7 {

@@ -4963,7 +4963,7 @@ and the default order is ` + "`" + `RELEVANCE` + "`" + `. At most 500 characters
     "Read the reports in this locale, as ` + "`" + `report(locale:)` + "`" + ` does; also the locale whose titles ` + "`" + `TITLE_ASC` + "`" + ` sorts by, in its collation. Default: the request's ` + "`" + `Accept-Language` + "`" + `, else each report's source locale."
     locale: String
   ): ReportConnection!
-  "The tag vocabulary, by name."
+  "The tag vocabulary, by name. The newsroom sees every tag; the public (anonymous readers and ` + "`" + `READ_PUBLISHED` + "`" + ` tokens) sees only the tags of published reports as published, and their broader tags: never a tag only drafts, unpublished changes or taken-down reports use."
   tags(
     "How many tags to return, 1 to 100."
     first: Int = 50
@@ -5941,7 +5941,7 @@ type Tag implements Node {
   parent: Tag
   "Narrower tags."
   children: [Tag!]!
-  "How many reports carry the tag."
+  "How many reports carry the tag: for the newsroom, every report but archived ones; for the public, the published reports whose published copy carries it."
   reportCount: Int!
   "Increases by one on every saved change."
   version: Int!
@@ -6052,7 +6052,7 @@ type EventEdge {
 
 "Every write. Each mutation runs in one transaction: it either applies whole or changes nothing."
 type Mutation {
-  "Creates a report in ` + "`" + `DRAFT` + "`" + `, with its tags, authors and attendees, and records revision 1."
+  "Creates a report in ` + "`" + `DRAFT` + "`" + `, with its tags, authors and attendees, and records revision 1. Tags it creates by name are listed in its audit entry (` + "`" + `createdTags` + "`" + `)."
   createReport("The mutation's arguments; see ` + "`" + `CreateReportInput` + "`" + `." input: CreateReportInput!): CreateReportPayload!
   "Changes the fields given (and only those) if the report is still at ` + "`" + `expectedVersion` + "`" + `; otherwise fails with ` + "`" + `CONFLICT` + "`" + ` and says what changed since."
   updateReport("The mutation's arguments; see ` + "`" + `UpdateReportInput` + "`" + `." input: UpdateReportInput!): UpdateReportPayload!
@@ -6067,7 +6067,7 @@ type Mutation {
   "Creates or updates the translation of a report into one locale: the whole text, replacing what was there (attendees left out keep their roles). Every field written counts as translated from the current source. The translation is ` + "`" + `IN_PROGRESS` + "`" + ` afterwards; editing an approved one does not withdraw it from readers, who keep the approved text until the new one is approved. Translators only in their granted locales."
   upsertTranslation("The mutation's arguments; see ` + "`" + `UpsertTranslationInput` + "`" + `." input: UpsertTranslationInput!): UpsertTranslationPayload!
 
-  "Adds a term to the tag vocabulary."
+  "Adds a term to the tag vocabulary, recorded in the audit trail (` + "`" + `tag.create` + "`" + `). Tags are a managed vocabulary: admins, and users holding a role their desk's settings name among its tag creators (` + "`" + `DeskSettings.tagCreatorRoles` + "`" + `, by default reporters and editors), may create tags; others get ` + "`" + `FORBIDDEN` + "`" + ` and pick an existing tag."
   createTag("The mutation's arguments; see ` + "`" + `CreateTagInput` + "`" + `." input: CreateTagInput!): TagPayload!
   "Changes a tag. A changed slug keeps the old one as a redirect."
   updateTag("The mutation's arguments; see ` + "`" + `UpdateTagInput` + "`" + `." input: UpdateTagInput!): TagPayload!
@@ -6172,13 +6172,17 @@ input LocalizedNameInput {
 """
 A tag for a report: an existing one by ` + "`" + `id` + "`" + ` or ` + "`" + `slug` + "`" + `, or by ` + "`" + `name` + "`" + `, which
 uses the tag of that name (ignoring case) or creates it. Give exactly one.
+Creating a tag by name is for the tag creators of the report's desk (its
+settings' ` + "`" + `tagCreatorRoles` + "`" + `; admins always): for anyone else a name that
+matches no tag is ` + "`" + `FORBIDDEN` + "`" + ` on ` + "`" + `input.tags.N.name` + "`" + `, with a message naming
+the tag and who may create it.
 """
 input TagRefInput {
   "An existing tag's ID."
   id: ID
   "An existing tag's slug."
   slug: String
-  "A tag name: the existing tag of that name, or a new tag."
+  "A tag name: the existing tag of that name (ignoring case), or a new tag if you may create tags on the report's desk."
   name: String
 }
 
@@ -6220,7 +6224,7 @@ input CreateReportInput {
   body: String
   "The event covered."
   eventId: ID
-  "Tags, in order."
+  "Tags, in order. Naming a tag that does not exist creates it only for the desk's tag creators; see ` + "`" + `TagRefInput` + "`" + `."
   tags: [TagRefInput!]
   "Byline people, in order."
   authorIds: [ID!]
@@ -6264,7 +6268,7 @@ input UpdateReportInput {
   body: String
   "A new event."
   eventId: ID
-  "A new tag list, replacing the old one."
+  "A new tag list, replacing the old one. Naming a tag that does not exist creates it only for the tag creators of the report's desk (its new desk, if ` + "`" + `deskId` + "`" + ` moves it); see ` + "`" + `TagRefInput` + "`" + `."
   tags: [TagRefInput!]
   "A new byline, replacing the old one."
   authorIds: [ID!]
@@ -6665,7 +6669,7 @@ type DeskSettings {
   privateDrafts: Boolean!
   "The locales the desk's reports should be translated into (BCP 47); ` + "`" + `Report.translationProgress` + "`" + ` counts them."
   targetLocales: [String!]!
-  "The roles (on the report's desk) that may create a tag by naming one that does not exist yet; admins always may. Others must pick an existing tag."
+  "The roles (on the report's desk) that may create a tag by naming one that does not exist yet; admins always may. Others must pick an existing tag. ` + "`" + `createTag` + "`" + `, which concerns no report, is for users holding one of these roles on the desk they hold it on (a role for every desk: on any desk, or on reports of no desk)."
   tagCreatorRoles: [Role!]!
   "When the settings were last changed; null if never."
   updatedAt: DateTime

@@ -272,7 +272,7 @@ type CreateReportInput struct {
 	Body graphql.Omittable[*string] `json:"body,omitempty"`
 	// The event covered.
 	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
-	// Tags, in order.
+	// Tags, in order. Naming a tag that does not exist creates it only for the desk's tag creators; see `TagRefInput`.
 	Tags graphql.Omittable[[]*TagRefInput] `json:"tags,omitempty"`
 	// Byline people, in order.
 	AuthorIds graphql.Omittable[[]string] `json:"authorIds,omitempty"`
@@ -991,12 +991,16 @@ type TagPayload struct {
 
 // A tag for a report: an existing one by `id` or `slug`, or by `name`, which
 // uses the tag of that name (ignoring case) or creates it. Give exactly one.
+// Creating a tag by name is for the tag creators of the report's desk (its
+// settings' `tagCreatorRoles`; admins always): for anyone else a name that
+// matches no tag is `FORBIDDEN` on `input.tags.N.name`, with a message naming
+// the tag and who may create it.
 type TagRefInput struct {
 	// An existing tag's ID.
 	ID graphql.Omittable[*string] `json:"id,omitempty"`
 	// An existing tag's slug.
 	Slug graphql.Omittable[*string] `json:"slug,omitempty"`
-	// A tag name: the existing tag of that name, or a new tag.
+	// A tag name: the existing tag of that name (ignoring case), or a new tag if you may create tags on the report's desk.
 	Name graphql.Omittable[*string] `json:"name,omitempty"`
 }
 
@@ -1214,7 +1218,7 @@ type UpdateReportInput struct {
 	Body graphql.Omittable[*string] `json:"body,omitempty"`
 	// A new event.
 	EventID graphql.Omittable[*string] `json:"eventId,omitempty"`
-	// A new tag list, replacing the old one.
+	// A new tag list, replacing the old one. Naming a tag that does not exist creates it only for the tag creators of the report's desk (its new desk, if `deskId` moves it); see `TagRefInput`.
 	Tags graphql.Omittable[[]*TagRefInput] `json:"tags,omitempty"`
 	// A new byline, replacing the old one.
 	AuthorIds graphql.Omittable[[]string] `json:"authorIds,omitempty"`

@@ -19,7 +19,7 @@ const (
 	ReadDrafts      Action = "report.readDrafts" // Viewer.SeesDrafts
 	Comment         Action = "report.comment"    // any role on the report's desk (REVIEWER, EDITOR, REPORTER, TRANSLATOR); ADMIN
 	EditTranslation Action = "translation.edit"  // TRANSLATOR on the desk with the locale granted; EDITOR on the desk; ADMIN
-	EditDirectory   Action = "directory.edit"    // REPORTER, EDITOR or ADMIN on any desk: tags, people, organizations, events
+	EditDirectory   Action = "directory.edit"    // REPORTER, EDITOR or ADMIN on any desk: tags, people, organizations, events (creating a tag: the desks' tag creators, workflow.MayCreateTagsAnywhere)
 	MergeDirectory  Action = "directory.merge"   // EDITOR or ADMIN on any desk
 	ManageUsers     Action = "users.manage"      // ADMIN: create users, change their roles, disable them, list them; create desks
 	ManageOwnTokens Action = "tokens.own"        // any signed-in user with a FULL token

@@ -219,7 +219,7 @@ func TestFindOrCreateTagByName(t *testing.T) {
 		var got *editorial.Tag
 		err := db.InTx(ctx, func(tx *postgres.Tx) error {
 			var err error
-			got, err = directory.FindOrCreateTagByName(ctx, tx, name)
+			got, _, err = directory.FindOrCreateTagByName(ctx, tx, name, func(string) error { return nil })
 			return err
 		})
 		return got, err

@@ -5,10 +5,12 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/slugs"
+	"github.com/copydesk/copydesk/internal/workflow"
 )
 
 // CreateTagInput is a new tag. A nil or blank Slug is derived from Name.
@@ -40,6 +42,13 @@ var tagEntity = entity[editorial.Tag]{
 	same:   sameTag,
 	write:  writeTag,
 	ref:    postgres.RefTag,
+	mayCreate: func(ctx context.Context, s *Service, t *editorial.Tag) error {
+		all, err := postgres.AllSettings(ctx, s.DB)
+		if err != nil {
+			return err
+		}
+		return cerr.DefaultField(workflow.CheckDirectoryTagCreation(auth.ViewerFrom(ctx), all, t.Name), "input.name")
+	},
 }
 
 func checkTagName(name string) (string, error) {
@@ -71,7 +80,11 @@ func checkTagNames(names editorial.LocalizedNames) (editorial.LocalizedNames, er
 	return localizedNames("input.localizedNames", names, editorial.MaxTagName)
 }
 
-// CreateTag adds a tag to the vocabulary and returns it. BAD_USER_INPUT for
+// CreateTag adds a tag to the vocabulary and returns it, recording
+// "tag.create" (the tag as created). Tags are a managed vocabulary: the
+// viewer needs a role that creates tags on some desk, per the desks'
+// settings (workflow.MayCreateTagsAnywhere; admins always), else FORBIDDEN
+// on input.name. BAD_USER_INPUT for
 // a missing or too long name, a malformed slug, bad localized names or a
 // parent cycle; CONFLICT when the name (compared case-insensitively) or the
 // slug, current or former, belongs to another tag; NOT_FOUND for an unknown
@@ -188,35 +201,42 @@ func (s *Service) MergeTags(ctx context.Context, in MergeInput) (*editorial.Tag,
 
 // FindOrCreateTagByName returns the tag named name (compared
 // case-insensitively), creating it in tx if there is none, with a slug made
-// from the name ("-2", "-3"… appended while taken). For report code that
-// accepts free-text tags: its BAD_USER_INPUT errors (a blank or too long
-// name) have no Field, so the caller can set the input path.
-func FindOrCreateTagByName(ctx context.Context, tx *postgres.Tx, name string) (*editorial.Tag, error) {
+// from the name ("-2", "-3"… appended while taken), and whether it created
+// it. For report code that accepts free-text tags: before creating, it calls
+// mayCreate with the name (under the vocabulary lock, once it is sure no
+// such tag exists) and returns its error, if any, having changed nothing.
+// Its BAD_USER_INPUT errors (a blank or too long name) have no Field, so
+// the caller can set the input path. Recording the creation is the caller's
+// (in its mutation's audit entry).
+func FindOrCreateTagByName(ctx context.Context, tx *postgres.Tx, name string, mayCreate func(name string) error) (*editorial.Tag, bool, error) {
 	name, err := checkName("", "The tag name", name, editorial.MaxTagName)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t, err := postgres.TagByNameCI(ctx, tx, name)
 	if !cerr.Is(err, cerr.NotFound) {
-		return t, err
+		return t, false, err
 	}
 	// Serialise creators, then look again: another transaction may have
 	// created the tag while this one waited.
 	if err := postgres.LockTagVocabulary(ctx, tx); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t, err = postgres.TagByNameCI(ctx, tx, name)
 	if !cerr.Is(err, cerr.NotFound) {
-		return t, err
+		return t, false, err
+	}
+	if err := mayCreate(name); err != nil {
+		return nil, false, err
 	}
 	t = &editorial.Tag{Name: name, LocalizedNames: editorial.LocalizedNames{}}
 	if t.Slug, err = freeTagSlug(ctx, tx, name); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := postgres.InsertTag(ctx, tx, t); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return t, nil
+	return t, true, nil
 }
 
 // tagNameFree returns CONFLICT on field when a tag other than self has name,

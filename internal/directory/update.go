@@ -20,9 +20,10 @@ import (
 // returns the step to run inside it (complete for a create, apply for an
 // update).
 //
-// create: check the viewer may edit the directory, check the input, then in
-// one transaction complete the entry (resolve what it refers to), insert it
-// and record "<kind>.create".
+// create: check the viewer may edit the directory (for tags: may create
+// tags, entity.mayCreate), check the input, then in one transaction
+// complete the entry (resolve what it refers to), insert it and record
+// "<kind>.create".
 //
 // update: check the viewer and the input the same way, then in one
 // transaction lock the entry (NOT_FOUND on input.id), refuse it when it is no
@@ -50,6 +51,11 @@ type entity[T any] struct {
 	// ref names an entry in public documents (postgres.RefPerson…): an
 	// update queues the documents that show it for rebuilding.
 	ref func(id int64) string
+	// mayCreate, when set, decides who may create an entry (checked entry
+	// t) in place of auth.EditDirectory: tags, whose creators the desk
+	// settings name. It runs once the viewer passed auth.Gate and the input
+	// its checks, before the transaction.
+	mayCreate func(ctx context.Context, s *Service, t *T) error
 }
 
 // completeStep finishes a checked new entry in the transaction: it resolves
@@ -64,12 +70,21 @@ type applyStep[T any] func(ctx context.Context, tx *postgres.Tx, cur, next *T) e
 // step that completes it; the step runs on a fresh copy of the entry, since
 // the transaction may run again.
 func create[T any](ctx context.Context, s *Service, e entity[T], check func() (*T, completeStep[T], error)) (*T, error) {
-	if err := allowed(ctx, auth.EditDirectory); err != nil {
+	if e.mayCreate == nil {
+		if err := allowed(ctx, auth.EditDirectory); err != nil {
+			return nil, err
+		}
+	} else if _, err := auth.Gate(ctx); err != nil {
 		return nil, err
 	}
 	checked, complete, err := check()
 	if err != nil {
 		return nil, err
+	}
+	if e.mayCreate != nil {
+		if err := e.mayCreate(ctx, s, checked); err != nil {
+			return nil, err
+		}
 	}
 	var out *T
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {

@@ -207,28 +207,53 @@ func (s dirSpec[R, T]) withAncestors(ctx context.Context, q sqlx.QueryerContext,
 // ordered by name case-insensitively and then ID, and the Total of those
 // matching search.
 func (s dirSpec[R, T]) page(ctx context.Context, q sqlx.QueryerContext, op string, search NameSearch, first int, after *editorial.Cursor) ([]*T, Total, error) {
-	query, args := s.pageQuery(search, first, after)
+	return s.pageWhere(ctx, q, op, "", search, first, after)
+}
+
+// pageWhere is page of the entries that also meet only, a condition on the
+// table's columns ("": every entry).
+func (s dirSpec[R, T]) pageWhere(ctx context.Context, q sqlx.QueryerContext, op, only string, search NameSearch, first int, after *editorial.Cursor) ([]*T, Total, error) {
+	query, args := s.pageQueryWhere(only, search, first, after)
 	list, err := dirScan(ctx, q, s.conv, query, args...)
 	if err != nil {
 		return nil, nil, FormatError(err, op, s.what)
 	}
-	count, args := dirCount(s.table, "", search)
+	count, args := dirCountWhere(s.table, "", only, search)
 	return list, pageTotal(q, len(list), first, after, op, s.what, count, args...), nil
 }
 
 // dirCount is the statement that counts the entries of table (as alias)
 // search matches, and its arguments.
 func dirCount(table, alias string, search NameSearch) (string, []any) {
+	return dirCountWhere(table, alias, "", search)
+}
+
+// dirCountWhere is dirCount of the entries that also meet only ("": every
+// entry).
+func dirCountWhere(table, alias, only string, search NameSearch) (string, []any) {
 	prefix, contains := search.args()
-	return `SELECT count(*) FROM ` + table + ` ` + strings.TrimSuffix(alias, ".") + ` WHERE ` + dirSearch(alias, 2), []any{prefix, contains}
+	return `SELECT count(*) FROM ` + table + ` ` + strings.TrimSuffix(alias, ".") + ` WHERE ` + dirSearch(alias, 2) + andOnly(only), []any{prefix, contains}
+}
+
+// andOnly is the extra condition only as the end of a WHERE clause.
+func andOnly(only string) string {
+	if only == "" {
+		return ""
+	}
+	return ` AND ` + only
 }
 
 // pageQuery is the statement page sends, and its arguments.
 func (s dirSpec[R, T]) pageQuery(search NameSearch, first int, after *editorial.Cursor) (string, []any) {
+	return s.pageQueryWhere("", search, first, after)
+}
+
+// pageQueryWhere is the statement pageWhere sends, and its arguments.
+func (s dirSpec[R, T]) pageQueryWhere(only string, search NameSearch, first int, after *editorial.Cursor) (string, []any) {
 	key, id := dirCursorArgs(after)
 	prefix, contains := search.args()
 	return s.selectFrom() + `
-		WHERE ` + dirSearch("", 5) + `
+		WHERE ` + dirSearch("", 5) + andOnly(only) + `
 		AND ($2::text IS NULL OR (lower(name), id) > (lower($2), $3))
 		ORDER BY lower(name), id LIMIT $4`, []any{prefix, key, id, max(first, 0), contains}
 }

@@ -50,8 +50,12 @@ func (r Reader) ReportPage(ctx context.Context, a ReportPageArgs) (ListPage[*edi
 	return ReportPage(ctx, r.db, a)
 }
 
-// TagPage lists tags by name (see the package function TagPage).
+// TagPage lists tags by name (see the package function TagPage); the
+// public lists only the tags it may see (PublicTagPage).
 func (r Reader) TagPage(ctx context.Context, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+	if r.aud == Public {
+		return PublicTagPage(ctx, r.db, search, first, after)
+	}
 	return TagPage(ctx, r.db, search, first, after)
 }
 

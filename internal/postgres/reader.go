@@ -182,7 +182,7 @@ func (r Reader) ListAudit(ctx context.Context, reportID int64, first int, before
 	return ListAudit(ctx, r.db, reportID, first, beforeID)
 }
 
-// --- the directory and identity: the same for every audience ---
+// --- the directory and identity: the same for every audience, but tags ---
 
 // PeopleByIDs returns people by ID.
 func (r Reader) PeopleByIDs(ctx context.Context, ids []int64) (map[int64]*editorial.Person, error) {
@@ -194,14 +194,17 @@ func (r Reader) OrganizationsByIDs(ctx context.Context, ids []int64) (map[int64]
 	return OrganizationsByIDs(ctx, r.db, ids)
 }
 
-// TagsByIDs returns tags by ID.
+// TagsByIDs returns tags by ID; the public sees only the tags public
+// documents show (those of published reports as published, and their
+// broader tags: see publicTag).
 func (r Reader) TagsByIDs(ctx context.Context, ids []int64) (map[int64]*editorial.Tag, error) {
-	return TagsByIDs(ctx, r.db, ids)
+	return byAudience(ctx, r, ids, TagsByIDs, publicTagsByIDs)
 }
 
-// TagChildren returns, per tag, its narrower tags.
+// TagChildren returns, per tag, its narrower tags (for the public, those it
+// may see, as TagsByIDs).
 func (r Reader) TagChildren(ctx context.Context, parentIDs []int64) (map[int64][]*editorial.Tag, error) {
-	return TagChildren(ctx, r.db, parentIDs)
+	return byAudience(ctx, r, parentIDs, TagChildren, publicTagChildren)
 }
 
 // ReportCountsByTagIDs returns, per tag, how many reports the audience may

@@ -86,6 +86,24 @@ func SettingsByDeskIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 	return out, nil
 }
 
+// AllSettings returns the settings of every desk, keyed by desk ID, and the
+// no-desk settings under key 0, in one query.
+func AllSettings(ctx context.Context, q sqlx.QueryerContext) (map[int64]workflow.Settings, error) {
+	var rows []*settingsRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+settingsColumns+` FROM desk_settings`); err != nil {
+		return nil, FormatError(err, "AllSettings", "Desk settings")
+	}
+	out := make(map[int64]workflow.Settings, len(rows))
+	for _, r := range rows {
+		var key int64
+		if r.DeskID != nil {
+			key = *r.DeskID
+		}
+		out[key] = r.settings()
+	}
+	return out, nil
+}
+
 // LockSettings returns the settings of desk deskID (nil: no desk), locked
 // until tx ends.
 func LockSettings(ctx context.Context, tx *Tx, deskID *int64) (workflow.Settings, error) {

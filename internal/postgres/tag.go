@@ -68,6 +68,30 @@ func TagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int
 	return tagTable.byIDs(ctx, q, "TagsByIDs", ids, "")
 }
 
+// publicTag is the condition on a row of tags that the public may see it:
+// a public document shows it (public_reports.refs), as the tag of a
+// published report as published, or as the broader tag of one. A tag only
+// drafts use, or only unpublished changes of a published report add, is
+// in no document; nor are the tags of reports taken down or unpublished,
+// whose documents are gone.
+const publicTag = `EXISTS (SELECT 1 FROM public_reports p WHERE p.refs @> ARRAY['tag:' || tags.id])`
+
+// publicTagsByIDs is TagsByIDs for the public: the tags it may see.
+func publicTagsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Tag, error) {
+	return tagTable.byIDs(ctx, q, "TagsByIDs", ids, " AND "+publicTag)
+}
+
+// publicTagChildren is TagChildren for the public: the narrower tags it
+// may see.
+func publicTagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) (map[int64][]*editorial.Tag, error) {
+	return tagChildren(ctx, q, parentIDs, " AND "+publicTag)
+}
+
+// PublicTagPage is TagPage for the public: the tags it may see (publicTag).
+func PublicTagPage(ctx context.Context, q sqlx.QueryerContext, search NameSearch, first int, after *editorial.Cursor) ([]*editorial.Tag, Total, error) {
+	return tagTable.pageWhere(ctx, q, "ListTags", publicTag, search, first, after)
+}
+
 // TagsWithAncestors returns the tags with the given IDs and all their
 // broader tags, in one query.
 func TagsWithAncestors(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]*editorial.Tag, error) {
@@ -100,7 +124,11 @@ func TagByNameCI(ctx context.Context, q sqlx.QueryerContext, name string) (*edit
 // TagChildren returns, per parent ID, the parent's child tags ordered by
 // name, in one query. Parents without children are missing from the map.
 func TagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) (map[int64][]*editorial.Tag, error) {
-	list, err := dirScan(ctx, q, tagTable.conv, tagTable.selectFrom()+` WHERE parent_id = ANY($1) ORDER BY lower(name), id`, pq.Array(parentIDs))
+	return tagChildren(ctx, q, parentIDs, "")
+}
+
+func tagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64, only string) (map[int64][]*editorial.Tag, error) {
+	list, err := dirScan(ctx, q, tagTable.conv, tagTable.selectFrom()+` WHERE parent_id = ANY($1)`+only+` ORDER BY lower(name), id`, pq.Array(parentIDs))
 	if err != nil {
 		return nil, FormatError(err, "TagChildren", "Tag")
 	}
@@ -108,7 +136,9 @@ func TagChildren(ctx context.Context, q sqlx.QueryerContext, parentIDs []int64) 
 }
 
 // ReportCountsByTagIDs returns, per tag ID, how many reports the audience
-// can see carry the tag (archived ones never count), in one query. Every ID in ids has an entry.
+// can see carry the tag (archived ones never count), in one query: for the
+// public, the published reports whose published copy carries it (not a
+// draft, not an unpublished change, not a report taken down). Every ID in ids has an entry.
 func ReportCountsByTagIDs(ctx context.Context, q sqlx.QueryerContext, aud Audience, ids []int64) (map[int64]int, error) {
 	return reportCountsByTagIDs(ctx, q, aud, ids, nil)
 }

@@ -73,14 +73,19 @@ type Saved struct {
 var errNoChange = errors.New("no change")
 
 // CreateReport creates a report (a DRAFT unless in.Status says otherwise)
-// with its relations, and records revision 1.
+// with its relations, and records revision 1. A tag named that does not
+// exist is created if the viewer may create tags on the report's desk
+// (workflow.Settings.MayCreateTag), else FORBIDDEN on input.tags.N.name;
+// the audit entry lists the tags created (Detail["createdTags"]).
 func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Saved, error) {
 	v, err := auth.Gate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *Saved
+	var createdTags []CreatedTag
 	err = audit.Write(ctx, s.DB, func(tx *postgres.Tx) error {
+		createdTags = nil
 		if err := auth.Check(v, auth.CreateReport, auth.Resource{DeskID: in.DeskID}); err != nil {
 			return err
 		}
@@ -130,7 +135,7 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 		if err := postgres.InsertReport(ctx, tx, r); err != nil {
 			return err
 		}
-		if err := s.setRelations(ctx, tx, r.ID, in.Tags != nil, in.Tags, in.AuthorIDs != nil, in.AuthorIDs); err != nil {
+		if createdTags, err = s.setRelations(ctx, tx, r.ID, r.DeskID, in.Tags != nil, in.Tags, in.AuthorIDs != nil, in.AuthorIDs); err != nil {
 			return err
 		}
 		if len(in.Attendees) > 0 {
@@ -149,8 +154,12 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 		out = &Saved{Report: r, Revision: rev}
 		return created(ctx, tx, out)
 	}, func() *audit.Entry {
-		return &audit.Entry{Action: "report.create", SubjectType: "Report", SubjectID: out.Report.ID, ReportID: &out.Report.ID,
+		e := &audit.Entry{Action: "report.create", SubjectType: "Report", SubjectID: out.Report.ID, ReportID: &out.Report.ID,
 			After: map[string]any{"status": out.Report.Status, "version": out.Report.Version}}
+		if len(createdTags) > 0 { // one entry per mutation: the tags it created are recorded here
+			e.Detail = map[string]any{"createdTags": createdTags}
+		}
+		return e
 	})
 	return out, err
 }
@@ -158,9 +167,13 @@ func (s *Service) CreateReport(ctx context.Context, in CreateReportInput) (*Save
 // UpdateReport changes the Set fields of a report if it is still at
 // ExpectedVersion, and records a revision. A stale version fails with
 // CONFLICT carrying currentVersion and changedFields; an update that changes
-// nothing returns the report as it is, with no new version.
+// nothing returns the report as it is, with no new version. Tags it creates
+// by name (which needs a tag-creator role on the report's desk, the new one
+// if it moves) are listed in its audit entry (Detail["createdTags"]).
 func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Saved, error) {
+	st := &step{}
 	return s.save(ctx, auth.EditReport, "report.update", "input.id", in.ID, in.ExpectedVersion, func(tx *postgres.Tx, r *editorial.Report) (*string, error) {
+		*st = step{}
 		var err error
 		if in.DeskID.Set {
 			if err := moveDesk(ctx, tx, r, in.DeskID.Value); err != nil {
@@ -218,11 +231,15 @@ func (s *Service) UpdateReport(ctx context.Context, in UpdateReportInput) (*Save
 			}
 			r.EventID = in.EventID.Value
 		}
-		if err := s.setRelations(ctx, tx, r.ID, in.Tags.Set, in.Tags.Value, in.AuthorIDs.Set, in.AuthorIDs.Value); err != nil {
+		created, err := s.setRelations(ctx, tx, r.ID, r.DeskID, in.Tags.Set, in.Tags.Value, in.AuthorIDs.Set, in.AuthorIDs.Value)
+		if err != nil {
 			return nil, err
 		}
+		if len(created) > 0 { // one entry per mutation: the tags it created are recorded in it
+			st.detail = map[string]any{"createdTags": created}
+		}
 		return editorial.OptionalText("input.message", "message", in.Message, editorial.MaxMessage)
-	})
+	}, st)
 }
 
 // DeleteReport archives a report (the workflow's archive action): it leaves
