@@ -17,6 +17,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/app"
 	"github.com/copydesk/copydesk/internal/pgembed"
+	"github.com/copydesk/copydesk/internal/pgtest"
 )
 
 // TestTokenCreateBesideARunningServer is the README's "Lost it? copydesk
@@ -146,16 +147,5 @@ func viewerEmail(t *testing.T, base, token string) string {
 	return out.Data.Viewer.Email
 }
 
-// reachableTempDir is a temporary directory the unprivileged postgres user
-// can traverse (t.TempDir's parent is private to the test's user).
-func reachableTempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "copydesk-cli-test-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+// reachableTempDir is pgtest.ReachableTempDir for this package's tests.
+func reachableTempDir(t *testing.T) string { return pgtest.ReachableTempDir(t, "copydesk-cli-test") }

@@ -67,19 +67,8 @@ func startServerLogging(t *testing.T, cfg app.Config, log *slog.Logger) string {
 	return ""
 }
 
-// reachableTempDir is a temporary directory the unprivileged postgres user
-// can traverse (t.TempDir's parent is private to the test's user).
-func reachableTempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "copydesk-app-test-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+// reachableTempDir is pgtest.ReachableTempDir for this package's tests.
+func reachableTempDir(t *testing.T) string { return pgtest.ReachableTempDir(t, "copydesk-app-test") }
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()

@@ -271,3 +271,20 @@ func newDatabase(t testing.TB, template string) string {
 	})
 	return c.DSN(name)
 }
+
+// ReachableTempDir is a temporary directory (named after prefix) that the
+// unprivileged user PostgreSQL runs as can traverse, removed when t ends:
+// t.TempDir's parent is private to the test's user, so an embedded
+// cluster cannot live below it when the tests run as root.
+func ReachableTempDir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix+"-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

@@ -68,14 +68,7 @@ func SettingsByDeskIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 	if err != nil {
 		return nil, FormatError(err, "SettingsByDeskIDs", "Desk settings")
 	}
-	out := make(map[int64]workflow.Settings, len(rows))
-	for _, r := range rows {
-		var key int64
-		if r.DeskID != nil {
-			key = *r.DeskID
-		}
-		out[key] = r.settings()
-	}
+	out := settingsByDesk(rows)
 	for _, id := range ids {
 		if _, ok := out[id]; !ok {
 			s := out[0]
@@ -93,6 +86,11 @@ func AllSettings(ctx context.Context, q sqlx.QueryerContext) (map[int64]workflow
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+settingsColumns+` FROM desk_settings`); err != nil {
 		return nil, FormatError(err, "AllSettings", "Desk settings")
 	}
+	return settingsByDesk(rows), nil
+}
+
+// settingsByDesk keys rows by desk ID, the no-desk row under 0.
+func settingsByDesk(rows []*settingsRow) map[int64]workflow.Settings {
 	out := make(map[int64]workflow.Settings, len(rows))
 	for _, r := range rows {
 		var key int64
@@ -101,7 +99,7 @@ func AllSettings(ctx context.Context, q sqlx.QueryerContext) (map[int64]workflow
 		}
 		out[key] = r.settings()
 	}
-	return out, nil
+	return out
 }
 
 // LockSettings returns the settings of desk deskID (nil: no desk), locked
