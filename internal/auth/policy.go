@@ -335,16 +335,27 @@ func Check(v *Viewer, a Action, r Resource) error {
 	if rule == nil {
 		return fmt.Errorf("auth: no rule for action %q", a)
 	}
+	if err := RequireFull(v); err != nil {
+		return err
+	}
+	if rule.Allow(v, r) {
+		return nil
+	}
+	return cerr.Errorf(cerr.Forbidden, "%s", rule.Description)
+}
+
+// RequireFull is the part of Check every rule shares: UNAUTHENTICATED
+// (MsgSignIn) for an anonymous viewer, FORBIDDEN (MsgReadPublished) for a
+// token that is not FULL, nil otherwise. Rules that depend on more than a
+// Resource (the desk settings' tag creators) start with it.
+func RequireFull(v *Viewer) error {
 	if !v.IsAuthenticated() {
 		return cerr.Errorf(cerr.Unauthenticated, "%s", MsgSignIn)
 	}
 	if v.Scope != ScopeFull {
 		return cerr.Errorf(cerr.Forbidden, "%s", MsgReadPublished)
 	}
-	if rule.Allow(v, r) {
-		return nil
-	}
-	return cerr.Errorf(cerr.Forbidden, "%s", rule.Description)
+	return nil
 }
 
 // SortGrants sorts grants by role in the order of Roles (unknown roles

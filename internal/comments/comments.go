@@ -177,22 +177,16 @@ func (s *Service) Create(ctx context.Context, in NewComment) (*Comment, error) {
 			if in.Field != "" || in.AttendeeID != nil || in.RangeStart != nil || in.RangeEnd != nil {
 				return cerr.FieldErrorf(cerr.Invalid, "input.parentId", "A reply belongs to its thread's anchor: leave out field, attendeeId and the range.")
 			}
-			body, err := checkBody("input.body", in.Body)
-			if err != nil {
+			if _, err := checkBody("input.body", in.Body); err != nil { // a bad body is reported before a bad parent
 				return err
 			}
 			root, err := s.threadRoot(ctx, tx, r.ID, *in.ParentID)
 			if err != nil {
 				return err
 			}
-			row := &postgres.CommentRow{ReportID: r.ID, AuthorID: v.UserRef(), Body: &body, ParentID: &root.ID}
-			if row.MentionIDs, err = checkMentions(ctx, tx, in.MentionIDs); err != nil {
+			if out, err = insertComment(ctx, tx, &postgres.CommentRow{ReportID: r.ID, ParentID: &root.ID}, in, "input.body"); err != nil {
 				return err
 			}
-			if err := postgres.InsertComment(ctx, tx, row); err != nil {
-				return err
-			}
-			out = fromRow(row)
 		} else if out, err = OpenThread(ctx, tx, r, in, KindComment); err != nil {
 			return err
 		}
@@ -223,14 +217,24 @@ func OpenThread(ctx context.Context, tx *postgres.Tx, r *editorial.Report, in Ne
 	if kind == KindChangeRequest {
 		bodyField = "input.comment" // requestChanges calls the body its comment
 	}
+	if _, err := checkBody(bodyField, in.Body); err != nil { // a bad body is reported before a bad anchor
+		return nil, err
+	}
+	row := &postgres.CommentRow{ReportID: r.ID, Kind: kind, Required: in.Required}
+	if err := anchor(ctx, tx, r, in, row); err != nil {
+		return nil, err
+	}
+	return insertComment(ctx, tx, row, in, bodyField)
+}
+
+// insertComment writes row (a new root, anchored, or a reply) by the
+// context's viewer with in's body and mentions, checked.
+func insertComment(ctx context.Context, tx *postgres.Tx, row *postgres.CommentRow, in NewComment, bodyField string) (*Comment, error) {
 	body, err := checkBody(bodyField, in.Body)
 	if err != nil {
 		return nil, err
 	}
-	row := &postgres.CommentRow{ReportID: r.ID, AuthorID: auth.ViewerFrom(ctx).UserRef(), Body: &body, Kind: kind, Required: in.Required}
-	if err := anchor(ctx, tx, r, in, row); err != nil {
-		return nil, err
-	}
+	row.AuthorID, row.Body = auth.ViewerFrom(ctx).UserRef(), &body
 	if row.MentionIDs, err = checkMentions(ctx, tx, in.MentionIDs); err != nil {
 		return nil, err
 	}

@@ -33,9 +33,6 @@ const (
 	ReportPublished     Kind = "REPORT_PUBLISHED"     // my report was published
 )
 
-// Kinds lists every kind.
-var Kinds = []Kind{Mentioned, ReviewRequested, ReviewerAssigned, ChangesRequested, TranslationAssigned, SourceChanged, ReportPublished}
-
 // Notification is one notification of one user.
 type Notification struct {
 	ID        int64
@@ -156,27 +153,14 @@ func (s *Service) MarkRead(ctx context.Context, ids []int64, all bool, upTo int6
 	var out []*Notification
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		out = nil
-		mine, err := postgres.NotificationsByIDs(ctx, tx, uid, ids)
-		if err != nil {
+		if err := mustBeMine(ctx, tx, uid, ids); err != nil {
 			return err
-		}
-		for i, id := range ids {
-			if mine[id] == nil {
-				return cerr.FieldErrorf(cerr.NotFound, "input.ids."+strconv.Itoa(i), "You have no such notification.")
-			}
 		}
 		marked, err := postgres.MarkNotificationsRead(ctx, tx, uid, ids, all, upTo)
-		if err != nil || len(marked) == 0 {
-			return err
+		for _, r := range marked {
+			out = append(out, fromRow(r))
 		}
-		rows, err := postgres.NotificationsByIDs(ctx, tx, uid, marked)
-		if err != nil {
-			return err
-		}
-		for _, id := range marked {
-			out = append(out, fromRow(rows[id]))
-		}
-		return nil
+		return err
 	})
 	if out == nil && err == nil {
 		out = []*Notification{}
@@ -195,6 +179,24 @@ func (s *Service) ByID(ctx context.Context, id int64) (*Notification, error) {
 		return nil, err
 	}
 	return fromRow(rows[id]), nil
+}
+
+// mustBeMine fails with NOT_FOUND on input.ids.N unless every one of ids
+// is a notification of user uid (nothing to read without ids).
+func mustBeMine(ctx context.Context, tx *postgres.Tx, uid int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	mine, err := postgres.NotificationsByIDs(ctx, tx, uid, ids)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if mine[id] == nil {
+			return cerr.FieldErrorf(cerr.NotFound, "input.ids."+strconv.Itoa(i), "You have no such notification.")
+		}
+	}
+	return nil
 }
 
 func fromRow(r *postgres.NotificationRow) *Notification {

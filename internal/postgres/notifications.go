@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
+
+const notificationColumns = `id, user_id, kind, report_id, comment_id, locale, actor_id, created_at, read_at`
 
 // NotificationRow is one notification (table notifications).
 type NotificationRow struct {
@@ -42,7 +45,7 @@ func Notifications(ctx context.Context, q sqlx.QueryerContext, userID int64, unr
 	}
 	var list []*NotificationRow
 	err := sqlx.SelectContext(ctx, q, &list, `
-		SELECT id, user_id, kind, report_id, comment_id, locale, actor_id, created_at, read_at FROM notifications
+		SELECT `+notificationColumns+` FROM notifications
 		WHERE user_id = $1 AND id < $2 AND (NOT $3 OR read_at IS NULL)
 		ORDER BY id DESC LIMIT $4`, userID, before, unreadOnly, first)
 	return list, FormatError(err, "Notifications", "Notification")
@@ -57,21 +60,21 @@ func UnreadNotifications(ctx context.Context, q sqlx.QueryerContext, userID int6
 
 // MarkNotificationsRead marks read, at tx.Now, user userID's unread
 // notifications in ids, or with all every one up to and including upTo
-// (0: every one); it returns the IDs it marked, ascending. Notifications
-// of other users are never touched.
-func MarkNotificationsRead(ctx context.Context, tx *Tx, userID int64, ids []int64, all bool, upTo int64) ([]int64, error) {
+// (0: every one); it returns those it marked, by ascending ID, in the same
+// statement. Notifications of other users are never touched.
+func MarkNotificationsRead(ctx context.Context, tx *Tx, userID int64, ids []int64, all bool, upTo int64) ([]*NotificationRow, error) {
 	if upTo <= 0 {
 		upTo = 1<<63 - 1
 	}
-	var marked []int64
+	var marked []*NotificationRow
 	err := tx.SelectContext(ctx, &marked, `
 		UPDATE notifications SET read_at = $5
 		WHERE user_id = $1 AND read_at IS NULL AND (($3 AND id <= $4) OR id = ANY($2))
-		RETURNING id`, userID, pq.Array(ids), all, upTo, tx.Now)
+		RETURNING `+notificationColumns, userID, pq.Array(ids), all, upTo, tx.Now)
 	if err != nil {
 		return nil, FormatError(err, "MarkNotificationsRead", "Notification")
 	}
-	slices.Sort(marked)
+	slices.SortFunc(marked, func(a, b *NotificationRow) int { return cmp.Compare(a.ID, b.ID) })
 	return marked, nil
 }
 
@@ -79,7 +82,7 @@ func MarkNotificationsRead(ctx context.Context, tx *Tx, userID int64, ids []int6
 func NotificationsByIDs(ctx context.Context, q sqlx.QueryerContext, userID int64, ids []int64) (map[int64]*NotificationRow, error) {
 	var list []*NotificationRow
 	err := sqlx.SelectContext(ctx, q, &list, `
-		SELECT id, user_id, kind, report_id, comment_id, locale, actor_id, created_at, read_at FROM notifications
+		SELECT `+notificationColumns+` FROM notifications
 		WHERE user_id = $1 AND id = ANY($2)`, userID, pq.Array(ids))
 	if err != nil {
 		return nil, FormatError(err, "NotificationsByIDs", "Notification")

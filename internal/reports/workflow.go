@@ -189,24 +189,22 @@ func (s *Service) Submit(ctx context.Context, id int64, expectedVersion int, mes
 		if msg == nil {
 			msg = ptrTo("Submitted for review")
 		}
-		return msg, notifyReviewers(ctx, tx, r.ID, notify.ReviewRequested, nil)
+		return msg, requestReview(ctx, tx, r.ID)
 	})
 }
 
-// notifyReviewers tells report reportID's assigned reviewers of kind; with
-// only set, only those of them.
-func notifyReviewers(ctx context.Context, tx *postgres.Tx, reportID int64, kind notify.Kind, only []int64) error {
+// requestReview tells report reportID's assigned reviewers that it waits
+// for their review (REVIEW_REQUESTED).
+func requestReview(ctx context.Context, tx *postgres.Tx, reportID int64) error {
 	assigned, err := postgres.ReviewersByReportIDs(ctx, tx, []int64{reportID})
 	if err != nil {
 		return err
 	}
-	var to []int64
-	for _, a := range assigned[reportID] {
-		if only == nil || slices.Contains(only, a.UserID) {
-			to = append(to, a.UserID)
-		}
+	to := make([]int64, len(assigned[reportID]))
+	for i, a := range assigned[reportID] {
+		to[i] = a.UserID
 	}
-	return notify.Send(ctx, tx, notify.Event{Kind: kind, ReportID: reportID}, to...)
+	return notify.Send(ctx, tx, notify.Event{Kind: notify.ReviewRequested, ReportID: reportID}, to...)
 }
 
 // AssignReviewers makes userIDs the report's reviewers (replacing the list;

@@ -21,7 +21,7 @@ import (
 // v holds ADMIN, or one of s.TagCreatorRoles on that desk, with a FULL
 // token.
 func (s Settings) MayCreateTag(v *auth.Viewer) bool {
-	if !fullViewer(v) {
+	if auth.RequireFull(v) != nil {
 		return false
 	}
 	if v.HasRole(auth.Admin, s.DeskID) {
@@ -32,13 +32,13 @@ func (s Settings) MayCreateTag(v *auth.Viewer) bool {
 
 // CheckTagCreation returns nil when v may create the tag named name on a
 // report of s's desk (MayCreateTag). Otherwise UNAUTHENTICATED or FORBIDDEN
-// (a token that is not FULL) as auth.Check says them, or FORBIDDEN with a
+// (a token that is not FULL) as auth.RequireFull says them, or FORBIDDEN with a
 // message naming the tag and who creates tags there, which a reporter can act
 // on: `The tag "trade policy" does not exist, and on this desk only editors
 // create tags: pick an existing tag or ask an editor to create it.` The
 // error has no Field; the caller sets the one of its input.
 func (s Settings) CheckTagCreation(v *auth.Viewer, name string) error {
-	if err := viewerError(v); err != nil {
+	if err := auth.RequireFull(v); err != nil {
 		return err
 	}
 	if s.MayCreateTag(v) {
@@ -59,7 +59,7 @@ func (s Settings) CheckTagCreation(v *auth.Viewer, name string) error {
 // settings of every desk, keyed by desk ID, and those of no desk under 0
 // (postgres.SettingsByDeskIDs).
 func MayCreateTagsAnywhere(v *auth.Viewer, all map[int64]Settings) bool {
-	if !fullViewer(v) {
+	if auth.RequireFull(v) != nil {
 		return false
 	}
 	for _, g := range v.Grants {
@@ -81,7 +81,7 @@ func MayCreateTagsAnywhere(v *auth.Viewer, all map[int64]Settings) bool {
 // CheckDirectoryTagCreation is CheckTagCreation for a tag created on its
 // own (MayCreateTagsAnywhere).
 func CheckDirectoryTagCreation(v *auth.Viewer, all map[int64]Settings, name string) error {
-	if err := viewerError(v); err != nil {
+	if err := auth.RequireFull(v); err != nil {
 		return err
 	}
 	if MayCreateTagsAnywhere(v, all) {
@@ -89,20 +89,6 @@ func CheckDirectoryTagCreation(v *auth.Viewer, all map[int64]Settings, name stri
 	}
 	return cerr.Errorf(cerr.Forbidden, "You may not create the tag %q: tags are a managed vocabulary, and no desk you work on lets your role create them. "+
 		"Pick an existing tag or ask an editor or an admin to create it.", name)
-}
-
-func fullViewer(v *auth.Viewer) bool { return v.IsAuthenticated() && v.Scope == auth.ScopeFull }
-
-// viewerError is auth.Check's error for a viewer who is not signed in or
-// whose token may only read.
-func viewerError(v *auth.Viewer) error {
-	if !v.IsAuthenticated() {
-		return cerr.Errorf(cerr.Unauthenticated, "%s", auth.MsgSignIn)
-	}
-	if v.Scope != auth.ScopeFull {
-		return cerr.Errorf(cerr.Forbidden, "%s", auth.MsgReadPublished)
-	}
-	return nil
 }
 
 // roleNoun is a role in words: "editor".

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/copydesk/copydesk/internal/auth"
 )
@@ -69,8 +68,5 @@ func orList[S ~string](ss []S) string {
 	for i, s := range ss {
 		names[i] = string(s)
 	}
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return join(names, "or")
 }
