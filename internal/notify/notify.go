@@ -4,8 +4,9 @@
 // that causes it (Send), so a change that fails tells nobody, and never to
 // the user who made the change. Users read theirs, newest first, with
 // unread state (Service.List, Service.Unread) and mark them read
-// (Service.MarkRead). Live delivery is for subscriptions; this is the
-// inbox they will read from.
+// (Service.MarkRead). SOURCE_CHANGED is written by the report update's
+// own statement (postgres.UpdateReport, SourceChange). Live delivery is for
+// subscriptions; this is the inbox they will read from.
 package notify
 
 import (
@@ -69,13 +70,6 @@ func Send(ctx context.Context, tx *postgres.Tx, e Event, users ...int64) error {
 		return nil
 	}
 	return postgres.InsertNotifications(ctx, tx, to, string(e.Kind), e.ReportID, e.CommentID, e.Locale, actor)
-}
-
-// SendSourceChanged tells the translators of report reportID's existing
-// translations that its source changed (one unread notice per translator
-// and locale, however many edits follow).
-func SendSourceChanged(ctx context.Context, tx *postgres.Tx, reportID int64) error {
-	return postgres.InsertSourceChangedNotifications(ctx, tx, reportID, auth.ViewerFrom(ctx).UserRef())
 }
 
 // Service reads and marks the signed-in user's notifications.

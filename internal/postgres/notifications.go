@@ -94,20 +94,21 @@ func NotificationsByIDs(ctx context.Context, q sqlx.QueryerContext, userID int64
 	return out, nil
 }
 
-// InsertSourceChangedNotifications tells the translators assigned to
-// report reportID's existing translations that its source changed (their
-// translation may now be stale), except actorID and those who still have an
-// unread notice of it for that locale: a burst of edits is one notice.
-func InsertSourceChangedNotifications(ctx context.Context, tx *Tx, reportID int64, actorID *int64) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO notifications (user_id, kind, report_id, locale, actor_id, created_at)
-		SELECT a.user_id, 'SOURCE_CHANGED', a.report_id, a.locale, $2, $3
+// sourceChanged is the INSERT that tells the translators assigned to the
+// existing translations of report $report that its source changed (their
+// translation may now be stale), except the actor $actor and those who
+// still have an unread notice of it for that locale: a burst of edits is
+// one notice. It runs only when $when is true. The placeholders name the
+// statement's parameters; UpdateReport sends it in its own statement, so
+// telling translators costs no round trip.
+func sourceChanged(report, actor, now, when string) string {
+	return `INSERT INTO notifications (user_id, kind, report_id, locale, actor_id, created_at)
+		SELECT a.user_id, 'SOURCE_CHANGED', a.report_id, a.locale, ` + actor + `, ` + now + `
 		FROM translation_assignments a
 		JOIN report_translations t ON t.report_id = a.report_id AND t.locale = a.locale
 		JOIN users u ON u.id = a.user_id AND u.disabled_at IS NULL
-		WHERE a.report_id = $1 AND a.user_id IS DISTINCT FROM $2
+		WHERE ` + when + ` AND a.report_id = ` + report + ` AND a.user_id IS DISTINCT FROM ` + actor + `
 			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = a.user_id AND n.report_id = a.report_id
 				AND n.kind = 'SOURCE_CHANGED' AND n.locale = a.locale AND n.read_at IS NULL)
-		ORDER BY a.user_id, a.locale`, reportID, actorID, tx.Now)
-	return FormatError(err, "InsertSourceChangedNotifications", "Notification")
+		ORDER BY a.user_id, a.locale`
 }

@@ -48,8 +48,9 @@ func LockReport(ctx context.Context, tx *Tx, id int64) (*editorial.Report, error
 
 // UpdateReport writes every column of r and bumps its version to r.Version+1
 // (r is updated in place).
-func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report, contentChanged bool) error {
+func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report, contentChanged bool, tell SourceChange) error {
 	_, err := tx.ExecContext(ctx, `
+		WITH told AS (`+sourceChanged("$1", "$19::bigint", "$15", "$18")+`)
 		UPDATE reports SET slug = $2, source_locale = $3, section = $4, title = $5, subtitle = $6,
 			summary = $7, body = $8, word_count = $9, event_id = $10, status = $11,
 			status_before_archive = $12, version = version + 1, published_at = $13, archived_at = $14,
@@ -57,13 +58,23 @@ func UpdateReport(ctx context.Context, tx *Tx, r *editorial.Report, contentChang
 			content_version = CASE WHEN $17 THEN version + 1 ELSE content_version END
 		WHERE id = $1`,
 		r.ID, r.Slug, r.SourceLocale, r.Section, r.Title, r.Subtitle, r.Summary, r.Body, r.WordCount,
-		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now, r.DeskID, contentChanged)
+		r.EventID, r.Status, r.StatusBeforeArchive, r.PublishedAt, r.ArchivedAt, tx.Now, r.DeskID, contentChanged,
+		tell.Translators, tell.By)
 	if err != nil {
 		return FormatError(err, "UpdateReport", "Report")
 	}
 	r.Version++
 	r.UpdatedAt = tx.Now
 	return nil
+}
+
+// SourceChange is what UpdateReport tells, in its own statement: with
+// Translators, the translators of the report's existing translations that
+// its source changed (a SOURCE_CHANGED notification each, caused by By,
+// who is not told).
+type SourceChange struct {
+	Translators bool
+	By          *int64
 }
 
 // AddReportSlug records slug as belonging to report id (a no-op if it already

@@ -11,7 +11,6 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/cerr"
 	"github.com/copydesk/copydesk/internal/editorial"
-	"github.com/copydesk/copydesk/internal/notify"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/published"
 	"github.com/copydesk/copydesk/internal/search"
@@ -320,14 +319,11 @@ func (s *Service) save(ctx context.Context, action auth.Action, auditAction stri
 				return err
 			}
 		}
-		if err := postgres.UpdateReport(ctx, tx, r, contentChanged); err != nil {
+		// A change to what translators translate may make their
+		// translations stale: they are told in the same statement.
+		tell := postgres.SourceChange{Translators: len(diff.Text) > 0 || slices.Contains(diff.ChangedFields, "attendees"), By: v.UserRef()}
+		if err := postgres.UpdateReport(ctx, tx, r, contentChanged, tell); err != nil {
 			return err
-		}
-		if len(diff.Text) > 0 || slices.Contains(diff.ChangedFields, "attendees") { // what translators translate
-			// (Their translations may now be stale.)
-			if err := notify.SendSourceChanged(ctx, tx, r.ID); err != nil {
-				return err
-			}
 		}
 		if contentChanged { // searchable in the newsroom in this transaction
 			index := search.IndexSource
